@@ -1,0 +1,47 @@
+# Thin wrapper over CMake. `make demo` and `make test` do all set-up on a fresh Debian 12.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+SAN_BUILD ?= build-san
+DB ?= demo.db
+PORT ?= 8080
+FUZZ_SECONDS ?= 30
+
+.PHONY: all build san bootstrap test test-fast demo bench fuzz format clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap
+
+$(BUILD)/Makefile: CMakeLists.txt
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS)
+
+san:
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DASAN=ON -DUBSAN=ON >/dev/null
+	@cmake --build $(SAN_BUILD) -j $(JOBS)
+
+# every suite on the normal build, then on the ASan+UBSan build
+test: bootstrap build san
+	@echo "== tests: normal build"
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "== tests: AddressSanitizer + UndefinedBehaviorSanitizer build"
+	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: bootstrap build
+	@bash scripts/demo $(BUILD)/cxgarden $(DB) $(PORT)
+
+bench: build
+	@bash bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

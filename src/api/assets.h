@@ -1,0 +1,17 @@
+/* assets.h: web files embedded into the binary at build time by scripts/embed.sh. */
+#ifndef CXG_API_ASSETS_H
+#define CXG_API_ASSETS_H
+
+#include <stddef.h>
+
+struct api_asset {
+        const char *path; /* "/index.html" */
+        const char *mime;
+        const unsigned char *data;
+        size_t len;
+};
+
+/* Every embedded file, ending with an entry whose path is NULL. */
+extern const struct api_asset api_assets[];
+
+#endif

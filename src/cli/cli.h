@@ -1,0 +1,36 @@
+/* cli.h: what every subcommand receives, and the subcommands main.c dispatches to. */
+#ifndef CXG_CLI_H
+#define CXG_CLI_H
+
+/* Exit codes of the cxgarden command. */
+enum {
+        CLI_OK = 0,      /* done */
+        CLI_FAIL = 1,    /* the operation failed (message on stderr) */
+        CLI_USAGE = 2,   /* the command line is wrong */
+        CLI_REJECTS = 3, /* an import finished but rejected some rows */
+};
+
+struct cli {
+        const char *db_path;     /* --db, default "cxgarden.db" */
+        const char *config_path; /* --config, or NULL */
+        int argc;                /* arguments after the subcommand name */
+        char **argv;             /* argv[0] is the subcommand name */
+};
+
+/* Each subcommand returns an exit code above. */
+int cli_import(struct cli *c);
+int cli_stats(struct cli *c);
+int cli_generate(struct cli *c);
+int cli_score(struct cli *c);
+int cli_accounts(struct cli *c);
+int cli_account(struct cli *c);
+int cli_segments(struct cli *c);
+int cli_cohorts(struct cli *c);
+int cli_serve(struct cli *c);
+int cli_user(struct cli *c);
+int cli_token(struct cli *c);
+
+/* Print "cxgarden: " and the message to stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

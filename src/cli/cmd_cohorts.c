@@ -1,0 +1,8 @@
+/* cmd_cohorts.c: placeholder until its issue lands; replaced by the real subcommand. */
+#include "cli/cli.h"
+
+int cli_cohorts(struct cli *c)
+{
+        cli_errorf("%s: not built yet", c->argv[0]);
+        return CLI_FAIL;
+}

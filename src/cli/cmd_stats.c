@@ -1,0 +1,8 @@
+/* cmd_stats.c: placeholder until its issue lands; replaced by the real subcommand. */
+#include "cli/cli.h"
+
+int cli_stats(struct cli *c)
+{
+        cli_errorf("%s: not built yet", c->argv[0]);
+        return CLI_FAIL;
+}

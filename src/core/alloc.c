@@ -1,0 +1,68 @@
+/* alloc.c: allocation wrapper with failure injection for OOM tests. */
+#include "core/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned long fail_at; /* 0: never fail */
+static unsigned long n_allocs;
+
+void cxg_alloc_fail_at(unsigned long k)
+{
+        fail_at = k;
+        n_allocs = 0;
+}
+
+unsigned long cxg_alloc_count(void)
+{
+        return n_allocs;
+}
+
+static int should_fail(void)
+{
+        if (!fail_at)
+                return 0;
+        return ++n_allocs >= fail_at;
+}
+
+void *cxg_malloc(size_t n)
+{
+        if (should_fail())
+                return NULL;
+        return malloc(n ? n : 1);
+}
+
+void *cxg_calloc(size_t count, size_t size)
+{
+        if (should_fail())
+                return NULL;
+        return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *cxg_realloc(void *p, size_t n)
+{
+        if (should_fail())
+                return NULL;
+        return realloc(p, n ? n : 1);
+}
+
+char *cxg_strndup(const char *s, size_t n)
+{
+        char *d = cxg_malloc(n + 1);
+
+        if (!d)
+                return NULL;
+        memcpy(d, s, n);
+        d[n] = '\0';
+        return d;
+}
+
+char *cxg_strdup(const char *s)
+{
+        return s ? cxg_strndup(s, strlen(s)) : NULL;
+}
+
+void cxg_free(void *p)
+{
+        free(p);
+}

@@ -1,0 +1,155 @@
+/*
+ * store.h: the storage interface. Only src/store/ knows SQL; every other layer reads and
+ * writes through these functions, so a PostgreSQL backend can sit beside SQLite without
+ * touching ingest/, engine/ or api/.
+ *
+ * Entities are identified by the user's external ids; the store assigns internal integer
+ * ids (stable, never reused) that the engine uses for its columns. A store handle is used by
+ * one thread at a time; open one handle per thread (SQLite WAL lets readers run beside the
+ * one writer).
+ */
+#ifndef CXG_STORE_H
+#define CXG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "model/model.h"
+
+struct store;
+
+#define STORE_READONLY 0x1u /* open without writing; fails if the file does not exist */
+
+/* How an upsert ended. */
+enum store_put { STORE_INSERTED = 1, STORE_UPDATED = 2 };
+
+/*
+ * Open (creating when needed) the database at path and bring its schema up to date with the
+ * versioned migrations. WAL, foreign keys and a busy timeout are set. *out is owned by the
+ * caller and closed with store_close().
+ */
+enum cxg_err store_open(const char *path, unsigned flags, struct store **out,
+                        struct cxg_error *err) CXG_WUR;
+/* Close the handle (a pending transaction is rolled back). NULL is fine. */
+void store_close(struct store *s);
+/* Schema version of the open database. */
+int store_schema_version(struct store *s);
+
+/* Start a write transaction (BEGIN IMMEDIATE: waits for other writers up to the timeout). */
+enum cxg_err store_begin(struct store *s, struct cxg_error *err) CXG_WUR;
+/* Commit it. A failure leaves nothing written (the transaction is rolled back). */
+enum cxg_err store_commit(struct store *s, struct cxg_error *err) CXG_WUR;
+/* Roll back the open transaction, if any, and forget ids cached during it. */
+void store_rollback(struct store *s);
+/* Savepoints inside a transaction, so one bad row can be undone without losing the batch. */
+enum cxg_err store_savepoint(struct store *s, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_savepoint_release(struct store *s, struct cxg_error *err) CXG_WUR;
+void store_savepoint_rollback(struct store *s);
+
+/*
+ * Upserts by external id: an existing row is updated (fields that are absent in the input
+ * keep their stored value), a new one inserted. *id receives the internal id and *how
+ * STORE_INSERTED or STORE_UPDATED (either may be NULL). References to other entities by
+ * external id must exist: CXG_ERR_NOTFOUND with err->field naming the reference otherwise.
+ */
+enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
+                               struct cxg_error *err) CXG_WUR;
+enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *id, int *how,
+                              struct cxg_error *err) CXG_WUR;
+/* Subscriptions are keyed by (account_id, started_at). */
+enum cxg_err store_put_subscription(struct store *s, const struct subscription *sub, int64_t *id,
+                                    int *how, struct cxg_error *err) CXG_WUR;
+/* Feedback without an id is always inserted. */
+enum cxg_err store_put_feedback(struct store *s, const struct feedback *f, int64_t *id, int *how,
+                                struct cxg_error *err) CXG_WUR;
+enum cxg_err store_put_objective(struct store *s, const struct objective *o, int64_t *id, int *how,
+                                 struct cxg_error *err) CXG_WUR;
+enum cxg_err store_put_capability(struct store *s, const struct capability *c, int64_t *id,
+                                  int *how, struct cxg_error *err) CXG_WUR;
+
+/* One interaction with references already resolved to internal ids (the fast path). */
+struct store_interaction {
+        int64_t id;             /* internal id: set by scans, ignored by puts */
+        int64_t person_id;      /* internal */
+        int64_t account_id;     /* internal */
+        int64_t ts;             /* unix seconds */
+        int64_t duration_ms;    /* -1 when absent */
+        double value;           /* NAN when absent */
+        int32_t type_id;        /* from store_type_id() */
+        uint8_t channel;        /* enum cxg_channel */
+        uint8_t outcome;        /* enum cxg_outcome */
+        const char *ext_id;     /* optional external id (upsert key); NULL inserts */
+        const char *attributes; /* JSON object text or NULL */
+};
+
+/*
+ * Write n interactions inside the open transaction. Rows with an ext_id that exists already
+ * are updated. Counts of inserted and updated rows are added to *inserted and *updated.
+ */
+enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
+                                    size_t *inserted, size_t *updated,
+                                    struct cxg_error *err) CXG_WUR;
+
+/* Internal id of an interaction type name, creating it when new (cached in the handle). */
+enum cxg_err store_type_id(struct store *s, const char *name, size_t n, int32_t *id,
+                           struct cxg_error *err) CXG_WUR;
+/* Internal ids of a person (and the person's account) from the external id; cached. */
+enum cxg_err store_person_ref(struct store *s, const char *ext_id, size_t n, int64_t *person_id,
+                              int64_t *account_id, struct cxg_error *err) CXG_WUR;
+/* Internal id of an account from its external id; cached. */
+enum cxg_err store_account_ref(struct store *s, const char *ext_id, size_t n, int64_t *account_id,
+                               struct cxg_error *err) CXG_WUR;
+
+struct store_counts {
+        int64_t accounts, people, subscriptions, interactions, feedback, objectives, capabilities,
+            interaction_types;
+};
+
+/* Row counts per entity. */
+enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_error *err) CXG_WUR;
+
+/*
+ * Scans for the engine's snapshot. Each calls cb once per row in internal-id order; strings
+ * in the row are valid only during the call. A callback returning non-zero stops the scan,
+ * and that value is returned. after_id lets a caller read only rows added since its last
+ * scan (0: all rows).
+ */
+typedef enum cxg_err (*store_account_cb)(void *ctx, int64_t id, const struct account *a);
+typedef enum cxg_err (*store_person_cb)(void *ctx, int64_t id, int64_t account_id,
+                                        const struct person *p);
+typedef enum cxg_err (*store_subscription_cb)(void *ctx, int64_t id, int64_t account_id,
+                                              const struct subscription *sub);
+typedef enum cxg_err (*store_interaction_cb)(void *ctx, const struct store_interaction *row);
+typedef enum cxg_err (*store_feedback_cb)(void *ctx, int64_t id, int64_t person_id,
+                                          int64_t account_id, const struct feedback *f);
+typedef enum cxg_err (*store_type_cb)(void *ctx, int32_t id, const char *name);
+typedef enum cxg_err (*store_objective_cb)(void *ctx, int64_t id, int64_t account_id,
+                                           int64_t person_id, const struct objective *o);
+typedef enum cxg_err (*store_capability_cb)(void *ctx, int64_t id, const struct capability *c);
+
+enum cxg_err store_scan_accounts(struct store *s, int64_t after_id, store_account_cb cb, void *ctx,
+                                 struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_people(struct store *s, int64_t after_id, store_person_cb cb, void *ctx,
+                               struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_subscriptions(struct store *s, int64_t after_id, store_subscription_cb cb,
+                                      void *ctx, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_interactions(struct store *s, int64_t after_id, store_interaction_cb cb,
+                                     void *ctx, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_feedback(struct store *s, int64_t after_id, store_feedback_cb cb, void *ctx,
+                                 struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_types(struct store *s, store_type_cb cb, void *ctx,
+                              struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_objectives(struct store *s, store_objective_cb cb, void *ctx,
+                                   struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_capabilities(struct store *s, store_capability_cb cb, void *ctx,
+                                     struct cxg_error *err) CXG_WUR;
+
+/* Small key/value settings kept in the database (e.g. "generator.seed"). */
+enum cxg_err store_meta_set(struct store *s, const char *key, const char *value,
+                            struct cxg_error *err) CXG_WUR;
+/* Copy the value into out (capacity cap); CXG_ERR_NOTFOUND when absent. */
+enum cxg_err store_meta_get(struct store *s, const char *key, char *out, size_t cap,
+                            struct cxg_error *err) CXG_WUR;
+
+#endif
