@@ -1,0 +1,121 @@
+/*
+ * schema.c: every table of cxgarden, as versioned migrations. Internal integer ids (INTEGER
+ * PRIMARY KEY, never reused thanks to AUTOINCREMENT where rows can be deleted) and unique
+ * external ids. Timestamps are unix seconds (UTC); money is REAL in the account's currency;
+ * attributes are JSON object text. Interactions carry no foreign-key clauses: the importer
+ * resolves and checks references through the store's id caches, and SQLite would otherwise
+ * probe two parent indexes per row on the 1M rows/s hot path (see docs/architecture.md).
+ */
+#include <stddef.h>
+
+#include "store/schema.h"
+
+const char *const store_migrations[] = {
+    /* 1: foundation: entities, auth, audit, score history */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+
+    "CREATE TABLE accounts ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT NOT NULL UNIQUE,"
+    " name TEXT, plan TEXT, mrr REAL, currency TEXT,"
+    " created_at INTEGER, churned_at INTEGER, churned INTEGER NOT NULL DEFAULT 0,"
+    " owner TEXT, attributes TEXT);"
+
+    "CREATE TABLE people ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT NOT NULL UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " name TEXT, email TEXT, role TEXT, seniority INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER, left_at INTEGER, attributes TEXT);"
+    "CREATE INDEX people_account ON people(account_id);"
+
+    "CREATE TABLE subscriptions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " plan TEXT NOT NULL, mrr REAL NOT NULL,"
+    " started_at INTEGER NOT NULL, ended_at INTEGER,"
+    " UNIQUE (account_id, started_at));"
+
+    "CREATE TABLE interaction_types ("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+
+    "CREATE TABLE interactions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT,"
+    " person_id INTEGER NOT NULL, account_id INTEGER NOT NULL,"
+    " ts INTEGER NOT NULL, channel INTEGER NOT NULL, type_id INTEGER NOT NULL,"
+    " duration_ms INTEGER, outcome INTEGER NOT NULL DEFAULT 0, value REAL,"
+    " attributes TEXT);"
+    "CREATE UNIQUE INDEX interactions_ext ON interactions(ext_id) WHERE ext_id IS NOT NULL;"
+
+    "CREATE TABLE feedback ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT,"
+    " person_id INTEGER NOT NULL REFERENCES people(id),"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " ts INTEGER NOT NULL, kind INTEGER NOT NULL, score REAL NOT NULL,"
+    " comment TEXT, topic TEXT, channel INTEGER);"
+    "CREATE UNIQUE INDEX feedback_ext ON feedback(ext_id) WHERE ext_id IS NOT NULL;"
+    "CREATE INDEX feedback_person ON feedback(person_id);"
+
+    "CREATE TABLE capabilities ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    " plans TEXT NOT NULL DEFAULT '[]',"              /* JSON array of plan names */
+    " interaction_types TEXT NOT NULL DEFAULT '[]');" /* JSON array of type names */
+
+    "CREATE TABLE objectives ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT NOT NULL UNIQUE,"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " person_id INTEGER REFERENCES people(id),"
+    " title TEXT NOT NULL, importance INTEGER NOT NULL DEFAULT 3,"
+    " status TEXT NOT NULL DEFAULT 'open',"
+    " capabilities TEXT NOT NULL DEFAULT '[]');" /* JSON array of capability ext ids */
+    "CREATE INDEX objectives_account ON objectives(account_id);"
+
+    /* staff and members; role: admin, analyst, account_manager, member */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " password_hash TEXT,"                      /* argon2id, crypto_pwhash_str */
+    " person_id INTEGER REFERENCES people(id)," /* members: the customer person */
+    " created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
+
+    "CREATE TABLE sessions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " token_hash BLOB NOT NULL UNIQUE," /* keyed BLAKE2b of the cookie value */
+    " csrf TEXT NOT NULL,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+
+    "CREATE TABLE api_tokens ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " token_hash BLOB NOT NULL UNIQUE," /* keyed BLAKE2b of the token */
+    " prefix TEXT NOT NULL,"            /* first characters, for listing */
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " scope TEXT NOT NULL," /* read, read-write */
+    " created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER);"
+
+    /* append-only: triggers forbid UPDATE and DELETE */
+    "CREATE TABLE audit_log ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    " action TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT,"
+    " summary TEXT);" /* JSON: before/after summary */
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+
+    /* one row per account per recompute: trends and audits of scores */
+    "CREATE TABLE score_history ("
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " at INTEGER NOT NULL," /* the as-of date of the scores */
+    " computed_at INTEGER NOT NULL,"
+    " scorecard TEXT NOT NULL,"
+    " health REAL, robustness REAL, engagement REAL,"
+    " band TEXT, components TEXT," /* JSON */
+    " PRIMARY KEY (account_id, at, scorecard)) WITHOUT ROWID;",
+    NULL,
+};

@@ -1,0 +1,55 @@
+/*
+ * store_int.h: what the files of src/store/ share and nothing outside store/ may include:
+ * the SQLite handle, the prepared-statement cache, the id caches and the error mapping.
+ * Files: sqlite.c (open, migrations, transactions, entity upserts and scans), plus one file
+ * per later concern (auth.c for users/sessions/tokens/audit, scores.c for score history, ...),
+ * each using these helpers.
+ */
+#ifndef CXG_STORE_INT_H
+#define CXG_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "core/hmap.h"
+#include "store/store.h"
+
+struct store {
+        sqlite3 *db;
+        char path[1024];
+        unsigned flags;
+        int in_tx; /* inside store_begin/commit */
+        int savepoint_depth;
+        struct cxg_hmap stmts;    /* SQL text -> sqlite3_stmt*, prepared once per handle */
+        struct cxg_hmap accounts; /* ext id -> internal id */
+        struct cxg_hmap people;   /* ext id -> (person id << 32 | account id) when both fit */
+        struct cxg_hmap types;    /* type name -> type id */
+        int people_loaded, accounts_loaded, types_loaded;
+};
+
+/*
+ * The cached prepared statement for sql (compared by text), reset and with bindings cleared,
+ * ready to bind. NULL on failure with err set. The statement belongs to the handle.
+ */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err);
+
+/*
+ * Map a SQLite result code to cxg_err with a message for a user: "what" names the operation
+ * ("insert account"). SQLITE_BUSY -> CXG_ERR_BUSY, SQLITE_FULL -> CXG_ERR_FULL,
+ * SQLITE_READONLY -> CXG_ERR_READONLY, constraint failures -> CXG_ERR_CONFLICT, else
+ * CXG_ERR_STORE. The SQL text never appears in the message.
+ */
+enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct cxg_error *err);
+
+/* Run one statement without results (DDL, pragmas). */
+enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err);
+
+/* Bind text (NULL binds NULL), a double (NAN binds NULL), a timestamp (CXG_TS_NONE binds NULL). */
+int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+int store_bind_double(sqlite3_stmt *st, int i, double v);
+int store_bind_ts(sqlite3_stmt *st, int i, int64_t v);
+/* Column helpers: NULL -> NULL / NAN / CXG_TS_NONE. */
+const char *store_col_text(sqlite3_stmt *st, int i);
+double store_col_double(sqlite3_stmt *st, int i);
+int64_t store_col_ts(sqlite3_stmt *st, int i);
+
+#endif
