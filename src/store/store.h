@@ -26,8 +26,13 @@ enum store_put { STORE_INSERTED = 1, STORE_UPDATED = 2 };
 
 /*
  * Open (creating when needed) the database at path and bring its schema up to date with the
- * versioned migrations. WAL, foreign keys and a busy timeout are set. *out is owned by the
- * caller and closed with store_close().
+ * versioned migrations. WAL, foreign keys and a busy timeout are set; writes are durable
+ * against a crash of the process, not of the machine, until store_set_durability(s, 1).
+ * *out is owned by the caller and closed with store_close().
+ * With STORE_READONLY nothing is written: a missing file is CXG_ERR_NOTFOUND and a database
+ * whose schema is older than this binary's is refused (it is migrated by a read-write open).
+ * A database written by a newer cxgarden, or a file that is not a cxgarden database, is
+ * refused in both modes.
  */
 enum cxg_err store_open(const char *path, unsigned flags, struct store **out,
                         struct cxg_error *err) CXG_WUR;
@@ -35,6 +40,17 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out,
 void store_close(struct store *s);
 /* Schema version of the open database. */
 int store_schema_version(struct store *s);
+/* The schema version this binary brings databases to (the number of migrations). */
+int store_schema_latest(void);
+/* The path the handle was opened with (owned by the handle), for messages. */
+const char *store_path(const struct store *s);
+/*
+ * Durability of commits: full = 0 (the default, SQLite synchronous=NORMAL in WAL mode: a
+ * commit survives a crash of the process; a power loss may lose the last commits, never
+ * corrupt the file), full = 1 (synchronous=FULL: every commit is on disk when it returns,
+ * several times slower for small transactions). Call outside a transaction.
+ */
+enum cxg_err store_set_durability(struct store *s, int full, struct cxg_error *err) CXG_WUR;
 
 /* Start a write transaction (BEGIN IMMEDIATE: waits for other writers up to the timeout). */
 enum cxg_err store_begin(struct store *s, struct cxg_error *err) CXG_WUR;
@@ -84,8 +100,15 @@ struct store_interaction {
 };
 
 /*
- * Write n interactions inside the open transaction. Rows with an ext_id that exists already
- * are updated. Counts of inserted and updated rows are added to *inserted and *updated.
+ * Write n interactions inside the open transaction (outside one, the call is its own
+ * transaction). Rows with an ext_id that exists already are updated: duration_ms, value and
+ * outcome absent in the row (-1, NAN, CXG_OUT_NONE) keep the stored value and attributes are
+ * merged into the stored ones. Counts of inserted and updated rows are added to *inserted and
+ * *updated (either may be NULL). The batch is all or nothing: on failure none of its rows is
+ * written and err->line is the 1-based position in rows of the row that failed (err->field
+ * names its field when a value was refused). attributes must be JSON object text; the
+ * referenced ids come from store_person_ref/store_account_ref/store_type_id and are not
+ * checked again on this hot path.
  */
 enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
                                     size_t *inserted, size_t *updated,
