@@ -12,13 +12,13 @@
 #include "ingest/ingest_int.h"
 
 static const struct ingest_fdef f_accounts[] = {
-    {"id", FT_STR, 1},          {"name", FT_STR, 0},       {"plan", FT_STR, 0},
-    {"mrr", FT_NUM, 0},         {"currency", FT_STR, 0},   {"created_at", FT_TS, 0},
-    {"churned_at", FT_TS, 0},   {"churned", FT_BOOL, 0},   {"owner", FT_STR, 0},
+    {"id", FT_STR, 1},        {"name", FT_STR, 0},     {"plan", FT_STR, 0},
+    {"mrr", FT_NUM, 0},       {"currency", FT_STR, 0}, {"created_at", FT_TS, 0},
+    {"churned_at", FT_TS, 0}, {"churned", FT_BOOL, 0}, {"owner", FT_STR, 0},
 };
 static const struct ingest_fdef f_people[] = {
-    {"id", FT_STR, 1},   {"account_id", FT_STR, 1},       {"name", FT_STR, 0},
-    {"email", FT_STR, 0}, {"role", FT_STR, 0},            {"seniority", FT_SENIORITY, 0},
+    {"id", FT_STR, 1},        {"account_id", FT_STR, 1}, {"name", FT_STR, 0},
+    {"email", FT_STR, 0},     {"role", FT_STR, 0},       {"seniority", FT_SENIORITY, 0},
     {"created_at", FT_TS, 0}, {"left_at", FT_TS, 0},
 };
 static const struct ingest_fdef f_subscriptions[] = {
@@ -26,8 +26,8 @@ static const struct ingest_fdef f_subscriptions[] = {
     {"started_at", FT_TS, 1},  {"ended_at", FT_TS, 0},
 };
 static const struct ingest_fdef f_interactions[] = {
-    {"id", FT_STR, 0},         {"person_id", FT_STR, 1},  {"account_id", FT_STR, 0},
-    {"ts", FT_TS, 1},          {"channel", FT_CHANNEL, 0}, {"type", FT_STR, 1},
+    {"id", FT_STR, 0},          {"person_id", FT_STR, 1},   {"account_id", FT_STR, 0},
+    {"ts", FT_TS, 1},           {"channel", FT_CHANNEL, 0}, {"type", FT_STR, 1},
     {"duration_ms", FT_INT, 0}, {"outcome", FT_OUTCOME, 0}, {"value", FT_NUM, 0},
 };
 static const struct ingest_fdef f_feedback[] = {
@@ -36,8 +36,12 @@ static const struct ingest_fdef f_feedback[] = {
     {"comment", FT_STR, 0}, {"topic", FT_STR, 0},     {"channel", FT_CHANNEL, 0},
 };
 static const struct ingest_fdef f_objectives[] = {
-    {"id", FT_STR, 1},         {"account_id", FT_STR, 1}, {"person_id", FT_STR, 0},
-    {"title", FT_STR, 1},      {"importance", FT_INT, 0}, {"status", FT_STR, 0},
+    {"id", FT_STR, 1},
+    {"account_id", FT_STR, 1},
+    {"person_id", FT_STR, 0},
+    {"title", FT_STR, 1},
+    {"importance", FT_INT, 0},
+    {"status", FT_STR, 0},
     {"capabilities", FT_LIST, 0},
 };
 static const struct ingest_fdef f_capabilities[] = {
@@ -57,14 +61,12 @@ static const struct {
 } kinds[INGEST_KIND__COUNT] = {
     [INGEST_ACCOUNTS] = {"accounts", "account", f_accounts, N(f_accounts), 1},
     [INGEST_PEOPLE] = {"people", "person", f_people, N(f_people), 1},
-    [INGEST_SUBSCRIPTIONS] = {"subscriptions", "subscription", f_subscriptions,
-                              N(f_subscriptions), 0},
-    [INGEST_INTERACTIONS] = {"interactions", "interaction", f_interactions, N(f_interactions),
-                             1},
+    [INGEST_SUBSCRIPTIONS] = {"subscriptions", "subscription", f_subscriptions, N(f_subscriptions),
+                              0},
+    [INGEST_INTERACTIONS] = {"interactions", "interaction", f_interactions, N(f_interactions), 1},
     [INGEST_FEEDBACK] = {"feedback", "feedbacks", f_feedback, N(f_feedback), 0},
     [INGEST_OBJECTIVES] = {"objectives", "objective", f_objectives, N(f_objectives), 0},
-    [INGEST_CAPABILITIES] = {"capabilities", "capability", f_capabilities, N(f_capabilities),
-                             0},
+    [INGEST_CAPABILITIES] = {"capabilities", "capability", f_capabilities, N(f_capabilities), 0},
 };
 
 int ingest_kind_parse(const char *s)
@@ -287,8 +289,8 @@ static enum cxg_err value(const struct ingest_fdef *d, const struct ingest_cell 
                 rc = cxg_parse_double(p, n, &x, err);
                 if (!rc && (x != floor(x) || fabs(x) > 9e15))
                         return cxg_error_setf(err, CXG_ERR_PARSE, d->name,
-                                              "not a whole number: \"%.*s\"", (int)(n > 64 ? 64 : n),
-                                              p);
+                                              "not a whole number: \"%.*s\"",
+                                              (int)(n > 64 ? 64 : n), p);
                 if (!rc && x < 0)
                         return cxg_error_setf(err, CXG_ERR_INVALID, d->name,
                                               "must not be negative: %.*s", (int)(n > 64 ? 64 : n),
@@ -348,16 +350,15 @@ static void slots(enum ingest_kind k, union ingest_entity *e, void **s, size_t *
         switch (k) {
         case INGEST_ACCOUNTS: {
                 struct account *a = &e->a;
-                void *t[] = {&a->id,         &a->name,       &a->plan,
-                             &a->mrr,        &a->currency,   &a->created_at,
-                             &a->churned_at, &a->churned,    &a->owner};
+                void *t[] = {&a->id,         &a->name,       &a->plan,    &a->mrr,  &a->currency,
+                             &a->created_at, &a->churned_at, &a->churned, &a->owner};
                 memcpy(s, t, sizeof(t));
                 break;
         }
         case INGEST_PEOPLE: {
                 struct person *p = &e->p;
-                void *t[] = {&p->id,        &p->account_id, &p->name,       &p->email,
-                             &p->role,      &p->seniority,  &p->created_at, &p->left_at};
+                void *t[] = {&p->id,   &p->account_id, &p->name,       &p->email,
+                             &p->role, &p->seniority,  &p->created_at, &p->left_at};
                 memcpy(s, t, sizeof(t));
                 break;
         }
@@ -369,16 +370,15 @@ static void slots(enum ingest_kind k, union ingest_entity *e, void **s, size_t *
         }
         case INGEST_INTERACTIONS: {
                 struct interaction *i = &e->i;
-                void *t[] = {&i->id,          &i->person_id, &i->account_id,
-                             &i->ts,          &i->channel,   &i->type,
-                             &i->duration_ms, &i->outcome,   &i->value};
+                void *t[] = {&i->id,   &i->person_id,   &i->account_id, &i->ts,   &i->channel,
+                             &i->type, &i->duration_ms, &i->outcome,    &i->value};
                 memcpy(s, t, sizeof(t));
                 break;
         }
         case INGEST_FEEDBACK: {
                 struct feedback *f = &e->f;
-                void *t[] = {&f->id,   &f->person_id, &f->account_id, &f->ts,     &f->kind,
-                             &f->score, &f->comment,  &f->topic,      &f->channel};
+                void *t[] = {&f->id,    &f->person_id, &f->account_id, &f->ts,     &f->kind,
+                             &f->score, &f->comment,   &f->topic,      &f->channel};
                 memcpy(s, t, sizeof(t));
                 break;
         }

@@ -23,15 +23,15 @@ struct ingest_csv {
         const char *pos;  /* next byte to read */
         const char *end;
         char delim;
-        size_t max_record;       /* bytes per record */
-        long line;               /* physical line of pos, 1-based */
-        long rec_line;           /* line where the last record started */
-        const char *rec_start;   /* raw bytes of the last record */
-        const char *rec_end;     /* (without its line terminator) */
+        size_t max_record;           /* bytes per record */
+        long line;                   /* physical line of pos, 1-based */
+        long rec_line;               /* line where the last record started */
+        const char *rec_start;       /* raw bytes of the last record */
+        const char *rec_end;         /* (without its line terminator) */
         struct ingest_field *fields; /* fields of the last record */
         size_t n_fields;
-        int non_ascii; /* the last record has bytes >= 0x80 */
-        char *ubuf;    /* unescaped quoted fields, max_record bytes */
+        int non_ascii;  /* the last record has bytes >= 0x80 */
+        char *ubuf;     /* unescaped quoted fields, max_record bytes */
         char name[256]; /* file name for messages */
 };
 

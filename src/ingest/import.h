@@ -41,9 +41,9 @@ int ingest_format_parse(const char *s);
 
 /* One rejected row, as reported to an on_reject callback and written to the rejects file. */
 struct ingest_reject {
-        const char *file; /* input name */
-        long line;        /* physical line where the row starts (1-based) */
-        size_t index;     /* 0-based data row index (JSON batches: the array index) */
+        const char *file;   /* input name */
+        long line;          /* physical line where the row starts (1-based) */
+        size_t index;       /* 0-based data row index (JSON batches: the array index) */
         const char *column; /* the file's column (header name or JSON key), or "" */
         const char *field;  /* the canonical field, or "" */
         const char *reason; /* what is wrong, e.g. not a timestamp: "yesterday" */
@@ -101,8 +101,8 @@ enum cxg_err ingest_summary_json(const struct ingest_summary *sum, const char *p
 
 /* A row of a JSON batch that could not be written. */
 struct ingest_row_error {
-        size_t index;    /* 0-based position in the array */
-        char field[64];  /* canonical field (or the JSON key) concerned, or "" */
+        size_t index;   /* 0-based position in the array */
+        char field[64]; /* canonical field (or the JSON key) concerned, or "" */
         char reason[256];
 };
 
@@ -118,9 +118,8 @@ struct ingest_row_error {
  * receives one entry per failed row and *n_errs their count. Counts go to out (may be NULL).
  * Text that is not a JSON array is CXG_ERR_PARSE; store failures roll back everything.
  */
-enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const char *json,
-                               size_t len, unsigned flags, struct ingest_row_error **errs,
-                               size_t *n_errs, struct ingest_summary *out,
-                               struct cxg_error *err) CXG_WUR;
+enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const char *json, size_t len,
+                               unsigned flags, struct ingest_row_error **errs, size_t *n_errs,
+                               struct ingest_summary *out, struct cxg_error *err) CXG_WUR;
 
 #endif

@@ -87,7 +87,7 @@ struct ingest_jsonl {
 void ingest_jsonl_init(struct ingest_jsonl *r, const char *name, const char *data, size_t n,
                        size_t max_line);
 /*
- * The next non-blank line in *p/*n (without its line break) and 1 in *got; 0 at the end.
+ * The next non-blank line in *p and *n (without its line break) and 1 in *got; 0 at the end.
  * A line over the cap returns CXG_ERR_LIMIT naming the line (the reader moves past it).
  */
 enum cxg_err ingest_jsonl_next(struct ingest_jsonl *r, const char **p, size_t *n, int *got,

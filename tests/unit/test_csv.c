@@ -213,8 +213,7 @@ static void test_csv_out_of_memory_is_reported(void **state)
 
         (void)state;
         cxg_alloc_fail_at(1);
-        assert_int_equal(ingest_csv_init(&r, "t.csv", s, sizeof(s) - 1, 0, 0, &err),
-                         CXG_ERR_NOMEM);
+        assert_int_equal(ingest_csv_init(&r, "t.csv", s, sizeof(s) - 1, 0, 0, &err), CXG_ERR_NOMEM);
         ingest_csv_release(&r);
         cxg_alloc_fail_at(2); /* the unescape buffer */
         assert_int_equal(ingest_csv_init(&r, "t.csv", s, sizeof(s) - 1, 0, 0, &err), CXG_OK);
