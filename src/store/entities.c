@@ -224,8 +224,7 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
         if (!found) {
                 rid = sqlite3_last_insert_rowid(s->db);
                 store_cache_touch(s);
-                if (store_cache_account(s, a->id, rid))
-                        return cxg_error_set(err, CXG_ERR_NOMEM, "insert account: out of memory");
+                store_cache_account(s, a->id, strlen(a->id), rid);
         }
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
@@ -297,8 +296,7 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
                 rid = sqlite3_last_insert_rowid(s->db);
         if (!found || old_aid != aid) {
                 store_cache_touch(s);
-                if (store_cache_person(s, p->id, rid, aid))
-                        return cxg_error_set(err, CXG_ERR_NOMEM, "insert person: out of memory");
+                store_cache_person(s, p->id, strlen(p->id), rid, aid);
         }
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
