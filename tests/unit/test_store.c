@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -1081,6 +1082,62 @@ static void test_meta_round_trips_and_reports_missing_keys(void **state)
         tmpdb_remove(&t);
 }
 
+/* ---- the stats command ---- */
+
+/* Run the cxgarden binary with args; its stdout+stderr into out; returns the exit status. */
+static int run_cli(const char *args, char *out, size_t cap)
+{
+        const char *bin = getenv("CXG_BINARY");
+        char cmd[512];
+        FILE *f;
+        size_t n;
+        int st;
+
+        if (!bin)
+                return -1;
+        snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", bin, args);
+        f = popen(cmd, "r");
+        assert_non_null(f);
+        n = fread(out, 1, cap - 1, f);
+        out[n] = '\0';
+        st = pclose(f);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_stats_command_counts_rows_and_fails_clearly(void **state)
+{
+        struct tmpdb t;
+        struct store *s;
+        char args[256], out[2048];
+        struct stat sb;
+
+        (void)state;
+        if (!getenv("CXG_BINARY"))
+                skip();
+        tmpdb_make(&t);
+        snprintf(args, sizeof(args), "--db %s stats", t.path);
+        assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "no such database"));
+        assert_int_not_equal(stat(t.path, &sb), 0);
+        s = open_rw(&t);
+        put_account(s, "A-1", NULL, NULL);
+        put_account(s, "A-2", NULL, NULL);
+        put_person(s, "P-1", "A-1", NULL);
+        store_close(s);
+        snprintf(args, sizeof(args), "--db %s stats --json", t.path);
+        assert_int_equal(run_cli(args, out, sizeof(out)), 0);
+        assert_string_equal(out, "{\"accounts\": 2, \"people\": 1, \"subscriptions\": 0, "
+                                 "\"interactions\": 0, \"interaction_types\": 0, "
+                                 "\"feedback\": 0, \"objectives\": 0, \"capabilities\": 0}\n");
+        snprintf(args, sizeof(args), "--db %s stats", t.path);
+        assert_int_equal(run_cli(args, out, sizeof(out)), 0);
+        assert_non_null(strstr(out, "accounts                         2\n"));
+        assert_non_null(strstr(out, "people                           1\n"));
+        snprintf(args, sizeof(args), "--db %s stats --bogus", t.path);
+        assert_int_equal(run_cli(args, out, sizeof(out)), 2);
+        tmpdb_remove(&t);
+}
+
 /* ---- out of memory ---- */
 
 static void test_oom_open_and_put_fail_cleanly(void **state)
@@ -1152,6 +1209,7 @@ int main(void)
             cmocka_unit_test(test_scan_after_id_returns_only_new_rows),
             cmocka_unit_test(test_scan_stops_when_callback_returns_nonzero),
             cmocka_unit_test(test_meta_round_trips_and_reports_missing_keys),
+            cmocka_unit_test(test_stats_command_counts_rows_and_fails_clearly),
             cmocka_unit_test(test_oom_open_and_put_fail_cleanly),
         };
 
