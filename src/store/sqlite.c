@@ -408,10 +408,20 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                                           path, s->version, latest);
                 goto fail;
         }
-        for (int v = s->version + 1; v <= latest; v++) {
-                if ((e = migrate_one(s, v, err)))
+        if (s->version < latest) {
+                for (int v = s->version + 1; v <= latest; v++)
+                        if ((e = migrate_one(s, v, err)))
+                                goto fail;
+                /* another process may have migrated further meanwhile */
+                if ((e = read_version(s, &s->version, err)))
                         goto fail;
-                s->version = v;
+                if (s->version != latest) {
+                        e = cxg_error_set(err, CXG_ERR_STORE,
+                                          "open: %s: the database has schema version %d after "
+                                          "migrating, this cxgarden knows %d: upgrade cxgarden",
+                                          path, s->version, latest);
+                        goto fail;
+                }
         }
         *out = s;
         return CXG_OK;
