@@ -408,10 +408,20 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                                           path, s->version, latest);
                 goto fail;
         }
-        for (int v = s->version + 1; v <= latest; v++) {
-                if ((e = migrate_one(s, v, err)))
+        if (s->version < latest) {
+                for (int v = s->version + 1; v <= latest; v++)
+                        if ((e = migrate_one(s, v, err)))
+                                goto fail;
+                /* another process may have migrated further meanwhile */
+                if ((e = read_version(s, &s->version, err)))
                         goto fail;
-                s->version = v;
+                if (s->version != latest) {
+                        e = cxg_error_set(err, CXG_ERR_STORE,
+                                          "open: %s: the database has schema version %d after "
+                                          "migrating, this cxgarden knows %d: upgrade cxgarden",
+                                          path, s->version, latest);
+                        goto fail;
+                }
         }
         *out = s;
         return CXG_OK;
@@ -560,11 +570,18 @@ void store_cache_touch(struct store *s)
                 s->cache_dirty |= UINT64_C(1) << s->savepoint_depth;
 }
 
-enum cxg_err store_cache_account(struct store *s, const char *ext_id, int64_t id)
+/* Forget one cache after a failed insert into it; it reloads on its next use. */
+static void forget(struct cxg_hmap *m, int *loaded)
 {
-        if (!s->accounts_loaded)
-                return CXG_OK;
-        return cxg_hmap_put(&s->accounts, ext_id, strlen(ext_id), (uint64_t)id);
+        cxg_hmap_release(m);
+        cxg_hmap_init(m);
+        *loaded = 0;
+}
+
+void store_cache_account(struct store *s, const char *ext_id, size_t n, int64_t id)
+{
+        if (s->accounts_loaded && cxg_hmap_put(&s->accounts, ext_id, n, (uint64_t)id))
+                forget(&s->accounts, &s->accounts_loaded);
 }
 
 static enum cxg_err pack_person(struct store *s, int64_t pid, int64_t aid, uint64_t *val)
@@ -602,17 +619,17 @@ static void unpack_person(const struct store *s, uint64_t val, int64_t *pid, int
         *aid = (int64_t)(val & 0xffffffffu);
 }
 
-enum cxg_err store_cache_person(struct store *s, const char *ext_id, int64_t person_id,
-                                int64_t account_id)
+void store_cache_person(struct store *s, const char *ext_id, size_t n, int64_t person_id,
+                        int64_t account_id)
 {
         uint64_t v;
-        enum cxg_err rc;
 
         if (!s->people_loaded)
-                return CXG_OK;
-        if ((rc = pack_person(s, person_id, account_id, &v)))
-                return rc;
-        return cxg_hmap_put(&s->people, ext_id, strlen(ext_id), v);
+                return;
+        if (pack_person(s, person_id, account_id, &v) || cxg_hmap_put(&s->people, ext_id, n, v)) {
+                forget(&s->people, &s->people_loaded);
+                s->n_wide = 0;
+        }
 }
 
 /*
@@ -708,8 +725,7 @@ enum cxg_err store_account_ref(struct store *s, const char *ext_id, size_t n, in
                 return cxg_error_setf(err, CXG_ERR_NOTFOUND, "account_id",
                                       "unknown account \"%.*s\" (import accounts first)",
                                       echo_len(n), ext_id);
-        if (cxg_hmap_put(&s->accounts, ext_id, n, (uint64_t)*account_id))
-                return cxg_error_set(err, CXG_ERR_NOMEM, "find account: out of memory");
+        store_cache_account(s, ext_id, n, *account_id);
         return CXG_OK;
 }
 
@@ -738,9 +754,7 @@ enum cxg_err store_person_ref(struct store *s, const char *ext_id, size_t n, int
                         return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person_id",
                                               "unknown person \"%.*s\" (import people first)",
                                               echo_len(n), ext_id);
-                if ((rc = pack_person(s, pid, aid, &v)) ||
-                    (rc = cxg_hmap_put(&s->people, ext_id, n, v)))
-                        return cxg_error_set(err, rc, "find person: out of memory");
+                store_cache_person(s, ext_id, n, pid, aid);
         }
         if (person_id)
                 *person_id = pid;
@@ -797,8 +811,8 @@ enum cxg_err store_type_id(struct store *s, const char *name, size_t n, int32_t 
                 return cxg_error_set(err, CXG_ERR_LIMIT,
                                      "add interaction type: %s: more than %d types", s->path,
                                      INT32_MAX);
-        if (cxg_hmap_put(&s->types, name, n, (uint64_t)rid))
-                return cxg_error_set(err, CXG_ERR_NOMEM, "add interaction type: out of memory");
+        if (s->types_loaded && cxg_hmap_put(&s->types, name, n, (uint64_t)rid))
+                forget(&s->types, &s->types_loaded);
         *id = (int32_t)rid;
         return CXG_OK;
 }

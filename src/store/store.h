@@ -65,9 +65,18 @@ void store_savepoint_rollback(struct store *s);
 
 /*
  * Upserts by external id: an existing row is updated (fields that are absent in the input
- * keep their stored value), a new one inserted. *id receives the internal id and *how
- * STORE_INSERTED or STORE_UPDATED (either may be NULL). References to other entities by
- * external id must exist: CXG_ERR_NOTFOUND with err->field naming the reference otherwise.
+ * keep their stored value; attributes are merged into the stored object with an RFC 7386
+ * JSON merge patch, so a key given as null is removed), a new one inserted. The entity is
+ * validated with model_*_validate first; attributes must be a JSON object. *id receives the
+ * internal id and *how STORE_INSERTED or STORE_UPDATED (either may be NULL). References to
+ * other entities by external id must exist: CXG_ERR_NOTFOUND with err->field naming the
+ * reference otherwise ("unknown account \"A-17\" (import accounts first)"). Feedback and
+ * objectives take the account of their person when account_id is NULL; a given account that
+ * is not the person's is CXG_ERR_INVALID. A person's seniority of -1 is derived from the role
+ * (model_seniority_from_title), or kept when the role is absent too. An account's churned flag
+ * is set by churned_at or churned = 1; churned = 0 without churned_at clears flag and date.
+ * Lists (objective capabilities, capability plans and interaction types) given as NULL keep
+ * the stored list.
  */
 enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
                                struct cxg_error *err) CXG_WUR;
@@ -136,7 +145,11 @@ enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_
  * Scans for the engine's snapshot. Each calls cb once per row in internal-id order; strings
  * in the row are valid only during the call. A callback returning non-zero stops the scan,
  * and that value is returned. after_id lets a caller read only rows added since its last
- * scan (0: all rows).
+ * scan (0: all rows). In the entity passed, references are external ids (a person's
+ * account_id, a feedback's person_id and account_id, ...) and the internal ids are the
+ * callback's arguments; an objective without a person has person_id 0 and o->person_id NULL.
+ * Objective capabilities and capability plans/interaction_types are non-NULL arrays (possibly
+ * of length 0). Callback failures are returned as they are; err is then not touched.
  */
 typedef enum cxg_err (*store_account_cb)(void *ctx, int64_t id, const struct account *a);
 typedef enum cxg_err (*store_person_cb)(void *ctx, int64_t id, int64_t account_id,

@@ -68,11 +68,15 @@ enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err)
  * a rollback of the current transaction level then drops the caches.
  */
 void store_cache_touch(struct store *s);
-/* Record ext id -> id in the account cache when it is loaded. */
-enum cxg_err store_cache_account(struct store *s, const char *ext_id, int64_t id);
-/* Record ext id -> (person, account) in the people cache when it is loaded. */
-enum cxg_err store_cache_person(struct store *s, const char *ext_id, int64_t person_id,
-                                int64_t account_id);
+/*
+ * Record ext id (n bytes) -> id in the account cache when it is loaded. Out of memory, the
+ * cache is dropped instead (it reloads on its next use), so a write never fails after the
+ * row is stored.
+ */
+void store_cache_account(struct store *s, const char *ext_id, size_t n, int64_t id);
+/* Record ext id (n bytes) -> (person, account) in the people cache, as above. */
+void store_cache_person(struct store *s, const char *ext_id, size_t n, int64_t person_id,
+                        int64_t account_id);
 
 /* Bind text (NULL binds NULL), a double (NAN binds NULL), a timestamp (CXG_TS_NONE binds NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
