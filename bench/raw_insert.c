@@ -135,10 +135,11 @@ int main(int argc, char **argv)
         }
         {
                 static char sql[16384];
-                size_t o = (size_t)snprintf(sql, sizeof(sql),
-                                            "INSERT INTO interactions(ext_id, person_id, account_id,"
-                                            " ts, channel, type_id, duration_ms, outcome, value,"
-                                            " attributes) VALUES ");
+                size_t o =
+                    (size_t)snprintf(sql, sizeof(sql),
+                                     "INSERT INTO interactions(ext_id, person_id, account_id,"
+                                     " ts, channel, type_id, duration_ms, outcome, value,"
+                                     " attributes) VALUES ");
 
                 for (int j = 0; j < k; j++)
                         o += (size_t)snprintf(sql + o, sizeof(sql) - o,
