@@ -316,6 +316,26 @@ static void test_import_rejects_unknown_person(void **state)
         store_close(s);
 }
 
+static void test_import_rejects_interaction_whose_account_is_not_the_persons(void **state)
+{
+        struct store *s = open_db();
+        struct seen *r;
+
+        (void)state;
+        seed(s);
+        r = one_reject(s, INGEST_INTERACTIONS,
+                       "person_id,account_id,ts,type\np1,a1,1700000000,login\n"
+                       "p1,a2,1700000001,login\n",
+                       NULL, 1);
+        assert_int_equal(r->line[0], 3);
+        assert_string_equal(r->field[0], "account_id");
+        assert_non_null(strstr(r->reason[0], "belongs to another account"));
+        assert_int_equal(q(s, "SELECT count(*) FROM interactions i, accounts a WHERE "
+                              "i.account_id = a.id AND a.ext_id = 'a1'"),
+                         1);
+        store_close(s);
+}
+
 static void test_import_rejects_score_out_of_range_for_the_kind(void **state)
 {
         struct store *s = open_db();
@@ -657,6 +677,7 @@ int main(void)
             cmocka_unit_test(test_import_rejects_negative_mrr),
             cmocka_unit_test(test_import_rejects_unknown_channel),
             cmocka_unit_test(test_import_rejects_unknown_person),
+            cmocka_unit_test(test_import_rejects_interaction_whose_account_is_not_the_persons),
             cmocka_unit_test(test_import_rejects_score_out_of_range_for_the_kind),
             cmocka_unit_test(test_import_rejects_missing_required_field),
             cmocka_unit_test(test_import_rejects_invalid_utf8_naming_the_column),
