@@ -187,7 +187,7 @@ static int pick_w(const double *w, int n, double u)
 enum { P_FREE, P_PRO, P_PREMIUM, P_RECRUITER, P__COUNT };
 static const char *const plan_names[P__COUNT] = {"Free", "Pro", "Premium", "Recruiter"};
 /* list price per seat tier and month, USD */
-static const double plan_price[P__COUNT] = {0, 99, 299, 899};
+static const double plan_price[P__COUNT] = {0, 99, 299, 499};
 
 enum { CUR_USD, CUR_EUR, CUR_GBP, CUR__COUNT };
 static const char *const cur_names[CUR__COUNT] = {"USD", "EUR", "GBP"};
@@ -549,6 +549,7 @@ struct gaccount {
         uint32_t first_period, n_periods;
         uint32_t cur_period, used_mask;
         unsigned cur_mask;
+        double rej[4]; /* per seniority: chance a drawn type is of an unused capability */
         int cur_plan;
         int employees;
         uint8_t band, region, currency, eroding, garden, industry, tier, owner;
@@ -655,7 +656,7 @@ static double mrr_for(int plan, int tier, int currency)
 /* Adoption threshold (of 256) for a capability on a plan: Premium accounts use ~40%. */
 static unsigned adopt_mask(const struct gen *g, const struct gaccount *a, int plan)
 {
-        unsigned thr = (plan == P_PREMIUM && g->treat) ? 102 : 205, m = 0;
+        unsigned thr = (plan == P_PREMIUM && g->treat) ? 115 : 205, m = 0;
 
         for (int c = 0; c < C__COUNT; c++)
                 if ((caps[c].plans >> plan & 1) && a->adopt[c] < thr)
@@ -706,8 +707,8 @@ static struct gperson *add_person(struct gen *g)
 /* Monthly churn hazard of an account on a plan. */
 static double churn_hazard(int plan, int band)
 {
-        static const double base[P__COUNT] = {0.035, 0.020, 0.015, 0.012};
-        static const double mult[3] = {1.7, 1.0, 0.55};
+        static const double base[P__COUNT] = {0.05, 0.03, 0.022, 0.02};
+        static const double mult[3] = {1.6, 1.0, 0.7};
 
         return base[plan] * mult[band];
 }
@@ -731,10 +732,10 @@ static enum cxg_err account_life(struct gen *g, uint32_t i)
         a->churned = CXG_TS_NONE;
         a->garden_joined = CXG_TS_NONE;
         u = rng_u01(&r);
-        if (u < 0.30) /* customers from before the window: signed up in the prior 12 months */
+        if (u < 0.45) /* customers from before the window: signed up in the prior 12 months */
                 a->created = g->start - 1 - (int64_t)(rng_u01(&r) * 365 * DAY);
-        else /* signups over the window, slowly accelerating */
-                a->created = g->start + (int64_t)(gen_pow(rng_u01(&r), 0.9) * (double)window);
+        else /* signups over the window, slowly slowing down */
+                a->created = g->start + (int64_t)(gen_pow(rng_u01(&r), 1.1) * (double)window);
         if (a->created >= g->end)
                 a->created = g->end - 1;
         u = rng_u01(&r);
@@ -767,10 +768,8 @@ static enum cxg_err account_life(struct gen *g, uint32_t i)
         a->garden = (uint8_t)(1 + rng_below(&r, 3));
 
         u = rng_u01(&r);
-        if (!g->treat)
-                plan = u < 0.44 ? P_FREE : u < 0.77 ? P_PRO : u < 0.95 ? P_PREMIUM : P_RECRUITER;
-        else if (a->created >= g->t_b)
-                plan = u < 0.38 ? P_FREE : u < 0.66 ? P_PRO : u < 0.80 ? P_PREMIUM : P_RECRUITER;
+        if (g->treat && a->created >= g->t_b) /* the Recruiter plan exists */
+                plan = u < 0.40 ? P_FREE : u < 0.68 ? P_PRO : u < 0.85 ? P_PREMIUM : P_RECRUITER;
         else
                 plan = u < 0.45 ? P_FREE : u < 0.80 ? P_PRO : P_PREMIUM;
         a->first_period = (uint32_t)g->nper;
@@ -791,7 +790,7 @@ static enum cxg_err account_life(struct gen *g, uint32_t i)
                         continue; /* the signup month: no change yet */
                 /* garden membership: the same in the control company */
                 if (join_mi < 0 && wi >= g->month_g0 && wi <= g->month_g1) {
-                        static const double pj[3] = {0.003, 0.009, 0.024};
+                        static const double pj[3] = {0.0045, 0.0135, 0.036};
                         if (u_join < pj[a->band]) {
                                 join_mi = mi;
                                 a->garden_joined = when;
@@ -810,17 +809,13 @@ static enum cxg_err account_life(struct gen *g, uint32_t i)
                 }
                 /* plan changes */
                 if (g->treat && launched) {
-                        static const double pr[P__COUNT] = {0.006, 0.05, 0.09, 0};
-                        if (u_rec < pr[plan])
-                                np = P_RECRUITER;
-                } else if (!g->treat) {
-                        static const double pr[P__COUNT] = {0.0005, 0.004, 0.006, 0};
+                        static const double pr[P__COUNT] = {0.003, 0.012, 0.03, 0};
                         if (u_rec < pr[plan])
                                 np = P_RECRUITER;
                 }
                 if (np == plan) {
-                        static const double up[P__COUNT] = {0.025, 0.012, 0, 0};
-                        static const double down[P__COUNT] = {0, 0.006, 0.008, 0.005};
+                        static const double up[P__COUNT] = {0.015, 0.007, 0, 0};
+                        static const double down[P__COUNT] = {0, 0.008, 0.010, 0.005};
                         if (u_up < up[plan])
                                 np = plan + 1;
                         else if (u_down < down[plan])
@@ -871,7 +866,7 @@ static enum cxg_err account_people(struct gen *g, uint32_t i)
         int n_found, n_exec, n_dir, n_mgr, n_hire;
         uint16_t slot = 0;
 
-        n_found = 1 + (int)(gen_exp(gen_log(2.2) + 0.8 * rng_normal(&r)) * (0.7 + 0.15 * a->tier));
+        n_found = 1 + (int)(gen_exp(gen_log(4.0) + 0.8 * rng_normal(&r)) * (0.7 + 0.15 * a->tier));
         if (n_found > 400)
                 n_found = 400;
         n_exec = 1 + (n_found >= 10) + (n_found >= 25) + (n_found >= 60);
@@ -1442,8 +1437,12 @@ static void type_duration(const struct gen *g, int t, int64_t ts, double *median
         }
 }
 
+/*
+ * One interaction of person p on the day starting at t0, within [lo, hi); stop is when the
+ * person or the account is gone (or the window ends), the limit of a follow-up survey.
+ */
 static enum cxg_err emit(struct gen *g, struct gaccount *a, const struct gperson *p, int64_t t0,
-                         int64_t lo, int64_t hi, struct rng *r)
+                         int64_t lo, int64_t hi, int64_t stop, struct rng *r)
 {
         struct store_interaction *row;
         int t = pick_type(g, p->sen, a->cur_mask, r);
@@ -1503,7 +1502,7 @@ static enum cxg_err emit(struct gen *g, struct gaccount *a, const struct gperson
                 a->used_mask |= 1u << types[t].cap;
         if ((t == T_SUPPORT_TICKET || t == T_SUPPORT_CHAT) && rng_u01(r) < g->q_csat) {
                 int64_t at = ts + 3600 + (int64_t)(rng_u01(r) * 47 * 3600);
-                if (at < hi && (rc = survey_csat(g, p, at, r)))
+                if (at < stop && (rc = survey_csat(g, p, at, r)))
                         return rc;
         }
         return CXG_OK;
@@ -1554,11 +1553,19 @@ static enum cxg_err run_days(struct gen *g, int pass)
                         if (pp->plan != a->cur_plan) {
                                 a->cur_plan = pp->plan;
                                 a->cur_mask = adopt_mask(g, a, pp->plan);
+                                for (int si = 0; si < 4; si++) {
+                                        double w = 0;
+                                        for (int t = 0; t < T__COUNT; t++)
+                                                if (types[t].cap >= 0 &&
+                                                    !(a->cur_mask >> types[t].cap & 1))
+                                                        w += types[t].w[si];
+                                        a->rej[si] = w / g->cum[si][T__COUNT - 1];
+                                }
                         }
                         af = dayf * a->weight * plan_f[pp->plan];
                         for (uint32_t k = 0; k < a->n_people; k++) {
                                 const struct gperson *p = &g->ppl[a->first_person + k];
-                                int64_t lo, hi;
+                                int64_t lo, hi, stop;
                                 double lam;
 
                                 if (p->created >= t0 + DAY ||
@@ -1571,7 +1578,10 @@ static enum cxg_err run_days(struct gen *g, int pass)
                                                     types[T_SUPPORT_CHAT].w[si];
                                         g->sum_lam += lam;
                                         g->sum_pd += 1;
-                                        g->sum_sup += lam * sw / g->cum[si][T__COUNT - 1];
+                                        double rj = a->rej[si];
+                                        /* pick_type draws up to three times */
+                                        g->sum_sup += lam * sw / g->cum[si][T__COUNT - 1] *
+                                                      (1 + rj + rj * rj);
                                         if (p->sen == CXG_SEN_EXECUTIVE) {
                                                 if (in_a)
                                                         g->exec_a_lam += lam;
@@ -1597,6 +1607,11 @@ static enum cxg_err run_days(struct gen *g, int pass)
                                         hi = a->churned;
                                 if (hi > g->end)
                                         hi = g->end;
+                                stop = g->end;
+                                if (p->left != CXG_TS_NONE && p->left < stop)
+                                        stop = p->left;
+                                if (a->churned != CXG_TS_NONE && a->churned < stop)
+                                        stop = a->churned;
                                 if (hi <= lo)
                                         continue;
                                 {
@@ -1607,7 +1622,7 @@ static enum cxg_err run_days(struct gen *g, int pass)
                                         int n = rng_poisson(&r, lam);
 
                                         for (int j = 0; j < n; j++)
-                                                if ((rc = emit(g, a, p, t0, lo, hi, &r)))
+                                                if ((rc = emit(g, a, p, t0, lo, hi, stop, &r)))
                                                         return rc;
                                         if (u_nps < g->p_nps &&
                                             (rc = survey_nps(
