@@ -115,6 +115,37 @@ static int write_manifest(const char *db, const struct cxg_buf *m, char *path, s
         return 0;
 }
 
+/* The summary as one JSON object on stdout. */
+static int print_json(const char *db, const char *mpath, const struct gen_options *o,
+                      const struct gen_summary *sum)
+{
+        struct cxg_buf b;
+        int rc = -1;
+
+        cxg_buf_init(&b, 1 << 20);
+        if (cxg_buf_puts(&b, "{\"db\": ") || cxg_buf_json_str(&b, db, strlen(db)) ||
+            cxg_buf_puts(&b, ", \"manifest\": ") || cxg_buf_json_str(&b, mpath, strlen(mpath)) ||
+            cxg_buf_printf(
+                &b,
+                ", \"seed\": %llu, \"scale\": %g, \"months\": %d, \"control\": %s, "
+                "\"accounts\": %lld, \"people\": %lld, \"subscriptions\": %lld, "
+                "\"interactions\": %lld, \"feedback\": %lld, \"objectives\": %lld, "
+                "\"capabilities\": %lld, \"interaction_types\": %lld, "
+                "\"seconds\": %.3f}\n",
+                (unsigned long long)o->seed, o->scale, o->months, o->control ? "true" : "false",
+                (long long)sum->accounts, (long long)sum->people, (long long)sum->subscriptions,
+                (long long)sum->interactions, (long long)sum->feedback, (long long)sum->objectives,
+                (long long)sum->capabilities, (long long)sum->interaction_types, sum->seconds)) {
+                cli_errorf("generate: out of memory");
+                goto done;
+        }
+        fputs(b.data, stdout);
+        rc = 0;
+done:
+        cxg_buf_release(&b);
+        return rc;
+}
+
 int cli_generate(struct cli *c)
 {
         struct gen_options o;
@@ -259,17 +290,8 @@ int cli_generate(struct cli *c)
                 (long long)sum.capabilities, (long long)sum.interaction_types, sum.seconds,
                 sum.seconds > 0 ? (double)sum.interactions / sum.seconds : 0);
         fprintf(stderr, "generate: ground truth in %s\n", mpath);
-        if (json)
-                printf("{\"db\": \"%s\", \"manifest\": \"%s\", \"seed\": %llu, \"scale\": %g, "
-                       "\"control\": %s, \"accounts\": %lld, \"people\": %lld, "
-                       "\"subscriptions\": %lld, \"interactions\": %lld, \"feedback\": %lld, "
-                       "\"objectives\": %lld, \"capabilities\": %lld, "
-                       "\"interaction_types\": %lld, \"seconds\": %.3f}\n",
-                       c->db_path, mpath, (unsigned long long)o.seed, o.scale,
-                       o.control ? "true" : "false", (long long)sum.accounts, (long long)sum.people,
-                       (long long)sum.subscriptions, (long long)sum.interactions,
-                       (long long)sum.feedback, (long long)sum.objectives,
-                       (long long)sum.capabilities, (long long)sum.interaction_types, sum.seconds);
+        if (json && print_json(c->db_path, mpath, &o, &sum))
+                goto done;
         rc = CLI_OK;
 done:
         store_close(s);

@@ -2168,8 +2168,11 @@ enum cxg_err gen_run(struct store *s, const struct gen_options *o, struct gen_su
         out.capabilities = C__COUNT;
         out.interaction_types = T__COUNT;
         out.seconds = now_seconds() - t_begin;
-        if (mbuf && (rc = manifest(&g, &out, mbuf)))
+        if (mbuf && (rc = manifest(&g, &out, mbuf))) {
+                /* the data is complete and committed; only the manifest is missing */
+                cxg_error_set(err, rc, "generate: %s writing the manifest", cxg_strerror(rc));
                 goto done;
+        }
         if (sum)
                 *sum = out;
         if (o->progress)

@@ -823,6 +823,62 @@ static void test_garden_members_retain_10_points_better(void **state)
         }
 }
 
+/* Every allocation failure ends the run with CXG_ERR_NOMEM and nothing leaked or half-done. */
+static void test_out_of_memory_fails_cleanly(void **state)
+{
+        int ok = 0;
+
+        (void)state;
+        for (unsigned long k = 1; k < 400 && !ok; k += 3) {
+                char path[64];
+                struct store *s = NULL;
+                struct gen_options o;
+                struct cxg_error e;
+                struct cxg_buf m;
+                enum cxg_err rc;
+                int fd;
+
+                snprintf(path, sizeof(path), "/tmp/cxg-test-gen-oom-XXXXXX");
+                fd = mkstemp(path);
+                assert_true(fd >= 0);
+                close(fd);
+                unlink(path);
+                assert_int_equal(store_open(path, 0, &s, &e), CXG_OK);
+                gen_options_init(&o);
+                o.scale = 0.005;
+                o.activity = 0.02;
+                cxg_buf_init(&m, 0);
+                cxg_alloc_fail_at(k);
+                rc = gen_run(s, &o, NULL, &m, &e);
+                cxg_alloc_fail_at(0);
+                if (rc == CXG_OK) {
+                        ok = 1;
+                } else {
+                        struct store_counts c;
+                        char v[8];
+
+                        assert_int_equal(rc, CXG_ERR_NOMEM);
+                        assert_non_null(strstr(e.msg, "memory"));
+                        /* the structure is all or nothing; a later failure is marked */
+                        assert_int_equal(store_counts(s, &c, NULL), CXG_OK);
+                        if (c.accounts) {
+                                struct cxg_error e2;
+                                assert_int_equal(
+                                    store_meta_get(s, "generator.complete", v, sizeof(v), &e2),
+                                    CXG_OK);
+                                if (strcmp(v, "1") == 0) /* only the manifest failed */
+                                        assert_non_null(strstr(e.msg, "manifest"));
+                                else
+                                        assert_string_equal(v, "0");
+                        }
+                }
+                cxg_buf_release(&m);
+                store_close(s);
+                gdb_remove(path);
+        }
+        assert_true(ok); /* enough allocations were allowed in the end */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -842,6 +898,7 @@ int main(void)
             cmocka_unit_test(test_refuses_a_database_that_has_accounts),
             cmocka_unit_test(test_rejects_options_out_of_range),
             cmocka_unit_test(test_garden_members_retain_10_points_better),
+            cmocka_unit_test(test_out_of_memory_fails_cleanly),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
