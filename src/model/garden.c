@@ -10,8 +10,8 @@
 #include "core/parse.h"
 
 static const char *const topic_names[GARDEN_TOPIC__COUNT] = {
-    "experience",  "context",       "deep_purpose",  "success_contribution", "cost_revenue",
-    "adaptation",  "data_supply",   "long_term_fit", "robustness",           "custom",
+    "experience", "context",     "deep_purpose",  "success_contribution", "cost_revenue",
+    "adaptation", "data_supply", "long_term_fit", "robustness",           "custom",
 };
 static const char *const topic_labels[GARDEN_TOPIC__COUNT] = {
     "experience / customer journey",
@@ -25,8 +25,8 @@ static const char *const topic_labels[GARDEN_TOPIC__COUNT] = {
     "robustness",
     "custom",
 };
-static const char *const urole_names[GARDEN_UROLE__COUNT] = {"admin", "analyst",
-                                                             "account_manager", "member"};
+static const char *const urole_names[GARDEN_UROLE__COUNT] = {"admin", "analyst", "account_manager",
+                                                             "member"};
 static const char *const mrole_names[GARDEN_MROLE__COUNT] = {"customer", "account_team", "product",
                                                              "sponsor", "board"};
 static const char *const status_names[GARDEN_ST__COUNT] = {"invited", "accepted", "declined",
@@ -286,8 +286,7 @@ static enum cxg_err check_text(const char *s, size_t max, int required, const ch
                 return cxg_error_setf(err, CXG_ERR_INVALID, field,
                                       "%s: %s is longer than %zu bytes", what, field, max);
         if (required && cxg_is_blank(s, n))
-                return cxg_error_setf(err, CXG_ERR_INVALID, field, "%s: %s is empty", what,
-                                      field);
+                return cxg_error_setf(err, CXG_ERR_INVALID, field, "%s: %s is empty", what, field);
         return CXG_OK;
 }
 

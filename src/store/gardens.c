@@ -164,8 +164,7 @@ enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden
         memset(out, 0, sizeof(*out));
         if (!name || !name[0])
                 return cxg_error_setf(err, CXG_ERR_USAGE, "user", "no acting user given");
-        st = store_stmt(s,
-                        "SELECT id, role, person_id, disabled FROM users WHERE name = ?", err);
+        st = store_stmt(s, "SELECT id, role, person_id, disabled FROM users WHERE name = ?", err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, name);
@@ -204,8 +203,8 @@ static enum cxg_err person_id_of(struct store *s, const char *ext, int64_t *id, 
         enum cxg_err rc = store_person_ref(s, ext, strlen(ext), &pid, &aid, err);
 
         if (rc == CXG_ERR_NOTFOUND)
-                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person",
-                                      "unknown person \"%.64s\"", ext);
+                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person", "unknown person \"%.64s\"",
+                                      ext);
         if (!rc) {
                 *id = pid;
                 if (account)
@@ -226,8 +225,9 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
         if (created)
                 *created = 0;
         if (!name || !name[0] || strlen(name) > 127)
-                return cxg_error_setf(err, CXG_ERR_INVALID, "user", "user: name is required "
-                                                                    "(at most 127 bytes)");
+                return cxg_error_setf(err, CXG_ERR_INVALID, "user",
+                                      "user: name is required "
+                                      "(at most 127 bytes)");
         if (parse_name(model_garden_urole_parse, role) < 0)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "role",
                                       "user: role must be admin, analyst, account_manager or "
@@ -244,9 +244,8 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
                 goto done;
         if (person_ext && (rc = person_id_of(s, person_ext, &pid, NULL, err)))
                 goto done;
-        st = store_stmt(s,
-                        "INSERT INTO users(name, role, person_id, created_at) VALUES (?, ?, ?, ?)",
-                        err);
+        st = store_stmt(
+            s, "INSERT INTO users(name, role, person_id, created_at) VALUES (?, ?, ?, ?)", err);
         if (!st) {
                 rc = err ? err->code : CXG_ERR_STORE;
                 goto done;
@@ -425,9 +424,9 @@ static enum cxg_err ledger_add(struct store *s, const struct garden_actor *who, 
 }
 
 /* Credit the acting user (team from their membership of garden_id). */
-static enum cxg_err credit_actor(struct store *s, const struct garden_actor *who,
-                                 int64_t garden_id, int kind, const char *cause_type,
-                                 int64_t cause_id, int64_t now, struct cxg_error *err)
+static enum cxg_err credit_actor(struct store *s, const struct garden_actor *who, int64_t garden_id,
+                                 int kind, const char *cause_type, int64_t cause_id, int64_t now,
+                                 struct cxg_error *err)
 {
         int member, mrole;
         enum cxg_err rc = actor_membership(s, who, garden_id, &member, &mrole, err);
@@ -450,8 +449,7 @@ enum cxg_err store_garden_create(struct store *s, const struct garden_actor *who
         int own = 0, found;
         enum cxg_err rc;
 
-        if ((rc = require_staff(who, "create garden", err)) ||
-            (rc = model_garden_validate(g, err)))
+        if ((rc = require_staff(who, "create garden", err)) || (rc = model_garden_validate(g, err)))
                 return rc;
         if ((rc = tx_open(s, &own, err)))
                 return rc;
@@ -511,7 +509,7 @@ done:
 }
 
 #define GARDEN_SELECT                                                                              \
-        "SELECT g.id, g.ext_id, g.name, g.topic, g.topic_custom, g.goal, g.owner, g.segment, "    \
+        "SELECT g.id, g.ext_id, g.name, g.topic, g.topic_custom, g.goal, g.owner, g.segment, "     \
         "g.starts_at, g.ends_at, g.created_at, g.created_by, "                                     \
         "(SELECT count(*) FROM garden_members m WHERE m.garden_id = g.id AND "                     \
         "m.status = 'accepted'), "                                                                 \
@@ -604,8 +602,7 @@ enum cxg_err store_garden_id(struct store *s, const char *key, int64_t *id, stru
         if ((rc = step_int(s, st, "find garden", id, &found, err)))
                 return rc;
         if (!found)
-                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "garden", "no garden \"%.64s\"",
-                                      key);
+                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "garden", "no garden \"%.64s\"", key);
         return CXG_OK;
 }
 
@@ -697,8 +694,8 @@ static enum cxg_err credit_inviter(struct store *s, const struct garden_actor *w
         snprintf(ia.name, sizeof(ia.name), "%s", name);
         if ((e = actor_membership(s, &ia, garden_id, &member, &mrole, err)))
                 return e;
-        return ledger_add(s, who, inviter, ipid, team_of(urole, mrole), garden_id,
-                          LEDGER_PROMOTION, "invitation", member_row, NULL, now, NULL, err);
+        return ledger_add(s, who, inviter, ipid, team_of(urole, mrole), garden_id, LEDGER_PROMOTION,
+                          "invitation", member_row, NULL, now, NULL, err);
 }
 
 enum cxg_err store_garden_member_add(struct store *s, const struct garden_actor *who,
@@ -724,8 +721,9 @@ enum cxg_err store_garden_member_add(struct store *s, const struct garden_actor 
         if ((rc = step_int(s, st, "add garden member", &dummy, &found, err)))
                 goto done;
         if (!found) {
-                rc = cxg_error_setf(err, CXG_ERR_NOTFOUND, "garden", "add garden member: no such "
-                                                                     "garden");
+                rc = cxg_error_setf(err, CXG_ERR_NOTFOUND, "garden",
+                                    "add garden member: no such "
+                                    "garden");
                 goto done;
         }
         if (m->person) {
@@ -826,13 +824,12 @@ enum cxg_err store_garden_member_add(struct store *s, const struct garden_actor 
         if ((rc = j_open(&b)) || (rc = j_int(&b, "garden_id", garden_id)) ||
             (rc = j_str(&b, m->person ? "person" : "user", m->person ? m->person : m->user)) ||
             (rc = j_str(&b, "role", model_garden_mrole_name(m->role))) ||
-            (rc = j_str(&b, "status", model_garden_status_name(m->status))) ||
-            (rc = j_close(&b))) {
+            (rc = j_str(&b, "status", model_garden_status_name(m->status))) || (rc = j_close(&b))) {
                 rc = nomem(err, "add garden member");
                 goto done;
         }
-        if ((rc = audit(s, who, m->status == GARDEN_ST_INVITED ? "invite" : "add",
-                        "garden_members", mid, &b, now, err)))
+        if ((rc = audit(s, who, m->status == GARDEN_ST_INVITED ? "invite" : "add", "garden_members",
+                        mid, &b, now, err)))
                 goto done;
         /* accepted at once for a customer: who brought them in is credited */
         if (m->person && m->status == GARDEN_ST_ACCEPTED && joined == CXG_TS_NONE)
@@ -891,10 +888,9 @@ enum cxg_err store_garden_member_status(struct store *s, const struct garden_act
               (status == GARDEN_ST_ACCEPTED || status == GARDEN_ST_DECLINED)) ||
              (cur == GARDEN_ST_ACCEPTED && status == GARDEN_ST_LEFT);
         if (!ok) {
-                rc = cxg_error_setf(err, CXG_ERR_CONFLICT, "status",
-                                    "garden member: cannot go from %s to %s",
-                                    model_garden_status_name(cur),
-                                    model_garden_status_name(status));
+                rc = cxg_error_setf(
+                    err, CXG_ERR_CONFLICT, "status", "garden member: cannot go from %s to %s",
+                    model_garden_status_name(cur), model_garden_status_name(status));
                 goto done;
         }
         st = store_stmt(s,
@@ -927,8 +923,8 @@ done:
         return tx_close(s, own, rc, err);
 }
 
-enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb,
-                                  void *ctx, struct cxg_error *err)
+enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb, void *ctx,
+                                  struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(
             s,
@@ -977,8 +973,8 @@ enum cxg_err store_garden_person_status(struct store *s, int64_t garden_id, int6
 {
         int64_t row, inv, joined;
 
-        return member_row(s, garden_id, person_id ? person_id : -1, 0, &row, status, &inv,
-                          &joined, err);
+        return member_row(s, garden_id, person_id ? person_id : -1, 0, &row, status, &inv, &joined,
+                          err);
 }
 
 enum cxg_err store_garden_accounts(struct store *s, store_garden_account_cb cb, void *ctx,
@@ -1101,7 +1097,7 @@ done:
 }
 
 #define IDEA_SELECT                                                                                \
-        "SELECT i.id, i.garden_id, g.ext_id, i.title, i.description, i.hypothesis, "              \
+        "SELECT i.id, i.garden_id, g.ext_id, i.title, i.description, i.hypothesis, "               \
         "i.target_metric, i.state, i.author_id, u.name, u.person_id, i.review_round, "             \
         "i.created_at, i.updated_at, "                                                             \
         "(SELECT count(*) FROM idea_votes v WHERE v.idea_id = i.id AND v.value > 0), "             \
@@ -1258,8 +1254,7 @@ done:
 }
 
 enum cxg_err store_idea_comment(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                                const char *body, int64_t now, int64_t *id,
-                                struct cxg_error *err)
+                                const char *body, int64_t now, int64_t *id, struct cxg_error *err)
 {
         sqlite3_stmt *st;
         struct cxg_buf b = {0};
@@ -1279,8 +1274,8 @@ enum cxg_err store_idea_comment(struct store *s, const struct garden_actor *who,
                 return rc;
         if ((rc = open_idea(s, who, idea_id, "comment", &c, err)))
                 goto done;
-        st = store_stmt(s, "INSERT INTO idea_comments(idea_id, user_id, body, at) VALUES (?, ?, ?, ?)",
-                        err);
+        st = store_stmt(
+            s, "INSERT INTO idea_comments(idea_id, user_id, body, at) VALUES (?, ?, ?, ?)", err);
         if (!st) {
                 rc = err ? err->code : CXG_ERR_STORE;
                 goto done;
@@ -1326,8 +1321,8 @@ static enum cxg_err count_of(struct store *s, const char *sql, int64_t a, int64_
 }
 
 enum cxg_err store_idea_move(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                             int to, const char *why, const struct garden_rules *rules,
-                             int64_t now, struct store_move_result *res, struct cxg_error *err)
+                             int to, const char *why, const struct garden_rules *rules, int64_t now,
+                             struct store_move_result *res, struct cxg_error *err)
 {
         sqlite3_stmt *st;
         struct cxg_buf b = {0};
@@ -1725,8 +1720,8 @@ enum cxg_err store_experiment_set(struct store *s, const struct garden_actor *wh
         if ((rc = audit(s, who, found ? "update" : "create", "experiments", eid, &b, now, err)))
                 goto done;
         if (!found)
-                rc = credit_actor(s, who, c.garden_id, LEDGER_ENABLING, "experiment", eid, now,
-                                  err);
+                rc =
+                    credit_actor(s, who, c.garden_id, LEDGER_ENABLING, "experiment", eid, now, err);
 done:
         cxg_buf_release(&b);
         rc = tx_close(s, own, rc, err);
@@ -1773,8 +1768,7 @@ enum cxg_err store_experiment_record(struct store *s, const struct garden_actor 
                 goto done;
         if (!found) {
                 rc = cxg_error_setf(err, CXG_ERR_NOTFOUND, "experiment",
-                                    "record experiment results: idea %" PRId64
-                                    " has no experiment",
+                                    "record experiment results: idea %" PRId64 " has no experiment",
                                     idea_id);
                 goto done;
         }
@@ -2038,11 +2032,10 @@ enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_
         return rc;
 }
 
-enum cxg_err store_ledger_credit(struct store *s, const struct garden_actor *who,
-                                 int64_t garden_id, const char *user_name, const char *person_ext,
-                                 int kind, const char *cause_type, int64_t cause_id,
-                                 const char *note, int64_t now, int64_t *id,
-                                 struct cxg_error *err)
+enum cxg_err store_ledger_credit(struct store *s, const struct garden_actor *who, int64_t garden_id,
+                                 const char *user_name, const char *person_ext, int kind,
+                                 const char *cause_type, int64_t cause_id, const char *note,
+                                 int64_t now, int64_t *id, struct cxg_error *err)
 {
         struct garden_actor to;
         int64_t pid = 0;
@@ -2072,8 +2065,7 @@ enum cxg_err store_ledger_credit(struct store *s, const struct garden_actor *who
         if (user_name) {
                 if ((rc = store_garden_actor(s, user_name, &to, err)))
                         goto done;
-                if (garden_id &&
-                    (rc = actor_membership(s, &to, garden_id, &member, &mrole, err)))
+                if (garden_id && (rc = actor_membership(s, &to, garden_id, &member, &mrole, err)))
                         goto done;
                 rc = ledger_add(s, who, to.user_id, to.person_id, team_of(to.role, mrole),
                                 garden_id, kind, cause_type, cause_id, note, now, id, err);
@@ -2087,8 +2079,7 @@ done:
         return tx_close(s, own, rc, err);
 }
 
-enum cxg_err store_ledger_points(struct store *s, int points[LEDGER__COUNT],
-                                 struct cxg_error *err)
+enum cxg_err store_ledger_points(struct store *s, int points[LEDGER__COUNT], struct cxg_error *err)
 {
         enum cxg_err rc;
 

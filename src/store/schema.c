@@ -127,7 +127,7 @@ const char *const store_migrations[] = {
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " ext_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
     " topic TEXT NOT NULL, topic_custom TEXT, goal TEXT,"
-    " owner TEXT," /* user name */
+    " owner TEXT,"   /* user name */
     " segment TEXT," /* target segment "field=value" */
     " starts_at INTEGER, ends_at INTEGER,"
     " created_at INTEGER NOT NULL, created_by TEXT NOT NULL);"
@@ -138,7 +138,7 @@ const char *const store_migrations[] = {
     " garden_id INTEGER NOT NULL REFERENCES gardens(id),"
     " person_id INTEGER REFERENCES people(id),"
     " user_id INTEGER REFERENCES users(id),"
-    " role TEXT NOT NULL," /* customer, account_team, product, sponsor, board */
+    " role TEXT NOT NULL,"   /* customer, account_team, product, sponsor, board */
     " status TEXT NOT NULL," /* invited, accepted, declined, left */
     " invited_by INTEGER REFERENCES users(id),"
     " invited_at INTEGER NOT NULL, responded_at INTEGER, joined_at INTEGER, left_at INTEGER,"

@@ -105,8 +105,8 @@ enum cxg_err store_garden_member_status(struct store *s, const struct garden_act
                                         const char *user_name, int status, int64_t now,
                                         struct cxg_error *err) CXG_WUR;
 /* Members of a garden in id order. */
-enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb,
-                                  void *ctx, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb, void *ctx,
+                                  struct cxg_error *err) CXG_WUR;
 /*
  * Status of person_id (internal) in the garden: *status is an enum garden_status, or -1 when
  * the person was never invited. Used by the member portal to decide what a member may see.
@@ -129,9 +129,9 @@ struct store_idea_row {
         struct idea idea;
         int state; /* enum idea_state */
         int64_t author_id;
-        const char *author;     /* user name */
-        int64_t author_person;  /* internal person id of a member author, else 0 */
-        int review_round;       /* times the idea entered review */
+        const char *author;    /* user name */
+        int64_t author_person; /* internal person id of a member author, else 0 */
+        int review_round;      /* times the idea entered review */
         int64_t created_at, updated_at;
         int64_t votes_up, votes_down, comments;
         int64_t approvals; /* distinct approvers in the current review round */
@@ -186,9 +186,8 @@ struct store_move_result {
  * its author idea points again. *res (may be NULL) says what happened.
  */
 enum cxg_err store_idea_move(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                             int to, const char *why, const struct garden_rules *rules,
-                             int64_t now, struct store_move_result *res,
-                             struct cxg_error *err) CXG_WUR;
+                             int to, const char *why, const struct garden_rules *rules, int64_t now,
+                             struct store_move_result *res, struct cxg_error *err) CXG_WUR;
 
 /* One recorded transition. */
 struct store_transition_row {
@@ -309,11 +308,10 @@ enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_
  * to the user named user_name or, when it is NULL, to the person person_ext. Staff only.
  * cause_type is a short word ([a-z_]{1,32}); cause_id may be 0. Points come from the table.
  */
-enum cxg_err store_ledger_credit(struct store *s, const struct garden_actor *who,
-                                 int64_t garden_id, const char *user_name, const char *person_ext,
-                                 int kind, const char *cause_type, int64_t cause_id,
-                                 const char *note, int64_t now, int64_t *id,
-                                 struct cxg_error *err) CXG_WUR;
+enum cxg_err store_ledger_credit(struct store *s, const struct garden_actor *who, int64_t garden_id,
+                                 const char *user_name, const char *person_ext, int kind,
+                                 const char *cause_type, int64_t cause_id, const char *note,
+                                 int64_t now, int64_t *id, struct cxg_error *err) CXG_WUR;
 /* The points table: points[k] for each enum ledger_kind. */
 enum cxg_err store_ledger_points(struct store *s, int points[LEDGER__COUNT],
                                  struct cxg_error *err) CXG_WUR;
