@@ -23,6 +23,9 @@ static const struct command commands[] = {
     {"serve", cli_serve, "serve [--port N]: HTTP API and dashboard"},
     {"user", cli_user, "user add NAME --role R: manage users"},
     {"token", cli_token, "token create --user NAME: manage API tokens"},
+    {"gardens", cli_gardens, "gardens list|show|create|suggest|impact: customer gardens"},
+    {"ideas", cli_ideas, "ideas list|create|vote|comment|move: governed garden ideas"},
+    {"ledger", cli_ledger, "ledger list|leaderboard|trend: the incentive ledger"},
 };
 
 void cli_errorf(const char *fmt, ...)

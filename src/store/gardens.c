@@ -730,28 +730,50 @@ enum cxg_err store_garden_member_add(struct store *s, const struct garden_actor 
                 if ((rc = person_id_of(s, m->person, &pid, &aid, err)))
                         goto done;
                 if (!model_garden_can_manage(who->role)) {
-                        /* a member introduces a colleague of their own account */
-                        int64_t my_account = 0, tmp;
+                        /*
+                         * a member introduces a colleague of their own account; an account
+                         * manager inside the garden invites people of the accounts they own
+                         */
+                        int64_t tmp = 0, allowed = 0;
 
                         if ((rc = actor_membership(s, who, garden_id, &member, &mrole, err)))
                                 goto done;
-                        if (who->role == GARDEN_UROLE_MEMBER && member && who->person_id) {
-                                st = store_stmt(s, "SELECT account_id FROM people WHERE id = ?",
+                        if (member && who->role == GARDEN_UROLE_MEMBER && who->person_id) {
+                                st = store_stmt(s,
+                                                "SELECT count(*) FROM people WHERE id = ? AND "
+                                                "account_id = ?",
                                                 err);
-                                if (!st) {
-                                        rc = err ? err->code : CXG_ERR_STORE;
-                                        goto done;
+                                if (st) {
+                                        sqlite3_bind_int64(st, 1, who->person_id);
+                                        sqlite3_bind_int64(st, 2, aid);
                                 }
-                                sqlite3_bind_int64(st, 1, who->person_id);
-                                if ((rc = step_int(s, st, "add garden member", &tmp, &found, err)))
-                                        goto done;
-                                my_account = found ? tmp : 0;
+                        } else if (member && who->role == GARDEN_UROLE_ACCOUNT_MANAGER) {
+                                st = store_stmt(s,
+                                                "SELECT count(*) FROM accounts WHERE id = ? AND "
+                                                "owner = ?",
+                                                err);
+                                if (st) {
+                                        sqlite3_bind_int64(st, 1, aid);
+                                        store_bind_text(st, 2, who->name);
+                                }
+                        } else {
+                                st = NULL;
+                                tmp = -1;
                         }
-                        if (!my_account || my_account != aid || m->status != GARDEN_ST_INVITED) {
+                        if (!st && tmp == 0) {
+                                rc = err ? err->code : CXG_ERR_STORE;
+                                goto done;
+                        }
+                        if (st &&
+                            (rc = step_int(s, st, "add garden member", &allowed, &found, err)))
+                                goto done;
+                        if (!allowed || m->status != GARDEN_ST_INVITED) {
                                 rc = cxg_error_setf(
                                     err, CXG_ERR_FORBIDDEN, "user",
                                     "add garden member: %s may not invite \"%.64s\" (staff invite "
-                                    "anyone; a member invites colleagues of their own account)",
+                                    "anyone; an account manager in the garden invites people of "
+                                    "the accounts they own; a member invites colleagues of their "
+                                    "own account)",
                                     who->name, m->person);
                                 goto done;
                         }
