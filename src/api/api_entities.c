@@ -513,7 +513,7 @@ struct list_args {
         int nattr;
 };
 
-static int list_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
         struct list_args *a = cls;
         struct store_query *q = a->q;
@@ -975,12 +975,20 @@ static void update(struct api_req *r, int patch)
         } else {
                 json_object_set_new(full, "id", json_string(id));
         }
-        /* output-only fields of the stored form are not inputs */
+        if (!patch) {
+                /* PUT replaces: lists left out become empty */
+                static const char *const lists[] = {"capabilities", "plans", "interaction_types"};
+
+                for (int i = 0; i < 3; i++)
+                        if (has_key(ent_keys[e], lists[i]) && !json_object_get(full, lists[i]))
+                                json_object_set_new(full, lists[i], json_array());
+        }
         if ((rc = parse_entity(&p, e, full, &u)))
                 goto fail_tx;
-        if ((rc = put_entity(r->st, e, &u, NULL, NULL, &err)))
-                goto fail_tx;
+        /* clear first: an upsert merges attributes, and PUT must replace them */
         if ((rc = clear_absent(r->st, e, id, full, &err)))
+                goto fail_tx;
+        if ((rc = put_entity(r->st, e, &u, NULL, NULL, &err)))
                 goto fail_tx;
         if ((rc = get_one(r->st, e, id, &after, NULL, &err)))
                 goto fail_tx;

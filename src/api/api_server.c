@@ -371,7 +371,7 @@ static enum MHD_Result send_reply(struct api_req *r)
 }
 
 /* Reject a credential passed in the URL: query parameters that look like one. */
-static int iter_token_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result iter_token_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
         int *found = cls;
 
