@@ -102,8 +102,8 @@ void api_password_generate(char *out)
 
 enum cxg_err api_password_hash(const char *password, int fast, char *out, struct cxg_error *err)
 {
-        unsigned long long ops = fast ? crypto_pwhash_OPSLIMIT_MIN
-                                      : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+        unsigned long long ops =
+            fast ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
         size_t mem = fast ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
         char h[crypto_pwhash_STRBYTES];
 

@@ -25,23 +25,22 @@ static const char *const ent_one[STORE_E__COUNT] = {"account", "person", "subscr
                                                     "objective", "capability"};
 
 /* Fields accepted in request bodies, per entity. */
-static const char *const acc_keys[] = {"id",         "name",    "plan",  "mrr",
-                                       "currency",   "created_at", "churned_at",
-                                       "churned",    "owner",   "attributes", NULL};
-static const char *const ppl_keys[] = {"id",         "account_id", "name",    "email", "role",
-                                       "seniority",  "created_at", "left_at", "attributes",
-                                       NULL};
+static const char *const acc_keys[] = {"id",       "name",       "plan",       "mrr",
+                                       "currency", "created_at", "churned_at", "churned",
+                                       "owner",    "attributes", NULL};
+static const char *const ppl_keys[] = {"id",        "account_id", "name",    "email",      "role",
+                                       "seniority", "created_at", "left_at", "attributes", NULL};
 static const char *const sub_keys[] = {"id",         "account_id", "plan", "mrr",
                                        "started_at", "ended_at",   NULL};
 static const char *const obj_keys[] = {"id",         "account_id", "person_id",    "title",
                                        "importance", "status",     "capabilities", NULL};
 static const char *const cap_keys[] = {"id", "name", "plans", "interaction_types", NULL};
-static const char *const *const ent_keys[STORE_E__COUNT] = {acc_keys, ppl_keys, sub_keys,
-                                                            obj_keys, cap_keys};
+static const char *const *const ent_keys[STORE_E__COUNT] = {acc_keys, ppl_keys, sub_keys, obj_keys,
+                                                            cap_keys};
 
 /* Optional fields that become NULL when absent from a PUT or null in a PATCH. */
-static const char *const acc_clear[] = {"name",       "plan",  "mrr",        "currency", "created_at",
-                                        "churned_at", "owner", "attributes", NULL};
+static const char *const acc_clear[] = {
+    "name", "plan", "mrr", "currency", "created_at", "churned_at", "owner", "attributes", NULL};
 static const char *const ppl_clear[] = {"name",    "email",      "role", "created_at",
                                         "left_at", "attributes", NULL};
 static const char *const sub_clear[] = {"ended_at", NULL};
@@ -51,13 +50,12 @@ static const char *const *const ent_clear[STORE_E__COUNT] = {acc_clear, ppl_clea
                                                              obj_clear, cap_clear};
 
 /* Fields whose values may appear in audit summaries (no personal data). */
-static const char *const acc_audit[] = {"plan",       "mrr",     "currency", "owner",
-                                        "created_at", "churned_at", "churned", NULL};
+static const char *const acc_audit[] = {"plan",       "mrr",        "currency", "owner",
+                                        "created_at", "churned_at", "churned",  NULL};
 static const char *const ppl_audit[] = {NULL};
-static const char *const sub_audit[] = {"account_id", "plan", "mrr", "started_at", "ended_at",
-                                        NULL};
-static const char *const obj_audit[] = {"account_id", "importance", "status", "capabilities",
-                                        NULL};
+static const char *const sub_audit[] = {"account_id", "plan",     "mrr",
+                                        "started_at", "ended_at", NULL};
+static const char *const obj_audit[] = {"account_id", "importance", "status", "capabilities", NULL};
 static const char *const cap_audit[] = {"name", "plans", "interaction_types", NULL};
 static const char *const *const ent_audit[STORE_E__COUNT] = {acc_audit, ppl_audit, sub_audit,
                                                              obj_audit, cap_audit};
@@ -134,15 +132,15 @@ static json_t *row_json(const struct store_row *row)
                                  j_num(s->mrr), "started_at", j_ts(s->started_at), "ended_at",
                                  j_ts(s->ended_at));
         case STORE_E_OBJECTIVES:
-                return json_pack("{s:o,s:o,s:o,s:o,s:i,s:o,s:o}", "id", j_str(o->id),
-                                 "account_id", j_str(o->account_id), "person_id",
-                                 j_str(o->person_id), "title", j_str(o->title), "importance",
-                                 o->importance, "status", j_str(o->status), "capabilities",
+                return json_pack("{s:o,s:o,s:o,s:o,s:i,s:o,s:o}", "id", j_str(o->id), "account_id",
+                                 j_str(o->account_id), "person_id", j_str(o->person_id), "title",
+                                 j_str(o->title), "importance", o->importance, "status",
+                                 j_str(o->status), "capabilities",
                                  j_raw(row->list_json, json_array()));
         case STORE_E_CAPABILITIES:
                 return json_pack("{s:o,s:o,s:o,s:o}", "id", j_str(c->id), "name", j_str(c->name),
-                                 "plans", j_raw(row->list_json, json_array()),
-                                 "interaction_types", j_raw(row->list2_json, json_array()));
+                                 "plans", j_raw(row->list_json, json_array()), "interaction_types",
+                                 j_raw(row->list2_json, json_array()));
         default:
                 return NULL;
         }
@@ -207,8 +205,7 @@ static enum cxg_err p_str(struct parse *p, json_t *o, const char *k, const char 
         if (!v || json_is_null(v))
                 return CXG_OK;
         if (!json_is_string(v))
-                return cxg_error_setf(p->err, CXG_ERR_INVALID, k, "field '%s' must be a string",
-                                      k);
+                return cxg_error_setf(p->err, CXG_ERR_INVALID, k, "field '%s' must be a string", k);
         *dst = json_string_value(v);
         return CXG_OK;
 }
@@ -221,8 +218,7 @@ static enum cxg_err p_num(struct parse *p, json_t *o, const char *k, double *dst
         if (!v || json_is_null(v))
                 return CXG_OK;
         if (!json_is_number(v))
-                return cxg_error_setf(p->err, CXG_ERR_INVALID, k, "field '%s' must be a number",
-                                      k);
+                return cxg_error_setf(p->err, CXG_ERR_INVALID, k, "field '%s' must be a number", k);
         *dst = json_number_value(v);
         return CXG_OK;
 }
@@ -235,8 +231,7 @@ static enum cxg_err p_int(struct parse *p, json_t *o, const char *k, int lo, int
                 return CXG_OK;
         if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
                 return cxg_error_setf(p->err, CXG_ERR_INVALID, k,
-                                      "field '%s' must be a whole number from %d to %d", k, lo,
-                                      hi);
+                                      "field '%s' must be a whole number from %d to %d", k, lo, hi);
         *dst = (int)json_integer_value(v);
         return CXG_OK;
 }
@@ -284,8 +279,7 @@ static enum cxg_err p_attrs(struct parse *p, json_t *o, const char *k, const cha
         return *dst ? CXG_OK : cxg_error_set(p->err, CXG_ERR_NOMEM, "out of memory");
 }
 
-static enum cxg_err p_list(struct parse *p, json_t *o, const char *k, const char ***dst,
-                           size_t *n)
+static enum cxg_err p_list(struct parse *p, json_t *o, const char *k, const char ***dst, size_t *n)
 {
         json_t *v = json_object_get(o, k), *x;
         size_t i;
@@ -513,7 +507,8 @@ struct list_args {
         int nattr;
 };
 
-static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result list_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
 {
         struct list_args *a = cls;
         struct store_query *q = a->q;
@@ -589,10 +584,10 @@ static enum cxg_err list_cb(void *ctx, const struct store_row *row)
 /* Cursor: base64url of JSON [sort, desc, key, id]. */
 static char *cursor_encode(const char *sort, int desc, const struct list_ctx *c)
 {
-        json_t *j = json_pack("[s,b,o,I]", sort, desc,
-                              c->last.key_is_num ? json_real(c->last.key_num)
-                                                 : json_string(c->last_text),
-                              (json_int_t)c->last.id);
+        json_t *j =
+            json_pack("[s,b,o,I]", sort, desc,
+                      c->last.key_is_num ? json_real(c->last.key_num) : json_string(c->last_text),
+                      (json_int_t)c->last.id);
         char *s, *out = NULL;
         size_t n, cap;
 
@@ -627,8 +622,7 @@ static int cursor_decode(const char *cur, enum store_entity e, const char *sort,
         if (!j || !json_is_array(j) || json_array_size(j) != 4 ||
             !json_is_string(json_array_get(j, 0)) ||
             strcmp(json_string_value(json_array_get(j, 0)), sort) != 0 ||
-            !json_is_boolean(json_array_get(j, 1)) ||
-            json_is_true(json_array_get(j, 1)) != desc ||
+            !json_is_boolean(json_array_get(j, 1)) || json_is_true(json_array_get(j, 1)) != desc ||
             !json_is_integer(json_array_get(j, 3))) {
                 json_decref(j);
                 return 0;
@@ -678,8 +672,7 @@ void api_h_list(struct api_req *r)
                         api_reply_error(r, 400, "bad_request", la.bad, "%s", la.why);
                 else
                         api_reply_error(r, 400, "bad_request", la.bad,
-                                        "unknown query parameter '%s' for %s", la.bad,
-                                        ent_path[e]);
+                                        "unknown query parameter '%s' for %s", la.bad, ent_path[e]);
                 return;
         }
         if (lim && (cxg_parse_int64(lim, strlen(lim), &limit, NULL) || limit < 1 ||
@@ -701,8 +694,8 @@ void api_h_list(struct api_req *r)
                 for (const char *const *f = fields; *f; f++)
                         ok |= strcmp(*f, sort) == 0;
                 if (!ok) {
-                        api_reply_error(r, 400, "bad_request", "sort",
-                                        "cannot sort %s by '%s'", ent_path[e], sort);
+                        api_reply_error(r, 400, "bad_request", "sort", "cannot sort %s by '%s'",
+                                        ent_path[e], sort);
                         return;
                 }
         }

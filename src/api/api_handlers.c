@@ -122,7 +122,7 @@ static void rl_fail(const char *key, int64_t now)
                         api_g.caprl = ncap;
                 }
                 e = &api_g.rl[api_g.nrl++];
-fill:
+        fill:
                 snprintf(e->key, sizeof(e->key), "%s", key);
                 e->start = now;
                 e->count = 0;
@@ -163,8 +163,8 @@ static const char *jstr(json_t *o, const char *k)
         return json_string_value(json_object_get(o, k));
 }
 
-static void audit_simple(struct api_req *r, const char *action, const char *entity,
-                         const char *id, json_t *summary)
+static void audit_simple(struct api_req *r, const char *action, const char *entity, const char *id,
+                         json_t *summary)
 {
         struct cxg_error err = {0};
 
@@ -393,8 +393,7 @@ void api_h_users_create(struct api_req *r)
                         goto done;
                 }
                 if (!json_is_string(v) && !json_is_null(v)) {
-                        api_reply_error(r, 422, "invalid", key, "field '%s' must be a string",
-                                        key);
+                        api_reply_error(r, 422, "invalid", key, "field '%s' must be a string", key);
                         goto done;
                 }
         }
@@ -445,8 +444,8 @@ void api_h_users_create(struct api_req *r)
                 goto fail;
         }
         {
-                json_t *sum = json_pack("{s:{s:s,s:s?}}", "after", "role", role, "person_id",
-                                        person);
+                json_t *sum =
+                    json_pack("{s:{s:s,s:s?}}", "after", "role", role, "person_id", person);
 
                 rc = api_audit(r, "create", "users", name, sum, &err);
                 json_decref(sum);
@@ -482,10 +481,10 @@ static enum cxg_err audit_to_json(void *ctx, const struct store_audit *a)
         struct audit_ctx *c = ctx;
         char t[24];
         json_t *sum = a->summary ? json_loads(a->summary, 0, NULL) : NULL;
-        json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)a->id, "at",
-                              cxg_time_format(a->at, t), "actor", a->actor, "action", a->action,
-                              "entity", a->entity, "entity_id", a->entity_id, "summary",
-                              sum ? sum : json_null());
+        json_t *o =
+            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)a->id, "at",
+                      cxg_time_format(a->at, t), "actor", a->actor, "action", a->action, "entity",
+                      a->entity, "entity_id", a->entity_id, "summary", sum ? sum : json_null());
 
         if (!o)
                 return CXG_ERR_NOMEM;
@@ -503,8 +502,7 @@ void api_h_audit(struct api_req *r)
         enum cxg_err rc;
         char next[32];
 
-        if (lim && (cxg_parse_int64(lim, strlen(lim), &limit, NULL) || limit < 1 ||
-                    limit > 500)) {
+        if (lim && (cxg_parse_int64(lim, strlen(lim), &limit, NULL) || limit < 1 || limit > 500)) {
                 api_reply_error(r, 400, "bad_request", "limit", "limit must be 1-500");
                 return;
         }
@@ -519,8 +517,8 @@ void api_h_audit(struct api_req *r)
                 api_reply_error(r, 500, "internal", NULL, "out of memory");
                 return;
         }
-        rc = store_audit_list(r->st, api_arg(r, "entity"), api_arg(r, "actor"), before,
-                              (int)limit, audit_to_json, &c, &err);
+        rc = store_audit_list(r->st, api_arg(r, "entity"), api_arg(r, "actor"), before, (int)limit,
+                              audit_to_json, &c, &err);
         if (rc) {
                 json_decref(c.arr);
                 api_reply_cxg(r, rc, &err);

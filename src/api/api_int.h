@@ -35,8 +35,8 @@ struct api_principal {
         char person_id[128];
         int via_token; /* 1: bearer token, 0: session cookie */
         int64_t token_id;
-        int read_only;        /* token with scope "read" */
-        char csrf[80];        /* session's CSRF token */
+        int read_only; /* token with scope "read" */
+        char csrf[80]; /* session's CSRF token */
         unsigned char session_hash[STORE_HASH_LEN];
 };
 
@@ -69,16 +69,16 @@ struct api_req {
         /* the reply */
         unsigned status;
         size_t bytes;
-        char *reply;          /* body, cxg_malloc'ed, or NULL */
+        char *reply; /* body, cxg_malloc'ed, or NULL */
         size_t reply_len;
-        const char *reply_type;        /* MIME type; NULL: JSON */
+        const char *reply_type;           /* MIME type; NULL: JSON */
         const unsigned char *static_data; /* static body (assets) instead of reply */
-        char cookie[256];     /* Set-Cookie value, or "" */
-        char location[512];   /* Location header, or "" */
-        char etag[40];        /* ETag header, or "" */
-        char cache[64];       /* Cache-Control, or "" (no-store for the API) */
-        long retry_after;     /* Retry-After seconds, 0: none */
-        int www_auth;         /* add WWW-Authenticate: Bearer */
+        char cookie[256];                 /* Set-Cookie value, or "" */
+        char location[512];               /* Location header, or "" */
+        char etag[40];                    /* ETag header, or "" */
+        char cache[64];                   /* Cache-Control, or "" (no-store for the API) */
+        long retry_after;                 /* Retry-After seconds, 0: none */
+        int www_auth;                     /* add WWW-Authenticate: Bearer */
 };
 
 /* Server-wide state (one per process: the server is a singleton). */

@@ -25,8 +25,7 @@ static atomic_long total;
 
 void api_metrics_record(int route_index, unsigned status, double seconds)
 {
-        size_t ri = route_index >= 0 && route_index < MAX_ROUTES ? (size_t)route_index
-                                                                   : MAX_ROUTES;
+        size_t ri = route_index >= 0 && route_index < MAX_ROUTES ? (size_t)route_index : MAX_ROUTES;
         size_t si = NSTATUS, b = 0;
 
         for (size_t i = 0; i < NSTATUS; i++)
@@ -88,8 +87,7 @@ static enum cxg_err metrics_text(struct cxg_buf *b)
         }
         cum += atomic_load(&hist[NBUCKETS]);
         P("cxgarden_http_request_duration_seconds_bucket{le=\"+Inf\"} %ld\n", cum);
-        P("cxgarden_http_request_duration_seconds_sum %.6f\n",
-          (double)atomic_load(&sum_us) / 1e6);
+        P("cxgarden_http_request_duration_seconds_sum %.6f\n", (double)atomic_load(&sum_us) / 1e6);
         P("cxgarden_http_request_duration_seconds_count %ld\n", cum);
         P("# HELP cxgarden_http_requests_in_flight Requests being served now.\n"
           "# TYPE cxgarden_http_requests_in_flight gauge\n"

@@ -19,7 +19,9 @@
             {"GET", "/api/v1/" E "/{id}", api_h_get, API_G_READ},                                  \
             {"PUT", "/api/v1/" E "/{id}", api_h_put, API_G_WRITE},                                 \
             {"PATCH", "/api/v1/" E "/{id}", api_h_patch, API_G_WRITE},                             \
-            {"DELETE", "/api/v1/" E "/{id}", api_h_delete, API_G_WRITE}
+        {                                                                                          \
+                "DELETE", "/api/v1/" E "/{id}", api_h_delete, API_G_WRITE                          \
+        }
 
 const struct api_route api_routes[] = {
     {"GET", "/", api_h_asset, API_G_PUBLIC},
@@ -160,10 +162,9 @@ int api_access_check(struct api_req *r)
                 return 0;
         }
         if ((g == API_G_ADMIN || g == API_G_WRITE) && role != API_ROLE_ADMIN) {
-                api_reply_error(r, 403, "forbidden", NULL, "the %s role may not %s",
-                                api_role_name(role),
-                                g == API_G_ADMIN ? "manage users or read the audit log"
-                                                 : "change data");
+                api_reply_error(
+                    r, 403, "forbidden", NULL, "the %s role may not %s", api_role_name(role),
+                    g == API_G_ADMIN ? "manage users or read the audit log" : "change data");
                 return 0;
         }
         if (role == API_ROLE_NONE) {

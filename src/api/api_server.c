@@ -84,8 +84,7 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
 
                 if (cxg_parse_bool(v, strlen(v), &b, err))
                         return cxg_error_setf(err, CXG_ERR_INVALID, "server.access_log",
-                                              "%s: server.access_log: expected on/off",
-                                              ini->path);
+                                              "%s: server.access_log: expected on/off", ini->path);
                 c->access_log = b;
         }
         if ((v = cxg_config_get(ini, "auth.cookie_secure"))) {
@@ -231,8 +230,8 @@ void api_reply_json(struct api_req *r, unsigned status, json_t *body)
         }
         if (body && !s) {
                 r->status = 500;
-                static const char oom[] =
-                    "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\",\"field\":null}}";
+                static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
+                                          "memory\",\"field\":null}}";
                 r->reply = cxg_strdup(oom);
                 r->reply_len = r->reply ? strlen(r->reply) : 0;
                 return;
@@ -371,7 +370,8 @@ static enum MHD_Result send_reply(struct api_req *r)
 }
 
 /* Reject a credential passed in the URL: query parameters that look like one. */
-static enum MHD_Result iter_token_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result iter_token_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
 {
         int *found = cls;
 
@@ -425,8 +425,7 @@ static void dispatch(struct api_req *r)
         if (!r->route) {
                 /* known path, wrong method: members must not learn that it exists */
                 if (r->who.role == API_ROLE_MEMBER && strncmp(r->path, "/api/v1/portal/", 15))
-                        api_reply_error(r, 404, "not_found", NULL, "no such endpoint: %s",
-                                        r->path);
+                        api_reply_error(r, 404, "not_found", NULL, "no such endpoint: %s", r->path);
                 else
                         api_reply_error(r, 405, "method_not_allowed", NULL,
                                         "method %s is not allowed on %s", r->method, r->path);
@@ -443,8 +442,8 @@ static void dispatch(struct api_req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size, void **ptr)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **ptr)
 {
         struct api_req *r = *ptr;
 
@@ -565,8 +564,7 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 sin->sin_family = AF_INET;
                 sin->sin_port = htons((uint16_t)cfg->port);
                 sl = sizeof(*sin);
-        } else if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)&ss)->sin6_addr) ==
-                   1) {
+        } else if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
                 struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
                 sin6->sin6_family = AF_INET6;
@@ -589,22 +587,22 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         srv = cxg_calloc(1, sizeof(*srv));
         if (!srv)
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
-        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                MHD_USE_TURBO;
         if (((struct sockaddr *)&ss)->sa_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         srv->d = MHD_start_daemon(
-            flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-            (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-            MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            cfg->max_conns_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
-            on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+            flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+            cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_ip,
+            MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            cfg->conn_memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
             MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
         if (!srv->d) {
                 cxg_free(srv);
-                return cxg_error_set(err, CXG_ERR_IO, "cannot listen on %s:%d (in use?)",
-                                     cfg->bind, cfg->port);
+                return cxg_error_set(err, CXG_ERR_IO, "cannot listen on %s:%d (in use?)", cfg->bind,
+                                     cfg->port);
         }
         di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
         srv->port = di ? di->port : cfg->port;

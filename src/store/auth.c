@@ -128,11 +128,15 @@ enum cxg_err store_user_by_name(struct store *s, const char *name, struct store_
                                 struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(s, USER_COLS " WHERE u.name = ?", err);
+        enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, name);
-        return user_one(s, st, out, err);
+        rc = user_one(s, st, out, err);
+        if (rc == CXG_ERR_NOTFOUND)
+                cxg_error_set(err, rc, "no user named \"%s\"", name);
+        return rc;
 }
 
 enum cxg_err store_user_by_id(struct store *s, int64_t id, struct store_user *out,
@@ -337,13 +341,11 @@ enum cxg_err store_token_revoke(struct store *s, int64_t id, int64_t now, struct
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc == SQLITE_DONE)
-                return cxg_error_set(err, CXG_ERR_NOTFOUND, "no token with id %lld",
-                                     (long long)id);
+                return cxg_error_set(err, CXG_ERR_NOTFOUND, "no token with id %lld", (long long)id);
         if (rc != SQLITE_ROW)
                 return store_sqlite_err(s, rc, "look up token", err);
-        st = store_stmt(s,
-                        "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                        err);
+        st = store_stmt(
+            s, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         sqlite3_bind_int64(st, 1, now);
@@ -373,8 +375,7 @@ enum cxg_err store_token_list(struct store *s, store_token_cb cb, void *ctx, str
         return CXG_OK;
 }
 
-enum cxg_err store_audit_append(struct store *s, const struct store_audit *a,
-                                struct cxg_error *err)
+enum cxg_err store_audit_append(struct store *s, const struct store_audit *a, struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(s,
                                       "INSERT INTO audit_log (at, actor, action, entity, entity_id,"

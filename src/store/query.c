@@ -38,8 +38,8 @@ static const struct sortdef acc_sorts[] = {
 };
 static const char *const acc_sort_names[] = {"id",         "name",       "plan", "mrr",
                                              "created_at", "churned_at", NULL};
-static const char *const acc_clear[] = {"name",       "plan",  "mrr",        "currency", "created_at",
-                                        "churned_at", "owner", "attributes", NULL};
+static const char *const acc_clear[] = {
+    "name", "plan", "mrr", "currency", "created_at", "churned_at", "owner", "attributes", NULL};
 
 static const struct sortdef ppl_sorts[] = {
     {"id", "t.ext_id", 0},
@@ -49,26 +49,22 @@ static const struct sortdef ppl_sorts[] = {
     {"created_at", "COALESCE(t.created_at, -1e300)", 1},
     {NULL, NULL, 0},
 };
-static const char *const ppl_sort_names[] = {"id", "name", "account_id", "seniority", "created_at",
-                                             NULL};
+static const char *const ppl_sort_names[] = {"id",        "name",       "account_id",
+                                             "seniority", "created_at", NULL};
 static const char *const ppl_clear[] = {"name",    "email",      "role", "created_at",
                                         "left_at", "attributes", NULL};
 
 static const struct sortdef sub_sorts[] = {
-    {"id", "t.id", 1},
-    {"started_at", "t.started_at", 1},
-    {"mrr", "t.mrr", 1},
-    {"plan", "t.plan", 0},
+    {"id", "t.id", 1},   {"started_at", "t.started_at", 1},
+    {"mrr", "t.mrr", 1}, {"plan", "t.plan", 0},
     {NULL, NULL, 0},
 };
 static const char *const sub_sort_names[] = {"id", "started_at", "mrr", "plan", NULL};
 static const char *const sub_clear[] = {"ended_at", NULL};
 
 static const struct sortdef obj_sorts[] = {
-    {"id", "t.ext_id", 0},
-    {"importance", "t.importance", 1},
-    {"title", "t.title", 0},
-    {"status", "t.status", 0},
+    {"id", "t.ext_id", 0},   {"importance", "t.importance", 1},
+    {"title", "t.title", 0}, {"status", "t.status", 0},
     {NULL, NULL, 0},
 };
 static const char *const obj_sort_names[] = {"id", "importance", "title", "status", NULL};
@@ -92,15 +88,16 @@ static const struct entdef ents[STORE_E__COUNT] = {
                         " t.created_at, t.left_at, t.attributes",
                         "t.ext_id", ppl_sorts, ppl_sort_names, ppl_clear},
     [STORE_E_SUBSCRIPTIONS] = {"subscriptions t JOIN accounts a ON a.id = t.account_id",
-                               "t.id, a.ext_id, t.plan, t.mrr, t.started_at, t.ended_at",
-                               "t.id", sub_sorts, sub_sort_names, sub_clear},
+                               "t.id, a.ext_id, t.plan, t.mrr, t.started_at, t.ended_at", "t.id",
+                               sub_sorts, sub_sort_names, sub_clear},
     [STORE_E_OBJECTIVES] = {"objectives t JOIN accounts a ON a.id = t.account_id"
                             " LEFT JOIN people p ON p.id = t.person_id",
                             "t.id, t.ext_id, a.ext_id, p.ext_id, t.title, t.importance, t.status,"
                             " t.capabilities",
                             "t.ext_id", obj_sorts, obj_sort_names, obj_clear},
-    [STORE_E_CAPABILITIES] = {"capabilities t", "t.id, t.ext_id, t.name, t.plans,"
-                                                " t.interaction_types",
+    [STORE_E_CAPABILITIES] = {"capabilities t",
+                              "t.id, t.ext_id, t.name, t.plans,"
+                              " t.interaction_types",
                               "t.ext_id", cap_sorts, cap_sort_names, cap_clear},
 };
 
@@ -304,10 +301,10 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
                         store_bind_text(st, 90, q->after_text ? q->after_text : "");
                 sqlite3_bind_int64(st, 91, q->after_id);
         }
-        sqlite3_bind_int(st, 92,
-                         q->limit < 1 ? 1
-                                      : (q->limit > STORE_QUERY_MAX_LIMIT ? STORE_QUERY_MAX_LIMIT
-                                                                          : q->limit));
+        sqlite3_bind_int(
+            st, 92,
+            q->limit < 1 ? 1
+                         : (q->limit > STORE_QUERY_MAX_LIMIT ? STORE_QUERY_MAX_LIMIT : q->limit));
         col_key = sqlite3_column_count(st) - 1;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 memset(&row, 0, sizeof(row));
@@ -413,7 +410,7 @@ enum cxg_err store_query_delete(struct store *s, enum store_entity e, const char
                                 struct cxg_error *err)
 {
         static const char *const dels[STORE_E__COUNT] = {
-            "DELETE FROM accounts WHERE id = ?",   "DELETE FROM people WHERE id = ?",
+            "DELETE FROM accounts WHERE id = ?",      "DELETE FROM people WHERE id = ?",
             "DELETE FROM subscriptions WHERE id = ?", "DELETE FROM objectives WHERE id = ?",
             "DELETE FROM capabilities WHERE id = ?",
         };
