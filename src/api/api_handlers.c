@@ -493,6 +493,21 @@ static enum cxg_err audit_to_json(void *ctx, const struct store_audit *a)
         return json_array_append_new(c->arr, o) ? CXG_ERR_NOMEM : CXG_OK;
 }
 
+static enum MHD_Result audit_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+        const char **bad = cls;
+
+        (void)kind;
+        (void)value;
+        if (strcmp(key, "entity") && strcmp(key, "actor") && strcmp(key, "limit") &&
+            strcmp(key, "cursor")) {
+                *bad = key;
+                return MHD_NO;
+        }
+        return MHD_YES;
+}
+
 void api_h_audit(struct api_req *r)
 {
         struct audit_ctx c = {0};
@@ -501,7 +516,14 @@ void api_h_audit(struct api_req *r)
         int64_t limit = 100, before = 0;
         enum cxg_err rc;
         char next[32];
+        const char *bad = NULL;
 
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, audit_arg, (void *)&bad);
+        if (bad) {
+                api_reply_error(r, 400, "bad_request", bad,
+                                "unknown query parameter '%s' (audit filters: entity, actor)", bad);
+                return;
+        }
         if (lim && (cxg_parse_int64(lim, strlen(lim), &limit, NULL) || limit < 1 || limit > 500)) {
                 api_reply_error(r, 400, "bad_request", "limit", "limit must be 1-500");
                 return;
