@@ -794,7 +794,7 @@ static void row_id_text(enum store_entity e, json_t *o, int64_t internal, char *
 
 /* Clear the optional fields that are absent or null in o. */
 static enum cxg_err clear_absent(struct store *st, enum store_entity e, const char *id, json_t *o,
-                                 struct cxg_error *err)
+                                 int replace, struct cxg_error *err)
 {
         const char *f[16];
         size_t n = 0;
@@ -802,7 +802,8 @@ static enum cxg_err clear_absent(struct store *st, enum store_entity e, const ch
         for (const char *const *k = ent_clear[e]; *k && n < 16; k++) {
                 json_t *v = json_object_get(o, *k);
 
-                if (!v || json_is_null(v))
+                /* the upsert merges attributes: a replacement starts from none */
+                if (!v || json_is_null(v) || (replace && strcmp(*k, "attributes") == 0))
                         f[n++] = *k;
         }
         return n ? store_query_clear(st, e, id, f, n, err) : CXG_OK;
@@ -979,7 +980,7 @@ static void update(struct api_req *r, int patch)
         if ((rc = parse_entity(&p, e, full, &u)))
                 goto fail_tx;
         /* clear first: an upsert merges attributes, and PUT must replace them */
-        if ((rc = clear_absent(r->st, e, id, full, &err)))
+        if ((rc = clear_absent(r->st, e, id, full, !patch, &err)))
                 goto fail_tx;
         if ((rc = put_entity(r->st, e, &u, NULL, NULL, &err)))
                 goto fail_tx;
