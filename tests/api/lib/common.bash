@@ -24,6 +24,7 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'echo "FAIL: ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND"' ERR
 
 # write the config: fast password hashing so the suite stays quick (also under ASan)
 write_ini() {
@@ -37,7 +38,7 @@ start_server() {
         "$BIN" --db "$DB" --config "$INI" serve "$@" 2>>"$T/log" &
         PID=$!
         for _ in $(seq 1 200); do
-                PORT=$(grep -o 'listening on http://[^ ]*' "$T/log" | sed 's/.*:\([0-9]*\)\/$/\1/' | tail -1)
+                PORT=$(grep -o 'listening on http://[^ ]*' "$T/log" | sed 's/.*:\([0-9]*\)\/$/\1/' | tail -1 || true)
                 [ -n "$PORT" ] && break
                 kill -0 "$PID" 2>/dev/null || { cat "$T/log"; echo "FAIL: server did not start"; exit 1; }
                 sleep 0.05
