@@ -105,8 +105,8 @@ extern struct api_state api_g;
 extern const struct api_route api_routes[];
 extern const size_t api_nroutes;
 
-/* Match method and path: the route index, or -1 with *path_known = 1 when only the method
- * is wrong. Captured {params} go into r. */
+/* Match method and path: the route index, or -1 with *path_known = 1 (2 for a public path) when
+ * only the method is wrong. Captured {params} go into r. */
 int api_route_match(struct api_req *r, const char *method, const char *path, int *path_known);
 
 /* Decide whether r->who may use route (in r); sets the error reply and returns 0 when not. */

@@ -106,14 +106,17 @@ int api_route_match(struct api_req *r, const char *method, const char *path, int
                         continue;
                 if (strcmp(api_routes[i].method, m) == 0)
                         return (int)i;
-                *path_known = 1;
+                /* 2: a public path, whose wrong method needs no credentials to learn */
+                if (*path_known != 1)
+                        *path_known = api_routes[i].group == API_G_PUBLIC ? 2 : 1;
         }
         if (is_asset(path)) {
                 if (strcmp(m, "GET") == 0) {
                         r->nparams = 0;
                         return (int)ASSET_ROUTE;
                 }
-                *path_known = 1;
+                if (!*path_known)
+                        *path_known = 2;
         }
         return -1;
 }

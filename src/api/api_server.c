@@ -413,6 +413,11 @@ static void dispatch(struct api_req *r)
                 r->route->fn(r);
                 return;
         }
+        if (!r->route && known == 2) {
+                api_reply_error(r, 405, "method_not_allowed", NULL,
+                                "method %s is not allowed on %s", r->method, r->path);
+                return;
+        }
         auth = api_authenticate(r);
         if (auth < 0)
                 return;
