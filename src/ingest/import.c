@@ -360,7 +360,12 @@ static enum cxg_err resolve_interaction(struct writer *w, const struct interacti
                 if ((rc = store_account_ref(w->s, in->account_id, strlen(in->account_id), &aid,
                                             err)))
                         return rc;
-                row->account_id = aid;
+                /* the same rule as feedback: a person belongs to one account */
+                if (aid != row->account_id)
+                        return cxg_error_setf(err, CXG_ERR_INVALID, "account_id",
+                                              "person \"%.64s\" belongs to another account than "
+                                              "\"%.64s\" (leave account_id empty to derive it)",
+                                              in->person_id, in->account_id);
         }
         if (!w->dry_run &&
             (rc = store_type_id(w->s, in->type, strlen(in->type), &row->type_id, err)))
