@@ -891,6 +891,33 @@ done:
         cxg_arena_release(&arena);
 }
 
+/* RFC 7386 JSON merge patch of target by patch (returns a new reference; NULL on OOM). */
+static json_t *merge_patch(json_t *target, json_t *patch)
+{
+        const char *k;
+        json_t *v, *out;
+
+        if (!json_is_object(patch))
+                return json_incref(patch);
+        out = json_is_object(target) ? json_deep_copy(target) : json_object();
+        if (!out)
+                return NULL;
+        json_object_foreach(patch, k, v)
+        {
+                if (json_is_null(v)) {
+                        json_object_del(out, k);
+                } else {
+                        json_t *m = merge_patch(json_object_get(out, k), v);
+
+                        if (!m || json_object_set_new(out, k, m)) {
+                                json_decref(out);
+                                return NULL;
+                        }
+                }
+        }
+        return out;
+}
+
 static void update(struct api_req *r, int patch)
 {
         enum store_entity e = route_entity(r);
@@ -929,10 +956,21 @@ static void update(struct api_req *r, int patch)
                 goto done;
         }
         if (patch) {
+                json_t *attrs = json_object_get(body, "attributes");
+
                 full = json_deep_copy(before);
                 if (!full || json_object_update(full, body)) {
                         rc = cxg_error_set(&err, CXG_ERR_NOMEM, "out of memory");
                         goto fail_tx;
+                }
+                /* attributes follow RFC 7386: a null removes a key, others merge */
+                if (json_is_object(attrs)) {
+                        json_t *m = merge_patch(json_object_get(before, "attributes"), attrs);
+
+                        if (!m || json_object_set_new(full, "attributes", m)) {
+                                rc = cxg_error_set(&err, CXG_ERR_NOMEM, "out of memory");
+                                goto fail_tx;
+                        }
                 }
         } else {
                 full = json_deep_copy(body);
@@ -979,8 +1017,8 @@ static void update(struct api_req *r, int patch)
         }
         if ((rc = parse_entity(&p, e, full, &u)))
                 goto fail_tx;
-        /* clear first: an upsert merges attributes, and PUT must replace them */
-        if ((rc = clear_absent(r->st, e, id, full, !patch, &err)))
+        /* clear first: the upsert merges attributes; the object in full is the whole result */
+        if ((rc = clear_absent(r->st, e, id, full, 1, &err)))
                 goto fail_tx;
         if ((rc = put_entity(r->st, e, &u, NULL, NULL, &err)))
                 goto fail_tx;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,16 @@ void api_config_defaults(struct api_config *c)
         c->shutdown_grace_s = 10;
 }
 
+/* on/off as well as the booleans of cxg_parse_bool (yes/no, true/false, 1/0). */
+static int parse_switch(const char *v, int *out)
+{
+        if (strcasecmp(v, "on") == 0 || strcasecmp(v, "off") == 0) {
+                *out = strcasecmp(v, "on") == 0;
+                return 0;
+        }
+        return cxg_parse_bool(v, strlen(v), out, NULL) != CXG_OK;
+}
+
 enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini,
                               struct cxg_error *err)
 {
@@ -82,7 +93,7 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
         if ((v = cxg_config_get(ini, "server.access_log"))) {
                 int b;
 
-                if (cxg_parse_bool(v, strlen(v), &b, err))
+                if (parse_switch(v, &b))
                         return cxg_error_setf(err, CXG_ERR_INVALID, "server.access_log",
                                               "%s: server.access_log: expected on/off", ini->path);
                 c->access_log = b;
@@ -90,7 +101,7 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
         if ((v = cxg_config_get(ini, "auth.cookie_secure"))) {
                 int b;
 
-                if (cxg_parse_bool(v, strlen(v), &b, err))
+                if (parse_switch(v, &b))
                         return cxg_error_setf(err, CXG_ERR_INVALID, "auth.cookie_secure",
                                               "%s: auth.cookie_secure: expected true/false",
                                               ini->path);
