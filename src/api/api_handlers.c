@@ -251,6 +251,13 @@ void api_h_login(struct api_req *r)
                 api_reply_cxg(r, rc, &err);
                 goto done;
         }
+        {
+                size_t purged = 0;
+
+                /* expired sessions are of no use: drop them while we are writing anyway */
+                if (store_session_purge(r->st, now, &purged, &err))
+                        cxg_log(CXG_LOG_WARN, "serve: purge expired sessions: %s", err.msg);
+        }
         snprintf(r->cookie, sizeof(r->cookie),
                  "cxg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", cookie,
                  api_g.cfg.session_ttl, api_g.cfg.cookie_secure ? "; Secure" : "");

@@ -4,7 +4,7 @@
 # limit and user management endpoints.
 . "$(dirname "$0")/lib/common.bash"
 
-AUTH_EXTRA=$'login_window = 2\nlogin_max_failures = 5'
+AUTH_EXTRA=$'login_window = 2\nlogin_max_failures = 5\nmax_concurrent_hashes = 1'
 write_ini
 ADMIN_PW=$(mkuser admin admin)
 ANALYST_PW=$(mkuser ana analyst)
@@ -173,6 +173,20 @@ expect "same address, other user" 429
 sleep 2.2
 req POST /api/v1/login -H 'Content-Type: application/json' -d "{\"name\":\"amy\",\"password\":\"$AM_PW\"}"
 expect "login after the window" 200 .user.name amy
+
+# ---- the cap on concurrent password hashes (max_concurrent_hashes = 1 here) ----
+SLOW_PW=$("$BIN" --db "$DB" user add slow --role analyst 2>/dev/null) # interactive argon2id cost
+PIDS=()
+for i in 1 2 3 4; do
+        curl -s -o /dev/null -w '%{http_code}\n' -X POST -H 'Content-Type: application/json' \
+                -d "{\"name\":\"slow\",\"password\":\"$SLOW_PW\"}" "$URL/api/v1/login" >"$T/pw.$i" &
+        PIDS+=($!)
+done
+wait "${PIDS[@]}"
+CODES=$(cat "$T"/pw.* | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+case "$CODES" in *200:*) ;; *) fail "concurrent logins: none succeeded ($CODES)" ;; esac
+case "$CODES" in *429:*) ;; *) fail "concurrent logins: none refused with 429 ($CODES)" ;; esac
+sleep 2.1 # let the rate-limit window pass for the checks below
 
 # ---- audit ----
 as "$ADMIN" GET "/api/v1/audit?entity=users&limit=2"; expect "audit page" 200 '.items|length' 2
