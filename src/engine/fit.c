@@ -478,6 +478,11 @@ enum cxg_err eng_fit_summary(const struct eng_fit *f, struct eng_fit_summary *ou
                                 out->objectives[v].first_objective = o->objective;
                         }
                         row = &out->objectives[v];
+                        if (o->objective < row->first_objective) {
+                                /* the spelling of the earliest objective represents them */
+                                row->first_objective = o->objective;
+                                row->title = title;
+                        }
                         row->n_objectives++;
                         if (!o->under_reach)
                                 continue;

@@ -153,7 +153,7 @@ enum cxg_err eng_fit_stakeholders(const struct eng_fit_account_result *r, const 
 /* An objective title and how often it is under-reached across active accounts. */
 struct eng_fit_objective_row {
         const char *title;        /* borrowed from the input (NULL when titles were not given) */
-        uint32_t first_objective; /* an objective with this title */
+        uint32_t first_objective; /* the earliest objective with this title (its spelling) */
         uint32_t n_objectives, n_under;
         uint32_t n_accounts_under; /* distinct accounts with it under-reached */
         double mrr_at_stake;       /* sum of their MRR */
