@@ -25,6 +25,8 @@ san:
 
 # every suite on the normal build, then on the ASan+UBSan build
 test: bootstrap build san
+	@echo "== fuzzing: each harness for $(FUZZ_SECONDS) s"
+	@bash scripts/fuzz $(FUZZ_SECONDS)
 	@echo "== tests: normal build"
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "== tests: AddressSanitizer + UndefinedBehaviorSanitizer build"
@@ -37,6 +39,9 @@ test-fast: build
 demo: bootstrap build
 	@bash scripts/demo $(BUILD)/cxgarden $(DB) $(PORT)
 
+fuzz:
+	@bash scripts/fuzz $(FUZZ_SECONDS)
+
 bench: build
 	@bash bench/run.sh
 
@@ -44,4 +49,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

@@ -26,8 +26,13 @@ enum store_put { STORE_INSERTED = 1, STORE_UPDATED = 2 };
 
 /*
  * Open (creating when needed) the database at path and bring its schema up to date with the
- * versioned migrations. WAL, foreign keys and a busy timeout are set. *out is owned by the
- * caller and closed with store_close().
+ * versioned migrations. WAL, foreign keys and a busy timeout are set; writes are durable
+ * against a crash of the process, not of the machine, until store_set_durability(s, 1).
+ * *out is owned by the caller and closed with store_close().
+ * With STORE_READONLY nothing is written: a missing file is CXG_ERR_NOTFOUND and a database
+ * whose schema is older than this binary's is refused (it is migrated by a read-write open).
+ * A database written by a newer cxgarden, or a file that is not a cxgarden database, is
+ * refused in both modes.
  */
 enum cxg_err store_open(const char *path, unsigned flags, struct store **out,
                         struct cxg_error *err) CXG_WUR;
@@ -35,6 +40,17 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out,
 void store_close(struct store *s);
 /* Schema version of the open database. */
 int store_schema_version(struct store *s);
+/* The schema version this binary brings databases to (the number of migrations). */
+int store_schema_latest(void);
+/* The path the handle was opened with (owned by the handle), for messages. */
+const char *store_path(const struct store *s);
+/*
+ * Durability of commits: full = 0 (the default, SQLite synchronous=NORMAL in WAL mode: a
+ * commit survives a crash of the process; a power loss may lose the last commits, never
+ * corrupt the file), full = 1 (synchronous=FULL: every commit is on disk when it returns,
+ * several times slower for small transactions). Call outside a transaction.
+ */
+enum cxg_err store_set_durability(struct store *s, int full, struct cxg_error *err) CXG_WUR;
 
 /* Start a write transaction (BEGIN IMMEDIATE: waits for other writers up to the timeout). */
 enum cxg_err store_begin(struct store *s, struct cxg_error *err) CXG_WUR;
@@ -49,9 +65,18 @@ void store_savepoint_rollback(struct store *s);
 
 /*
  * Upserts by external id: an existing row is updated (fields that are absent in the input
- * keep their stored value), a new one inserted. *id receives the internal id and *how
- * STORE_INSERTED or STORE_UPDATED (either may be NULL). References to other entities by
- * external id must exist: CXG_ERR_NOTFOUND with err->field naming the reference otherwise.
+ * keep their stored value; attributes are merged into the stored object with an RFC 7386
+ * JSON merge patch, so a key given as null is removed), a new one inserted. The entity is
+ * validated with model_*_validate first; attributes must be a JSON object. *id receives the
+ * internal id and *how STORE_INSERTED or STORE_UPDATED (either may be NULL). References to
+ * other entities by external id must exist: CXG_ERR_NOTFOUND with err->field naming the
+ * reference otherwise ("unknown account \"A-17\" (import accounts first)"). Feedback and
+ * objectives take the account of their person when account_id is NULL; a given account that
+ * is not the person's is CXG_ERR_INVALID. A person's seniority of -1 is derived from the role
+ * (model_seniority_from_title), or kept when the role is absent too. An account's churned flag
+ * is set by churned_at or churned = 1; churned = 0 without churned_at clears flag and date.
+ * Lists (objective capabilities, capability plans and interaction types) given as NULL keep
+ * the stored list.
  */
 enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
                                struct cxg_error *err) CXG_WUR;
@@ -84,8 +109,15 @@ struct store_interaction {
 };
 
 /*
- * Write n interactions inside the open transaction. Rows with an ext_id that exists already
- * are updated. Counts of inserted and updated rows are added to *inserted and *updated.
+ * Write n interactions inside the open transaction (outside one, the call is its own
+ * transaction). Rows with an ext_id that exists already are updated: duration_ms, value and
+ * outcome absent in the row (-1, NAN, CXG_OUT_NONE) keep the stored value and attributes are
+ * merged into the stored ones. Counts of inserted and updated rows are added to *inserted and
+ * *updated (either may be NULL). The batch is all or nothing: on failure none of its rows is
+ * written and err->line is the 1-based position in rows of the row that failed (err->field
+ * names its field when a value was refused). attributes must be JSON object text; the
+ * referenced ids come from store_person_ref/store_account_ref/store_type_id and are not
+ * checked again on this hot path.
  */
 enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
                                     size_t *inserted, size_t *updated,
@@ -113,7 +145,11 @@ enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_
  * Scans for the engine's snapshot. Each calls cb once per row in internal-id order; strings
  * in the row are valid only during the call. A callback returning non-zero stops the scan,
  * and that value is returned. after_id lets a caller read only rows added since its last
- * scan (0: all rows).
+ * scan (0: all rows). In the entity passed, references are external ids (a person's
+ * account_id, a feedback's person_id and account_id, ...) and the internal ids are the
+ * callback's arguments; an objective without a person has person_id 0 and o->person_id NULL.
+ * Objective capabilities and capability plans/interaction_types are non-NULL arrays (possibly
+ * of length 0). Callback failures are returned as they are; err is then not touched.
  */
 typedef enum cxg_err (*store_account_cb)(void *ctx, int64_t id, const struct account *a);
 typedef enum cxg_err (*store_person_cb)(void *ctx, int64_t id, int64_t account_id,

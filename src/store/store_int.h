@@ -1,9 +1,10 @@
 /*
  * store_int.h: what the files of src/store/ share and nothing outside store/ may include:
  * the SQLite handle, the prepared-statement cache, the id caches and the error mapping.
- * Files: sqlite.c (open, migrations, transactions, entity upserts and scans), plus one file
- * per later concern (auth.c for users/sessions/tokens/audit, scores.c for score history, ...),
- * each using these helpers.
+ * Files: sqlite.c (open, migrations, transactions, statement cache, id caches, counts, meta),
+ * entities.c (upserts and the interaction batch insert), scan.c (the engine's scans), plus
+ * one file per later concern (auth.c for users/sessions/tokens/audit, scores.c for score
+ * history, ...), each using these helpers.
  */
 #ifndef CXG_STORE_INT_H
 #define CXG_STORE_INT_H
@@ -13,17 +14,34 @@
 #include "core/hmap.h"
 #include "store/store.h"
 
+/* Savepoints nest at most this deep (one bit per level in store.cache_dirty). */
+#define STORE_MAX_SAVEPOINTS 62
+
+/* A people-cache value with this bit set is an index into store.people_wide. */
+#define STORE_PEOPLE_WIDE (UINT64_C(1) << 63)
+
 struct store {
         sqlite3 *db;
         char path[1024];
         unsigned flags;
-        int in_tx; /* inside store_begin/commit */
+        int version; /* schema version after open */
+        int in_tx;   /* inside store_begin/commit */
         int savepoint_depth;
         struct cxg_hmap stmts;    /* SQL text -> sqlite3_stmt*, prepared once per handle */
         struct cxg_hmap accounts; /* ext id -> internal id */
         struct cxg_hmap people;   /* ext id -> (person id << 32 | account id) when both fit */
         struct cxg_hmap types;    /* type name -> type id */
         int people_loaded, accounts_loaded, types_loaded;
+        /* (person id, account id) pairs of people whose ids do not fit the packed value */
+        int64_t *people_wide;
+        size_t n_wide, cap_wide;
+        /*
+         * Bit k set: rows that the id caches may hold were written at savepoint depth k of
+         * the open transaction (0: outside any savepoint). A rollback of that level drops
+         * the caches, which then reload lazily from what the database still holds.
+         */
+        uint64_t cache_dirty;
+        sqlite3_stmt *ins_many; /* multi-row interaction insert (STORE_INS_ROWS rows) */
 };
 
 /*
@@ -36,12 +54,29 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err
  * Map a SQLite result code to cxg_err with a message for a user: "what" names the operation
  * ("insert account"). SQLITE_BUSY -> CXG_ERR_BUSY, SQLITE_FULL -> CXG_ERR_FULL,
  * SQLITE_READONLY -> CXG_ERR_READONLY, constraint failures -> CXG_ERR_CONFLICT, else
- * CXG_ERR_STORE. The SQL text never appears in the message.
+ * CXG_ERR_STORE. The SQL text never appears in the message. When SQLite rolled the open
+ * transaction back by itself (disk full, I/O error), the handle's transaction state and id
+ * caches are brought in line.
  */
 enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct cxg_error *err);
 
 /* Run one statement without results (DDL, pragmas). */
 enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err);
+
+/*
+ * Note that rows the id caches may hold (accounts, people, interaction types) were written:
+ * a rollback of the current transaction level then drops the caches.
+ */
+void store_cache_touch(struct store *s);
+/*
+ * Record ext id (n bytes) -> id in the account cache when it is loaded. Out of memory, the
+ * cache is dropped instead (it reloads on its next use), so a write never fails after the
+ * row is stored.
+ */
+void store_cache_account(struct store *s, const char *ext_id, size_t n, int64_t id);
+/* Record ext id (n bytes) -> (person, account) in the people cache, as above. */
+void store_cache_person(struct store *s, const char *ext_id, size_t n, int64_t person_id,
+                        int64_t account_id);
 
 /* Bind text (NULL binds NULL), a double (NAN binds NULL), a timestamp (CXG_TS_NONE binds NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);

@@ -1,0 +1,745 @@
+/*
+ * entities.c: upserts of the entities by external id, and the interaction batch insert (the
+ * import's hot path). Absent input fields (NULL, NAN, CXG_TS_NONE, -1) keep the stored value;
+ * attributes merge into the stored object (RFC 7386 JSON merge patch).
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "core/buf.h"
+#include "store/store_int.h"
+
+/* Rows per multi-row INSERT of the interaction fast path. */
+#define INS_ROWS 64
+#define INS_COLS 9
+
+/* The SQL of an update of attributes ?N: merge into the stored object. */
+#define MERGE_ATTR(n)                                                                              \
+        "attributes = CASE WHEN ?" n " IS NULL THEN attributes WHEN attributes IS NULL THEN "      \
+        "json(?" n ") ELSE json_patch(attributes, ?" n ") END"
+
+static enum cxg_err stmt_fail(struct cxg_error *err)
+{
+        return err && err->code ? err->code : CXG_ERR_STORE;
+}
+
+static void set_out(int64_t *id, int *how, int64_t v, int h)
+{
+        if (id)
+                *id = v;
+        if (how)
+                *how = h;
+}
+
+/* attributes must be a JSON object (or NULL). */
+static enum cxg_err check_attributes(const char *attr, struct cxg_error *err)
+{
+        json_error_t je;
+        json_t *j;
+        int ok;
+
+        if (!attr)
+                return CXG_OK;
+        j = json_loads(attr, JSON_DECODE_ANY, &je);
+        if (!j)
+                return cxg_error_setf(err, CXG_ERR_INVALID, "attributes", "not valid JSON: %s",
+                                      je.text);
+        ok = json_is_object(j);
+        json_decref(j);
+        if (!ok)
+                return cxg_error_setf(err, CXG_ERR_INVALID, "attributes", "must be a JSON object");
+        return CXG_OK;
+}
+
+/* Step a statement that returns no rows; reset it. */
+static enum cxg_err step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                              struct cxg_error *err)
+{
+        int rc = sqlite3_step(st);
+
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_sqlite_err(s, rc, what, err);
+        return CXG_OK;
+}
+
+/* Internal id of the row found by sql (bound by bind_key), *found = 0 when none. */
+static enum cxg_err find_id(struct store *s, sqlite3_stmt *st, int64_t *id, int *found,
+                            const char *what, struct cxg_error *err)
+{
+        int rc = sqlite3_step(st);
+
+        *found = 0;
+        if (rc == SQLITE_ROW) {
+                *id = sqlite3_column_int64(st, 0);
+                *found = 1;
+                rc = SQLITE_DONE;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_sqlite_err(s, rc, what, err);
+        return CXG_OK;
+}
+
+static enum cxg_err find_by_ext(struct store *s, const char *sql, const char *ext, int64_t *id,
+                                int *found, const char *what, struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, sql, err);
+
+        if (!st)
+                return stmt_fail(err);
+        store_bind_text(st, 1, ext);
+        return find_id(s, st, id, found, what, err);
+}
+
+/* JSON array text of n strings into b; NULL when the list is absent (v == NULL). */
+static enum cxg_err json_list(struct cxg_buf *b, const char **v, size_t n, const char **out)
+{
+        enum cxg_err rc;
+
+        *out = NULL;
+        if (!v)
+                return CXG_OK;
+        cxg_buf_clear(b);
+        if ((rc = cxg_buf_putc(b, '[')))
+                return rc;
+        for (size_t i = 0; i < n; i++) {
+                if ((i && (rc = cxg_buf_putc(b, ','))) ||
+                    (rc = cxg_buf_json_str(b, v[i], strlen(v[i]))))
+                        return rc;
+        }
+        if ((rc = cxg_buf_putc(b, ']')))
+                return rc;
+        *out = b->data;
+        return CXG_OK;
+}
+
+/* External id of an account, for messages; "?" when unknown. */
+static void account_ext(struct store *s, int64_t id, char *out, size_t cap)
+{
+        sqlite3_stmt *st = store_stmt(s, "SELECT ext_id FROM accounts WHERE id = ?", NULL);
+
+        snprintf(out, cap, "?");
+        if (!st)
+                return;
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+                snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+}
+
+/*
+ * Resolve the person and the account of a feedback or objective row: the account is the
+ * person's when account_ext is NULL; a given account must be the person's.
+ */
+static enum cxg_err person_and_account(struct store *s, const char *person_ext,
+                                       const char *account_ext_id, const char *field_person,
+                                       int64_t *pid, int64_t *aid, struct cxg_error *err)
+{
+        int64_t paid, given;
+        enum cxg_err rc;
+        char name[80];
+
+        if ((rc = store_person_ref(s, person_ext, strlen(person_ext), pid, &paid, err))) {
+                if (err && rc == CXG_ERR_NOTFOUND)
+                        snprintf(err->field, sizeof(err->field), "%s", field_person);
+                return rc;
+        }
+        if (!account_ext_id) {
+                *aid = paid;
+                return CXG_OK;
+        }
+        if ((rc = store_account_ref(s, account_ext_id, strlen(account_ext_id), &given, err)))
+                return rc;
+        if (given != paid) {
+                account_ext(s, paid, name, sizeof(name));
+                return cxg_error_setf(err, CXG_ERR_INVALID, "account_id",
+                                      "person \"%.64s\" belongs to account \"%.64s\", not "
+                                      "\"%.64s\"",
+                                      person_ext, name, account_ext_id);
+        }
+        *aid = given;
+        return CXG_OK;
+}
+
+/* ---- accounts ---- */
+
+enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
+                               struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        int64_t rid = 0;
+        int found, churn_flag;
+        enum cxg_err rc;
+
+        if ((rc = model_account_validate(a, err)) || (rc = check_attributes(a->attributes, err)))
+                return rc;
+        if ((rc = find_by_ext(s, "SELECT id FROM accounts WHERE ext_id = ?", a->id, &rid, &found,
+                              "find account", err)))
+                return rc;
+        if (found) {
+                st = store_stmt(s,
+                                "UPDATE accounts SET name = coalesce(?2, name),"
+                                " plan = coalesce(?3, plan), mrr = coalesce(?4, mrr),"
+                                " currency = coalesce(?5, currency),"
+                                " created_at = coalesce(?6, created_at),"
+                                " churned_at = CASE WHEN ?7 IS NOT NULL THEN ?7"
+                                "  WHEN ?8 = 0 THEN NULL ELSE churned_at END,"
+                                " churned = CASE WHEN ?7 IS NOT NULL OR ?8 = 1 THEN 1"
+                                "  WHEN ?8 = 0 THEN 0 ELSE churned END,"
+                                " owner = coalesce(?9, owner), " MERGE_ATTR("10") " WHERE id = ?1",
+                                err);
+        } else {
+                st = store_stmt(s,
+                                "INSERT INTO accounts(ext_id, name, plan, mrr, currency,"
+                                " created_at, churned_at, churned, owner, attributes)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                                " CASE WHEN ?7 IS NOT NULL OR ?8 = 1 THEN 1 ELSE 0 END,"
+                                " ?9, json(?10))",
+                                err);
+        }
+        if (!st)
+                return stmt_fail(err);
+        if (found)
+                sqlite3_bind_int64(st, 1, rid);
+        else
+                store_bind_text(st, 1, a->id);
+        store_bind_text(st, 2, a->name);
+        store_bind_text(st, 3, a->plan);
+        store_bind_double(st, 4, a->mrr);
+        store_bind_text(st, 5, a->currency);
+        store_bind_ts(st, 6, a->created_at);
+        store_bind_ts(st, 7, a->churned_at);
+        churn_flag = a->churned;
+        if (churn_flag == 0 || churn_flag == 1)
+                sqlite3_bind_int(st, 8, churn_flag);
+        store_bind_text(st, 9, a->owner);
+        store_bind_text(st, 10, a->attributes);
+        if ((rc = step_done(s, st, found ? "update account" : "insert account", err)))
+                return rc;
+        if (!found) {
+                rid = sqlite3_last_insert_rowid(s->db);
+                store_cache_touch(s);
+                store_cache_account(s, a->id, strlen(a->id), rid);
+        }
+        set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
+        return CXG_OK;
+}
+
+/* ---- people ---- */
+
+enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *id, int *how,
+                              struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        int64_t rid = 0, aid, old_aid = 0;
+        int found = 0, sen = p->seniority, rcs;
+        enum cxg_err rc;
+
+        if ((rc = model_person_validate(p, err)) || (rc = check_attributes(p->attributes, err)))
+                return rc;
+        if ((rc = store_account_ref(s, p->account_id, strlen(p->account_id), &aid, err)))
+                return rc;
+        if (sen < 0 && p->role)
+                sen = (int)model_seniority_from_title(p->role, strlen(p->role));
+        st = store_stmt(s, "SELECT id, account_id FROM people WHERE ext_id = ?", err);
+        if (!st)
+                return stmt_fail(err);
+        store_bind_text(st, 1, p->id);
+        rcs = sqlite3_step(st);
+        if (rcs == SQLITE_ROW) {
+                found = 1;
+                rid = sqlite3_column_int64(st, 0);
+                old_aid = sqlite3_column_int64(st, 1);
+                rcs = SQLITE_DONE;
+        }
+        sqlite3_reset(st);
+        if (rcs != SQLITE_DONE)
+                return store_sqlite_err(s, rcs, "find person", err);
+        if (found)
+                st = store_stmt(
+                    s,
+                    "UPDATE people SET account_id = ?2, name = coalesce(?3, name),"
+                    " email = coalesce(?4, email), role = coalesce(?5, role),"
+                    " seniority = coalesce(?6, seniority),"
+                    " created_at = coalesce(?7, created_at),"
+                    " left_at = coalesce(?8, left_at), " MERGE_ATTR("9") " WHERE id = ?1",
+                    err);
+        else
+                st = store_stmt(s,
+                                "INSERT INTO people(ext_id, account_id, name, email, role,"
+                                " seniority, created_at, left_at, attributes)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 0), ?7, ?8, json(?9))",
+                                err);
+        if (!st)
+                return stmt_fail(err);
+        if (found)
+                sqlite3_bind_int64(st, 1, rid);
+        else
+                store_bind_text(st, 1, p->id);
+        sqlite3_bind_int64(st, 2, aid);
+        store_bind_text(st, 3, p->name);
+        store_bind_text(st, 4, p->email);
+        store_bind_text(st, 5, p->role);
+        if (sen >= 0)
+                sqlite3_bind_int(st, 6, sen);
+        store_bind_ts(st, 7, p->created_at);
+        store_bind_ts(st, 8, p->left_at);
+        store_bind_text(st, 9, p->attributes);
+        if ((rc = step_done(s, st, found ? "update person" : "insert person", err)))
+                return rc;
+        if (!found)
+                rid = sqlite3_last_insert_rowid(s->db);
+        if (!found || old_aid != aid) {
+                store_cache_touch(s);
+                store_cache_person(s, p->id, strlen(p->id), rid, aid);
+        }
+        set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
+        return CXG_OK;
+}
+
+/* ---- subscriptions ---- */
+
+enum cxg_err store_put_subscription(struct store *s, const struct subscription *sub, int64_t *id,
+                                    int *how, struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        int64_t rid = 0, aid;
+        int found;
+        enum cxg_err rc;
+
+        if ((rc = model_subscription_validate(sub, err)) ||
+            (rc = store_account_ref(s, sub->account_id, strlen(sub->account_id), &aid, err)))
+                return rc;
+        st = store_stmt(s, "SELECT id FROM subscriptions WHERE account_id = ? AND started_at = ?",
+                        err);
+        if (!st)
+                return stmt_fail(err);
+        sqlite3_bind_int64(st, 1, aid);
+        sqlite3_bind_int64(st, 2, sub->started_at);
+        if ((rc = find_id(s, st, &rid, &found, "find subscription", err)))
+                return rc;
+        if (found)
+                st = store_stmt(s,
+                                "UPDATE subscriptions SET plan = coalesce(?3, plan),"
+                                " mrr = coalesce(?4, mrr), ended_at = coalesce(?5, ended_at)"
+                                " WHERE id = ?1",
+                                err);
+        else
+                st = store_stmt(s,
+                                "INSERT INTO subscriptions(account_id, plan, mrr, started_at,"
+                                " ended_at) VALUES (?2, ?3, ?4, ?6, ?5)",
+                                err);
+        if (!st)
+                return stmt_fail(err);
+        if (found)
+                sqlite3_bind_int64(st, 1, rid);
+        else
+                sqlite3_bind_int64(st, 2, aid);
+        store_bind_text(st, 3, sub->plan);
+        store_bind_double(st, 4, sub->mrr);
+        store_bind_ts(st, 5, sub->ended_at);
+        if (!found)
+                sqlite3_bind_int64(st, 6, sub->started_at);
+        if ((rc = step_done(s, st, found ? "update subscription" : "insert subscription", err)))
+                return rc;
+        if (!found)
+                rid = sqlite3_last_insert_rowid(s->db);
+        set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
+        return CXG_OK;
+}
+
+/* ---- feedback ---- */
+
+enum cxg_err store_put_feedback(struct store *s, const struct feedback *f, int64_t *id, int *how,
+                                struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        int64_t rid = 0, pid, aid;
+        int found = 0;
+        enum cxg_err rc;
+
+        if ((rc = model_feedback_validate(f, err)) ||
+            (rc = person_and_account(s, f->person_id, f->account_id, "person_id", &pid, &aid, err)))
+                return rc;
+        if (f->id && (rc = find_by_ext(s, "SELECT id FROM feedback WHERE ext_id = ?", f->id, &rid,
+                                       &found, "find feedback", err)))
+                return rc;
+        if (found)
+                st = store_stmt(s,
+                                "UPDATE feedback SET person_id = ?2, account_id = ?3, ts = ?4,"
+                                " kind = ?5, score = ?6, comment = coalesce(?7, comment),"
+                                " topic = coalesce(?8, topic), channel = coalesce(?9, channel)"
+                                " WHERE id = ?1",
+                                err);
+        else
+                st = store_stmt(s,
+                                "INSERT INTO feedback(ext_id, person_id, account_id, ts, kind,"
+                                " score, comment, topic, channel)"
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                err);
+        if (!st)
+                return stmt_fail(err);
+        if (found)
+                sqlite3_bind_int64(st, 1, rid);
+        else
+                store_bind_text(st, 1, f->id);
+        sqlite3_bind_int64(st, 2, pid);
+        sqlite3_bind_int64(st, 3, aid);
+        sqlite3_bind_int64(st, 4, f->ts);
+        sqlite3_bind_int(st, 5, f->kind);
+        sqlite3_bind_double(st, 6, f->score);
+        store_bind_text(st, 7, f->comment);
+        store_bind_text(st, 8, f->topic);
+        if (f->channel >= 0)
+                sqlite3_bind_int(st, 9, f->channel);
+        if ((rc = step_done(s, st, found ? "update feedback" : "insert feedback", err)))
+                return rc;
+        if (!found)
+                rid = sqlite3_last_insert_rowid(s->db);
+        set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
+        return CXG_OK;
+}
+
+/* ---- objectives ---- */
+
+enum cxg_err store_put_objective(struct store *s, const struct objective *o, int64_t *id, int *how,
+                                 struct cxg_error *err)
+{
+        struct cxg_buf caps;
+        sqlite3_stmt *st;
+        const char *caps_json;
+        int64_t rid = 0, aid, pid = 0;
+        int found;
+        enum cxg_err rc;
+
+        if ((rc = model_objective_validate(o, err)))
+                return rc;
+        if ((rc = store_account_ref(s, o->account_id, strlen(o->account_id), &aid, err)))
+                return rc;
+        if (o->person_id && (rc = person_and_account(s, o->person_id, o->account_id, "person_id",
+                                                     &pid, &aid, err))) {
+                if (err && rc == CXG_ERR_INVALID)
+                        snprintf(err->field, sizeof(err->field), "person_id");
+                return rc;
+        }
+        if ((rc = find_by_ext(s, "SELECT id FROM objectives WHERE ext_id = ?", o->id, &rid, &found,
+                              "find objective", err)))
+                return rc;
+        cxg_buf_init(&caps, 1u << 20);
+        if ((rc = json_list(&caps, o->capabilities, o->n_capabilities, &caps_json))) {
+                cxg_error_setf(err, rc, "capabilities", "%s", cxg_strerror(rc));
+                goto done;
+        }
+        if (found)
+                st = store_stmt(s,
+                                "UPDATE objectives SET account_id = ?2,"
+                                " person_id = coalesce(?3, person_id), title = ?4,"
+                                " importance = coalesce(?5, importance),"
+                                " status = coalesce(?6, status),"
+                                " capabilities = coalesce(?7, capabilities) WHERE id = ?1",
+                                err);
+        else
+                st = store_stmt(s,
+                                "INSERT INTO objectives(ext_id, account_id, person_id, title,"
+                                " importance, status, capabilities) VALUES (?1, ?2, ?3, ?4,"
+                                " coalesce(?5, 3), coalesce(?6, 'open'), coalesce(?7, '[]'))",
+                                err);
+        if (!st) {
+                rc = stmt_fail(err);
+                goto done;
+        }
+        if (found)
+                sqlite3_bind_int64(st, 1, rid);
+        else
+                store_bind_text(st, 1, o->id);
+        sqlite3_bind_int64(st, 2, aid);
+        if (pid)
+                sqlite3_bind_int64(st, 3, pid);
+        store_bind_text(st, 4, o->title);
+        if (o->importance >= 0)
+                sqlite3_bind_int(st, 5, o->importance);
+        store_bind_text(st, 6, o->status);
+        store_bind_text(st, 7, caps_json);
+        if ((rc = step_done(s, st, found ? "update objective" : "insert objective", err)))
+                goto done;
+        if (!found)
+                rid = sqlite3_last_insert_rowid(s->db);
+        set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
+done:
+        cxg_buf_release(&caps);
+        return rc;
+}
+
+/* ---- capabilities ---- */
+
+enum cxg_err store_put_capability(struct store *s, const struct capability *c, int64_t *id,
+                                  int *how, struct cxg_error *err)
+{
+        struct cxg_buf plans, types;
+        sqlite3_stmt *st;
+        const char *plans_json, *types_json;
+        int64_t rid = 0;
+        int found;
+        enum cxg_err rc;
+
+        if ((rc = model_capability_validate(c, err)))
+                return rc;
+        if ((rc = find_by_ext(s, "SELECT id FROM capabilities WHERE ext_id = ?", c->id, &rid,
+                              &found, "find capability", err)))
+                return rc;
+        cxg_buf_init(&plans, 1u << 20);
+        cxg_buf_init(&types, 1u << 20);
+        if ((rc = json_list(&plans, c->plans, c->n_plans, &plans_json))) {
+                cxg_error_setf(err, rc, "plans", "%s", cxg_strerror(rc));
+                goto done;
+        }
+        if ((rc = json_list(&types, c->interaction_types, c->n_interaction_types, &types_json))) {
+                cxg_error_setf(err, rc, "interaction_types", "%s", cxg_strerror(rc));
+                goto done;
+        }
+        if (found)
+                st = store_stmt(s,
+                                "UPDATE capabilities SET name = ?2,"
+                                " plans = coalesce(?3, plans),"
+                                " interaction_types = coalesce(?4, interaction_types)"
+                                " WHERE id = ?1",
+                                err);
+        else
+                st = store_stmt(s,
+                                "INSERT INTO capabilities(ext_id, name, plans, interaction_types)"
+                                " VALUES (?1, ?2, coalesce(?3, '[]'), coalesce(?4, '[]'))",
+                                err);
+        if (!st) {
+                rc = stmt_fail(err);
+                goto done;
+        }
+        if (found)
+                sqlite3_bind_int64(st, 1, rid);
+        else
+                store_bind_text(st, 1, c->id);
+        store_bind_text(st, 2, c->name);
+        store_bind_text(st, 3, plans_json);
+        store_bind_text(st, 4, types_json);
+        if ((rc = step_done(s, st, found ? "update capability" : "insert capability", err)))
+                goto done;
+        if (!found)
+                rid = sqlite3_last_insert_rowid(s->db);
+        set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
+done:
+        cxg_buf_release(&plans);
+        cxg_buf_release(&types);
+        return rc;
+}
+
+/* ---- interactions: the hot path ---- */
+
+/* A refused row: say which field, and where in the batch (err->line). */
+static enum cxg_err check_row(const struct store_interaction *r, struct cxg_error *err)
+{
+        const char *field = NULL, *why = NULL;
+
+        if (r->person_id <= 0)
+                field = "person_id", why = "not resolved to a stored person";
+        else if (r->account_id <= 0)
+                field = "account_id", why = "not resolved to a stored account";
+        else if (r->type_id <= 0)
+                field = "type", why = "not resolved to an interaction type";
+        else if (r->ts == CXG_TS_NONE)
+                field = "ts", why = "required, but empty";
+        else if (r->channel >= CXG_CH__COUNT)
+                field = "channel", why = "unknown channel";
+        else if (r->outcome >= CXG_OUT__COUNT)
+                field = "outcome", why = "unknown outcome";
+        else if (r->duration_ms < -1)
+                field = "duration_ms", why = "must not be negative";
+        if (!field)
+                return CXG_OK;
+        return cxg_error_setf(err, CXG_ERR_INVALID, field, "%s", why);
+}
+
+/* Bind the 9 value columns of row r at parameters base+1..base+9. */
+static inline void bind_row(sqlite3_stmt *st, int base, const struct store_interaction *r)
+{
+        sqlite3_bind_int64(st, base + 1, r->person_id);
+        sqlite3_bind_int64(st, base + 2, r->account_id);
+        sqlite3_bind_int64(st, base + 3, r->ts);
+        sqlite3_bind_int(st, base + 4, r->channel);
+        sqlite3_bind_int(st, base + 5, r->type_id);
+        if (r->duration_ms >= 0)
+                sqlite3_bind_int64(st, base + 6, r->duration_ms);
+        else
+                sqlite3_bind_null(st, base + 6);
+        sqlite3_bind_int(st, base + 7, r->outcome);
+        if (isnan(r->value))
+                sqlite3_bind_null(st, base + 8);
+        else
+                sqlite3_bind_double(st, base + 8, r->value);
+        if (r->attributes)
+                sqlite3_bind_text(st, base + 9, r->attributes, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, base + 9);
+}
+
+#define INS_HEAD                                                                                   \
+        "INSERT INTO interactions(person_id, account_id, ts, channel, type_id, duration_ms,"       \
+        " outcome, value, attributes) VALUES "
+#define INS_TUPLE "(?,?,?,?,?,?,?,?,?)"
+
+/* The INS_ROWS-row INSERT, prepared once per handle. */
+static sqlite3_stmt *ins_many(struct store *s, struct cxg_error *err)
+{
+        struct cxg_buf b;
+        enum cxg_err rc;
+        int src;
+
+        if (s->ins_many) {
+                sqlite3_reset(s->ins_many);
+                return s->ins_many;
+        }
+        cxg_buf_init(&b, 0);
+        rc = cxg_buf_puts(&b, INS_HEAD);
+        for (int i = 0; i < INS_ROWS && !rc; i++)
+                rc = cxg_buf_puts(&b, i ? "," INS_TUPLE : INS_TUPLE);
+        if (rc) {
+                cxg_buf_release(&b);
+                cxg_error_set(err, rc, "insert interactions: out of memory");
+                return NULL;
+        }
+        src = sqlite3_prepare_v3(s->db, b.data, (int)b.len + 1, SQLITE_PREPARE_PERSISTENT,
+                                 &s->ins_many, NULL);
+        cxg_buf_release(&b);
+        if (src != SQLITE_OK) {
+                store_sqlite_err(s, src, "insert interactions", err);
+                sqlite3_finalize(s->ins_many);
+                s->ins_many = NULL;
+        }
+        return s->ins_many;
+}
+
+/* Insert or update one interaction that has an external id. */
+static enum cxg_err upsert_one(struct store *s, const struct store_interaction *r, int *updated,
+                               struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        enum cxg_err rc;
+
+        st = store_stmt(s,
+                        "INSERT INTO interactions(person_id, account_id, ts, channel, type_id,"
+                        " duration_ms, outcome, value, attributes, ext_id)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, json(?9), ?10)"
+                        " ON CONFLICT(ext_id) WHERE ext_id IS NOT NULL DO NOTHING",
+                        err);
+        if (!st)
+                return stmt_fail(err);
+        bind_row(st, 0, r);
+        sqlite3_bind_text(st, 10, r->ext_id, -1, SQLITE_STATIC);
+        if ((rc = step_done(s, st, "insert interactions", err)))
+                return rc;
+        *updated = sqlite3_changes(s->db) == 0;
+        if (!*updated)
+                return CXG_OK;
+        st = store_stmt(s,
+                        "UPDATE interactions SET person_id = ?1, account_id = ?2, ts = ?3,"
+                        " channel = ?4, type_id = ?5, duration_ms = coalesce(?6, duration_ms),"
+                        " outcome = CASE WHEN ?7 = 0 THEN outcome ELSE ?7 END,"
+                        " value = coalesce(?8, value), " MERGE_ATTR("9") " WHERE ext_id = ?10",
+                        err);
+        if (!st)
+                return stmt_fail(err);
+        bind_row(st, 0, r);
+        sqlite3_bind_text(st, 10, r->ext_id, -1, SQLITE_STATIC);
+        return step_done(s, st, "update interactions", err);
+}
+
+enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
+                                    size_t *inserted, size_t *updated, struct cxg_error *err)
+{
+        sqlite3_stmt *one = NULL, *many = NULL;
+        size_t i = 0, ins = 0, upd = 0;
+        enum cxg_err rc = CXG_OK;
+        int src;
+
+        if (n == 0)
+                return CXG_OK;
+        for (size_t k = 0; k < n; k++) {
+                if ((rc = check_row(&rows[k], err))) {
+                        if (err)
+                                err->line = (long)(k + 1);
+                        return rc;
+                }
+        }
+        if ((rc = store_exec(s, "SAVEPOINT cxg_batch", err)))
+                return rc;
+        while (i < n) {
+                size_t run = 0;
+
+                /* a run of rows without external id goes INS_ROWS at a time */
+                while (i + run < n && !rows[i + run].ext_id && run < INS_ROWS)
+                        run++;
+                if (run == INS_ROWS) {
+                        if (!many && !(many = ins_many(s, err))) {
+                                rc = stmt_fail(err);
+                                goto fail;
+                        }
+                        for (size_t k = 0; k < INS_ROWS; k++)
+                                bind_row(many, (int)k * INS_COLS, &rows[i + k]);
+                        src = sqlite3_step(many);
+                        sqlite3_reset(many);
+                        if (src != SQLITE_DONE) {
+                                rc = store_sqlite_err(s, src, "insert interactions", err);
+                                goto fail;
+                        }
+                        ins += INS_ROWS;
+                        i += INS_ROWS;
+                        continue;
+                }
+                if (run > 0) {
+                        if (!one && !(one = store_stmt(s, INS_HEAD INS_TUPLE, err))) {
+                                rc = stmt_fail(err);
+                                goto fail;
+                        }
+                        for (size_t k = 0; k < run; k++) {
+                                bind_row(one, 0, &rows[i + k]);
+                                src = sqlite3_step(one);
+                                sqlite3_reset(one);
+                                if (src != SQLITE_DONE) {
+                                        i += k;
+                                        rc = store_sqlite_err(s, src, "insert interactions", err);
+                                        goto fail;
+                                }
+                        }
+                        ins += run;
+                        i += run;
+                        continue;
+                }
+                {
+                        int was_update;
+
+                        if ((rc = upsert_one(s, &rows[i], &was_update, err)))
+                                goto fail;
+                        if (was_update)
+                                upd++;
+                        else
+                                ins++;
+                        i++;
+                }
+        }
+        if ((rc = store_exec(s, "RELEASE cxg_batch", err)))
+                goto fail;
+        if (inserted)
+                *inserted += ins;
+        if (updated)
+                *updated += upd;
+        return CXG_OK;
+fail:
+        if (err && !err->line)
+                err->line = (long)(i + 1);
+        if (!sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK TO cxg_batch; RELEASE cxg_batch", NULL, NULL, NULL);
+        return rc;
+}

@@ -1,0 +1,903 @@
+/*
+ * sqlite.c: the SQLite backend's handle: open with its pragmas, versioned migrations,
+ * transactions and savepoints, the prepared-statement cache, the error mapping, the lazily
+ * loaded id caches (accounts, people, interaction types), counts and meta settings.
+ * Entity upserts live in entities.c, the engine's scans in scan.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "store/schema.h"
+#include "store/store_int.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* Longest external id or type name echoed back in a message. */
+#define ECHO_MAX 64
+
+static int echo_len(size_t n)
+{
+        return n > ECHO_MAX ? ECHO_MAX : (int)n;
+}
+
+int store_schema_latest(void)
+{
+        int n = 0;
+
+        while (store_migrations[n])
+                n++;
+        return n;
+}
+
+const char *store_path(const struct store *s)
+{
+        return s ? s->path : "";
+}
+
+int store_schema_version(struct store *s)
+{
+        return s ? s->version : 0;
+}
+
+/* ---- errors ---- */
+
+static void cache_drop(struct store *s)
+{
+        cxg_hmap_release(&s->accounts);
+        cxg_hmap_release(&s->people);
+        cxg_hmap_release(&s->types);
+        cxg_hmap_init(&s->accounts);
+        cxg_hmap_init(&s->people);
+        cxg_hmap_init(&s->types);
+        s->accounts_loaded = s->people_loaded = s->types_loaded = 0;
+        s->n_wide = 0;
+}
+
+/* The transaction ended without us (SQLite rolls back by itself on some errors). */
+static void tx_lost(struct store *s)
+{
+        if (s->cache_dirty)
+                cache_drop(s);
+        s->cache_dirty = 0;
+        s->in_tx = 0;
+        s->savepoint_depth = 0;
+}
+
+enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct cxg_error *err)
+{
+        const char *path = s ? s->path : "";
+        const char *detail = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+        enum cxg_err code;
+        const char *why;
+
+        if (s && s->db && s->in_tx && sqlite3_get_autocommit(s->db))
+                tx_lost(s);
+        switch (rc & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return cxg_error_set(err, CXG_ERR_BUSY,
+                                     "%s: %s: the database is locked by another writer (waited "
+                                     "%d s); retry when it has finished",
+                                     what, path, BUSY_TIMEOUT_MS / 1000);
+        case SQLITE_FULL:
+                return cxg_error_set(err, CXG_ERR_FULL,
+                                     "%s: %s: the disk is full (nothing of the transaction was "
+                                     "written; free some space and retry)",
+                                     what, path);
+        case SQLITE_READONLY:
+                return cxg_error_set(err, CXG_ERR_READONLY, "%s: %s: the database is %s", what,
+                                     path,
+                                     s && (s->flags & STORE_READONLY)
+                                         ? "opened read-only"
+                                         : "read-only (check the permissions of the file and "
+                                           "of its directory)");
+        case SQLITE_CANTOPEN:
+                if (s && (s->flags & STORE_READONLY))
+                        return cxg_error_set(err, CXG_ERR_READONLY,
+                                             "%s: %s: cannot open the file for reading (check "
+                                             "its permissions)",
+                                             what, path);
+                return cxg_error_set(err, CXG_ERR_IO,
+                                     "%s: %s: cannot open or create the file (check that the "
+                                     "directory exists and is writable)",
+                                     what, path);
+        case SQLITE_CONSTRAINT:
+                return cxg_error_set(err, CXG_ERR_CONFLICT,
+                                     "%s: %s: conflicts with stored data (%s)", what, path, detail);
+        case SQLITE_NOTADB:
+                return cxg_error_set(err, CXG_ERR_STORE,
+                                     "%s: %s: not a cxgarden database (the file is not an "
+                                     "SQLite database)",
+                                     what, path);
+        case SQLITE_CORRUPT:
+                return cxg_error_set(err, CXG_ERR_STORE,
+                                     "%s: %s: the database file is corrupt (restore a backup)",
+                                     what, path);
+        case SQLITE_NOMEM:
+                return cxg_error_set(err, CXG_ERR_NOMEM, "%s: %s: out of memory", what, path);
+        case SQLITE_IOERR:
+                return cxg_error_set(err, CXG_ERR_IO, "%s: %s: input/output error (%s)", what, path,
+                                     detail);
+        case SQLITE_TOOBIG:
+                return cxg_error_set(err, CXG_ERR_LIMIT, "%s: %s: a value is too large", what,
+                                     path);
+        default:
+                break;
+        }
+        /* SQLite's syntax messages quote the statement: never show those to a user. */
+        if (strstr(detail, "syntax error") || strstr(detail, "near \"") ||
+            strstr(detail, "no such")) {
+                code = CXG_ERR_INTERNAL;
+                why = "internal error in a statement (please report it)";
+        } else {
+                code = CXG_ERR_STORE;
+                why = detail;
+        }
+        return cxg_error_set(err, code, "%s: %s: %s", what, path, why);
+}
+
+/* ---- statements ---- */
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err)
+{
+        size_t n = strlen(sql);
+        sqlite3_stmt *st = NULL;
+        uint64_t v;
+        int rc;
+
+        if (cxg_hmap_get(&s->stmts, sql, n, &v)) {
+                st = (sqlite3_stmt *)(uintptr_t)v;
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                return st;
+        }
+        rc = sqlite3_prepare_v3(s->db, sql, (int)n + 1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK) {
+                store_sqlite_err(s, rc, "prepare statement", err);
+                sqlite3_finalize(st);
+                return NULL;
+        }
+        if (cxg_hmap_put(&s->stmts, sql, n, (uint64_t)(uintptr_t)st)) {
+                sqlite3_finalize(st);
+                cxg_error_set(err, CXG_ERR_NOMEM, "prepare statement: %s: out of memory", s->path);
+                return NULL;
+        }
+        return st;
+}
+
+enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err)
+{
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+        if (rc != SQLITE_OK)
+                return store_sqlite_err(s, rc, "run statement", err);
+        return CXG_OK;
+}
+
+/* Run sql; a failure is reported as the operation "what". */
+static enum cxg_err exec_as(struct store *s, const char *sql, const char *what,
+                            struct cxg_error *err)
+{
+        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+        if (rc != SQLITE_OK)
+                return store_sqlite_err(s, rc, what, err);
+        return CXG_OK;
+}
+
+int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+        if (!v)
+                return sqlite3_bind_null(st, i);
+        return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+int store_bind_double(sqlite3_stmt *st, int i, double v)
+{
+        if (isnan(v))
+                return sqlite3_bind_null(st, i);
+        return sqlite3_bind_double(st, i, v);
+}
+
+int store_bind_ts(sqlite3_stmt *st, int i, int64_t v)
+{
+        if (v == CXG_TS_NONE)
+                return sqlite3_bind_null(st, i);
+        return sqlite3_bind_int64(st, i, v);
+}
+
+const char *store_col_text(sqlite3_stmt *st, int i)
+{
+        return (const char *)sqlite3_column_text(st, i);
+}
+
+double store_col_double(sqlite3_stmt *st, int i)
+{
+        if (sqlite3_column_type(st, i) == SQLITE_NULL)
+                return NAN;
+        return sqlite3_column_double(st, i);
+}
+
+int64_t store_col_ts(sqlite3_stmt *st, int i)
+{
+        if (sqlite3_column_type(st, i) == SQLITE_NULL)
+                return CXG_TS_NONE;
+        return sqlite3_column_int64(st, i);
+}
+
+/* ---- open, migrations, close ---- */
+
+/* One integer from a query without parameters; *found = 0 when it returns no row or NULL. */
+static enum cxg_err query_int(struct store *s, const char *sql, const char *what, int64_t *out,
+                              int *found, struct cxg_error *err)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+        *found = 0;
+        if (rc == SQLITE_OK) {
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW) {
+                        if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+                                *out = sqlite3_column_int64(st, 0);
+                                *found = 1;
+                        }
+                        rc = SQLITE_DONE;
+                }
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                return store_sqlite_err(s, rc, what, err);
+        return CXG_OK;
+}
+
+/* Schema version recorded in the file: 0 for a new, empty database. */
+static enum cxg_err read_version(struct store *s, int *version, struct cxg_error *err)
+{
+        int64_t v = 0;
+        int found;
+        enum cxg_err rc;
+
+        rc = query_int(s,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                       "name = 'schema_version'",
+                       "open", &v, &found, err);
+        if (rc)
+                return rc;
+        if (v == 0) {
+                rc = query_int(s, "SELECT count(*) FROM sqlite_master", "open", &v, &found, err);
+                if (rc)
+                        return rc;
+                if (v > 0)
+                        return cxg_error_set(err, CXG_ERR_STORE,
+                                             "open: %s: not a cxgarden database (an SQLite "
+                                             "database of another application)",
+                                             s->path);
+                *version = 0;
+                return CXG_OK;
+        }
+        rc = query_int(s, "SELECT max(version) FROM schema_version", "open", &v, &found, err);
+        if (rc)
+                return rc;
+        *version = found ? (int)v : 0;
+        return CXG_OK;
+}
+
+/* Apply migration v (1-based) in its own transaction, unless another process did already. */
+static enum cxg_err migrate_one(struct store *s, int v, struct cxg_error *err)
+{
+        char what[64];
+        int cur;
+        enum cxg_err rc;
+        sqlite3_stmt *st = NULL;
+        int src;
+
+        snprintf(what, sizeof(what), "migrate to schema version %d", v);
+        if ((rc = exec_as(s, "BEGIN IMMEDIATE", what, err)))
+                return rc;
+        if ((rc = exec_as(s,
+                          "CREATE TABLE IF NOT EXISTS schema_version ("
+                          " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                          what, err)) ||
+            (rc = read_version(s, &cur, err)))
+                goto fail;
+        if (cur >= v)
+                return exec_as(s, "COMMIT", what, err);
+        if ((rc = exec_as(s, store_migrations[v - 1], what, err)))
+                goto fail;
+        src = sqlite3_prepare_v2(s->db,
+                                 "INSERT INTO schema_version(version, applied_at) "
+                                 "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))",
+                                 -1, &st, NULL);
+        if (src == SQLITE_OK) {
+                sqlite3_bind_int(st, 1, v);
+                src = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        if (src != SQLITE_DONE) {
+                rc = store_sqlite_err(s, src, what, err);
+                goto fail;
+        }
+        if ((rc = exec_as(s, "COMMIT", what, err)))
+                goto fail;
+        return CXG_OK;
+fail:
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+}
+
+static enum cxg_err set_pragmas(struct store *s, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        /* cache: 64 MiB; temp b-trees (sorts, DISTINCT) in memory */
+        if ((rc = exec_as(s,
+                          "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+                          " PRAGMA temp_store = MEMORY",
+                          "open", err)))
+                return rc;
+        if (s->flags & STORE_READONLY)
+                return CXG_OK;
+        return exec_as(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", "open", err);
+}
+
+enum cxg_err store_open(const char *path, unsigned flags, struct store **out, struct cxg_error *err)
+{
+        struct store *s = NULL;
+        struct stat sb;
+        int latest = store_migrations[0] ? store_schema_latest() : 0;
+        int oflags, rc;
+        enum cxg_err e;
+
+        *out = NULL;
+        if (!path || !path[0])
+                return cxg_error_set(err, CXG_ERR_USAGE, "open: no database path given");
+        if (strlen(path) >= sizeof(s->path))
+                return cxg_error_set(err, CXG_ERR_USAGE, "open: database path too long");
+        if (flags & STORE_READONLY) {
+                if (stat(path, &sb) != 0 && errno == ENOENT)
+                        return cxg_error_set(err, CXG_ERR_NOTFOUND,
+                                             "open: %s: no such database (create one with "
+                                             "'cxgarden import' or 'cxgarden generate')",
+                                             path);
+        }
+        s = cxg_calloc(1, sizeof(*s));
+        if (!s)
+                return cxg_error_set(err, CXG_ERR_NOMEM, "open: %s: out of memory", path);
+        snprintf(s->path, sizeof(s->path), "%s", path);
+        s->flags = flags;
+        cxg_hmap_init(&s->stmts);
+        cxg_hmap_init(&s->accounts);
+        cxg_hmap_init(&s->people);
+        cxg_hmap_init(&s->types);
+
+        oflags = SQLITE_OPEN_NOMUTEX |
+                 ((flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+        if (rc != SQLITE_OK) {
+                e = store_sqlite_err(s, rc, "open", err);
+                goto fail;
+        }
+        sqlite3_extended_result_codes(s->db, 1);
+        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+        if ((e = set_pragmas(s, err)) || (e = read_version(s, &s->version, err)))
+                goto fail;
+        if (s->version > latest) {
+                e = cxg_error_set(err, CXG_ERR_STORE,
+                                  "open: %s: the database has schema version %d, newer than "
+                                  "this cxgarden knows (%d): upgrade cxgarden",
+                                  path, s->version, latest);
+                goto fail;
+        }
+        if (s->version < latest && (flags & STORE_READONLY)) {
+                if (s->version == 0)
+                        e = cxg_error_set(err, CXG_ERR_STORE,
+                                          "open: %s: not a cxgarden database (it is empty)", path);
+                else
+                        e = cxg_error_set(err, CXG_ERR_READONLY,
+                                          "open: %s: the database has schema version %d and "
+                                          "needs migrating to %d: open it once read-write "
+                                          "(e.g. 'cxgarden import')",
+                                          path, s->version, latest);
+                goto fail;
+        }
+        if (s->version < latest) {
+                for (int v = s->version + 1; v <= latest; v++)
+                        if ((e = migrate_one(s, v, err)))
+                                goto fail;
+                /* another process may have migrated further meanwhile */
+                if ((e = read_version(s, &s->version, err)))
+                        goto fail;
+                if (s->version != latest) {
+                        e = cxg_error_set(err, CXG_ERR_STORE,
+                                          "open: %s: the database has schema version %d after "
+                                          "migrating, this cxgarden knows %d: upgrade cxgarden",
+                                          path, s->version, latest);
+                        goto fail;
+                }
+        }
+        *out = s;
+        return CXG_OK;
+fail:
+        store_close(s);
+        return e;
+}
+
+void store_close(struct store *s)
+{
+        size_t i;
+
+        if (!s)
+                return;
+        if (s->db && !sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        for (i = 0; i < s->stmts.cap; i++)
+                if (s->stmts.slots[i].key)
+                        sqlite3_finalize((sqlite3_stmt *)(uintptr_t)s->stmts.slots[i].val);
+        sqlite3_finalize(s->ins_many);
+        if (s->db)
+                sqlite3_close(s->db);
+        cxg_hmap_release(&s->stmts);
+        cxg_hmap_release(&s->accounts);
+        cxg_hmap_release(&s->people);
+        cxg_hmap_release(&s->types);
+        cxg_free(s->people_wide);
+        cxg_free(s);
+}
+
+enum cxg_err store_set_durability(struct store *s, int full, struct cxg_error *err)
+{
+        if (s->in_tx)
+                return cxg_error_set(err, CXG_ERR_USAGE,
+                                     "set durability: %s: not possible inside a transaction",
+                                     s->path);
+        return exec_as(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                       "set durability", err);
+}
+
+/* ---- transactions ---- */
+
+enum cxg_err store_begin(struct store *s, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        if (s->in_tx)
+                return cxg_error_set(err, CXG_ERR_INTERNAL,
+                                     "begin transaction: %s: a transaction is already open",
+                                     s->path);
+        if ((rc = exec_as(s, "BEGIN IMMEDIATE", "begin transaction", err)))
+                return rc;
+        s->in_tx = 1;
+        s->savepoint_depth = 0;
+        s->cache_dirty = 0;
+        return CXG_OK;
+}
+
+enum cxg_err store_commit(struct store *s, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        if (!s->in_tx)
+                return cxg_error_set(err, CXG_ERR_INTERNAL, "commit: %s: no transaction is open",
+                                     s->path);
+        rc = exec_as(s, "COMMIT", "commit", err);
+        if (rc) {
+                store_rollback(s);
+                return rc;
+        }
+        s->in_tx = 0;
+        s->savepoint_depth = 0;
+        s->cache_dirty = 0;
+        return CXG_OK;
+}
+
+void store_rollback(struct store *s)
+{
+        if (!s)
+                return;
+        if (!sqlite3_get_autocommit(s->db))
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        tx_lost(s);
+}
+
+enum cxg_err store_savepoint(struct store *s, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        if (!s->in_tx)
+                return cxg_error_set(err, CXG_ERR_INTERNAL, "savepoint: %s: no transaction is open",
+                                     s->path);
+        if (s->savepoint_depth >= STORE_MAX_SAVEPOINTS)
+                return cxg_error_set(err, CXG_ERR_LIMIT,
+                                     "savepoint: %s: more than %d nested savepoints", s->path,
+                                     STORE_MAX_SAVEPOINTS);
+        if ((rc = exec_as(s, "SAVEPOINT cxg_sp", "savepoint", err)))
+                return rc;
+        s->savepoint_depth++;
+        return CXG_OK;
+}
+
+enum cxg_err store_savepoint_release(struct store *s, struct cxg_error *err)
+{
+        uint64_t bit;
+        enum cxg_err rc;
+
+        if (!s->in_tx || s->savepoint_depth <= 0)
+                return cxg_error_set(err, CXG_ERR_INTERNAL,
+                                     "release savepoint: %s: no savepoint is open", s->path);
+        if ((rc = exec_as(s, "RELEASE cxg_sp", "release savepoint", err)))
+                return rc;
+        bit = UINT64_C(1) << s->savepoint_depth;
+        s->savepoint_depth--;
+        if (s->cache_dirty & bit) {
+                s->cache_dirty &= ~bit;
+                s->cache_dirty |= bit >> 1;
+        }
+        return CXG_OK;
+}
+
+void store_savepoint_rollback(struct store *s)
+{
+        uint64_t bit;
+
+        if (!s || !s->in_tx || s->savepoint_depth <= 0)
+                return;
+        sqlite3_exec(s->db, "ROLLBACK TO cxg_sp; RELEASE cxg_sp", NULL, NULL, NULL);
+        if (sqlite3_get_autocommit(s->db)) {
+                tx_lost(s);
+                return;
+        }
+        bit = UINT64_C(1) << s->savepoint_depth;
+        s->savepoint_depth--;
+        if (s->cache_dirty & bit) {
+                s->cache_dirty &= ~bit;
+                cache_drop(s);
+        }
+}
+
+/* ---- id caches ---- */
+
+void store_cache_touch(struct store *s)
+{
+        if (s->in_tx)
+                s->cache_dirty |= UINT64_C(1) << s->savepoint_depth;
+}
+
+/* Forget one cache after a failed insert into it; it reloads on its next use. */
+static void forget(struct cxg_hmap *m, int *loaded)
+{
+        cxg_hmap_release(m);
+        cxg_hmap_init(m);
+        *loaded = 0;
+}
+
+void store_cache_account(struct store *s, const char *ext_id, size_t n, int64_t id)
+{
+        if (s->accounts_loaded && cxg_hmap_put(&s->accounts, ext_id, n, (uint64_t)id))
+                forget(&s->accounts, &s->accounts_loaded);
+}
+
+static enum cxg_err pack_person(struct store *s, int64_t pid, int64_t aid, uint64_t *val)
+{
+        if (pid > 0 && pid <= INT32_MAX && aid > 0 && aid <= (int64_t)UINT32_MAX) {
+                *val = (uint64_t)pid << 32 | (uint64_t)aid;
+                return CXG_OK;
+        }
+        if (s->n_wide + 2 > s->cap_wide) {
+                size_t ncap = s->cap_wide ? s->cap_wide * 2 : 64;
+                int64_t *p = cxg_realloc(s->people_wide, ncap * sizeof(*p));
+
+                if (!p)
+                        return CXG_ERR_NOMEM;
+                s->people_wide = p;
+                s->cap_wide = ncap;
+        }
+        s->people_wide[s->n_wide] = pid;
+        s->people_wide[s->n_wide + 1] = aid;
+        *val = STORE_PEOPLE_WIDE | (uint64_t)s->n_wide;
+        s->n_wide += 2;
+        return CXG_OK;
+}
+
+static void unpack_person(const struct store *s, uint64_t val, int64_t *pid, int64_t *aid)
+{
+        if (val & STORE_PEOPLE_WIDE) {
+                size_t i = (size_t)(val & ~STORE_PEOPLE_WIDE);
+
+                *pid = s->people_wide[i];
+                *aid = s->people_wide[i + 1];
+                return;
+        }
+        *pid = (int64_t)(val >> 32);
+        *aid = (int64_t)(val & 0xffffffffu);
+}
+
+void store_cache_person(struct store *s, const char *ext_id, size_t n, int64_t person_id,
+                        int64_t account_id)
+{
+        uint64_t v;
+
+        if (!s->people_loaded)
+                return;
+        if (pack_person(s, person_id, account_id, &v) || cxg_hmap_put(&s->people, ext_id, n, v)) {
+                forget(&s->people, &s->people_loaded);
+                s->n_wide = 0;
+        }
+}
+
+/*
+ * Fill a cache from sql (columns: key text, id, [account id]). On failure the map is left
+ * empty and not loaded.
+ */
+static enum cxg_err load_cache(struct store *s, const char *sql, int people, struct cxg_hmap *m,
+                               int *loaded, const char *what, struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, sql, err);
+        enum cxg_err rc = CXG_OK;
+        int src;
+
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *k = (const char *)sqlite3_column_text(st, 0);
+                int kn = sqlite3_column_bytes(st, 0);
+                int64_t id = sqlite3_column_int64(st, 1);
+                uint64_t v = (uint64_t)id;
+
+                if (!k)
+                        continue;
+                if (people && (rc = pack_person(s, id, sqlite3_column_int64(st, 2), &v)))
+                        break;
+                if ((rc = cxg_hmap_put(m, k, (size_t)kn, v)))
+                        break;
+        }
+        sqlite3_reset(st);
+        if (rc == CXG_OK && src != SQLITE_DONE)
+                rc = store_sqlite_err(s, src, what, err);
+        else if (rc)
+                cxg_error_set(err, rc, "%s: %s: out of memory", what, s->path);
+        if (rc) {
+                cxg_hmap_release(m);
+                cxg_hmap_init(m);
+                if (people)
+                        s->n_wide = 0;
+                return rc;
+        }
+        *loaded = 1;
+        return CXG_OK;
+}
+
+/* Look up one row by key with sql (one text parameter; columns id, [account id]). */
+static enum cxg_err lookup_row(struct store *s, const char *sql, const char *key, size_t n,
+                               int64_t *a, int64_t *b, int *found, const char *what,
+                               struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, sql, err);
+        int rc;
+
+        *found = 0;
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        sqlite3_bind_text(st, 1, key, (int)n, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *found = 1;
+                *a = sqlite3_column_int64(st, 0);
+                if (b)
+                        *b = sqlite3_column_int64(st, 1);
+                rc = SQLITE_DONE;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_sqlite_err(s, rc, what, err);
+        return CXG_OK;
+}
+
+enum cxg_err store_account_ref(struct store *s, const char *ext_id, size_t n, int64_t *account_id,
+                               struct cxg_error *err)
+{
+        uint64_t v;
+        int found;
+        enum cxg_err rc;
+
+        if (!s->accounts_loaded &&
+            (rc = load_cache(s, "SELECT ext_id, id FROM accounts", 0, &s->accounts,
+                             &s->accounts_loaded, "load accounts", err)))
+                return rc;
+        if (cxg_hmap_get(&s->accounts, ext_id, n, &v)) {
+                *account_id = (int64_t)v;
+                return CXG_OK;
+        }
+        if (n > INT32_MAX)
+                return cxg_error_setf(err, CXG_ERR_LIMIT, "account_id", "account id too long");
+        /* another process may have added it since the cache was loaded */
+        if ((rc = lookup_row(s, "SELECT id FROM accounts WHERE ext_id = ?", ext_id, n, account_id,
+                             NULL, &found, "find account", err)))
+                return rc;
+        if (!found)
+                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "account_id",
+                                      "unknown account \"%.*s\" (import accounts first)",
+                                      echo_len(n), ext_id);
+        store_cache_account(s, ext_id, n, *account_id);
+        return CXG_OK;
+}
+
+enum cxg_err store_person_ref(struct store *s, const char *ext_id, size_t n, int64_t *person_id,
+                              int64_t *account_id, struct cxg_error *err)
+{
+        uint64_t v;
+        int64_t pid, aid;
+        int found;
+        enum cxg_err rc;
+
+        if (!s->people_loaded &&
+            (rc = load_cache(s, "SELECT ext_id, id, account_id FROM people", 1, &s->people,
+                             &s->people_loaded, "load people", err)))
+                return rc;
+        if (cxg_hmap_get(&s->people, ext_id, n, &v)) {
+                unpack_person(s, v, &pid, &aid);
+        } else {
+                if (n > INT32_MAX)
+                        return cxg_error_setf(err, CXG_ERR_LIMIT, "person_id",
+                                              "person id too long");
+                if ((rc = lookup_row(s, "SELECT id, account_id FROM people WHERE ext_id = ?",
+                                     ext_id, n, &pid, &aid, &found, "find person", err)))
+                        return rc;
+                if (!found)
+                        return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person_id",
+                                              "unknown person \"%.*s\" (import people first)",
+                                              echo_len(n), ext_id);
+                store_cache_person(s, ext_id, n, pid, aid);
+        }
+        if (person_id)
+                *person_id = pid;
+        if (account_id)
+                *account_id = aid;
+        return CXG_OK;
+}
+
+enum cxg_err store_type_id(struct store *s, const char *name, size_t n, int32_t *id,
+                           struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        uint64_t v;
+        int64_t rid;
+        int found, rc;
+        enum cxg_err e;
+
+        if (!s->types_loaded &&
+            (e = load_cache(s, "SELECT name, id FROM interaction_types", 0, &s->types,
+                            &s->types_loaded, "load interaction types", err)))
+                return e;
+        if (cxg_hmap_get(&s->types, name, n, &v)) {
+                *id = (int32_t)v;
+                return CXG_OK;
+        }
+        if (n == 0)
+                return cxg_error_setf(err, CXG_ERR_INVALID, "type", "required, but empty");
+        if (n > 256)
+                return cxg_error_setf(err, CXG_ERR_INVALID, "type", "longer than 256 bytes");
+        st = store_stmt(s,
+                        "INSERT INTO interaction_types(name) VALUES (?)"
+                        " ON CONFLICT(name) DO NOTHING",
+                        err);
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_sqlite_err(s, rc, "add interaction type", err);
+        if (sqlite3_changes(s->db) == 1) {
+                rid = sqlite3_last_insert_rowid(s->db);
+                store_cache_touch(s);
+        } else {
+                /* added by another process since the cache was loaded */
+                if ((e = lookup_row(s, "SELECT id FROM interaction_types WHERE name = ?", name, n,
+                                    &rid, NULL, &found, "add interaction type", err)))
+                        return e;
+                if (!found)
+                        return cxg_error_set(err, CXG_ERR_INTERNAL,
+                                             "add interaction type: %s: vanished", s->path);
+        }
+        if (rid > INT32_MAX)
+                return cxg_error_set(err, CXG_ERR_LIMIT,
+                                     "add interaction type: %s: more than %d types", s->path,
+                                     INT32_MAX);
+        if (s->types_loaded && cxg_hmap_put(&s->types, name, n, (uint64_t)rid))
+                forget(&s->types, &s->types_loaded);
+        *id = (int32_t)rid;
+        return CXG_OK;
+}
+
+/* ---- counts and meta ---- */
+
+enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_error *err)
+{
+        static const char *const sql[] = {
+            "SELECT count(*) FROM accounts",      "SELECT count(*) FROM people",
+            "SELECT count(*) FROM subscriptions", "SELECT count(*) FROM interactions",
+            "SELECT count(*) FROM feedback",      "SELECT count(*) FROM objectives",
+            "SELECT count(*) FROM capabilities",  "SELECT count(*) FROM interaction_types",
+        };
+        int64_t *dst[] = {&out->accounts,     &out->people,           &out->subscriptions,
+                          &out->interactions, &out->feedback,         &out->objectives,
+                          &out->capabilities, &out->interaction_types};
+        size_t i;
+
+        for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+                sqlite3_stmt *st = store_stmt(s, sql[i], err);
+                int rc;
+
+                if (!st)
+                        return err ? err->code : CXG_ERR_STORE;
+                rc = sqlite3_step(st);
+                if (rc == SQLITE_ROW)
+                        *dst[i] = sqlite3_column_int64(st, 0);
+                sqlite3_reset(st);
+                if (rc != SQLITE_ROW)
+                        return store_sqlite_err(s, rc, "count rows", err);
+        }
+        return CXG_OK;
+}
+
+enum cxg_err store_meta_set(struct store *s, const char *key, const char *value,
+                            struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (!key || !key[0] || !value)
+                return cxg_error_set(err, CXG_ERR_USAGE, "set meta: key and value required");
+        st = store_stmt(s,
+                        "INSERT INTO meta(key, value) VALUES (?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        err);
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        store_bind_text(st, 1, key);
+        store_bind_text(st, 2, value);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+                return store_sqlite_err(s, rc, "set meta", err);
+        return CXG_OK;
+}
+
+enum cxg_err store_meta_get(struct store *s, const char *key, char *out, size_t cap,
+                            struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?", err);
+        enum cxg_err e = CXG_OK;
+        int rc;
+
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        store_bind_text(st, 1, key);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                const char *v = store_col_text(st, 0);
+                size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+                if (n >= cap)
+                        e = cxg_error_set(err, CXG_ERR_LIMIT,
+                                          "get meta: value of \"%.64s\" is %zu bytes, longer "
+                                          "than the %zu bytes room",
+                                          key, n, cap ? cap - 1 : 0);
+                else
+                        memcpy(out, v ? v : "", n + 1);
+        } else if (rc == SQLITE_DONE) {
+                e = cxg_error_set(err, CXG_ERR_NOTFOUND, "get meta: no setting \"%.64s\"", key);
+        } else {
+                e = store_sqlite_err(s, rc, "get meta", err);
+        }
+        sqlite3_reset(st);
+        return e;
+}
