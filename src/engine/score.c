@@ -558,13 +558,36 @@ static double inactive_days(const struct ctx *c, uint32_t p, int *never)
         if (c->r->p_last[p] != INT32_MIN)
                 return (c->at_rel - c->r->p_last[p]) / DAY;
         if (s->p_words) {
-                size_t m = c->month_at < s->n_months ? c->month_at : s->n_months;
 
-                /* last active month strictly before at's month (earlier rows are older) */
-                while (m-- > 0)
-                        if (s->p_active[(size_t)p * s->p_words + m / 64] &
-                            (UINT64_C(1) << (m % 64)))
-                                return (c->at - cxg_month_start(s->month0 + (int64_t)m + 1)) / DAY;
+                size_t m = c->month_at + 1 < s->n_months ? c->month_at + 1 : s->n_months;
+
+                /* the last active month up to at's, then the exact last row in it */
+                while (m-- > 0) {
+                        int64_t ms, me, last = CXG_TS_NONE;
+                        uint64_t lo, hi;
+                        uint32_t a = s->p_account[p];
+
+                        if (!(s->p_active[(size_t)p * s->p_words + m / 64] &
+                              (UINT64_C(1) << (m % 64))))
+                                continue;
+                        ms = cxg_month_start(s->month0 + (int64_t)m);
+                        me = cxg_month_start(s->month0 + (int64_t)m + 1);
+                        if (me > c->at + 1)
+                                me = c->at + 1;
+                        eng_account_range(s, a, ms, me - 1, &lo, &hi);
+                        for (uint64_t j = lo; j < hi; j++)
+                                if (s->main.person[j] == p)
+                                        last = (int64_t)s->main.ts[j] + ENG_EPOCH;
+                        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                                uint32_t j = s->d_idx[k];
+                                int64_t t = (int64_t)s->delta.ts[j] + ENG_EPOCH;
+
+                                if (s->delta.person[j] == p && t >= ms && t < me && t > last)
+                                        last = t;
+                        }
+                        if (last != CXG_TS_NONE)
+                                return (c->at - last) / DAY;
+                }
         }
         *never = 1;
         return 0;
