@@ -558,7 +558,6 @@ static double inactive_days(const struct ctx *c, uint32_t p, int *never)
         if (c->r->p_last[p] != INT32_MIN)
                 return (c->at_rel - c->r->p_last[p]) / DAY;
         if (s->p_words) {
-
                 size_t m = c->month_at + 1 < s->n_months ? c->month_at + 1 : s->n_months;
 
                 /* the last active month up to at's, then the exact last row in it */
