@@ -197,6 +197,13 @@ struct hist {
         int json, n;
 };
 
+static enum cxg_err json_num(struct cxg_buf *b, const char *key, double v)
+{
+        if (isnan(v))
+                return cxg_buf_printf(b, "%snull", key);
+        return cxg_buf_printf(b, "%s%.2f", key, v);
+}
+
 static enum cxg_err on_hist(void *ctx, const struct store_score_row *row)
 {
         struct hist *h = ctx;
@@ -210,12 +217,13 @@ static enum cxg_err on_hist(void *ctx, const struct store_score_row *row)
                 if (!rc)
                         rc = cxg_buf_json_str(h->b, row->scorecard, strlen(row->scorecard));
                 if (!rc)
-                        rc = cxg_buf_printf(h->b,
-                                            ",\"health\":%s%.2f,\"robustness\":%.2f,"
-                                            "\"engagement\":%.2f,\"band\":\"%s\"}",
-                                            "", isnan(row->health) ? -1 : row->health,
-                                            isnan(row->robustness) ? -1 : row->robustness,
-                                            isnan(row->engagement) ? -1 : row->engagement,
+                        rc = json_num(h->b, ",\"health\":", row->health);
+                if (!rc)
+                        rc = json_num(h->b, ",\"robustness\":", row->robustness);
+                if (!rc)
+                        rc = json_num(h->b, ",\"engagement\":", row->engagement);
+                if (!rc)
+                        rc = cxg_buf_printf(h->b, ",\"band\":\"%s\"}",
                                             row->band ? row->band : "unknown");
                 h->n++;
                 return rc;
