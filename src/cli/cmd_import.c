@@ -1,8 +1,281 @@
-/* cmd_import.c: placeholder until its issue lands; replaced by the real subcommand. */
+/*
+ * cmd_import.c: `cxgarden [--db PATH] import KIND FILE [options]`: load a CSV or JSON-lines
+ * file through src/ingest/, with a progress bar on a terminal, the first rejects and a
+ * summary on stderr (or the summary as JSON on stdout). Exit 0: all rows imported, 3: some
+ * rejected, 2: usage error, 1: failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli/cli.h"
+#include "core/banned.h"
+#include "core/buf.h"
+#include "ingest/import.h"
+#include "store/store.h"
+
+#define SHOW_REJECTS 10
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "usage: cxgarden [--db PATH] import KIND FILE [options]\n"
+                "\n"
+                "KIND: accounts, people, subscriptions, interactions, feedback, objectives,\n"
+                "      capabilities\n"
+                "FILE: CSV (.csv, .tsv) or JSON lines (.jsonl, .ndjson, .json)\n"
+                "\n"
+                "options:\n"
+                "  --map FIELD=COLUMN,...  take canonical fields from these columns\n"
+                "  --format csv|jsonl      instead of guessing from the file name\n"
+                "  --delimiter C           CSV field separator (default ','; 'tab' for tabs)\n"
+                "  --batch N               rows per transaction (default %d)\n"
+                "  --max-record BYTES      largest accepted record or line (default 1 MiB)\n"
+                "  --dry-run               check every row (and its references), write nothing\n"
+                "  --json                  print the summary as JSON on stdout\n"
+                "\n"
+                "Columns named like a canonical field are used as is (any case; spaces, dashes\n"
+                "and underscores ignored); other columns are kept as JSON attributes. Rejected\n"
+                "rows go to FILE.rejects.csv. Fields per kind:\n",
+                INGEST_BATCH_DEFAULT);
+        for (int k = 0; k < INGEST_KIND__COUNT; k++)
+                fprintf(f, "  %-14s %s\n", ingest_kind_name(k), ingest_kind_fields(k));
+        fprintf(f, "\nexit status: 0 all imported, 3 some rows rejected, 2 usage error, "
+                   "1 failure\n");
+}
+
+struct ui {
+        int tty;
+        int bar_shown;
+        unsigned long long shown;
+};
+
+static void clear_bar(struct ui *u)
+{
+        if (u->bar_shown) {
+                fputs("\r\033[K", stderr);
+                u->bar_shown = 0;
+        }
+}
+
+static void on_reject(void *ctx, const struct ingest_reject *r)
+{
+        struct ui *u = ctx;
+
+        if (u->shown++ >= SHOW_REJECTS)
+                return;
+        clear_bar(u);
+        fprintf(stderr, "import: %s:%ld: ", r->file, r->line);
+        if (r->column[0] && r->field[0] && strcmp(r->column, r->field) != 0)
+                fprintf(stderr, "column '%s' (field %s): ", r->column, r->field);
+        else if (r->column[0])
+                fprintf(stderr, "column '%s': ", r->column);
+        else if (r->field[0])
+                fprintf(stderr, "field '%s': ", r->field);
+        fprintf(stderr, "%s\n", r->reason);
+}
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total, uint64_t rows)
+{
+        struct ui *u = ctx;
+        int pct = total ? (int)(done * 100 / total) : 100, fill = pct * 30 / 100;
+        char bar[31];
+
+        memset(bar, '#', (size_t)fill);
+        memset(bar + fill, ' ', (size_t)(30 - fill));
+        bar[30] = '\0';
+        fprintf(stderr, "\rimport: [%s] %3d%% %llu rows", bar, pct, (unsigned long long)rows);
+        fflush(stderr);
+        u->bar_shown = 1;
+}
+
+/* the value of option a (argv[*i]) given as "--opt value" or "--opt=value" */
+static const char *opt_value(struct cli *c, int *i, const char *name)
+{
+        const char *a = c->argv[*i];
+        size_t n = strlen(name);
+
+        if (strncmp(a, name, n) != 0)
+                return NULL;
+        if (a[n] == '=')
+                return a + n + 1;
+        if (a[n] != '\0')
+                return NULL;
+        if (*i + 1 >= c->argc) {
+                cli_errorf("import: %s needs a value", name);
+                return "";
+        }
+        return c->argv[++*i];
+}
+
+static int parse_size(const char *v, unsigned long long max, unsigned long long *out)
+{
+        char *end;
+
+        errno = 0;
+        if (!v || !*v || *v == '-')
+                return -1;
+        *out = strtoull(v, &end, 10);
+        if (errno || *end || *out == 0 || *out > max)
+                return -1;
+        return 0;
+}
 
 int cli_import(struct cli *c)
 {
-        cli_errorf("%s: not built yet", c->argv[0]);
-        return CLI_FAIL;
+        struct ingest_opts o;
+        struct ingest_summary sum;
+        struct cxg_error err;
+        struct store *s = NULL;
+        struct ui u = {0};
+        const char *kind = NULL, *path = NULL, *v;
+        int json = 0, kind_i, ret = CLI_FAIL;
+        enum cxg_err rc;
+        unsigned long long n;
+        char line[1024];
+
+        cxg_error_clear(&err);
+        ingest_opts_init(&o, INGEST_ACCOUNTS);
+        for (int i = 1; i < c->argc; i++) {
+                const char *a = c->argv[i];
+
+                if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+                        usage(stdout);
+                        return CLI_OK;
+                } else if (strcmp(a, "--json") == 0) {
+                        json = 1;
+                } else if (strcmp(a, "--dry-run") == 0) {
+                        o.dry_run = 1;
+                } else if ((v = opt_value(c, &i, "--map"))) {
+                        if (!*v)
+                                return CLI_USAGE;
+                        o.map = v;
+                } else if ((v = opt_value(c, &i, "--format"))) {
+                        int f = ingest_format_parse(v);
+
+                        if (f < 0) {
+                                cli_errorf("import: --format: expected csv or jsonl, got '%s'", v);
+                                return CLI_USAGE;
+                        }
+                        o.format = (enum ingest_format)f;
+                } else if ((v = opt_value(c, &i, "--delimiter"))) {
+                        if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+                                o.delimiter = '\t';
+                        else if (strlen(v) == 1)
+                                o.delimiter = v[0];
+                        else {
+                                cli_errorf("import: --delimiter: expected one character or "
+                                           "'tab', got '%s'",
+                                           v);
+                                return CLI_USAGE;
+                        }
+                } else if ((v = opt_value(c, &i, "--batch"))) {
+                        if (parse_size(v, INGEST_BATCH_MAX, &n)) {
+                                cli_errorf("import: --batch: expected a number from 1 to %d, got "
+                                           "'%s'",
+                                           INGEST_BATCH_MAX, v);
+                                return CLI_USAGE;
+                        }
+                        o.batch = (size_t)n;
+                } else if ((v = opt_value(c, &i, "--max-record"))) {
+                        if (parse_size(v, 1ull << 30, &n)) {
+                                cli_errorf("import: --max-record: expected bytes from 1 to "
+                                           "1073741824, got '%s'",
+                                           v);
+                                return CLI_USAGE;
+                        }
+                        o.max_record = (size_t)n;
+                } else if (a[0] == '-' && a[1] != '\0') {
+                        cli_errorf("import: unknown option '%s'", a);
+                        usage(stderr);
+                        return CLI_USAGE;
+                } else if (!kind) {
+                        kind = a;
+                } else if (!path) {
+                        path = a;
+                } else {
+                        cli_errorf("import: unexpected argument '%s'", a);
+                        usage(stderr);
+                        return CLI_USAGE;
+                }
+        }
+        if (!kind || !path) {
+                cli_errorf("import: %s", !kind ? "missing KIND and FILE" : "missing FILE");
+                usage(stderr);
+                return CLI_USAGE;
+        }
+        if ((kind_i = ingest_kind_parse(kind)) < 0) {
+                cli_errorf("import: unknown kind '%s' (use accounts, people, subscriptions, "
+                           "interactions, feedback, objectives or capabilities)",
+                           kind);
+                return CLI_USAGE;
+        }
+        o.kind = (enum ingest_kind)kind_i;
+        if (access(path, R_OK) != 0) {
+                cli_errorf("import: cannot read %s: %s", path, strerror(errno));
+                return CLI_FAIL;
+        }
+        u.tty = isatty(STDERR_FILENO);
+        o.on_reject = on_reject;
+        o.on_progress = u.tty ? on_progress : NULL;
+        o.ctx = &u;
+        if (o.dry_run) {
+                rc = store_open(c->db_path, STORE_READONLY, &s, &err);
+                if (rc == CXG_ERR_NOTFOUND) {
+                        fprintf(stderr,
+                                "import: no database at %s: the dry run treats every reference "
+                                "as unknown\n",
+                                c->db_path);
+                        s = NULL;
+                        rc = CXG_OK;
+                }
+        } else {
+                rc = store_open(c->db_path, 0, &s, &err);
+        }
+        if (rc) {
+                cli_errorf("import: %s", err.msg);
+                return CLI_FAIL;
+        }
+        rc = ingest_file(s, path, &o, &sum, &err);
+        clear_bar(&u);
+        store_close(s);
+        if (rc) {
+                cli_errorf("import: %s", cxg_error_format(&err, line, sizeof(line)));
+                if (rc == CXG_ERR_USAGE)
+                        return CLI_USAGE;
+                if (sum.rejects_path[0])
+                        fprintf(stderr, "import: rejected rows so far are in %s\n",
+                                sum.rejects_path);
+                return CLI_FAIL;
+        }
+        if (u.shown > SHOW_REJECTS)
+                fprintf(stderr, "import: ... and %llu more rejected rows\n",
+                        u.shown - SHOW_REJECTS);
+        if (sum.ignored[0])
+                fprintf(stderr, "import: note: %s keep no attributes; ignored columns: %s\n",
+                        ingest_kind_name(o.kind), sum.ignored);
+        fprintf(stderr,
+                "import: %s: read %llu, %s %llu, updated %llu, rejected %llu in %.2f s "
+                "(%.0f rows/s)%s\n",
+                path, (unsigned long long)sum.read, o.dry_run ? "valid" : "imported",
+                (unsigned long long)(o.dry_run ? sum.valid : sum.inserted),
+                (unsigned long long)sum.updated, (unsigned long long)sum.rejected, sum.seconds,
+                sum.seconds > 0 ? (double)sum.read / sum.seconds : 0.0,
+                o.dry_run ? " (dry run: nothing written)" : "");
+        if (sum.rejects_path[0])
+                fprintf(stderr, "import: rejected rows are in %s\n", sum.rejects_path);
+        ret = sum.rejected ? CLI_REJECTS : CLI_OK;
+        if (json) {
+                struct cxg_buf b;
+
+                cxg_buf_init(&b, 0);
+                if (ingest_summary_json(&sum, path, &b) == CXG_OK)
+                        printf("%s\n", b.data);
+                else
+                        ret = CLI_FAIL;
+                cxg_buf_release(&b);
+        }
+        return ret;
 }

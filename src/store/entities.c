@@ -1,7 +1,7 @@
 /*
  * entities.c: upserts of the entities by external id, and the interaction batch insert (the
  * import's hot path). Absent input fields (NULL, NAN, CXG_TS_NONE, -1) keep the stored value;
- * attributes merge into the stored object (RFC 7386 JSON merge patch).
+ * attributes merge shallowly into the stored object (new keys win, nulls kept).
  */
 #include <jansson.h>
 #include <math.h>
@@ -17,10 +17,20 @@
 #define INS_ROWS 64
 #define INS_COLS 9
 
-/* The SQL of an update of attributes ?N: merge into the stored object. */
+/*
+ * The SQL of an update of attributes ?N: a shallow merge into the stored object where the new
+ * keys win. Unlike json_patch (RFC 7386), a key given as null is kept as null, so importing the
+ * same file twice leaves the same attributes (blank cells stay null, never vanish).
+ */
+#define MERGE_VAL                                                                                  \
+        "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') "                 \
+        "WHEN 'object' THEN json(value) WHEN 'array' THEN json(value) ELSE value END"
 #define MERGE_ATTR(n)                                                                              \
         "attributes = CASE WHEN ?" n " IS NULL THEN attributes WHEN attributes IS NULL THEN "      \
-        "json(?" n ") ELSE json_patch(attributes, ?" n ") END"
+        "json(?" n ") ELSE (SELECT json_group_object(key, " MERGE_VAL ") FROM ("                   \
+        "SELECT key, value, type FROM json_each(attributes) WHERE key NOT IN "                     \
+        "(SELECT key FROM json_each(?" n ")) UNION ALL "                                           \
+        "SELECT key, value, type FROM json_each(?" n "))) END"
 
 static enum cxg_err stmt_fail(struct cxg_error *err)
 {

@@ -352,14 +352,18 @@ static void test_put_account_upsert_keeps_absent_fields(void **state)
         model_account_init(&a);
         a.id = "A-1";
         a.mrr = 120;
-        a.attributes = "{\"seats\": 7, \"tier\": \"gold\"}";
+        a.attributes = "{\"seats\": 7, \"tier\": \"gold\", \"total\": null, \"vip\": true, "
+                       "\"tags\": [\"a\"], \"x\": 0.1}";
         assert_int_equal(store_put_account(s, &a, &id2, &how, &e), CXG_OK);
         assert_int_equal(how, STORE_UPDATED);
         assert_int_equal(id1, id2);
+        /* the same attributes again change nothing: nulls are kept, not dropped */
+        assert_int_equal(store_put_account(s, &a, &id2, &how, &e), CXG_OK);
         assert_int_equal(store_scan_accounts(s, 0, seen_account, &w, &e), CXG_OK);
         assert_int_equal(w.n, 1);
-        assert_string_equal(w.text[0],
-                            "A-1|Acme|Pro|{\"region\":\"EU\",\"seats\":7,\"tier\":\"gold\"}");
+        assert_string_equal(w.text[0], "A-1|Acme|Pro|{\"region\":\"EU\",\"seats\":7,\"tier\":"
+                                       "\"gold\",\"total\":null,\"vip\":true,\"tags\":[\"a\"],"
+                                       "\"x\":0.1}");
         assert_true(w.dbl[0] == 120);
         store_close(s);
         tmpdb_remove(&t);
