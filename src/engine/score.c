@@ -938,8 +938,11 @@ static void score_account(struct ctx *c, uint32_t a)
 
         as->health = (float)eng_weighted(as->comp, card->weight, ENG_C_HEALTH_FIRST,
                                          ENG_C_ROBUST_FIRST - ENG_C_HEALTH_FIRST);
-        as->robustness = (float)eng_weighted(as->comp, card->weight, ENG_C_ROBUST_FIRST,
-                                             ENG_C__COUNT - ENG_C_ROBUST_FIRST);
+        /* without known stakeholders there is no relationship to judge */
+        as->robustness = isnan(as->comp[ENG_C_COVERAGE])
+                             ? NAN
+                             : (float)eng_weighted(as->comp, card->weight, ENG_C_ROBUST_FIRST,
+                                                   ENG_C__COUNT - ENG_C_ROBUST_FIRST);
         as->band = (uint8_t)eng_band(card, as->health);
 }
 
