@@ -21,8 +21,8 @@
 #define DAY 86400.0
 
 static const char *const comp_names[ENG_C__COUNT] = {
-    "stakeholders", "breadth",    "feedback", "experience", "trend",
-    "coverage",     "resilience", "tenure",   "garden",
+    "stakeholders", "breadth",     "feedback",   "experience", "trend",
+    "coverage",     "senior_hold", "resilience", "tenure",     "garden",
 };
 static const char *const metric_names[ENG_M__COUNT] = {"support_time", "latency", "failure_rate",
                                                        "csat"};
@@ -68,7 +68,7 @@ const char *eng_stage_name(int stage)
 static void card_defaults(struct eng_scorecard *c, const char *name)
 {
         static const double w[ENG_C__COUNT] = {0.35, 0.15, 0.20, 0.15, 0.15,
-                                               0.40, 0.30, 0.15, 0.15};
+                                               0.30, 0.25, 0.20, 0.10, 0.15};
 
         memset(c, 0, sizeof(*c));
         snprintf(c->name, sizeof(c->name), "%s", name);
@@ -105,6 +105,7 @@ void eng_params_init(struct eng_params *p)
         p->bad_lookback_days = 365;
         p->tenure_full_days = 730;
         p->coverage_full = 8;
+        p->hold_days = 180;
         memcpy(p->sen_weight, sen, sizeof(sen));
         memcpy(p->ch_weight, ch, sizeof(ch));
         card_defaults(&p->cards[0], "default");
@@ -138,6 +139,7 @@ static const struct pkey pkeys[] = {
     PK("robustness.lookback_days", bad_lookback_days, 1, 3650),
     PK("robustness.tenure_full_days", tenure_full_days, 1, 36500),
     PK("robustness.coverage_full", coverage_full, 0.1, 1000),
+    PK("robustness.hold_days", hold_days, 30, 3650),
 };
 
 static enum cxg_err num(const struct cxg_config_entry *e, double min, double max, double *out,
@@ -430,7 +432,8 @@ struct ctx {
         struct eng_scores *r;
         int64_t at;
         int32_t at_rel;
-        float *tw; /* weight per type index */
+        float *tw;      /* weight per type index */
+        uint8_t *dkind; /* eng_duration_kind per (type, channel) */
         float cw[CXG_CH__COUNT];
         float *decay; /* per hour of age */
         size_t n_decay;
@@ -506,10 +509,12 @@ static inline void accumulate(const struct ctx *c, const struct eng_icols *col, 
                 if (col->outcome[j] == CXG_OUT_FAILED)
                         exp_acc[1] += 1;
                 if (du != ENG_DUR_NONE) {
-                        if (col->channel[j] == CXG_CH_SUPPORT) {
+                        int kind = c->dkind[col->type[j] * CXG_CH__COUNT + col->channel[j]];
+
+                        if (kind == ENG_DUR_SUPPORT) {
                                 exp_acc[2] += (float)du / 1000.0f;
                                 exp_acc[3] += 1;
-                        } else {
+                        } else if (kind == ENG_DUR_LATENCY) {
                                 exp_acc[4] += (float)du / 1000.0f;
                                 exp_acc[5] += 1;
                         }
@@ -545,6 +550,31 @@ static double weighted_count(const struct ctx *c, uint32_t a, int64_t from, int6
 
                 if (t >= from && t < to)
                         n += c->p->sen_weight[s->p_seniority[s->delta.person[j]]];
+        }
+        return n;
+}
+
+/* Seniority-weighted interaction count of directors and executives in [from, to). */
+static double senior_count(const struct ctx *c, uint32_t a, int64_t from, int64_t to)
+{
+        const struct eng_snapshot *s = c->s;
+        uint64_t lo, hi;
+        double n = 0;
+
+        eng_account_range(s, a, from, to - 1, &lo, &hi);
+        for (uint64_t j = lo; j < hi; j++) {
+                uint8_t sen = s->p_seniority[s->main.person[j]];
+
+                if (sen >= CXG_SEN_DIRECTOR)
+                        n += c->p->sen_weight[sen];
+        }
+        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                uint32_t j = s->d_idx[k];
+                int64_t t = (int64_t)s->delta.ts[j] + ENG_EPOCH;
+                uint8_t sen = s->p_seniority[s->delta.person[j]];
+
+                if (t >= from && t < to && sen >= CXG_SEN_DIRECTOR)
+                        n += c->p->sen_weight[sen];
         }
         return n;
 }
@@ -876,6 +906,25 @@ static void score_account(struct ctx *c, uint32_t a)
                         add_reason(as, ENG_R_NO_PEOPLE, 'h', -1, 0, 0, 0, 0);
         }
 
+        /* robustness: senior stakeholders' activity held up against hold_days before */
+        {
+                int64_t span = (int64_t)(p->window_days * DAY);
+                int64_t back = (int64_t)(p->hold_days * DAY);
+                double now = senior_count(c, a, c->at - span, c->at + 1);
+                double before = senior_count(c, a, c->at - back - span, c->at - back + 1);
+
+                if (before > 0) {
+                        double ratio = now / before;
+
+                        as->comp[ENG_C_HOLD] = (float)(100 * clamp01(ratio));
+                        if (ratio < 0.7)
+                                add_reason(as, ENG_R_HOLD, 'r', (float)(-(1 - ratio) * 7),
+                                           (float)ratio, 0, 0, 0);
+                        else if (ratio >= 1.2)
+                                add_reason(as, ENG_R_HOLD, 'r', 1.5f, (float)ratio, 0, 0, 0);
+                }
+        }
+
         /* robustness: resilience after the latest bad experience */
         {
                 int64_t when = 0;
@@ -1169,11 +1218,12 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
         c.tw = cxg_malloc((s->types.n + 1) * sizeof(float));
         c.decay = cxg_malloc(c.n_decay * sizeof(float));
+        c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
         c.seg = cxg_malloc(na * sizeof(uint32_t));
         c.card = cxg_calloc(na, 1);
         if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
             !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.seg || !c.card) {
+            !c.tw || !c.decay || !c.dkind || !c.seg || !c.card) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
@@ -1188,6 +1238,10 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         }
         for (int ch = 0; ch < CXG_CH__COUNT; ch++)
                 c.cw[ch] = (float)c.p->ch_weight[ch];
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                        c.dkind[t * CXG_CH__COUNT + ch] =
+                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
         /* decay by whole hours of age: docs/scoring.md#decay */
         for (size_t h = 0; h < c.n_decay; h++)
                 c.decay[h] = (float)eng_decay(h / 24.0, c.p->half_life_days);
@@ -1245,6 +1299,7 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
 done:
         cxg_free(c.tw);
         cxg_free(c.decay);
+        cxg_free(c.dkind);
         cxg_free(c.seg);
         cxg_free(c.card);
         if (rc)
@@ -1368,6 +1423,13 @@ char *eng_reason_format(const struct eng_scores *r, uint32_t account, const stru
                          y->ref < s->n_obj ? s->o_title[y->ref] : "?",
                          s->plans.names[s->a_plan[account]][0] ? s->plans.names[s->a_plan[account]]
                                                                : "(none)");
+                break;
+        case ENG_R_HOLD:
+                snprintf(out, cap,
+                         "senior stakeholders' activity %s %.0f%% against %.0f days "
+                         "earlier",
+                         y->value < 1 ? "down" : "up", fabs(y->value - 1) * 100,
+                         r->params.hold_days);
                 break;
         case ENG_R_NO_PEOPLE:
                 snprintf(out, cap, "no stakeholders known");

@@ -18,7 +18,7 @@
 #include "core/err.h"
 #include "engine/snapshot.h"
 
-/* Components: the first five make health, the last four robustness. */
+/* Components: the first five make health, the last five robustness. */
 enum eng_comp {
         ENG_C_STAKEHOLDERS, /* seniority-weighted stakeholder engagement */
         ENG_C_BREADTH,      /* breadth of engaged stakeholders */
@@ -26,6 +26,7 @@ enum eng_comp {
         ENG_C_EXPERIENCE,   /* experience against the segment's expectation */
         ENG_C_TREND,        /* 30-day trend */
         ENG_C_COVERAGE,     /* engaged stakeholders and their seniority */
+        ENG_C_HOLD,         /* senior stakeholders' activity now vs half a year before */
         ENG_C_RESILIENCE,   /* engagement after a bad experience vs before */
         ENG_C_TENURE,       /* time as a customer */
         ENG_C_GARDEN,       /* customer-garden participation */
@@ -78,6 +79,7 @@ struct eng_params {
         double bad_lookback_days; /* [robustness] lookback_days = 365 */
         double tenure_full_days;  /* [robustness] tenure_full_days = 730 */
         double coverage_full;     /* [robustness] coverage_full = 8 */
+        double hold_days;         /* [robustness] hold_days = 180 */
         double sen_weight[CXG_SEN__COUNT];        /* [seniority] executive = 4 ... */
         double ch_weight[CXG_CH__COUNT];          /* [channel] meeting = 3 ... */
         char type_name[ENG_MAX_TYPE_WEIGHTS][48]; /* [type] NAME = weight (others 1) */
@@ -103,6 +105,7 @@ enum eng_reason_code {
         ENG_R_TENURE,       /* value: days */
         ENG_R_OBJECTIVE,    /* ref: objective index; blocked by the plan */
         ENG_R_NO_PEOPLE,    /* no stakeholders known */
+        ENG_R_HOLD,         /* value: senior activity now / before (hold_days earlier) */
 };
 
 struct eng_reason {

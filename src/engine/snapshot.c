@@ -853,6 +853,17 @@ static enum cxg_err index_delta(struct eng_snapshot *s)
         return CXG_OK;
 }
 
+int eng_duration_kind(const struct eng_snapshot *s, uint16_t type, uint8_t channel)
+{
+        const char *name = type < s->types.n ? s->types.names[type] : "";
+
+        if (channel == CXG_CH_SUPPORT || strncmp(name, "support", 7) == 0)
+                return ENG_DUR_SUPPORT;
+        if (channel == CXG_CH_WEB || channel == CXG_CH_APP)
+                return ENG_DUR_LATENCY;
+        return ENG_DUR_OTHER;
+}
+
 /* Count row i of segment c into the monthly counters. */
 static void month_count(struct eng_snapshot *s, const struct eng_icols *c, size_t i, size_t m)
 {
@@ -863,12 +874,14 @@ static void month_count(struct eng_snapshot *s, const struct eng_icols *c, size_
         if (c->outcome[i] == CXG_OUT_FAILED)
                 mo->failed++;
         if (d != ENG_DUR_NONE) {
-                if (d > s->slow_ms)
-                        mo->slow++;
-                if (c->channel[i] == CXG_CH_SUPPORT) {
+                int kind = eng_duration_kind(s, c->type[i], c->channel[i]);
+
+                if (kind == ENG_DUR_SUPPORT) {
                         mo->sup_n++;
                         mo->sup_sum += (float)d / 1000.0f;
-                } else {
+                } else if (kind == ENG_DUR_LATENCY) {
+                        if (d > s->slow_ms)
+                                mo->slow++;
                         mo->lat_n++;
                         mo->lat_sum += (float)d / 1000.0f;
                 }

@@ -204,6 +204,14 @@ enum cxg_err eng_snapshot_add_objective(struct eng_snapshot *s, int64_t account_
 /* Group, sort, index; merge the delta when it is large. Call after adding rows. */
 enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err) CXG_WUR;
 
+/*
+ * What a row's duration measures: support response time (support channel, or a type whose name
+ * starts with "support"), product latency (web and app), or something else (a meeting's
+ * length) that is not judged.
+ */
+enum { ENG_DUR_SUPPORT, ENG_DUR_LATENCY, ENG_DUR_OTHER };
+int eng_duration_kind(const struct eng_snapshot *s, uint16_t type, uint8_t channel);
+
 /* Account index of an external id, or ENG_NONE. */
 uint32_t eng_account_find(const struct eng_snapshot *s, const char *ext_id);
 /* Person index of an external id, or ENG_NONE. */

@@ -168,7 +168,7 @@ static void test_ewma_and_ratio_and_trend(void **st)
 static void test_weighted_skips_missing_components(void **st)
 {
         float c[ENG_C__COUNT];
-        double w[ENG_C__COUNT] = {0.35, 0.15, 0.20, 0.15, 0.15, 0.4, 0.3, 0.15, 0.15};
+        double w[ENG_C__COUNT] = {0.35, 0.15, 0.20, 0.15, 0.15, 0.3, 0.25, 0.2, 0.1, 0.15};
 
         (void)st;
         for (int i = 0; i < ENG_C__COUNT; i++)
