@@ -432,8 +432,9 @@ struct ctx {
         struct eng_scores *r;
         int64_t at;
         int32_t at_rel;
-        float *tw;      /* weight per type index */
-        uint8_t *dkind; /* eng_duration_kind per (type, channel) */
+        float *tw;       /* weight per type index */
+        uint8_t *dkind;  /* eng_duration_kind per (type, channel) */
+        float *t_expect; /* expected web/app duration per type (s), EWMA of its months */
         float cw[CXG_CH__COUNT];
         float *decay; /* per hour of age */
         size_t n_decay;
@@ -480,9 +481,17 @@ static void add_reason(struct eng_account_score *as, uint8_t code, char score, f
         }
 }
 
+/* Per-thread, per-account latency sums by interaction type (reset after each account). */
+struct tscratch {
+        float *sum;
+        uint32_t *n;
+        uint16_t *touched;
+        uint32_t n_touched;
+};
+
 /* The hot loop over one account's rows: per-person decayed weighted activity and breadth. */
 static inline void accumulate(const struct ctx *c, const struct eng_icols *col, uint64_t j,
-                              uint32_t a, float *exp_acc)
+                              uint32_t a, float *exp_acc, struct tscratch *ts)
 {
         struct eng_scores *r = c->r;
         int32_t age = c->at_rel - col->ts[j];
@@ -515,8 +524,18 @@ static inline void accumulate(const struct ctx *c, const struct eng_icols *col, 
                                 exp_acc[2] += (float)du / 1000.0f;
                                 exp_acc[3] += 1;
                         } else if (kind == ENG_DUR_LATENCY) {
-                                exp_acc[4] += (float)du / 1000.0f;
-                                exp_acc[5] += 1;
+                                uint16_t t = col->type[j];
+                                float e = c->t_expect[t];
+
+                                if (e > 0) {
+                                        exp_acc[4] += (float)du / 1000.0f;
+                                        exp_acc[5] += 1;
+                                        exp_acc[6] += (float)du / 1000.0f / e;
+                                        if (!ts->n[t])
+                                                ts->touched[ts->n_touched++] = t;
+                                        ts->n[t]++;
+                                        ts->sum[t] += (float)du / 1000.0f;
+                                }
                         }
                 }
         }
@@ -686,14 +705,14 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
         return found;
 }
 
-static void score_account(struct ctx *c, uint32_t a)
+static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
 {
         const struct eng_snapshot *s = c->s;
         const struct eng_params *p = c->p;
         struct eng_scores *r = c->r;
         struct eng_account_score *as = &r->acc[a];
         const struct eng_scorecard *card = &p->cards[c->card[a]];
-        float ex[6] = {0};
+        float ex[7] = {0};
         uint64_t lo, hi;
         double se_num = 0, se_den = 0, act_now = 0, act_prior = 0, cover = 0;
         unsigned levels_present = 0, levels_engaged = 0;
@@ -709,13 +728,13 @@ static void score_account(struct ctx *c, uint32_t a)
         /* pass over the rows of the window */
         eng_account_range(s, a, c->at - c->span_s, c->at, &lo, &hi);
         for (uint64_t j = lo; j < hi; j++)
-                accumulate(c, &s->main, j, a, ex);
+                accumulate(c, &s->main, j, a, ex, ts);
         for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
                 uint32_t j = s->d_idx[k];
                 int32_t age = c->at_rel - s->delta.ts[j];
 
                 if (age >= 0 && age < c->span_s)
-                        accumulate(c, &s->delta, j, a, ex);
+                        accumulate(c, &s->delta, j, a, ex, ts);
         }
         /* feedback answers per person in the feedback window */
         for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
@@ -807,18 +826,43 @@ static void score_account(struct ctx *c, uint32_t a)
         /* experience against the segment's expectation */
         {
                 const float *base = &r->seg_base[(size_t)c->seg[a] * ENG_M__COUNT];
-                double xs = 0;
+                double xs = 0, lat_base = NAN;
                 int xn = 0;
 
                 if (ex[3] >= 1)
                         as->exp_value[ENG_M_SUPPORT] = ex[2] / ex[3];
-                if (ex[5] >= 1)
-                        as->exp_value[ENG_M_LATENCY] = ex[4] / ex[5];
+                /* latency is judged per interaction type: mean of duration / expectation */
+                if (ex[5] >= 1) {
+                        as->exp_value[ENG_M_LATENCY] = ex[6] / ex[5];
+                        lat_base = 1;
+                }
+                {
+                        uint16_t worst = 0;
+                        double wr = 0;
+
+                        for (uint32_t k = 0; k < ts->n_touched; k++) {
+                                uint16_t t = ts->touched[k];
+                                double rt = ts->sum[t] / ts->n[t] / c->t_expect[t];
+
+                                if (ts->n[t] >= 5 && rt > wr) {
+                                        wr = rt;
+                                        worst = t;
+                                }
+                                ts->sum[t] = 0;
+                                ts->n[t] = 0;
+                        }
+                        ts->n_touched = 0;
+                        if (wr >= 1.5)
+                                add_reason(as, ENG_R_TYPE_SLOW, 'h', (float)(-(wr - 1) * 2),
+                                           (float)wr, worst, 0, 0);
+                }
                 if (ex[0] >= 10)
                         as->exp_value[ENG_M_FAILURES] = ex[1] / ex[0];
                 for (int m = 0; m < ENG_M__COUNT; m++) {
                         double v = as->exp_value[m], b = base[m], x, ratio;
 
+                        if (m == ENG_M_LATENCY)
+                                b = lat_base;
                         as->exp_base[m] = (float)b;
                         if (isnan(v) || isnan(b))
                                 continue;
@@ -998,9 +1042,19 @@ static void score_account(struct ctx *c, uint32_t a)
 static void *worker_run(void *arg)
 {
         struct worker *w = arg;
+        size_t nt = w->c->s->types.n + 1;
+        struct tscratch ts = {cxg_calloc(nt, sizeof(float)), cxg_calloc(nt, sizeof(uint32_t)),
+                              cxg_malloc(nt * sizeof(uint16_t)), 0};
 
-        for (uint32_t a = w->a0; a < w->a1; a++)
-                score_account(w->c, a);
+        if (!ts.sum || !ts.n || !ts.touched) {
+                w->rc = CXG_ERR_NOMEM;
+        } else {
+                for (uint32_t a = w->a0; a < w->a1; a++)
+                        score_account(w->c, a, &ts);
+        }
+        cxg_free(ts.sum);
+        cxg_free(ts.n);
+        cxg_free(ts.touched);
         return NULL;
 }
 
@@ -1219,11 +1273,12 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         c.tw = cxg_malloc((s->types.n + 1) * sizeof(float));
         c.decay = cxg_malloc(c.n_decay * sizeof(float));
         c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
+        c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
         c.seg = cxg_malloc(na * sizeof(uint32_t));
         c.card = cxg_calloc(na, 1);
         if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
             !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.dkind || !c.seg || !c.card) {
+            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.seg || !c.card) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
@@ -1254,6 +1309,19 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                         }
         }
         c.have_caps = s->n_caps > 0;
+        for (size_t t = 0; t <= s->types.n; t++) {
+                double b = NAN;
+                size_t upto = c.month_at < s->n_months ? c.month_at : s->n_months;
+
+                for (size_t m = 0; m < upto && t < s->types.n; m++) {
+                        uint32_t n = s->t_lat_n[t * s->n_months + m];
+
+                        if (n)
+                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
+                                             c.p->ewma_alpha);
+                }
+                c.t_expect[t] = isnan(b) ? 0 : (float)b;
+        }
         if (!opts->core_only && (rc = baselines(&c)))
                 goto done;
 
@@ -1271,6 +1339,7 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                         uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
 
                         w[t].c = &c;
+                        w[t].rc = CXG_OK;
                         w[t].a0 = a;
                         while (a < s->n_accounts && (done < goal || t == nt - 1)) {
                                 done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] -
@@ -1294,12 +1363,18 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                 /* ranges whose thread could not start run here */
                 for (int t = started + 1; t < nt; t++)
                         worker_run(&w[t]);
+                for (int t = 0; t < nt; t++)
+                        if (w[t].rc && !rc)
+                                rc = cxg_error_set(err, w[t].rc, "engine: out of memory");
+                if (rc)
+                        goto done;
         }
         r->timing.compute_s = now_s() - t0;
 done:
         cxg_free(c.tw);
         cxg_free(c.decay);
         cxg_free(c.dkind);
+        cxg_free(c.t_expect);
         cxg_free(c.seg);
         cxg_free(c.card);
         if (rc)
@@ -1430,6 +1505,10 @@ char *eng_reason_format(const struct eng_scores *r, uint32_t account, const stru
                          "earlier",
                          y->value < 1 ? "down" : "up", fabs(y->value - 1) * 100,
                          r->params.hold_days);
+                break;
+        case ENG_R_TYPE_SLOW:
+                snprintf(out, cap, "%s %.1fx slower than its usual response time",
+                         y->ref < s->types.n ? s->types.names[y->ref] : "an interaction", y->value);
                 break;
         case ENG_R_NO_PEOPLE:
                 snprintf(out, cap, "no stakeholders known");

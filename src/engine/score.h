@@ -38,7 +38,7 @@ enum eng_comp {
 /* Experience metrics judged against the segment's moving expectation. */
 enum eng_metric {
         ENG_M_SUPPORT,  /* support response time: mean duration of support-channel interactions */
-        ENG_M_LATENCY,  /* mean duration of other interactions */
+        ENG_M_LATENCY,  /* web/app durations against each type's expectation (1 = as expected) */
         ENG_M_FAILURES, /* share of interactions that failed */
         ENG_M_CSAT,     /* mean CSAT (1-5) */
         ENG_M__COUNT
@@ -106,6 +106,7 @@ enum eng_reason_code {
         ENG_R_OBJECTIVE,    /* ref: objective index; blocked by the plan */
         ENG_R_NO_PEOPLE,    /* no stakeholders known */
         ENG_R_HOLD,         /* value: senior activity now / before (hold_days earlier) */
+        ENG_R_TYPE_SLOW,    /* ref: type index; value: its duration / its expectation */
 };
 
 struct eng_reason {

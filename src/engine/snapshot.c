@@ -884,6 +884,8 @@ static void month_count(struct eng_snapshot *s, const struct eng_icols *c, size_
                                 mo->slow++;
                         mo->lat_n++;
                         mo->lat_sum += (float)d / 1000.0f;
+                        s->t_lat_sum[(size_t)c->type[i] * s->n_months + m] += (float)d / 1000.0f;
+                        s->t_lat_n[(size_t)c->type[i] * s->n_months + m]++;
                 }
         }
         s->p_active[(size_t)c->person[i] * s->p_words + m / 64] |= UINT64_C(1) << (m % 64);
@@ -912,8 +914,12 @@ static enum cxg_err build_months(struct eng_snapshot *s)
 
         cxg_free(s->a_month);
         cxg_free(s->p_active);
+        cxg_free(s->t_lat_sum);
+        cxg_free(s->t_lat_n);
         s->a_month = NULL;
         s->p_active = NULL;
+        s->t_lat_sum = NULL;
+        s->t_lat_n = NULL;
         s->n_months = 0;
         s->p_words = 0;
         if (s->min_ts == CXG_TS_NONE)
@@ -924,7 +930,9 @@ static enum cxg_err build_months(struct eng_snapshot *s)
         s->a_month = cxg_calloc(s->n_accounts * s->n_months + 1, sizeof(struct eng_month));
         s->p_active = cxg_calloc(s->n_people * s->p_words + 1, sizeof(uint64_t));
         starts = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
-        if (!s->a_month || !s->p_active || !starts) {
+        s->t_lat_sum = cxg_calloc((s->types.n + 1) * s->n_months, sizeof(float));
+        s->t_lat_n = cxg_calloc((s->types.n + 1) * s->n_months, sizeof(uint32_t));
+        if (!s->a_month || !s->p_active || !starts || !s->t_lat_sum || !s->t_lat_n) {
                 cxg_free(starts);
                 return CXG_ERR_NOMEM;
         }
