@@ -1,6 +1,6 @@
 // duck.mjs: the DuckDB side of bench/engine/run.sh. Loads the tables engbench exported
 // (OUTDIR/interactions.csv, people.csv, weights.sql) into an in-memory DuckDB with threads=2,
-// then times OUTDIR/query.sql (best of 3) and checks its results against the engine's
+// then times OUTDIR/query.sql (best of 5) and checks its results against the engine's
 // (expect.csv). Prints "duckdb SECONDS maxdiff X" and "duckdb_load SECONDS".
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ const sql = readFileSync(`${dir}/query.sql`, 'utf8');
 const expect = new Map(readFileSync(`${dir}/expect.csv`, 'utf8').trim().split('\n')
   .map(l => l.split(',')).map(([id, v]) => [BigInt(id), Number(v)]));
 let best = Infinity, rows = null;
-for (let k = 0; k < 3; k++) {
+for (let k = 0; k < 5; k++) {
   t0 = performance.now();
   const reader = await con.runAndReadAll(sql);
   const t = (performance.now() - t0) / 1000;

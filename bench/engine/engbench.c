@@ -299,7 +299,7 @@ int main(int argc, char **argv)
         o.at = at;
         o.threads = threads;
         o.core_only = 1;
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 15; k++) {
                 double t;
 
                 eng_scores_init(&r);
@@ -311,7 +311,7 @@ int main(int argc, char **argv)
                 t = now() - t0;
                 if (t < t_eng)
                         t_eng = t;
-                if (k < 4)
+                if (k < 14)
                         eng_scores_release(&r);
         }
         expect = malloc(snap.n_accounts * sizeof(double));
@@ -335,7 +335,7 @@ int main(int argc, char **argv)
                         t_full = t;
                 eng_scores_release(&r);
         }
-        for (int k = 0; k < 5; k++) {
+        for (int k = 0; k < 15; k++) {
                 double t = seq_read(threads, &check);
 
                 if (t < t_seq)

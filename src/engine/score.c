@@ -434,6 +434,7 @@ struct ctx {
         int32_t at_rel;
         float *tw;       /* weight per type index */
         uint8_t *dkind;  /* eng_duration_kind per (type, channel) */
+        float *wt;       /* type weight * channel weight, [type * 16 + channel] */
         float *t_expect; /* expected web/app duration per type (s), EWMA of its months */
         float cw[CXG_CH__COUNT];
         float *decay; /* per hour of age */
@@ -489,7 +490,10 @@ struct tscratch {
         uint32_t n_touched;
 };
 
-/* The hot loop over one account's rows: per-person decayed weighted activity and breadth. */
+static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
+                                  float *exp_acc, struct tscratch *ts);
+
+/* The generic loop over one account's rows: per-person decayed weighted activity and breadth. */
 static inline void accumulate(const struct ctx *c, const struct eng_icols *col, uint64_t j,
                               uint32_t a, float *exp_acc, struct tscratch *ts)
 {
@@ -511,7 +515,15 @@ static inline void accumulate(const struct ctx *c, const struct eng_icols *col, 
                 if (age >= c->trend_s && exp_acc)
                         r->p_prior[p] += w * d * c->k_trend;
         }
-        if (age < c->trend_s && exp_acc) {
+        if (age < c->trend_s && exp_acc)
+                accumulate_exp(c, col, j, exp_acc, ts);
+}
+
+/* Experience counters of one row of the last trend_days. */
+static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
+                                  float *exp_acc, struct tscratch *ts)
+{
+        {
                 uint32_t du = col->duration[j];
 
                 exp_acc[0] += 1;
@@ -538,6 +550,53 @@ static inline void accumulate(const struct ctx *c, const struct eng_icols *col, 
                                 }
                         }
                 }
+        }
+}
+
+/* Hot loop: rows [lo, hi) of the main segment inside the window (all of one account). */
+static void main_active(const struct ctx *c, uint64_t lo, uint64_t hi)
+{
+        const struct eng_icols *m = &c->s->main;
+        struct eng_scores *r = c->r;
+        const float *wt = c->wt, *dec = c->decay;
+        const int32_t at = c->at_rel;
+
+        if (c->have_caps) {
+                for (uint64_t j = lo; j < hi; j++) {
+                        uint32_t p = m->person[j];
+                        int32_t ts = m->ts[j];
+                        unsigned ch = m->channel[j], t = m->type[j];
+
+                        r->p_activity[p] += wt[t * 16 + ch] * dec[(uint32_t)(at - ts) / 3600u];
+                        r->p_channels[p] |= (uint16_t)(1u << ch);
+                        r->p_capmask[p] |= c->s->t_caps[t];
+                        r->p_last[p] = ts > r->p_last[p] ? ts : r->p_last[p];
+                }
+                return;
+        }
+        for (uint64_t j = lo; j < hi; j++) {
+                uint32_t p = m->person[j];
+                int32_t ts = m->ts[j];
+                unsigned ch = m->channel[j], t = m->type[j];
+
+                r->p_activity[p] += wt[t * 16 + ch] * dec[(uint32_t)(at - ts) / 3600u];
+                r->p_channels[p] |= (uint16_t)(1u << ch);
+                r->p_last[p] = ts > r->p_last[p] ? ts : r->p_last[p];
+        }
+}
+
+/* Rows [lo, hi) old enough to count in the activity as of at - trend_days. */
+static void main_prior(const struct ctx *c, uint64_t lo, uint64_t hi)
+{
+        const struct eng_icols *m = &c->s->main;
+        struct eng_scores *r = c->r;
+        const float k = c->k_trend;
+
+        for (uint64_t j = lo; j < hi; j++) {
+                uint32_t p = m->person[j];
+
+                r->p_prior[p] += c->wt[m->type[j] * 16 + m->channel[j]] *
+                                 c->decay[(uint32_t)(c->at_rel - m->ts[j]) / 3600u] * k;
         }
 }
 
@@ -726,9 +785,30 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
         as->card = c->card[a];
 
         /* pass over the rows of the window */
-        eng_account_range(s, a, c->at - c->span_s, c->at, &lo, &hi);
-        for (uint64_t j = lo; j < hi; j++)
-                accumulate(c, &s->main, j, a, c->o->core_only ? NULL : ex, ts);
+        if (s->mixed_accounts) {
+                eng_account_range(s, a, c->at - c->span_s, c->at, &lo, &hi);
+                for (uint64_t j = lo; j < hi; j++)
+                        accumulate(c, &s->main, j, a, c->o->core_only ? NULL : ex, ts);
+        } else {
+                /* three sub-ranges by age, so the hot loops do not test ages per row */
+                uint64_t b0, b1, b2, b3;
+
+                eng_account_range(s, a, c->at - c->span_s + 1, c->at, &b0, &b3);
+                eng_account_range(s, a, c->at - c->window_s + 1, c->at, &b1, &b3);
+                eng_account_range(s, a, c->at - c->trend_s + 1, c->at, &b2, &b3);
+                if (b1 < b0)
+                        b1 = b0;
+                if (b2 < b1)
+                        b2 = b1;
+                if (c->o->core_only) {
+                        main_active(c, b1, b3);
+                } else {
+                        main_prior(c, b0, b2);
+                        main_active(c, b1, b3);
+                        for (uint64_t j = b2; j < b3; j++)
+                                accumulate_exp(c, &s->main, j, ex, ts);
+                }
+        }
         for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
                 uint32_t j = s->d_idx[k];
                 int32_t age = c->at_rel - s->delta.ts[j];
@@ -1275,11 +1355,12 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         c.decay = cxg_malloc(c.n_decay * sizeof(float));
         c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
         c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c.wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
         c.seg = cxg_malloc(na * sizeof(uint32_t));
         c.card = cxg_calloc(na, 1);
         if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
             !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.seg || !c.card) {
+            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.seg || !c.card) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
@@ -1294,6 +1375,9 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         }
         for (int ch = 0; ch < CXG_CH__COUNT; ch++)
                 c.cw[ch] = (float)c.p->ch_weight[ch];
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < 16; ch++)
+                        c.wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c.tw[t] * c.cw[ch] : 0;
         for (size_t t = 0; t <= s->types.n; t++)
                 for (int ch = 0; ch < CXG_CH__COUNT; ch++)
                         c.dkind[t * CXG_CH__COUNT + ch] =
@@ -1376,6 +1460,7 @@ done:
         cxg_free(c.decay);
         cxg_free(c.dkind);
         cxg_free(c.t_expect);
+        cxg_free(c.wt);
         cxg_free(c.seg);
         cxg_free(c.card);
         if (rc)

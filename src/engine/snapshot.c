@@ -982,6 +982,12 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
         }
         if ((rc = index_delta(s)) || (rc = build_months(s)))
                 goto fail;
+        /* per-person sums may skip the account check when every row agrees (the usual case) */
+        s->mixed_accounts = 0;
+        for (size_t j = 0; j < s->main.n && !s->mixed_accounts; j++)
+                s->mixed_accounts = s->p_account[s->main.person[j]] != s->main.account[j];
+        for (size_t j = 0; j < s->delta.n && !s->mixed_accounts; j++)
+                s->mixed_accounts = s->p_account[s->delta.person[j]] != s->delta.account[j];
         s->finished = 1;
         return CXG_OK;
 fail:

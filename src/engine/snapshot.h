@@ -138,7 +138,8 @@ struct eng_snapshot {
         size_t ioff_accounts; /* accounts covered by a_ioff (n + 1 entries) */
         uint32_t *a_doff, *d_idx;
         int64_t last_interaction_id, last_person_id, last_account_id;
-        size_t n_skipped; /* rows left out: unknown person/account or timestamp out of range */
+        int mixed_accounts; /* some interaction's account is not its person's account */
+        size_t n_skipped;   /* rows left out: unknown person/account or timestamp out of range */
         int64_t min_ts, max_ts; /* over all interactions (unix seconds), CXG_TS_NONE if none */
 
         /* monthly counters: month index m0 + k for k < n_months */
