@@ -141,6 +141,8 @@ void eng_snapshot_release(struct eng_snapshot *s)
 
         for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
                 cxg_free(cols[i]);
+        cxg_free(s->t_lat_sum);
+        cxg_free(s->t_lat_n);
         icols_release(&s->main);
         icols_release(&s->delta);
         dict_release(&s->plans);
@@ -391,6 +393,11 @@ static enum cxg_err icols_grow(struct eng_icols *c, size_t need)
         return CXG_OK;
 }
 
+enum cxg_err eng_snapshot_reserve(struct eng_snapshot *s, size_t n)
+{
+        return icols_grow(&s->delta, s->delta.n + n);
+}
+
 enum cxg_err eng_snapshot_add_interaction(struct eng_snapshot *s, const struct store_interaction *r)
 {
         struct eng_icols *c = &s->delta;
@@ -620,7 +627,7 @@ static enum cxg_err sort_by_ts64(uint32_t *order, size_t lo, size_t hi, const in
         if (!keys)
                 return CXG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-                keys[2 * i] = (uint64_t)(ts[order[lo + i]] - INT64_MIN);
+                keys[2 * i] = (uint64_t)ts[order[lo + i]] ^ (UINT64_C(1) << 63);
                 keys[2 * i + 1] = order[lo + i];
         }
         qsort(keys, n, 2 * sizeof(uint64_t), cmp_u64);
