@@ -44,13 +44,18 @@ static int print_matrix(const struct eng_cohorts *co, int by, int cumulative, in
                         month_name(co->first_month + (int64_t)c, m, sizeof(m));
                         rc = cxg_buf_printf(&b, "%s{\"month\":\"%s\",\"size\":%.2f,\"active\":[",
                                             c ? "," : "", m, co->size[c]);
-                        for (size_t k = 0; c + k < co->n && !rc; k++)
-                                rc = cxg_buf_printf(&b, "%s%.2f", k ? "," : "",
-                                                    co->value[c * co->n + k]);
+                        for (size_t k = 0; c + k < co->n && !rc; k++) {
+                                double v = co->value[c * co->n + k];
+
+                                if (isnan(v))
+                                        rc = cxg_buf_printf(&b, "%snull", k ? "," : "");
+                                else
+                                        rc = cxg_buf_printf(&b, "%s%.2f", k ? "," : "", v);
+                        }
                         if (!rc)
                                 rc = cxg_buf_puts(&b, "],\"retention\":[");
                         for (size_t k = 0; c + k < co->n && !rc; k++) {
-                                if (co->size[c] > 0)
+                                if (co->size[c] > 0 && !isnan(co->value[c * co->n + k]))
                                         rc = cxg_buf_printf(&b, "%s%.4f", k ? "," : "",
                                                             co->value[c * co->n + k] / co->size[c]);
                                 else
@@ -93,7 +98,7 @@ static int print_matrix(const struct eng_cohorts *co, int by, int cumulative, in
                 month_name(co->first_month + (int64_t)c, m, sizeof(m));
                 printf("%-8s %10.0f", m, co->size[c]);
                 for (size_t k = 0; c + k < co->n && k < 25; k++) {
-                        if (co->size[c] > 0)
+                        if (co->size[c] > 0 && !isnan(co->value[c * co->n + k]))
                                 printf(" %5.1f%%", 100 * co->value[c * co->n + k] / co->size[c]);
                         else
                                 printf(" %6s", "-");

@@ -100,7 +100,7 @@ int cli_segments(struct cli *c)
         struct eng_segments g;
         struct cxg_error err;
         struct cxg_buf b;
-        int width = 20;
+        int width = 20, metric_given = 0;
 
         for (int i = 1; i < c->argc; i++) {
                 const char *a = c->argv[i];
@@ -114,6 +114,7 @@ int cli_segments(struct cli *c)
                 } else if (strcmp(a, "--metric") == 0 && i + 1 < c->argc) {
                         const char *p = c->argv[++i];
 
+                        metric_given = 1;
                         memset(show, 0, sizeof(show));
                         while (*p) {
                                 size_t n = strcspn(p, ",");
@@ -147,6 +148,10 @@ int cli_segments(struct cli *c)
                         usage(stderr);
                         return CLI_USAGE;
                 }
+        }
+        if (people && !metric_given) {
+                /* MRR and health belong to accounts */
+                show[M_MRR] = show[M_HEALTH] = 0;
         }
         if (!by) {
                 cli_errorf("segments: which field? give --by FIELD");

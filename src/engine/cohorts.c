@@ -186,6 +186,12 @@ enum cxg_err eng_cohorts_compute(const struct eng_snapshot *s, const struct eng_
                         int act;
                         double v;
 
+                        /* months before the first interaction were not observed */
+                        if (o->by != ENG_COHORT_REVENUE && !c.by_subscription &&
+                            m + (int64_t)k < s->month0) {
+                                out->value[ci * n + k] = NAN;
+                                continue;
+                        }
                         if (o->by == ENG_COHORT_REVENUE) {
                                 v = mrr_in(s, (uint32_t)i, m + (int64_t)k);
                                 act = v > 0;

@@ -28,7 +28,8 @@ struct eng_cohorts {
         size_t n;            /* cohorts = periods */
         double *size;        /* per cohort: members (revenue: MRR in period 0) */
         double *value;       /* n x n: [c * n + k] members active (or MRR) in period k; NAN
-                                where c + k is after at's month */
+                                where c + k is after at's month or before the first
+                                interaction (not observed) */
 };
 
 struct eng_lifecycle {
