@@ -14,22 +14,23 @@
 
 struct api_config {
         char db_path[1024];
-        char bind[64];          /* IPv4 or IPv6 address to listen on */
-        int port;               /* 0: any free port (the chosen one is logged) */
-        int threads;            /* MHD worker threads */
-        size_t max_body;        /* bytes of a request body; more is 413 */
-        size_t conn_memory;     /* per-connection memory, bounds the request headers */
-        unsigned max_conns;     /* open connections in total */
-        unsigned max_conns_ip;  /* open connections per client address */
-        unsigned timeout_s;     /* idle connection timeout */
-        int max_pwhash;         /* password hashes computed at the same time; more: 429 */
-        int pwhash_fast;        /* 1: minimal argon2id cost (tests only) */
-        long session_ttl;       /* seconds a login session lasts */
-        int login_max_failures; /* failed logins per user and per address within a window */
-        long login_window;      /* seconds of that window */
-        int cookie_secure;      /* add Secure to the session cookie (behind TLS) */
-        int access_log;         /* one log line per request */
-        long shutdown_grace_s;  /* seconds to let in-flight requests finish on shutdown */
+        char bind[64];                /* IPv4 or IPv6 address to listen on */
+        int port;                     /* 0: any free port (the chosen one is logged) */
+        int threads;                  /* MHD worker threads */
+        size_t max_body;              /* bytes of a request body; more is 413 */
+        size_t conn_memory;           /* per-connection memory, bounds the request headers */
+        unsigned max_conns;           /* open connections in total */
+        unsigned max_conns_ip;        /* open connections per client address */
+        unsigned timeout_s;           /* idle connection timeout */
+        int max_pwhash;               /* password hashes computed at the same time; more: 429 */
+        int pwhash_fast;              /* 1: minimal argon2id cost (tests only) */
+        long session_ttl;             /* seconds a login session lasts */
+        int login_max_failures;       /* failed logins per user and per address within a window */
+        long login_window;            /* seconds of that window */
+        int cookie_secure;            /* add Secure to the session cookie (behind TLS) */
+        int access_log;               /* one log line per request */
+        long shutdown_grace_s;        /* seconds to let in-flight requests finish on shutdown */
+        const struct cxg_config *ini; /* config file (engine parameters) or NULL; borrowed */
 };
 
 /* Defaults: 127.0.0.1:8080, 2 threads, 8 MiB bodies, 32 KiB per connection, ... */

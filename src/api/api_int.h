@@ -171,5 +171,13 @@ void api_h_patch(struct api_req *r);
 void api_h_delete(struct api_req *r);
 void api_h_interactions(struct api_req *r);
 void api_h_feedback(struct api_req *r);
+void api_h_account_scores(struct api_req *r);
+void api_h_person_engagement(struct api_req *r);
+void api_h_segments(struct api_req *r);
+void api_h_cohorts(struct api_req *r);
+
+/* The engine (api_engine.c): load at start, release at stop. */
+enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *err) CXG_WUR;
+void api_engine_stop(void);
 
 #endif

@@ -42,6 +42,10 @@ const struct api_route api_routes[] = {
     ENTITY_ROUTES("capabilities"),
     {"POST", "/api/v1/interactions", api_h_interactions, API_G_WRITE},
     {"POST", "/api/v1/feedback", api_h_feedback, API_G_WRITE},
+    {"GET", "/api/v1/accounts/{id}/scores", api_h_account_scores, API_G_READ},
+    {"GET", "/api/v1/people/{id}/engagement", api_h_person_engagement, API_G_READ},
+    {"GET", "/api/v1/segments", api_h_segments, API_G_READ},
+    {"GET", "/api/v1/cohorts", api_h_cohorts, API_G_READ},
     /* not listed: the embedded dashboard files other than "/" */
     {"GET", "/{asset}", api_h_asset, API_G_PUBLIC},
     {NULL, NULL, NULL, API_G_PUBLIC},

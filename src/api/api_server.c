@@ -600,9 +600,13 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         store_close(st);
         if ((rc = api_password_hash("not-a-password", cfg->pwhash_fast, api_g.dummy_hash, err)))
                 return rc;
+        if ((rc = api_engine_start(cfg, err)))
+                return rc;
         srv = cxg_calloc(1, sizeof(*srv));
-        if (!srv)
+        if (!srv) {
+                api_engine_stop();
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
+        }
         flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
                 MHD_USE_TURBO;
         if (((struct sockaddr *)&ss)->sa_family == AF_INET6)
@@ -617,6 +621,7 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
             MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
         if (!srv->d) {
                 cxg_free(srv);
+                api_engine_stop();
                 return cxg_error_set(err, CXG_ERR_IO, "cannot listen on %s:%d (in use?)", cfg->bind,
                                      cfg->port);
         }
@@ -648,6 +653,7 @@ void api_server_stop(struct api_server *srv)
                 cxg_log(CXG_LOG_WARN, "serve: %ld requests still running after %lds; stopping",
                         atomic_load(&api_g.inflight), api_g.cfg.shutdown_grace_s);
         MHD_stop_daemon(srv->d);
+        api_engine_stop();
         pthread_mutex_lock(&api_g.stores_lock);
         for (size_t i = 0; i < api_g.nstores; i++)
                 store_close(api_g.stores[i]);

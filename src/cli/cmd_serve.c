@@ -111,7 +111,7 @@ int cli_serve(struct cli *c)
                         return CLI_USAGE;
                 }
         }
-        cxg_config_release(&ini);
+        cfg.ini = &ini;
         snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", c->db_path);
         if (bind)
                 snprintf(cfg.bind, sizeof(cfg.bind), "%s", bind);
@@ -130,6 +130,7 @@ int cli_serve(struct cli *c)
                 char line[800];
 
                 cli_errorf("serve: %s", cxg_error_format(&err, line, sizeof(line)));
+                cxg_config_release(&ini);
                 return CLI_FAIL;
         }
         cxg_log(CXG_LOG_INFO, "serve: listening on http://%s:%d/ (db %s, %d threads)", cfg.bind,
@@ -140,6 +141,7 @@ int cli_serve(struct cli *c)
                 rc = CLI_OK;
         }
         api_server_stop(srv);
+        cxg_config_release(&ini);
         cxg_log(CXG_LOG_INFO, "serve: stopped; database closed");
         return rc;
 }
