@@ -48,15 +48,25 @@ ID=$(curl -s -H "Authorization: Bearer $TOKEN" "$URL/api/v1/accounts?limit=1&sor
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$URL/api/v1/accounts/$ID")
 [ "$code" = 200 ] || { echo "api.sh: GET /api/v1/accounts/$ID answered $code"; exit 1; }
 
-cat >"$T/idle.lua" <<'LUA'
--- hold connections open: each sends a request only every 30 s
-function delay() return 30000 end
+cat >"$T/idle.lua" <<LUA
+-- hold connections open: each sends one request at once, then one every 30 s
+local n = 0
+function delay()
+        n = n + 1
+        if n <= $IDLE then return 0 end
+        return 30000
+end
 LUA
 wrk -t1 -c"$IDLE" -d$((DURATION + 6))s --timeout 40s -s "$T/idle.lua" "$URL/healthz" >"$T/idle.out" 2>&1 &
 IDLEPID=$!
 sleep 3 # let the idle connections open first
 wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" \
-        "$URL/api/v1/accounts/$ID" >"$T/load.out" 2>&1
+        "$URL/api/v1/accounts/$ID" >"$T/load.out" 2>&1 &
+LOADPID=$!
+sleep $((DURATION / 2))
+# connections the server holds open in the middle of the run (idle + load)
+HELD=$(ss -Htn state established "( sport = :$PORT )" 2>/dev/null | wc -l)
+wait $LOADPID || true
 wait $IDLEPID || true
 # the server held every connection: count them from its side while idle ones were open
 RPS=$(awk '/Requests\/sec/ {print $2}' "$T/load.out")
@@ -67,14 +77,16 @@ IDLE_ERRS=$(grep -E 'Socket errors' "$T/idle.out" || echo "none")
 cat "$T/load.out"
 echo "---- idle connections ($IDLE):"
 cat "$T/idle.out"
-echo "api.sh: GET /api/v1/accounts/{id}: $RPS requests/s, p50 $P50, p99 $P99; load errors: $ERRS; idle errors: $IDLE_ERRS"
+IDLE_REQS=$(awk '/requests in/ {print $1}' "$T/idle.out")
+echo "api.sh: GET /api/v1/accounts/{id}: $RPS requests/s, p50 $P50, p99 $P99; load errors: $ERRS"
+echo "api.sh: $IDLE idle connections: $IDLE_REQS requests answered, errors: $IDLE_ERRS; server held $HELD connections mid-run"
 if [ "$RECORD" = 1 ]; then
         {
                 echo
                 echo "### API run $(date -u +%Y-%m-%dT%H:%MZ)"
                 echo
-                echo "| requests/s | p50 | p99 | load errors | $IDLE idle keep-alive connections |"
-                echo "|---|---|---|---|---|"
-                echo "| $RPS | $P50 | $P99 | ${ERRS//|/ } | ${IDLE_ERRS//|/ } |"
+                echo "| requests/s | p50 | p99 | load errors | $IDLE idle keep-alive connections | connections held mid-run |"
+                echo "|---|---|---|---|---|---|"
+                echo "| $RPS | $P50 | $P99 | ${ERRS//|/ } | $IDLE_REQS answered, errors: ${IDLE_ERRS//|/ } | $HELD |"
         } >>bench/RESULTS.md
 fi

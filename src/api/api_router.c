@@ -268,10 +268,20 @@ int api_authenticate(struct api_req *r)
                                         t.prefix);
                         return -1;
                 }
+                if (t.user_disabled) {
+                        r->www_auth = 1;
+                        api_reply_error(r, 401, "unauthorized", NULL,
+                                        "the user is disabled or removed");
+                        return -1;
+                }
                 r->who.via_token = 1;
                 r->who.token_id = t.id;
                 r->who.read_only = strcmp(t.scope, "read-write") != 0;
-                return fill_user(r, t.user_id);
+                r->who.user_id = t.user_id;
+                snprintf(r->who.name, sizeof(r->who.name), "%s", t.user_name);
+                snprintf(r->who.person_id, sizeof(r->who.person_id), "%s", t.user_person);
+                r->who.role = api_role_parse(t.user_role);
+                return 1;
         }
         cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cxg_session");
         if (cookie) {

@@ -40,7 +40,7 @@ void api_config_defaults(struct api_config *c)
         c->port = 8080;
         c->threads = 2;
         c->max_body = 8u << 20;
-        c->conn_memory = 64u << 10;
+        c->conn_memory = 16u << 10; /* MHD zeroes it per request: keep it small */
         c->max_conns = 4096;
         c->max_conns_ip = 2048;
         c->timeout_s = 30;
@@ -368,13 +368,18 @@ static enum MHD_Result send_reply(struct api_req *r)
         if (r->static_data)
                 resp = MHD_create_response_from_buffer(r->reply_len, (void *)r->static_data,
                                                        MHD_RESPMEM_PERSISTENT);
-        else
-                resp = MHD_create_response_from_buffer(r->reply_len, r->reply ? r->reply : "",
-                                                       MHD_RESPMEM_MUST_COPY);
+        else if (r->reply) {
+                /* hand our buffer over: no copy; MHD frees it with cxg_free */
+                resp = MHD_create_response_from_buffer_with_free_callback(r->reply_len, r->reply,
+                                                                          cxg_free);
+                if (resp)
+                        r->reply = NULL;
+        } else
+                resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
-        add_headers(r, resp);
         r->bytes = r->reply_len;
+        add_headers(r, resp);
         ret = MHD_queue_response(r->conn, r->status, resp);
         MHD_destroy_response(resp);
         return ret;

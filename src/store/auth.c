@@ -292,7 +292,8 @@ enum cxg_err store_token_add(struct store *s, const unsigned char hash[STORE_HAS
 
 #define TOKEN_COLS                                                                                 \
         "SELECT t.id, t.user_id, u.name, t.prefix, t.scope, t.created_at, t.expires_at,"           \
-        " t.revoked_at, t.token_hash FROM api_tokens t JOIN users u ON u.id = t.user_id"
+        " t.revoked_at, t.token_hash, u.role, p.ext_id, u.disabled FROM api_tokens t"              \
+        " JOIN users u ON u.id = t.user_id LEFT JOIN people p ON p.id = u.person_id"
 
 static void read_token(sqlite3_stmt *st, struct store_token *t)
 {
@@ -307,6 +308,9 @@ static void read_token(sqlite3_stmt *st, struct store_token *t)
         t->revoked_at = store_col_ts(st, 7);
         if (sqlite3_column_bytes(st, 8) == STORE_HASH_LEN)
                 memcpy(t->hash, sqlite3_column_blob(st, 8), STORE_HASH_LEN);
+        copy_str(t->user_role, sizeof(t->user_role), store_col_text(st, 9));
+        copy_str(t->user_person, sizeof(t->user_person), store_col_text(st, 10));
+        t->user_disabled = sqlite3_column_int(st, 11);
 }
 
 enum cxg_err store_token_find(struct store *s, const unsigned char hash[STORE_HASH_LEN],
