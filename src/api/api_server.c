@@ -612,18 +612,31 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 api_engine_stop();
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
         }
-        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                MHD_USE_TURBO;
+        /* a pool of epoll workers; one worker polls instead (libmicrohttpd 0.9.75's single
+         * epoll thread serves only a few hundred requests a second with many connections) */
+        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        flags |= cfg->threads > 1 ? MHD_USE_EPOLL | MHD_USE_TURBO : MHD_USE_POLL;
         if (((struct sockaddr *)&ss)->sa_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
-        srv->d = MHD_start_daemon(
-            flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-            mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-            cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_ip,
-            MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            cfg->conn_memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-            MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        {
+                /* the pool size is given only for a pool (MHD warns about a size of 1) */
+                struct MHD_OptionItem pool[] = {
+                    {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
+                    {MHD_OPTION_END, 0, NULL},
+                };
+
+                if (cfg->threads <= 1)
+                        pool[0].option = MHD_OPTION_END;
+                srv->d = MHD_start_daemon(
+                    flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL,
+                    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+                    (struct sockaddr *)&ss, MHD_OPTION_ARRAY, pool, MHD_OPTION_CONNECTION_LIMIT,
+                    cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_ip,
+                    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
+                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        }
         if (!srv->d) {
                 cxg_free(srv);
                 api_engine_stop();
