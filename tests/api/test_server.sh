@@ -59,11 +59,16 @@ req HEAD /healthz -I; check "HEAD" "$STATUS" 200
 req GET /nope.js; expect "missing file" 404 .error.code not_found
 req POST /; expect "POST to a file" 405
 
+# headers over max_header_bytes (16 KiB) are refused by libmicrohttpd; the server lives on
+req GET /healthz -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)"
+check "oversized headers" "$STATUS" 431
+req GET /healthz; check "alive after oversized headers" "$STATUS" 200
+
 # ---- metrics ----
 as "$A" GET /api/v1/accounts/none; check "a 404" "$STATUS" 404
 req GET /metrics; expect "metrics need auth" 401
 as "$A" GET /metrics
-printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/healthz",status="200"} 2$' || fail "healthz counted (GET and HEAD)"
+printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/healthz",status="200"} 3$' || fail "healthz counted (GET and HEAD)"
 printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/api/v1/accounts/{id}",status="404"} 1$' || fail "404 by route counted"
 printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="",route="unmatched",status="404"} 1$' || fail "unmatched counted"
 printf '%s\n' "$BODY" | grep -q '^cxgarden_http_request_duration_seconds_bucket{le="+Inf"} ' || fail "latency histogram"
