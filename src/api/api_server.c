@@ -574,6 +574,8 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         unsigned flags;
 
         *out = NULL;
+        /* seed jansson's hash function before any worker thread creates objects */
+        json_object_seed(0);
         memset(&api_g, 0, sizeof(api_g));
         api_g.cfg = *cfg;
         pthread_mutex_init(&api_g.stores_lock, NULL);
