@@ -436,6 +436,7 @@ struct ctx {
         uint8_t *dkind;  /* eng_duration_kind per (type, channel) */
         float *wt;       /* type weight * channel weight, [type * 16 + channel] */
         float *t_expect; /* expected web/app duration per type (s), EWMA of its months */
+        int64_t *mstart; /* start of snapshot month k, k <= n_months */
         float cw[CXG_CH__COUNT];
         float *decay; /* per hour of age */
         size_t n_decay;
@@ -733,8 +734,7 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
                 int64_t best_t = 0;
 
                 for (size_t m = 0; m < s->n_months; m++) {
-                        int64_t ms = cxg_month_start(s->month0 + (int64_t)m);
-                        int64_t me = cxg_month_start(s->month0 + (int64_t)m + 1);
+                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
 
                         if (ms < lo || me > hi)
                                 continue;
@@ -742,8 +742,7 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
                         bad += mo[m].failed + mo[m].slow;
                 }
                 for (size_t m = 0; tot && m < s->n_months; m++) {
-                        int64_t ms = cxg_month_start(s->month0 + (int64_t)m);
-                        int64_t me = cxg_month_start(s->month0 + (int64_t)m + 1);
+                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
                         double rt;
 
                         if (ms < lo || me > hi || mo[m].n < 20)
@@ -1096,10 +1095,11 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                 add_reason(as, ENG_R_GARDEN, 'r', 2, 0, 0, 0, 0);
 
         /* objectives that need capabilities the plan lacks */
-        for (size_t o = 0; o < s->n_obj; o++) {
+        for (uint32_t k = s->a_ooff[a]; k < s->a_ooff[a + 1]; k++) {
+                uint32_t o = s->o_list[k];
                 uint64_t have = 0;
 
-                if (s->o_account[o] != a || !s->o_caps[o])
+                if (!s->o_caps[o])
                         continue;
                 for (size_t k = 0; k < s->n_caps; k++)
                         if (s->a_plan[a] < 64 && (s->c_plans[k] >> s->a_plan[a] & 1))
@@ -1355,12 +1355,14 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         c.decay = cxg_malloc(c.n_decay * sizeof(float));
         c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
         c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c.mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
         c.wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
         c.seg = cxg_malloc(na * sizeof(uint32_t));
         c.card = cxg_calloc(na, 1);
         if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
             !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.seg || !c.card) {
+            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.mstart || !c.seg ||
+            !c.card) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
@@ -1394,6 +1396,8 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                         }
         }
         c.have_caps = s->n_caps > 0;
+        for (size_t m = 0; m <= s->n_months; m++)
+                c.mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
         for (size_t t = 0; t <= s->types.n; t++) {
                 double b = NAN;
                 size_t upto = c.month_at < s->n_months ? c.month_at : s->n_months;
@@ -1460,6 +1464,7 @@ done:
         cxg_free(c.decay);
         cxg_free(c.dkind);
         cxg_free(c.t_expect);
+        cxg_free(c.mstart);
         cxg_free(c.wt);
         cxg_free(c.seg);
         cxg_free(c.card);
