@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
@@ -58,5 +59,18 @@ void eng_cohorts_release(struct eng_cohorts *c);
 enum cxg_err eng_lifecycle_compute(const struct eng_snapshot *s, const struct eng_cohort_opts *o,
                                    struct eng_lifecycle *out, struct cxg_error *err) CXG_WUR;
 void eng_lifecycle_release(struct eng_lifecycle *l);
+
+/*
+ * Append {"by":"accounts"|"people"|"revenue","cumulative":bool,"cohorts":[{"month":"2025-01",
+ * "size":n,"active":[...],"retention":[fractions]}]} to out (null where not observed).
+ */
+enum cxg_err eng_cohorts_json(const struct eng_cohorts *co, int by, int cumulative,
+                              struct cxg_buf *out) CXG_WUR;
+/*
+ * Append {"entity":...,"months":[{"month":...,"new":n,"returning":n,"resurrecting":n,
+ * "dormant":n,"leaky":bool}]} to out.
+ */
+enum cxg_err eng_lifecycle_json(const struct eng_lifecycle *l, int people,
+                                struct cxg_buf *out) CXG_WUR;
 
 #endif
