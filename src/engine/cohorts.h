@@ -49,6 +49,7 @@ struct eng_lifecycle {
  */
 enum cxg_err eng_cohorts_compute(const struct eng_snapshot *s, const struct eng_cohort_opts *o,
                                  struct eng_cohorts *out, struct cxg_error *err) CXG_WUR;
+/* Free what c holds; c is empty afterwards. */
 void eng_cohorts_release(struct eng_cohorts *c);
 
 /*
@@ -58,6 +59,7 @@ void eng_cohorts_release(struct eng_cohorts *c);
  */
 enum cxg_err eng_lifecycle_compute(const struct eng_snapshot *s, const struct eng_cohort_opts *o,
                                    struct eng_lifecycle *out, struct cxg_error *err) CXG_WUR;
+/* Free what l holds; l is empty afterwards. */
 void eng_lifecycle_release(struct eng_lifecycle *l);
 
 /*
