@@ -29,6 +29,26 @@ sqlite3 "$DB" "select components from score_history limit 1" | grep -q '"senior_
 "$BIN" --db "$DB" score --at 2026-09-30 >/dev/null
 [ "$(sqlite3 "$DB" "select count(*) from score_history")" = "$((2 * N))" ] || fail "replace"
 
+# a scorecard from the config file applies to its plan and is recorded in the history
+cat >"$DIR/c.ini" <<'INI'
+[scorecard premium]
+match = plan=Premium
+stakeholders = 1
+poor_below = 30
+good_from = 60
+INI
+"$BIN" --db "$DB" --config "$DIR/c.ini" score --at 2026-08-31 >/dev/null
+P=$(sqlite3 "$DB" "select count(*) from accounts where plan = 'Premium'")
+[ "$P" -gt 0 ] || fail "no Premium accounts in the demo data"
+[ "$(sqlite3 "$DB" "select count(*) from score_history where scorecard = 'premium'")" = "$P" ] \
+        || fail "premium scorecard rows"
+printf '[engagement]\nhalf_life = 3\n' >"$DIR/bad.ini"
+set +e
+"$BIN" --db "$DB" --config "$DIR/bad.ini" score 2>"$DIR/err"
+[ $? -eq 1 ] || fail "bad config exits 1"
+set -e
+grep -q ":2: unknown key 'engagement.half_life'" "$DIR/err" || fail "bad config message: $(cat "$DIR/err")"
+
 # accounts: sorted by health ascending, limit respected
 "$BIN" --db "$DB" accounts --limit 5 >"$DIR/a.txt"
 [ "$(wc -l <"$DIR/a.txt")" = "6" ] || fail "accounts --limit 5"
