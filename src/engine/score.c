@@ -142,18 +142,16 @@ static const struct pkey pkeys[] = {
     PK("robustness.hold_days", hold_days, 30, 3650),
 };
 
-static enum cxg_err num(const struct cxg_config_entry *e, double min, double max, double *out,
-                        struct cxg_error *err)
+static enum cxg_err num(const char *path, const struct cxg_config_entry *e, double min, double max,
+                        double *out, struct cxg_error *err)
 {
         double v;
 
-        if (cxg_parse_double(e->value, strlen(e->value), &v, NULL) || v < min || v > max) {
-                cxg_error_setf(err, CXG_ERR_INVALID, e->key,
-                               "config: '%s' must be a number from %g to %g, not \"%s\"", e->key,
-                               min, max, e->value);
-                cxg_error_at(err, "", e->line);
-                return CXG_ERR_INVALID;
-        }
+        if (cxg_parse_double(e->value, strlen(e->value), &v, NULL) || v < min || v > max)
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "config: %s:%ld: '%s' must be a number from %g to %g, not "
+                                     "\"%s\"",
+                                     path, e->line, e->key, min, max, e->value);
         *out = v;
         return CXG_OK;
 }
@@ -182,9 +180,8 @@ static struct eng_scorecard *card_named(struct eng_params *p, const char *name, 
 static enum cxg_err bad_key(const struct cxg_config *c, const struct cxg_config_entry *e,
                             struct cxg_error *err)
 {
-        cxg_error_setf(err, CXG_ERR_INVALID, e->key, "config: %s:%ld: unknown key '%s'", c->path,
-                       e->line, e->key);
-        return CXG_ERR_INVALID;
+        return cxg_error_set(err, CXG_ERR_INVALID, "config: %s:%ld: unknown key '%s'", c->path,
+                             e->line, e->key);
 }
 
 static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
@@ -217,7 +214,7 @@ static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
                 return CXG_OK;
         }
         if (strcmp(k, "poor_below") == 0 || strcmp(k, "good_from") == 0) {
-                if (num(e, 0, 100, &v, err))
+                if (num(c->path, e, 0, 100, &v, err))
                         return CXG_ERR_INVALID;
                 if (k[0] == 'p')
                         card->band_poor = v;
@@ -228,7 +225,7 @@ static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
         for (int i = 0; i < ENG_C__COUNT; i++) {
                 if (strcmp(k, comp_names[i]) == 0 ||
                     (strncmp(k, "weight_", 7) == 0 && strcmp(k + 7, comp_names[i]) == 0))
-                        return num(e, 0, 1000, &card->weight[i], err);
+                        return num(c->path, e, 0, 1000, &card->weight[i], err);
         }
         return bad_key(c, e, err);
 }
@@ -244,7 +241,7 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
 
                 for (size_t j = 0; j < sizeof(pkeys) / sizeof(pkeys[0]) && !done; j++)
                         if (strcmp(k, pkeys[j].key) == 0) {
-                                rc = num(e, pkeys[j].min, pkeys[j].max,
+                                rc = num(c->path, e, pkeys[j].min, pkeys[j].max,
                                          (double *)((char *)p + pkeys[j].off), err);
                                 done = 1;
                         }
@@ -262,14 +259,14 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
 
                         if (s < 0)
                                 return bad_key(c, e, err);
-                        if ((rc = num(e, 0, 1000, &p->sen_weight[s], err)))
+                        if ((rc = num(c->path, e, 0, 1000, &p->sen_weight[s], err)))
                                 return rc;
                 } else if (strncmp(k, "channel.", 8) == 0) {
                         int ch = model_channel_parse(k + 8, strlen(k + 8));
 
                         if (ch < 0)
                                 return bad_key(c, e, err);
-                        if ((rc = num(e, 0, 1000, &p->ch_weight[ch], err)))
+                        if ((rc = num(c->path, e, 0, 1000, &p->ch_weight[ch], err)))
                                 return rc;
                 } else if (strncmp(k, "type.", 5) == 0) {
                         size_t t = p->n_type_weights;
@@ -280,7 +277,7 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
                                                      "up to 47 characters",
                                                      c->path, e->line, ENG_MAX_TYPE_WEIGHTS);
                         snprintf(p->type_name[t], sizeof(p->type_name[t]), "%s", k + 5);
-                        if ((rc = num(e, 0, 1000, &p->type_weight[t], err)))
+                        if ((rc = num(c->path, e, 0, 1000, &p->type_weight[t], err)))
                                 return rc;
                         p->n_type_weights++;
                 } else if (strncmp(k, "scorecard ", 10) == 0) {
