@@ -815,7 +815,7 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
         /* feedback answers per person in the feedback window */
         for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
                 if (s->f_ts[f] >= fb_from && s->f_ts[f] <= c->at && s->f_person[f] != ENG_NONE &&
-                    s->p_account[s->f_person[f]] == a)
+                    s->p_account[s->f_person[f]] == a && r->p_feedback[s->f_person[f]] < UINT16_MAX)
                         r->p_feedback[s->f_person[f]]++;
 
         /* engagement per person, stakeholder component */
