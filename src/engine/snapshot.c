@@ -143,6 +143,8 @@ void eng_snapshot_release(struct eng_snapshot *s)
                 cxg_free(cols[i]);
         cxg_free(s->t_lat_sum);
         cxg_free(s->t_lat_n);
+        cxg_free(s->a_ooff);
+        cxg_free(s->o_list);
         icols_release(&s->main);
         icols_release(&s->delta);
         dict_release(&s->plans);
@@ -969,6 +971,16 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
 
         if ((rc = finish_people(s)) || (rc = finish_subs(s)) || (rc = finish_feedback(s)))
                 goto fail;
+        {
+                uint32_t *off = NULL, *order = NULL;
+
+                if ((rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order)))
+                        goto fail;
+                cxg_free(s->a_ooff);
+                cxg_free(s->o_list);
+                s->a_ooff = off;
+                s->o_list = order;
+        }
         if (s->t_caps_cap < s->types.n + 1) {
                 size_t nc = next_cap(s->t_caps_cap, s->types.n + 1);
 

@@ -130,6 +130,7 @@ struct eng_snapshot {
         uint8_t *o_importance;
         uint64_t *o_caps;
         const char **o_title, **o_status;
+        uint32_t *a_ooff, *o_list; /* objectives grouped by account */
 
         /* interactions: main segment grouped by account (a_ioff), delta segment unsorted with
          * a per-account index (a_doff, d_idx sorted by ts within account) */

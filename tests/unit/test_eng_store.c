@@ -123,6 +123,38 @@ static void test_refresh_appends_then_merges(void **st)
         assert_int_equal(eng.snap.delta.n, 0);
         for (size_t j = 1; j < eng.snap.main.n; j++)
                 assert_true(eng.snap.main.ts[j - 1] <= eng.snap.main.ts[j]);
+        /* a new account with a new person: appended, grouped and scored after a refresh */
+        {
+                struct account a2;
+                struct person p2;
+                int64_t aid2, pid2;
+                uint32_t ai;
+
+                model_account_init(&a2);
+                a2.id = "A2";
+                a2.plan = "Premium";
+                model_person_init(&p2);
+                p2.id = "P2";
+                p2.account_id = "A2";
+                p2.role = "VP Sales";
+                assert_int_equal(store_begin(s, &e), CXG_OK);
+                assert_int_equal(store_put_account(s, &a2, &aid2, NULL, &e), CXG_OK);
+                assert_int_equal(store_put_person(s, &p2, &pid2, NULL, &e), CXG_OK);
+                assert_int_equal(store_commit(s, &e), CXG_OK);
+                add_rows(s, pid2, aid2, tid, 2, AT - 5);
+                assert_int_equal(eng_engine_refresh(&eng, s, &e), CXG_OK);
+                ai = eng_account_find(&eng.snap, "A2");
+                assert_int_equal(ai, 1);
+                assert_int_equal(eng.snap.n_people, 2);
+                assert_int_equal(eng.snap.delta.n, 2);
+                assert_int_equal(eng.snap.a_ioff[2] - eng.snap.a_ioff[1], 0);
+                assert_int_equal(eng.snap.a_doff[2] - eng.snap.a_doff[1], 2);
+                assert_int_equal(eng.scores.acc[ai].n_people, 1);
+                /* web visits 5 s and 1 h 5 s ago: hour 0 and hour 1 of decay */
+                assert_float_equal(eng.scores.p_activity[eng_person_find(&eng.snap, "P2")],
+                                   1 + exp2(-1.0 / 24 / 30), 1e-5);
+                assert_string_equal(eng.snap.plans.names[eng.snap.a_plan[ai]], "Premium");
+        }
         /* readers take the shared lock */
         eng_engine_read_lock(&eng);
         assert_int_equal(eng_account_find(&eng.snap, "A1"), 0);
