@@ -85,6 +85,22 @@ again:
         return rc;
 }
 
+int api_user_name_valid(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > 64)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-' || c == '@'))
+                        return 0;
+        }
+        return 1;
+}
+
 int api_role_valid(const char *role)
 {
         return role && (strcmp(role, "admin") == 0 || strcmp(role, "analyst") == 0 ||

@@ -29,6 +29,8 @@ enum cxg_err api_sodium_init(struct cxg_error *err) CXG_WUR;
 enum cxg_err api_key_load(const char *db_path, unsigned char key[API_KEY_LEN],
                           struct cxg_error *err) CXG_WUR;
 
+/* 1 when name is a valid user name: 1-64 letters, digits or . _ - @. */
+int api_user_name_valid(const char *name);
 /* 1 when role is admin, analyst, account_manager or member. */
 int api_role_valid(const char *role);
 

@@ -361,22 +361,6 @@ void api_h_users_list(struct api_req *r)
         api_reply_json(r, 200, json_pack("{s:o}", "items", arr));
 }
 
-static int name_ok(const char *s)
-{
-        size_t n = strlen(s);
-
-        if (n == 0 || n > 64)
-                return 0;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-' || c == '@'))
-                        return 0;
-        }
-        return 1;
-}
-
 void api_h_users_create(struct api_req *r)
 {
         json_t *body = api_body_json(r), *v;
@@ -408,7 +392,7 @@ void api_h_users_create(struct api_req *r)
         role = jstr(body, "role");
         person = jstr(body, "person_id");
         password = jstr(body, "password");
-        if (!name || !name_ok(name)) {
+        if (!name || !api_user_name_valid(name)) {
                 api_reply_error(r, 422, "invalid", "name",
                                 "name must be 1-64 letters, digits or . _ - @");
                 goto done;

@@ -522,10 +522,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_reply(r);
 }
 
+/* Copy s into out with control characters and quotes replaced, so a log line stays one line. */
+static const char *log_safe(const char *s, char *out, size_t cap)
+{
+        size_t i = 0;
+
+        for (; *s && i + 1 < cap; s++)
+                out[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"') ? '?' : *s;
+        out[i] = '\0';
+        return out;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ptr,
                          enum MHD_RequestTerminationCode toe)
 {
         struct api_req *r = *ptr;
+        char path[sizeof(r->path)], method[32];
         double dt;
 
         (void)cls;
@@ -539,8 +551,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ptr,
         if (api_g.cfg.access_log)
                 cxg_log(CXG_LOG_INFO,
                         "request method=%s path=%s status=%u bytes=%zu ms=%.2f user=%s ip=%s%s",
-                        r->method, r->path, r->status ? r->status : 499, r->bytes, dt * 1000.0,
-                        r->who.name[0] ? r->who.name : "-", r->client[0] ? r->client : "-",
+                        log_safe(r->method, method, sizeof(method)),
+                        log_safe(r->path, path, sizeof(path)), r->status ? r->status : 499,
+                        r->bytes, dt * 1000.0, r->who.name[0] ? r->who.name : "-",
+                        r->client[0] ? r->client : "-",
                         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
         cxg_buf_release(&r->body);
         cxg_free(r->reply);

@@ -121,6 +121,10 @@ int cli_user(struct cli *c)
                         cli_errorf("user add: NAME and --role are required");
                         return CLI_USAGE;
                 }
+                if (!api_user_name_valid(name)) {
+                        cli_errorf("user add: name must be 1-64 letters, digits or . _ - @");
+                        return CLI_USAGE;
+                }
                 if (!api_role_valid(role)) {
                         cli_errorf("user add: role must be admin, analyst, account_manager or "
                                    "member, not \"%s\"",

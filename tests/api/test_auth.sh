@@ -23,6 +23,16 @@ if grep -q -- "$ADMIN_PW" "$DB" "$DB-wal" 2>/dev/null; then fail "password found
 check "key file mode" "$(stat -c %a "$DB.key")" 600
 check "key file size" "$(stat -c %s "$DB.key")" 32
 
+# command-line usage errors exit 2 and create nothing
+for args in "add 'bad name' --role admin" "add zed --role boss" "add zed --role member" "add zed" "frobnicate"; do
+        rc=0; eval "\"\$BIN\" --db \"\$DB\" --config \"\$INI\" user $args" >/dev/null 2>&1 || rc=$?
+        check "user $args" "$rc" 2
+done
+rc=0; "$BIN" --db "$DB" token create --user ana --scope admin >/dev/null 2>&1 || rc=$?; check "token scope" "$rc" 2
+rc=0; "$BIN" --db "$DB" token create --user ana --expires 0 >/dev/null 2>&1 || rc=$?; check "token expiry" "$rc" 2
+rc=0; "$BIN" --db "$DB" --config "$INI" user add ana --role analyst >/dev/null 2>&1 || rc=$?; check "user exists" "$rc" 1
+check "user list" "$("$BIN" --db "$DB" user list | awk 'NR > 1 {print $1 ":" $2}' | tr '\n' ' ')" "admin:admin ana:analyst amy:account_manager "
+
 start_server
 
 # a customer account, person and member user for the portal

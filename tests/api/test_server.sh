@@ -64,13 +64,18 @@ req GET /healthz -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)"
 check "oversized headers" "$STATUS" 431
 req GET /healthz; check "alive after oversized headers" "$STATUS" 200
 
+# the request log stays one line per request whatever the path holds
+req GET "/api/v1/x%0Ainjected%22"; check "odd path" "$STATUS" 404
+grep -q '^injected' "$T/log" && fail "a path split the log line"
+grep -q 'path=/api/v1/x?injected? status=404' "$T/log" || fail "control characters replaced in the log"
+
 # ---- metrics ----
 as "$A" GET /api/v1/accounts/none; check "a 404" "$STATUS" 404
 req GET /metrics; expect "metrics need auth" 401
 as "$A" GET /metrics
 printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/healthz",status="200"} 3$' || fail "healthz counted (GET and HEAD)"
 printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/api/v1/accounts/{id}",status="404"} 1$' || fail "404 by route counted"
-printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="",route="unmatched",status="404"} 1$' || fail "unmatched counted"
+printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="",route="unmatched",status="404"} 2$' || fail "unmatched counted"
 printf '%s\n' "$BODY" | grep -q '^cxgarden_http_request_duration_seconds_bucket{le="+Inf"} ' || fail "latency histogram"
 printf '%s\n' "$BODY" | grep -q '^# TYPE cxgarden_http_request_duration_seconds histogram$' || fail "histogram type"
 
