@@ -81,6 +81,17 @@ while :; do
 done
 check "pages" "$pages" 3
 check "page contents" "$seen" "A2,A3,A4,A5,A6,A7,A8,A1,"
+# ties: 5 Pro and 3 Free accounts sorted by plan (descending) in pages of 2, ids break ties
+seen=""; cur=""; pages=0
+while :; do
+        as "$A" GET "/api/v1/accounts?sort=-plan&limit=2${cur:+&cursor=$cur}"
+        seen="$seen$(printf '%s' "$BODY" | jq -r '[.items[] | .plan + ":" + .id]|join(",")'),"
+        pages=$((pages + 1))
+        cur=$(printf '%s' "$BODY" | jq -r '.next_cursor // empty')
+        [ -n "$cur" ] && [ $pages -lt 10 ] || break
+done
+check "pages with ties" "$pages" 4
+check "tie order" "$seen" "Pro:A8,Pro:A6,Pro:A4,Pro:A2,Pro:A1,Free:A7,Free:A5,Free:A3,"
 as "$A" GET "/api/v1/accounts?sort=mrr&limit=3"
 C1=$(printf '%s' "$BODY" | jq -r .next_cursor)
 as "$A" GET "/api/v1/accounts?sort=name&limit=3&cursor=$C1"; expect "cursor of another sort" 400 .error.field cursor
