@@ -345,9 +345,10 @@ int cli_account(struct cli *c)
                                 fmt(x, sizeof(x), as->exp_base[m] * 100);
                         }
                         printf("  %-13s %8s / %8s%s\n", eng_metric_name(m), v, x,
-                               m == ENG_M_FAILURES ? " %"
-                               : m == ENG_M_CSAT   ? ""
-                                                   : " s");
+                               m == ENG_M_FAILURES  ? " %"
+                               : m == ENG_M_LATENCY ? " (each type against its own expectation)"
+                               : m == ENG_M_CSAT    ? ""
+                                                    : " s");
                 }
                 printf("reasons:\n");
                 for (int k = 0; k < as->n_reasons; k++)
@@ -359,7 +360,7 @@ int cli_account(struct cli *c)
 
                         fmt(v, sizeof(v), r->p_engagement[p]);
                         if (r->p_last[p] == INT32_MIN)
-                                snprintf(x, sizeof(x), "-");
+                                snprintf(x, sizeof(x), "> %.0f d", r->params.window_days);
                         else
                                 snprintf(x, sizeof(x), "%.0f d",
                                          (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) /

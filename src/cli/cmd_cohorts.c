@@ -35,32 +35,9 @@ static int print_matrix(const struct eng_cohorts *co, int by, int cumulative, in
 
         if (json) {
                 cxg_buf_init(&b, 0);
-                rc = cxg_buf_printf(&b, "{\"by\":\"%s\",\"cumulative\":%s,\"cohorts\":[",
-                                    by == ENG_COHORT_PEOPLE    ? "people"
-                                    : by == ENG_COHORT_REVENUE ? "revenue"
-                                                               : "accounts",
-                                    cumulative ? "true" : "false");
-                for (size_t c = 0; c < co->n && !rc; c++) {
-                        month_name(co->first_month + (int64_t)c, m, sizeof(m));
-                        rc = cxg_buf_printf(&b, "%s{\"month\":\"%s\",\"size\":%.2f,\"active\":[",
-                                            c ? "," : "", m, co->size[c]);
-                        for (size_t k = 0; c + k < co->n && !rc; k++)
-                                rc = cxg_buf_printf(&b, "%s%.2f", k ? "," : "",
-                                                    co->value[c * co->n + k]);
-                        if (!rc)
-                                rc = cxg_buf_puts(&b, "],\"retention\":[");
-                        for (size_t k = 0; c + k < co->n && !rc; k++) {
-                                if (co->size[c] > 0)
-                                        rc = cxg_buf_printf(&b, "%s%.4f", k ? "," : "",
-                                                            co->value[c * co->n + k] / co->size[c]);
-                                else
-                                        rc = cxg_buf_printf(&b, "%snull", k ? "," : "");
-                        }
-                        if (!rc)
-                                rc = cxg_buf_puts(&b, "]}");
-                }
+                rc = eng_cohorts_json(co, by, cumulative, &b);
                 if (!rc)
-                        rc = cxg_buf_puts(&b, "]}\n");
+                        rc = cxg_buf_putc(&b, '\n');
                 if (!rc)
                         fputs(b.data, stdout);
                 cxg_buf_release(&b);
@@ -93,7 +70,7 @@ static int print_matrix(const struct eng_cohorts *co, int by, int cumulative, in
                 month_name(co->first_month + (int64_t)c, m, sizeof(m));
                 printf("%-8s %10.0f", m, co->size[c]);
                 for (size_t k = 0; c + k < co->n && k < 25; k++) {
-                        if (co->size[c] > 0)
+                        if (co->size[c] > 0 && !isnan(co->value[c * co->n + k]))
                                 printf(" %5.1f%%", 100 * co->value[c * co->n + k] / co->size[c]);
                         else
                                 printf(" %6s", "-");
@@ -112,21 +89,9 @@ static int print_lifecycle(const struct eng_lifecycle *l, int people, int json)
                 enum cxg_err rc;
 
                 cxg_buf_init(&b, 0);
-                rc = cxg_buf_printf(&b, "{\"entity\":\"%s\",\"months\":[",
-                                    people ? "people" : "accounts");
-                for (size_t k = 0; k < l->n && !rc; k++) {
-                        month_name(l->first_month + (int64_t)k, m, sizeof(m));
-                        rc = cxg_buf_printf(&b,
-                                            "%s{\"month\":\"%s\",\"new\":%zu,\"returning\":%zu,"
-                                            "\"resurrecting\":%zu,\"dormant\":%zu,\"leaky\":%s}",
-                                            k ? "," : "", m, l->new_[k], l->returning[k],
-                                            l->resurrecting[k], l->dormant[k],
-                                            l->dormant[k] > l->returning[k] + l->resurrecting[k]
-                                                ? "true"
-                                                : "false");
-                }
+                rc = eng_lifecycle_json(l, people, &b);
                 if (!rc)
-                        rc = cxg_buf_puts(&b, "]}\n");
+                        rc = cxg_buf_putc(&b, '\n');
                 if (!rc)
                         fputs(b.data, stdout);
                 cxg_buf_release(&b);

@@ -12,10 +12,6 @@
 #include "core/buf.h"
 #include "engine/segments.h"
 
-enum { M_COUNT, M_CHURN, M_MRR, M_HEALTH, M_ENGAGEMENT, M_NPS, M__COUNT };
-static const char *const metric_names[M__COUNT] = {"count",  "churn",      "mrr",
-                                                   "health", "engagement", "nps"};
-
 static void usage(FILE *f)
 {
         fprintf(f, "usage: cxgarden [--db PATH] [--config FILE] segments --by FIELD [--people] "
@@ -24,39 +20,21 @@ static void usage(FILE *f)
                    "role (--people), or any attribute key (e.g. Contract)\n");
 }
 
-static double metric(const struct eng_segment *g, int m)
-{
-        switch (m) {
-        case M_COUNT:
-                return (double)g->count;
-        case M_CHURN:
-                return eng_segment_churn(g);
-        case M_MRR:
-                return g->mrr;
-        case M_HEALTH:
-                return g->health_n ? g->health_sum / (double)g->health_n : NAN;
-        case M_ENGAGEMENT:
-                return g->eng_n ? g->eng_sum / (double)g->eng_n : NAN;
-        default:
-                return eng_segment_nps(g);
-        }
-}
-
 static void print_row(const struct eng_segment *g, const int *show, int width)
 {
         printf("%-*.*s", width, width, g->name);
-        for (int m = 0; m < M__COUNT; m++) {
-                double v = metric(g, m);
+        for (int m = 0; m < ENG_SM__COUNT; m++) {
+                double v = eng_segment_metric(g, m);
 
                 if (!show[m])
                         continue;
                 if (isnan(v))
                         printf(" %11s", "-");
-                else if (m == M_COUNT)
+                else if (m == ENG_SM_COUNT)
                         printf(" %11.0f", v);
-                else if (m == M_CHURN)
+                else if (m == ENG_SM_CHURN)
                         printf(" %10.1f%%", v);
-                else if (m == M_MRR)
+                else if (m == ENG_SM_MRR)
                         printf(" %11.2f", v);
                 else
                         printf(" %11.1f", v);
@@ -64,43 +42,17 @@ static void print_row(const struct eng_segment *g, const int *show, int width)
         printf("\n");
 }
 
-static enum cxg_err json_row(struct cxg_buf *b, const struct eng_segment *g, const int *show)
-{
-        enum cxg_err rc = cxg_buf_puts(b, "{\"value\":");
-
-        if (!rc)
-                rc = cxg_buf_json_str(b, g->name, strlen(g->name));
-        for (int m = 0; m < M__COUNT && !rc; m++) {
-                double v = metric(g, m);
-
-                if (!show[m])
-                        continue;
-                if (isnan(v))
-                        rc = cxg_buf_printf(b, ",\"%s\":null", metric_names[m]);
-                else if (m == M_COUNT)
-                        rc = cxg_buf_printf(b, ",\"%s\":%zu", metric_names[m], g->count);
-                else
-                        rc = cxg_buf_printf(b, ",\"%s\":%.4f", metric_names[m],
-                                            m == M_CHURN ? v / 100 : v);
-        }
-        if (!rc && show[M_CHURN])
-                rc = cxg_buf_printf(b, ",\"churned\":%zu", g->churned);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
-}
-
 int cli_segments(struct cli *c)
 {
         const char *by = NULL;
-        int people = 0, json = 0, threads = 2, code, show[M__COUNT] = {1, 1, 1, 1, 1, 1};
+        int people = 0, json = 0, threads = 2, code, show[ENG_SM__COUNT] = {1, 1, 1, 1, 1, 1};
         int64_t at = CXG_TS_NONE;
         struct store *st = NULL;
         struct eng_engine e;
         struct eng_segments g;
         struct cxg_error err;
         struct cxg_buf b;
-        int width = 20;
+        int width = 20, metric_given = 0;
 
         for (int i = 1; i < c->argc; i++) {
                 const char *a = c->argv[i];
@@ -114,21 +66,19 @@ int cli_segments(struct cli *c)
                 } else if (strcmp(a, "--metric") == 0 && i + 1 < c->argc) {
                         const char *p = c->argv[++i];
 
+                        metric_given = 1;
                         memset(show, 0, sizeof(show));
                         while (*p) {
                                 size_t n = strcspn(p, ",");
-                                int found = 0;
+                                int m = eng_segment_metric_parse(p, n);
 
-                                for (int m = 0; m < M__COUNT; m++)
-                                        if (strlen(metric_names[m]) == n &&
-                                            strncmp(p, metric_names[m], n) == 0)
-                                                show[m] = found = 1;
-                                if (!found) {
+                                if (m < 0) {
                                         cli_errorf("segments: --metric: unknown metric \"%.*s\" "
                                                    "(count, churn, mrr, health, engagement, nps)",
                                                    (int)n, p);
                                         return CLI_USAGE;
                                 }
+                                show[m] = 1;
                                 p += n;
                                 if (*p == ',')
                                         p++;
@@ -147,6 +97,10 @@ int cli_segments(struct cli *c)
                         usage(stderr);
                         return CLI_USAGE;
                 }
+        }
+        if (people && !metric_given) {
+                /* MRR and health belong to accounts */
+                show[ENG_SM_MRR] = show[ENG_SM_HEALTH] = 0;
         }
         if (!by) {
                 cli_errorf("segments: which field? give --by FIELD");
@@ -170,24 +124,9 @@ int cli_segments(struct cli *c)
                 enum cxg_err rc;
 
                 cxg_buf_init(&b, 0);
-                rc = cxg_buf_puts(&b, "{\"by\":");
+                rc = eng_segments_json(&g, by, people, show, &b);
                 if (!rc)
-                        rc = cxg_buf_json_str(&b, by, strlen(by));
-                if (!rc)
-                        rc = cxg_buf_printf(&b, ",\"entity\":\"%s\",\"segments\":[",
-                                            people ? "people" : "accounts");
-                for (size_t k = 0; k < g.n && !rc; k++) {
-                        if (k)
-                                rc = cxg_buf_putc(&b, ',');
-                        if (!rc)
-                                rc = json_row(&b, &g.groups[k], show);
-                }
-                if (!rc)
-                        rc = cxg_buf_puts(&b, "],\"total\":");
-                if (!rc)
-                        rc = json_row(&b, &g.total, show);
-                if (!rc)
-                        rc = cxg_buf_puts(&b, "}\n");
+                        rc = cxg_buf_putc(&b, '\n');
                 if (rc) {
                         cli_errorf("segments: %s", cxg_strerror(rc));
                         code = CLI_FAIL;
@@ -202,10 +141,10 @@ int cli_segments(struct cli *c)
                                             ? 40
                                             : (int)strlen(g.groups[k].name);
                 printf("%-*.*s", width, width, by);
-                for (int m = 0; m < M__COUNT; m++)
+                for (int m = 0; m < ENG_SM__COUNT; m++)
                         if (show[m])
-                                printf(" %11s", m == M_COUNT ? (people ? "people" : "accounts")
-                                                             : metric_names[m]);
+                                printf(" %11s", m == ENG_SM_COUNT ? (people ? "people" : "accounts")
+                                                                  : eng_segment_metric_name(m));
                 printf("\n");
                 for (size_t k = 0; k < g.n; k++)
                         print_row(&g.groups[k], show, width);

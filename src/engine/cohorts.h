@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
@@ -28,7 +29,8 @@ struct eng_cohorts {
         size_t n;            /* cohorts = periods */
         double *size;        /* per cohort: members (revenue: MRR in period 0) */
         double *value;       /* n x n: [c * n + k] members active (or MRR) in period k; NAN
-                                where c + k is after at's month */
+                                where c + k is after at's month or before the first
+                                interaction (not observed) */
 };
 
 struct eng_lifecycle {
@@ -47,6 +49,7 @@ struct eng_lifecycle {
  */
 enum cxg_err eng_cohorts_compute(const struct eng_snapshot *s, const struct eng_cohort_opts *o,
                                  struct eng_cohorts *out, struct cxg_error *err) CXG_WUR;
+/* Free what c holds; c is empty afterwards. */
 void eng_cohorts_release(struct eng_cohorts *c);
 
 /*
@@ -56,6 +59,20 @@ void eng_cohorts_release(struct eng_cohorts *c);
  */
 enum cxg_err eng_lifecycle_compute(const struct eng_snapshot *s, const struct eng_cohort_opts *o,
                                    struct eng_lifecycle *out, struct cxg_error *err) CXG_WUR;
+/* Free what l holds; l is empty afterwards. */
 void eng_lifecycle_release(struct eng_lifecycle *l);
+
+/*
+ * Append {"by":"accounts"|"people"|"revenue","cumulative":bool,"cohorts":[{"month":"2025-01",
+ * "size":n,"active":[...],"retention":[fractions]}]} to out (null where not observed).
+ */
+enum cxg_err eng_cohorts_json(const struct eng_cohorts *co, int by, int cumulative,
+                              struct cxg_buf *out) CXG_WUR;
+/*
+ * Append {"entity":...,"months":[{"month":...,"new":n,"returning":n,"resurrecting":n,
+ * "dormant":n,"leaky":bool}]} to out.
+ */
+enum cxg_err eng_lifecycle_json(const struct eng_lifecycle *l, int people,
+                                struct cxg_buf *out) CXG_WUR;
 
 #endif

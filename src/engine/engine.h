@@ -45,6 +45,7 @@ enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st,
                                 struct cxg_error *err) CXG_WUR;
 /* Shared lock for readers of e->snap and e->scores; pair with eng_engine_unlock. */
 void eng_engine_read_lock(struct eng_engine *e);
+/* Release the lock taken by eng_engine_read_lock. */
 void eng_engine_unlock(struct eng_engine *e);
 
 /*

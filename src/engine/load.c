@@ -104,9 +104,17 @@ static void reset_small(struct eng_snapshot *s)
 
 static enum cxg_err scan_all(struct eng_snapshot *s, struct store *st, struct cxg_error *err)
 {
+        struct store_counts n;
         enum cxg_err rc;
 
         reset_small(s);
+        /* size the delta once: doubling growth would hold up to twice the rows while loading */
+        if ((rc = store_counts(st, &n, err)))
+                return rc;
+        if (n.interactions > 0 && (size_t)n.interactions > s->main.n + s->delta.n &&
+            (rc = eng_snapshot_reserve(s, (size_t)n.interactions - s->main.n - s->delta.n)))
+                return cxg_error_set(err, rc, "engine: no memory for %lld interactions",
+                                     (long long)n.interactions);
         if ((rc = store_scan_types(st, on_type, s, err)) ||
             (rc = store_scan_accounts(st, 0, on_account, s, err)) ||
             (rc = store_scan_people(st, s->last_person_id, on_person, s, err)) ||

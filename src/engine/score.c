@@ -142,18 +142,16 @@ static const struct pkey pkeys[] = {
     PK("robustness.hold_days", hold_days, 30, 3650),
 };
 
-static enum cxg_err num(const struct cxg_config_entry *e, double min, double max, double *out,
-                        struct cxg_error *err)
+static enum cxg_err num(const char *path, const struct cxg_config_entry *e, double min, double max,
+                        double *out, struct cxg_error *err)
 {
         double v;
 
-        if (cxg_parse_double(e->value, strlen(e->value), &v, NULL) || v < min || v > max) {
-                cxg_error_setf(err, CXG_ERR_INVALID, e->key,
-                               "config: '%s' must be a number from %g to %g, not \"%s\"", e->key,
-                               min, max, e->value);
-                cxg_error_at(err, "", e->line);
-                return CXG_ERR_INVALID;
-        }
+        if (cxg_parse_double(e->value, strlen(e->value), &v, NULL) || v < min || v > max)
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "config: %s:%ld: '%s' must be a number from %g to %g, not "
+                                     "\"%s\"",
+                                     path, e->line, e->key, min, max, e->value);
         *out = v;
         return CXG_OK;
 }
@@ -182,9 +180,8 @@ static struct eng_scorecard *card_named(struct eng_params *p, const char *name, 
 static enum cxg_err bad_key(const struct cxg_config *c, const struct cxg_config_entry *e,
                             struct cxg_error *err)
 {
-        cxg_error_setf(err, CXG_ERR_INVALID, e->key, "config: %s:%ld: unknown key '%s'", c->path,
-                       e->line, e->key);
-        return CXG_ERR_INVALID;
+        return cxg_error_set(err, CXG_ERR_INVALID, "config: %s:%ld: unknown key '%s'", c->path,
+                             e->line, e->key);
 }
 
 static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
@@ -217,7 +214,7 @@ static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
                 return CXG_OK;
         }
         if (strcmp(k, "poor_below") == 0 || strcmp(k, "good_from") == 0) {
-                if (num(e, 0, 100, &v, err))
+                if (num(c->path, e, 0, 100, &v, err))
                         return CXG_ERR_INVALID;
                 if (k[0] == 'p')
                         card->band_poor = v;
@@ -228,7 +225,7 @@ static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
         for (int i = 0; i < ENG_C__COUNT; i++) {
                 if (strcmp(k, comp_names[i]) == 0 ||
                     (strncmp(k, "weight_", 7) == 0 && strcmp(k + 7, comp_names[i]) == 0))
-                        return num(e, 0, 1000, &card->weight[i], err);
+                        return num(c->path, e, 0, 1000, &card->weight[i], err);
         }
         return bad_key(c, e, err);
 }
@@ -244,7 +241,7 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
 
                 for (size_t j = 0; j < sizeof(pkeys) / sizeof(pkeys[0]) && !done; j++)
                         if (strcmp(k, pkeys[j].key) == 0) {
-                                rc = num(e, pkeys[j].min, pkeys[j].max,
+                                rc = num(c->path, e, pkeys[j].min, pkeys[j].max,
                                          (double *)((char *)p + pkeys[j].off), err);
                                 done = 1;
                         }
@@ -262,14 +259,14 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
 
                         if (s < 0)
                                 return bad_key(c, e, err);
-                        if ((rc = num(e, 0, 1000, &p->sen_weight[s], err)))
+                        if ((rc = num(c->path, e, 0, 1000, &p->sen_weight[s], err)))
                                 return rc;
                 } else if (strncmp(k, "channel.", 8) == 0) {
                         int ch = model_channel_parse(k + 8, strlen(k + 8));
 
                         if (ch < 0)
                                 return bad_key(c, e, err);
-                        if ((rc = num(e, 0, 1000, &p->ch_weight[ch], err)))
+                        if ((rc = num(c->path, e, 0, 1000, &p->ch_weight[ch], err)))
                                 return rc;
                 } else if (strncmp(k, "type.", 5) == 0) {
                         size_t t = p->n_type_weights;
@@ -280,7 +277,7 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
                                                      "up to 47 characters",
                                                      c->path, e->line, ENG_MAX_TYPE_WEIGHTS);
                         snprintf(p->type_name[t], sizeof(p->type_name[t]), "%s", k + 5);
-                        if ((rc = num(e, 0, 1000, &p->type_weight[t], err)))
+                        if ((rc = num(c->path, e, 0, 1000, &p->type_weight[t], err)))
                                 return rc;
                         p->n_type_weights++;
                 } else if (strncmp(k, "scorecard ", 10) == 0) {
@@ -436,6 +433,7 @@ struct ctx {
         uint8_t *dkind;  /* eng_duration_kind per (type, channel) */
         float *wt;       /* type weight * channel weight, [type * 16 + channel] */
         float *t_expect; /* expected web/app duration per type (s), EWMA of its months */
+        int64_t *mstart; /* start of snapshot month k, k <= n_months */
         float cw[CXG_CH__COUNT];
         float *decay; /* per hour of age */
         size_t n_decay;
@@ -733,8 +731,7 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
                 int64_t best_t = 0;
 
                 for (size_t m = 0; m < s->n_months; m++) {
-                        int64_t ms = cxg_month_start(s->month0 + (int64_t)m);
-                        int64_t me = cxg_month_start(s->month0 + (int64_t)m + 1);
+                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
 
                         if (ms < lo || me > hi)
                                 continue;
@@ -742,8 +739,7 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
                         bad += mo[m].failed + mo[m].slow;
                 }
                 for (size_t m = 0; tot && m < s->n_months; m++) {
-                        int64_t ms = cxg_month_start(s->month0 + (int64_t)m);
-                        int64_t me = cxg_month_start(s->month0 + (int64_t)m + 1);
+                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
                         double rt;
 
                         if (ms < lo || me > hi || mo[m].n < 20)
@@ -819,7 +815,7 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
         /* feedback answers per person in the feedback window */
         for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
                 if (s->f_ts[f] >= fb_from && s->f_ts[f] <= c->at && s->f_person[f] != ENG_NONE &&
-                    s->p_account[s->f_person[f]] == a)
+                    s->p_account[s->f_person[f]] == a && r->p_feedback[s->f_person[f]] < UINT16_MAX)
                         r->p_feedback[s->f_person[f]]++;
 
         /* engagement per person, stakeholder component */
@@ -1096,10 +1092,11 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                 add_reason(as, ENG_R_GARDEN, 'r', 2, 0, 0, 0, 0);
 
         /* objectives that need capabilities the plan lacks */
-        for (size_t o = 0; o < s->n_obj; o++) {
+        for (uint32_t k = s->a_ooff[a]; k < s->a_ooff[a + 1]; k++) {
+                uint32_t o = s->o_list[k];
                 uint64_t have = 0;
 
-                if (s->o_account[o] != a || !s->o_caps[o])
+                if (!s->o_caps[o])
                         continue;
                 for (size_t k = 0; k < s->n_caps; k++)
                         if (s->a_plan[a] < 64 && (s->c_plans[k] >> s->a_plan[a] & 1))
@@ -1355,12 +1352,14 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         c.decay = cxg_malloc(c.n_decay * sizeof(float));
         c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
         c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c.mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
         c.wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
         c.seg = cxg_malloc(na * sizeof(uint32_t));
         c.card = cxg_calloc(na, 1);
         if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
             !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.seg || !c.card) {
+            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.mstart || !c.seg ||
+            !c.card) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
@@ -1394,6 +1393,8 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                         }
         }
         c.have_caps = s->n_caps > 0;
+        for (size_t m = 0; m <= s->n_months; m++)
+                c.mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
         for (size_t t = 0; t <= s->types.n; t++) {
                 double b = NAN;
                 size_t upto = c.month_at < s->n_months ? c.month_at : s->n_months;
@@ -1460,6 +1461,7 @@ done:
         cxg_free(c.decay);
         cxg_free(c.dkind);
         cxg_free(c.t_expect);
+        cxg_free(c.mstart);
         cxg_free(c.wt);
         cxg_free(c.seg);
         cxg_free(c.card);

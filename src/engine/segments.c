@@ -229,3 +229,88 @@ done:
         }
         return CXG_OK;
 }
+
+static const char *const sm_names[ENG_SM__COUNT] = {"count",  "churn",      "mrr",
+                                                    "health", "engagement", "nps"};
+
+const char *eng_segment_metric_name(int m)
+{
+        return m >= 0 && m < ENG_SM__COUNT ? sm_names[m] : "?";
+}
+
+int eng_segment_metric_parse(const char *s, size_t n)
+{
+        for (int m = 0; m < ENG_SM__COUNT; m++)
+                if (strlen(sm_names[m]) == n && strncmp(s, sm_names[m], n) == 0)
+                        return m;
+        return -1;
+}
+
+double eng_segment_metric(const struct eng_segment *g, int m)
+{
+        switch (m) {
+        case ENG_SM_COUNT:
+                return (double)g->count;
+        case ENG_SM_CHURN:
+                return eng_segment_churn(g);
+        case ENG_SM_MRR:
+                return g->mrr;
+        case ENG_SM_HEALTH:
+                return g->health_n ? g->health_sum / (double)g->health_n : NAN;
+        case ENG_SM_ENGAGEMENT:
+                return g->eng_n ? g->eng_sum / (double)g->eng_n : NAN;
+        default:
+                return eng_segment_nps(g);
+        }
+}
+
+static enum cxg_err json_row(struct cxg_buf *b, const struct eng_segment *g, const int *show)
+{
+        enum cxg_err rc = cxg_buf_puts(b, "{\"value\":");
+
+        if (!rc)
+                rc = cxg_buf_json_str(b, g->name, strlen(g->name));
+        for (int m = 0; m < ENG_SM__COUNT && !rc; m++) {
+                double v = eng_segment_metric(g, m);
+
+                if (show && !show[m])
+                        continue;
+                if (isnan(v))
+                        rc = cxg_buf_printf(b, ",\"%s\":null", sm_names[m]);
+                else if (m == ENG_SM_COUNT)
+                        rc = cxg_buf_printf(b, ",\"%s\":%zu", sm_names[m], g->count);
+                else
+                        rc = cxg_buf_printf(b, ",\"%s\":%.4f", sm_names[m],
+                                            m == ENG_SM_CHURN ? v / 100 : v);
+        }
+        if (!rc && (!show || show[ENG_SM_CHURN]))
+                rc = cxg_buf_printf(b, ",\"churned\":%zu", g->churned);
+        if (!rc)
+                rc = cxg_buf_putc(b, '}');
+        return rc;
+}
+
+enum cxg_err eng_segments_json(const struct eng_segments *g, const char *by, int people,
+                               const int *show, struct cxg_buf *b)
+{
+        enum cxg_err rc = cxg_buf_puts(b, "{\"by\":");
+
+        if (!rc)
+                rc = cxg_buf_json_str(b, by, strlen(by));
+        if (!rc)
+                rc = cxg_buf_printf(b, ",\"entity\":\"%s\",\"segments\":[",
+                                    people ? "people" : "accounts");
+        for (size_t k = 0; k < g->n && !rc; k++) {
+                if (k)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = json_row(b, &g->groups[k], show);
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"total\":");
+        if (!rc)
+                rc = json_row(b, &g->total, show);
+        if (!rc)
+                rc = cxg_buf_putc(b, '}');
+        return rc;
+}

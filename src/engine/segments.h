@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
@@ -56,5 +57,29 @@ void eng_segments_release(struct eng_segments *g);
 double eng_segment_churn(const struct eng_segment *g);
 /* NPS of a group: % promoters - % detractors (NAN without answers). */
 double eng_segment_nps(const struct eng_segment *g);
+
+/* Metrics of a segment, in the order of the columns. */
+enum eng_seg_metric {
+        ENG_SM_COUNT,
+        ENG_SM_CHURN, /* percent */
+        ENG_SM_MRR,
+        ENG_SM_HEALTH,
+        ENG_SM_ENGAGEMENT,
+        ENG_SM_NPS,
+        ENG_SM__COUNT
+};
+/* "count", "churn", "mrr", "health", "engagement", "nps". */
+const char *eng_segment_metric_name(int m);
+/* Metric from its name (n bytes), or -1. */
+int eng_segment_metric_parse(const char *s, size_t n);
+/* Value of metric m of group g (NAN when it has none). */
+double eng_segment_metric(const struct eng_segment *g, int m);
+/*
+ * Append {"by":..., "entity":"accounts"|"people", "segments":[{"value":..., metrics...}],
+ * "total":{...}} to out; show[m] selects the metrics (NULL: all). Churn is a fraction (0.265)
+ * with the churned count beside it.
+ */
+enum cxg_err eng_segments_json(const struct eng_segments *g, const char *by, int people,
+                               const int *show, struct cxg_buf *out) CXG_WUR;
 
 #endif

@@ -141,6 +141,10 @@ void eng_snapshot_release(struct eng_snapshot *s)
 
         for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
                 cxg_free(cols[i]);
+        cxg_free(s->t_lat_sum);
+        cxg_free(s->t_lat_n);
+        cxg_free(s->a_ooff);
+        cxg_free(s->o_list);
         icols_release(&s->main);
         icols_release(&s->delta);
         dict_release(&s->plans);
@@ -391,6 +395,11 @@ static enum cxg_err icols_grow(struct eng_icols *c, size_t need)
         return CXG_OK;
 }
 
+enum cxg_err eng_snapshot_reserve(struct eng_snapshot *s, size_t n)
+{
+        return icols_grow(&s->delta, s->delta.n + n);
+}
+
 enum cxg_err eng_snapshot_add_interaction(struct eng_snapshot *s, const struct store_interaction *r)
 {
         struct eng_icols *c = &s->delta;
@@ -620,7 +629,7 @@ static enum cxg_err sort_by_ts64(uint32_t *order, size_t lo, size_t hi, const in
         if (!keys)
                 return CXG_ERR_NOMEM;
         for (size_t i = 0; i < n; i++) {
-                keys[2 * i] = (uint64_t)(ts[order[lo + i]] - INT64_MIN);
+                keys[2 * i] = (uint64_t)ts[order[lo + i]] ^ (UINT64_C(1) << 63);
                 keys[2 * i + 1] = order[lo + i];
         }
         qsort(keys, n, 2 * sizeof(uint64_t), cmp_u64);
@@ -962,6 +971,16 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
 
         if ((rc = finish_people(s)) || (rc = finish_subs(s)) || (rc = finish_feedback(s)))
                 goto fail;
+        {
+                uint32_t *off = NULL, *order = NULL;
+
+                if ((rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order)))
+                        goto fail;
+                cxg_free(s->a_ooff);
+                cxg_free(s->o_list);
+                s->a_ooff = off;
+                s->o_list = order;
+        }
         if (s->t_caps_cap < s->types.n + 1) {
                 size_t nc = next_cap(s->t_caps_cap, s->types.n + 1);
 

@@ -130,6 +130,7 @@ struct eng_snapshot {
         uint8_t *o_importance;
         uint64_t *o_caps;
         const char **o_title, **o_status;
+        uint32_t *a_ooff, *o_list; /* objectives grouped by account */
 
         /* interactions: main segment grouped by account (a_ioff), delta segment unsorted with
          * a per-account index (a_doff, d_idx sorted by ts within account) */
@@ -204,6 +205,8 @@ enum cxg_err eng_snapshot_add_capability(struct eng_snapshot *s,
                                          const struct capability *c) CXG_WUR;
 enum cxg_err eng_snapshot_add_objective(struct eng_snapshot *s, int64_t account_id,
                                         const struct objective *o) CXG_WUR;
+/* Make room for n more interactions (avoids doubling growth while loading). */
+enum cxg_err eng_snapshot_reserve(struct eng_snapshot *s, size_t n) CXG_WUR;
 /* Group, sort, index; merge the delta when it is large. Call after adding rows. */
 enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err) CXG_WUR;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/config.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
@@ -433,6 +434,37 @@ static void test_account_range_is_binary_search_over_sorted_rows(void **st)
         eng_snapshot_release(&s);
 }
 
+/* Every allocation of finish and compute may fail: a clean error, nothing leaked or broken. */
+static void test_out_of_memory_fails_cleanly(void **st)
+{
+        int ok = 0;
+
+        (void)st;
+        for (unsigned long k = 1; k < 400 && !ok; k++) {
+                struct eng_snapshot s;
+                struct eng_scores r;
+                struct eng_compute_opts o = {.at = AT, .threads = 2};
+                struct cxg_error e;
+                enum cxg_err rc;
+
+                toy(&s);
+                cxg_alloc_fail_at(k);
+                rc = eng_snapshot_finish(&s, &e);
+                if (rc == CXG_OK) {
+                        eng_scores_init(&r);
+                        rc = eng_compute(&s, NULL, &o, &r, &e);
+                        if (rc == CXG_OK)
+                                ok = 1;
+                        eng_scores_release(&r);
+                }
+                cxg_alloc_fail_at(0);
+                if (!ok)
+                        assert_int_equal(rc, CXG_ERR_NOMEM);
+                eng_snapshot_release(&s);
+        }
+        assert_true(ok);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -449,6 +481,7 @@ int main(void)
             cmocka_unit_test(test_robustness_ranks_silent_executive_lower),
             cmocka_unit_test(test_scorecard_from_config_applies_per_plan),
             cmocka_unit_test(test_account_range_is_binary_search_over_sorted_rows),
+            cmocka_unit_test(test_out_of_memory_fails_cleanly),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
