@@ -2,7 +2,9 @@
  * cmd_voc.c: `cxgarden nps|csat|ces [--by FIELD] [--monthly] [--weight mrr|seniority]
  * [--since DATE] [--until DATE] [--json]` and `cxgarden voc experience [--type T] [--window
  * DAYS] [--metric nps|csat|ces] [--weight W] [--json]`: voice-of-the-customer figures with
- * counts and 95% intervals, read from the engine snapshot (src/engine/voc.c).
+ * counts and 95% intervals, read from the engine snapshot (src/engine/voc.c); and `cxgarden
+ * themes [--segment FIELD=VALUE] [--since DATE] [--lang L] [--weight W] [--limit N] [--json]`:
+ * the comment themes setting detractors (or a segment) apart (src/engine/themes_snapshot.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "cli/cmd_engine.h"
 #include "core/buf.h"
 #include "core/parse.h"
+#include "engine/themes.h"
 #include "engine/voc.h"
 
 #include "core/banned.h"
@@ -345,6 +348,180 @@ int cli_voc(struct cli *c)
                         print_exp(l2, &res.by_band[k], weighted);
                 }
         }
+        eng_engine_release(&e);
+        store_close(st);
+        return code;
+}
+
+/* ---- themes ---- */
+
+static void themes_usage(FILE *f)
+{
+        fprintf(f, "usage: cxgarden [--db PATH] themes [--segment FIELD=VALUE] [--metric "
+                   "nps|csat|ces] [--since DATE] [--until DATE]\n"
+                   "       [--lang english|portuguese|spanish|french|german|...] "
+                   "[--weight mrr|seniority] [--limit N] [--min-comments N]\n"
+                   "       [--unigrams] [--json]\n"
+                   "default: what detractors say against promoters; with --segment: that "
+                   "segment's comments against the rest\n");
+}
+
+static void print_themes(const char *title, const struct eng_themes_report *rep,
+                         const struct eng_theme *th, size_t n, int weighted)
+{
+        printf("\n%s\n", title);
+        if (!n) {
+                printf("  (none)\n");
+                return;
+        }
+        printf("  %-28s %7s%s %6s %6s  %s\n", "theme", "z", weighted ? " z_unwtd" : "", "in A",
+               "in B", "example");
+        for (size_t i = 0; i < n; i++) {
+                const struct eng_theme *t = &th[i];
+                const char *ex = t->n_examples ? rep->docs[t->examples[0]].text : "";
+
+                printf("  %-28.28s %7.2f", t->term, t->z);
+                if (weighted)
+                        printf(" %7.2f", t->z_unweighted);
+                printf(" %6u %6u  \"%.60s%s\"\n", t->docs_a, t->docs_b, ex,
+                       strlen(ex) > 60 ? "..." : "");
+        }
+}
+
+int cli_themes(struct cli *c)
+{
+        struct eng_themes_query q;
+        struct eng_themes_report rep;
+        struct eng_engine e;
+        struct store *st;
+        struct cxg_error err;
+        char field[64];
+        int json = 0, code;
+
+        eng_themes_query_init(&q);
+        for (int i = 1; i < c->argc; i++) {
+                const char *a = c->argv[i];
+                const char *v = i + 1 < c->argc ? c->argv[i + 1] : NULL;
+
+                if (strcmp(a, "--json") == 0) {
+                        json = 1;
+                } else if (strcmp(a, "--unigrams") == 0) {
+                        q.cfg.bigrams = 0;
+                } else if (strcmp(a, "--segment") == 0 && v) {
+                        const char *eq = strchr(v, '=');
+
+                        if (!eq || eq == v || !eq[1] || (size_t)(eq - v) >= sizeof(field)) {
+                                cli_errorf("themes: --segment: expected FIELD=VALUE, not '%s'", v);
+                                return CLI_USAGE;
+                        }
+                        memcpy(field, v, (size_t)(eq - v));
+                        field[eq - v] = '\0';
+                        q.field = field;
+                        q.value = eq + 1;
+                        i++;
+                } else if (strcmp(a, "--metric") == 0 && v) {
+                        q.metric = strcmp(v, "nps") == 0    ? ENG_VOC_NPS
+                                   : strcmp(v, "csat") == 0 ? ENG_VOC_CSAT
+                                   : strcmp(v, "ces") == 0  ? ENG_VOC_CES
+                                                            : -1;
+                        if (q.metric < 0) {
+                                cli_errorf("themes: --metric: expected nps, csat or ces, not '%s'",
+                                           v);
+                                return CLI_USAGE;
+                        }
+                        i++;
+                } else if (strcmp(a, "--lang") == 0 && v) {
+                        q.cfg.lang = v;
+                        i++;
+                } else if ((strcmp(a, "--limit") == 0 || strcmp(a, "--min-comments") == 0) && v) {
+                        char *end;
+                        long n = strtol(v, &end, 10);
+
+                        if (*end || end == v || n < 1 || n > 10000) {
+                                cli_errorf("themes: %s: expected a count from 1 to 10000, not '%s'",
+                                           a, v);
+                                return CLI_USAGE;
+                        }
+                        if (a[2] == 'l')
+                                q.cfg.top = (size_t)n;
+                        else
+                                q.cfg.min_docs = (unsigned)n;
+                        i++;
+                } else if (strcmp(a, "--weight") == 0 && v) {
+                        int w = eng_voc_weight_parse(v);
+
+                        if (w < 0) {
+                                cli_errorf("themes: --weight: expected mrr or seniority, not '%s'",
+                                           v);
+                                return CLI_USAGE;
+                        }
+                        q.weight = w;
+                        i++;
+                } else if (strcmp(a, "--since") == 0 && v) {
+                        if ((code = parse_time("themes", a, v, 0, &q.since)))
+                                return code;
+                        i++;
+                } else if (strcmp(a, "--until") == 0 && v) {
+                        if ((code = parse_time("themes", a, v, 1, &q.until)))
+                                return code;
+                        i++;
+                } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+                        themes_usage(stdout);
+                        return CLI_OK;
+                } else {
+                        cli_errorf("themes: unknown argument '%s'", a);
+                        themes_usage(stderr);
+                        return CLI_USAGE;
+                }
+        }
+        /* an unknown language is a usage error, found before loading anything */
+        {
+                struct eng_tokenizer tk;
+
+                cxg_error_clear(&err);
+                if (eng_themes_tokenizer_init(&tk, q.cfg.lang, 0, &err)) {
+                        cli_errorf("themes: --lang: %s", err.msg);
+                        return CLI_USAGE;
+                }
+                eng_themes_tokenizer_release(&tk);
+        }
+        if ((code = cmd_engine_open(c, "themes", CXG_TS_NONE, 0, 0, &st, &e)))
+                return code;
+        cxg_error_clear(&err);
+        q.at = e.scores.at;
+        if (eng_themes_snapshot(&e.snap, &e.scores, &q, &rep, &err)) {
+                cli_errorf("themes: %s", err.msg);
+                code = CLI_FAIL;
+                goto done;
+        }
+        if (json) {
+                struct cxg_buf b;
+
+                cxg_buf_init(&b, 0);
+                if (eng_themes_json(&e.snap, &rep, &b) || cxg_buf_putc(&b, '\n')) {
+                        cli_errorf("themes: out of memory");
+                        code = CLI_FAIL;
+                } else {
+                        fputs(b.data, stdout);
+                }
+                cxg_buf_release(&b);
+        } else {
+                char t[256];
+                int weighted = q.weight != ENG_VOC_W_NONE;
+
+                printf("A: %s (%zu comments) against B: %s (%zu comments); %zu other comments "
+                       "in the prior; language %s%s%s\n",
+                       rep.label_a, rep.res.docs_a, rep.label_b, rep.res.docs_b, rep.res.docs_other,
+                       rep.lang, weighted ? ", weighted by " : "",
+                       weighted ? eng_voc_weight_name((enum eng_voc_weight)q.weight) : "");
+                snprintf(t, sizeof(t),
+                         "themes setting %s apart (weighted log-odds, z > 0):", rep.label_a);
+                print_themes(t, &rep, rep.res.a, rep.res.n_a, weighted);
+                snprintf(t, sizeof(t), "themes setting %s apart:", rep.label_b);
+                print_themes(t, &rep, rep.res.b, rep.res.n_b, weighted);
+        }
+        eng_themes_report_release(&rep);
+done:
         eng_engine_release(&e);
         store_close(st);
         return code;

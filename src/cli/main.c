@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"csat", cli_csat, "csat [--by FIELD] [--monthly] [--weight W]: CSAT with 95% CI"},
     {"ces", cli_ces, "ces [--by FIELD] [--ces-mode mean|agree]: CES with 95% CI"},
     {"voc", cli_voc, "voc experience: scores by outcome and duration of the last interaction"},
+    {"themes", cli_themes, "themes [--segment F=V] [--weight W]: comment themes, log-odds"},
+    {"fit", cli_fit, "fit ACCOUNT | --summary | --under-reached: objectives vs plan and use"},
     {"serve", cli_serve, "serve [--port N]: HTTP API and dashboard"},
     {"user", cli_user, "user add NAME --role R: manage users"},
     {"token", cli_token, "token create --user NAME: manage API tokens"},

@@ -481,8 +481,7 @@ void eng_voc_query_init(struct eng_voc_query *q, enum eng_voc_metric m)
         q->since = q->until = q->at = CXG_TS_NONE;
 }
 
-/* The weight of feedback row i of the snapshot (NAN when unknown or unweighted). */
-static double fb_weight(const struct eng_snapshot *s, size_t i, enum eng_voc_weight w)
+double eng_voc_feedback_weight(const struct eng_snapshot *s, size_t i, enum eng_voc_weight w)
 {
         if (w == ENG_VOC_W_MRR) {
                 uint32_t a = s->f_account[i];
@@ -552,7 +551,7 @@ enum cxg_err eng_voc_report(const struct eng_snapshot *s, const struct eng_score
                 if (s->f_kind[i] != kind || !in_window(s->f_ts[i], q->since, q->until))
                         continue;
                 sc[n] = s->f_score[i];
-                w[n] = fb_weight(s, i, q->weight);
+                w[n] = eng_voc_feedback_weight(s, i, q->weight);
                 ts[n] = s->f_ts[i];
                 grp[n] = UINT32_MAX;
                 if (q->by) {
@@ -825,7 +824,7 @@ enum cxg_err eng_voc_experience_snapshot(const struct eng_snapshot *s,
                 fb[nf].person = p;
                 fb[nf].ts = t;
                 fb[nf].score = s->f_score[i];
-                fb[nf].weight = fb_weight(s, i, q->weight);
+                fb[nf].weight = eng_voc_feedback_weight(s, i, q->weight);
                 nf++;
                 if (p >= s->n_people || a >= s->n_accounts)
                         continue;

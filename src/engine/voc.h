@@ -207,6 +207,11 @@ enum eng_voc_weight { ENG_VOC_W_NONE, ENG_VOC_W_MRR, ENG_VOC_W_SENIORITY };
 /* Weight of a respondent's seniority: unknown 1, individual 1, manager 2, director 3,
  * executive 4. */
 double eng_voc_seniority_weight(int seniority);
+/*
+ * Weight of feedback row i of snapshot s under w: the account's MRR, the respondent's
+ * seniority weight, or NAN (unweighted, or MRR unknown).
+ */
+double eng_voc_feedback_weight(const struct eng_snapshot *s, size_t i, enum eng_voc_weight w);
 /* "none", "mrr", "seniority" -> enum eng_voc_weight, or -1. */
 int eng_voc_weight_parse(const char *s);
 const char *eng_voc_weight_name(enum eng_voc_weight w);
