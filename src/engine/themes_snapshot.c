@@ -65,11 +65,17 @@ enum cxg_err eng_themes_snapshot(const struct eng_snapshot *s, const struct eng_
                          q->value ? q->value : "");
                 snprintf(out->label_b, sizeof(out->label_b), "rest");
         } else {
+                static const char *const names[][2] = {
+                    {"nps detractors", "nps promoters"},
+                    {"csat dissatisfied", "csat satisfied"},
+                    {"ces high effort", "ces low effort"},
+                    {"low ratings", "high ratings"},
+                };
+                size_t m = q->metric >= 0 && q->metric < ENG_VOC__COUNT ? (size_t)q->metric : 0;
+
                 kind = eng_voc_metric_kind((enum eng_voc_metric)q->metric);
-                snprintf(out->label_a, sizeof(out->label_a), "%s detractors",
-                         eng_voc_metric_name((enum eng_voc_metric)q->metric));
-                snprintf(out->label_b, sizeof(out->label_b), "%s promoters",
-                         eng_voc_metric_name((enum eng_voc_metric)q->metric));
+                snprintf(out->label_a, sizeof(out->label_a), "%s", names[m][0]);
+                snprintf(out->label_b, sizeof(out->label_b), "%s", names[m][1]);
         }
         out->docs = cxg_malloc((s->n_fb + 1) * sizeof(*out->docs));
         out->doc_fb = cxg_malloc((s->n_fb + 1) * sizeof(*out->doc_fb));
