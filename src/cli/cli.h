@@ -29,6 +29,12 @@ int cli_cohorts(struct cli *c);
 int cli_serve(struct cli *c);
 int cli_user(struct cli *c);
 int cli_token(struct cli *c);
+int cli_nps(struct cli *c);
+int cli_csat(struct cli *c);
+int cli_ces(struct cli *c);
+int cli_voc(struct cli *c);
+int cli_themes(struct cli *c);
+int cli_fit(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
