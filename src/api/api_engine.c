@@ -51,18 +51,50 @@ void api_engine_stop(void)
         eng_ok = 0;
 }
 
+/*
+ * Refreshes are coalesced: a writer whose commit happened while another refresh was running
+ * waits for the next one, which covers every commit made before it started; so N concurrent
+ * writes cost about two recomputes instead of N, and each reply still comes after a refresh
+ * that saw its rows.
+ */
+static pthread_mutex_t refresh_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t refresh_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t refresh_wanted, refresh_done;
+static int refresh_running;
+
 void api_engine_refresh(struct api_req *r)
 {
         struct cxg_error err = {0};
+        uint64_t mine, target;
+        enum cxg_err rc;
 
         if (!eng_ok || !r->st)
                 return;
+        pthread_mutex_lock(&refresh_mu);
+        mine = ++refresh_wanted;
+        while (refresh_done < mine && refresh_running)
+                pthread_cond_wait(&refresh_cv, &refresh_mu);
+        if (refresh_done >= mine) {
+                pthread_mutex_unlock(&refresh_mu);
+                return;
+        }
+        refresh_running = 1;
+        target = refresh_wanted; /* every commit counted so far is visible to this refresh */
+        pthread_mutex_unlock(&refresh_mu);
+
         atomic_fetch_add(&refreshes, 1);
-        if (eng_engine_refresh(&eng, r->st, &err)) {
+        rc = eng_engine_refresh(&eng, r->st, &err);
+        if (rc) {
                 atomic_fetch_add(&refresh_failures, 1);
                 cxg_log(CXG_LOG_ERROR, "serve: engine refresh after %s %s: %s", r->method, r->path,
                         err.msg);
         }
+        pthread_mutex_lock(&refresh_mu);
+        refresh_running = 0;
+        if (target > refresh_done)
+                refresh_done = target;
+        pthread_cond_broadcast(&refresh_cv);
+        pthread_mutex_unlock(&refresh_mu);
 }
 
 enum cxg_err api_engine_metrics(struct cxg_buf *b)
