@@ -110,6 +110,7 @@ void eng_detect_params_init(struct eng_detect_params *p)
         p->ero_min_n = 30;
         p->ero_min_drop = 0.15;
         p->ero_min_growth = 0.02;
+        p->ero_min_loss_rise = 0.5;
         p->exp_history_weeks = 12;
         p->exp_min_history = 6;
         p->exp_min_count = 30;
@@ -149,6 +150,7 @@ enum cxg_err eng_detect_params_from_config(struct eng_detect_params *p, const st
             {"erosion.min_segment", &p->ero_min_n, NULL, 2, 1e9},
             {"erosion.min_drop", &p->ero_min_drop, NULL, 0, 1},
             {"erosion.min_growth", &p->ero_min_growth, NULL, -1, 100},
+            {"erosion.min_loss_rise", &p->ero_min_loss_rise, NULL, 0, 100},
             {"experience.history_weeks", NULL, &p->exp_history_weeks, 2, 520},
             {"experience.min_history", NULL, &p->exp_min_history, 2, 520},
             {"experience.min_count", &p->exp_min_count, NULL, 1, 1e9},
@@ -394,7 +396,15 @@ enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
         for (j = 0; j < nt; j++) {
                 double rel = t[j].est1 > 0 ? t[j].diff / t[j].est1 : 0;
 
-                hit[j] = adj[j] <= p->ero_alpha && rel <= -p->ero_min_drop;
+                if (segs[ix[j]].metric == ENG_ERO_RETENTION) {
+                        /* 97% -> 94% retained is a small fall but twice the losses */
+                        double lb = 1 - t[j].est1, la = 1 - t[j].est2;
+
+                        hit[j] = adj[j] <= p->ero_alpha && la > lb &&
+                                 (lb <= 0 || (la - lb) / lb >= p->ero_min_loss_rise);
+                } else {
+                        hit[j] = adj[j] <= p->ero_alpha && rel <= -p->ero_min_drop;
+                }
         }
         /* one alert per segment (field=value), listing each metric that fell */
         for (j = 0; j < nt; j++) {
@@ -432,6 +442,10 @@ enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
                         jset(m, "before", jnum(t[k].est1), &bad);
                         jset(m, "after", jnum(t[k].est2), &bad);
                         jset(m, "change", jnum(rel), &bad);
+                        if (s->metric == ENG_ERO_RETENTION) {
+                                jset(m, "lost_before", jnum(1 - t[k].est1), &bad);
+                                jset(m, "lost_after", jnum(1 - t[k].est2), &bad);
+                        }
                         jset(m, "n_before",
                              json_integer(s->metric == ENG_ERO_ENGAGEMENT ? (json_int_t)s->m_b.n
                                                                           : (json_int_t)s->n_b),

@@ -73,12 +73,13 @@ enum eng_correction { ENG_CORR_BH, ENG_CORR_BONFERRONI, ENG_CORR_NONE };
 /* Thresholds of every detector (defaults in docs/scoring.md; config keys in brackets). */
 struct eng_detect_params {
         /* erosion behind growth [erosion] */
-        double window_days;    /* window_days = 90: window A is (at - w, at], B the w before */
-        double ero_alpha;      /* alpha = 0.01, after the correction */
-        int ero_correction;    /* correction = bh (bh, bonferroni, none) */
-        double ero_min_n;      /* min_segment = 30 people (or accounts) in both windows */
-        double ero_min_drop;   /* min_drop = 0.15: relative fall of the segment's metric */
-        double ero_min_growth; /* min_growth = 0.02: relative growth of the top line */
+        double window_days;       /* window_days = 90: window A is (at - w, at], B the w before */
+        double ero_alpha;         /* alpha = 0.01, after the correction */
+        int ero_correction;       /* correction = bh (bh, bonferroni, none) */
+        double ero_min_n;         /* min_segment = 30 people (or accounts) in both windows */
+        double ero_min_drop;      /* min_drop = 0.15: relative fall of the segment's metric */
+        double ero_min_growth;    /* min_growth = 0.02: relative growth of the top line */
+        double ero_min_loss_rise; /* min_loss_rise = 0.5: retention: lost share up 50% */
         /* experience degradation [experience] */
         int exp_history_weeks;     /* history_weeks = 12 trailing weeks as the baseline */
         int exp_min_history;       /* min_history = 6 usable weeks before judging */
@@ -148,7 +149,8 @@ const char *eng_erosion_metric_name(int metric);
  * segment metric for a fall (one-sided z-test: two proportions for active share and
  * retention, two means for engagement) where both windows hold at least min_segment people,
  * correct the p-values over all tests, and alert once per segment whose metrics fell by at
- * least min_drop with an adjusted p-value at most alpha. window_a is the start of A (B
+ * least min_drop (retention: whose lost share rose by at least min_loss_rise) with an
+ * adjusted p-value at most alpha. window_a is the start of A (B
  * starts one window earlier), at its end. Alerts go to out.
  */
 enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,

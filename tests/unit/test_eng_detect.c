@@ -159,12 +159,20 @@ static void test_erosion_needs_growth_significance_and_effect(void **state)
         assert_int_equal(eng_detect_erosion(&p, &up, 1, &tiny, 1, at - 90 * DAY, at, &out, NULL),
                          CXG_OK);
         assert_int_equal(out.n, 0);
-        /* with min_drop 0.03 the same 4% fall is reported */
-        p.ero_min_drop = 0.03;
+        /* with min_loss_rise 0.03 the same fall (losses 50% -> 52%, +4%) is reported */
+        p.ero_min_loss_rise = 0.03;
         assert_int_equal(eng_detect_erosion(&p, &up, 1, &tiny, 1, at - 90 * DAY, at, &out, NULL),
                          CXG_OK);
         assert_int_equal(out.n, 1);
         assert_int_equal(out.v[0].severity, ENG_SEV_MEDIUM);
+        eng_alerts_release(&out);
+        /* retention judged on losses: 97% -> 94% retained is twice the losses */
+        tiny = prop("seniority", "executive", ENG_ERO_RETENTION, 2910, 3000, 2820, 3000);
+        p.ero_min_loss_rise = 0.5;
+        assert_int_equal(eng_detect_erosion(&p, &up, 1, &tiny, 1, at - 90 * DAY, at, &out, NULL),
+                         CXG_OK);
+        assert_int_equal(out.n, 1);
+        assert_non_null(strstr(out.v[0].summary, "retention -3%"));
         eng_alerts_release(&out);
 }
 
