@@ -29,6 +29,13 @@ int cli_cohorts(struct cli *c);
 int cli_serve(struct cli *c);
 int cli_user(struct cli *c);
 int cli_token(struct cli *c);
+int cli_detect(struct cli *c);
+int cli_alerts(struct cli *c);
+int cli_tasks(struct cli *c);
+int cli_webhook(struct cli *c);
+int cli_sweetspot(struct cli *c);
+/* Run every detector quietly after an import (one summary line on stderr); an exit code. */
+int cli_detect_after_import(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -327,13 +327,40 @@ static const char *corr_name(int c)
 static int ero_test(const struct eng_erosion_segment *s, double min_n, struct eng_stats_test *t)
 {
         if (s->metric == ENG_ERO_ENGAGEMENT) {
-                if (s->m_b.n < min_n || s->m_a.n < min_n)
+                double mb = eng_stats_moments_mean(&s->m_b);
+
+                if (s->m_d.n < min_n || !(mb > 0))
                         return 0;
-                return eng_stats_two_mean_z(&s->m_b, &s->m_a, ENG_STATS_LESS, t) == CXG_OK;
+                if (eng_stats_one_mean_z(&s->m_d, 0, ENG_STATS_LESS, t))
+                        return 0;
+                /* report the two means; the test is on the paired differences */
+                t->est1 = mb;
+                t->est2 = eng_stats_moments_mean(&s->m_a);
+                t->diff = t->est2 - t->est1;
+                return 1;
         }
         if ((double)s->n_b < min_n || (double)s->n_a < min_n)
                 return 0;
         return eng_stats_two_prop_z(s->x_b, s->n_b, s->x_a, s->n_a, ENG_STATS_LESS, t) == CXG_OK;
+}
+
+/* The segment's change relative to the rest's (NAN when the rest is unknown). */
+static double vs_rest(const struct eng_erosion_segment *s, const struct eng_stats_test *t)
+{
+        if (!isfinite(s->rest_b) || !isfinite(s->rest_a) || !(s->rest_b > 0) || !(t->est1 > 0))
+                return NAN;
+        if (s->metric == ENG_ERO_RETENTION) {
+                double lb = 1 - t->est1, la = 1 - t->est2, rb = 1 - s->rest_b, ra = 1 - s->rest_a;
+
+                if (!(lb > 0) || !(rb > 0))
+                        return NAN;
+                if (!(ra > 0))
+                        return la > 0 ? INFINITY : 0;
+                return (la / lb) / (ra / rb) - 1; /* losses, relative: higher is worse */
+        }
+        if (!(s->rest_a > 0))
+                return INFINITY; /* the rest collapsed entirely: this is no worse */
+        return (t->est2 / t->est1) / (s->rest_a / s->rest_b) - 1;
 }
 
 static const char *ero_unit(int metric)
@@ -394,16 +421,19 @@ enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
                 goto done;
         }
         for (j = 0; j < nt; j++) {
-                double rel = t[j].est1 > 0 ? t[j].diff / t[j].est1 : 0;
+                const struct eng_erosion_segment *g = &segs[ix[j]];
+                double rel = t[j].est1 > 0 ? t[j].diff / t[j].est1 : 0, vr = vs_rest(g, &t[j]);
 
-                if (segs[ix[j]].metric == ENG_ERO_RETENTION) {
+                if (g->metric == ENG_ERO_RETENTION) {
                         /* 97% -> 94% retained is a small fall but twice the losses */
                         double lb = 1 - t[j].est1, la = 1 - t[j].est2;
 
                         hit[j] = adj[j] <= p->ero_alpha && la > lb &&
-                                 (lb <= 0 || (la - lb) / lb >= p->ero_min_loss_rise);
+                                 (lb <= 0 || (la - lb) / lb >= p->ero_min_loss_rise) &&
+                                 (isnan(vr) || vr >= p->ero_min_loss_rise);
                 } else {
-                        hit[j] = adj[j] <= p->ero_alpha && rel <= -p->ero_min_drop;
+                        hit[j] = adj[j] <= p->ero_alpha && rel <= -p->ero_min_drop &&
+                                 (isnan(vr) || vr <= -p->ero_min_drop);
                 }
         }
         /* one alert per segment (field=value), listing each metric that fell */
@@ -446,12 +476,26 @@ enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
                                 jset(m, "lost_before", jnum(1 - t[k].est1), &bad);
                                 jset(m, "lost_after", jnum(1 - t[k].est2), &bad);
                         }
+                        if (isfinite(s->rest_b) && isfinite(s->rest_a)) {
+                                json_t *r = json_object();
+
+                                jset(r, "before", jnum(s->rest_b), &bad);
+                                jset(r, "after", jnum(s->rest_a), &bad);
+                                jset(r, "change",
+                                     jnum(s->rest_b > 0 ? s->rest_a / s->rest_b - 1 : NAN), &bad);
+                                jset(m, "rest", r, &bad);
+                                jset(m, "relative_to_rest", jnum(vs_rest(s, &t[k])), &bad);
+                        }
+                        if (s->metric == ENG_ERO_ENGAGEMENT)
+                                jset(m, "test", json_string("paired z on per-person change"), &bad);
+                        else
+                                jset(m, "test", json_string("two-proportion z"), &bad);
                         jset(m, "n_before",
-                             json_integer(s->metric == ENG_ERO_ENGAGEMENT ? (json_int_t)s->m_b.n
+                             json_integer(s->metric == ENG_ERO_ENGAGEMENT ? (json_int_t)s->m_d.n
                                                                           : (json_int_t)s->n_b),
                              &bad);
                         jset(m, "n_after",
-                             json_integer(s->metric == ENG_ERO_ENGAGEMENT ? (json_int_t)s->m_a.n
+                             json_integer(s->metric == ENG_ERO_ENGAGEMENT ? (json_int_t)s->m_d.n
                                                                           : (json_int_t)s->n_a),
                              &bad);
                         jset(m, "z", jnum(t[k].z), &bad);
@@ -463,6 +507,11 @@ enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
                                                        "%s%s %.0f%% (%.3g -> %.3g)", wl ? ", " : "",
                                                        eng_erosion_metric_name(s->metric), pct(rel),
                                                        t[k].est1, t[k].est2);
+                        if (wl < sizeof(what) && isfinite(s->rest_b) && s->rest_b > 0 &&
+                            isfinite(s->rest_a))
+                                wl += (size_t)snprintf(what + wl, sizeof(what) - wl,
+                                                       " [rest %+.0f%%]",
+                                                       pct(s->rest_a / s->rest_b - 1));
                 }
                 tl = json_object();
                 jset(tl, "metric", json_string(top[hide].name), &bad);

@@ -120,19 +120,26 @@ enum cxg_err eng_detect_params_from_config(struct eng_detect_params *p, const st
 /* What is measured in a segment; each is "higher is better". */
 enum eng_erosion_metric {
         ENG_ERO_ACTIVE,     /* share of present people with an interaction in the window */
-        ENG_ERO_ENGAGEMENT, /* interactions per present person (mean, Welch z) */
+        ENG_ERO_ENGAGEMENT, /* interactions per person present in both windows (paired) */
         ENG_ERO_RETENTION,  /* share of those present at the window start still present at end */
         ENG_ERO__COUNT
 };
 
 /* One metric of one segment in window B (before) and A (after, the latest). */
 struct eng_erosion_segment {
-        const char *field;                 /* "seniority", "plan", an attribute key */
-        const char *value;                 /* "executive" */
-        int metric;                        /* enum eng_erosion_metric */
-        uint64_t n_b, x_b;                 /* proportions: population and hits in B */
-        uint64_t n_a, x_a;                 /* ... in A */
-        struct eng_stats_moments m_b, m_a; /* ENG_ERO_ENGAGEMENT: per-person values */
+        const char *field; /* "seniority", "plan", an attribute key */
+        const char *value; /* "executive" */
+        int metric;        /* enum eng_erosion_metric */
+        uint64_t n_b, x_b; /* proportions: population and hits in B */
+        uint64_t n_a, x_a; /* ... in A */
+        /* ENG_ERO_ENGAGEMENT: per-person counts in B and A, and their differences A - B */
+        struct eng_stats_moments m_b, m_a, m_d;
+        /*
+         * The same metric for everyone outside the segment (before, after), or NAN: the fall
+         * must also be at least min_drop beyond the rest's change, so a season that lowers
+         * every segment alike is not erosion.
+         */
+        double rest_b, rest_a;
 };
 
 /* A top-line figure at the end of window B and at the end of window A. */
@@ -146,12 +153,13 @@ const char *eng_erosion_metric_name(int metric);
 
 /*
  * Erosion behind growth: when a top line grows by at least min_growth from B to A, test every
- * segment metric for a fall (one-sided z-test: two proportions for active share and
- * retention, two means for engagement) where both windows hold at least min_segment people,
- * correct the p-values over all tests, and alert once per segment whose metrics fell by at
- * least min_drop (retention: whose lost share rose by at least min_loss_rise) with an
- * adjusted p-value at most alpha. window_a is the start of A (B
- * starts one window earlier), at its end. Alerts go to out.
+ * segment metric for a fall (one-sided z-tests: two proportions for active share and
+ * retention, the paired per-person difference for engagement) where both windows hold at
+ * least min_segment people, correct the p-values over all tests, and alert once per segment
+ * whose metrics fell by at least min_drop, and by min_drop relative to the rest of the
+ * population when rest_b/rest_a are known (retention: whose lost share rose by at least
+ * min_loss_rise, also relative to the rest), with an adjusted p-value at most alpha. window_a is
+ * the start of A (B starts one window earlier), at its end. Alerts go to out.
  */
 enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
                                 const struct eng_erosion_topline *top, size_t n_top,
@@ -300,5 +308,80 @@ enum cxg_err eng_detect_waves(const struct eng_detect_params *p, const struct en
 
 /* Monday 00:00 UTC of the week holding t (unix seconds). */
 int64_t eng_week_start(int64_t t);
+
+/* ---- running the detectors on the engine (detect_snap.c) ---- */
+
+/* Bit of a kind in eng_detect_input.kinds. */
+#define ENG_DETECT_BIT(kind) (1u << (kind))
+#define ENG_DETECT_ALL 0xfu
+
+struct eng_snapshot;
+struct eng_scores;
+struct store;
+
+struct eng_detect_input {
+        const struct eng_snapshot *snap; /* finished snapshot */
+        const struct eng_scores *now;    /* scores as of at, or NULL (no health signals) */
+        const struct eng_scores *before; /* scores as of at - risk days, or NULL */
+        int64_t at;                      /* as-of time (unix seconds) */
+        unsigned kinds;                  /* ENG_DETECT_BIT() of the detectors to run */
+};
+
+/* Sizes and timings of one run, for `cxgarden detect` and logs. */
+struct eng_detect_stats {
+        size_t segments_tested, types_judged, accounts_checked, plans_tested;
+        double seconds[ENG_ALERT__COUNT];
+};
+
+/*
+ * Run the selected detectors on the snapshot as of in->at and append their alerts to out
+ * (owned by the caller). Reads the snapshot and scores only (any number of runs may share
+ * them). st (may be NULL) receives sizes and timings. Inputs of each detector are built as
+ * documented in docs/scoring.md, "Early warning" (windows, segments, weekly series, signals,
+ * periods).
+ */
+enum cxg_err eng_detect_run(const struct eng_detect_params *p, const struct eng_detect_input *in,
+                            struct eng_alerts *out, struct eng_detect_stats *st,
+                            struct cxg_error *err) CXG_WUR;
+
+/* How detected alerts are stored and become tasks. */
+struct eng_detect_save_opts {
+        const char *default_owner; /* owner of tasks on accounts without one ("cx-queue") */
+        double suppress_days;      /* a dismissed alert stays quiet this long (30) */
+        int tasks;                 /* 1: account alerts become tasks (default) */
+};
+
+/* Defaults above. */
+void eng_detect_save_opts_init(struct eng_detect_save_opts *o);
+
+/* What eng_detect_save did. */
+struct eng_detect_summary {
+        size_t found, created, seen, escalated, suppressed, tasks;
+        int64_t *ids; /* alert id per alert of the list (0 when suppressed), cxg_malloc'ed */
+};
+
+/* Free what s holds. */
+void eng_detect_summary_release(struct eng_detect_summary *s);
+
+/*
+ * Record every alert of l in the store at time now in one transaction (deduplicated: see
+ * store_alert_record), and for each new alert on an account create a task for the account's
+ * owner (or o->default_owner): title from the alert, due in 2/3/7/14 days for critical/high/
+ * medium/low, health before = the account's health at detection. sum (may be NULL) counts
+ * the outcomes. All or nothing.
+ */
+enum cxg_err eng_detect_save(struct store *st, const struct eng_alerts *l, int64_t now,
+                             const struct eng_detect_save_opts *o, struct eng_detect_summary *sum,
+                             struct cxg_error *err) CXG_WUR;
+
+/*
+ * Close the loop on tasks done at least follow_days before at: health after = the account's
+ * health in now (as of at), reconnected = whether the task's stakeholder had an interaction
+ * within follow_days after the task was done (when the task names one). *n (may be NULL)
+ * receives how many tasks were followed up.
+ */
+enum cxg_err eng_detect_followup(struct store *st, const struct eng_snapshot *snap,
+                                 const struct eng_scores *now, int64_t at, double follow_days,
+                                 size_t *n, struct cxg_error *err) CXG_WUR;
 
 #endif

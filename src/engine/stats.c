@@ -115,6 +115,29 @@ enum cxg_err eng_stats_two_mean_z(const struct eng_stats_moments *g1,
         return CXG_OK;
 }
 
+enum cxg_err eng_stats_one_mean_z(const struct eng_stats_moments *m, double mu0,
+                                  enum eng_stats_tail tail, struct eng_stats_test *out)
+{
+        double se;
+
+        memset(out, 0, sizeof(*out));
+        if (m->n < 2)
+                return CXG_ERR_INVALID;
+        out->est1 = mu0;
+        out->est2 = eng_stats_moments_mean(m);
+        out->diff = out->est2 - mu0;
+        se = sqrt(eng_stats_moments_var(m) / m->n);
+        out->se = se;
+        if (!(se > 0)) {
+                out->z = out->diff == 0 ? 0 : (out->diff > 0 ? INFINITY : -INFINITY);
+                out->p = out->diff == 0 ? 1 : eng_stats_p_value(out->z, tail);
+                return CXG_OK;
+        }
+        out->z = out->diff / se;
+        out->p = eng_stats_p_value(out->z, tail);
+        return CXG_OK;
+}
+
 void eng_stats_bonferroni(const double *p, size_t n, double *adj)
 {
         for (size_t i = 0; i < n; i++) {

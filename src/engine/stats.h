@@ -68,6 +68,14 @@ enum cxg_err eng_stats_two_mean_z(const struct eng_stats_moments *g1,
                                   struct eng_stats_test *out) CXG_WUR;
 
 /*
+ * One-sample (or paired, on the differences) z-test of the mean of m against mu0, standard
+ * error s / sqrt(n) (normal approximation). est1 = mu0, est2 = the mean. CXG_ERR_INVALID when
+ * n < 2. Zero variance: z 0 and p 1 when the mean equals mu0, else z = +-inf and p 0 or 1.
+ */
+enum cxg_err eng_stats_one_mean_z(const struct eng_stats_moments *m, double mu0,
+                                  enum eng_stats_tail tail, struct eng_stats_test *out) CXG_WUR;
+
+/*
  * Bonferroni adjustment: adj[i] = min(1, p[i] * n). adj may be p (in place).
  */
 void eng_stats_bonferroni(const double *p, size_t n, double *adj);

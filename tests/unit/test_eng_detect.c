@@ -16,7 +16,16 @@
 #include "core/config.h"
 #include "core/parse.h"
 #include "engine/detect.h"
+#include "engine/sweetspot.h"
 #include "model/model.h"
+
+/* cmocka's assert_float_equal compares floats; these checks need doubles */
+#define assert_near(a, b, eps)                                                                     \
+        do {                                                                                       \
+                double a_ = (a), b_ = (b);                                                         \
+                if (!(fabs(a_ - b_) <= (eps)))                                                     \
+                        fail_msg("%.17g != %.17g (within %g)", a_, b_, (double)(eps));             \
+        } while (0)
 
 #define DAY INT64_C(86400)
 #define EPS 1e-9
@@ -50,6 +59,7 @@ static struct eng_erosion_segment prop(const char *field, const char *value, int
         s.n_b = n_b;
         s.x_a = x_a;
         s.n_a = n_a;
+        s.rest_b = s.rest_a = NAN;
         return s;
 }
 
@@ -66,7 +76,9 @@ static struct eng_erosion_segment engagement(const char *field, const char *valu
         for (int i = 0; i < n; i++) {
                 eng_stats_moments_add(&s.m_b, i % 2 ? b1 : b2);
                 eng_stats_moments_add(&s.m_a, i % 2 ? a1 : a2);
+                eng_stats_moments_add(&s.m_d, i % 2 ? a1 - b1 : a2 - b2);
         }
+        s.rest_b = s.rest_a = NAN;
         return s;
 }
 
@@ -104,9 +116,8 @@ static void test_erosion_names_the_segment_hidden_by_mrr_growth(void **state)
         ev = evidence(&out.v[0]);
         assert_string_equal(
             json_string_value(json_object_get(json_object_get(ev, "top_line"), "metric")), "mrr");
-        assert_float_equal(
-            json_real_value(json_object_get(json_object_get(ev, "top_line"), "growth")), 0.12,
-            1e-9);
+        assert_near(json_real_value(json_object_get(json_object_get(ev, "top_line"), "growth")),
+                    0.12, 1e-9);
         assert_int_equal(json_integer_value(json_object_get(ev, "tests")), 4);
         assert_int_equal(json_array_size(json_object_get(ev, "metrics")), 2);
         json_array_foreach(json_object_get(ev, "metrics"), k, m)
@@ -114,18 +125,16 @@ static void test_erosion_names_the_segment_hidden_by_mrr_growth(void **state)
                 const char *name = json_string_value(json_object_get(m, "metric"));
 
                 if (strcmp(name, "active_share") == 0) {
-                        assert_float_equal(json_real_value(json_object_get(m, "before")), 0.9,
-                                           1e-9);
-                        assert_float_equal(json_real_value(json_object_get(m, "after")), 0.6, 1e-9);
+                        assert_near(json_real_value(json_object_get(m, "before")), 0.9, 1e-9);
+                        assert_near(json_real_value(json_object_get(m, "after")), 0.6, 1e-9);
                         /* z = -4.899, one-sided p = 4.8168e-7 */
-                        assert_float_equal(json_real_value(json_object_get(m, "p")),
-                                           4.81678504321545e-07, 1e-11);
+                        assert_near(json_real_value(json_object_get(m, "p")), 4.81678504321545e-07,
+                                    1e-11);
                 } else {
                         assert_string_equal(name, "engagement");
-                        assert_float_equal(json_real_value(json_object_get(m, "before")), 8, EPS);
-                        assert_float_equal(json_real_value(json_object_get(m, "after")), 4.5, EPS);
-                        assert_float_equal(json_real_value(json_object_get(m, "change")), -0.4375,
-                                           EPS);
+                        assert_near(json_real_value(json_object_get(m, "before")), 8, EPS);
+                        assert_near(json_real_value(json_object_get(m, "after")), 4.5, EPS);
+                        assert_near(json_real_value(json_object_get(m, "change")), -0.4375, EPS);
                 }
         }
         json_decref(ev);
@@ -207,6 +216,121 @@ static void test_erosion_bh_finds_what_bonferroni_misses(void **state)
         eng_alerts_release(&out);
 }
 
+static void test_erosion_is_judged_against_the_rest(void **state)
+{
+        struct eng_detect_params p;
+        struct eng_alerts out;
+        struct eng_erosion_topline up = {"mrr", 100, 120};
+        /* 90% -> 72% active: a 20% fall, very significant on 1,000 people */
+        struct eng_erosion_segment s =
+            prop("seniority", "executive", ENG_ERO_ACTIVE, 900, 1000, 720, 1000);
+        int64_t at = date(2026, 9, 1);
+        json_t *ev, *m;
+
+        (void)state;
+        eng_detect_params_init(&p);
+        eng_alerts_init(&out);
+        /* everyone else fell 18% too (a season): not erosion of this segment */
+        s.rest_b = 0.9;
+        s.rest_a = 0.738;
+        assert_int_equal(eng_detect_erosion(&p, &up, 1, &s, 1, at - 90 * DAY, at, &out, NULL),
+                         CXG_OK);
+        assert_int_equal(out.n, 0);
+        /* the rest held steady: erosion, and the evidence says so */
+        s.rest_a = 0.91;
+        assert_int_equal(eng_detect_erosion(&p, &up, 1, &s, 1, at - 90 * DAY, at, &out, NULL),
+                         CXG_OK);
+        assert_int_equal(out.n, 1);
+        assert_non_null(strstr(out.v[0].summary, "[rest +1%]"));
+        ev = evidence(&out.v[0]);
+        m = json_array_get(json_object_get(ev, "metrics"), 0);
+        /* (0.72 / 0.9) / (0.91 / 0.9) - 1 = -0.208791 */
+        assert_near(json_real_value(json_object_get(m, "relative_to_rest")), 0.72 / 0.91 - 1, 1e-8);
+        json_decref(ev);
+        eng_alerts_release(&out);
+}
+
+static void test_engagement_is_a_paired_test(void **state)
+{
+        struct eng_detect_params p;
+        struct eng_alerts out;
+        struct eng_erosion_topline up = {"mrr", 100, 120};
+        struct eng_erosion_segment s;
+        int64_t at = date(2026, 9, 1);
+        json_t *ev, *m;
+
+        (void)state;
+        /* 40 people, very different levels (10 or 100 interactions), each 30% lower after:
+         * the spread between people is huge, the per-person change is not */
+        memset(&s, 0, sizeof(s));
+        s.field = "seniority";
+        s.value = "executive";
+        s.metric = ENG_ERO_ENGAGEMENT;
+        s.rest_b = s.rest_a = NAN;
+        for (int i = 0; i < 40; i++) {
+                double b = i % 2 ? 10 : 100, a = b * (i % 4 < 2 ? 0.6 : 0.8);
+
+                eng_stats_moments_add(&s.m_b, b);
+                eng_stats_moments_add(&s.m_a, a);
+                eng_stats_moments_add(&s.m_d, a - b);
+        }
+        eng_detect_params_init(&p);
+        eng_alerts_init(&out);
+        assert_int_equal(eng_detect_erosion(&p, &up, 1, &s, 1, at - 90 * DAY, at, &out, NULL),
+                         CXG_OK);
+        assert_int_equal(out.n, 1);
+        ev = evidence(&out.v[0]);
+        m = json_array_get(json_object_get(ev, "metrics"), 0);
+        assert_near(json_real_value(json_object_get(m, "before")), 55, EPS);
+        assert_near(json_real_value(json_object_get(m, "after")), 38.5, EPS);
+        assert_near(json_real_value(json_object_get(m, "change")), -0.3, EPS);
+        assert_int_equal(json_integer_value(json_object_get(m, "n_before")), 40);
+        /* unpaired (Welch) this would be z = -16.5 / 6.7 = -2.5, p = 0.007; paired it is far
+         * smaller */
+        assert_true(json_real_value(json_object_get(m, "p")) < 1e-6);
+        json_decref(ev);
+        eng_alerts_release(&out);
+}
+
+static void test_sweet_rank_hand_computed(void **state)
+{
+        struct eng_sweet_segment seg[4];
+        struct eng_sweet_row rows[] = {
+            {0, 1, 1, 100, 50, 0.5}, {0, 1, 1, 200, 70, 0.7}, {1, 1, 1, 10, 80, 0.9},
+            {1, 1, 1, 30, 60, 0.9},  {1, 0, 0, 0, NAN, NAN},  {2, 1, -1, 0, 20, 0.2},
+            {2, 1, 1, 0, 40, 0.4},   {3, 1, 1, 999, 99, 1},
+        };
+
+        (void)state;
+        memset(seg, 0, sizeof(seg));
+        snprintf(seg[0].key, sizeof(seg[0].key), "plan=A");
+        snprintf(seg[1].key, sizeof(seg[1].key), "plan=B");
+        snprintf(seg[2].key, sizeof(seg[2].key), "plan=C");
+        snprintf(seg[3].key, sizeof(seg[3].key), "plan=D");
+        eng_sweet_rank(rows, sizeof(rows) / sizeof(rows[0]), seg, 4, 2);
+        /* A: retention 1 (pct .75), MRR 150 (1), engagement 60 (.5), fit .6 (.5) -> 68.75 */
+        assert_string_equal(seg[0].key, "plan=A");
+        assert_int_equal(seg[0].rank, 1);
+        assert_near(seg[0].score, 68.75, EPS);
+        assert_near(seg[0].pct[ENG_SWEET_RETENTION], 0.75, EPS);
+        assert_near(seg[0].mrr_mean, 150, EPS);
+        assert_string_equal(seg[0].verdict, "");
+        /* B: retention 2/3 (0), MRR 20 (.5), engagement 70 (1), fit .9 (1) -> 62.5 */
+        assert_string_equal(seg[1].key, "plan=B");
+        assert_near(seg[1].retention, 2.0 / 3, EPS);
+        assert_int_equal(seg[1].size, 2);
+        assert_int_equal(seg[1].base, 3);
+        assert_near(seg[1].score, 62.5, EPS);
+        /* C: retention 1 of 1 (.75), the rest lowest -> 18.75 */
+        assert_string_equal(seg[2].key, "plan=C");
+        assert_near(seg[2].score, 18.75, EPS);
+        assert_string_equal(seg[2].verdict, "poorly served");
+        /* D: one account, under min_size: listed, not ranked */
+        assert_string_equal(seg[3].key, "plan=D");
+        assert_int_equal(seg[3].rank, 0);
+        assert_true(isnan(seg[3].score));
+}
+
 /* ---- experience degradation ---- */
 
 static struct eng_week_stat weeks[30];
@@ -274,8 +398,8 @@ static void test_experience_fires_on_the_first_of_two_drifting_weeks(void **stat
         assert_true(d.on_p95);
         assert_true(d.on_fail);
         /* the baseline is the 12 weeks 6..17: p95 values 390..410, median 400 */
-        assert_float_equal(d.base_p95, 400, 5);
-        assert_float_equal(d.base_fail, 0.01, EPS);
+        assert_near(d.base_p95, 400, 5);
+        assert_near(d.base_fail, 0.01, EPS);
 
         eng_alerts_init(&out);
         assert_int_equal(eng_detect_experience(&p, &s, 1, fake_exposure, seen,
@@ -290,8 +414,8 @@ static void test_experience_fires_on_the_first_of_two_drifting_weeks(void **stat
         assert_int_equal(seen[1], (int64_t)d.base_p95);
         ev = evidence(&out.v[0]);
         assert_string_equal(json_string_value(json_object_get(ev, "first_week")), "2026-05-11");
-        assert_float_equal(
-            json_real_value(json_object_get(json_object_get(ev, "current"), "p95_ms")), 10000, EPS);
+        assert_near(json_real_value(json_object_get(json_object_get(ev, "current"), "p95_ms")),
+                    10000, EPS);
         assert_int_equal(json_array_size(json_object_get(ev, "accounts_most_exposed")), 2);
         assert_string_equal(
             json_string_value(json_object_get(
@@ -324,7 +448,7 @@ static void test_experience_needs_persistence_history_and_volume(void **state)
         assert_int_equal(eng_detect_drift(&p, &s, &d), CXG_OK);
         assert_true(d.fired);
         assert_int_equal(d.first_week, 10);
-        assert_float_equal(d.base_p95, 400, 11);
+        assert_near(d.base_p95, 400, 11);
         /* too little history (4 weeks < min_history 6) */
         s.n_weeks = 6;
         make_weeks(6, 4, 500);
@@ -427,7 +551,7 @@ static void test_at_risk_signals_and_severity(void **state)
         assert_string_equal(out.v[0].dedup_key, "account_at_risk:A-1");
         /* health drop 2 + silent executive 2 + senior detractor 1 = 5: critical */
         assert_int_equal(out.v[0].severity, ENG_SEV_CRITICAL);
-        assert_float_equal(out.v[0].health, 48, EPS);
+        assert_near(out.v[0].health, 48, EPS);
         assert_int_equal(out.v[0].first_seen, at - 45 * DAY); /* the CFO's last interaction */
         assert_non_null(strstr(out.v[0].summary, "health fell 22 points"));
         assert_non_null(strstr(out.v[0].summary, "executive Ann Lee silent"));
@@ -508,10 +632,10 @@ static void test_wave_cancellations_in_one_plan(void **state)
         assert_string_equal(out.v[0].dedup_key, "downgrade_wave:plan=Premium:cancellation");
         assert_int_equal(out.v[0].severity, ENG_SEV_CRITICAL); /* x6 */
         ev = evidence(&out.v[0]);
-        assert_float_equal(json_real_value(json_object_get(ev, "rate")), 0.12, EPS);
-        assert_float_equal(json_real_value(json_object_get(ev, "historical_rate")), 0.02, EPS);
-        assert_float_equal(json_real_value(json_object_get(ev, "z")), 5.855143074421061, 1e-6);
-        assert_float_equal(json_real_value(json_object_get(ev, "p")), 2.38e-9, 0.01e-9);
+        assert_near(json_real_value(json_object_get(ev, "rate")), 0.12, EPS);
+        assert_near(json_real_value(json_object_get(ev, "historical_rate")), 0.02, EPS);
+        assert_near(json_real_value(json_object_get(ev, "z")), 5.855143074421061, 1e-6);
+        assert_near(json_real_value(json_object_get(ev, "p")), 2.38e-9, 0.01e-9);
         json_decref(ev);
         eng_alerts_release(&out);
         /* 4 events are under min_events 5 even at a high rate */
@@ -545,11 +669,11 @@ static void test_params_from_config(void **state)
         assert_int_equal(cxg_config_load(&c, path, &e), CXG_OK);
         eng_detect_params_init(&p);
         assert_int_equal(eng_detect_params_from_config(&p, &c, &e), CXG_OK);
-        assert_float_equal(p.ero_alpha, 0.05, EPS);
+        assert_near(p.ero_alpha, 0.05, EPS);
         assert_int_equal(p.ero_correction, ENG_CORR_BONFERRONI);
         assert_int_equal(p.exp_persist, 3);
-        assert_float_equal(p.risk_health_drop, 10, EPS);
-        assert_float_equal(p.wave_min_ratio, 2, EPS); /* untouched default */
+        assert_near(p.risk_health_drop, 10, EPS);
+        assert_near(p.wave_min_ratio, 2, EPS); /* untouched default */
         /* a typo is an error naming file and line, not a silent default */
         assert_int_equal(cxg_config_set(&c, "risk.helth_drop", "5"), CXG_OK);
         assert_int_equal(eng_detect_params_from_config(&p, &c, &e), CXG_ERR_INVALID);
@@ -612,6 +736,9 @@ int main(void)
             cmocka_unit_test(test_erosion_names_the_segment_hidden_by_mrr_growth),
             cmocka_unit_test(test_erosion_needs_growth_significance_and_effect),
             cmocka_unit_test(test_erosion_bh_finds_what_bonferroni_misses),
+            cmocka_unit_test(test_erosion_is_judged_against_the_rest),
+            cmocka_unit_test(test_engagement_is_a_paired_test),
+            cmocka_unit_test(test_sweet_rank_hand_computed),
             cmocka_unit_test(test_experience_fires_on_the_first_of_two_drifting_weeks),
             cmocka_unit_test(test_experience_needs_persistence_history_and_volume),
             cmocka_unit_test(test_experience_failure_rate_alone),
