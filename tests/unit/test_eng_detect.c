@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/config.h"
 #include "core/parse.h"
 #include "engine/detect.h"
+#include "engine/snapshot.h"
+#include "store/store_alerts.h"
 #include "engine/sweetspot.h"
 #include "model/model.h"
 
@@ -646,6 +649,206 @@ static void test_wave_cancellations_in_one_plan(void **state)
         eng_alerts_release(&out);
 }
 
+/* ---- the snapshot adapter: windows, skipping churned accounts, tasks and follow-up ---- */
+
+#define AT INT64_C(1790000000) /* 2026-09-21T... */
+
+static void snap_account(struct eng_snapshot *s, int64_t id, const char *ext, const char *owner,
+                         int64_t churned)
+{
+        struct account a;
+
+        model_account_init(&a);
+        a.id = ext;
+        a.name = ext;
+        a.plan = "Pro";
+        a.mrr = 100;
+        a.owner = owner;
+        a.created_at = AT - 400 * DAY;
+        a.churned_at = churned;
+        assert_int_equal(eng_snapshot_add_account(s, id, &a), CXG_OK);
+}
+
+static void snap_person(struct eng_snapshot *s, int64_t id, int64_t account, const char *ext,
+                        const char *role)
+{
+        struct person p;
+
+        model_person_init(&p);
+        p.id = ext;
+        p.name = ext;
+        p.role = role;
+        p.created_at = AT - 300 * DAY;
+        assert_int_equal(eng_snapshot_add_person(s, id, account, &p), CXG_OK);
+}
+
+static void snap_ix(struct eng_snapshot *s, int64_t person, int64_t account, int64_t ts)
+{
+        static int64_t next = 1;
+        struct store_interaction r = {0};
+
+        r.id = next++;
+        r.person_id = person;
+        r.account_id = account;
+        r.ts = ts;
+        r.channel = CXG_CH_WEB;
+        r.duration_ms = 300;
+        r.outcome = CXG_OUT_OK;
+        r.value = NAN;
+        r.type_id = 1;
+        assert_int_equal(eng_snapshot_add_interaction(s, &r), CXG_OK);
+}
+
+struct task_seen {
+        int n;
+        char owner[4][32], person[4][32];
+        int64_t id[4];
+        int rec[4];
+};
+
+static enum cxg_err on_task(void *ctx, const struct store_task *t)
+{
+        struct task_seen *ts = ctx;
+
+        if (ts->n < 4) {
+                snprintf(ts->owner[ts->n], 32, "%s", t->owner);
+                snprintf(ts->person[ts->n], 32, "%s", t->person_id ? t->person_id : "");
+                ts->id[ts->n] = t->id;
+                ts->rec[ts->n] = t->reconnected;
+        }
+        ts->n++;
+        return CXG_OK;
+}
+
+static void test_snapshot_at_risk_tasks_and_reconnection(void **state)
+{
+        struct eng_snapshot s;
+        struct eng_detect_params p;
+        struct eng_detect_input in;
+        struct eng_detect_summary sum;
+        struct eng_alerts out;
+        struct cxg_error e;
+        struct store *st = NULL;
+        struct store_task_filter f;
+        struct store_task_change c;
+        struct task_seen ts;
+        char path[] = "/tmp/cxg-test-detect-snap-XXXXXX";
+        const char *ext[3] = {"A-1", "A-2", "A-3"};
+        size_t followed;
+        int fd;
+
+        (void)state;
+        cxg_error_clear(&e);
+        eng_snapshot_init(&s, NULL);
+        assert_int_equal(eng_snapshot_add_type(&s, 1, "login"), CXG_OK);
+        snap_account(&s, 1, "A-1", "maria", CXG_TS_NONE);
+        snap_account(&s, 2, "A-2", NULL, CXG_TS_NONE);
+        snap_account(&s, 3, "A-3", "maria", AT - 100 * DAY); /* churned: not judged */
+        snap_person(&s, 11, 1, "P-CFO", "CFO");
+        snap_person(&s, 12, 1, "P-REC", "Recruiter");
+        snap_person(&s, 21, 2, "P-CEO", "CEO");
+        snap_person(&s, 31, 3, "P-OLD", "CEO");
+        /* the CFO: 5 interactions 60-50 days before, then silence; back 10 days after */
+        for (int k = 0; k < 5; k++)
+                snap_ix(&s, 11, 1, AT - (60 - 2 * k) * DAY);
+        snap_ix(&s, 11, 1, AT + 10 * DAY);
+        /* the recruiter (the champion, 40 interactions) stays busy: no signal */
+        for (int k = 0; k < 40; k++)
+                snap_ix(&s, 12, 1, AT - (119 - 3 * k) * DAY);
+        /* A-2's CEO: 3 interactions 40-36 days before, then nothing, also afterwards */
+        for (int k = 0; k < 3; k++)
+                snap_ix(&s, 21, 2, AT - (40 - 2 * k) * DAY);
+        for (int k = 0; k < 5; k++)
+                snap_ix(&s, 31, 3, AT - (160 - 2 * k) * DAY);
+        assert_int_equal(eng_snapshot_finish(&s, &e), CXG_OK);
+
+        eng_detect_params_init(&p);
+        memset(&in, 0, sizeof(in));
+        in.snap = &s;
+        in.at = AT;
+        in.kinds = ENG_DETECT_BIT(ENG_ALERT_AT_RISK);
+        eng_alerts_init(&out);
+        assert_int_equal(eng_detect_run(&p, &in, &out, NULL, &e), CXG_OK);
+        assert_int_equal(out.n, 2);
+        assert_string_equal(out.v[0].account, "A-1");
+        assert_string_equal(out.v[0].person, "P-CFO");
+        assert_string_equal(out.v[0].owner, "maria");
+        assert_int_equal(out.v[0].severity, ENG_SEV_MEDIUM);
+        assert_int_equal(out.v[0].first_seen, AT - 52 * DAY); /* the CFO's last interaction */
+        assert_string_equal(out.v[1].account, "A-2");
+        assert_string_equal(out.v[1].person, "P-CEO");
+        /* a minimum of 4 prior interactions leaves A-2's CEO (3) out */
+        {
+                struct eng_alerts o2;
+
+                p.risk_min_active = 4;
+                eng_alerts_init(&o2);
+                assert_int_equal(eng_detect_run(&p, &in, &o2, NULL, &e), CXG_OK);
+                assert_int_equal(o2.n, 1);
+                eng_alerts_release(&o2);
+                p.risk_min_active = 3;
+        }
+
+        /* stored: two alerts, two tasks (the owner, or the default queue); once only */
+        fd = mkstemp(path);
+        close(fd);
+        unlink(path);
+        assert_int_equal(store_open(path, 0, &st, &e), CXG_OK);
+        for (int k = 0; k < 3; k++) {
+                struct account a;
+
+                model_account_init(&a);
+                a.id = ext[k];
+                assert_int_equal(store_put_account(st, &a, NULL, NULL, &e), CXG_OK);
+        }
+        assert_int_equal(eng_detect_save(st, &out, AT, NULL, &sum, &e), CXG_OK);
+        assert_int_equal(sum.created, 2);
+        assert_int_equal(sum.tasks, 2);
+        eng_detect_summary_release(&sum);
+        assert_int_equal(eng_detect_save(st, &out, AT + DAY, NULL, &sum, &e), CXG_OK);
+        assert_int_equal(sum.created, 0);
+        assert_int_equal(sum.seen, 2);
+        assert_int_equal(sum.tasks, 0);
+        eng_detect_summary_release(&sum);
+        memset(&f, 0, sizeof(f));
+        memset(&ts, 0, sizeof(ts));
+        assert_int_equal(store_tasks_list(st, &f, on_task, &ts, &e), CXG_OK);
+        assert_int_equal(ts.n, 2);
+        assert_string_equal(ts.owner[0], "maria");
+        assert_string_equal(ts.owner[1], "cx-queue");
+        assert_string_equal(ts.person[0], "P-CFO");
+
+        /* both closed with a meeting the day after; 30 days on, only the CFO came back */
+        store_task_change_init(&c);
+        c.status = "done";
+        c.action = "meeting";
+        assert_int_equal(store_task_update(st, ts.id[0], &c, AT + DAY, &e), CXG_OK);
+        assert_int_equal(store_task_update(st, ts.id[1], &c, AT + DAY, &e), CXG_OK);
+        assert_int_equal(eng_detect_followup(st, &s, NULL, AT + 20 * DAY, 30, &followed, &e),
+                         CXG_OK);
+        assert_int_equal(followed, 0); /* not yet 30 days */
+        assert_int_equal(eng_detect_followup(st, &s, NULL, AT + 31 * DAY, 30, &followed, &e),
+                         CXG_OK);
+        assert_int_equal(followed, 2);
+        memset(&ts, 0, sizeof(ts));
+        assert_int_equal(store_tasks_list(st, &f, on_task, &ts, &e), CXG_OK);
+        assert_int_equal(ts.rec[0], 1);
+        assert_int_equal(ts.rec[1], 0);
+
+        store_close(st);
+        unlink(path);
+        {
+                char p2[64];
+
+                snprintf(p2, sizeof(p2), "%s-wal", path);
+                unlink(p2);
+                snprintf(p2, sizeof(p2), "%s-shm", path);
+                unlink(p2);
+        }
+        eng_alerts_release(&out);
+        eng_snapshot_release(&s);
+}
+
 /* ---- parameters and names ---- */
 
 static void test_params_from_config(void **state)
@@ -745,6 +948,7 @@ int main(void)
             cmocka_unit_test(test_at_risk_signals_and_severity),
             cmocka_unit_test(test_at_risk_champion_left_and_downgrade),
             cmocka_unit_test(test_wave_cancellations_in_one_plan),
+            cmocka_unit_test(test_snapshot_at_risk_tasks_and_reconnection),
             cmocka_unit_test(test_params_from_config),
             cmocka_unit_test(test_names_and_weeks),
             cmocka_unit_test(test_out_of_memory_is_reported),
