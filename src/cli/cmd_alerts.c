@@ -343,8 +343,22 @@ int cli_detect(struct cli *c)
 int cli_detect_after_import(struct cli *c)
 {
         struct detect_opts o = {CXG_TS_NONE, ENG_DETECT_ALL, 0, 1, 0, 2, 1};
+        struct cxg_config cfg;
+        struct cxg_error e;
+        const char *v;
+        int on = 1;
 
-        return run_detect(c, &o);
+        /* [alerts] after_import = false turns it off for bulk loads */
+        if (load_config(c, "detect", &cfg))
+                return CLI_FAIL;
+        v = cxg_config_get(&cfg, "alerts.after_import");
+        if (v && cxg_parse_bool(v, strlen(v), &on, &e)) {
+                cli_errorf("detect: [alerts] after_import: %s", e.msg);
+                cxg_config_release(&cfg);
+                return CLI_FAIL;
+        }
+        cxg_config_release(&cfg);
+        return on ? run_detect(c, &o) : CLI_OK;
 }
 
 /* ---- alerts ---- */

@@ -706,15 +706,28 @@ static enum cxg_err run_waves(const struct eng_detect_params *p, const struct en
                               struct eng_alerts *out, size_t *tested, struct cxg_error *err)
 {
         const struct eng_snapshot *s = in->snap;
-        size_t np = s->plans.n, K = (size_t)p->wave_history + 1;
+        size_t np = s->plans.n, K = (size_t)p->wave_history + 1, ns, n = 0;
         int64_t d = (int64_t)(p->wave_days * DAY);
-        uint32_t *base = cxg_calloc(np * K + 1, sizeof(uint32_t));
-        uint32_t *canc = cxg_calloc(np * K + 1, sizeof(uint32_t));
-        uint32_t *down = cxg_calloc(np * K + 1, sizeof(uint32_t));
-        struct eng_wave_series *ser = cxg_calloc(np + 1, sizeof(*ser));
-        size_t n = 0;
-        enum cxg_err rc;
+        uint32_t *base = NULL, *canc = NULL, *down = NULL, *acc_segs = NULL;
+        uint8_t *acc_nseg = NULL;
+        struct eng_wave_series *ser = NULL;
+        struct segset ss;
+        enum cxg_err rc = CXG_OK;
 
+        /* series: the plans (membership at each period's start), then account attributes */
+        memset(&ss, 0, sizeof(ss));
+        cxg_hmap_init(&ss.map);
+        acc_segs = cxg_calloc(s->n_accounts * MAX_ACC_SEGS + 1, sizeof(*acc_segs));
+        acc_nseg = cxg_calloc(s->n_accounts + 1, 1);
+        if (!acc_segs || !acc_nseg || attr_segments(s, &ss, acc_segs, acc_nseg)) {
+                rc = nomem(err, "waves");
+                goto done;
+        }
+        ns = np + ss.n;
+        base = cxg_calloc(ns * K + 1, sizeof(uint32_t));
+        canc = cxg_calloc(ns * K + 1, sizeof(uint32_t));
+        down = cxg_calloc(ns * K + 1, sizeof(uint32_t));
+        ser = cxg_calloc(ns + 1, sizeof(*ser));
         if (!base || !canc || !down || !ser) {
                 rc = nomem(err, "waves");
                 goto done;
@@ -723,32 +736,44 @@ static enum cxg_err run_waves(const struct eng_detect_params *p, const struct en
                 for (size_t k = 0; k < K; k++) {
                         int64_t st = in->at - (int64_t)(K - k) * d, en = st + d;
                         uint16_t pl;
+                        int cancelled, downgraded = 0;
                         double m0;
 
                         if (!account_alive(s, a, st))
                                 continue;
-                        pl = plan_at(s, a, st);
-                        if (!pl || pl >= np)
-                                continue;
-                        base[pl * K + k]++;
-                        if (s->a_churned_at[a] != CXG_TS_NONE && s->a_churned_at[a] <= en) {
-                                canc[pl * K + k]++;
-                                continue;
-                        }
+                        cancelled = s->a_churned_at[a] != CXG_TS_NONE && s->a_churned_at[a] <= en;
                         m0 = mrr_at(s, a, st);
                         for (uint32_t q = s->a_soff ? s->a_soff[a] : 0;
-                             s->a_soff && q < s->a_soff[a + 1]; q++)
+                             !cancelled && s->a_soff && q < s->a_soff[a + 1]; q++)
                                 if (s->s_start[q] > st && s->s_start[q] <= en && s->s_mrr[q] < m0) {
-                                        down[pl * K + k]++;
+                                        downgraded = 1;
                                         break;
                                 }
+                        pl = plan_at(s, a, st);
+                        if (pl && pl < np) {
+                                base[pl * K + k]++;
+                                canc[pl * K + k] += cancelled;
+                                down[pl * K + k] += downgraded;
+                        }
+                        for (uint8_t q = 0; q < acc_nseg[a]; q++) {
+                                size_t g = np + acc_segs[(size_t)a * MAX_ACC_SEGS + q];
+
+                                base[g * K + k]++;
+                                canc[g * K + k] += cancelled;
+                                down[g * K + k] += downgraded;
+                        }
                 }
-        for (size_t pl = 1; pl < np; pl++) {
-                ser[n].field = "plan";
-                ser[n].value = s->plans.names[pl];
-                ser[n].base = &base[pl * K];
-                ser[n].cancel = &canc[pl * K];
-                ser[n].down = &down[pl * K];
+        for (size_t g = 1; g < ns; g++) {
+                if (g < np) {
+                        ser[n].field = "plan";
+                        ser[n].value = s->plans.names[g];
+                } else {
+                        ser[n].field = ss.k[g - np].field;
+                        ser[n].value = ss.k[g - np].value;
+                }
+                ser[n].base = &base[g * K];
+                ser[n].cancel = &canc[g * K];
+                ser[n].down = &down[g * K];
                 ser[n].n_periods = K;
                 ser[n].window_start = in->at - d;
                 n++;
@@ -760,6 +785,10 @@ done:
         cxg_free(canc);
         cxg_free(down);
         cxg_free(ser);
+        cxg_free(acc_segs);
+        cxg_free(acc_nseg);
+        cxg_free(ss.k);
+        cxg_hmap_release(&ss.map);
         return rc;
 }
 
