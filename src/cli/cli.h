@@ -36,6 +36,12 @@ int cli_webhook(struct cli *c);
 int cli_sweetspot(struct cli *c);
 /* Run every detector quietly after an import (one summary line on stderr); an exit code. */
 int cli_detect_after_import(struct cli *c);
+int cli_nps(struct cli *c);
+int cli_csat(struct cli *c);
+int cli_ces(struct cli *c);
+int cli_voc(struct cli *c);
+int cli_themes(struct cli *c);
+int cli_fit(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
