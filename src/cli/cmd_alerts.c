@@ -266,11 +266,17 @@ static int run_detect(struct cli *c, const struct detect_opts *o)
                 printf("\n");
                 for (int k = 0; k < ENG_ALERT__COUNT; k++)
                         printf("  %-24s %zu\n", eng_alert_kind_name(k), by_kind[k]);
-                for (size_t i = 0; i < l.n; i++) {
+                for (size_t i = 0, shown = 0; i < l.n; i++) {
                         const struct eng_alert *a = &l.v[i];
 
-                        if (a->kind == ENG_ALERT_AT_RISK && i >= 40)
-                                continue; /* the list is in `cxgarden alerts` */
+                        /* every alert but accounts at risk; of those the first 30 */
+                        if (a->kind == ENG_ALERT_AT_RISK && shown++ >= 30) {
+                                if (shown == 31)
+                                        printf("... and %zu more accounts at risk (cxgarden "
+                                               "alerts --kind account_at_risk)\n",
+                                               by_kind[ENG_ALERT_AT_RISK] - 30);
+                                continue;
+                        }
                         printf("%-8s %-9s %-24s %s\n",
                                sum.ids && sum.ids[i] ? "" : (o->dry_run ? "dry-run" : "quiet"),
                                eng_severity_name(a->severity), eng_alert_kind_name(a->kind),
