@@ -93,7 +93,7 @@ TID=$("$BIN" --db "$DB" token list | awk -v p="${TMP:0:12}" '$2 == p {print $1}'
 "$BIN" --db "$DB" token revoke "$TID" 2>/dev/null
 as "$TMP" GET /api/v1/accounts; expect "revoked token" 401 .error.code unauthorized
 case "$BODY" in *revoked*) ;; *) fail "revoked message: $BODY" ;; esac
-"$BIN" --db "$DB" token list | grep -q "^$TID .*revoked\|^$TID .*T" || fail "token list shows the revocation"
+"$BIN" --db "$DB" token list | grep >/dev/null "^$TID .*revoked\|^$TID .*T" || fail "token list shows the revocation"
 EXP=$("$BIN" --db "$DB" token create --user ana --expires 1 2>/dev/null)
 as "$EXP" GET /api/v1/accounts; expect "token before expiry" 200
 sqlite3 "$DB" "UPDATE api_tokens SET expires_at = strftime('%s','now') - 1 WHERE prefix = '${EXP:0:12}'"
