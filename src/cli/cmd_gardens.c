@@ -153,7 +153,7 @@ int gcli_print_json(json_t *j)
                 cli_errorf("out of memory");
                 return CLI_FAIL;
         }
-        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         fputc('\n', stdout);
         json_decref(j);
         return CLI_OK;

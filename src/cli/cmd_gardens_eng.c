@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd_engine.h"
 #include "cli/cmd_gardens.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
 #include "core/parse.h"
 #include "engine/gardens.h"
+#include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
 
 #define DAY INT64_C(86400)
@@ -479,11 +481,88 @@ done:
         return rc;
 }
 
+struct garden_meta {
+        int topic;
+        char segment[256];
+        int has_segment;
+};
+
+static enum cxg_err meta_cb(void *ctx, const struct store_garden_row *g)
+{
+        struct garden_meta *m = ctx;
+
+        m->topic = g->g.topic;
+        m->has_segment = g->g.segment != NULL;
+        snprintf(m->segment, sizeof(m->segment), "%s", g->g.segment ? g->g.segment : "");
+        return CXG_OK;
+}
+
 int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
 {
-        (void)c;
-        (void)argc;
-        (void)argv;
-        cli_errorf("gardens suggest: TEMPORARY until the engine lands");
-        return CLI_FAIL;
+        const char *cmd = "gardens suggest";
+        struct gcli_opt o[] = {{"limit", 1, NULL}, {"segment", 1, NULL}, {"json", 0, NULL}};
+        size_t no = 3, npos, n = 0;
+        const char *pos[1], *segment;
+        struct store *st = NULL;
+        struct eng_engine e;
+        struct garden_meta gm = {0};
+        struct eng_garden_exclude x = {0};
+        struct eng_garden_candidate *cand = NULL;
+        struct cxg_error err;
+        long limit = 20;
+        int rc;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)) ||
+            (rc = parse_long(cmd, "limit", gcli_val(o, no, "limit"), 1, 100000, &limit)))
+                return rc;
+        if (npos != 1) {
+                cli_errorf("%s: missing GARDEN", cmd);
+                return CLI_USAGE;
+        }
+        if ((rc = cmd_engine_open(c, cmd, CXG_TS_NONE, 0, 0, &st, &e)))
+                return rc;
+        cxg_error_clear(&err);
+        segment = gcli_val(o, no, "segment");
+        if (store_garden_find(st, pos[0], meta_cb, &gm, &err) ||
+            eng_garden_exclude_load(&x, &e.snap, st, &err) ||
+            eng_garden_suggest(&e.scores, &x, gm.topic,
+                               segment          ? segment
+                               : gm.has_segment ? gm.segment
+                                                : NULL,
+                               (size_t)limit, &cand, &n, &err)) {
+                rc = gcli_fail(cmd, &err);
+                goto done;
+        }
+        if (gcli_val(o, no, "json")) {
+                rc = gcli_print_json(eng_garden_candidates_json(&e.scores, cand, n, gm.topic));
+                goto done;
+        }
+        printf("candidates for %s (topic %s%s%s): engaged and robust accounts outside every "
+               "garden\n",
+               pos[0], model_garden_topic_name(gm.topic),
+               gm.has_segment || segment ? ", segment " : "",
+               segment          ? segment
+               : gm.has_segment ? gm.segment
+                                : "");
+        printf("%-4s %-14s %-28s %-10s %6s %6s %6s %6s  %s\n", "rank", "account", "name", "plan",
+               "score", "engage", "robust", "topic", "invite (engagement)");
+        for (size_t i = 0; i < n; i++) {
+                const struct eng_snapshot *s = &e.snap;
+                uint32_t a = cand[i].account, p = cand[i].person;
+
+                printf("%-4zu %-14.14s %-28.28s %-10.10s %6.1f %6.1f %6.1f %6.1f  %s, %s (%.0f)\n",
+                       i + 1, s->a_ext[a], s->a_name[a] ? s->a_name[a] : "",
+                       s->plans.names[s->a_plan[a]], cand[i].score, cand[i].engagement,
+                       cand[i].robustness, cand[i].topic, s->p_name[p] ? s->p_name[p] : s->p_ext[p],
+                       s->p_role[p] ? s->p_role[p] : "-", cand[i].person_engagement);
+        }
+        if (!n)
+                printf("(no candidates: every active account is in a garden or has nobody to "
+                       "invite)\n");
+done:
+        cxg_free(cand);
+        eng_garden_exclude_release(&x);
+        eng_engine_release(&e);
+        store_close(st);
+        return rc;
 }
