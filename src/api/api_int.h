@@ -159,7 +159,6 @@ void api_h_login(struct api_req *r);
 void api_h_logout(struct api_req *r);
 void api_h_me(struct api_req *r);
 void api_h_portal_me(struct api_req *r);
-void api_h_portal_gardens(struct api_req *r);
 void api_h_users_list(struct api_req *r);
 void api_h_users_create(struct api_req *r);
 void api_h_audit(struct api_req *r);
