@@ -242,6 +242,134 @@ static void test_rollout_report_compares_segment_with_the_rest(void **state)
         eng_garden_panel_release(&p);
 }
 
+/* ---- a hand-computed case ---- */
+
+#define D(y, m, d) (cxg_days_from_civil(y, m, d) * INT64_C(86400))
+
+static void add_account(struct store *s, const char *id, double mrr, int64_t churned)
+{
+        struct account a;
+        struct person p;
+        struct subscription sub;
+        char pid[16];
+        struct cxg_error e;
+
+        cxg_error_clear(&e);
+        model_account_init(&a);
+        a.id = id;
+        a.plan = "Pro";
+        a.currency = "USD";
+        a.mrr = mrr;
+        a.created_at = D(2023, 1, 1);
+        a.churned_at = churned;
+        if (store_put_account(s, &a, NULL, NULL, &e))
+                fail_msg("account: %s", e.msg);
+        model_subscription_init(&sub);
+        sub.account_id = id;
+        sub.plan = "Pro";
+        sub.mrr = mrr;
+        sub.started_at = D(2023, 1, 1);
+        sub.ended_at = churned;
+        if (store_put_subscription(s, &sub, NULL, NULL, &e))
+                fail_msg("subscription: %s", e.msg);
+        snprintf(pid, sizeof(pid), "p-%s", id);
+        model_person_init(&p);
+        p.id = pid;
+        p.account_id = id;
+        p.role = "CEO";
+        if (store_put_person(s, &p, NULL, NULL, &e))
+                fail_msg("person: %s", e.msg);
+}
+
+/*
+ * Two members joined 2024-03-15 (M1 stays, M2 churns after 108 days); never-members C1 stays,
+ * C2 churns after 17 days, C3 after 139 days, C4 before the joining (not comparable). All on
+ * Pro with no activity before: one band. Per member the stratum is (1 member, 3 comparables).
+ * 180 days: strata (n1 x1 n0 x0) = (1 1 3 1), (1 0 3 1): D = (2/4 - 1/4) / (3/4 + 3/4) = 1/6;
+ * Sato: P = (1 - 9 + 3)/16 + (1 - 0 + 3)/16 = -1/16, Q = 2/8 + 1/8 = 3/8,
+ * var = (D P + Q) / W^2 = (-1/96 + 3/8) / 2.25 = 0.1620370.
+ * 90 days: (1 1 3 2) twice: D = (2 * 1/4) / 1.5 = 1/3.
+ * MRR retained: z = 100 (1 - 1/3) and 50 (0 - 1/3): total 50, se = sqrt(2 var(z)) = 83.333.
+ * MRR change: stratum means 0 vs -2/3 and -1 vs -2/3, equal weights: D = 1/6.
+ */
+static void test_impact_hand_computed(void **state)
+{
+        char path[64];
+        struct store *s = NULL;
+        struct cxg_error e;
+        struct garden_actor ana;
+        struct garden g;
+        struct garden_member m = {.role = GARDEN_MROLE_CUSTOMER, .status = GARDEN_ST_INVITED};
+        struct eng_garden_panel p;
+        struct eng_garden_impact im;
+        struct store_interaction row;
+        int64_t gid, pid, aid, j = D(2024, 3, 15);
+        int32_t type;
+        int fd;
+
+        (void)state;
+        snprintf(path, sizeof(path), "/tmp/cxg-test-ghand-XXXXXX");
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        unlink(path);
+        cxg_error_clear(&e);
+        assert_int_equal(store_open(path, 0, &s, &e), CXG_OK);
+        add_account(s, "M1", 100, CXG_TS_NONE);
+        add_account(s, "M2", 50, D(2024, 7, 1));
+        add_account(s, "C1", 80, CXG_TS_NONE);
+        add_account(s, "C2", 80, D(2024, 4, 1));
+        add_account(s, "C3", 80, D(2024, 8, 1));
+        add_account(s, "C4", 80, D(2024, 1, 1));
+        /* the data reaches 2025-01-01 */
+        assert_int_equal(store_type_id(s, "login", 5, &type, &e), CXG_OK);
+        assert_int_equal(store_person_ref(s, "p-C1", 4, &pid, &aid, &e), CXG_OK);
+        memset(&row, 0, sizeof(row));
+        row.person_id = pid;
+        row.account_id = aid;
+        row.ts = D(2025, 1, 1);
+        row.duration_ms = -1;
+        row.value = NAN;
+        row.type_id = type;
+        assert_int_equal(store_put_interactions(s, &row, 1, NULL, NULL, &e), CXG_OK);
+        assert_int_equal(store_garden_user_ensure(s, "ana", "analyst", NULL, j, NULL, &e), CXG_OK);
+        assert_int_equal(store_garden_actor(s, "ana", &ana, &e), CXG_OK);
+        model_garden_init(&g);
+        g.key = "g";
+        g.name = "G";
+        g.topic = GARDEN_TOPIC_CONTEXT;
+        assert_int_equal(store_garden_create(s, &ana, &g, j, &gid, &e), CXG_OK);
+        m.person = "p-M1";
+        assert_int_equal(store_garden_member_add(s, &ana, gid, &m, j - 86400, NULL, &e), CXG_OK);
+        assert_int_equal(
+            store_garden_member_status(s, &ana, gid, "p-M1", NULL, GARDEN_ST_ACCEPTED, j, &e),
+            CXG_OK);
+        m.person = "p-M2";
+        assert_int_equal(store_garden_member_add(s, &ana, gid, &m, j - 86400, NULL, &e), CXG_OK);
+        assert_int_equal(
+            store_garden_member_status(s, &ana, gid, "p-M2", NULL, GARDEN_ST_ACCEPTED, j, &e),
+            CXG_OK);
+        eng_garden_panel_init(&p);
+        assert_int_equal(eng_garden_panel_load(&p, s, "currency", gid, &e), CXG_OK);
+        assert_int_equal(eng_garden_impact(&p, 3, &im, &e), CXG_OK);
+        assert_int_equal(im.members, 2);
+        assert_int_equal(im.members_matched, 2);
+        assert_int_equal(im.comparison_accounts, 3);
+        assert_true(fabs(im.ret_180.diff - 1.0 / 6) < 1e-9);
+        assert_true(fabs(im.ret_180.se - sqrt((-1.0 / 96 + 3.0 / 8) / 2.25)) < 1e-9);
+        assert_true(fabs(im.ret_180.v1 - 0.5) < 1e-9 && fabs(im.ret_180.v0 - 1.0 / 3) < 1e-9);
+        assert_true(fabs(im.ret_90.diff - 1.0 / 3) < 1e-9);
+        assert_true(fabs(im.mrr_change.diff - 1.0 / 6) < 1e-9);
+        assert_int_equal(im.n_money, 1);
+        assert_string_equal(im.money[0].currency, "USD");
+        assert_true(fabs(im.money[0].members_mrr - 150) < 1e-9);
+        assert_true(fabs(im.money[0].retained.diff - 50) < 1e-9);
+        assert_true(fabs(im.money[0].retained.se - 250.0 / 3) < 1e-6);
+        eng_garden_panel_release(&p);
+        store_close(s);
+        remove_db(path);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -250,6 +378,7 @@ int main(void)
             cmocka_unit_test(test_money_and_sizes_are_reported),
             cmocka_unit_test(test_seed_makes_three_gardens_with_ideas_in_every_state),
             cmocka_unit_test(test_rollout_report_compares_segment_with_the_rest),
+            cmocka_unit_test(test_impact_hand_computed),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
