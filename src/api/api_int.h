@@ -181,6 +181,7 @@ void api_h_cohorts(struct api_req *r);
 /* Dashboard reads (routes_overview.c) and voice of the customer and fit (routes_voc.c). */
 void api_h_overview(struct api_req *r);
 void api_h_scores(struct api_req *r);
+void api_h_account_timeline(struct api_req *r);
 void api_h_voc(struct api_req *r);
 void api_h_voc_themes(struct api_req *r);
 void api_h_account_fit(struct api_req *r);

@@ -48,6 +48,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/cohorts", api_h_cohorts, API_G_READ},
     {"GET", "/api/v1/overview", api_h_overview, API_G_READ},
     {"GET", "/api/v1/scores", api_h_scores, API_G_READ},
+    {"GET", "/api/v1/accounts/{id}/timeline", api_h_account_timeline, API_G_READ},
     {"GET", "/api/v1/voc/nps", api_h_voc, API_G_READ},
     {"GET", "/api/v1/voc/csat", api_h_voc, API_G_READ},
     {"GET", "/api/v1/voc/ces", api_h_voc, API_G_READ},

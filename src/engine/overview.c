@@ -193,3 +193,92 @@ enum cxg_err eng_overview_accounts_json(const struct eng_snapshot *s, const stru
 done:
         return rc;
 }
+
+/* A JSON string member, or null when s is NULL. */
+static enum cxg_err put_str(struct cxg_buf *b, const char *key, const char *s)
+{
+        enum cxg_err rc;
+
+        if ((rc = cxg_buf_printf(b, ",\"%s\":", key)))
+                return rc;
+        if (!s)
+                return cxg_buf_puts(b, "null");
+        return cxg_buf_json_str(b, s, strlen(s));
+}
+
+/* One interaction row j of segment c. */
+static enum cxg_err put_interaction(const struct eng_snapshot *s, const struct eng_icols *c,
+                                    size_t j, int first, struct cxg_buf *b)
+{
+        enum cxg_err rc = CXG_OK;
+        char t[24];
+
+        TRY(cxg_buf_printf(b, "%s{\"ts\":\"%s\"", first ? "" : ",",
+                           cxg_time_format((int64_t)c->ts[j] + ENG_EPOCH, t)));
+        TRY(put_str(b, "person", c->person[j] < s->n_people ? s->p_ext[c->person[j]] : NULL));
+        TRY(put_str(b, "type", c->type[j] < s->types.n ? s->types.names[c->type[j]] : NULL));
+        TRY(put_str(b, "channel", model_channel_name(c->channel[j])));
+        TRY(put_str(b, "outcome", model_outcome_name(c->outcome[j])));
+        if (c->duration[j] == ENG_DUR_NONE)
+                TRY(cxg_buf_puts(b, ",\"duration_ms\":null"));
+        else
+                TRY(cxg_buf_printf(b, ",\"duration_ms\":%u", c->duration[j]));
+        TRY(put_num(b, "value", c->value[j], 1));
+        TRY(cxg_buf_putc(b, '}'));
+done:
+        return rc;
+}
+
+enum cxg_err eng_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
+                                        struct cxg_buf *b)
+{
+        enum cxg_err rc = CXG_OK;
+        uint64_t mlo = 0, mhi = 0;
+        uint32_t dlo = 0, dhi = 0;
+        size_t n = 0;
+        char t[24];
+
+        if (a >= s->n_accounts)
+                return CXG_ERR_NOTFOUND;
+        if (limit < 1 || limit > 1000)
+                return CXG_ERR_LIMIT;
+        if (a < s->ioff_accounts && s->a_ioff) {
+                mlo = s->a_ioff[a];
+                mhi = s->a_ioff[a + 1];
+        }
+        if (s->a_doff) {
+                dlo = s->a_doff[a];
+                dhi = s->a_doff[a + 1];
+        }
+        TRY(cxg_buf_puts(b, "{\"id\":"));
+        TRY(cxg_buf_json_str(b, s->a_ext[a], strlen(s->a_ext[a])));
+        TRY(cxg_buf_puts(b, ",\"interactions\":["));
+        /* both segments are sorted by time within the account: merge from the newest end */
+        while (n < limit && (mhi > mlo || dhi > dlo)) {
+                int take_main = dhi == dlo || (mhi > mlo && s->main.ts[mhi - 1] >=
+                                                                s->delta.ts[s->d_idx[dhi - 1]]);
+
+                if (take_main)
+                        TRY(put_interaction(s, &s->main, (size_t)--mhi, n == 0, b));
+                else
+                        TRY(put_interaction(s, &s->delta, s->d_idx[--dhi], n == 0, b));
+                n++;
+        }
+        TRY(cxg_buf_puts(b, "],\"feedback\":["));
+        n = 0;
+        for (uint32_t i = s->a_foff[a + 1]; i > s->a_foff[a] && n < limit; i--, n++) {
+                uint32_t f = i - 1;
+
+                TRY(cxg_buf_printf(b, "%s{\"ts\":\"%s\"", n ? "," : "",
+                                   cxg_time_format(s->f_ts[f], t)));
+                TRY(put_str(b, "person",
+                            s->f_person[f] < s->n_people ? s->p_ext[s->f_person[f]] : NULL));
+                TRY(put_str(b, "kind", model_fb_kind_name(s->f_kind[f])));
+                TRY(put_num(b, "score", s->f_score[f], 1));
+                TRY(put_str(b, "comment", s->f_comment[f]));
+                TRY(cxg_buf_putc(b, '}'));
+        }
+        TRY(cxg_buf_puts(b, "]}"));
+done:
+        return rc;
+}

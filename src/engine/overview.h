@@ -36,4 +36,13 @@ enum cxg_err eng_overview_json(const struct eng_snapshot *s, const struct eng_sc
 enum cxg_err eng_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
                                         size_t months, struct cxg_buf *b) CXG_WUR;
 
+/*
+ * Append account a's recent activity as one JSON object to b: id, interactions[] (the newest
+ * `limit` interactions of both snapshot segments, newest first: ts, person, type, channel,
+ * outcome, duration_ms, value) and feedback[] (the newest `limit` answers: ts, person, kind,
+ * score, comment). limit 1-1000. Read-only over s. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
+ */
+enum cxg_err eng_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
+                                        struct cxg_buf *b) CXG_WUR;
+
 #endif
