@@ -1,0 +1,61 @@
+// Overview: MRR, active people and interactions per active person by month (uPlot), today's
+// totals, open alerts and the segments eroding behind growth (from the alerts API when it
+// exists). Data: GET /api/v1/overview and GET /api/v1/alerts?status=open.
+import { api, apiOptional, h, fmt, money, chart, notAvailable, when } from '../lib.js';
+
+function kpi(label, value, key) {
+  return h('div.kpi', { dataset: { kpi: key } }, h('span.kpi-label', null, label), h('span.kpi-value', null, value));
+}
+
+export async function render(root) {
+  const [ov, alerts] = await Promise.all([
+    api('/api/v1/overview?months=24'),
+    apiOptional('/api/v1/alerts?status=open'),
+  ]);
+  const t = ov.totals;
+  const months = ov.months.map((m) => m.month);
+  root.append(
+    h('h1', null, 'Overview'),
+    h('p.sub', null, `As of ${when(ov.at)}`),
+    h('div.kpis', null,
+      kpi('MRR', money(t.mrr), 'mrr'),
+      kpi('Active accounts', fmt(t.active_accounts), 'active_accounts'),
+      kpi('Active people', fmt(t.active_people), 'active_people'),
+      kpi('Engaged people', fmt(t.engaged_people), 'engaged_people'),
+      kpi('Mean health', fmt(t.mean_health, 1), 'mean_health'),
+      kpi('Mean engagement', fmt(t.mean_engagement, 1), 'mean_engagement'),
+      kpi('Open alerts', alerts ? fmt(alertList(alerts).length) : 'n/a', 'open_alerts')),
+  );
+  const charts = h('div.charts');
+  root.append(charts);
+  charts.append(
+    await chart('MRR by month', months, [{ label: 'MRR', values: ov.months.map((m) => m.mrr) }], { id: 'mrr' }),
+    await chart('Active people by month', months, [{ label: 'active people', values: ov.months.map((m) => m.active_people) }], { id: 'active_people' }),
+    await chart('Engagement: interactions per active person', months,
+      [{ label: 'interactions per active person', values: ov.months.map((m) => m.interactions_per_active) }], { id: 'engagement', digits: 1 }),
+  );
+  const sec = h('section', { 'aria-labelledby': 'ov-alerts' }, h('h2', { id: 'ov-alerts' }, 'Open alerts'));
+  const ero = h('section', { 'aria-labelledby': 'ov-erosion' }, h('h2', { id: 'ov-erosion' }, 'Segments eroding behind growth'));
+  root.append(h('div.cols', null, sec, ero));
+  if (!alerts) {
+    sec.append(notAvailable('Alerts'));
+    ero.append(notAvailable('Erosion alerts'));
+    return;
+  }
+  const list = alertList(alerts);
+  sec.append(list.length ? h('ul.alerts', null, list.slice(0, 10).map(alertItem)) : h('p', null, 'No open alerts.'));
+  const eroding = list.filter((a) => a.kind === 'erosion_behind_growth');
+  ero.append(eroding.length ? h('ul.alerts', null, eroding.map(alertItem)) : h('p', null, 'No segment is eroding behind growth.'));
+}
+
+function alertList(a) {
+  return Array.isArray(a) ? a : a.items || a.alerts || [];
+}
+
+function alertItem(a) {
+  return h('li', { class: `sev-${a.severity || 'info'}` },
+    h('strong', null, `${a.kind || 'alert'}`), ' ',
+    h('span', null, typeof a.subject === 'string' ? a.subject : JSON.stringify(a.subject || '')), ' ',
+    h('span.muted', null, a.first_seen ? `since ${when(a.first_seen)}` : ''),
+    a.summary || a.message ? h('div', null, a.summary || a.message) : null);
+}
