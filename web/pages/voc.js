@@ -16,7 +16,7 @@ export async function render(root, { query }) {
   const u = all.unweighted || {};
   const tabs = h('div.tabs', { role: 'group', 'aria-label': 'Metric' }, METRICS.map(([m, l]) =>
     h('a', { href: `#/voc?metric=${m}`, class: 'tab', 'aria-current': m === metric ? 'page' : null }, l)));
-  const months = (rep.months || []).filter((m) => m.stat && m.stat.unweighted);
+  const months = (rep.all.months || rep.months || []).filter((m) => m.stat && m.stat.unweighted);
   root.append(
     h('h1', null, 'Voice of the customer'),
     tabs,
