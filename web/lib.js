@@ -239,7 +239,10 @@ export async function chart(title, months, series, opts = {}) {
       ser.push({ label: `${s.label} 95% high`, stroke: '#93c5fd', width: 1, dash: [4, 4] });
     }
   });
-  const width = Math.max(280, Math.min(opts.width || 560, (document.documentElement.clientWidth || 600) - 48));
+  // the figure is not in the document yet: size from the viewport and the grid's columns
+  const avail = Math.min(document.documentElement.clientWidth || 1024, 1400) - 48;
+  const cols = avail < 600 ? 1 : opts.cols || 1;
+  const width = Math.max(240, Math.floor((avail - (cols - 1) * 16) / cols) - 20);
   const plot = new uPlot({
     width,
     height: opts.height || 220,

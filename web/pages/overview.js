@@ -29,10 +29,10 @@ export async function render(root) {
   const charts = h('div.charts');
   root.append(charts);
   charts.append(
-    await chart('MRR by month', months, [{ label: 'MRR', values: ov.months.map((m) => m.mrr) }], { id: 'mrr' }),
-    await chart('Active people by month', months, [{ label: 'active people', values: ov.months.map((m) => m.active_people) }], { id: 'active_people' }),
+    await chart('MRR by month', months, [{ label: 'MRR', values: ov.months.map((m) => m.mrr) }], { id: 'mrr', cols: 3 }),
+    await chart('Active people by month', months, [{ label: 'active people', values: ov.months.map((m) => m.active_people) }], { id: 'active_people', cols: 3 }),
     await chart('Engagement: interactions per active person', months,
-      [{ label: 'interactions per active person', values: ov.months.map((m) => m.interactions_per_active) }], { id: 'engagement', digits: 1 }),
+      [{ label: 'interactions per active person', values: ov.months.map((m) => m.interactions_per_active) }], { id: 'engagement', digits: 1, cols: 3 }),
   );
   const sec = h('section', { 'aria-labelledby': 'ov-alerts' }, h('h2', { id: 'ov-alerts' }, 'Open alerts'));
   const ero = h('section', { 'aria-labelledby': 'ov-erosion' }, h('h2', { id: 'ov-erosion' }, 'Segments eroding behind growth'));

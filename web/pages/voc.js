@@ -29,7 +29,7 @@ export async function render(root, { query }) {
   if (months.length)
     root.append(await chart(`${label} by month with 95% interval`, months.map((m) => m.month),
       [{ label, values: months.map((m) => m.stat.unweighted.value), band: [months.map((m) => m.stat.unweighted.ci_low), months.map((m) => m.stat.unweighted.ci_high)] }],
-      { id: metric, digits: 1, width: 900 }));
+      { id: metric, digits: 1, cols: 1 }));
   else root.append(h('p', null, `No ${label} answers by month.`));
   const themeList = (title, list, key) => h('section', { 'aria-labelledby': `th-${key}` }, h('h2', { id: `th-${key}` }, title),
     list.length ? h('ol.themes', null, list.map((t) => h('li', { dataset: { term: t.term } },
