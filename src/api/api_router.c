@@ -10,6 +10,7 @@
 
 #include "api/api_int.h"
 #include "api/assets.h"
+#include "api/routes_alerts.h"
 #include "core/banned.h"
 #include "store/store_auth.h"
 
@@ -55,6 +56,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/voc/themes", api_h_voc_themes, API_G_READ},
     {"GET", "/api/v1/accounts/{id}/fit", api_h_account_fit, API_G_READ},
     {"GET", "/api/v1/fit/summary", api_h_fit_summary, API_G_READ},
+    API_ALERT_ROUTES,
     /* not listed: the embedded dashboard files other than "/" */
     {"GET", "/{asset}", api_h_asset, API_G_PUBLIC},
     {NULL, NULL, NULL, API_G_PUBLIC},

@@ -29,6 +29,11 @@ static const struct command commands[] = {
     {"serve", cli_serve, "serve [--port N]: HTTP API and dashboard"},
     {"user", cli_user, "user add NAME --role R: manage users"},
     {"token", cli_token, "token create --user NAME: manage API tokens"},
+    {"detect", cli_detect, "detect [--at DATE] [--json]: run the early-warning detectors"},
+    {"alerts", cli_alerts, "alerts [--status open] [--json]: list and triage alerts"},
+    {"tasks", cli_tasks, "tasks [--owner NAME] [--json]: follow-up tasks from alerts"},
+    {"webhook", cli_webhook, "webhook add URL: alert webhooks and their deliveries"},
+    {"sweetspot", cli_sweetspot, "sweetspot [--by FIELDS]: segments served well and poorly"},
 };
 
 void cli_errorf(const char *fmt, ...)
