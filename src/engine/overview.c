@@ -36,6 +36,12 @@ static enum cxg_err put_num(struct cxg_buf *b, const char *key, double v, int co
         return cxg_buf_printf(b, "%s\"%s\":%.10g", comma ? "," : "", key, v);
 }
 
+/* A score rounded to 2 decimals, as eng_account_json shows it; null when NAN. */
+static enum cxg_err put_score(struct cxg_buf *b, const char *key, double v)
+{
+        return put_num(b, key, isnan(v) ? v : round(v * 100.0) / 100.0, 1);
+}
+
 /* First month index of a window of n months ending at the scores' as-of month. */
 static int64_t window_first(const struct eng_snapshot *s, const struct eng_scores *r, size_t n,
                             int64_t *last)
@@ -105,12 +111,13 @@ enum cxg_err eng_overview_json(const struct eng_snapshot *s, const struct eng_sc
                 size_t paying = 0, act = 0, inter = 0;
                 uint32_t prev = ENG_NONE;
 
-                /* subscriptions are sorted by account: count each paying account once */
+                /* subscriptions are sorted by account: count each paying account (MRR > 0) once */
                 for (size_t i = 0; i < s->n_subs; i++) {
                         if (s->s_start[i] >= me || (s->s_end[i] != CXG_TS_NONE && s->s_end[i] < me))
                                 continue;
-                        if (!isnan(s->s_mrr[i]))
-                                mmrr += s->s_mrr[i];
+                        if (isnan(s->s_mrr[i]) || s->s_mrr[i] <= 0)
+                                continue;
+                        mmrr += s->s_mrr[i];
                         if (s->s_account[i] != prev)
                                 paying++;
                         prev = s->s_account[i];
@@ -173,9 +180,9 @@ enum cxg_err eng_overview_accounts_json(const struct eng_snapshot *s, const stru
                 TRY(cxg_buf_puts(b, ",\"owner\":"));
                 TRY(cxg_buf_json_str(b, owner, strlen(owner)));
                 TRY(put_num(b, "mrr", s->a_mrr[a], 1));
-                TRY(put_num(b, "health", sc->health, 1));
-                TRY(put_num(b, "robustness", sc->robustness, 1));
-                TRY(put_num(b, "engagement", sc->engagement, 1));
+                TRY(put_score(b, "health", sc->health));
+                TRY(put_score(b, "robustness", sc->robustness));
+                TRY(put_score(b, "engagement", sc->engagement));
                 TRY(cxg_buf_printf(b,
                                    ",\"band\":\"%s\",\"stage\":\"%s\",\"churned\":%s,\"trend\":[",
                                    eng_band_name(sc->band), eng_stage_name(sc->stage),
