@@ -85,7 +85,14 @@ async function main() {
     am: cx('user', 'add', 'maya', '--role', 'account_manager'),
     member: cx('user', 'add', 'mem', '--role', 'member', '--person', person),
   };
-  console.log(`data: scale ${SCALE} generated in ${Date.now() - t} ms`);
+  // early-warning detectors (when built in) make alerts and tasks to act on
+  let detect = true;
+  try {
+    cx('detect');
+  } catch (e) {
+    detect = false;
+  }
+  console.log(`data: scale ${SCALE} generated (and detectors run: ${detect}) in ${Date.now() - t} ms`);
   const URL = await startServer();
   const userDir = mkdtempSync(path.join(T, 'chromium-'));
   t = Date.now();
@@ -165,8 +172,14 @@ async function main() {
   }
   ok('MRR of the last month equals the total MRR', Math.abs(ov.months[ov.months.length - 1].mrr - ov.totals.mrr) < 0.01,
     `${ov.months[ov.months.length - 1].mrr} vs ${ov.totals.mrr}`);
-  const alertsApi = await apiGet('/api/v1/alerts?status=open');
+  const alertsApi = await apiGet('/api/v1/alerts?status=open&limit=200');
   if (alertsApi.status === 404) check('overview: alerts not available yet', await page.locator('[data-state=unavailable]').count(), 2);
+  else {
+    check('overview: open alerts', await page.textContent('[data-kpi=open_alerts] .kpi-value'), fmt(alertsApi.body.alerts.length));
+    check('overview: alert list', await page.locator('section[aria-labelledby=ov-alerts] li').count(), Math.min(10, alertsApi.body.alerts.length));
+    check('overview: eroding segments', await page.locator('section[aria-labelledby=ov-erosion] li').count(),
+      alertsApi.body.alerts.filter((a) => a.kind === 'erosion_behind_growth').length);
+  }
   await shot('overview');
 
   // ---- accounts: table = API, keyboard sort, search ----
@@ -208,6 +221,10 @@ async function main() {
   await page.click('details[data-section=fit] summary');
   await page.waitForSelector('details[data-section=fit][data-loaded="1"]');
   const fit = (await apiGet(`/api/v1/accounts/${encodeURIComponent(target.id)}/fit`)).body;
+  await page.click('details[data-section=tasks] summary');
+  await page.waitForSelector('details[data-section=tasks][data-loaded="1"]');
+  const atk = await apiGet(`/api/v1/tasks?account_id=${encodeURIComponent(target.id)}`);
+  if (atk.status === 200) check('account: tasks', await page.locator('details[data-section=tasks] li').count(), atk.body.tasks.length);
   ok('account: fit shown', (await page.textContent('details[data-section=fit]')).includes(`${fit.objectives_under_reached} objectives under-reached`));
   await shot('account');
 
@@ -247,28 +264,44 @@ async function main() {
 
   // ---- alerts and tasks ----
   await go('#/alerts', 'alerts');
-  const al = await apiGet('/api/v1/alerts');
-  const tk = await apiGet('/api/v1/tasks');
+  const al = await apiGet('/api/v1/alerts?status=live&limit=200');
+  const tk = await apiGet('/api/v1/tasks?limit=200');
   if (al.status === 404) check('alerts: not available yet', await page.locator('section[aria-labelledby=al-h] [data-state=unavailable]').count(), 1);
   else {
-    const items = al.body.items || al.body.alerts || al.body;
+    const items = al.body.alerts;
+    check('alerts: listed', await page.locator('ul.alerts li').count(), items.length);
     const open = items.find((a) => a.status === 'open');
+    ok('alerts: the detectors found an open alert', !!open);
     if (open) {
       await page.click(`ul.alerts li[data-id="${open.id}"] button:text-is("Acknowledge")`);
-      await waitReady('alerts');
-      const after = await apiGet(`/api/v1/alerts/${open.id}`);
-      check('alerts: acknowledged', after.body && after.body.status, 'acknowledged');
+      await page.waitForSelector(`ul.alerts li[data-id="${open.id}"][data-status=acknowledged]`);
+      check('alerts: acknowledged through the page', (await apiGet(`/api/v1/alerts/${open.id}`)).body.status, 'acknowledged');
+      // dismissing without a reason: the API's error is shown, nothing changes
+      await page.click(`ul.alerts li[data-id="${open.id}"] button:text-is("Dismiss")`);
+      await page.waitForSelector('#view .error');
+      check('alerts: dismiss without reason refused', (await apiGet(`/api/v1/alerts/${open.id}`)).body.status, 'acknowledged');
+      await page.fill(`#al-r-${open.id}`, 'known issue, handled by support');
+      await page.click(`ul.alerts li[data-id="${open.id}"] button:text-is("Dismiss")`);
+      await page.waitForSelector(`ul.alerts li[data-id="${open.id}"]`, { state: 'detached' });
+      const d = (await apiGet(`/api/v1/alerts/${open.id}`)).body;
+      check('alerts: dismissed with reason', `${d.status}|${d.status_reason}`, 'dismissed|known issue, handled by support');
     }
   }
   if (tk.status === 404) check('tasks: not available yet', await page.locator('section[aria-labelledby=tk-h] [data-state=unavailable]').count(), 1);
   else {
-    const items = tk.body.items || tk.body.tasks || tk.body;
-    const task = items.find((x) => x.status !== 'done' && x.status !== 'resolved');
+    const live = tk.body.tasks.filter((x) => x.status === 'open' || x.status === 'in_progress');
+    check('tasks: listed', await page.locator('ul.tasks li').count(), live.length);
+    const task = live[0];
     if (task) {
+      await page.fill(`#tk-o-${task.id}`, 'maya');
+      await page.click(`ul.tasks li[data-id="${task.id}"] button:text-is("Assign")`);
+      await page.waitForSelector(`ul.tasks li[data-id="${task.id}"] >> text=owner maya`);
+      check('tasks: assigned', (await apiGet(`/api/v1/tasks/${task.id}`)).body.owner, 'maya');
+      await page.selectOption(`#tk-a-${task.id}`, 'meeting');
       await page.click(`ul.tasks li[data-id="${task.id}"] button:text-is("Resolve")`);
-      await waitReady('alerts');
-      const after = await apiGet(`/api/v1/tasks/${task.id}`);
-      ok('tasks: resolved', after.body && (after.body.status === 'done' || after.body.status === 'resolved'), JSON.stringify(after.body));
+      await page.waitForSelector(`ul.tasks li[data-id="${task.id}"]`, { state: 'detached' });
+      const d = (await apiGet(`/api/v1/tasks/${task.id}`)).body;
+      check('tasks: resolved with the action', `${d.status}|${d.action}`, 'done|meeting');
     }
   }
   await shot('alerts');

@@ -65,8 +65,8 @@ export async function render(root, { params }) {
       box.append(notAvailable('Tasks'));
       return;
     }
-    const items = Array.isArray(t) ? t : t.items || [];
-    box.append(items.length ? h('ul', null, items.map((x) => h('li', null, `${x.title} · ${x.status}${x.due ? ` · due ${x.due}` : ''}`))) : h('p', null, 'No tasks for this account.'));
+    const items = t.tasks || t.items || [];
+    box.append(items.length ? h('ul', null, items.map((x) => h('li', null, `${x.title} · ${x.status.replace('_', ' ')} · owner ${x.owner || 'none'} · due ${when(x.due_at)}${x.action ? ` · ${x.action}` : ''}`))) : h('p', null, 'No tasks for this account.'));
   }));
 }
 

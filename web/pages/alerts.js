@@ -1,14 +1,18 @@
-// Alerts and tasks: open alerts (acknowledge, resolve) and tasks (assign, resolve), once the
-// early-warning routes exist; a clear "not available yet" state (API 404) otherwise.
-// Data: GET /api/v1/alerts and GET /api/v1/tasks; writes PATCH with X-CSRF-Token.
-import { api, apiOptional, h, when, notAvailable, errorBox } from '../lib.js';
+// Alerts and tasks: live alerts (acknowledge, resolve, dismiss with a reason) and follow-up
+// tasks (assign, start, resolve with the action taken). A clear "not available yet" state when
+// the server has no early-warning routes (404). Data: GET /api/v1/alerts?status=live and
+// GET /api/v1/tasks; writes are PATCH with X-CSRF-Token, then the page reloads its data.
+import { api, apiOptional, h, when, notAvailable, errorBox, fmt } from '../lib.js';
 
-const list = (x) => (Array.isArray(x) ? x : (x && (x.items || x.alerts || x.tasks)) || []);
+const ACTIONS = ['call', 'meeting', 'email', 'fix', 'offer', 'other'];
 
 export async function render(root, ctx) {
-  const [alerts, tasks] = await Promise.all([apiOptional('/api/v1/alerts'), apiOptional('/api/v1/tasks')]);
+  const [alerts, tasks] = await Promise.all([
+    apiOptional('/api/v1/alerts?status=live&limit=200'),
+    apiOptional('/api/v1/tasks?limit=200'),
+  ]);
   root.append(h('h1', null, 'Alerts and tasks'));
-  const msg = h('div', { 'aria-live': 'polite' });
+  const msg = h('div', { 'aria-live': 'assertive' });
   root.append(msg);
   const act = async (path, body, btn) => {
     btn.disabled = true;
@@ -20,24 +24,43 @@ export async function render(root, ctx) {
       btn.disabled = false;
     }
   };
-  const as = h('section', { 'aria-labelledby': 'al-h' }, h('h2', { id: 'al-h' }, 'Alerts'));
+  const as = h('section', { 'aria-labelledby': 'al-h' }, h('h2', { id: 'al-h' }, 'Live alerts'));
   if (!alerts) as.append(notAvailable('Alerts'));
   else {
-    const items = list(alerts);
-    as.append(items.length ? h('ul.alerts', null, items.map((a) => h('li', { class: `sev-${a.severity || 'info'}`, dataset: { id: a.id, status: a.status } },
-      h('strong', null, a.kind), ' ', typeof a.subject === 'string' ? a.subject : JSON.stringify(a.subject || ''), ' ',
-      h('span.muted', null, `${a.status}${a.first_seen ? ` since ${when(a.first_seen)}` : ''}`),
-      a.status === 'open' ? h('button', { type: 'button', onclick: (e) => act(`/api/v1/alerts/${a.id}`, { status: 'acknowledged' }, e.target) }, 'Acknowledge') : null,
-      a.status !== 'resolved' && a.status !== 'dismissed' ? h('button', { type: 'button', onclick: (e) => act(`/api/v1/alerts/${a.id}`, { status: 'resolved' }, e.target) }, 'Resolve') : null))) : h('p', null, 'No alerts.'));
+    const items = alerts.alerts || alerts.items || [];
+    as.append(h('p.sub', null, `${items.length} open or acknowledged`));
+    as.append(items.length ? h('ul.alerts', null, items.map((a) => {
+      const reason = h('input', { id: `al-r-${a.id}`, placeholder: 'reason to dismiss', size: 18 });
+      return h('li', { class: `sev-${a.severity}`, dataset: { id: a.id, status: a.status } },
+        h('div', null, h('span', { class: `sev sev-${a.severity}` }, a.severity), ' ', h('strong', null, a.kind.replace(/_/g, ' ')), ' · ',
+          a.account_id ? h('a', { href: `#/accounts/${encodeURIComponent(a.account_id)}` }, a.subject) : a.subject),
+        h('div', null, a.summary),
+        h('div.muted', null, `${a.status} · first seen ${when(a.first_seen)}${a.occurrences > 1 ? ` · seen ${a.occurrences} times` : ''}${a.task_id ? ` · task #${a.task_id}` : ''}`),
+        h('div.actions', null,
+          a.status === 'open' ? h('button', { type: 'button', onclick: (e) => act(`/api/v1/alerts/${a.id}`, { status: 'acknowledged' }, e.target) }, 'Acknowledge') : null,
+          h('button', { type: 'button', onclick: (e) => act(`/api/v1/alerts/${a.id}`, { status: 'resolved' }, e.target) }, 'Resolve'),
+          h('label.sr-only', { for: `al-r-${a.id}` }, 'Reason to dismiss'), reason,
+          h('button', { type: 'button', onclick: (e) => act(`/api/v1/alerts/${a.id}`, { status: 'dismissed', reason: reason.value }, e.target) }, 'Dismiss')));
+    })) : h('p', null, 'No live alerts.'));
   }
   const ts = h('section', { 'aria-labelledby': 'tk-h' }, h('h2', { id: 'tk-h' }, 'Tasks'));
   if (!tasks) ts.append(notAvailable('Tasks'));
   else {
-    const items = list(tasks);
-    ts.append(items.length ? h('ul.tasks', null, items.map((t) => h('li', { dataset: { id: t.id, status: t.status } },
-      h('strong', null, t.title), ` · ${t.status}${t.owner ? ` · ${t.owner}` : ''}${t.due ? ` · due ${t.due}` : ''}`,
-      t.status !== 'done' && t.status !== 'resolved' ? h('button', { type: 'button', onclick: (e) => act(`/api/v1/tasks/${t.id}`, { owner: ctx.me.name }, e.target) }, 'Assign to me') : null,
-      t.status !== 'done' && t.status !== 'resolved' ? h('button', { type: 'button', onclick: (e) => act(`/api/v1/tasks/${t.id}`, { status: 'done', outcome: 'call' }, e.target) }, 'Resolve') : null))) : h('p', null, 'No tasks.'));
+    const items = (tasks.tasks || tasks.items || []).filter((t) => t.status === 'open' || t.status === 'in_progress');
+    ts.append(h('p.sub', null, `${items.length} open or in progress`));
+    ts.append(items.length ? h('ul.tasks', null, items.map((t) => {
+      const owner = h('input', { id: `tk-o-${t.id}`, value: t.owner || '', size: 14 });
+      const action = h('select', { id: `tk-a-${t.id}` }, ACTIONS.map((x) => h('option', { value: x }, x)));
+      return h('li', { dataset: { id: t.id, status: t.status } },
+        h('div', null, h('strong', null, t.title)),
+        h('div.muted', null, `${t.status.replace('_', ' ')} · owner ${t.owner || 'none'} · due ${when(t.due_at)}${t.health_before !== null ? ` · health at start ${fmt(t.health_before, 1)}` : ''}`),
+        h('div.actions', null,
+          h('label', { for: `tk-o-${t.id}` }, 'Owner'), owner,
+          h('button', { type: 'button', onclick: (e) => act(`/api/v1/tasks/${t.id}`, { owner: owner.value.trim() || ctx.me.name }, e.target) }, 'Assign'),
+          t.status === 'open' ? h('button', { type: 'button', onclick: (e) => act(`/api/v1/tasks/${t.id}`, { status: 'in_progress' }, e.target) }, 'Start') : null,
+          h('label', { for: `tk-a-${t.id}` }, 'Action taken'), action,
+          h('button', { type: 'button', onclick: (e) => act(`/api/v1/tasks/${t.id}`, { status: 'done', action: action.value }, e.target) }, 'Resolve')));
+    })) : h('p', null, 'No open tasks.'));
   }
   root.append(h('div.cols', null, as, ts));
 }

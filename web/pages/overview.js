@@ -10,7 +10,7 @@ function kpi(label, value, key) {
 export async function render(root) {
   const [ov, alerts] = await Promise.all([
     api('/api/v1/overview?months=24'),
-    apiOptional('/api/v1/alerts?status=open'),
+    apiOptional('/api/v1/alerts?status=open&limit=200'),
   ]);
   const t = ov.totals;
   const months = ov.months.map((m) => m.month);
@@ -49,13 +49,13 @@ export async function render(root) {
 }
 
 function alertList(a) {
-  return Array.isArray(a) ? a : a.items || a.alerts || [];
+  return Array.isArray(a) ? a : a.alerts || a.items || [];
 }
 
 function alertItem(a) {
-  return h('li', { class: `sev-${a.severity || 'info'}` },
-    h('strong', null, `${a.kind || 'alert'}`), ' ',
-    h('span', null, typeof a.subject === 'string' ? a.subject : JSON.stringify(a.subject || '')), ' ',
-    h('span.muted', null, a.first_seen ? `since ${when(a.first_seen)}` : ''),
-    a.summary || a.message ? h('div', null, a.summary || a.message) : null);
+  return h('li', { class: `sev-${a.severity}`, dataset: { id: a.id } },
+    h('span', { class: `sev sev-${a.severity}` }, a.severity), ' ',
+    h('strong', null, a.kind.replace(/_/g, ' ')), ' ',
+    h('span.muted', null, `since ${when(a.first_seen)}`),
+    h('div', null, a.account_id ? h('a', { href: `#/accounts/${encodeURIComponent(a.account_id)}` }, a.summary) : a.summary));
 }
