@@ -248,7 +248,7 @@ export async function chart(title, months, series, opts = {}) {
     height: opts.height || 220,
     series: ser,
     scales: { x: { time: true } },
-    axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => fmt(v, opts.digits || 0)) }],
+    axes: [{}, { size: opts.axisSize || 60, values: (u, vals) => vals.map((v) => fmt(v, opts.digits || 0)) }],
     legend: { show: true },
   }, data, fig);
   fig.plot = plot;

@@ -172,10 +172,13 @@ async function main() {
   }
   ok('MRR of the last month equals the total MRR', Math.abs(ov.months[ov.months.length - 1].mrr - ov.totals.mrr) < 0.01,
     `${ov.months[ov.months.length - 1].mrr} vs ${ov.totals.mrr}`);
-  const alertsApi = await apiGet('/api/v1/alerts?status=open&limit=200');
+  const alertsApi = await apiGet('/api/v1/alerts?status=open&limit=500');
   if (alertsApi.status === 404) check('overview: alerts not available yet', await page.locator('[data-state=unavailable]').count(), 2);
   else {
-    check('overview: open alerts', await page.textContent('[data-kpi=open_alerts] .kpi-value'), fmt(alertsApi.body.alerts.length));
+    check('overview: open alerts', await page.textContent('[data-kpi=open_alerts] .kpi-value'), fmt(alertsApi.body.alerts.length) + (alertsApi.body.next_before ? '+' : ''));
+    const sevs = await page.locator('section[aria-labelledby=ov-alerts] li .sev').allTextContents();
+    const rank = { critical: 0, high: 1, medium: 2, low: 3 };
+    ok('overview: alerts most severe first', sevs.every((x, i) => i === 0 || rank[sevs[i - 1]] <= rank[x]), sevs.join(','));
     check('overview: alert list', await page.locator('section[aria-labelledby=ov-alerts] li').count(), Math.min(10, alertsApi.body.alerts.length));
     check('overview: eroding segments', await page.locator('section[aria-labelledby=ov-erosion] li').count(),
       alertsApi.body.alerts.filter((a) => a.kind === 'erosion_behind_growth').length);

@@ -10,7 +10,7 @@ function kpi(label, value, key) {
 export async function render(root) {
   const [ov, alerts] = await Promise.all([
     api('/api/v1/overview?months=24'),
-    apiOptional('/api/v1/alerts?status=open&limit=200'),
+    apiOptional('/api/v1/alerts?status=open&limit=500'),
   ]);
   const t = ov.totals;
   const months = ov.months.map((m) => m.month);
@@ -24,12 +24,12 @@ export async function render(root) {
       kpi('Engaged people', fmt(t.engaged_people), 'engaged_people'),
       kpi('Mean health', fmt(t.mean_health, 1), 'mean_health'),
       kpi('Mean engagement', fmt(t.mean_engagement, 1), 'mean_engagement'),
-      kpi('Open alerts', alerts ? fmt(alertList(alerts).length) : 'n/a', 'open_alerts')),
+      kpi('Open alerts', alerts ? fmt(alertList(alerts).length) + (alerts.next_before ? '+' : '') : 'n/a', 'open_alerts')),
   );
   const charts = h('div.charts');
   root.append(charts);
   charts.append(
-    await chart('MRR by month', months, [{ label: 'MRR', values: ov.months.map((m) => m.mrr) }], { id: 'mrr', cols: 3 }),
+    await chart('MRR by month', months, [{ label: 'MRR', values: ov.months.map((m) => m.mrr) }], { id: 'mrr', cols: 3, axisSize: 80 }),
     await chart('Active people by month', months, [{ label: 'active people', values: ov.months.map((m) => m.active_people) }], { id: 'active_people', cols: 3 }),
     await chart('Engagement: interactions per active person', months,
       [{ label: 'interactions per active person', values: ov.months.map((m) => m.interactions_per_active) }], { id: 'engagement', digits: 1, cols: 3 }),
@@ -42,7 +42,9 @@ export async function render(root) {
     ero.append(notAvailable('Erosion alerts'));
     return;
   }
-  const list = alertList(alerts);
+  // most severe first, then the newest
+  const rank = { critical: 0, high: 1, medium: 2, low: 3 };
+  const list = alertList(alerts).slice().sort((a, b) => (rank[a.severity] ?? 4) - (rank[b.severity] ?? 4) || (a.first_seen < b.first_seen ? 1 : -1));
   sec.append(list.length ? h('ul.alerts', null, list.slice(0, 10).map(alertItem)) : h('p', null, 'No open alerts.'));
   const eroding = list.filter((a) => a.kind === 'erosion_behind_growth');
   ero.append(eroding.length ? h('ul.alerts', null, eroding.map(alertItem)) : h('p', null, 'No segment is eroding behind growth.'));
