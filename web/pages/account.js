@@ -21,6 +21,8 @@ export async function render(root, { params }) {
       h('div.kpi', null, h('span.kpi-label', null, 'Engaged people'), h('span.kpi-value', null, `${sc.engaged} / ${sc.people}`)),
       h('div.kpi', null, h('span.kpi-label', null, 'Band'), h('span', { class: `kpi-value band band-${sc.band}` }, sc.band))),
   );
+  const names = new Map((sc.stakeholders || []).map((p) => [p.id, p.name || p.id]));
+  const who = (id) => names.get(id) || id;
   const comps = Object.entries(sc.components || {});
   root.append(h('div.cols', null,
     h('section', { 'aria-labelledby': 'ad-comp' }, h('h2', { id: 'ad-comp' }, 'Score components'),
@@ -45,12 +47,12 @@ export async function render(root, { params }) {
   const inter = h('section', { 'aria-labelledby': 'ad-tl' }, h('h2', { id: 'ad-tl' }, 'Recent interactions'),
     tl.interactions.length ? h('ol.timeline', null, tl.interactions.map((i) => h('li', { class: `out-${i.outcome}` },
       h('time', null, when(i.ts)), ' ', h('strong', null, i.type || i.channel), ` via ${i.channel}`,
-      i.person ? ` by ${i.person}` : '', i.outcome && i.outcome !== 'none' ? ` · ${i.outcome}` : '',
+      i.person ? ` by ${who(i.person)}` : '', i.outcome && i.outcome !== 'none' ? ` · ${i.outcome}` : '',
       i.duration_ms !== null ? ` · ${fmt(i.duration_ms)} ms` : ''))) : h('p', null, 'No interactions.'));
   const fb = h('section', { 'aria-labelledby': 'ad-fb' }, h('h2', { id: 'ad-fb' }, 'Recent feedback'),
     tl.feedback.length ? h('ol.timeline', null, tl.feedback.map((f) => h('li', null,
       h('time', null, when(f.ts)), ' ', h('strong', null, `${f.kind.toUpperCase()} ${fmt(f.score, 0)}`),
-      f.person ? ` from ${f.person}` : '', f.comment ? h('blockquote', null, f.comment) : null))) : h('p', null, 'No feedback.'));
+      f.person ? ` from ${who(f.person)}` : '', f.comment ? h('blockquote', null, f.comment) : null))) : h('p', null, 'No feedback.'));
   root.append(h('div.cols', null, inter, fb));
   root.append(lazySection('Fit: objectives, under- and over-reach', 'fit', async (box) => {
     const fit = await api(`/api/v1/accounts/${enc}/fit`);
