@@ -53,6 +53,8 @@ json_t *eng_garden_row_json(const struct store_garden_row *g)
         json_t *o = json_object();
         int bad = !o;
 
+        /* id: what the URLs take (/api/v1/gardens/{id}); the key itself */
+        bad |= put(o, "id", json_string(g->g.key ? g->g.key : ""));
         bad |= put(o, "key", json_string(g->g.key ? g->g.key : ""));
         bad |= put(o, "name", str_or_null(g->g.name));
         bad |= put(o, "topic", json_string(model_garden_topic_name(g->g.topic)));
