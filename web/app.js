@@ -1,5 +1,5 @@
 // app.js: the staff dashboard shell: sign-in, hash routes (#/overview, #/accounts,
-// #/accounts/ID, #/segments, #/voc, #/alerts, #/gardens), one module per page under /pages/.
+// #/accounts/ID, #/segments, #/voc, #/alerts, #/gardens, #/gardens/ID), one module per page under /pages/.
 // Members are sent to the portal. Each render is timed (fetch + DOM) into main's data-render-ms.
 import { api, setCsrf, errorBox, clear, h } from './lib.js';
 
@@ -12,6 +12,7 @@ const routes = [
   [/^\/voc$/, 'voc'],
   [/^\/alerts$/, 'alerts'],
   [/^\/gardens$/, 'gardens'],
+  [/^\/gardens\/([^/]+)$/, 'gardens'],
 ];
 
 const $ = (id) => document.getElementById(id);
