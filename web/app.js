@@ -21,6 +21,7 @@ let seq = 0;
 
 function showLogin(msg) {
   me = null;
+  seq++; // a page still loading must not appear after sign-out
   $('nav').hidden = true;
   $('who').hidden = true;
   clear($('view'));

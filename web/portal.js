@@ -10,11 +10,13 @@ import { api, setCsrf, h, clear, errorBox, when, fmt } from './lib.js';
 const $ = (id) => document.getElementById(id);
 let me = null;
 let flash = null;
+let seq = 0;
 const METRICS = ['retention_90d', 'retention_180d', 'mrr_change', 'nps', 'activity'];
 const label = (s) => String(s).replace(/_/g, ' ');
 
 function showLogin(msg) {
   me = null;
+  seq++;
   $('who').hidden = true;
   clear($('view'));
   $('login').hidden = false;
@@ -94,7 +96,7 @@ async function renderGarden(root, id) {
   const list = ideas.ideas || [];
   const out = h('div', { 'aria-live': 'assertive' });
   root.append(h('p.crumbs', null, h('a', { href: '#/' }, 'Your gardens'), ' / ', g.name), h('h1', null, g.name),
-    h('p.sub', null, `${g.topic_label || g.topic} · ${fmt(g.members)} members · you: ${g.my_status}`), g.goal ? h('p', null, g.goal) : null, out);
+    h('p.sub', null, `${g.topic_label || g.topic} · ${fmt(g.members)} members · you: ${g.my_status}`), g.goal ? h('p', null, g.goal) : '', out);
   root.append(h('section', { 'aria-labelledby': 'pt-ideas' }, h('h2', { id: 'pt-ideas' }, `Ideas (${list.length})`),
     list.length ? h('ul.ideas', null, list.map((i) => h('li', { dataset: { id: i.id, state: i.state } },
       h('a', { href: `#/ideas/${i.id}` }, h('strong', null, i.title)),
@@ -160,8 +162,8 @@ async function renderIdea(root, id) {
   root.append(h('p.crumbs', null, h('a', { href: '#/' }, 'Your gardens'), ' / ', h('a', { href: `#/gardens/${encodeURIComponent(i.garden)}` }, i.garden), ' / idea'),
     h('h1', null, i.title),
     h('p.sub', null, `${label(i.state)} · measured by ${label(i.target_metric)} · by ${i.mine ? 'you' : i.author} · ${when(i.created_at).slice(0, 10)}`),
-    i.hypothesis ? h('p', null, h('strong', null, 'Hypothesis: '), i.hypothesis) : null,
-    i.description ? h('p', null, i.description) : null,
+    i.hypothesis ? h('p', null, h('strong', null, 'Hypothesis: '), i.hypothesis) : '',
+    i.description ? h('p', null, i.description) : '',
     h('div.actions', { id: 'votes' },
       h('span', { dataset: { tally: 'up' } }, `▲ ${i.votes_up}`), h('span', { dataset: { tally: 'down' } }, `▼ ${i.votes_down}`),
       vote(1, 'Vote up'), vote(-1, 'Vote down')),
@@ -202,6 +204,7 @@ async function renderIdea(root, id) {
 
 async function render() {
   if (!me) return;
+  const my = ++seq;
   const main = $('main');
   main.dataset.ready = '0';
   const view = $('view');
@@ -223,6 +226,7 @@ async function render() {
     }
     root.append(errorBox(e));
   }
+  if (!me || my !== seq) return; // signed out or another view started meanwhile
   clear(view).appendChild(root);
   main.dataset.page = page;
   main.dataset.renderMs = (performance.now() - t0).toFixed(1);

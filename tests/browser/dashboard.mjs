@@ -311,6 +311,8 @@ async function main() {
   await go('#/gardens', 'gardens');
   const gd = await apiGet('/api/v1/gardens');
   if (gd.status === 404) check('gardens: not available yet', await page.locator('[data-state=unavailable]').count(), 1);
+  else if (!gd.body.gardens.length) check('gardens: none yet', await page.locator('[data-state=empty]').count(), 1);
+  else check('gardens: rows', await page.locator('table[aria-label=Gardens] tbody tr').count(), gd.body.gardens.length);
   await shot('gardens');
 
   // ---- phone width ----

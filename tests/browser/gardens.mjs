@@ -113,6 +113,8 @@ async function main() {
     requests.push(u.pathname);
     if (!['127.0.0.1', 'localhost'].includes(u.hostname)) problems.push(`request to a non-loopback host: ${r.url()}`);
   });
+  let step = 'start';
+  page.on('response', (r) => { if (r.status() === 401 && process.env.CXG_DEBUG) console.log(`401 ${r.request().method()} ${r.url()} during ${step}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -132,6 +134,7 @@ async function main() {
   };
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const signIn = async (name, where) => {
+    step = `sign in ${name}`;
     if (page.url().startsWith(URL) && (await page.isVisible('#who'))) {
       await page.waitForSelector('main[data-ready="1"]');
       await page.click('#logout');
@@ -194,6 +197,17 @@ async function main() {
   check('leaderboard: rows', await page.locator('table.leaderboard tbody tr').count(), lb.rows.length);
   check('leaderboard: first', `${await page.textContent('table.leaderboard tbody tr:first-child td[data-col=key]')} ${await page.textContent('table.leaderboard tbody tr:first-child td[data-col=points]')}`,
     `${lb.rows[0].key} ${fmt(lb.rows[0].points)}`);
+  // an adopted idea's history and experiment result, opened by keyboard
+  const adopted = ideas.find((i) => i.state === 'adopted');
+  const ad = (await apiGet(`/api/v1/ideas/${adopted.id}`)).body;
+  await page.focus(`details[data-idea="${adopted.id}"] summary`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`details[data-idea="${adopted.id}"][data-loaded="1"]`);
+  const est = ad.experiment.result.estimate;
+  const f = /^retention|mrr/.test(ad.experiment.metric) ? fmtShare : fmtPlain;
+  const exp = await page.textContent(`details[data-idea="${adopted.id}"] .experiment`);
+  ok('adopted idea: experiment result shown', exp.includes(`difference ${f(est.diff, true)} (95% ${f(est.ci95[0], true)} to ${f(est.ci95[1], true)}`), exp);
+  check('adopted idea: history', await page.locator(`details[data-idea="${adopted.id}"] ul.history li`).count(), ad.transitions.length);
   await shot('garden');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
@@ -249,8 +263,6 @@ async function main() {
   const s2 = await stateOf();
   check('board: approved', `${s2.state} ${s2.approvals}`, 'approved 2');
   check('board: transitions recorded', s2.transitions.map((x) => `${x.to}:${x.by}:${x.why}`).join('|'), 'under_review:cx-analyst:ready for review|approved:board-sponsor:board agrees');
-  await page.click('#logout');
-  await page.waitForSelector('#login:not([hidden])');
 
   // ---- member portal ----
   const memberFrom = requests.length;
@@ -284,6 +296,11 @@ async function main() {
   check('member: the new idea', mine ? `${mine.state} ${mine.mine} ${mine.target_metric}` : 'none', 'proposed true activity');
   check('member: new idea listed', await page.locator('ul.ideas li').count(), mi.length + 1);
   await shot('portal-garden');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const pov = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  ok('portal garden fits a 390 px screen', pov <= 1, `overflow ${pov}px`);
+  await shot('portal-garden-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
   // vote and comment on an idea
   const target = mi.find((i) => i.state === 'under_review') || first;
   await page.click(`ul.ideas li[data-id="${target.id}"] a`);
@@ -303,6 +320,7 @@ async function main() {
   check('member: comment added', d2.comment_list.length, d0.comment_list.length + 1);
   check('member: comment shown', await page.locator('ul.comments li').count(), d2.comment_list.length);
   ok('member: own comment shown as "you"', (await page.textContent('ul.comments')).includes('We would join a pilot of this'));
+  ok('member: no "null" shown', !(await page.textContent('#view')).includes('null'));
   ok('member: no other customer named', !(await page.textContent('#view')).match(/member-p-/));
   await shot('portal-idea');
   // another garden's URL and one of its ideas: not found, nothing fetched for the garden

@@ -71,7 +71,7 @@ async function renderGarden(root, id) {
     h('p.crumbs', null, h('a', { href: '#/gardens' }, 'Gardens'), ' / ', g.name),
     h('h1', null, g.name),
     h('p.sub', null, `${g.topic_label || g.topic} · owner ${g.owner || 'none'} · since ${when(g.starts_at).slice(0, 10)}${g.ends_at ? ` until ${when(g.ends_at).slice(0, 10)}` : ''}${g.segment ? ` · segment ${g.segment}` : ''}`),
-    g.goal ? h('p', null, g.goal) : null,
+    g.goal ? h('p', null, g.goal) : '',
     h('div.kpis', null,
       kpi('members', 'Members', fmt(g.members)),
       kpi('invited', 'Invited, not answered', fmt(g.invited)),
@@ -139,8 +139,36 @@ function ideaCard(gid, i, msg) {
       h('label.sr-only', { for: `mv-to-${i.id}` }, `Move "${i.title}" to`), sel,
       h('label.sr-only', { for: `mv-why-${i.id}` }, 'Reason'), why, btn));
   }
-  li.append(out);
+  li.append(out, ideaDetails(i));
   return li;
+}
+
+// "History and results": loaded from GET /api/v1/ideas/{id} when opened (who moved it and why,
+// approvals of this round, the experiment and its result, rollouts).
+function ideaDetails(i) {
+  const body = h('div.idea-detail');
+  const d = h('details', { dataset: { idea: i.id } }, h('summary', null, 'History and results'), body);
+  d.addEventListener('toggle', async () => {
+    if (!d.open || d.dataset.loaded) return;
+    d.dataset.loaded = '0';
+    try {
+      const x = await api(`/api/v1/ideas/${i.id}`);
+      const e = x.experiment;
+      const r = e && e.result && e.result.estimate;
+      const f = e && /^retention|mrr/.test(e.metric) ? fmtShare : fmtPlain;
+      body.replaceChildren(
+        h('ul.history', null, (x.transitions || []).map((t) => h('li', null, `${when(t.at).slice(0, 10)} ${label(t.from)} → ${label(t.to)} by ${t.by}: ${t.why}`))),
+        x.state === 'under_review' ? h('p', null, `${x.approvals} approvals in review round ${x.review_round}`) : '',
+        e ? h('p.experiment', { dataset: { status: e.status } }, `Experiment ${label(e.status)} ${when(e.starts_at).slice(0, 10)} to ${when(e.ends_at).slice(0, 10)}, ${fmt(e.accounts)} accounts, ${label(e.metric)}`,
+          r ? `: participants ${f(r.participants)} vs comparison ${f(r.comparison)}, difference ${f(r.diff, true)} (95% ${f(r.ci95[0], true)} to ${f(r.ci95[1], true)}; n ${r.participants_n} / ${r.comparison_n})` : '') : '',
+        (x.rollouts || []).length ? h('ul', null, x.rollouts.map((o) => h('li', null, `rolled out to ${o.segment} on ${when(o.at).slice(0, 10)} (${fmt(o.accounts)} accounts)`))) : '');
+      d.dataset.loaded = '1';
+    } catch (err) {
+      body.replaceChildren(errorBox(err));
+      delete d.dataset.loaded;
+    }
+  });
+  return d;
 }
 
 // One impact row: a measure of members vs matched comparison accounts.
