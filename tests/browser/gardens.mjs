@@ -89,6 +89,12 @@ async function main() {
   const am = sql("SELECT name FROM users WHERE role = 'account_manager' AND name NOT IN ('vp-success', 'board-sponsor') ORDER BY name LIMIT 1");
   const pw = {};
   for (const u of ['cx-admin', 'cx-analyst', 'vp-success', 'board-sponsor', am, member]) pw[u] = cx('user', 'passwd', u);
+  // a colleague of the member, invited (not yet accepted) to a garden none of their account is in
+  const mp = member.replace(/^member-/, '');
+  const colleague = sql(`SELECT ext_id FROM people WHERE account_id = (SELECT account_id FROM people WHERE ext_id = '${mp}') AND ext_id <> '${mp}' ORDER BY id LIMIT 1`);
+  const inviteTo = sql(`SELECT ext_id FROM gardens WHERE id NOT IN (SELECT garden_id FROM garden_members WHERE person_id IN (SELECT id FROM people WHERE account_id = (SELECT account_id FROM people WHERE ext_id = '${mp}'))) ORDER BY id LIMIT 1`);
+  cx('gardens', 'add-member', inviteTo, '--person', colleague, '--as', 'cx-admin');
+  pw.invitee = cx('user', 'add', 'invitee', '--role', 'member', '--person', colleague);
   console.log(`data: generated and gardens seeded in ${Date.now() - t} ms (member ${member}, account manager ${am})`);
   const URL = await startServer();
   t = Date.now();
@@ -137,6 +143,7 @@ async function main() {
     step = `sign in ${name}`;
     if (page.url().startsWith(URL) && (await page.isVisible('#who'))) {
       await page.waitForSelector('main[data-ready="1"]');
+      await page.waitForFunction(() => !document.querySelector('[aria-busy=true]')); // impact still loading
       await page.click('#logout');
       await page.waitForSelector('#login:not([hidden])');
     }
@@ -186,6 +193,7 @@ async function main() {
     check(`board: ${col}`, await page.locator(`.board-col[data-state=${col}] li.card`).count(), n);
     ok(`board: ${col} has an idea in the demo`, n >= 1);
   }
+  await page.waitForSelector('section[data-impact=loaded]');
   for (const [k, f] of [['retention_90d', fmtShare], ['retention_180d', fmtShare], ['mrr_change_180d', fmtShare], ['nps_180d', fmtPlain]]) {
     const row = page.locator(`table.impact tr[data-metric=${k}]`);
     check(`impact ${k}: diff`, await row.locator('td[data-col=diff]').textContent(), f(im[k].diff, true));
@@ -339,6 +347,19 @@ async function main() {
   await shot('portal-other-garden');
   const staff = requests.slice(memberFrom).filter((p) => p.startsWith('/api/v1/') && !p.startsWith('/api/v1/portal/') && p !== '/api/v1/login' && p !== '/api/v1/logout' && p !== '/api/v1/me');
   check('member: the portal fetched no staff route', staff.join(','), '');
+
+
+  // ---- an invited colleague: sees the invitation, accepts it, then the garden's ideas ----
+  await signIn('invitee', '/portal.html');
+  await waitReady('portal');
+  check('invitee: one garden, invited', (await page.locator('ul.gardens li').evaluateAll((l) => l.map((x) => `${x.dataset.id}:${x.dataset.status}`))).join(','), `${inviteTo}:invited`);
+  check('invitee: no link before accepting', await page.locator('ul.gardens li a').count(), 0);
+  await page.click(`ul.gardens li[data-id="${inviteTo}"] button:text-is("Accept the invitation")`);
+  await page.waitForSelector(`ul.gardens li[data-id="${inviteTo}"][data-status=accepted]`);
+  check('invitee: accepted in the API', (await apiGet(`/api/v1/portal/gardens/${inviteTo}`)).body.my_status, 'accepted');
+  await page.click(`ul.gardens a[href="#/gardens/${inviteTo}"]`);
+  await waitReady('portal-garden');
+  check('invitee: ideas of the garden', await page.locator('ul.ideas li').count(), (await apiGet(`/api/v1/portal/gardens/${inviteTo}/ideas`)).body.ideas.length);
 
   for (const p of problems) fail(p);
 }

@@ -2,8 +2,9 @@
 // with their invitation status, internal people with their role), the ideas board by state
 // with a "move" control per idea (the API decides who may; its 403/409/422 is shown in the
 // card), impact against matched non-members with 95% intervals, and the ledger leaderboard.
-// Data: GET /api/v1/gardens; for one garden GET /api/v1/gardens/{id}, /ideas, /impact and
-// /api/v1/ledger/leaderboard?garden={id} in parallel; moves are POST /api/v1/ideas/{id}/transitions.
+// Data: GET /api/v1/gardens; for one garden GET /api/v1/gardens/{id}, /ideas and
+// /api/v1/ledger/leaderboard?garden={id} in parallel, then /impact (filled in when it
+// arrives); moves are POST /api/v1/ideas/{id}/transitions.
 import { api, apiOptional, h, fmt, money, pct, when, errorBox, notAvailable, sortableTable } from '../lib.js';
 
 // Board columns; "concluded" holds adopted and rejected.
@@ -58,12 +59,14 @@ export async function render(root, { params }) {
 
 async function renderGarden(root, id) {
   const enc = encodeURIComponent(id);
-  const [g, ideas, impact, board] = await Promise.all([
+  const [g, ideas, board] = await Promise.all([
     api(`/api/v1/gardens/${enc}`),
     api(`/api/v1/gardens/${enc}/ideas`),
-    apiOptional(`/api/v1/gardens/${enc}/impact`),
     apiOptional(`/api/v1/ledger/leaderboard?garden=${enc}&limit=10`),
   ]);
+  // impact matches every member against non-members (about 1.4 s on scale-1 data): asked for
+  // after the rest (so it does not hold them up) and not awaited; its section fills in later
+  const impactP = apiOptional(`/api/v1/gardens/${enc}/impact`);
   const msg = h('div.flash', { id: 'gd-msg', 'aria-live': 'polite' });
   if (flash && flash.garden === id) msg.append(h('p.notice', { role: 'status' }, flash.text));
   flash = null;
@@ -79,7 +82,7 @@ async function renderGarden(root, id) {
       kpi('ideas', 'Ideas', fmt(g.ideas))),
     msg,
     boardSection(id, ideas.ideas || [], msg),
-    impactSection(impact),
+    impactSection(impactP),
     h('div.cols', null, membersSection(g.member_list || []), leaderboardSection(board)),
   );
 }
@@ -189,8 +192,23 @@ const signed = (s, v) => (v > 0 ? '+' + s : s);
 export const fmtShare = (v, diff) => (v === null || v === undefined ? '—' : diff ? signed(fmt(v * 100, 1), v) + ' pts' : pct(v));
 export const fmtPlain = (v, diff) => (v === null || v === undefined ? '—' : diff ? signed(fmt(v, 1), v) : fmt(v, 1));
 
-function impactSection(im) {
-  const sec = h('section', { 'aria-labelledby': 'gd-impact' }, h('h2', { id: 'gd-impact' }, 'Impact'));
+function impactSection(promise) {
+  const sec = h('section', { 'aria-labelledby': 'gd-impact', 'aria-busy': 'true', dataset: { impact: 'loading' } }, h('h2', { id: 'gd-impact' }, 'Impact'));
+  const wait = h('p.muted', { role: 'status' }, 'Measuring members against comparable non-members…');
+  sec.append(wait);
+  promise.then((im) => {
+    wait.remove();
+    impactBody(sec, im);
+    sec.dataset.impact = 'loaded';
+  }, (e) => {
+    wait.remove();
+    sec.append(errorBox(e));
+    sec.dataset.impact = 'failed';
+  }).finally(() => sec.removeAttribute('aria-busy'));
+  return sec;
+}
+
+function impactBody(sec, im) {
   if (!im) {
     sec.append(notAvailable('Impact figures'));
     return sec;
