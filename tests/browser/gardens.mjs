@@ -250,6 +250,8 @@ async function main() {
   await waitReady('gardens');
   ok('analyst: moved message', (await page.textContent('#gd-msg')).includes('moved from proposed to under review'));
   check('analyst: under review in the API', (await stateOf()).state, 'under_review');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.closest('#gd-msg'), null, { timeout: 2000 }).catch(() => {});
+  ok('analyst: focus on the outcome of the move', await page.evaluate(() => !!(document.activeElement && document.activeElement.closest('#gd-msg'))));
 
   await signIn('vp-success', `/#/gardens/${G}`);
   await waitReady('gardens');

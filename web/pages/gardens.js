@@ -68,7 +68,12 @@ async function renderGarden(root, id) {
   // after the rest (so it does not hold them up) and not awaited; its section fills in later
   const impactP = apiOptional(`/api/v1/gardens/${enc}/impact`);
   const msg = h('div.flash', { id: 'gd-msg', 'aria-live': 'polite' });
-  if (flash && flash.garden === id) msg.append(h('p.notice', { role: 'status' }, flash.text));
+  if (flash && flash.garden === id) {
+    // keyboard users land on the outcome of their move once the page is back in the document
+    const note = h('p.notice', { role: 'status', tabindex: '-1' }, flash.text);
+    msg.append(note);
+    setTimeout(() => { if (note.isConnected) note.focus(); }, 0);
+  }
   flash = null;
   root.append(
     h('p.crumbs', null, h('a', { href: '#/gardens' }, 'Gardens'), ' / ', g.name),
