@@ -82,6 +82,9 @@ struct writer {
         struct sink *sink;
         uint64_t inserted, updated, rejected, valid, committed;
         uint64_t read;
+        uint64_t batches; /* batches committed */
+        void (*on_batch)(void *ctx, const struct ingest_batch_report *b);
+        void *ctx;
 };
 
 static double now(void)
@@ -481,6 +484,13 @@ static enum cxg_err write_batch(struct writer *w, struct batch *b, struct cxg_er
         w->inserted += ins;
         w->updated += upd;
         w->committed += ins + upd;
+        if (tx && w->on_batch && b->n) {
+                struct ingest_batch_report r = {
+                    ++w->batches,       b->items[0].line, b->items[b->n - 1].line, b->n, ins + upd,
+                    w->rejected - rej0, w->committed};
+
+                w->on_batch(w->ctx, &r);
+        }
         return CXG_OK;
 fail:
         if (tx)
@@ -1252,6 +1262,8 @@ enum cxg_err ingest_file(struct store *s, const char *path, const struct ingest_
         w.kind = o->kind;
         w.dry_run = o->dry_run;
         w.sink = &sink;
+        w.on_batch = o->on_batch;
+        w.ctx = o->ctx;
         run.rd = &rd;
         run.w = &w;
         run.o = o;
