@@ -1,9 +1,11 @@
 /* main.c: the cxgarden command: global options, then one subcommand per file. */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/alloc.h"
 
 struct command {
         const char *name;
@@ -47,6 +49,9 @@ int main(int argc, char **argv)
 {
         struct cli c = {.db_path = "cxgarden.db"};
         int i = 1;
+
+        /* jansson allocates through cxg_malloc: its failures are then told from bad input */
+        json_set_alloc_funcs(cxg_malloc, cxg_free);
 
         while (i < argc && argv[i][0] == '-') {
                 const char *a = argv[i];

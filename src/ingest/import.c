@@ -95,6 +95,17 @@ static double now(void)
         return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/*
+ * jansson failed for want of memory: an allocation failed during the call (failed counted
+ * cxg_alloc_failures() before it; jansson may then report a syntax error), or it says so in
+ * the error code, or its lexer could not even start (NULL with an empty message).
+ */
+static int json_oom(const json_error_t *e, unsigned long failed)
+{
+        return cxg_alloc_failures() != failed || e->text[0] == '\0' ||
+               json_error_code(e) == json_error_out_of_memory;
+}
+
 void ingest_opts_init(struct ingest_opts *o, enum ingest_kind kind)
 {
         memset(o, 0, sizeof(*o));
@@ -944,6 +955,7 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
         json_t *v;
         const char *p;
         size_t n;
+        unsigned long failed;
         int g;
 
         cxg_error_clear(&e);
@@ -963,7 +975,12 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
         }
         it->raw = p;
         it->raw_n = n;
+        failed = cxg_alloc_failures();
         v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+        if (!v && json_oom(&jerr, failed)) {
+                rc = CXG_ERR_NOMEM; /* not the line's fault: stop, never reject it */
+                goto done;
+        }
         if (!v) {
                 rc = set_reason(b, it, "", "", "not valid JSON: %s (column %d)", jerr.text,
                                 jerr.column);
@@ -1357,6 +1374,7 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
         json_t *arr = NULL;
         enum cxg_err rc = CXG_OK;
         double t0 = now();
+        unsigned long failed;
 
         *errs = NULL;
         *n_errs = 0;
@@ -1368,7 +1386,12 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
                 rc = cxg_error_set(err, CXG_ERR_USAGE, "unknown kind");
                 goto done;
         }
+        failed = cxg_alloc_failures();
         arr = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!arr && json_oom(&jerr, failed)) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
+                goto done;
+        }
         if (!arr || !json_is_array(arr)) {
                 rc = arr ? cxg_error_set(err, CXG_ERR_PARSE, "expected a JSON array of objects")
                          : cxg_error_set(err, CXG_ERR_PARSE,
