@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/banned.h"
@@ -59,6 +60,25 @@ static void cache_drop(struct store *s)
         s->n_wide = 0;
 }
 
+/*
+ * Why the file at path (or its directory, where SQLite creates the -wal and -shm files) cannot
+ * be written: an errno such as EROFS or EACCES, or 0 when both are writable. access() reports
+ * a read-only file system even to root, who ignores file modes.
+ */
+static int write_errno(const char *path)
+{
+        char dir[sizeof(((struct store *)0)->path)];
+        const char *slash = strrchr(path, '/');
+
+        if (access(path, W_OK) != 0 && errno != ENOENT)
+                return errno;
+        if (!slash)
+                snprintf(dir, sizeof(dir), ".");
+        else
+                snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        return access(dir, W_OK) != 0 ? errno : 0;
+}
+
 /* The transaction ended without us (SQLite rolls back by itself on some errors). */
 static void tx_lost(struct store *s)
 {
@@ -75,6 +95,7 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
         const char *detail = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
         enum cxg_err code;
         const char *why;
+        int why_no;
 
         if (s && s->db && s->in_tx && sqlite3_get_autocommit(s->db))
                 tx_lost(s);
@@ -91,6 +112,10 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
                                      "written; free some space and retry)",
                                      what, path);
         case SQLITE_READONLY:
+                if (s && !(s->flags & STORE_READONLY) && (why_no = write_errno(path)) != 0)
+                        return cxg_error_set(err, CXG_ERR_READONLY,
+                                             "%s: %s: the database is read-only (%s)", what, path,
+                                             strerror(why_no));
                 return cxg_error_set(err, CXG_ERR_READONLY, "%s: %s: the database is %s", what,
                                      path,
                                      s && (s->flags & STORE_READONLY)
@@ -98,6 +123,12 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
                                          : "read-only (check the permissions of the file and "
                                            "of its directory)");
         case SQLITE_CANTOPEN:
+                if (s && !(s->flags & STORE_READONLY) && (why_no = write_errno(path)) != 0)
+                        return cxg_error_set(err, CXG_ERR_READONLY,
+                                             "%s: %s: the database is read-only (%s): cxgarden "
+                                             "writes the file and the -wal and -shm files beside "
+                                             "it",
+                                             what, path, strerror(why_no));
                 if (s && (s->flags & STORE_READONLY))
                         return cxg_error_set(err, CXG_ERR_READONLY,
                                              "%s: %s: cannot open the file for reading (check "
