@@ -29,6 +29,7 @@ int cli_cohorts(struct cli *c);
 int cli_serve(struct cli *c);
 int cli_user(struct cli *c);
 int cli_token(struct cli *c);
+int cli_person(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"serve", cli_serve, "serve [--port N]: HTTP API and dashboard"},
     {"user", cli_user, "user add NAME --role R: manage users"},
     {"token", cli_token, "token create --user NAME: manage API tokens"},
+    {"person", cli_person, "person export|erase ID: a person's data (access, erasure)"},
 };
 
 void cli_errorf(const char *fmt, ...)

@@ -48,7 +48,7 @@ int store_schema_version(struct store *s)
 
 /* ---- errors ---- */
 
-static void cache_drop(struct store *s)
+void store_cache_drop(struct store *s)
 {
         cxg_hmap_release(&s->accounts);
         cxg_hmap_release(&s->people);
@@ -83,7 +83,7 @@ static int write_errno(const char *path)
 static void tx_lost(struct store *s)
 {
         if (s->cache_dirty)
-                cache_drop(s);
+                store_cache_drop(s);
         s->cache_dirty = 0;
         s->in_tx = 0;
         s->savepoint_depth = 0;
@@ -589,7 +589,7 @@ void store_savepoint_rollback(struct store *s)
         s->savepoint_depth--;
         if (s->cache_dirty & bit) {
                 s->cache_dirty &= ~bit;
-                cache_drop(s);
+                store_cache_drop(s);
         }
 }
 
