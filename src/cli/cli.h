@@ -30,6 +30,7 @@ int cli_serve(struct cli *c);
 int cli_user(struct cli *c);
 int cli_token(struct cli *c);
 int cli_person(struct cli *c);
+int cli_purge(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

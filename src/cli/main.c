@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"user", cli_user, "user add NAME --role R: manage users"},
     {"token", cli_token, "token create --user NAME: manage API tokens"},
     {"person", cli_person, "person export|erase ID: a person's data (access, erasure)"},
+    {"purge", cli_purge, "purge interactions --older-than DAYS: retention"},
 };
 
 void cli_errorf(const char *fmt, ...)

@@ -299,6 +299,66 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
         return CXG_OK;
 }
 
+/* ---- retention ---- */
+
+#define PURGE_CHUNK 50000
+
+static enum cxg_err change(struct store *s, sqlite3_stmt *st, int64_t *n, struct cxg_error *err);
+
+enum cxg_err store_purge_interactions(struct store *s, int64_t before, int dry_run,
+                                      const char *actor, int64_t *deleted, struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        enum cxg_err rc;
+        char summary[128], when[40];
+        int64_t n;
+        int src;
+
+        *deleted = 0;
+        if (dry_run) {
+                if (!(st = store_stmt(s, "SELECT count(*) FROM interactions WHERE ts < ?", err)))
+                        return err && err->code ? err->code : CXG_ERR_STORE;
+                sqlite3_bind_int64(st, 1, before);
+                src = sqlite3_step(st);
+                if (src == SQLITE_ROW)
+                        *deleted = sqlite3_column_int64(st, 0);
+                sqlite3_reset(st);
+                return src == SQLITE_ROW ? CXG_OK : store_sqlite_err(s, src, "purge", err);
+        }
+        if ((rc = store_exec(s, "PRAGMA secure_delete = ON", err)))
+                return rc;
+        do {
+                if ((rc = store_begin(s, err)))
+                        return rc;
+                if (!(st = store_stmt(s,
+                                      "DELETE FROM interactions WHERE id IN (SELECT id FROM"
+                                      " interactions WHERE ts < ?1 LIMIT ?2)",
+                                      err))) {
+                        store_rollback(s);
+                        return err && err->code ? err->code : CXG_ERR_STORE;
+                }
+                sqlite3_bind_int64(st, 1, before);
+                sqlite3_bind_int(st, 2, PURGE_CHUNK);
+                n = 0;
+                if ((rc = change(s, st, &n, err)) || (rc = store_commit(s, err))) {
+                        store_rollback(s);
+                        return rc;
+                }
+                *deleted += n;
+        } while (n == PURGE_CHUNK);
+        snprintf(summary, sizeof(summary), "{\"before\":\"%s\",\"deleted\":%" PRId64 "}",
+                 cxg_time_format(before, when), *deleted);
+        if (!(st = store_stmt(s,
+                              "INSERT INTO audit_log(at, actor, action, entity, entity_id, summary)"
+                              " VALUES (CAST(strftime('%s', 'now') AS INTEGER), ?1, 'purge',"
+                              " 'interactions', NULL, ?2)",
+                              err)))
+                return err && err->code ? err->code : CXG_ERR_STORE;
+        store_bind_text(st, 1, actor && actor[0] ? actor : "cli");
+        store_bind_text(st, 2, summary);
+        return change(s, st, NULL, err);
+}
+
 /* ---- erase ---- */
 
 /*

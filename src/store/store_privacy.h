@@ -51,4 +51,15 @@ struct store_erase_report {
 enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char *actor,
                                 struct store_erase_report *report, struct cxg_error *err) CXG_WUR;
 
+/*
+ * Retention: delete the interactions with ts before `before` (unix seconds), in transactions of
+ * at most 50,000 rows (so a long purge never holds the write lock for long and a crash keeps
+ * what was done), with secure_delete on. *deleted receives the count (with dry_run: the count
+ * that would be deleted, nothing written). An audit entry "purge" by actor records the cut-off
+ * and the count. Other entities are kept: scores computed later no longer see the purged rows.
+ */
+enum cxg_err store_purge_interactions(struct store *s, int64_t before, int dry_run,
+                                      const char *actor, int64_t *deleted,
+                                      struct cxg_error *err) CXG_WUR;
+
 #endif

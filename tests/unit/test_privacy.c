@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <math.h>
 #include <jansson.h>
 
 #include "core/alloc.h"
@@ -193,12 +194,47 @@ static void test_erase_that_fails_changes_nothing(void **state)
         remove_db();
 }
 
+static void test_purge_deletes_only_interactions_before_the_cut(void **state)
+{
+        struct store *s = setup();
+        struct store_interaction rows[3] = {{0}};
+        struct cxg_error err;
+        int64_t pid, aid, n = -1;
+        int32_t tid;
+
+        (void)state;
+        assert_int_equal(store_person_ref(s, "carol-9", 7, &pid, &aid, &err), CXG_OK);
+        assert_int_equal(store_type_id(s, "call", 4, &tid, &err), CXG_OK);
+        for (int i = 0; i < 3; i++) {
+                rows[i].person_id = pid;
+                rows[i].account_id = aid;
+                rows[i].ts = 1600000000 + i * 1000; /* before setup's one at 1700000100 */
+                rows[i].duration_ms = -1;
+                rows[i].value = NAN;
+                rows[i].type_id = tid;
+        }
+        assert_int_equal(store_put_interactions(s, rows, 3, NULL, NULL, &err), CXG_OK);
+        assert_int_equal(store_purge_interactions(s, 1600001500, 1, "t", &n, &err), CXG_OK);
+        assert_int_equal(n, 2);
+        assert_string_equal(text(s, "SELECT count(*) FROM interactions"), "4");
+        assert_int_equal(store_purge_interactions(s, 1600001500, 0, "ops", &n, &err), CXG_OK);
+        assert_int_equal(n, 2);
+        assert_string_equal(text(s, "SELECT group_concat(ts) FROM interactions ORDER BY ts"),
+                            "1700000100,1600002000");
+        assert_string_equal(text(s, "SELECT actor || ' ' || summary FROM audit_log"),
+                            "ops {\"before\":\"2020-09-13T12:51:40Z\",\"deleted\":2}");
+        assert_string_equal(text(s, "SELECT count(*) FROM feedback"), "1");
+        store_close(s);
+        remove_db();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_export_holds_profile_interactions_and_comments),
             cmocka_unit_test(test_erase_forgets_the_old_id_and_keeps_the_audit_log_append_only),
             cmocka_unit_test(test_erase_that_fails_changes_nothing),
+            cmocka_unit_test(test_purge_deletes_only_interactions_before_the_cut),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
