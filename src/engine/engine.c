@@ -1,0 +1,271 @@
+/*
+ * engine.c: the engine object (engine.h): load, refresh and recompute behind a read-write
+ * lock, the trend's score history, and the JSON views of an account's scores.
+ */
+#include "engine/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "store/store_scores.h"
+
+double eng_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct prev_ctx {
+        const struct eng_snapshot *s;
+        float *prev;
+};
+
+static enum cxg_err on_prev(void *ctx, const struct store_score_row *row)
+{
+        struct prev_ctx *p = ctx;
+        uint32_t a = row->account_id >= 0 && (size_t)row->account_id < p->s->a_by_id_cap
+                         ? p->s->a_by_id[row->account_id]
+                         : ENG_NONE;
+
+        if (a != ENG_NONE && !isnan(row->engagement))
+                p->prev[a] = (float)row->engagement;
+        return CXG_OK;
+}
+
+static int64_t resolve_at(const struct eng_snapshot *s, int64_t at)
+{
+        if (at != CXG_TS_NONE)
+                return at;
+        return s->max_ts != CXG_TS_NONE ? s->max_ts : (int64_t)time(NULL);
+}
+
+enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
+                                struct eng_scores *r, struct cxg_error *err)
+{
+        struct eng_compute_opts o = {.at = resolve_at(&e->snap, at), .threads = e->threads};
+        float *prev = NULL;
+        enum cxg_err rc;
+        int64_t td = (int64_t)(e->params.trend_days * 86400);
+
+        /* the trend compares with the history row closest to trend_days before, +-1/3 */
+        if (st && e->snap.n_accounts) {
+                struct prev_ctx pc = {&e->snap, NULL};
+                int found = 0;
+
+                prev = cxg_malloc(e->snap.n_accounts * sizeof(float));
+                if (!prev)
+                        return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
+                for (size_t a = 0; a < e->snap.n_accounts; a++)
+                        prev[a] = NAN;
+                pc.prev = prev;
+                rc = store_scores_latest_between(st, o.at - td - td / 3, o.at - td + td / 3,
+                                                 on_prev, &pc, err);
+                if (rc) {
+                        cxg_free(prev);
+                        return rc;
+                }
+                for (size_t a = 0; a < e->snap.n_accounts && !found; a++)
+                        found = !isnan(prev[a]);
+                if (found) {
+                        o.prev_engagement = prev;
+                        o.prev_at = o.at - td;
+                }
+        }
+        rc = eng_compute(&e->snap, &e->params, &o, r, err);
+        cxg_free(prev);
+        return rc;
+}
+
+enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struct cxg_config *cfg,
+                             int64_t at, int threads, struct cxg_error *err)
+{
+        enum cxg_err rc;
+        double t0;
+
+        memset(e, 0, sizeof(*e));
+        eng_snapshot_init(&e->snap, NULL);
+        eng_scores_init(&e->scores);
+        eng_params_init(&e->params);
+        e->threads = threads > 0 ? threads : 2;
+        e->at = at;
+        if (pthread_rwlock_init(&e->lock, NULL) != 0)
+                return cxg_error_set(err, CXG_ERR_NOMEM, "engine: cannot create a lock");
+        e->lock_ok = 1;
+        if (cfg && (rc = eng_params_from_config(&e->params, cfg, err)))
+                return rc;
+        t0 = eng_now();
+        if ((rc = eng_snapshot_load(&e->snap, st, err)))
+                return rc;
+        e->load_s = eng_now() - t0;
+        t0 = eng_now();
+        rc = eng_engine_compute(e, st, at, &e->scores, err);
+        e->compute_s = eng_now() - t0;
+        return rc;
+}
+
+void eng_engine_release(struct eng_engine *e)
+{
+        eng_scores_release(&e->scores);
+        eng_snapshot_release(&e->snap);
+        if (e->lock_ok)
+                pthread_rwlock_destroy(&e->lock);
+        e->lock_ok = 0;
+}
+
+enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st, struct cxg_error *err)
+{
+        struct eng_scores fresh;
+        enum cxg_err rc;
+        double t0 = eng_now();
+
+        pthread_rwlock_wrlock(&e->lock);
+        rc = eng_snapshot_refresh(&e->snap, st, NULL, err);
+        e->load_s = eng_now() - t0;
+        if (rc == CXG_OK) {
+                eng_scores_init(&fresh);
+                t0 = eng_now();
+                rc = eng_engine_compute(e, st, e->at, &fresh, err);
+                e->compute_s = eng_now() - t0;
+                if (rc == CXG_OK) {
+                        eng_scores_release(&e->scores);
+                        e->scores = fresh;
+                }
+        }
+        pthread_rwlock_unlock(&e->lock);
+        return rc;
+}
+
+void eng_engine_read_lock(struct eng_engine *e)
+{
+        pthread_rwlock_rdlock(&e->lock);
+}
+
+void eng_engine_unlock(struct eng_engine *e)
+{
+        pthread_rwlock_unlock(&e->lock);
+}
+
+/* ---- JSON ---- */
+
+static enum cxg_err num(struct cxg_buf *b, double v)
+{
+        if (isnan(v))
+                return cxg_buf_puts(b, "null");
+        return cxg_buf_printf(b, "%.2f", v);
+}
+
+static enum cxg_err str(struct cxg_buf *b, const char *s)
+{
+        if (!s)
+                return cxg_buf_puts(b, "null");
+        return cxg_buf_json_str(b, s, strlen(s));
+}
+
+static enum cxg_err components(const struct eng_scores *r, uint32_t a, struct cxg_buf *b)
+{
+        const struct eng_account_score *as = &r->acc[a];
+        enum cxg_err rc;
+        char why[320];
+
+        if ((rc = cxg_buf_puts(b, "\"components\":{")))
+                return rc;
+        for (int k = 0; k < ENG_C__COUNT; k++) {
+                if ((rc = cxg_buf_printf(b, "%s\"%s\":", k ? "," : "", eng_comp_name(k))) ||
+                    (rc = num(b, as->comp[k])))
+                        return rc;
+        }
+        if ((rc = cxg_buf_puts(b, "},\"experience\":{")))
+                return rc;
+        for (int m = 0; m < ENG_M__COUNT; m++) {
+                if ((rc = cxg_buf_printf(b, "%s\"%s\":{\"value\":", m ? "," : "",
+                                         eng_metric_name(m))) ||
+                    (rc = num(b, as->exp_value[m])) ||
+                    (rc = cxg_buf_puts(b, ",\"expectation\":")) || (rc = num(b, as->exp_base[m])) ||
+                    (rc = cxg_buf_putc(b, '}')))
+                        return rc;
+        }
+        if ((rc = cxg_buf_puts(b, "},\"reasons\":[")))
+                return rc;
+        for (int k = 0; k < as->n_reasons; k++) {
+                eng_reason_format(r, a, &as->reasons[k], why, sizeof(why));
+                if ((rc = cxg_buf_printf(b, "%s{\"text\":", k ? "," : "")) || (rc = str(b, why)) ||
+                    (rc = cxg_buf_printf(b, ",\"score\":\"%s\",\"impact\":%.2f}",
+                                         as->reasons[k].score == 'r' ? "robustness" : "health",
+                                         as->reasons[k].impact)))
+                        return rc;
+        }
+        return cxg_buf_putc(b, ']');
+}
+
+enum cxg_err eng_components_json(const struct eng_scores *r, uint32_t a, struct cxg_buf *out)
+{
+        enum cxg_err rc;
+
+        if ((rc = cxg_buf_putc(out, '{')) || (rc = components(r, a, out)))
+                return rc;
+        return cxg_buf_putc(out, '}');
+}
+
+enum cxg_err eng_account_json(const struct eng_scores *r, uint32_t a, int detail, struct cxg_buf *b)
+{
+        const struct eng_snapshot *s = r->snap;
+        const struct eng_account_score *as = &r->acc[a];
+        enum cxg_err rc;
+        char date[16];
+
+        cxg_date_format(r->at, date);
+        if ((rc = cxg_buf_puts(b, "{\"id\":")) || (rc = str(b, s->a_ext[a])) ||
+            (rc = cxg_buf_puts(b, ",\"name\":")) || (rc = str(b, s->a_name[a])) ||
+            (rc = cxg_buf_puts(b, ",\"plan\":")) || (rc = str(b, s->plans.names[s->a_plan[a]])) ||
+            (rc = cxg_buf_puts(b, ",\"mrr\":")) || (rc = num(b, s->a_mrr[a])) ||
+            (rc = cxg_buf_printf(b, ",\"at\":\"%s\",\"health\":", date)) ||
+            (rc = num(b, as->health)) || (rc = cxg_buf_puts(b, ",\"robustness\":")) ||
+            (rc = num(b, as->robustness)) || (rc = cxg_buf_puts(b, ",\"engagement\":")) ||
+            (rc = num(b, as->engagement)) ||
+            (rc = cxg_buf_printf(b, ",\"band\":\"%s\",\"scorecard\":", eng_band_name(as->band))) ||
+            (rc = str(b, r->params.cards[as->card].name)) ||
+            (rc = cxg_buf_printf(b, ",\"stage\":\"%s\",\"people\":%u,\"engaged\":%u,",
+                                 eng_stage_name(as->stage), as->n_people, as->n_engaged)) ||
+            (rc = components(r, a, b)))
+                return rc;
+        if (detail) {
+                int first = 1;
+
+                if ((rc = cxg_buf_puts(b, ",\"stakeholders\":[")))
+                        return rc;
+                for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
+                        uint32_t p = s->p_list[k];
+                        double days =
+                            r->p_last[p] == INT32_MIN
+                                ? NAN
+                                : (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) / 86400.0;
+
+                        if ((rc = cxg_buf_puts(b, first ? "{\"id\":" : ",{\"id\":")) ||
+                            (rc = str(b, s->p_ext[p])) || (rc = cxg_buf_puts(b, ",\"name\":")) ||
+                            (rc = str(b, s->p_name[p])) || (rc = cxg_buf_puts(b, ",\"role\":")) ||
+                            (rc = str(b, s->p_role[p])) ||
+                            (rc = cxg_buf_printf(b, ",\"seniority\":\"%s\",\"engagement\":",
+                                                 model_seniority_name(s->p_seniority[p]))) ||
+                            (rc = num(b, r->p_engagement[p])) ||
+                            (rc = cxg_buf_puts(b, ",\"activity\":")) ||
+                            (rc = num(b, r->p_activity[p])) ||
+                            (rc = cxg_buf_printf(b,
+                                                 ",\"channels\":%d,\"capabilities\":%u,"
+                                                 "\"feedback\":%u,\"days_since_active\":",
+                                                 __builtin_popcount(r->p_channels[p]), r->p_caps[p],
+                                                 r->p_feedback[p])) ||
+                            (rc = num(b, days)) || (rc = cxg_buf_putc(b, '}')))
+                                return rc;
+                        first = 0;
+                }
+                if ((rc = cxg_buf_putc(b, ']')))
+                        return rc;
+        }
+        return cxg_buf_putc(b, '}');
+}

@@ -1,0 +1,73 @@
+/*
+ * engine.h: the engine as one object for the CLI and the HTTP API: a snapshot, the scoring
+ * parameters and the latest scores, behind a read-write lock.
+ *
+ * Typical server use: eng_engine_open once at start-up; per request eng_engine_read_lock,
+ * read e->snap / e->scores (eng_account_json, eng_segments, eng_cohorts, ...),
+ * eng_engine_unlock; after an import or an API write eng_engine_refresh (takes the write lock
+ * itself, so readers never see a half-updated snapshot). Every function here is thread-safe
+ * under that protocol; the store handle passed must be used by the calling thread only.
+ */
+#ifndef CXG_ENG_ENGINE_H
+#define CXG_ENG_ENGINE_H
+
+#include <pthread.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "engine/score.h"
+#include "engine/snapshot.h"
+#include "store/store.h"
+
+struct eng_engine {
+        pthread_rwlock_t lock;
+        struct eng_snapshot snap;
+        struct eng_params params;
+        struct eng_scores scores; /* as of scores.at */
+        int threads;
+        int64_t at;    /* fixed as-of time, or CXG_TS_NONE for "latest data" */
+        double load_s; /* seconds of the last load or refresh */
+        double compute_s;
+        int lock_ok;
+};
+
+/*
+ * Load the snapshot from st, read parameters from cfg (NULL: defaults), compute the scores as
+ * of at (CXG_TS_NONE: the latest data) on threads threads (0: 2), and the score history
+ * trend from st when history exists. e is owned by the caller; free with eng_engine_release.
+ */
+enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struct cxg_config *cfg,
+                             int64_t at, int threads, struct cxg_error *err) CXG_WUR;
+/* Release everything e holds. No other thread may use e any more. */
+void eng_engine_release(struct eng_engine *e);
+/* Pick up rows added to the store since the last load and recompute (write lock inside). */
+enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st,
+                                struct cxg_error *err) CXG_WUR;
+/* Shared lock for readers of e->snap and e->scores; pair with eng_engine_unlock. */
+void eng_engine_read_lock(struct eng_engine *e);
+/* Release the lock taken by eng_engine_read_lock. */
+void eng_engine_unlock(struct eng_engine *e);
+
+/*
+ * Recompute scores (e.g. for another as-of date) into r, owned by the caller; the caller
+ * holds the read lock while computing and while using r.
+ */
+enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
+                                struct eng_scores *r, struct cxg_error *err) CXG_WUR;
+
+/*
+ * Append the JSON object of account a's scores to out: health, robustness, engagement, band,
+ * scorecard, stage, components, experience against expectation and reasons; with detail also
+ * the stakeholders (name, role, seniority, engagement, days inactive).
+ */
+enum cxg_err eng_account_json(const struct eng_scores *r, uint32_t a, int detail,
+                              struct cxg_buf *out) CXG_WUR;
+
+/* Components, experience and reasons as the JSON object stored in the score history. */
+enum cxg_err eng_components_json(const struct eng_scores *r, uint32_t a,
+                                 struct cxg_buf *out) CXG_WUR;
+
+/* Seconds on a monotonic clock, for timings. */
+double eng_now(void);
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * load.c: fills a snapshot from the store through its scan functions (store.h), in full
+ * (eng_snapshot_load) or incrementally (eng_snapshot_refresh).
+ */
+#include <string.h>
+
+#include "core/banned.h"
+#include "core/log.h"
+#include "engine/snapshot.h"
+
+static enum cxg_err on_type(void *ctx, int32_t id, const char *name)
+{
+        return eng_snapshot_add_type(ctx, id, name);
+}
+
+static enum cxg_err on_account(void *ctx, int64_t id, const struct account *a)
+{
+        return eng_snapshot_add_account(ctx, id, a);
+}
+
+static enum cxg_err on_person(void *ctx, int64_t id, int64_t account_id, const struct person *p)
+{
+        struct eng_snapshot *s = ctx;
+        enum cxg_err rc = eng_snapshot_add_person(s, id, account_id, p);
+
+        if (rc == CXG_ERR_NOTFOUND) {
+                s->n_skipped++;
+                return CXG_OK;
+        }
+        return rc;
+}
+
+static enum cxg_err on_sub(void *ctx, int64_t id, int64_t account_id,
+                           const struct subscription *sub)
+{
+        struct eng_snapshot *s = ctx;
+        enum cxg_err rc = eng_snapshot_add_subscription(s, account_id, sub);
+
+        (void)id;
+        if (rc == CXG_ERR_NOTFOUND) {
+                s->n_skipped++;
+                return CXG_OK;
+        }
+        return rc;
+}
+
+static enum cxg_err on_feedback(void *ctx, int64_t id, int64_t person_id, int64_t account_id,
+                                const struct feedback *f)
+{
+        struct eng_snapshot *s = ctx;
+        enum cxg_err rc = eng_snapshot_add_feedback(s, person_id, account_id, f);
+
+        (void)id;
+        if (rc == CXG_ERR_NOTFOUND) {
+                s->n_skipped++;
+                return CXG_OK;
+        }
+        return rc;
+}
+
+static enum cxg_err on_capability(void *ctx, int64_t id, const struct capability *c)
+{
+        (void)id;
+        return eng_snapshot_add_capability(ctx, c);
+}
+
+static enum cxg_err on_objective(void *ctx, int64_t id, int64_t account_id, int64_t person_id,
+                                 const struct objective *o)
+{
+        struct eng_snapshot *s = ctx;
+        enum cxg_err rc = eng_snapshot_add_objective(s, account_id, o);
+
+        (void)id;
+        (void)person_id;
+        if (rc == CXG_ERR_NOTFOUND) {
+                s->n_skipped++;
+                return CXG_OK;
+        }
+        return rc;
+}
+
+static enum cxg_err on_interaction(void *ctx, const struct store_interaction *row)
+{
+        struct eng_snapshot *s = ctx;
+        enum cxg_err rc = eng_snapshot_add_interaction(s, row);
+
+        if (rc == CXG_ERR_NOTFOUND || rc == CXG_ERR_LIMIT) {
+                s->n_skipped++;
+                return CXG_OK;
+        }
+        return rc;
+}
+
+/* The small tables are re-read in full on every refresh: forget their rows first. */
+static void reset_small(struct eng_snapshot *s)
+{
+        s->n_subs = 0;
+        s->n_fb = 0;
+        s->n_obj = 0;
+        s->n_caps = 0;
+        if (s->t_caps)
+                memset(s->t_caps, 0, s->t_caps_cap * sizeof(uint64_t));
+}
+
+static enum cxg_err scan_all(struct eng_snapshot *s, struct store *st, struct cxg_error *err)
+{
+        struct store_counts n;
+        enum cxg_err rc;
+
+        reset_small(s);
+        /* size the delta once: doubling growth would hold up to twice the rows while loading */
+        if ((rc = store_counts(st, &n, err)))
+                return rc;
+        if (n.interactions > 0 && (size_t)n.interactions > s->main.n + s->delta.n &&
+            (rc = eng_snapshot_reserve(s, (size_t)n.interactions - s->main.n - s->delta.n)))
+                return cxg_error_set(err, rc, "engine: no memory for %lld interactions",
+                                     (long long)n.interactions);
+        if ((rc = store_scan_types(st, on_type, s, err)) ||
+            (rc = store_scan_accounts(st, 0, on_account, s, err)) ||
+            (rc = store_scan_people(st, s->last_person_id, on_person, s, err)) ||
+            (rc = store_scan_subscriptions(st, 0, on_sub, s, err)) ||
+            (rc = store_scan_capabilities(st, on_capability, s, err)) ||
+            (rc = store_scan_objectives(st, on_objective, s, err)) ||
+            (rc = store_scan_feedback(st, 0, on_feedback, s, err)) ||
+            (rc = store_scan_interactions(st, s->last_interaction_id, on_interaction, s, err)))
+                return rc;
+        return eng_snapshot_finish(s, err);
+}
+
+enum cxg_err eng_snapshot_load(struct eng_snapshot *s, struct store *st, struct cxg_error *err)
+{
+        enum cxg_err rc = scan_all(s, st, err);
+
+        if (rc == CXG_OK && s->n_skipped)
+                cxg_log(CXG_LOG_WARN,
+                        "engine: %zu rows left out of the snapshot (unknown person "
+                        "or account, or a timestamp outside 1932-2068)",
+                        s->n_skipped);
+        return rc;
+}
+
+enum cxg_err eng_snapshot_refresh(struct eng_snapshot *s, struct store *st, size_t *added,
+                                  struct cxg_error *err)
+{
+        size_t before = s->main.n + s->delta.n;
+        enum cxg_err rc = scan_all(s, st, err);
+
+        if (added)
+                *added = s->main.n + s->delta.n - before;
+        return rc;
+}

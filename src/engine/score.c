@@ -1,0 +1,1608 @@
+/*
+ * score.c: the scores of docs/scoring.md. eng_compute runs one pass per account (in parallel,
+ * each thread over a contiguous range of accounts weighted by row count, no locks in the hot
+ * loop): decayed weighted activity per person over the window, experience counters of the
+ * last 30 days, then engagement, health, robustness and reasons. Expectation baselines are
+ * computed first from the snapshot's monthly counters.
+ */
+#include "engine/score.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/banned.h"
+
+#define DAY 86400.0
+
+static const char *const comp_names[ENG_C__COUNT] = {
+    "stakeholders", "breadth",     "feedback",   "experience", "trend",
+    "coverage",     "senior_hold", "resilience", "tenure",     "garden",
+};
+static const char *const metric_names[ENG_M__COUNT] = {"support_time", "latency", "failure_rate",
+                                                       "csat"};
+
+const char *eng_comp_name(int c)
+{
+        return c >= 0 && c < ENG_C__COUNT ? comp_names[c] : "?";
+}
+
+const char *eng_metric_name(int m)
+{
+        return m >= 0 && m < ENG_M__COUNT ? metric_names[m] : "?";
+}
+
+const char *eng_band_name(int band)
+{
+        switch (band) {
+        case ENG_BAND_POOR:
+                return "poor";
+        case ENG_BAND_AVERAGE:
+                return "average";
+        case ENG_BAND_GOOD:
+                return "good";
+        default:
+                return "unknown";
+        }
+}
+
+const char *eng_stage_name(int stage)
+{
+        switch (stage) {
+        case ENG_STAGE_ONBOARDING:
+                return "onboarding";
+        case ENG_STAGE_CHURNED:
+                return "churned";
+        default:
+                return "active";
+        }
+}
+
+/* ---- parameters ---- */
+
+static void card_defaults(struct eng_scorecard *c, const char *name)
+{
+        static const double w[ENG_C__COUNT] = {0.35, 0.15, 0.20, 0.15, 0.15,
+                                               0.30, 0.25, 0.20, 0.10, 0.15};
+
+        memset(c, 0, sizeof(*c));
+        snprintf(c->name, sizeof(c->name), "%s", name);
+        memcpy(c->weight, w, sizeof(w));
+        c->band_poor = 40;
+        c->band_good = 70;
+}
+
+void eng_params_init(struct eng_params *p)
+{
+        static const double sen[CXG_SEN__COUNT] = {1, 1, 2, 3, 4};
+        static const double ch[CXG_CH__COUNT] = {
+            [CXG_CH_WEB] = 1,     [CXG_CH_APP] = 1,         [CXG_CH_EMAIL] = 0.5,
+            [CXG_CH_PHONE] = 2,   [CXG_CH_CHAT] = 1,        [CXG_CH_SUPPORT] = 0.5,
+            [CXG_CH_MEETING] = 3, [CXG_CH_COMMUNITY] = 1.5, [CXG_CH_EVENT] = 2,
+            [CXG_CH_OTHER] = 1,
+        };
+
+        memset(p, 0, sizeof(*p));
+        p->half_life_days = 30;
+        p->window_days = 90;
+        p->activity_scale = 10;
+        p->breadth_channels = 3;
+        p->breadth_caps = 5;
+        p->w_activity = 0.6;
+        p->w_breadth = 0.25;
+        p->w_feedback = 0.15;
+        p->engaged_threshold = 40;
+        p->feedback_days = 180;
+        p->trend_days = 30;
+        p->ewma_alpha = 0.3;
+        snprintf(p->expect_segment, sizeof(p->expect_segment), "plan");
+        p->resilience_days = 60;
+        p->bad_lookback_days = 365;
+        p->tenure_full_days = 730;
+        p->coverage_full = 8;
+        p->hold_days = 180;
+        memcpy(p->sen_weight, sen, sizeof(sen));
+        memcpy(p->ch_weight, ch, sizeof(ch));
+        card_defaults(&p->cards[0], "default");
+        p->n_cards = 1;
+}
+
+struct pkey {
+        const char *key;
+        size_t off;
+        double min, max;
+};
+
+#define PK(k, f, lo, hi)                                                                           \
+        {                                                                                          \
+                k, offsetof(struct eng_params, f), lo, hi                                          \
+        }
+static const struct pkey pkeys[] = {
+    PK("engagement.half_life_days", half_life_days, 0.1, 3650),
+    PK("engagement.window_days", window_days, 1, 3650),
+    PK("engagement.activity_scale", activity_scale, 0.001, 1e9),
+    PK("engagement.breadth_channels", breadth_channels, 1, CXG_CH__COUNT),
+    PK("engagement.breadth_capabilities", breadth_caps, 1, ENG_MAX_CAPS),
+    PK("engagement.weight_activity", w_activity, 0, 1000),
+    PK("engagement.weight_breadth", w_breadth, 0, 1000),
+    PK("engagement.weight_feedback", w_feedback, 0, 1000),
+    PK("engagement.engaged_threshold", engaged_threshold, 0, 100),
+    PK("health.feedback_days", feedback_days, 1, 3650),
+    PK("health.trend_days", trend_days, 1, 365),
+    PK("expectation.alpha", ewma_alpha, 0.001, 1),
+    PK("robustness.resilience_days", resilience_days, 1, 365),
+    PK("robustness.lookback_days", bad_lookback_days, 1, 3650),
+    PK("robustness.tenure_full_days", tenure_full_days, 1, 36500),
+    PK("robustness.coverage_full", coverage_full, 0.1, 1000),
+    PK("robustness.hold_days", hold_days, 30, 3650),
+};
+
+static enum cxg_err num(const char *path, const struct cxg_config_entry *e, double min, double max,
+                        double *out, struct cxg_error *err)
+{
+        double v;
+
+        if (cxg_parse_double(e->value, strlen(e->value), &v, NULL) || v < min || v > max)
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "config: %s:%ld: '%s' must be a number from %g to %g, not "
+                                     "\"%s\"",
+                                     path, e->line, e->key, min, max, e->value);
+        *out = v;
+        return CXG_OK;
+}
+
+static struct eng_scorecard *card_named(struct eng_params *p, const char *name, size_t n)
+{
+        char buf[48];
+
+        if (n >= sizeof(buf))
+                n = sizeof(buf) - 1;
+        memcpy(buf, name, n);
+        buf[n] = 0;
+        for (size_t i = 0; i < p->n_cards; i++)
+                if (strcmp(p->cards[i].name, buf) == 0)
+                        return &p->cards[i];
+        if (p->n_cards >= ENG_MAX_CARDS)
+                return NULL;
+        card_defaults(&p->cards[p->n_cards], buf);
+        /* a new card starts from the default card's weights and bands */
+        memcpy(p->cards[p->n_cards].weight, p->cards[0].weight, sizeof(p->cards[0].weight));
+        p->cards[p->n_cards].band_poor = p->cards[0].band_poor;
+        p->cards[p->n_cards].band_good = p->cards[0].band_good;
+        return &p->cards[p->n_cards++];
+}
+
+static enum cxg_err bad_key(const struct cxg_config *c, const struct cxg_config_entry *e,
+                            struct cxg_error *err)
+{
+        return cxg_error_set(err, CXG_ERR_INVALID, "config: %s:%ld: unknown key '%s'", c->path,
+                             e->line, e->key);
+}
+
+static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
+                             const struct cxg_config_entry *e, struct cxg_error *err)
+{
+        /* "scorecard NAME.key": the INI section "[scorecard NAME]" */
+        const char *name = e->key + 10, *dot = strrchr(e->key, '.');
+        struct eng_scorecard *card;
+        const char *k;
+        double v;
+
+        if (!dot || dot <= name)
+                return bad_key(c, e, err);
+        card = card_named(p, name, (size_t)(dot - name));
+        if (!card)
+                return cxg_error_set(err, CXG_ERR_LIMIT, "config: %s:%ld: more than %d scorecards",
+                                     c->path, e->line, ENG_MAX_CARDS);
+        k = dot + 1;
+        if (strcmp(k, "match") == 0) {
+                const char *eq = strchr(e->value, '=');
+
+                if (!eq || eq == e->value || (size_t)(eq - e->value) >= sizeof(card->match_field))
+                        return cxg_error_setf(err, CXG_ERR_INVALID, e->key,
+                                              "config: %s:%ld: match must be FIELD=VALUE, not "
+                                              "\"%s\"",
+                                              c->path, e->line, e->value);
+                snprintf(card->match_field, sizeof(card->match_field), "%.*s", (int)(eq - e->value),
+                         e->value);
+                snprintf(card->match_value, sizeof(card->match_value), "%s", eq + 1);
+                return CXG_OK;
+        }
+        if (strcmp(k, "poor_below") == 0 || strcmp(k, "good_from") == 0) {
+                if (num(c->path, e, 0, 100, &v, err))
+                        return CXG_ERR_INVALID;
+                if (k[0] == 'p')
+                        card->band_poor = v;
+                else
+                        card->band_good = v;
+                return CXG_OK;
+        }
+        for (int i = 0; i < ENG_C__COUNT; i++) {
+                if (strcmp(k, comp_names[i]) == 0 ||
+                    (strncmp(k, "weight_", 7) == 0 && strcmp(k + 7, comp_names[i]) == 0))
+                        return num(c->path, e, 0, 1000, &card->weight[i], err);
+        }
+        return bad_key(c, e, err);
+}
+
+enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_config *c,
+                                    struct cxg_error *err)
+{
+        for (size_t i = 0; i < c->count; i++) {
+                const struct cxg_config_entry *e = &c->entries[i];
+                const char *k = e->key;
+                int done = 0;
+                enum cxg_err rc = CXG_OK;
+
+                for (size_t j = 0; j < sizeof(pkeys) / sizeof(pkeys[0]) && !done; j++)
+                        if (strcmp(k, pkeys[j].key) == 0) {
+                                rc = num(c->path, e, pkeys[j].min, pkeys[j].max,
+                                         (double *)((char *)p + pkeys[j].off), err);
+                                done = 1;
+                        }
+                if (done) {
+                        if (rc)
+                                return rc;
+                        continue;
+                }
+                if (strcmp(k, "expectation.segment") == 0) {
+                        if (strlen(e->value) >= sizeof(p->expect_segment))
+                                return bad_key(c, e, err);
+                        snprintf(p->expect_segment, sizeof(p->expect_segment), "%s", e->value);
+                } else if (strncmp(k, "seniority.", 10) == 0) {
+                        int s = model_seniority_parse(k + 10, strlen(k + 10));
+
+                        if (s < 0)
+                                return bad_key(c, e, err);
+                        if ((rc = num(c->path, e, 0, 1000, &p->sen_weight[s], err)))
+                                return rc;
+                } else if (strncmp(k, "channel.", 8) == 0) {
+                        int ch = model_channel_parse(k + 8, strlen(k + 8));
+
+                        if (ch < 0)
+                                return bad_key(c, e, err);
+                        if ((rc = num(c->path, e, 0, 1000, &p->ch_weight[ch], err)))
+                                return rc;
+                } else if (strncmp(k, "type.", 5) == 0) {
+                        size_t t = p->n_type_weights;
+
+                        if (t >= ENG_MAX_TYPE_WEIGHTS || strlen(k + 5) >= sizeof(p->type_name[0]))
+                                return cxg_error_set(err, CXG_ERR_LIMIT,
+                                                     "config: %s:%ld: at most %d type weights of "
+                                                     "up to 47 characters",
+                                                     c->path, e->line, ENG_MAX_TYPE_WEIGHTS);
+                        snprintf(p->type_name[t], sizeof(p->type_name[t]), "%s", k + 5);
+                        if ((rc = num(c->path, e, 0, 1000, &p->type_weight[t], err)))
+                                return rc;
+                        p->n_type_weights++;
+                } else if (strncmp(k, "scorecard ", 10) == 0) {
+                        if ((rc = card_key(p, c, e, err)))
+                                return rc;
+                } else if (strncmp(k, "engagement.", 11) == 0 || strncmp(k, "health.", 7) == 0 ||
+                           strncmp(k, "expectation.", 12) == 0 ||
+                           strncmp(k, "robustness.", 11) == 0) {
+                        return bad_key(c, e, err);
+                }
+                /* other sections belong to other modules */
+        }
+        for (size_t i = 0; i < p->n_cards; i++)
+                if (p->cards[i].band_poor > p->cards[i].band_good)
+                        return cxg_error_set(err, CXG_ERR_INVALID,
+                                             "config: scorecard '%s': poor_below (%g) is above "
+                                             "good_from (%g)",
+                                             p->cards[i].name, p->cards[i].band_poor,
+                                             p->cards[i].band_good);
+        return CXG_OK;
+}
+
+/* ---- formulas ---- */
+
+/* docs/scoring.md#decay */
+double eng_decay(double age_days, double half_life_days)
+{
+        return exp2(-age_days / half_life_days);
+}
+
+/* docs/scoring.md#saturation */
+double eng_saturate(double x, double scale)
+{
+        return x <= 0 ? 0 : 1 - exp(-x / scale);
+}
+
+static double clamp01(double x)
+{
+        return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* docs/scoring.md#person-engagement */
+double eng_person_engagement(const struct eng_params *p, double activity, unsigned channels,
+                             unsigned caps, unsigned total_caps, unsigned feedback_answers)
+{
+        double a = eng_saturate(activity, p->activity_scale);
+        double b = fmin(channels / p->breadth_channels, 1);
+        double f = feedback_answers > 0 ? 1 : 0;
+        double wsum = p->w_activity + p->w_breadth + p->w_feedback;
+
+        if (total_caps > 0)
+                b = 0.5 * b + 0.5 * fmin(caps / fmin(p->breadth_caps, total_caps), 1);
+        if (wsum <= 0)
+                return 0;
+        return 100 * (p->w_activity * a + p->w_breadth * b + p->w_feedback * f) / wsum;
+}
+
+/* docs/scoring.md#bands */
+int eng_band(const struct eng_scorecard *c, double health)
+{
+        if (isnan(health))
+                return ENG_BAND_UNKNOWN;
+        if (health < c->band_poor)
+                return ENG_BAND_POOR;
+        if (health < c->band_good)
+                return ENG_BAND_AVERAGE;
+        return ENG_BAND_GOOD;
+}
+
+/* docs/scoring.md#expectation */
+double eng_ewma(double prev, double x, double alpha)
+{
+        if (isnan(x))
+                return prev;
+        if (isnan(prev))
+                return x;
+        return alpha * x + (1 - alpha) * prev;
+}
+
+/* docs/scoring.md#experience */
+double eng_experience_ratio_score(double ratio)
+{
+        return 100 * clamp01(1.5 - ratio);
+}
+
+/* docs/scoring.md#trend */
+double eng_trend_score(double now, double before)
+{
+        return 100 * clamp01(0.5 + 0.5 * log2((now + 1) / (before + 1)));
+}
+
+/* docs/scoring.md#weighted-components */
+double eng_weighted(const float *comp, const double *w, int first, int n)
+{
+        double s = 0, ws = 0;
+
+        for (int i = first; i < first + n; i++)
+                if (!isnan(comp[i]) && w[i] > 0) {
+                        s += w[i] * comp[i];
+                        ws += w[i];
+                }
+        return ws > 0 ? s / ws : NAN;
+}
+
+/* Normalised 0-1 satisfaction of a feedback answer; docs/scoring.md#feedback. */
+static double fb_norm(int kind, double score)
+{
+        switch (kind) {
+        case CXG_FB_NPS:
+                return clamp01(score / 10);
+        case CXG_FB_CES:
+                return clamp01((score - 1) / 6);
+        default:
+                return clamp01((score - 1) / 4);
+        }
+}
+
+/* A detractor answer: NPS 0-6, CSAT or rating 1-2, CES 1-3. */
+static int fb_detractor(int kind, double score)
+{
+        switch (kind) {
+        case CXG_FB_NPS:
+                return score <= 6;
+        case CXG_FB_CES:
+                return score <= 3;
+        default:
+                return score <= 2;
+        }
+}
+
+static int fb_promoter(int kind, double score)
+{
+        switch (kind) {
+        case CXG_FB_NPS:
+                return score >= 9;
+        case CXG_FB_CES:
+                return score >= 7;
+        default:
+                return score >= 5;
+        }
+}
+
+/* ---- the computation ---- */
+
+struct ctx {
+        const struct eng_snapshot *s;
+        const struct eng_params *p;
+        const struct eng_compute_opts *o;
+        struct eng_scores *r;
+        int64_t at;
+        int32_t at_rel;
+        float *tw;       /* weight per type index */
+        uint8_t *dkind;  /* eng_duration_kind per (type, channel) */
+        float *wt;       /* type weight * channel weight, [type * 16 + channel] */
+        float *t_expect; /* expected web/app duration per type (s), EWMA of its months */
+        int64_t *mstart; /* start of snapshot month k, k <= n_months */
+        float cw[CXG_CH__COUNT];
+        float *decay; /* per hour of age */
+        size_t n_decay;
+        float k_trend; /* 2^(trend_days / half_life) */
+        int32_t window_s, trend_s, span_s;
+        uint32_t *seg;   /* expectation segment per account */
+        uint8_t *card;   /* scorecard per account */
+        size_t month_at; /* month slot of `at` (may be n_months when after the data) */
+        int have_caps;
+};
+
+struct worker {
+        struct ctx *c;
+        uint32_t a0, a1;
+        enum cxg_err rc;
+};
+
+static void add_reason(struct eng_account_score *as, uint8_t code, char score, float impact,
+                       float value, uint32_t ref, int64_t ts, uint8_t aux)
+{
+        struct eng_reason r = {code, aux, (uint8_t)score, impact, value, ref, ts};
+        int k;
+
+        if (as->n_reasons < ENG_MAX_REASONS) {
+                as->reasons[as->n_reasons++] = r;
+        } else {
+                /* replace the weakest when this one matters more */
+                int w = 0;
+
+                for (k = 1; k < ENG_MAX_REASONS; k++)
+                        if (fabsf(as->reasons[k].impact) < fabsf(as->reasons[w].impact))
+                                w = k;
+                if (fabsf(as->reasons[w].impact) >= fabsf(impact))
+                        return;
+                as->reasons[w] = r;
+        }
+        /* keep sorted by |impact| descending (insertion) */
+        for (k = as->n_reasons - 1; k > 0; k--) {
+                if (fabsf(as->reasons[k].impact) <= fabsf(as->reasons[k - 1].impact))
+                        break;
+                r = as->reasons[k];
+                as->reasons[k] = as->reasons[k - 1];
+                as->reasons[k - 1] = r;
+        }
+}
+
+/* Per-thread, per-account latency sums by interaction type (reset after each account). */
+struct tscratch {
+        float *sum;
+        uint32_t *n;
+        uint16_t *touched;
+        uint32_t n_touched;
+};
+
+static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
+                                  float *exp_acc, struct tscratch *ts);
+
+/* The generic loop over one account's rows: per-person decayed weighted activity and breadth. */
+static inline void accumulate(const struct ctx *c, const struct eng_icols *col, uint64_t j,
+                              uint32_t a, float *exp_acc, struct tscratch *ts)
+{
+        struct eng_scores *r = c->r;
+        int32_t age = c->at_rel - col->ts[j];
+        uint32_t p = col->person[j];
+        float w = c->tw[col->type[j]] * c->cw[col->channel[j]];
+        float d = c->decay[(uint32_t)age / 3600u];
+
+        if (c->s->p_account[p] == a) {
+                if (age < c->window_s) {
+                        r->p_activity[p] += w * d;
+                        r->p_channels[p] |= (uint16_t)(1u << col->channel[j]);
+                        if (c->have_caps)
+                                r->p_capmask[p] |= c->s->t_caps[col->type[j]];
+                        if (col->ts[j] > r->p_last[p])
+                                r->p_last[p] = col->ts[j];
+                }
+                if (age >= c->trend_s && exp_acc)
+                        r->p_prior[p] += w * d * c->k_trend;
+        }
+        if (age < c->trend_s && exp_acc)
+                accumulate_exp(c, col, j, exp_acc, ts);
+}
+
+/* Experience counters of one row of the last trend_days. */
+static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
+                                  float *exp_acc, struct tscratch *ts)
+{
+        {
+                uint32_t du = col->duration[j];
+
+                exp_acc[0] += 1;
+                if (col->outcome[j] == CXG_OUT_FAILED)
+                        exp_acc[1] += 1;
+                if (du != ENG_DUR_NONE) {
+                        int kind = c->dkind[col->type[j] * CXG_CH__COUNT + col->channel[j]];
+
+                        if (kind == ENG_DUR_SUPPORT) {
+                                exp_acc[2] += (float)du / 1000.0f;
+                                exp_acc[3] += 1;
+                        } else if (kind == ENG_DUR_LATENCY) {
+                                uint16_t t = col->type[j];
+                                float e = c->t_expect[t];
+
+                                if (e > 0) {
+                                        exp_acc[4] += (float)du / 1000.0f;
+                                        exp_acc[5] += 1;
+                                        exp_acc[6] += (float)du / 1000.0f / e;
+                                        if (!ts->n[t])
+                                                ts->touched[ts->n_touched++] = t;
+                                        ts->n[t]++;
+                                        ts->sum[t] += (float)du / 1000.0f;
+                                }
+                        }
+                }
+        }
+}
+
+/* Hot loop: rows [lo, hi) of the main segment inside the window (all of one account). */
+static void main_active(const struct ctx *c, uint64_t lo, uint64_t hi)
+{
+        const struct eng_icols *m = &c->s->main;
+        struct eng_scores *r = c->r;
+        const float *wt = c->wt, *dec = c->decay;
+        const int32_t at = c->at_rel;
+
+        if (c->have_caps) {
+                for (uint64_t j = lo; j < hi; j++) {
+                        uint32_t p = m->person[j];
+                        int32_t ts = m->ts[j];
+                        unsigned ch = m->channel[j], t = m->type[j];
+
+                        r->p_activity[p] += wt[t * 16 + ch] * dec[(uint32_t)(at - ts) / 3600u];
+                        r->p_channels[p] |= (uint16_t)(1u << ch);
+                        r->p_capmask[p] |= c->s->t_caps[t];
+                        r->p_last[p] = ts > r->p_last[p] ? ts : r->p_last[p];
+                }
+                return;
+        }
+        for (uint64_t j = lo; j < hi; j++) {
+                uint32_t p = m->person[j];
+                int32_t ts = m->ts[j];
+                unsigned ch = m->channel[j], t = m->type[j];
+
+                r->p_activity[p] += wt[t * 16 + ch] * dec[(uint32_t)(at - ts) / 3600u];
+                r->p_channels[p] |= (uint16_t)(1u << ch);
+                r->p_last[p] = ts > r->p_last[p] ? ts : r->p_last[p];
+        }
+}
+
+/* Rows [lo, hi) old enough to count in the activity as of at - trend_days. */
+static void main_prior(const struct ctx *c, uint64_t lo, uint64_t hi)
+{
+        const struct eng_icols *m = &c->s->main;
+        struct eng_scores *r = c->r;
+        const float k = c->k_trend;
+
+        for (uint64_t j = lo; j < hi; j++) {
+                uint32_t p = m->person[j];
+
+                r->p_prior[p] += c->wt[m->type[j] * 16 + m->channel[j]] *
+                                 c->decay[(uint32_t)(c->at_rel - m->ts[j]) / 3600u] * k;
+        }
+}
+
+static int person_active(const struct eng_snapshot *s, uint32_t p, int64_t at)
+{
+        if (s->p_created[p] != CXG_TS_NONE && s->p_created[p] > at)
+                return 0;
+        if (s->p_left[p] != CXG_TS_NONE && s->p_left[p] <= at)
+                return 0;
+        return 1;
+}
+
+/* Seniority-weighted interaction count of account a's people in [from, to). */
+static double weighted_count(const struct ctx *c, uint32_t a, int64_t from, int64_t to)
+{
+        const struct eng_snapshot *s = c->s;
+        uint64_t lo, hi;
+        double n = 0;
+
+        eng_account_range(s, a, from, to - 1, &lo, &hi);
+        for (uint64_t j = lo; j < hi; j++) {
+                uint32_t p = s->main.person[j];
+
+                n += c->p->sen_weight[s->p_seniority[p]];
+        }
+        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                uint32_t j = s->d_idx[k];
+                int64_t t = (int64_t)s->delta.ts[j] + ENG_EPOCH;
+
+                if (t >= from && t < to)
+                        n += c->p->sen_weight[s->p_seniority[s->delta.person[j]]];
+        }
+        return n;
+}
+
+/* Seniority-weighted interaction count of directors and executives in [from, to). */
+static double senior_count(const struct ctx *c, uint32_t a, int64_t from, int64_t to)
+{
+        const struct eng_snapshot *s = c->s;
+        uint64_t lo, hi;
+        double n = 0;
+
+        eng_account_range(s, a, from, to - 1, &lo, &hi);
+        for (uint64_t j = lo; j < hi; j++) {
+                uint8_t sen = s->p_seniority[s->main.person[j]];
+
+                if (sen >= CXG_SEN_DIRECTOR)
+                        n += c->p->sen_weight[sen];
+        }
+        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                uint32_t j = s->d_idx[k];
+                int64_t t = (int64_t)s->delta.ts[j] + ENG_EPOCH;
+                uint8_t sen = s->p_seniority[s->delta.person[j]];
+
+                if (t >= from && t < to && sen >= CXG_SEN_DIRECTOR)
+                        n += c->p->sen_weight[sen];
+        }
+        return n;
+}
+
+/* Days of inactivity of person p as of at (last activity from the window or monthly bits). */
+static double inactive_days(const struct ctx *c, uint32_t p, int *never)
+{
+        const struct eng_snapshot *s = c->s;
+
+        *never = 0;
+        if (c->r->p_last[p] != INT32_MIN)
+                return (c->at_rel - c->r->p_last[p]) / DAY;
+        if (s->p_words) {
+                size_t m = c->month_at + 1 < s->n_months ? c->month_at + 1 : s->n_months;
+
+                /* the last active month up to at's, then the exact last row in it */
+                while (m-- > 0) {
+                        int64_t ms, me, last = CXG_TS_NONE;
+                        uint64_t lo, hi;
+                        uint32_t a = s->p_account[p];
+
+                        if (!(s->p_active[(size_t)p * s->p_words + m / 64] &
+                              (UINT64_C(1) << (m % 64))))
+                                continue;
+                        ms = cxg_month_start(s->month0 + (int64_t)m);
+                        me = cxg_month_start(s->month0 + (int64_t)m + 1);
+                        if (me > c->at + 1)
+                                me = c->at + 1;
+                        eng_account_range(s, a, ms, me - 1, &lo, &hi);
+                        for (uint64_t j = lo; j < hi; j++)
+                                if (s->main.person[j] == p)
+                                        last = (int64_t)s->main.ts[j] + ENG_EPOCH;
+                        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                                uint32_t j = s->d_idx[k];
+                                int64_t t = (int64_t)s->delta.ts[j] + ENG_EPOCH;
+
+                                if (s->delta.person[j] == p && t >= ms && t < me && t > last)
+                                        last = t;
+                        }
+                        if (last != CXG_TS_NONE)
+                                return (c->at - last) / DAY;
+                }
+        }
+        *never = 1;
+        return 0;
+}
+
+static int stage_of(const struct ctx *c, uint32_t a)
+{
+        const struct eng_snapshot *s = c->s;
+
+        if (s->a_churned[a] && (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] <= c->at))
+                return ENG_STAGE_CHURNED;
+        if (s->a_created[a] != CXG_TS_NONE && c->at - s->a_created[a] < 90 * DAY)
+                return ENG_STAGE_ONBOARDING;
+        return ENG_STAGE_ACTIVE;
+}
+
+/* The bad experience robustness tests against: latest detractor or worst month. */
+static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *kind, float *rate)
+{
+        const struct eng_snapshot *s = c->s;
+        int64_t lo = c->at - (int64_t)(c->p->bad_lookback_days * DAY);
+        int64_t hi = c->at - (int64_t)(c->p->resilience_days * DAY);
+        int found = 0;
+
+        for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
+                if (s->f_ts[f] >= lo && s->f_ts[f] <= hi &&
+                    fb_detractor(s->f_kind[f], s->f_score[f])) {
+                        *when = s->f_ts[f];
+                        *kind = 0;
+                        found = 1;
+                }
+        if (s->n_months) {
+                const struct eng_month *mo = &s->a_month[(size_t)a * s->n_months];
+                uint64_t tot = 0, bad = 0;
+                double best = 0;
+                int64_t best_t = 0;
+
+                for (size_t m = 0; m < s->n_months; m++) {
+                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
+
+                        if (ms < lo || me > hi)
+                                continue;
+                        tot += mo[m].n;
+                        bad += mo[m].failed + mo[m].slow;
+                }
+                for (size_t m = 0; tot && m < s->n_months; m++) {
+                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
+                        double rt;
+
+                        if (ms < lo || me > hi || mo[m].n < 20)
+                                continue;
+                        rt = (double)(mo[m].failed + mo[m].slow) / mo[m].n;
+                        if (rt >= 0.05 && rt >= 2.0 * bad / tot && rt > best) {
+                                best = rt;
+                                best_t = ms;
+                        }
+                }
+                if (best > 0 && (!found || best_t > *when)) {
+                        *when = best_t;
+                        *kind = 1;
+                        *rate = (float)best;
+                        found = 1;
+                }
+        }
+        return found;
+}
+
+static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
+{
+        const struct eng_snapshot *s = c->s;
+        const struct eng_params *p = c->p;
+        struct eng_scores *r = c->r;
+        struct eng_account_score *as = &r->acc[a];
+        const struct eng_scorecard *card = &p->cards[c->card[a]];
+        float ex[7] = {0};
+        uint64_t lo, hi;
+        double se_num = 0, se_den = 0, act_now = 0, act_prior = 0, cover = 0;
+        unsigned levels_present = 0, levels_engaged = 0;
+        int64_t fb_from = c->at - (int64_t)(p->feedback_days * DAY);
+
+        for (int k = 0; k < ENG_C__COUNT; k++)
+                as->comp[k] = NAN;
+        for (int k = 0; k < ENG_M__COUNT; k++)
+                as->exp_value[k] = as->exp_base[k] = NAN;
+        as->stage = (uint8_t)stage_of(c, a);
+        as->card = c->card[a];
+
+        /* pass over the rows of the window */
+        if (s->mixed_accounts) {
+                eng_account_range(s, a, c->at - c->span_s, c->at, &lo, &hi);
+                for (uint64_t j = lo; j < hi; j++)
+                        accumulate(c, &s->main, j, a, c->o->core_only ? NULL : ex, ts);
+        } else {
+                /* three sub-ranges by age, so the hot loops do not test ages per row */
+                uint64_t b0, b1, b2, b3;
+
+                eng_account_range(s, a, c->at - c->span_s + 1, c->at, &b0, &b3);
+                eng_account_range(s, a, c->at - c->window_s + 1, c->at, &b1, &b3);
+                eng_account_range(s, a, c->at - c->trend_s + 1, c->at, &b2, &b3);
+                if (b1 < b0)
+                        b1 = b0;
+                if (b2 < b1)
+                        b2 = b1;
+                if (c->o->core_only) {
+                        main_active(c, b1, b3);
+                } else {
+                        main_prior(c, b0, b2);
+                        main_active(c, b1, b3);
+                        for (uint64_t j = b2; j < b3; j++)
+                                accumulate_exp(c, &s->main, j, ex, ts);
+                }
+        }
+        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                uint32_t j = s->d_idx[k];
+                int32_t age = c->at_rel - s->delta.ts[j];
+
+                if (age >= 0 && age < c->span_s)
+                        accumulate(c, &s->delta, j, a, c->o->core_only ? NULL : ex, ts);
+        }
+        /* feedback answers per person in the feedback window */
+        for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
+                if (s->f_ts[f] >= fb_from && s->f_ts[f] <= c->at && s->f_person[f] != ENG_NONE &&
+                    s->p_account[s->f_person[f]] == a && r->p_feedback[s->f_person[f]] < UINT16_MAX)
+                        r->p_feedback[s->f_person[f]]++;
+
+        /* engagement per person, stakeholder component */
+        for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
+                uint32_t pi = s->p_list[k];
+                double e, w = p->sen_weight[s->p_seniority[pi]];
+
+                if (!person_active(s, pi, c->at)) {
+                        r->p_engagement[pi] = NAN;
+                        continue;
+                }
+                r->p_caps[pi] = (uint8_t)__builtin_popcountll(r->p_capmask[pi]);
+                e = eng_person_engagement(p, r->p_activity[pi],
+                                          (unsigned)__builtin_popcount(r->p_channels[pi]),
+                                          r->p_caps[pi], (unsigned)s->n_caps, r->p_feedback[pi]);
+                r->p_engagement[pi] = (float)e;
+                se_num += w * e;
+                se_den += w;
+                act_now += w * r->p_activity[pi];
+                act_prior += w * r->p_prior[pi];
+                as->n_people++;
+                if (s->p_seniority[pi] != CXG_SEN_UNKNOWN)
+                        levels_present |= 1u << s->p_seniority[pi];
+                if (e >= p->engaged_threshold) {
+                        as->n_engaged++;
+                        cover += w;
+                        if (s->p_seniority[pi] != CXG_SEN_UNKNOWN)
+                                levels_engaged |= 1u << s->p_seniority[pi];
+                }
+        }
+        as->activity = (float)act_now;
+        as->activity_prior = (float)act_prior;
+        if (se_den > 0)
+                as->comp[ENG_C_STAKEHOLDERS] = (float)(se_num / se_den);
+        as->engagement = as->comp[ENG_C_STAKEHOLDERS];
+        if (c->o->core_only) {
+                as->health = as->engagement;
+                return;
+        }
+        if (as->n_people) {
+                unsigned lp = (unsigned)__builtin_popcount(levels_present);
+                unsigned le = (unsigned)__builtin_popcount(levels_engaged);
+
+                as->comp[ENG_C_BREADTH] =
+                    (float)(100 * (0.5 * fmin(as->n_engaged / 3.0, 1) +
+                                   0.5 * (lp ? (double)le / lp : (as->n_engaged ? 1 : 0))));
+                as->comp[ENG_C_COVERAGE] = (float)(100 * fmin(cover / p->coverage_full, 1));
+        }
+
+        /* feedback component, detractor and promoter reasons */
+        {
+                double sum = 0, csat = 0;
+                unsigned n = 0, nc = 0;
+                int64_t csat_from = c->at - 90 * (int64_t)DAY;
+
+                for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++) {
+                        int kind = s->f_kind[f];
+                        double sc = s->f_score[f];
+                        uint32_t who = s->f_person[f];
+                        double w = who != ENG_NONE ? p->sen_weight[s->p_seniority[who]] : 1;
+
+                        if (s->f_ts[f] < fb_from || s->f_ts[f] > c->at)
+                                continue;
+                        sum += fb_norm(kind, sc);
+                        n++;
+                        if (kind == CXG_FB_CSAT && s->f_ts[f] >= csat_from) {
+                                csat += sc;
+                                nc++;
+                        }
+                        if (fb_detractor(kind, sc))
+                                add_reason(as, ENG_R_DETRACTOR, 'h',
+                                           (float)(-(w + 1) * (1 - fb_norm(kind, sc)) * 3),
+                                           (float)sc, who, s->f_ts[f], (uint8_t)kind);
+                        else if (fb_promoter(kind, sc) && w >= 3)
+                                add_reason(as, ENG_R_PROMOTER, 'h', (float)w * 0.5f, (float)sc, who,
+                                           s->f_ts[f], (uint8_t)kind);
+                }
+                if (n)
+                        as->comp[ENG_C_FEEDBACK] = (float)(100 * sum / n);
+                if (nc)
+                        as->exp_value[ENG_M_CSAT] = (float)(csat / nc);
+        }
+
+        /* experience against the segment's expectation */
+        {
+                const float *base = &r->seg_base[(size_t)c->seg[a] * ENG_M__COUNT];
+                double xs = 0, lat_base = NAN;
+                int xn = 0;
+
+                if (ex[3] >= 1)
+                        as->exp_value[ENG_M_SUPPORT] = ex[2] / ex[3];
+                /* latency is judged per interaction type: mean of duration / expectation */
+                if (ex[5] >= 1) {
+                        as->exp_value[ENG_M_LATENCY] = ex[6] / ex[5];
+                        lat_base = 1;
+                }
+                {
+                        uint16_t worst = 0;
+                        double wr = 0;
+
+                        for (uint32_t k = 0; k < ts->n_touched; k++) {
+                                uint16_t t = ts->touched[k];
+                                double rt = ts->sum[t] / ts->n[t] / c->t_expect[t];
+
+                                if (ts->n[t] >= 5 && rt > wr) {
+                                        wr = rt;
+                                        worst = t;
+                                }
+                                ts->sum[t] = 0;
+                                ts->n[t] = 0;
+                        }
+                        ts->n_touched = 0;
+                        if (wr >= 1.5)
+                                add_reason(as, ENG_R_TYPE_SLOW, 'h', (float)(-(wr - 1) * 2),
+                                           (float)wr, worst, 0, 0);
+                }
+                if (ex[0] >= 10)
+                        as->exp_value[ENG_M_FAILURES] = ex[1] / ex[0];
+                for (int m = 0; m < ENG_M__COUNT; m++) {
+                        double v = as->exp_value[m], b = base[m], x, ratio;
+
+                        if (m == ENG_M_LATENCY)
+                                b = lat_base;
+                        as->exp_base[m] = (float)b;
+                        if (isnan(v) || isnan(b))
+                                continue;
+                        if (m == ENG_M_CSAT) {
+                                x = 100 * clamp01(0.5 + (v - b) / 2);
+                                ratio = v - b;
+                                if (fabs(ratio) >= 0.5)
+                                        add_reason(as, ENG_R_EXPERIENCE, 'h', (float)(ratio * 4),
+                                                   (float)ratio, 0, 0, (uint8_t)m);
+                        } else {
+                                double eps = m == ENG_M_FAILURES ? 0.005 : 0.001;
+
+                                ratio = (v + eps) / (b + eps);
+                                x = eng_experience_ratio_score(ratio);
+                                if (ratio >= 1.5 || ratio <= 0.67)
+                                        add_reason(as, ENG_R_EXPERIENCE, 'h',
+                                                   (float)(ratio >= 1 ? -(ratio - 1) * 4
+                                                                      : (1 / ratio - 1) * 2),
+                                                   (float)ratio, 0, 0, (uint8_t)m);
+                        }
+                        xs += x;
+                        xn++;
+                }
+                if (xn)
+                        as->comp[ENG_C_EXPERIENCE] = (float)(xs / xn);
+        }
+
+        /* trend: score history when known, else the snapshot's activity 30 days earlier */
+        if (as->n_people) {
+                double now = act_now, before = act_prior;
+
+                if (c->o->prev_engagement && !isnan(c->o->prev_engagement[a]) &&
+                    !isnan(as->engagement)) {
+                        now = as->engagement;
+                        before = c->o->prev_engagement[a];
+                }
+                as->comp[ENG_C_TREND] = (float)eng_trend_score(now, before);
+                if (before > 0.5 || now > 0.5) {
+                        double ch = (now - before) / (before > 0 ? before : 1);
+
+                        if (fabs(ch) >= 0.2 && before > 0)
+                                add_reason(as, ENG_R_TREND, 'h',
+                                           (float)(ch < 0 ? ch * 8 : fmin(ch, 1) * 3), (float)ch, 0,
+                                           0, 0);
+                }
+        }
+
+        /* people: inactive senior stakeholders, champions, few engaged */
+        {
+                uint32_t best = ENG_NONE;
+
+                for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
+                        uint32_t pi = s->p_list[k];
+                        int sen = s->p_seniority[pi], never;
+                        double w = p->sen_weight[sen], days;
+
+                        if (!person_active(s, pi, c->at))
+                                continue;
+                        if (r->p_engagement[pi] >= p->engaged_threshold) {
+                                if (sen >= CXG_SEN_DIRECTOR &&
+                                    (best == ENG_NONE ||
+                                     r->p_engagement[pi] > r->p_engagement[best]))
+                                        best = pi;
+                                continue;
+                        }
+                        if (sen < CXG_SEN_DIRECTOR)
+                                continue;
+                        days = inactive_days(c, pi, &never);
+                        if (never)
+                                add_reason(as, ENG_R_NEVER_ACTIVE, 'r', (float)(-w * 1.5), 0, pi, 0,
+                                           0);
+                        else if (days >= 30)
+                                add_reason(as, ENG_R_INACTIVE, 'r',
+                                           (float)(-w * fmin(days, 180) / 30), (float)days, pi, 0,
+                                           0);
+                }
+                if (best != ENG_NONE)
+                        add_reason(as, ENG_R_CHAMPION, 'r',
+                                   (float)(p->sen_weight[s->p_seniority[best]] * 0.75),
+                                   r->p_engagement[best], best, 0, 0);
+                if (as->n_people >= 3 && as->n_engaged <= 1)
+                        add_reason(as, ENG_R_FEW_ENGAGED, 'h', -4, (float)as->n_engaged,
+                                   as->n_people, 0, 0);
+                if (as->n_people == 0)
+                        add_reason(as, ENG_R_NO_PEOPLE, 'h', -1, 0, 0, 0, 0);
+        }
+
+        /* robustness: senior stakeholders' activity held up against hold_days before */
+        {
+                int64_t span = (int64_t)(p->window_days * DAY);
+                int64_t back = (int64_t)(p->hold_days * DAY);
+                double now = senior_count(c, a, c->at - span, c->at + 1);
+                double before = senior_count(c, a, c->at - back - span, c->at - back + 1);
+
+                if (before > 0) {
+                        double ratio = now / before;
+
+                        as->comp[ENG_C_HOLD] = (float)(100 * clamp01(ratio));
+                        if (ratio < 0.7)
+                                add_reason(as, ENG_R_HOLD, 'r', (float)(-(1 - ratio) * 7),
+                                           (float)ratio, 0, 0, 0);
+                        else if (ratio >= 1.2)
+                                add_reason(as, ENG_R_HOLD, 'r', 1.5f, (float)ratio, 0, 0, 0);
+                }
+        }
+
+        /* robustness: resilience after the latest bad experience */
+        {
+                int64_t when = 0;
+                uint8_t kind = 0;
+                float rate = 0;
+
+                if (bad_event(c, a, &when, &kind, &rate)) {
+                        int64_t span = (int64_t)(p->resilience_days * DAY);
+                        double before = weighted_count(c, a, when - span, when);
+                        double after = weighted_count(c, a, when, when + span);
+
+                        if (before > 0) {
+                                double ratio = after / before;
+
+                                as->comp[ENG_C_RESILIENCE] = (float)(100 * clamp01(ratio));
+                                if (ratio < 0.8 || ratio >= 1)
+                                        add_reason(as, ENG_R_RESILIENCE, 'r',
+                                                   (float)(ratio < 1 ? -(1 - ratio) * 8 : 2),
+                                                   (float)ratio, kind ? (uint32_t)(rate * 1000) : 0,
+                                                   when, kind);
+                        }
+                }
+        }
+
+        /* tenure: account creation, else first subscription, else first activity */
+        {
+                int64_t since = s->a_created[a];
+
+                if (since == CXG_TS_NONE && s->a_soff[a] < s->a_soff[a + 1])
+                        since = s->s_start[s->a_soff[a]];
+                if (since == CXG_TS_NONE && s->a_ioff[a] < s->a_ioff[a + 1])
+                        since = (int64_t)s->main.ts[s->a_ioff[a]] + ENG_EPOCH;
+                if (since != CXG_TS_NONE && since <= c->at) {
+                        double days = (c->at - since) / DAY;
+
+                        as->comp[ENG_C_TENURE] = (float)(100 * fmin(days / p->tenure_full_days, 1));
+                        if (days < 90)
+                                add_reason(as, ENG_R_TENURE, 'r', -1, (float)days, 0, 0, 0);
+                        else if (days >= 730)
+                                add_reason(as, ENG_R_TENURE, 'r', 1, (float)days, 0, 0, 0);
+                }
+        }
+        as->comp[ENG_C_GARDEN] = s->a_garden[a] ? 100.0f : 0.0f;
+        if (s->a_garden[a])
+                add_reason(as, ENG_R_GARDEN, 'r', 2, 0, 0, 0, 0);
+
+        /* objectives that need capabilities the plan lacks */
+        for (uint32_t k = s->a_ooff[a]; k < s->a_ooff[a + 1]; k++) {
+                uint32_t o = s->o_list[k];
+                uint64_t have = 0;
+
+                if (!s->o_caps[o])
+                        continue;
+                for (size_t k = 0; k < s->n_caps; k++)
+                        if (s->a_plan[a] < 64 && (s->c_plans[k] >> s->a_plan[a] & 1))
+                                have |= UINT64_C(1) << k;
+                if (s->o_caps[o] & ~have)
+                        add_reason(as, ENG_R_OBJECTIVE, 'h', -(float)s->o_importance[o] * 0.6f, 0,
+                                   (uint32_t)o, 0, 0);
+        }
+
+        as->health = (float)eng_weighted(as->comp, card->weight, ENG_C_HEALTH_FIRST,
+                                         ENG_C_ROBUST_FIRST - ENG_C_HEALTH_FIRST);
+        /* without known stakeholders there is no relationship to judge */
+        as->robustness = isnan(as->comp[ENG_C_COVERAGE])
+                             ? NAN
+                             : (float)eng_weighted(as->comp, card->weight, ENG_C_ROBUST_FIRST,
+                                                   ENG_C__COUNT - ENG_C_ROBUST_FIRST);
+        as->band = (uint8_t)eng_band(card, as->health);
+}
+
+static void *worker_run(void *arg)
+{
+        struct worker *w = arg;
+        size_t nt = w->c->s->types.n + 1;
+        struct tscratch ts = {cxg_calloc(nt, sizeof(float)), cxg_calloc(nt, sizeof(uint32_t)),
+                              cxg_malloc(nt * sizeof(uint16_t)), 0};
+
+        if (!ts.sum || !ts.n || !ts.touched) {
+                w->rc = CXG_ERR_NOMEM;
+        } else {
+                for (uint32_t a = w->a0; a < w->a1; a++)
+                        score_account(w->c, a, &ts);
+        }
+        cxg_free(ts.sum);
+        cxg_free(ts.n);
+        cxg_free(ts.touched);
+        return NULL;
+}
+
+/* Expectation segment of account a (docs/scoring.md#expectation). */
+static uint32_t segment_of(const struct eng_snapshot *s, const char *field, uint32_t a)
+{
+        if (strcmp(field, "currency") == 0)
+                return s->a_currency[a];
+        if (strcmp(field, "owner") == 0)
+                return s->a_owner[a];
+        if (strcmp(field, "all") == 0)
+                return 0;
+        return s->a_plan[a];
+}
+
+static uint32_t segment_count(const struct eng_snapshot *s, const char *field)
+{
+        const struct eng_dict *d = strcmp(field, "currency") == 0 ? &s->currencies
+                                   : strcmp(field, "owner") == 0  ? &s->owners
+                                   : strcmp(field, "all") == 0    ? NULL
+                                                                  : &s->plans;
+
+        return d && d->n ? d->n : 1;
+}
+
+/* EWMA of each segment's monthly means over the complete months before `at`. */
+static enum cxg_err baselines(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+        struct eng_scores *r = c->r;
+        uint32_t ns = r->n_segments;
+        size_t nm = s->n_months, upto = c->month_at < nm ? c->month_at : nm;
+        double *acc = cxg_calloc((size_t)ns * (nm ? nm : 1) * 8, sizeof(double));
+
+        if (!acc)
+                return CXG_ERR_NOMEM;
+        for (size_t i = 0; i < (size_t)ns * ENG_M__COUNT; i++)
+                r->seg_base[i] = NAN;
+        for (uint32_t a = 0; a < s->n_accounts; a++) {
+                double *row = &acc[(size_t)c->seg[a] * nm * 8];
+
+                for (size_t m = 0; m < upto; m++) {
+                        const struct eng_month *mo = &s->a_month[(size_t)a * nm + m];
+
+                        row[m * 8 + 0] += mo->sup_sum;
+                        row[m * 8 + 1] += mo->sup_n;
+                        row[m * 8 + 2] += mo->lat_sum;
+                        row[m * 8 + 3] += mo->lat_n;
+                        row[m * 8 + 4] += mo->failed;
+                        row[m * 8 + 5] += mo->n;
+                }
+        }
+        for (size_t f = 0; f < s->n_fb; f++) {
+                int64_t mi = cxg_month_index(s->f_ts[f]) - s->month0;
+                double *row = &acc[(size_t)c->seg[s->f_account[f]] * nm * 8];
+
+                if (s->f_kind[f] != CXG_FB_CSAT || mi < 0 || (size_t)mi >= upto)
+                        continue;
+                row[mi * 8 + 6] += s->f_score[f];
+                row[mi * 8 + 7] += 1;
+        }
+        for (uint32_t g = 0; g < ns; g++) {
+                const double *row = &acc[(size_t)g * nm * 8];
+                double b[ENG_M__COUNT] = {NAN, NAN, NAN, NAN};
+
+                for (size_t m = 0; m < upto; m++) {
+                        const double *x = &row[m * 8];
+
+                        if (x[1] > 0)
+                                b[ENG_M_SUPPORT] =
+                                    eng_ewma(b[ENG_M_SUPPORT], x[0] / x[1], c->p->ewma_alpha);
+                        if (x[3] > 0)
+                                b[ENG_M_LATENCY] =
+                                    eng_ewma(b[ENG_M_LATENCY], x[2] / x[3], c->p->ewma_alpha);
+                        if (x[5] > 0)
+                                b[ENG_M_FAILURES] =
+                                    eng_ewma(b[ENG_M_FAILURES], x[4] / x[5], c->p->ewma_alpha);
+                        if (x[7] > 0)
+                                b[ENG_M_CSAT] =
+                                    eng_ewma(b[ENG_M_CSAT], x[6] / x[7], c->p->ewma_alpha);
+                }
+                for (int m = 0; m < ENG_M__COUNT; m++)
+                        r->seg_base[(size_t)g * ENG_M__COUNT + m] = (float)b[m];
+        }
+        cxg_free(acc);
+        return CXG_OK;
+}
+
+static int card_matches(const struct eng_snapshot *s, const struct eng_scorecard *card, uint32_t a,
+                        int stage)
+{
+        const char *f = card->match_field, *v = card->match_value, *have = NULL;
+        char buf[64];
+
+        if (strcmp(f, "plan") == 0)
+                have = s->plans.names[s->a_plan[a]];
+        else if (strcmp(f, "owner") == 0)
+                have = s->owners.names[s->a_owner[a]];
+        else if (strcmp(f, "currency") == 0)
+                have = s->currencies.names[s->a_currency[a]];
+        else if (strcmp(f, "stage") == 0)
+                have = eng_stage_name(stage);
+        else if (strcmp(f, "garden") == 0)
+                have = s->a_garden[a] ? "yes" : "no";
+        else if (s->a_attrs[a]) {
+                json_t *root = json_loads(s->a_attrs[a], 0, NULL), *x;
+                int ok = 0;
+
+                if (!root)
+                        return 0;
+                x = json_object_get(root, f);
+                if (json_is_string(x))
+                        ok = cxg_ieq(json_string_value(x), strlen(json_string_value(x)), v);
+                else if (json_is_integer(x) || json_is_real(x) || json_is_boolean(x)) {
+                        if (json_is_boolean(x))
+                                snprintf(buf, sizeof(buf), "%s",
+                                         json_is_true(x) ? "true" : "false");
+                        else
+                                snprintf(buf, sizeof(buf), "%g", json_number_value(x));
+                        ok = strcmp(buf, v) == 0;
+                }
+                json_decref(root);
+                return ok;
+        }
+        return have && cxg_ieq(have, strlen(have), v);
+}
+
+void eng_scores_init(struct eng_scores *r)
+{
+        memset(r, 0, sizeof(*r));
+}
+
+void eng_scores_release(struct eng_scores *r)
+{
+        cxg_free(r->acc);
+        cxg_free(r->p_engagement);
+        cxg_free(r->p_activity);
+        cxg_free(r->p_last);
+        cxg_free(r->p_channels);
+        cxg_free(r->p_caps);
+        cxg_free(r->p_capmask);
+        cxg_free(r->p_feedback);
+        cxg_free(r->p_prior);
+        cxg_free(r->seg_base);
+        memset(r, 0, sizeof(*r));
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *params,
+                         const struct eng_compute_opts *opts, struct eng_scores *r,
+                         struct cxg_error *err)
+{
+        struct eng_params defaults;
+        struct eng_compute_opts o0 = {.at = CXG_TS_NONE};
+        struct ctx c;
+        struct worker w[64];
+        pthread_t th[64];
+        int nt;
+        double t0 = now_s();
+        enum cxg_err rc = CXG_OK;
+        size_t np = s->n_people ? s->n_people : 1, na = s->n_accounts ? s->n_accounts : 1;
+
+        if (!s->finished)
+                return cxg_error_set(err, CXG_ERR_INTERNAL, "engine: snapshot not finished");
+        if (!params) {
+                eng_params_init(&defaults);
+                params = &defaults;
+        }
+        if (!opts)
+                opts = &o0;
+        eng_scores_release(r);
+        memset(&c, 0, sizeof(c));
+        r->snap = s;
+        r->params = *params;
+        c.s = s;
+        c.p = &r->params;
+        c.o = opts;
+        c.r = r;
+        c.at = opts->at != CXG_TS_NONE    ? opts->at
+               : s->max_ts != CXG_TS_NONE ? s->max_ts
+                                          : (int64_t)time(NULL);
+        if (c.at - ENG_EPOCH < 0 || c.at - ENG_EPOCH > INT32_MAX)
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "engine: --at must fall between 2000 and 2068");
+        r->at = c.at;
+        c.at_rel = (int32_t)(c.at - ENG_EPOCH);
+        r->n_accounts = s->n_accounts;
+        r->n_people = s->n_people;
+        c.window_s = (int32_t)(c.p->window_days * DAY);
+        c.trend_s = (int32_t)(c.p->trend_days * DAY);
+        /* the benchmark's core reads the window only; the full run also the trend's month */
+        c.span_s = opts->core_only ? c.window_s : c.window_s + c.trend_s;
+        c.k_trend = (float)exp2(c.p->trend_days / c.p->half_life_days);
+        c.n_decay = (size_t)c.span_s / 3600 + 2;
+        c.month_at = s->n_months ? (size_t)(cxg_month_index(c.at) - s->month0) : 0;
+        if (s->n_months && cxg_month_index(c.at) < s->month0)
+                c.month_at = 0;
+        r->n_segments = segment_count(s, c.p->expect_segment);
+
+        r->acc = cxg_calloc(na, sizeof(*r->acc));
+        r->p_engagement = cxg_calloc(np, sizeof(float));
+        r->p_activity = cxg_calloc(np, sizeof(float));
+        r->p_prior = cxg_calloc(np, sizeof(float));
+        r->p_last = cxg_malloc(np * sizeof(int32_t));
+        r->p_channels = cxg_calloc(np, sizeof(uint16_t));
+        r->p_caps = cxg_calloc(np, sizeof(uint8_t));
+        r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
+        r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
+        r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
+        c.tw = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c.decay = cxg_malloc(c.n_decay * sizeof(float));
+        c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
+        c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c.mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
+        c.wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
+        c.seg = cxg_malloc(na * sizeof(uint32_t));
+        c.card = cxg_calloc(na, 1);
+        if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
+            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
+            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.mstart || !c.seg ||
+            !c.card) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
+                goto done;
+        }
+        for (size_t i = 0; i < np; i++)
+                r->p_last[i] = INT32_MIN;
+        for (size_t t = 0; t <= s->types.n; t++) {
+                c.tw[t] = 1;
+                for (size_t k = 0; t < s->types.n && k < c.p->n_type_weights; k++)
+                        if (cxg_ieq(s->types.names[t], strlen(s->types.names[t]),
+                                    c.p->type_name[k]))
+                                c.tw[t] = (float)c.p->type_weight[k];
+        }
+        for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                c.cw[ch] = (float)c.p->ch_weight[ch];
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < 16; ch++)
+                        c.wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c.tw[t] * c.cw[ch] : 0;
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                        c.dkind[t * CXG_CH__COUNT + ch] =
+                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
+        /* decay by whole hours of age: docs/scoring.md#decay */
+        for (size_t h = 0; h < c.n_decay; h++)
+                c.decay[h] = (float)eng_decay(h / 24.0, c.p->half_life_days);
+        for (uint32_t a = 0; a < s->n_accounts; a++) {
+                c.seg[a] = segment_of(s, c.p->expect_segment, a);
+                for (size_t k = 1; k < c.p->n_cards; k++)
+                        if (card_matches(s, &c.p->cards[k], a, stage_of(&c, a))) {
+                                c.card[a] = (uint8_t)k;
+                                break;
+                        }
+        }
+        c.have_caps = s->n_caps > 0;
+        for (size_t m = 0; m <= s->n_months; m++)
+                c.mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
+        for (size_t t = 0; t <= s->types.n; t++) {
+                double b = NAN;
+                size_t upto = c.month_at < s->n_months ? c.month_at : s->n_months;
+
+                for (size_t m = 0; m < upto && t < s->types.n; m++) {
+                        uint32_t n = s->t_lat_n[t * s->n_months + m];
+
+                        if (n)
+                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
+                                             c.p->ewma_alpha);
+                }
+                c.t_expect[t] = isnan(b) ? 0 : (float)b;
+        }
+        if (!opts->core_only && (rc = baselines(&c)))
+                goto done;
+
+        /* threads over ranges of accounts holding about equal numbers of rows */
+        nt = opts->threads > 0 ? opts->threads : 2;
+        if (nt > 64)
+                nt = 64;
+        if ((size_t)nt > s->n_accounts)
+                nt = s->n_accounts ? (int)s->n_accounts : 1;
+        {
+                uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
+                uint32_t a = 0;
+
+                for (int t = 0; t < nt; t++) {
+                        uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
+
+                        w[t].c = &c;
+                        w[t].rc = CXG_OK;
+                        w[t].a0 = a;
+                        while (a < s->n_accounts && (done < goal || t == nt - 1)) {
+                                done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] -
+                                        s->a_doff[a] + 1;
+                                a++;
+                        }
+                        w[t].a1 = a;
+                }
+        }
+        {
+                int started = 0;
+
+                for (int t = 1; t < nt; t++) {
+                        if (pthread_create(&th[t], NULL, worker_run, &w[t]) != 0)
+                                break;
+                        started = t;
+                }
+                worker_run(&w[0]);
+                for (int t = 1; t <= started; t++)
+                        pthread_join(th[t], NULL);
+                /* ranges whose thread could not start run here */
+                for (int t = started + 1; t < nt; t++)
+                        worker_run(&w[t]);
+                for (int t = 0; t < nt; t++)
+                        if (w[t].rc && !rc)
+                                rc = cxg_error_set(err, w[t].rc, "engine: out of memory");
+                if (rc)
+                        goto done;
+        }
+        r->timing.compute_s = now_s() - t0;
+done:
+        cxg_free(c.tw);
+        cxg_free(c.decay);
+        cxg_free(c.dkind);
+        cxg_free(c.t_expect);
+        cxg_free(c.mstart);
+        cxg_free(c.wt);
+        cxg_free(c.seg);
+        cxg_free(c.card);
+        if (rc)
+                eng_scores_release(r);
+        return rc;
+}
+
+/* "CFO (Ann Lee)", or the seniority when the role is empty. */
+static void person_label(const struct eng_snapshot *s, uint32_t p, char *out, size_t cap)
+{
+        const char *role, *name;
+
+        if (p == ENG_NONE || p >= s->n_people) {
+                snprintf(out, cap, "someone");
+                return;
+        }
+        role =
+            s->p_role[p] && *s->p_role[p] ? s->p_role[p] : model_seniority_name(s->p_seniority[p]);
+        name = s->p_name[p] && *s->p_name[p] ? s->p_name[p] : s->p_ext[p];
+        snprintf(out, cap, "%s (%s)", role, name);
+}
+
+static const char *seniority_word(const struct eng_snapshot *s, uint32_t p)
+{
+        if (p == ENG_NONE || p >= s->n_people)
+                return "a respondent";
+        switch (s->p_seniority[p]) {
+        case CXG_SEN_EXECUTIVE:
+                return "an executive";
+        case CXG_SEN_DIRECTOR:
+                return "a director";
+        case CXG_SEN_MANAGER:
+                return "a manager";
+        case CXG_SEN_INDIVIDUAL:
+                return "an individual contributor";
+        default:
+                return "a contact";
+        }
+}
+
+char *eng_reason_format(const struct eng_scores *r, uint32_t account, const struct eng_reason *y,
+                        char *out, size_t cap)
+{
+        const struct eng_snapshot *s = r->snap;
+        char who[160], date[16];
+        static const char *const metric_words[ENG_M__COUNT] = {"support response", "response time",
+                                                               "failure rate", "CSAT"};
+
+        (void)account;
+        out[0] = 0;
+        switch (y->code) {
+        case ENG_R_INACTIVE:
+                person_label(s, y->ref, who, sizeof(who));
+                snprintf(out, cap, "%s inactive for %.0f days", who, y->value);
+                break;
+        case ENG_R_NEVER_ACTIVE:
+                person_label(s, y->ref, who, sizeof(who));
+                snprintf(out, cap, "%s has never been active", who);
+                break;
+        case ENG_R_CHAMPION:
+                person_label(s, y->ref, who, sizeof(who));
+                snprintf(out, cap, "%s engaged (%.0f/100)", who, y->value);
+                break;
+        case ENG_R_DETRACTOR:
+        case ENG_R_PROMOTER:
+                cxg_date_format(y->ts, date);
+                snprintf(out, cap, "%s %s (%g) from %s on %s",
+                         y->aux == CXG_FB_NPS    ? "NPS"
+                         : y->aux == CXG_FB_CSAT ? "CSAT"
+                         : y->aux == CXG_FB_CES  ? "CES"
+                                                 : "rating",
+                         y->code == ENG_R_DETRACTOR ? "detractor" : "promoter", y->value,
+                         seniority_word(s, y->ref), date);
+                break;
+        case ENG_R_EXPERIENCE:
+                if (y->aux == ENG_M_CSAT)
+                        snprintf(out, cap, "CSAT %.1f points %s segment expectation",
+                                 fabs(y->value), y->value < 0 ? "below" : "above");
+                else if (y->value >= 1)
+                        snprintf(out, cap, "%s %.1fx %s than segment expectation",
+                                 metric_words[y->aux % ENG_M__COUNT], y->value,
+                                 y->aux == ENG_M_FAILURES ? "higher" : "slower");
+                else
+                        snprintf(out, cap, "%s %.1fx %s than segment expectation",
+                                 metric_words[y->aux % ENG_M__COUNT], 1 / y->value,
+                                 y->aux == ENG_M_FAILURES ? "lower" : "faster");
+                break;
+        case ENG_R_TREND:
+                snprintf(out, cap, "engagement %s %.0f%% over %.0f days",
+                         y->value < 0 ? "down" : "up", fabs(y->value) * 100, r->params.trend_days);
+                break;
+        case ENG_R_FEW_ENGAGED:
+                snprintf(out, cap, "only %.0f engaged stakeholder%s of %u", y->value,
+                         y->value == 1 ? "" : "s", y->ref);
+                break;
+        case ENG_R_RESILIENCE:
+                cxg_date_format(y->ts, date);
+                if (y->aux == 0)
+                        snprintf(out, cap,
+                                 "engagement %s after a detractor answer on %s (%.0f%% "
+                                 "of before)",
+                                 y->value >= 1 ? "held up" : "fell", date, y->value * 100);
+                else
+                        snprintf(out, cap,
+                                 "engagement %s after a bad month (%.1f%% failed or "
+                                 "slow) from %.7s (%.0f%% of before)",
+                                 y->value >= 1 ? "held up" : "fell", y->ref / 10.0, date,
+                                 y->value * 100);
+                break;
+        case ENG_R_GARDEN:
+                snprintf(out, cap, "member of a customer garden");
+                break;
+        case ENG_R_TENURE:
+                if (y->value < 90)
+                        snprintf(out, cap, "new account (%.0f days)", y->value);
+                else
+                        snprintf(out, cap, "customer for %.1f years", y->value / 365.25);
+                break;
+        case ENG_R_OBJECTIVE:
+                snprintf(out, cap, "objective \"%s\" needs capabilities not in plan %s",
+                         y->ref < s->n_obj ? s->o_title[y->ref] : "?",
+                         s->plans.names[s->a_plan[account]][0] ? s->plans.names[s->a_plan[account]]
+                                                               : "(none)");
+                break;
+        case ENG_R_HOLD:
+                snprintf(out, cap,
+                         "senior stakeholders' activity %s %.0f%% against %.0f days "
+                         "earlier",
+                         y->value < 1 ? "down" : "up", fabs(y->value - 1) * 100,
+                         r->params.hold_days);
+                break;
+        case ENG_R_TYPE_SLOW:
+                snprintf(out, cap, "%s %.1fx slower than its usual response time",
+                         y->ref < s->types.n ? s->types.names[y->ref] : "an interaction", y->value);
+                break;
+        case ENG_R_NO_PEOPLE:
+                snprintf(out, cap, "no stakeholders known");
+                break;
+        default:
+                snprintf(out, cap, "?");
+        }
+        return out;
+}

@@ -1,0 +1,223 @@
+/*
+ * score.h: engagement, health, robustness and expectation scores computed from a snapshot,
+ * with components and top reasons, under configurable scorecards. Every formula is in
+ * docs/scoring.md under the name of the function that computes it.
+ *
+ * Thread-safety: eng_compute reads the snapshot only and writes a new struct eng_scores, so
+ * several computations (and readers of finished results) may run at once on one snapshot. A
+ * finished struct eng_scores is read-only and may be shared between threads; it borrows the
+ * snapshot, which must outlive it and must not be refreshed while it is in use.
+ */
+#ifndef CXG_ENG_SCORE_H
+#define CXG_ENG_SCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "engine/snapshot.h"
+
+/* Components: the first five make health, the last five robustness. */
+enum eng_comp {
+        ENG_C_STAKEHOLDERS, /* seniority-weighted stakeholder engagement */
+        ENG_C_BREADTH,      /* breadth of engaged stakeholders */
+        ENG_C_FEEDBACK,     /* recent NPS/CSAT/CES/ratings */
+        ENG_C_EXPERIENCE,   /* experience against the segment's expectation */
+        ENG_C_TREND,        /* 30-day trend */
+        ENG_C_COVERAGE,     /* engaged stakeholders and their seniority */
+        ENG_C_HOLD,         /* senior stakeholders' activity now vs half a year before */
+        ENG_C_RESILIENCE,   /* engagement after a bad experience vs before */
+        ENG_C_TENURE,       /* time as a customer */
+        ENG_C_GARDEN,       /* customer-garden participation */
+        ENG_C__COUNT
+};
+#define ENG_C_HEALTH_FIRST ENG_C_STAKEHOLDERS
+#define ENG_C_ROBUST_FIRST ENG_C_COVERAGE
+
+/* Experience metrics judged against the segment's moving expectation. */
+enum eng_metric {
+        ENG_M_SUPPORT,  /* support response time: mean duration of support-channel interactions */
+        ENG_M_LATENCY,  /* web/app durations against each type's expectation (1 = as expected) */
+        ENG_M_FAILURES, /* share of interactions that failed */
+        ENG_M_CSAT,     /* mean CSAT (1-5) */
+        ENG_M__COUNT
+};
+
+enum eng_band { ENG_BAND_UNKNOWN, ENG_BAND_POOR, ENG_BAND_AVERAGE, ENG_BAND_GOOD };
+enum eng_stage { ENG_STAGE_ONBOARDING, ENG_STAGE_ACTIVE, ENG_STAGE_CHURNED };
+
+#define ENG_MAX_CARDS 16
+#define ENG_MAX_REASONS 6
+#define ENG_MAX_TYPE_WEIGHTS 64
+
+/* A scorecard: component weights and bands, chosen per account by a match rule. */
+struct eng_scorecard {
+        char name[48];
+        char match_field[48]; /* "" for the default card; plan, stage, owner, currency, garden,
+                                 or an attribute key */
+        char match_value[64];
+        double weight[ENG_C__COUNT];
+        double band_poor; /* health below this: poor */
+        double band_good; /* health from this: good; between: average */
+};
+
+/* Parameters of every formula (defaults in docs/scoring.md; config keys in brackets). */
+struct eng_params {
+        double half_life_days;                    /* [engagement] half_life_days = 30 */
+        double window_days;                       /* [engagement] window_days = 90 */
+        double activity_scale;                    /* [engagement] activity_scale = 10 */
+        double breadth_channels;                  /* [engagement] breadth_channels = 3 */
+        double breadth_caps;                      /* [engagement] breadth_capabilities = 5 */
+        double w_activity, w_breadth, w_feedback; /* [engagement] weight_activity ... */
+        double engaged_threshold;                 /* [engagement] engaged_threshold = 40 */
+        double feedback_days;                     /* [health] feedback_days = 180 */
+        double trend_days;                        /* [health] trend_days = 30 */
+        double ewma_alpha;                        /* [expectation] alpha = 0.3 */
+        char expect_segment[48];  /* [expectation] segment = plan (plan, currency, owner, all) */
+        double resilience_days;   /* [robustness] resilience_days = 60 */
+        double bad_lookback_days; /* [robustness] lookback_days = 365 */
+        double tenure_full_days;  /* [robustness] tenure_full_days = 730 */
+        double coverage_full;     /* [robustness] coverage_full = 8 */
+        double hold_days;         /* [robustness] hold_days = 180 */
+        double sen_weight[CXG_SEN__COUNT];        /* [seniority] executive = 4 ... */
+        double ch_weight[CXG_CH__COUNT];          /* [channel] meeting = 3 ... */
+        char type_name[ENG_MAX_TYPE_WEIGHTS][48]; /* [type] NAME = weight (others 1) */
+        double type_weight[ENG_MAX_TYPE_WEIGHTS];
+        size_t n_type_weights;
+        struct eng_scorecard cards[ENG_MAX_CARDS]; /* cards[0]: default */
+        size_t n_cards;
+};
+
+/* What a reason says; rendered to words by eng_reason_format. */
+enum eng_reason_code {
+        ENG_R_INACTIVE,     /* ref: person; value: days (or months with aux 1) */
+        ENG_R_NEVER_ACTIVE, /* ref: person */
+        ENG_R_CHAMPION,     /* ref: person; value: engagement */
+        ENG_R_DETRACTOR,    /* ref: person; ts; aux: feedback kind; value: score */
+        ENG_R_PROMOTER,     /* ref: person; ts; aux: kind; value: score */
+        ENG_R_EXPERIENCE,   /* aux: metric; value: account / expectation ratio (or gap) */
+        ENG_R_TREND,        /* value: relative change (-0.35) */
+        ENG_R_FEW_ENGAGED,  /* value: engaged count; ref: people count */
+        ENG_R_RESILIENCE,   /* value: after/before ratio; ts: the bad event; aux: 0 detractor,
+                               1 bad month */
+        ENG_R_GARDEN,       /* member of a customer garden */
+        ENG_R_TENURE,       /* value: days */
+        ENG_R_OBJECTIVE,    /* ref: objective index; blocked by the plan */
+        ENG_R_NO_PEOPLE,    /* no stakeholders known */
+        ENG_R_HOLD,         /* value: senior activity now / before (hold_days earlier) */
+        ENG_R_TYPE_SLOW,    /* ref: type index; value: its duration / its expectation */
+};
+
+struct eng_reason {
+        uint8_t code; /* enum eng_reason_code */
+        uint8_t aux;
+        uint8_t score; /* 'h' health, 'r' robustness */
+        float impact;  /* signed: negative hurts */
+        float value;
+        uint32_t ref;
+        int64_t ts;
+};
+
+struct eng_account_score {
+        float health, robustness, engagement; /* 0-100, NAN when there is nothing to judge */
+        float comp[ENG_C__COUNT];             /* NAN when not applicable */
+        float exp_value[ENG_M__COUNT];        /* the account's experience, NAN when none */
+        float exp_base[ENG_M__COUNT];         /* the segment's expectation, NAN when none */
+        float activity, activity_prior;       /* seniority-weighted decayed activity */
+        uint32_t n_people, n_engaged;
+        uint8_t band, card, stage, n_reasons;
+        struct eng_reason reasons[ENG_MAX_REASONS];
+};
+
+struct eng_timing {
+        double compute_s; /* wall seconds of eng_compute */
+};
+
+struct eng_scores {
+        const struct eng_snapshot *snap; /* borrowed */
+        struct eng_params params;        /* copy used */
+        int64_t at;
+        size_t n_accounts, n_people;
+        struct eng_account_score *acc;
+        float *p_engagement;  /* 0-100 per person, NAN when not active at `at` */
+        float *p_activity;    /* decayed weighted activity */
+        int32_t *p_last;      /* last interaction in the window, rel. to ENG_EPOCH; INT32_MIN */
+        uint16_t *p_channels; /* bit per channel used in the window */
+        uint8_t *p_caps;      /* distinct capabilities used in the window */
+        uint64_t *p_capmask;  /* which ones */
+        uint16_t *p_feedback; /* answers in the feedback window */
+        float *p_prior;       /* activity as of at - trend_days */
+        uint32_t n_segments;  /* expectation segments */
+        float *seg_base;      /* n_segments * ENG_M__COUNT expectations */
+        struct eng_timing timing;
+};
+
+/* Options of one computation. */
+struct eng_compute_opts {
+        int64_t at;  /* as-of time (unix seconds); CXG_TS_NONE: the latest data */
+        int threads; /* 0: 2 */
+        /* optional score history: engagement per account index as of prev_at, NAN unknown */
+        const float *prev_engagement;
+        int64_t prev_at;
+        /* when set, only engagement and the stakeholder component are computed (benchmark) */
+        int core_only;
+};
+
+/* Built-in defaults (documented in docs/scoring.md). */
+void eng_params_init(struct eng_params *p);
+/*
+ * Override p from a configuration ([engagement], [health], [expectation], [robustness],
+ * [seniority], [channel], [type] and [scorecard NAME] sections). Unknown keys in these
+ * sections are errors naming the file and line, so typos do not silently fall back.
+ */
+enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_config *c,
+                                    struct cxg_error *err) CXG_WUR;
+
+/* Set up an empty result. */
+void eng_scores_init(struct eng_scores *r);
+/* Free what r holds. */
+void eng_scores_release(struct eng_scores *r);
+
+/*
+ * Compute every score of every account and person of the finished snapshot s as of opts->at
+ * into r (initialised, owned by the caller), with params p (NULL: defaults) on opts->threads
+ * threads, each over a contiguous range of accounts.
+ */
+enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *p,
+                         const struct eng_compute_opts *opts, struct eng_scores *r,
+                         struct cxg_error *err) CXG_WUR;
+
+/* Render a reason in words into out (capacity cap), e.g. "CFO (Ann Lee) inactive for 60 days". */
+char *eng_reason_format(const struct eng_scores *r, uint32_t account, const struct eng_reason *why,
+                        char *out, size_t cap);
+
+/* "poor", "average", "good", "unknown". */
+const char *eng_band_name(int band);
+/* "onboarding", "active", "churned". */
+const char *eng_stage_name(int stage);
+/* Component key as in the config and JSON ("stakeholders", ...). */
+const char *eng_comp_name(int comp);
+/* Metric key ("support_time", "latency", "failure_rate", "csat"). */
+const char *eng_metric_name(int metric);
+
+/* Formulas exposed for tests and documentation (see docs/scoring.md). */
+/* 2^(-age_days / half_life_days). */
+double eng_decay(double age_days, double half_life_days);
+/* 1 - exp(-x / scale): 0 at 0, 0.63 at scale, towards 1. */
+double eng_saturate(double x, double scale);
+/* Person engagement 0-100 from activity, channel and capability counts, feedback answers. */
+double eng_person_engagement(const struct eng_params *p, double activity, unsigned channels,
+                             unsigned caps, unsigned total_caps, unsigned feedback_answers);
+/* Band of a score under a scorecard. */
+int eng_band(const struct eng_scorecard *c, double health);
+/* One EWMA step: alpha * x + (1 - alpha) * prev (prev NAN: x). */
+double eng_ewma(double prev, double x, double alpha);
+/* Experience sub-score 0-100 of a lower-is-better metric from the ratio account/expectation. */
+double eng_experience_ratio_score(double ratio);
+/* Trend component 0-100 from current and earlier activity. */
+double eng_trend_score(double now, double before);
+/* Weighted mean of the non-NAN components [first, first + n) with weights w; NAN if none. */
+double eng_weighted(const float *comp, const double *w, int first, int n);
+
+#endif

@@ -1,0 +1,37 @@
+#!/bin/bash
+# engine_telco_segments.sh: churn by Contract on the public telco dataset: 26.5% overall and
+# 42.7% / 11.3% / 2.8% for Month-to-month / One year / Two year (the published figures).
+set -euo pipefail
+BIN=${1:?usage: engine_telco_segments.sh PATH/TO/cxgarden}
+CSV=${CXG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/data/telco-customer-churn.csv
+if [ ! -f "$CSV" ]; then
+        echo "SKIP: $CSV not found (the telco dataset lives outside the repository)"
+        exit 0
+fi
+DIR=$(mktemp -d /tmp/cxg-telco-seg-XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+"$BIN" --db "$DIR/t.db" import accounts "$CSV" --map id=customerID,mrr=MonthlyCharges,churned=Churn \
+        >/dev/null 2>"$DIR/import.err"
+OUT=$("$BIN" --db "$DIR/t.db" segments --by Contract)
+echo "$OUT"
+fail() { echo "FAIL: $*"; exit 1; }
+echo "$OUT" | grep -Eq '^Month-to-month +3875 +42\.7% ' || fail "Month-to-month row"
+echo "$OUT" | grep -Eq '^One year +1473 +11\.3% ' || fail "One year row"
+echo "$OUT" | grep -Eq '^Two year +1695 +2\.8% ' || fail "Two year row"
+echo "$OUT" | grep -Eq '^\(all\) +7043 +26\.5% ' || fail "overall row"
+# JSON: exact churned counts 1655 + 166 + 48 = 1869
+J=$("$BIN" --db "$DIR/t.db" segments --by Contract --metric count,churn --json)
+echo "$J" | grep -q '"value":"Month-to-month","count":3875,"churn":0.4271,"churned":1655' \
+        || fail "json Month-to-month: $J"
+echo "$J" | grep -q '"total":{"value":"(all)","count":7043,"churn":0.2654,"churned":1869}' \
+        || fail "json total: $J"
+# a canonical field and a usage error
+"$BIN" --db "$DIR/t.db" segments --by churned --metric count | grep -Eq '^yes +1869$' \
+        || fail "segments by churned"
+set +e
+"$BIN" --db "$DIR/t.db" segments >/dev/null 2>"$DIR/err"
+[ $? -eq 2 ] || fail "missing --by must exit 2"
+grep -q "give --by FIELD" "$DIR/err" || fail "missing --by message"
+"$BIN" --db "$DIR/t.db" segments --by Contract --metric bogus >/dev/null 2>"$DIR/err"
+[ $? -eq 2 ] || fail "unknown metric must exit 2"
+echo "ok"
