@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "core/alloc.h"
+#include "engine/engine.h"
 #include "store/store_int.h"
 #include "store/store_privacy.h"
 
@@ -228,6 +229,33 @@ static void test_purge_deletes_only_interactions_before_the_cut(void **state)
         remove_db();
 }
 
+static void test_engine_reload_forgets_an_erased_person_a_refresh_keeps(void **state)
+{
+        struct store *s = setup();
+        struct store_erase_report r;
+        struct cxg_error err;
+        struct eng_engine e;
+        uint32_t i;
+
+        (void)state;
+        assert_int_equal(eng_engine_open(&e, s, NULL, CXG_TS_NONE, 1, &err), CXG_OK);
+        assert_int_not_equal(eng_person_find(&e.snap, "carol-9"), ENG_NONE);
+        assert_int_equal(store_person_erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
+        /* a refresh only appends: the snapshot still knows the old id */
+        assert_int_equal(eng_engine_refresh(&e, s, &err), CXG_OK);
+        assert_int_not_equal(eng_person_find(&e.snap, "carol-9"), ENG_NONE);
+        assert_int_equal(eng_engine_reload(&e, s, &err), CXG_OK);
+        assert_int_equal(eng_person_find(&e.snap, "carol-9"), ENG_NONE);
+        i = eng_person_find(&e.snap, "erased-1");
+        assert_int_not_equal(i, ENG_NONE);
+        assert_null(e.snap.p_name[i]);
+        assert_int_equal(e.snap.n_people, 1);
+        assert_int_equal(e.snap.main.n + e.snap.delta.n, 1); /* the interaction stays */
+        eng_engine_release(&e);
+        store_close(s);
+        remove_db();
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -235,6 +263,7 @@ int main(void)
             cmocka_unit_test(test_erase_forgets_the_old_id_and_keeps_the_audit_log_append_only),
             cmocka_unit_test(test_erase_that_fails_changes_nothing),
             cmocka_unit_test(test_purge_deletes_only_interactions_before_the_cut),
+            cmocka_unit_test(test_engine_reload_forgets_an_erased_person_a_refresh_keeps),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
