@@ -5,12 +5,21 @@
 #include <string.h>
 
 static unsigned long fail_at; /* 0: never fail */
+static int fail_once;         /* only the fail_at-th allocation fails */
 static unsigned long n_allocs;
 static _Thread_local unsigned long n_failed;
 
 void cxg_alloc_fail_at(unsigned long k)
 {
         fail_at = k;
+        fail_once = 0;
+        n_allocs = 0;
+}
+
+void cxg_alloc_fail_once(unsigned long k)
+{
+        fail_at = k;
+        fail_once = 1;
         n_allocs = 0;
 }
 
@@ -26,7 +35,7 @@ unsigned long cxg_alloc_failures(void)
 
 static int should_fail(void)
 {
-        if (!fail_at || ++n_allocs < fail_at)
+        if (!fail_at || ++n_allocs < fail_at || (fail_once && n_allocs > fail_at))
                 return 0;
         n_failed++;
         return 1;

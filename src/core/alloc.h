@@ -19,6 +19,11 @@ void cxg_free(void *p);
  * Not thread-safe by design: tests drive it from one thread.
  */
 void cxg_alloc_fail_at(unsigned long k);
+/*
+ * Like cxg_alloc_fail_at(k), but only the k-th allocation fails and the later ones succeed
+ * again: tests that code which survives one failure (a cache dropped, a retry) stays right.
+ */
+void cxg_alloc_fail_once(unsigned long k);
 /* Allocations made since the last cxg_alloc_fail_at() call. */
 unsigned long cxg_alloc_count(void);
 

@@ -2,14 +2,16 @@
  * test_oom.c: out of memory during imports. For every kind, a CSV file, a JSON-lines file
  * and a JSON batch are imported with the k-th allocation failing, for k = 1, 2, ... until
  * the import succeeds: each attempt must end with CXG_ERR_NOMEM (and nothing of the batch
- * written) or succeed with the same counts as an import without failures. The sanitizer
- * build checks that no attempt leaks or touches freed memory.
+ * written) or succeed with the same counts as an import without failures. Then each
+ * allocation of a full import fails alone (the later ones succeed), with the same rule. The
+ * sanitizer build checks that no attempt leaks or touches freed memory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -152,7 +154,7 @@ static enum cxg_err import_once(struct store *s, const struct sample *x, enum mo
         return ingest_file(s, path, &o, sum, &err);
 }
 
-static void oom_loop(enum mode m)
+static void oom_loop(enum mode m, int once)
 {
         static const char *const ext[] = {"to_oom.csv", "to_oom.jsonl", ""};
         char rejects[64];
@@ -163,7 +165,7 @@ static void oom_loop(enum mode m)
                 struct ingest_summary want, got;
                 struct store *s;
                 int64_t base, full;
-                unsigned long k;
+                unsigned long k, total = 0;
                 enum cxg_err rc = CXG_ERR_NOMEM;
 
                 if (m != M_BATCH)
@@ -176,9 +178,21 @@ static void oom_loop(enum mode m)
                 assert_int_equal(want.rejected, 1);
                 full = rows(s);
                 store_close(s);
-                for (k = 1; k < MAX_K && rc != CXG_OK; k++) {
+                /* once: every allocation of a full run fails alone, in turn */
+                if (once) {
                         s = seeded();
-                        cxg_alloc_fail_at(k);
+                        cxg_alloc_fail_once(ULONG_MAX);
+                        assert_int_equal(import_once(s, x, m, ext[m], &got), CXG_OK);
+                        total = cxg_alloc_count();
+                        cxg_alloc_fail_at(0);
+                        store_close(s);
+                }
+                for (k = 1; k < MAX_K && (once ? k <= total : rc != CXG_OK); k++) {
+                        s = seeded();
+                        if (once)
+                                cxg_alloc_fail_once(k);
+                        else
+                                cxg_alloc_fail_at(k);
                         rc = import_once(s, x, m, ext[m], &got);
                         cxg_alloc_fail_at(0);
                         if (rc != CXG_OK && rc != CXG_ERR_NOMEM)
@@ -203,10 +217,12 @@ static void oom_loop(enum mode m)
                         }
                         store_close(s);
                 }
-                assert_int_equal(rc, CXG_OK);
-                assert_true(k > 2); /* the loop did fail allocations before succeeding */
-                print_message("%s, mode %d: succeeded at allocation %lu\n",
-                              ingest_kind_name(x->kind), (int)m, k - 1);
+                if (!once) {
+                        assert_int_equal(rc, CXG_OK);
+                        assert_true(k > 2); /* the loop did fail allocations before succeeding */
+                }
+                print_message("%s, mode %d%s: %lu failure points\n", ingest_kind_name(x->kind),
+                              (int)m, once ? ", one failure" : "", k - 1);
         }
         if (m != M_BATCH) {
                 unlink(ext[m]);
@@ -217,19 +233,28 @@ static void oom_loop(enum mode m)
 static void test_oom_csv_import_of_every_kind_fails_cleanly(void **state)
 {
         (void)state;
-        oom_loop(M_CSV);
+        oom_loop(M_CSV, 0);
 }
 
 static void test_oom_jsonl_import_of_every_kind_fails_cleanly(void **state)
 {
         (void)state;
-        oom_loop(M_JSONL);
+        oom_loop(M_JSONL, 0);
 }
 
 static void test_oom_json_batch_of_every_kind_fails_cleanly(void **state)
 {
         (void)state;
-        oom_loop(M_BATCH);
+        oom_loop(M_BATCH, 0);
+}
+
+/* one allocation fails and the next succeed: what survives the failure must still be right */
+static void test_one_failed_allocation_never_gives_a_wrong_import(void **state)
+{
+        (void)state;
+        oom_loop(M_CSV, 1);
+        oom_loop(M_JSONL, 1);
+        oom_loop(M_BATCH, 1);
 }
 
 int main(void)
@@ -240,6 +265,7 @@ int main(void)
             cmocka_unit_test(test_oom_csv_import_of_every_kind_fails_cleanly),
             cmocka_unit_test(test_oom_jsonl_import_of_every_kind_fails_cleanly),
             cmocka_unit_test(test_oom_json_batch_of_every_kind_fails_cleanly),
+            cmocka_unit_test(test_one_failed_allocation_never_gives_a_wrong_import),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
