@@ -31,6 +31,12 @@ int cli_user(struct cli *c);
 int cli_token(struct cli *c);
 int cli_person(struct cli *c);
 int cli_purge(struct cli *c);
+int cli_nps(struct cli *c);
+int cli_csat(struct cli *c);
+int cli_ces(struct cli *c);
+int cli_voc(struct cli *c);
+int cli_themes(struct cli *c);
+int cli_fit(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

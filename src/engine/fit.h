@@ -205,4 +205,105 @@ enum cxg_err eng_fit_summary(const struct eng_fit *f, struct eng_fit_summary *ou
                              struct cxg_error *err) CXG_WUR;
 void eng_fit_summary_release(struct eng_fit_summary *s);
 
+/* ---- over the engine snapshot (src/engine/fit_snapshot.c) ---- */
+
+struct eng_snapshot;
+struct eng_scores;
+struct cxg_buf;
+
+struct eng_fit_query {
+        int64_t at;         /* as-of time; CXG_TS_NONE: the scores' as-of, else the last data */
+        int64_t window_s;   /* usage window ending at `at`; 0: ENG_FIT_WINDOW_S (90 days) */
+        int all_objectives; /* 1: achieved and abandoned objectives count too */
+        uint32_t account;   /* ENG_FIT_NONE: usage of every account; else only this account's
+                               (enough for eng_fit_account_report on it, and cheaper) */
+};
+
+/* Defaults: latest data, 90 days, open objectives only, every account. */
+void eng_fit_query_init(struct eng_fit_query *q);
+
+/*
+ * 1 when an objective with this status still counts as a need: anything but achieved, done,
+ * completed, closed, abandoned, cancelled or canceled (any case). NULL counts (open).
+ */
+int eng_fit_status_open(const char *status);
+
+/* Fit inputs built from a snapshot, and the prepared struct eng_fit over them. */
+struct eng_fit_view {
+        const struct eng_snapshot *snap; /* borrowed; must outlive the view */
+        const struct eng_scores *scores; /* borrowed, may be NULL (no engagement then) */
+        struct eng_fit_query q;          /* at resolved */
+        int64_t since;                   /* start of the usage window */
+        struct eng_fit fit;
+        uint32_t *cap_plan_off, *cap_plans, *acct_plan, *obj_needs;
+        double *acct_mrr;
+        uint8_t *acct_active, *obj_open;
+        uint64_t *used;
+};
+
+/*
+ * Build the fit of snapshot s (finished; r may be NULL) under q (NULL: defaults): plans from
+ * the plan dictionary, capabilities with their plans, accounts (churned ones inactive), the
+ * objectives with every needed id (ids the product lacks are product gaps) and the capability
+ * usage of the window [at - window_s, at]. Read-only over s and r; v is owned by the caller,
+ * released with eng_fit_view_release. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
+ */
+enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot *s,
+                               const struct eng_scores *r, const struct eng_fit_query *q,
+                               struct cxg_error *err) CXG_WUR;
+/* Free what the view holds (not the snapshot). */
+void eng_fit_view_release(struct eng_fit_view *v);
+
+/* One account's fit with its stakeholder view (person indexes are the snapshot's). */
+struct eng_fit_account_report {
+        struct eng_fit_account_result fit;
+        struct eng_fit_stakeholder *stakeholders;
+        size_t n_stakeholders;
+};
+
+/*
+ * Fit and stakeholders of account a (a snapshot account index); engagement from the view's
+ * scores. *out is owned by the caller: eng_fit_account_report_release. Errors:
+ * CXG_ERR_NOTFOUND (no such account), CXG_ERR_NOMEM.
+ */
+enum cxg_err eng_fit_account_report(const struct eng_fit_view *v, uint32_t a,
+                                    struct eng_fit_account_report *out,
+                                    struct cxg_error *err) CXG_WUR;
+void eng_fit_account_report_release(struct eng_fit_account_report *r);
+
+/*
+ * Append the account report as a JSON object to b: account, plan, MRR, as_of, window, coverage,
+ * objectives[] (with needs: available, included, used, gap), under_reach[], over_reach[] (with
+ * price shares), stakeholders[] (with engagement and their objectives).
+ */
+enum cxg_err eng_fit_account_json(const struct eng_fit_view *v,
+                                  const struct eng_fit_account_report *r,
+                                  struct cxg_buf *b) CXG_WUR;
+
+/*
+ * Append the product summary as a JSON object to b: totals, objectives[] under-reached by MRR
+ * at stake, blocking[] needs, plans[] with each plan's paid-and-unused capabilities. limit
+ * caps the objectives and blocking lists (0: all).
+ */
+enum cxg_err eng_fit_summary_json(const struct eng_fit_view *v, const struct eng_fit_summary *sum,
+                                  size_t limit, struct cxg_buf *b) CXG_WUR;
+
+/* An under-reached objective of some account. */
+struct eng_fit_under_row {
+        uint32_t objective, account; /* snapshot indexes */
+        uint8_t plan_gap, product_gap;
+        double coverage;
+};
+
+/*
+ * Every under-reached objective (of active accounts only when active_only), by account then
+ * objective. *out is allocated (cxg_free). Errors: CXG_ERR_NOMEM.
+ */
+enum cxg_err eng_fit_under_list(const struct eng_fit_view *v, int active_only,
+                                struct eng_fit_under_row **out, size_t *n_out,
+                                struct cxg_error *err) CXG_WUR;
+/* Append the rows as a JSON array (objective, account, plan, MRR, gaps, missing ids) to b. */
+enum cxg_err eng_fit_under_json(const struct eng_fit_view *v, const struct eng_fit_under_row *rows,
+                                size_t n, struct cxg_buf *b) CXG_WUR;
+
 #endif

@@ -97,6 +97,7 @@ static void reset_small(struct eng_snapshot *s)
         s->n_subs = 0;
         s->n_fb = 0;
         s->n_obj = 0;
+        s->n_o_needs = 0;
         s->n_caps = 0;
         if (s->t_caps)
                 memset(s->t_caps, 0, s->t_caps_cap * sizeof(uint64_t));

@@ -105,6 +105,7 @@ void eng_snapshot_init(struct eng_snapshot *s, const struct eng_load_opts *opts)
         dict_init(&s->types);
         cxg_hmap_init(&s->a_by_ext);
         cxg_hmap_init(&s->p_by_ext);
+        cxg_hmap_init(&s->texts);
         s->slow_ms = opts && opts->slow_ms ? opts->slow_ms : 5000;
         s->merge_fraction = opts && opts->merge_fraction > 0 ? opts->merge_fraction : 0.05;
         s->min_ts = s->max_ts = CXG_TS_NONE;
@@ -138,9 +139,13 @@ void eng_snapshot_release(struct eng_snapshot *s)
             s->o_title,    s->o_status, s->a_ioff,    s->a_doff,       s->d_idx,
             s->a_month,    s->p_active,
         };
+        void *more[] = {s->f_comment,  s->o_person,   s->o_ext,
+                        s->o_need_off, s->o_need_cap, s->o_need_id};
 
         for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
                 cxg_free(cols[i]);
+        for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+                cxg_free(more[i]);
         cxg_free(s->t_lat_sum);
         cxg_free(s->t_lat_n);
         cxg_free(s->a_ooff);
@@ -153,6 +158,7 @@ void eng_snapshot_release(struct eng_snapshot *s)
         dict_release(&s->types);
         cxg_hmap_release(&s->a_by_ext);
         cxg_hmap_release(&s->p_by_ext);
+        cxg_hmap_release(&s->texts);
         cxg_arena_release(&s->strings);
         memset(s, 0, sizeof(*s));
 }
@@ -440,6 +446,18 @@ enum cxg_err eng_snapshot_add_interaction(struct eng_snapshot *s, const struct s
 
 /* ---- feedback and subscriptions ---- */
 
+/*
+ * The snapshot's copy of a comment or capability id: interned, so a refresh that re-reads the
+ * feedback and objectives finds the strings it already holds instead of growing the arena.
+ */
+static enum cxg_err intern_text(struct eng_snapshot *s, const char *str, const char **out)
+{
+        uint64_t v = 0;
+        int found;
+
+        return cxg_hmap_intern(&s->texts, str, strlen(str), &v, &found, out);
+}
+
 enum cxg_err eng_snapshot_add_feedback(struct eng_snapshot *s, int64_t person_id,
                                        int64_t account_id, const struct feedback *f)
 {
@@ -453,10 +471,14 @@ enum cxg_err eng_snapshot_add_feedback(struct eng_snapshot *s, int64_t person_id
                 size_t c = next_cap(s->cap_fb, s->n_fb + 1);
 
                 if (GROW(s->f_ts, c) || GROW(s->f_person, c) || GROW(s->f_account, c) ||
-                    GROW(s->f_kind, c) || GROW(s->f_score, c))
+                    GROW(s->f_kind, c) || GROW(s->f_score, c) || GROW(s->f_comment, c))
                         return CXG_ERR_NOMEM;
                 s->cap_fb = c;
         }
+        s->f_comment[s->n_fb] = NULL;
+        if (f->comment && *f->comment &&
+            intern_text(s, f->comment, &s->f_comment[s->n_fb]) != CXG_OK)
+                return CXG_ERR_NOMEM;
         s->f_ts[s->n_fb] = f->ts;
         s->f_person[s->n_fb] = p;
         s->f_account[s->n_fb] = a;
@@ -557,21 +579,54 @@ enum cxg_err eng_snapshot_add_objective(struct eng_snapshot *s, int64_t account_
                 size_t c = next_cap(s->cap_obj, i + 1);
 
                 if (GROW(s->o_account, c) || GROW(s->o_importance, c) || GROW(s->o_caps, c) ||
-                    GROW(s->o_title, c) || GROW(s->o_status, c))
+                    GROW(s->o_title, c) || GROW(s->o_status, c) || GROW(s->o_person, c) ||
+                    GROW(s->o_ext, c) || GROW(s->o_need_off, c + 1))
                         return CXG_ERR_NOMEM;
                 s->cap_obj = c;
         }
-        for (size_t k = 0; k < o->n_capabilities; k++)
+        if (i == 0)
+                s->n_o_needs = 0;
+        if (s->n_o_needs + o->n_capabilities > s->cap_o_needs) {
+                size_t c = next_cap(s->cap_o_needs, s->n_o_needs + o->n_capabilities);
+
+                if (GROW(s->o_need_cap, c) || GROW(s->o_need_id, c))
+                        return CXG_ERR_NOMEM;
+                s->cap_o_needs = c;
+        }
+        s->o_need_off[i] = (uint32_t)s->n_o_needs;
+        for (size_t k = 0; k < o->n_capabilities; k++) {
+                const char *id = o->capabilities[k];
+                uint32_t cap = ENG_NONE;
+
+                if (!id || !*id)
+                        continue;
                 for (size_t j = 0; j < s->n_caps; j++)
-                        if (o->capabilities[k] && strcmp(o->capabilities[k], s->c_ext[j]) == 0)
+                        if (strcmp(id, s->c_ext[j]) == 0) {
                                 caps |= UINT64_C(1) << j;
+                                cap = (uint32_t)j;
+                                break;
+                        }
+                /* the same need listed twice counts once */
+                for (size_t q = s->o_need_off[i]; q < s->n_o_needs && id; q++)
+                        if (strcmp(s->o_need_id[q], id) == 0)
+                                id = NULL;
+                if (!id)
+                        continue;
+                if (intern_text(s, id, &s->o_need_id[s->n_o_needs]))
+                        return CXG_ERR_NOMEM;
+                s->o_need_cap[s->n_o_needs++] = cap;
+        }
+        s->o_need_off[i + 1] = (uint32_t)s->n_o_needs;
         s->o_account[i] = a;
+        s->o_person[i] = o->person_id ? eng_person_find(s, o->person_id) : ENG_NONE;
+        if (intern_text(s, o->id ? o->id : "", &s->o_ext[i]))
+                return CXG_ERR_NOMEM;
         s->o_importance[i] =
             (uint8_t)(o->importance >= 1 && o->importance <= 5 ? o->importance : 3);
         s->o_caps[i] = caps;
         s->o_title[i] = sdup(s, o->title ? o->title : "");
         s->o_status[i] = sdup(s, o->status ? o->status : "open");
-        if (!s->o_title[i] || !s->o_status[i])
+        if (!s->o_title[i] || !s->o_status[i] || !s->o_ext[i])
                 return CXG_ERR_NOMEM;
         s->n_obj++;
         return CXG_OK;
@@ -692,6 +747,7 @@ static enum cxg_err finish_feedback(struct eng_snapshot *s)
         PERMUTE(s->f_account, uint32_t, s->n_fb, order);
         PERMUTE(s->f_kind, uint8_t, s->n_fb, order);
         PERMUTE(s->f_score, float, s->n_fb, order);
+        PERMUTE(s->f_comment, const char *, s->n_fb, order);
         s->cap_fb = s->n_fb;
         cxg_free(s->a_foff);
         s->a_foff = off;
@@ -1107,7 +1163,10 @@ void eng_snapshot_memory(const struct eng_snapshot *s, size_t *interaction_bytes
         ob += s->cap_accounts * (sizeof(int64_t) * 3 + sizeof(char *) * 3 + 2 * 3 + 4 + 2);
         ob += s->cap_people * (sizeof(int64_t) * 3 + sizeof(char *) * 4 + 4 + 1 + 4 + 4);
         ob += s->a_by_id_cap * 4 + s->p_by_id_cap * 4 + (s->n_accounts + 1) * (8 + 4 * 4);
-        ob += s->cap_subs * (4 + 2 + 4 + 16) + s->cap_fb * (8 + 4 + 4 + 1 + 4);
+        ob += s->cap_subs * (4 + 2 + 4 + 16) + s->cap_fb * (8 + 4 + 4 + 1 + 4 + sizeof(char *));
+        ob += s->cap_obj * (4 + 4 + 1 + 8 + 3 * sizeof(char *) + 4) +
+              s->cap_o_needs * (4 + sizeof(char *));
+        ob += s->texts.cap * sizeof(struct cxg_hmap_slot) + s->texts.keys.used;
         ob += s->delta.n * 4 + s->n_accounts * s->n_months * sizeof(struct eng_month);
         ob += s->n_people * s->p_words * 8;
         ob += s->strings.used;

@@ -111,6 +111,7 @@ struct eng_snapshot {
         uint32_t *f_person, *f_account;
         uint8_t *f_kind;
         float *f_score;
+        const char **f_comment; /* NULL when none; interned in texts (kept across refreshes) */
         uint32_t *a_foff;
 
         /* interaction types by index (names in the types dict), store type id -> index */
@@ -127,10 +128,19 @@ struct eng_snapshot {
         /* objectives */
         size_t n_obj, cap_obj;
         uint32_t *o_account;
+        uint32_t *o_person; /* the stakeholder holding it, ENG_NONE when no one in particular */
         uint8_t *o_importance;
-        uint64_t *o_caps;
-        const char **o_title, **o_status;
+        uint64_t *o_caps; /* needed capabilities the product has (bit k: capability k) */
+        const char **o_ext, **o_title, **o_status;
         uint32_t *a_ooff, *o_list; /* objectives grouped by account */
+        /* every needed capability id of objective o, including ids the product lacks:
+         * o_need_cap[o_need_off[o] .. o_need_off[o + 1]) is the capability index or ENG_NONE,
+         * o_need_id the id as written (interned in texts) */
+        uint32_t *o_need_off; /* n_obj + 1 entries */
+        uint32_t *o_need_cap;
+        const char **o_need_id;
+        size_t n_o_needs, cap_o_needs;
+        struct cxg_hmap texts; /* interned comments and capability ids */
 
         /* interactions: main segment grouped by account (a_ioff), delta segment unsorted with
          * a per-account index (a_doff, d_idx sorted by ts within account) */
@@ -187,7 +197,10 @@ enum cxg_err eng_snapshot_refresh(struct eng_snapshot *s, struct store *st, size
 /*
  * Building blocks of the loaders, also used by tests to build snapshots in memory. Ids are the
  * store's internal ids; strings are copied. Add accounts before their people, people before
- * their interactions and feedback, types before interactions using them. Then call
+ * their interactions, feedback and objectives (an objective's person_id, an external id, is
+ * looked up among the people added), capabilities before the objectives needing them, types
+ * before interactions using them. Feedback comments and needed capability ids are interned
+ * (eng_snapshot.texts), so refreshing does not copy them again. Then call
  * eng_snapshot_finish, which groups, sorts and builds the indexes and monthly counters.
  */
 enum cxg_err eng_snapshot_add_account(struct eng_snapshot *s, int64_t id,

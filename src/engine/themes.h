@@ -139,4 +139,56 @@ enum cxg_err eng_themes_compute(const struct eng_themes_cfg *cfg, const struct e
 /* Free what a result holds. Safe on a zeroed or already released result. */
 void eng_themes_result_release(struct eng_themes_result *r);
 
+/* ---- over the engine snapshot (src/engine/themes_snapshot.c) ---- */
+
+struct eng_snapshot;
+struct eng_scores;
+struct cxg_buf;
+
+struct eng_themes_query {
+        struct eng_themes_cfg cfg;
+        int weight; /* enum eng_voc_weight: none, mrr (account MRR), seniority (respondent) */
+        int metric; /* enum eng_voc_metric whose detractors and promoters are compared (NPS) */
+        const char *field, *value; /* segment: comments whose account (or person, for person
+                                      fields) has field = value (any case) against the rest;
+                                      NULL field: detractors against promoters */
+        int64_t since, until;      /* answers in [since, until]; CXG_TS_NONE: open */
+        int64_t at;                /* as-of time for field values; CXG_TS_NONE: latest data */
+};
+
+/* Defaults: eng_themes_cfg_init, unweighted, NPS detractors vs promoters, all time. */
+void eng_themes_query_init(struct eng_themes_query *q);
+
+struct eng_themes_report {
+        struct eng_themes_result res;
+        struct eng_themes_doc *docs; /* texts borrowed from the snapshot */
+        uint32_t *doc_fb;            /* feedback row of each document */
+        size_t n_docs;
+        char label_a[160], label_b[160]; /* "detractors", "promoters"; "plan=Premium", "rest" */
+        char lang[32];
+        int weight, metric, segmented;
+};
+
+/*
+ * Themes of the snapshot's comments: without a segment, the answers of q->metric split into
+ * detractors (group A: score <= neg_max), promoters (group B: score >= pos_min) and the rest
+ * (passives and comments on other surveys: prior only); with a segment, every comment of the
+ * segment (A) against every other comment (B). Documents are weighted by q->weight. r (may be
+ * NULL) supplies score-based fields (band, stage). *out is owned by the caller:
+ * eng_themes_report_release. Errors: CXG_ERR_INVALID (language), CXG_ERR_NOMEM.
+ */
+enum cxg_err eng_themes_snapshot(const struct eng_snapshot *s, const struct eng_scores *r,
+                                 const struct eng_themes_query *q, struct eng_themes_report *out,
+                                 struct cxg_error *err) CXG_WUR;
+/* Free what the report holds. Safe on a zeroed report. */
+void eng_themes_report_release(struct eng_themes_report *rep);
+
+/*
+ * Append the report as a JSON object to b: the groups with their comment counts, the prior,
+ * and themes_a[] / themes_b[] each with z (and z_unweighted), counts and example comments
+ * (text, account, person, kind, score, date).
+ */
+enum cxg_err eng_themes_json(const struct eng_snapshot *s, const struct eng_themes_report *rep,
+                             struct cxg_buf *b) CXG_WUR;
+
 #endif

@@ -8,9 +8,18 @@
 #include <math.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "core/alloc.h"
-#include "core/banned.h"
+#include "core/buf.h"
+#include "core/hmap.h"
 #include "core/parse.h"
+#include "engine/segments.h"
+#include "engine/snapshot.h"
+#include "model/model.h"
+
+#include "core/banned.h"
 
 void eng_voc_cfg_init(struct eng_voc_cfg *cfg, enum eng_voc_metric metric)
 {
@@ -416,4 +425,578 @@ enum cxg_err eng_voc_experience(const struct eng_voc_exp_cfg *cfg,
         exp_finish(&none, &cfg->voc, &mcfg, &out->no_interaction);
         exp_finish(&all, &cfg->voc, &mcfg, &out->all);
         return CXG_OK;
+}
+
+/* ---- over the engine snapshot ---- */
+
+double eng_voc_seniority_weight(int seniority)
+{
+        switch (seniority) {
+        case CXG_SEN_EXECUTIVE:
+                return 4;
+        case CXG_SEN_DIRECTOR:
+                return 3;
+        case CXG_SEN_MANAGER:
+                return 2;
+        default:
+                return 1;
+        }
+}
+
+int eng_voc_weight_parse(const char *s)
+{
+        if (!s || strcmp(s, "none") == 0)
+                return ENG_VOC_W_NONE;
+        if (strcmp(s, "mrr") == 0)
+                return ENG_VOC_W_MRR;
+        if (strcmp(s, "seniority") == 0)
+                return ENG_VOC_W_SENIORITY;
+        return -1;
+}
+
+const char *eng_voc_weight_name(enum eng_voc_weight w)
+{
+        return w == ENG_VOC_W_MRR ? "mrr" : w == ENG_VOC_W_SENIORITY ? "seniority" : "none";
+}
+
+int eng_voc_metric_kind(enum eng_voc_metric m)
+{
+        switch (m) {
+        case ENG_VOC_NPS:
+                return CXG_FB_NPS;
+        case ENG_VOC_CSAT:
+                return CXG_FB_CSAT;
+        case ENG_VOC_CES:
+                return CXG_FB_CES;
+        default:
+                return CXG_FB_RATING;
+        }
+}
+
+void eng_voc_query_init(struct eng_voc_query *q, enum eng_voc_metric m)
+{
+        memset(q, 0, sizeof(*q));
+        eng_voc_cfg_init(&q->cfg, m);
+        q->weight = ENG_VOC_W_NONE;
+        q->since = q->until = q->at = CXG_TS_NONE;
+}
+
+double eng_voc_feedback_weight(const struct eng_snapshot *s, size_t i, enum eng_voc_weight w)
+{
+        if (w == ENG_VOC_W_MRR) {
+                uint32_t a = s->f_account[i];
+
+                return a < s->n_accounts ? (double)s->a_mrr[a] : NAN;
+        }
+        if (w == ENG_VOC_W_SENIORITY) {
+                uint32_t p = s->f_person[i];
+
+                return eng_voc_seniority_weight(p < s->n_people ? s->p_seniority[p]
+                                                                : CXG_SEN_UNKNOWN);
+        }
+        return NAN;
+}
+
+static int in_window(int64_t t, int64_t since, int64_t until)
+{
+        return (since == CXG_TS_NONE || t >= since) && (until == CXG_TS_NONE || t <= until);
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+        const struct eng_voc_row *a = pa, *b = pb;
+
+        if (a->stat.n != b->stat.n)
+                return a->stat.n > b->stat.n ? -1 : 1;
+        return strcmp(a->name, b->name);
+}
+
+void eng_voc_report_release(struct eng_voc_report *rep)
+{
+        cxg_free(rep->all.months);
+        for (size_t g = 0; g < rep->n_groups; g++)
+                cxg_free(rep->groups[g].months);
+        cxg_free(rep->groups);
+        cxg_arena_release(&rep->arena);
+        memset(rep, 0, sizeof(*rep));
+}
+
+enum cxg_err eng_voc_report(const struct eng_snapshot *s, const struct eng_scores *r,
+                            const struct eng_voc_query *q, struct eng_voc_report *out,
+                            struct cxg_error *err)
+{
+        int kind = eng_voc_metric_kind(q->cfg.metric);
+        int people = q->by && eng_field_is_canonical(q->by, 1) && !eng_field_is_canonical(q->by, 0);
+        double *sc = NULL, *w = NULL, *gs = NULL, *gw = NULL;
+        int64_t *ts = NULL, *gt = NULL;
+        uint32_t *grp = NULL;
+        struct cxg_hmap names;
+        size_t n = 0;
+        enum cxg_err rc = CXG_OK;
+        char buf[256];
+
+        memset(out, 0, sizeof(*out));
+        cxg_arena_init(&out->arena, 16 * 1024, 0);
+        cxg_hmap_init(&names);
+        out->weight = q->weight;
+        out->by = q->by;
+        out->all.name = "all";
+        sc = cxg_malloc((s->n_fb + 1) * sizeof(*sc));
+        w = cxg_malloc((s->n_fb + 1) * sizeof(*w));
+        ts = cxg_malloc((s->n_fb + 1) * sizeof(*ts));
+        grp = cxg_malloc((s->n_fb + 1) * sizeof(*grp));
+        if (!sc || !w || !ts || !grp)
+                goto nomem;
+        for (size_t i = 0; i < s->n_fb; i++) {
+                if (s->f_kind[i] != kind || !in_window(s->f_ts[i], q->since, q->until))
+                        continue;
+                sc[n] = s->f_score[i];
+                w[n] = eng_voc_feedback_weight(s, i, q->weight);
+                ts[n] = s->f_ts[i];
+                grp[n] = UINT32_MAX;
+                if (q->by) {
+                        const char *v;
+                        uint64_t id = out->n_groups;
+                        int found;
+
+                        if (strcmp(q->by, "account") == 0)
+                                v = s->f_account[i] < s->n_accounts ? s->a_ext[s->f_account[i]]
+                                                                    : "(none)";
+                        else if (people && s->f_person[i] >= s->n_people)
+                                v = "(none)";
+                        else
+                                v = eng_field_value(s, r, people,
+                                                    people ? s->f_person[i] : s->f_account[i],
+                                                    q->by, q->at, buf, sizeof(buf));
+                        if (cxg_hmap_intern(&names, v, strlen(v), &id, &found, NULL))
+                                goto nomem;
+                        if (!found)
+                                out->n_groups++;
+                        grp[n] = (uint32_t)id;
+                }
+                n++;
+        }
+        eng_voc_stat_compute(&q->cfg, sc, q->weight ? w : NULL, n, &out->all.stat);
+        if (q->monthly && (rc = eng_voc_by_month(&q->cfg, sc, q->weight ? w : NULL, ts, n, 0,
+                                                 &out->all.months, &out->all.n_months, err)))
+                goto done;
+        if (out->n_groups) {
+                struct eng_voc_stat *st = cxg_calloc(out->n_groups, sizeof(*st));
+
+                out->groups = cxg_calloc(out->n_groups, sizeof(*out->groups));
+                if (!st || !out->groups) {
+                        cxg_free(st);
+                        goto nomem;
+                }
+                rc = eng_voc_group(&q->cfg, sc, q->weight ? w : NULL, grp, n, out->n_groups, st);
+                if (rc) {
+                        cxg_free(st);
+                        goto nomem;
+                }
+                for (size_t k = 0; k < names.cap; k++) {
+                        const struct cxg_hmap_slot *sl = &names.slots[k];
+
+                        if (!sl->key)
+                                continue;
+                        out->groups[sl->val].name = cxg_arena_strdup(&out->arena, sl->key);
+                        out->groups[sl->val].stat = st[sl->val];
+                        if (!out->groups[sl->val].name) {
+                                cxg_free(st);
+                                goto nomem;
+                        }
+                }
+                cxg_free(st);
+                if (q->monthly) {
+                        gs = cxg_malloc((n + 1) * sizeof(*gs));
+                        gw = cxg_malloc((n + 1) * sizeof(*gw));
+                        gt = cxg_malloc((n + 1) * sizeof(*gt));
+                        if (!gs || !gw || !gt)
+                                goto nomem;
+                        for (size_t g = 0; g < out->n_groups; g++) {
+                                size_t m = 0;
+
+                                for (size_t i = 0; i < n; i++)
+                                        if (grp[i] == g)
+                                                gs[m] = sc[i], gw[m] = w[i], gt[m++] = ts[i];
+                                rc = eng_voc_by_month(&q->cfg, gs, q->weight ? gw : NULL, gt, m, 0,
+                                                      &out->groups[g].months,
+                                                      &out->groups[g].n_months, err);
+                                if (rc)
+                                        goto done;
+                        }
+                }
+                qsort(out->groups, out->n_groups, sizeof(*out->groups), row_cmp);
+        }
+        goto done;
+nomem:
+        rc = cxg_error_set(err, CXG_ERR_NOMEM, "voc: out of memory");
+done:
+        if (rc)
+                eng_voc_report_release(out);
+        cxg_hmap_release(&names);
+        cxg_free(sc);
+        cxg_free(w);
+        cxg_free(ts);
+        cxg_free(grp);
+        cxg_free(gs);
+        cxg_free(gw);
+        cxg_free(gt);
+        return rc;
+}
+
+/* ---- JSON ---- */
+
+static enum cxg_err jnum(struct cxg_buf *b, const char *key, double v, int comma)
+{
+        if (!isfinite(v))
+                return cxg_buf_printf(b, "%s\"%s\":null", comma ? "," : "", key);
+        return cxg_buf_printf(b, "%s\"%s\":%.6g", comma ? "," : "", key, v);
+}
+
+static enum cxg_err figure_json(const struct eng_voc_figure *f, struct cxg_buf *b)
+{
+        enum cxg_err rc = cxg_buf_putc(b, '{');
+
+        if (!rc)
+                rc = jnum(b, "value", f->value, 0);
+        if (!rc)
+                rc = jnum(b, "ci_low", f->lo, 1);
+        if (!rc)
+                rc = jnum(b, "ci_high", f->hi, 1);
+        if (!rc)
+                rc = jnum(b, "se", f->se, 1);
+        if (!rc)
+                rc = jnum(b, "n", f->n, 1);
+        if (!rc)
+                rc = jnum(b, "positive_share", f->pos_share, 1);
+        if (!rc)
+                rc = jnum(b, "negative_share", f->neg_share, 1);
+        if (!rc)
+                rc = jnum(b, "mean", f->mean, 1);
+        if (!rc)
+                rc = cxg_buf_putc(b, '}');
+        return rc;
+}
+
+enum cxg_err eng_voc_stat_json(const struct eng_voc_stat *st, struct cxg_buf *b)
+{
+        enum cxg_err rc;
+
+        rc = cxg_buf_printf(b,
+                            "{\"metric\":\"%s\",\"n\":%llu,\"positive\":%llu,\"neutral\":%llu,"
+                            "\"negative\":%llu,\"skipped\":%llu,\"unweighted\":",
+                            eng_voc_metric_name(st->metric), (unsigned long long)st->n,
+                            (unsigned long long)st->n_pos, (unsigned long long)st->n_mid,
+                            (unsigned long long)st->n_neg, (unsigned long long)st->n_skipped);
+        if (!rc)
+                rc = figure_json(&st->unweighted, b);
+        if (!rc && st->has_weighted) {
+                rc = cxg_buf_printf(b, ",\"n_weighted\":%llu", (unsigned long long)st->n_weighted);
+                if (!rc)
+                        rc = jnum(b, "weight_sum", st->weight_sum, 1);
+                if (!rc)
+                        rc = cxg_buf_puts(b, ",\"weighted\":");
+                if (!rc)
+                        rc = figure_json(&st->weighted, b);
+        } else if (!rc) {
+                rc = cxg_buf_puts(b, ",\"weighted\":null");
+        }
+        if (!rc)
+                rc = cxg_buf_putc(b, '}');
+        return rc;
+}
+
+static enum cxg_err row_json(const struct eng_voc_row *row, struct cxg_buf *b)
+{
+        enum cxg_err rc = cxg_buf_puts(b, "{\"name\":");
+
+        if (!rc)
+                rc = cxg_buf_json_str(b, row->name, strlen(row->name));
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"stat\":");
+        if (!rc)
+                rc = eng_voc_stat_json(&row->stat, b);
+        if (!rc && row->months) {
+                rc = cxg_buf_puts(b, ",\"months\":[");
+                for (size_t m = 0; m < row->n_months && !rc; m++) {
+                        char d[16];
+
+                        cxg_date_format(cxg_month_start(row->months[m].month), d);
+                        d[7] = '\0';
+                        rc = cxg_buf_printf(b, "%s{\"month\":\"%s\",\"stat\":", m ? "," : "", d);
+                        if (!rc)
+                                rc = eng_voc_stat_json(&row->months[m].stat, b);
+                        if (!rc)
+                                rc = cxg_buf_putc(b, '}');
+                }
+                if (!rc)
+                        rc = cxg_buf_putc(b, ']');
+        }
+        if (!rc)
+                rc = cxg_buf_putc(b, '}');
+        return rc;
+}
+
+enum cxg_err eng_voc_report_json(const struct eng_voc_report *rep, struct cxg_buf *b)
+{
+        enum cxg_err rc;
+
+        rc = cxg_buf_printf(b, "{\"metric\":\"%s\",\"weight\":\"%s\",\"by\":",
+                            eng_voc_metric_name(rep->all.stat.metric),
+                            eng_voc_weight_name(rep->weight));
+        if (!rc)
+                rc = rep->by ? cxg_buf_json_str(b, rep->by, strlen(rep->by))
+                             : cxg_buf_puts(b, "null");
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"all\":");
+        if (!rc)
+                rc = row_json(&rep->all, b);
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"groups\":[");
+        for (size_t g = 0; g < rep->n_groups && !rc; g++) {
+                if (g)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = row_json(&rep->groups[g], b);
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "]}");
+        return rc;
+}
+
+/* ---- experience over the snapshot ---- */
+
+void eng_voc_exp_query_init(struct eng_voc_exp_query *q, enum eng_voc_metric m)
+{
+        memset(q, 0, sizeof(*q));
+        eng_voc_exp_cfg_init(&q->cfg, m);
+        q->since = q->until = CXG_TS_NONE;
+}
+
+struct pt {
+        uint32_t person;
+        int64_t ts;
+        double score, weight;
+        uint8_t outcome;
+        int64_t dur;
+};
+
+static int pt_cmp(const void *pa, const void *pb)
+{
+        const struct pt *a = pa, *b = pb;
+
+        if (a->person != b->person)
+                return a->person < b->person ? -1 : 1;
+        return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+enum cxg_err eng_voc_experience_snapshot(const struct eng_snapshot *s,
+                                         const struct eng_voc_exp_query *q,
+                                         struct eng_voc_exp_result *out, struct cxg_error *err)
+{
+        int kind = eng_voc_metric_kind(q->cfg.voc.metric);
+        struct pt *fb = NULL, *ix = NULL;
+        size_t nf = 0, ni = 0;
+        uint64_t type_id = UINT64_MAX;
+        struct eng_voc_exp_input in;
+        enum cxg_err rc = CXG_OK;
+        uint32_t *cp = NULL, *ip = NULL;
+        int64_t *ct = NULL, *it = NULL, *idur = NULL;
+        double *cs = NULL, *cw = NULL;
+        uint8_t *io = NULL;
+
+        memset(out, 0, sizeof(*out));
+        if (q->type && !cxg_hmap_get(&s->types.map, q->type, strlen(q->type), &type_id))
+                type_id = UINT64_MAX - 1; /* a type nobody used: no interaction matches */
+        fb = cxg_malloc((s->n_fb + 1) * sizeof(*fb));
+        ix = cxg_malloc((s->n_fb + 1) * sizeof(*ix));
+        if (!fb || !ix)
+                goto nomem;
+        for (size_t i = 0; i < s->n_fb; i++) {
+                uint32_t a = s->f_account[i], p = s->f_person[i];
+                int64_t t = s->f_ts[i], from = t - q->cfg.window_s;
+                int64_t best_ts = INT64_MIN;
+                int64_t best = -1; /* main row, or -(delta row) - 2 */
+                uint64_t lo, hi;
+
+                if (s->f_kind[i] != kind || !in_window(t, q->since, q->until))
+                        continue;
+                fb[nf].person = p;
+                fb[nf].ts = t;
+                fb[nf].score = s->f_score[i];
+                fb[nf].weight = eng_voc_feedback_weight(s, i, q->weight);
+                nf++;
+                if (p >= s->n_people || a >= s->n_accounts)
+                        continue;
+                /* the account's rows are time-sorted: walk back from the answer */
+                eng_account_range(s, a, from, t, &lo, &hi);
+                for (uint64_t j = hi; j > lo; j--) {
+                        if (s->main.person[j - 1] != p)
+                                continue;
+                        if (type_id != UINT64_MAX && s->main.type[j - 1] != type_id)
+                                continue;
+                        best = (int64_t)(j - 1);
+                        best_ts = (int64_t)s->main.ts[j - 1] + ENG_EPOCH;
+                        break;
+                }
+                if (s->delta.n && s->a_doff && a < s->ioff_accounts) {
+                        for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                                uint32_t d = s->d_idx[k];
+                                int64_t dt = (int64_t)s->delta.ts[d] + ENG_EPOCH;
+
+                                if (s->delta.person[d] != p || dt < from || dt > t ||
+                                    dt < best_ts ||
+                                    (type_id != UINT64_MAX && s->delta.type[d] != type_id))
+                                        continue;
+                                best = -(int64_t)d - 2;
+                                best_ts = dt;
+                        }
+                }
+                if (best == -1)
+                        continue;
+                {
+                        const struct eng_icols *c = best >= 0 ? &s->main : &s->delta;
+                        size_t row = best >= 0 ? (size_t)best : (size_t)(-best - 2);
+
+                        ix[ni].person = p;
+                        ix[ni].ts = best_ts;
+                        ix[ni].outcome = c->outcome[row];
+                        ix[ni].dur =
+                            c->duration[row] == ENG_DUR_NONE ? -1 : (int64_t)c->duration[row];
+                        ni++;
+                }
+        }
+        qsort(fb, nf, sizeof(*fb), pt_cmp);
+        qsort(ix, ni, sizeof(*ix), pt_cmp);
+        cp = cxg_malloc((nf + 1) * sizeof(*cp));
+        ct = cxg_malloc((nf + 1) * sizeof(*ct));
+        cs = cxg_malloc((nf + 1) * sizeof(*cs));
+        cw = cxg_malloc((nf + 1) * sizeof(*cw));
+        ip = cxg_malloc((ni + 1) * sizeof(*ip));
+        it = cxg_malloc((ni + 1) * sizeof(*it));
+        io = cxg_malloc(ni + 1);
+        idur = cxg_malloc((ni + 1) * sizeof(*idur));
+        if (!cp || !ct || !cs || !cw || !ip || !it || !io || !idur)
+                goto nomem;
+        for (size_t i = 0; i < nf; i++)
+                cp[i] = fb[i].person, ct[i] = fb[i].ts, cs[i] = fb[i].score, cw[i] = fb[i].weight;
+        for (size_t i = 0; i < ni; i++)
+                ip[i] = ix[i].person, it[i] = ix[i].ts, io[i] = ix[i].outcome, idur[i] = ix[i].dur;
+        in.fb_person = cp;
+        in.fb_ts = ct;
+        in.fb_score = cs;
+        in.fb_weight = q->weight ? cw : NULL;
+        in.n_fb = nf;
+        in.ix_person = ip;
+        in.ix_ts = it;
+        in.ix_outcome = io;
+        in.ix_duration = idur;
+        in.n_ix = ni;
+        rc = eng_voc_experience(&q->cfg, &in, out, err);
+        goto done;
+nomem:
+        rc = cxg_error_set(err, CXG_ERR_NOMEM, "voc: out of memory");
+done:
+        cxg_free(fb);
+        cxg_free(ix);
+        cxg_free(cp);
+        cxg_free(ct);
+        cxg_free(cs);
+        cxg_free(cw);
+        cxg_free(ip);
+        cxg_free(it);
+        cxg_free(io);
+        cxg_free(idur);
+        return rc;
+}
+
+static enum cxg_err exp_row_json(const char *key, const char *label,
+                                 const struct eng_voc_exp_row *row, struct cxg_buf *b)
+{
+        enum cxg_err rc = cxg_buf_printf(b, "{\"%s\":\"%s\",\"stat\":", key, label);
+
+        if (!rc)
+                rc = eng_voc_stat_json(&row->stat, b);
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"mean\":");
+        if (!rc)
+                rc = eng_voc_stat_json(&row->mean, b);
+        if (!rc)
+                rc = cxg_buf_putc(b, '}');
+        return rc;
+}
+
+/* Label of band k ("<1s", "1s-5s", ">=5min", "no duration") into out (cap >= 32). */
+static void band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap)
+{
+        char a[32], b[32];
+
+#define DUR(ms, o)                                                                                 \
+        ((ms) % 60000 == 0 && (ms) >= 60000                                                        \
+             ? snprintf(o, sizeof(o), "%lldmin", (long long)((ms) / 60000))                        \
+         : (ms) % 1000 == 0 ? snprintf(o, sizeof(o), "%llds", (long long)((ms) / 1000))            \
+                            : snprintf(o, sizeof(o), "%lldms", (long long)(ms)))
+        if (k >= cfg->n_bands) {
+                snprintf(out, cap, "no duration");
+                return;
+        }
+        if (cfg->n_bands == 1) {
+                snprintf(out, cap, "any");
+                return;
+        }
+        if (k == 0) {
+                DUR(cfg->band_ms[0], a);
+                snprintf(out, cap, "<%s", a);
+        } else if (k + 1 == cfg->n_bands) {
+                DUR(cfg->band_ms[k - 1], a);
+                snprintf(out, cap, ">=%s", a);
+        } else {
+                DUR(cfg->band_ms[k - 1], a);
+                DUR(cfg->band_ms[k], b);
+                snprintf(out, cap, "%s-%s", a, b);
+        }
+#undef DUR
+}
+
+enum cxg_err eng_voc_experience_json(const struct eng_voc_exp_result *res,
+                                     const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b)
+{
+        static const char *const outcomes[4] = {"none", "ok", "failed", "abandoned"};
+        enum cxg_err rc;
+        char label[48];
+
+        rc = cxg_buf_printf(b, "{\"metric\":\"%s\",\"window_days\":%.6g,\"all\":",
+                            eng_voc_metric_name(cfg->voc.metric), (double)cfg->window_s / 86400);
+        if (!rc)
+                rc = eng_voc_stat_json(&res->all.stat, b);
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"no_interaction\":");
+        if (!rc)
+                rc = exp_row_json("group", "no interaction", &res->no_interaction, b);
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"by_outcome\":[");
+        for (size_t k = 0; k < 4 && !rc; k++) {
+                if (k)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = exp_row_json("outcome", outcomes[k], &res->by_outcome[k], b);
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"by_duration\":[");
+        for (size_t k = 0; k <= res->n_bands && !rc; k++) {
+                band_label(cfg, k, label, sizeof(label));
+                if (k)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = exp_row_json("band", label, &res->by_band[k], b);
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "]}");
+        return rc;
+}
+
+/* Label of a duration band, for text output. */
+void eng_voc_band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap)
+{
+        band_label(cfg, k, out, cap);
 }

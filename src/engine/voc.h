@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 
 /* The quantile of the standard normal for a two-sided 95% interval. */
@@ -194,5 +195,97 @@ struct eng_voc_exp_input {
 enum cxg_err eng_voc_experience(const struct eng_voc_exp_cfg *cfg,
                                 const struct eng_voc_exp_input *in, struct eng_voc_exp_result *out,
                                 struct cxg_error *err) CXG_WUR;
+
+/* ---- over the engine snapshot (read-only; safe from many threads at once) ---- */
+
+struct eng_snapshot;
+struct eng_scores;
+struct cxg_buf;
+
+enum eng_voc_weight { ENG_VOC_W_NONE, ENG_VOC_W_MRR, ENG_VOC_W_SENIORITY };
+
+/* Weight of a respondent's seniority: unknown 1, individual 1, manager 2, director 3,
+ * executive 4. */
+double eng_voc_seniority_weight(int seniority);
+/*
+ * Weight of feedback row i of snapshot s under w: the account's MRR, the respondent's
+ * seniority weight, or NAN (unweighted, or MRR unknown).
+ */
+double eng_voc_feedback_weight(const struct eng_snapshot *s, size_t i, enum eng_voc_weight w);
+/* "none", "mrr", "seniority" -> enum eng_voc_weight, or -1. */
+int eng_voc_weight_parse(const char *s);
+const char *eng_voc_weight_name(enum eng_voc_weight w);
+/* The feedback kind (enum cxg_fb_kind) a metric reads: NPS, CSAT, CES (MEAN: rating). */
+int eng_voc_metric_kind(enum eng_voc_metric m);
+
+struct eng_voc_query {
+        struct eng_voc_cfg cfg;
+        enum eng_voc_weight weight;
+        const char *by;       /* NULL (overall only), "account", or a segment field of
+                                 eng_field_value (plan, owner, seniority, role, an attribute, ...) */
+        int monthly;          /* also a monthly series (overall, and per group with by) */
+        int64_t since, until; /* answers in [since, until]; CXG_TS_NONE: open */
+        int64_t at;           /* as-of time for field values; CXG_TS_NONE: latest data */
+};
+
+/* Defaults: metric m, unweighted, overall, all time. */
+void eng_voc_query_init(struct eng_voc_query *q, enum eng_voc_metric m);
+
+struct eng_voc_row {
+        const char *name; /* group value ("all" for the overall row), owned by the report */
+        struct eng_voc_stat stat;
+        struct eng_voc_month *months; /* monthly series when asked, else NULL */
+        size_t n_months;
+};
+
+struct eng_voc_report {
+        enum eng_voc_weight weight;
+        const char *by;             /* the field grouped on, or NULL */
+        struct eng_voc_row all;     /* every answer */
+        struct eng_voc_row *groups; /* by answers descending, then name */
+        size_t n_groups;
+        struct cxg_arena arena; /* names */
+};
+
+/*
+ * NPS, CSAT or CES of the snapshot's answers of the query's kind, overall and per group and
+ * month, weighted beside unweighted. r (may be NULL) supplies score-based fields (band, stage).
+ * *out is owned by the caller: eng_voc_report_release. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
+ */
+enum cxg_err eng_voc_report(const struct eng_snapshot *s, const struct eng_scores *r,
+                            const struct eng_voc_query *q, struct eng_voc_report *out,
+                            struct cxg_error *err) CXG_WUR;
+void eng_voc_report_release(struct eng_voc_report *rep);
+
+/* Append a statistic as a JSON object (counts, value, interval, weighted figure) to b. */
+enum cxg_err eng_voc_stat_json(const struct eng_voc_stat *st, struct cxg_buf *b) CXG_WUR;
+/* Append the report as a JSON object: metric, weight, by, all, groups[], months[]. */
+enum cxg_err eng_voc_report_json(const struct eng_voc_report *rep, struct cxg_buf *b) CXG_WUR;
+
+struct eng_voc_exp_query {
+        struct eng_voc_exp_cfg cfg;
+        enum eng_voc_weight weight;
+        const char *type;     /* only interactions of this type name (NULL: any) */
+        int64_t since, until; /* answers in [since, until]; CXG_TS_NONE: open */
+};
+
+/* Defaults: NPS answers, 7-day window, default bands, unweighted, any type, all time. */
+void eng_voc_exp_query_init(struct eng_voc_exp_query *q, enum eng_voc_metric m);
+
+/*
+ * Feedback joined to experience over the snapshot: for each answer of the metric's kind, the
+ * most recent interaction of the same person (of the type, when given) at most window_s
+ * earlier, found through the account's time-sorted interactions; then eng_voc_experience.
+ * Errors: CXG_ERR_NOMEM.
+ */
+enum cxg_err eng_voc_experience_snapshot(const struct eng_snapshot *s,
+                                         const struct eng_voc_exp_query *q,
+                                         struct eng_voc_exp_result *out,
+                                         struct cxg_error *err) CXG_WUR;
+/* Append the experience result as JSON (by_outcome, by_band with bounds, none, all) to b. */
+enum cxg_err eng_voc_experience_json(const struct eng_voc_exp_result *res,
+                                     const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b) CXG_WUR;
+/* Label of duration band k of cfg ("<1s", "5s-30s", ">=5min"; k = n_bands: "no duration"). */
+void eng_voc_band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap);
 
 #endif

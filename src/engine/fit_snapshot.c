@@ -1,0 +1,694 @@
+/*
+ * fit_snapshot.c: fit (fit.h) over the engine snapshot: builds the plain columns of struct
+ * eng_fit_input from a finished snapshot (plans, capabilities, objectives with every needed id,
+ * the capability usage of the last 90 days), the per-account report with its stakeholder view
+ * from the engine's person engagement, the list of under-reached objectives, and the JSON the
+ * CLI and the API print. Owns only the columns of a struct eng_fit_view and the arrays of the
+ * reports it hands back. Formulas: docs/scoring.md, "Fit".
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/parse.h"
+#include "engine/fit.h"
+#include "engine/score.h"
+#include "engine/snapshot.h"
+
+#include "core/banned.h"
+
+void eng_fit_query_init(struct eng_fit_query *q)
+{
+        memset(q, 0, sizeof(*q));
+        q->at = CXG_TS_NONE;
+        q->window_s = ENG_FIT_WINDOW_S;
+        q->account = ENG_FIT_NONE;
+}
+
+int eng_fit_status_open(const char *status)
+{
+        static const char *const closed[] = {"achieved",  "done",      "completed", "closed",
+                                             "abandoned", "cancelled", "canceled"};
+
+        if (!status)
+                return 1;
+        for (size_t k = 0; k < sizeof(closed) / sizeof(closed[0]); k++)
+                if (cxg_ieq(status, strlen(status), closed[k]))
+                        return 0;
+        return 1;
+}
+
+void eng_fit_view_release(struct eng_fit_view *v)
+{
+        eng_fit_release(&v->fit);
+        cxg_free(v->cap_plan_off);
+        cxg_free(v->cap_plans);
+        cxg_free(v->acct_plan);
+        cxg_free(v->obj_needs);
+        cxg_free(v->acct_mrr);
+        cxg_free(v->acct_active);
+        cxg_free(v->obj_open);
+        cxg_free(v->used);
+        memset(v, 0, sizeof(*v));
+}
+
+/* Capabilities used by account a in [from, to] (unix seconds): a bitset of one word. */
+static uint64_t account_usage(const struct eng_snapshot *s, uint32_t a, int64_t from, int64_t to)
+{
+        uint64_t lo, hi, m = 0;
+
+        if (s->a_ioff && a < s->ioff_accounts) {
+                eng_account_range(s, a, from, to, &lo, &hi);
+                for (uint64_t i = lo; i < hi; i++)
+                        if (s->main.type[i] < s->t_caps_cap)
+                                m |= s->t_caps[s->main.type[i]];
+        }
+        if (s->a_doff)
+                for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                        uint32_t j = s->d_idx[k];
+                        int64_t t = (int64_t)s->delta.ts[j] + ENG_EPOCH;
+
+                        if (t >= from && t <= to && s->delta.type[j] < s->t_caps_cap)
+                                m |= s->t_caps[s->delta.type[j]];
+                }
+        return m;
+}
+
+enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot *s,
+                               const struct eng_scores *r, const struct eng_fit_query *q,
+                               struct cxg_error *err)
+{
+        struct eng_fit_input in;
+        size_t nc = s->n_caps, na = s->n_accounts, no = s->n_obj, np = s->plans.n;
+        size_t n_needs = no && s->o_need_off ? s->o_need_off[no] : 0, k = 0;
+        static const uint32_t zero_off = 0;
+        enum cxg_err rc;
+
+        memset(v, 0, sizeof(*v));
+        if (q)
+                v->q = *q;
+        else
+                eng_fit_query_init(&v->q);
+        if (v->q.window_s <= 0)
+                v->q.window_s = ENG_FIT_WINDOW_S;
+        if (v->q.at == CXG_TS_NONE)
+                v->q.at = r ? r->at : s->max_ts;
+        if (v->q.at == CXG_TS_NONE)
+                v->q.at = 0;
+        v->since = v->q.at - v->q.window_s;
+        v->snap = s;
+        v->scores = r;
+        if (np == 0)
+                np = 1; /* the plan dictionary is created with the first account */
+        v->cap_plan_off = cxg_calloc(nc + 1, sizeof(uint32_t));
+        v->cap_plans = cxg_malloc((nc * (np < 64 ? np : 64) + 1) * sizeof(uint32_t));
+        v->acct_plan = cxg_malloc((na + 1) * sizeof(uint32_t));
+        v->acct_mrr = cxg_malloc((na + 1) * sizeof(double));
+        v->acct_active = cxg_malloc(na + 1);
+        v->obj_open = cxg_malloc(no + 1);
+        v->obj_needs = cxg_malloc((n_needs + 1) * sizeof(uint32_t));
+        v->used = cxg_calloc(na + 1, sizeof(uint64_t));
+        if (!v->cap_plan_off || !v->cap_plans || !v->acct_plan || !v->acct_mrr || !v->acct_active ||
+            !v->obj_open || !v->obj_needs || !v->used) {
+                eng_fit_view_release(v);
+                return cxg_error_set(err, CXG_ERR_NOMEM, "fit: out of memory");
+        }
+        for (size_t c = 0; c < nc; c++) {
+                for (size_t p = 0; p < np && p < 64; p++)
+                        if (s->c_plans[c] >> p & 1)
+                                v->cap_plans[k++] = (uint32_t)p;
+                v->cap_plan_off[c + 1] = (uint32_t)k;
+        }
+        for (size_t a = 0; a < na; a++) {
+                v->acct_plan[a] = s->a_plan[a] ? s->a_plan[a] : ENG_FIT_NONE;
+                v->acct_mrr[a] = s->a_mrr[a];
+                v->acct_active[a] = !s->a_churned[a];
+                if (v->q.account == ENG_FIT_NONE || v->q.account == a)
+                        v->used[a] = account_usage(s, (uint32_t)a, v->since, v->q.at);
+        }
+        for (size_t o = 0; o < no; o++)
+                v->obj_open[o] = v->q.all_objectives || eng_fit_status_open(s->o_status[o]);
+        for (size_t q2 = 0; q2 < n_needs; q2++)
+                v->obj_needs[q2] = s->o_need_cap[q2] == ENG_NONE ? ENG_FIT_NONE : s->o_need_cap[q2];
+
+        memset(&in, 0, sizeof(in));
+        in.n_caps = nc;
+        in.n_plans = np;
+        in.cap_names = s->c_name;
+        in.cap_plan_off = v->cap_plan_off;
+        in.cap_plans = v->cap_plans;
+        in.n_accounts = na;
+        in.acct_plan = v->acct_plan;
+        in.acct_mrr = v->acct_mrr;
+        in.acct_active = v->acct_active;
+        in.n_objectives = no;
+        in.obj_account = s->o_account;
+        in.obj_person = s->o_person; /* ENG_NONE == ENG_FIT_NONE */
+        in.obj_title = s->o_title;
+        in.obj_open = v->obj_open;
+        in.obj_need_off = no ? s->o_need_off : &zero_off;
+        in.obj_needs = v->obj_needs;
+        in.obj_need_names = s->o_need_id;
+        in.used = v->used;
+        if ((rc = eng_fit_init(&v->fit, &in, err))) {
+                eng_fit_view_release(v);
+                return rc;
+        }
+        return CXG_OK;
+}
+
+void eng_fit_account_report_release(struct eng_fit_account_report *r)
+{
+        eng_fit_account_result_release(&r->fit);
+        cxg_free(r->stakeholders);
+        r->stakeholders = NULL;
+        r->n_stakeholders = 0;
+}
+
+enum cxg_err eng_fit_account_report(const struct eng_fit_view *v, uint32_t a,
+                                    struct eng_fit_account_report *out, struct cxg_error *err)
+{
+        const struct eng_snapshot *s = v->snap;
+        struct eng_fit_account_result local;
+        struct eng_fit_objective *objs = NULL;
+        uint32_t *people = NULL;
+        uint8_t *sen = NULL;
+        double *eng = NULL;
+        size_t n = 0;
+        enum cxg_err rc;
+
+        memset(out, 0, sizeof(*out));
+        if ((rc = eng_fit_account(&v->fit, a, &out->fit, err)))
+                return rc;
+        /*
+         * The stakeholder view indexes seniority and engagement by person: give it the few
+         * people of this account under local indexes instead of arrays over every person.
+         */
+        local = out->fit;
+        objs = cxg_malloc((local.n_objectives + 1) * sizeof(*objs));
+        people = cxg_malloc((local.n_objectives + 1) * sizeof(*people));
+        sen = cxg_malloc(local.n_objectives + 1);
+        eng = cxg_malloc((local.n_objectives + 1) * sizeof(*eng));
+        if (!objs || !people || !sen || !eng) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "fit: out of memory");
+                goto done;
+        }
+        for (size_t i = 0; i < local.n_objectives; i++) {
+                uint32_t p = local.objectives[i].person;
+                size_t j;
+
+                objs[i] = local.objectives[i];
+                if (p >= s->n_people) {
+                        objs[i].person = ENG_FIT_NONE;
+                        continue;
+                }
+                for (j = 0; j < n && people[j] != p; j++)
+                        ;
+                if (j == n) {
+                        people[n] = p;
+                        sen[n] = s->p_seniority[p];
+                        eng[n] = v->scores && v->scores->p_engagement
+                                     ? (double)v->scores->p_engagement[p]
+                                     : NAN;
+                        n++;
+                }
+                objs[i].person = (uint32_t)j;
+        }
+        local.objectives = objs;
+        if ((rc = eng_fit_stakeholders(&local, sen, eng, n, &out->stakeholders,
+                                       &out->n_stakeholders, err)))
+                goto done;
+        for (size_t i = 0; i < out->n_stakeholders; i++)
+                if (out->stakeholders[i].person != ENG_FIT_NONE)
+                        out->stakeholders[i].person = people[out->stakeholders[i].person];
+done:
+        if (rc)
+                eng_fit_account_report_release(out);
+        cxg_free(objs);
+        cxg_free(people);
+        cxg_free(sen);
+        cxg_free(eng);
+        return rc;
+}
+
+enum cxg_err eng_fit_under_list(const struct eng_fit_view *v, int active_only,
+                                struct eng_fit_under_row **out, size_t *n_out,
+                                struct cxg_error *err)
+{
+        const struct eng_snapshot *s = v->snap;
+        struct eng_fit_under_row *rows = cxg_malloc((s->n_obj + 1) * sizeof(*rows));
+        struct eng_fit_account_result r;
+        size_t n = 0;
+        enum cxg_err rc = CXG_OK;
+
+        *out = NULL;
+        *n_out = 0;
+        if (!rows)
+                return cxg_error_set(err, CXG_ERR_NOMEM, "fit: out of memory");
+        for (uint32_t a = 0; a < s->n_accounts; a++) {
+                if (active_only && s->a_churned[a])
+                        continue;
+                if (s->a_ooff && s->a_ooff[a] == s->a_ooff[a + 1])
+                        continue;
+                if ((rc = eng_fit_account(&v->fit, a, &r, err))) {
+                        cxg_free(rows);
+                        return rc;
+                }
+                for (size_t i = 0; i < r.n_objectives; i++) {
+                        const struct eng_fit_objective *o = &r.objectives[i];
+
+                        if (!o->under_reach)
+                                continue;
+                        rows[n].objective = o->objective;
+                        rows[n].account = a;
+                        rows[n].plan_gap = o->plan_gap;
+                        rows[n].product_gap = o->product_gap;
+                        rows[n].coverage = o->coverage;
+                        n++;
+                }
+                eng_fit_account_result_release(&r);
+        }
+        *out = rows;
+        *n_out = n;
+        return rc;
+}
+
+/* ---- JSON ---- */
+
+static enum cxg_err jnum(struct cxg_buf *b, const char *key, double x)
+{
+        if (!isfinite(x))
+                return cxg_buf_printf(b, ",\"%s\":null", key);
+        return cxg_buf_printf(b, ",\"%s\":%.6g", key, x);
+}
+
+static enum cxg_err jstr(struct cxg_buf *b, const char *key, const char *str)
+{
+        enum cxg_err rc = cxg_buf_printf(b, ",\"%s\":", key);
+
+        if (rc)
+                return rc;
+        if (!str)
+                return cxg_buf_puts(b, "null");
+        return cxg_buf_json_str(b, str, strlen(str));
+}
+
+static const char *plan_name(const struct eng_fit_view *v, uint32_t plan)
+{
+        return plan != ENG_FIT_NONE && plan < v->snap->plans.n ? v->snap->plans.names[plan] : NULL;
+}
+
+static const char *cap_id(const struct eng_fit_view *v, uint32_t c, const char *fallback)
+{
+        return c != ENG_FIT_NONE && c < v->snap->n_caps ? v->snap->c_ext[c] : fallback;
+}
+
+/* {"id":..,"name":..} of a needed capability (name null when the product lacks it) */
+static enum cxg_err need_head(const struct eng_fit_view *v, uint32_t c, const char *written,
+                              struct cxg_buf *b)
+{
+        enum cxg_err rc = cxg_buf_puts(b, "{\"id\":");
+
+        if (!rc) {
+                const char *id = cap_id(v, c, written ? written : "");
+
+                rc = cxg_buf_json_str(b, id, strlen(id));
+        }
+        if (!rc)
+                rc = jstr(b, "name", c != ENG_FIT_NONE ? v->snap->c_name[c] : NULL);
+        return rc;
+}
+
+static enum cxg_err window_json(const struct eng_fit_view *v, struct cxg_buf *b)
+{
+        char at[40], since[40];
+
+        cxg_time_format(v->q.at, at);
+        cxg_time_format(v->since, since);
+        return cxg_buf_printf(b, ",\"as_of\":\"%s\",\"usage_since\":\"%s\",\"window_days\":%.6g",
+                              at, since, (double)v->q.window_s / 86400.0);
+}
+
+static enum cxg_err objective_json(const struct eng_fit_view *v,
+                                   const struct eng_fit_account_result *r,
+                                   const struct eng_fit_objective *o, struct cxg_buf *b)
+{
+        const struct eng_snapshot *s = v->snap;
+        uint32_t p = o->person;
+        enum cxg_err rc = cxg_buf_puts(b, "{\"id\":");
+
+        if (!rc)
+                rc = cxg_buf_json_str(b, s->o_ext[o->objective], strlen(s->o_ext[o->objective]));
+        if (!rc)
+                rc = jstr(b, "title", s->o_title[o->objective]);
+        if (!rc)
+                rc = jstr(b, "status", s->o_status[o->objective]);
+        if (!rc)
+                rc = cxg_buf_printf(b, ",\"importance\":%d", s->o_importance[o->objective]);
+        if (!rc)
+                rc = jstr(b, "person", p < s->n_people ? s->p_ext[p] : NULL);
+        if (!rc)
+                rc = jnum(b, "coverage", o->coverage);
+        if (!rc)
+                rc = cxg_buf_printf(b,
+                                    ",\"needs_total\":%zu,\"available\":%u,\"included\":%u,"
+                                    "\"used\":%u,\"under_reach\":%s,\"plan_gap\":%s,"
+                                    "\"product_gap\":%s,\"needs\":[",
+                                    o->n_needs, o->n_available, o->n_included, o->n_used,
+                                    o->under_reach ? "true" : "false",
+                                    o->plan_gap ? "true" : "false",
+                                    o->product_gap ? "true" : "false");
+        for (size_t q = o->need_off; q < o->need_off + o->n_needs && !rc; q++) {
+                const struct eng_fit_need *nd = &r->needs[q];
+                const char *gap = !nd->available  ? "\"product\""
+                                  : !nd->included ? "\"plan\""
+                                  : !nd->used     ? "\"adoption\""
+                                                  : "null";
+
+                if (q > o->need_off)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = need_head(v, nd->cap, nd->name, b);
+                if (!rc)
+                        rc = cxg_buf_printf(b,
+                                            ",\"available\":%s,\"included\":%s,\"used\":%s,"
+                                            "\"gap\":%s}",
+                                            nd->available ? "true" : "false",
+                                            nd->included ? "true" : "false",
+                                            nd->used ? "true" : "false", gap);
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "]}");
+        return rc;
+}
+
+enum cxg_err eng_fit_account_json(const struct eng_fit_view *v,
+                                  const struct eng_fit_account_report *rep, struct cxg_buf *b)
+{
+        const struct eng_snapshot *s = v->snap;
+        const struct eng_fit_account_result *r = &rep->fit;
+        enum cxg_err rc = cxg_buf_puts(b, "{\"account\":");
+        int first = 1;
+
+        if (!rc)
+                rc = cxg_buf_json_str(b, s->a_ext[r->account], strlen(s->a_ext[r->account]));
+        if (!rc)
+                rc = jstr(b, "name", s->a_name[r->account]);
+        if (!rc)
+                rc = jstr(b, "plan", plan_name(v, r->plan));
+        if (!rc)
+                rc = jnum(b, "mrr", r->mrr);
+        if (!rc)
+                rc = cxg_buf_printf(b, ",\"churned\":%s",
+                                    s->a_churned[r->account] ? "true" : "false");
+        if (!rc)
+                rc = window_json(v, b);
+        if (!rc)
+                rc = jnum(b, "coverage", r->coverage);
+        if (!rc)
+                rc = cxg_buf_printf(b,
+                                    ",\"objectives_under_reached\":%zu,\"plan_capabilities\":%u,"
+                                    "\"plan_capabilities_used\":%u",
+                                    r->n_under, r->n_plan_caps, r->n_plan_caps_used);
+        if (!rc)
+                rc = jnum(b, "usage_ratio", r->usage_ratio);
+        if (!rc)
+                rc = jnum(b, "over_reach_mrr", r->over_reach_mrr);
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"objectives\":[");
+        for (size_t i = 0; i < r->n_objectives && !rc; i++) {
+                if (i)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = objective_json(v, r, &r->objectives[i], b);
+        }
+        /* under-reach: each missing need of each under-reached objective, plan or product gap */
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"under_reach\":[");
+        for (size_t i = 0; i < r->n_objectives && !rc; i++) {
+                const struct eng_fit_objective *o = &r->objectives[i];
+
+                for (size_t q = o->need_off; q < o->need_off + o->n_needs && !rc; q++) {
+                        const struct eng_fit_need *nd = &r->needs[q];
+
+                        if (nd->included)
+                                continue;
+                        rc = first ? CXG_OK : cxg_buf_putc(b, ',');
+                        first = 0;
+                        if (!rc)
+                                rc = cxg_buf_puts(b, "{\"objective\":");
+                        if (!rc)
+                                rc = cxg_buf_json_str(b, s->o_ext[o->objective],
+                                                      strlen(s->o_ext[o->objective]));
+                        if (!rc)
+                                rc = cxg_buf_puts(b, ",\"capability\":");
+                        if (!rc)
+                                rc = need_head(v, nd->cap, nd->name, b);
+                        if (!rc)
+                                rc = cxg_buf_printf(b, "},\"gap\":\"%s\"}",
+                                                    nd->available ? "plan" : "product");
+                }
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"over_reach\":[");
+        for (size_t i = 0; i < r->n_over && !rc; i++) {
+                const struct eng_fit_over *ov = &r->over[i];
+
+                if (i)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = need_head(v, ov->cap, NULL, b);
+                if (!rc)
+                        rc = jnum(b, "price_share", ov->price_share);
+                if (!rc)
+                        rc = jnum(b, "share_of_plan_price",
+                                  r->n_plan_caps ? 1.0 / (double)r->n_plan_caps : NAN);
+                if (!rc)
+                        rc = cxg_buf_printf(b, ",\"needed\":%s}", ov->needed ? "true" : "false");
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"stakeholders\":[");
+        for (size_t i = 0; i < rep->n_stakeholders && !rc; i++) {
+                const struct eng_fit_stakeholder *h = &rep->stakeholders[i];
+                uint32_t p = h->person;
+                int any = 0;
+
+                if (i)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = cxg_buf_puts(b, "{\"person\":");
+                if (!rc)
+                        rc = p == ENG_FIT_NONE
+                                 ? cxg_buf_puts(b, "null")
+                                 : cxg_buf_json_str(b, s->p_ext[p], strlen(s->p_ext[p]));
+                if (!rc)
+                        rc = jstr(b, "name", p == ENG_FIT_NONE ? NULL : s->p_name[p]);
+                if (!rc)
+                        rc = jstr(b, "role", p == ENG_FIT_NONE ? NULL : s->p_role[p]);
+                if (!rc)
+                        rc = jstr(b, "seniority",
+                                  p == ENG_FIT_NONE ? NULL : model_seniority_name(h->seniority));
+                if (!rc)
+                        rc = jnum(b, "engagement", h->engagement);
+                if (!rc)
+                        rc = cxg_buf_printf(b,
+                                            ",\"objectives_held\":%u,\"under_reached\":%u,"
+                                            "\"unmet\":%u",
+                                            h->n_objectives, h->n_under, h->n_unmet);
+                if (!rc)
+                        rc = jnum(b, "coverage", h->coverage);
+                if (!rc)
+                        rc = cxg_buf_puts(b, ",\"objectives\":[");
+                for (size_t k = 0; k < r->n_objectives && !rc; k++) {
+                        const struct eng_fit_objective *o = &r->objectives[k];
+                        uint32_t op = o->person < s->n_people ? o->person : ENG_FIT_NONE;
+
+                        if (op != p)
+                                continue;
+                        rc = any ? cxg_buf_putc(b, ',') : CXG_OK;
+                        any = 1;
+                        if (!rc)
+                                rc = cxg_buf_json_str(b, s->o_ext[o->objective],
+                                                      strlen(s->o_ext[o->objective]));
+                }
+                if (!rc)
+                        rc = cxg_buf_puts(b, "]}");
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "]}");
+        return rc;
+}
+
+enum cxg_err eng_fit_summary_json(const struct eng_fit_view *v, const struct eng_fit_summary *sum,
+                                  size_t limit, struct cxg_buf *b)
+{
+        const struct eng_snapshot *s = v->snap;
+        size_t n_obj = 0, n_miss, shown = 0;
+        enum cxg_err rc;
+
+        for (size_t i = 0; i < sum->n_objectives; i++)
+                n_obj += sum->objectives[i].n_under > 0;
+        n_miss = sum->n_missing;
+        if (limit && n_obj > limit)
+                n_obj = limit;
+        if (limit && n_miss > limit)
+                n_miss = limit;
+        rc = cxg_buf_printf(b,
+                            "{\"accounts\":%u,\"accounts_under_reached\":%u,"
+                            "\"accounts_over_reached\":%u",
+                            sum->n_accounts, sum->n_accounts_under, sum->n_accounts_over);
+        if (!rc)
+                rc = jnum(b, "mrr_under_reached", sum->mrr_under);
+        if (!rc)
+                rc = jnum(b, "mrr_paid_unused", sum->mrr_over);
+        if (!rc)
+                rc = window_json(v, b);
+        if (!rc)
+                rc = cxg_buf_puts(b, ",\"objectives\":[");
+        for (size_t i = 0; i < sum->n_objectives && shown < n_obj && !rc; i++) {
+                const struct eng_fit_objective_row *o = &sum->objectives[i];
+
+                if (!o->n_under)
+                        continue;
+                rc = cxg_buf_puts(b, shown++ ? ",{\"title\":" : "{\"title\":");
+                if (!rc)
+                        rc = o->title ? cxg_buf_json_str(b, o->title, strlen(o->title))
+                                      : cxg_buf_puts(b, "null");
+                if (!rc)
+                        rc = cxg_buf_printf(b,
+                                            ",\"objectives\":%u,\"under_reached\":%u,"
+                                            "\"accounts_under_reached\":%u",
+                                            o->n_objectives, o->n_under, o->n_accounts_under);
+                if (!rc)
+                        rc = jnum(b, "under_share", (double)o->n_under / o->n_objectives);
+                if (!rc)
+                        rc = jnum(b, "mrr_at_stake", o->mrr_at_stake);
+                if (!rc)
+                        rc = cxg_buf_putc(b, '}');
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"blocking\":[");
+        for (size_t i = 0; i < n_miss && !rc; i++) {
+                const struct eng_fit_missing_row *m = &sum->missing[i];
+
+                if (i)
+                        rc = cxg_buf_putc(b, ',');
+                if (!rc)
+                        rc = need_head(v, m->cap, m->name, b);
+                if (!rc)
+                        rc = cxg_buf_printf(b,
+                                            ",\"in_product\":%s,\"objectives\":%u,"
+                                            "\"accounts\":%u",
+                                            m->cap != ENG_FIT_NONE ? "true" : "false",
+                                            m->n_objectives, m->n_accounts);
+                if (!rc)
+                        rc = jnum(b, "mrr_at_stake", m->mrr_at_stake);
+                if (!rc)
+                        rc = cxg_buf_putc(b, '}');
+        }
+        if (!rc)
+                rc = cxg_buf_puts(b, "],\"plans\":[");
+        shown = 0;
+        for (size_t p = 0; p < sum->n_plans && !rc; p++) {
+                const struct eng_fit_plan_row *pr = &sum->plans[p];
+                const char *name = plan_name(v, pr->plan);
+
+                if (!name || !*name || (!pr->n_accounts && !pr->n_caps))
+                        continue;
+                rc = cxg_buf_puts(b, shown++ ? ",{\"plan\":" : "{\"plan\":");
+                if (!rc)
+                        rc = cxg_buf_json_str(b, name, strlen(name));
+                if (!rc)
+                        rc = cxg_buf_printf(b, ",\"accounts\":%u,\"capabilities\":%u",
+                                            pr->n_accounts, pr->n_caps);
+                if (!rc)
+                        rc = jnum(b, "mrr", pr->mrr);
+                if (!rc)
+                        rc = jnum(b, "used_share", pr->usage_ratio);
+                if (!rc)
+                        rc = jnum(b, "paid_unused_mrr", pr->paid_unused_mrr);
+                if (!rc)
+                        rc = cxg_buf_puts(b, ",\"unused\":[");
+                for (size_t i = 0, k = 0; i < sum->n_unused && !rc; i++) {
+                        const struct eng_fit_unused_row *u = &sum->unused[i];
+
+                        if (u->plan != pr->plan)
+                                continue;
+                        if (k++)
+                                rc = cxg_buf_putc(b, ',');
+                        if (!rc)
+                                rc = need_head(v, u->cap, NULL, b);
+                        if (!rc)
+                                rc = cxg_buf_printf(b, ",\"accounts\":%u,\"unused\":%u",
+                                                    u->n_accounts, u->n_unused);
+                        if (!rc)
+                                rc = jnum(b, "unused_share", u->unused_share);
+                        if (!rc)
+                                rc = jnum(b, "paid_unused_mrr", u->paid_unused_mrr);
+                        if (!rc)
+                                rc = cxg_buf_putc(b, '}');
+                }
+                if (!rc)
+                        rc = cxg_buf_puts(b, "]}");
+        }
+        (void)s;
+        if (!rc)
+                rc = cxg_buf_puts(b, "]}");
+        return rc;
+}
+
+enum cxg_err eng_fit_under_json(const struct eng_fit_view *v, const struct eng_fit_under_row *rows,
+                                size_t n, struct cxg_buf *b)
+{
+        const struct eng_snapshot *s = v->snap;
+        const struct eng_fit *f = &v->fit;
+        enum cxg_err rc = cxg_buf_putc(b, '[');
+
+        for (size_t i = 0; i < n && !rc; i++) {
+                const struct eng_fit_under_row *u = &rows[i];
+                uint32_t o = u->objective, a = u->account, plan = v->acct_plan[a];
+                int first = 1;
+
+                rc = cxg_buf_puts(b, i ? ",{\"objective\":" : "{\"objective\":");
+                if (!rc)
+                        rc = cxg_buf_json_str(b, s->o_ext[o], strlen(s->o_ext[o]));
+                if (!rc)
+                        rc = jstr(b, "title", s->o_title[o]);
+                if (!rc)
+                        rc = jstr(b, "status", s->o_status[o]);
+                if (!rc)
+                        rc = jstr(b, "account", s->a_ext[a]);
+                if (!rc)
+                        rc = jstr(b, "plan", plan_name(v, plan));
+                if (!rc)
+                        rc = jnum(b, "mrr", s->a_mrr[a]);
+                if (!rc)
+                        rc = jnum(b, "coverage", u->coverage);
+                if (!rc)
+                        rc = cxg_buf_printf(b, ",\"plan_gap\":%s,\"product_gap\":%s,\"missing\":[",
+                                            u->plan_gap ? "true" : "false",
+                                            u->product_gap ? "true" : "false");
+                for (uint32_t q = s->o_need_off[o]; q < s->o_need_off[o + 1] && !rc; q++) {
+                        uint32_t c = v->obj_needs[q];
+                        int included = c != ENG_FIT_NONE && plan != ENG_FIT_NONE &&
+                                       f->in_plan[(size_t)plan * f->in.n_caps + c];
+
+                        if (included)
+                                continue;
+                        rc = first ? CXG_OK : cxg_buf_putc(b, ',');
+                        first = 0;
+                        if (!rc)
+                                rc = need_head(v, c, s->o_need_id[q], b);
+                        if (!rc)
+                                rc = cxg_buf_printf(b, ",\"gap\":\"%s\"}",
+                                                    c == ENG_FIT_NONE ? "product" : "plan");
+                }
+                if (!rc)
+                        rc = cxg_buf_puts(b, "]}");
+        }
+        if (!rc)
+                rc = cxg_buf_putc(b, ']');
+        return rc;
+}
