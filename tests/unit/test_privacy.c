@@ -240,6 +240,8 @@ static void test_engine_reload_forgets_an_erased_person_a_refresh_keeps(void **s
         (void)state;
         assert_int_equal(eng_engine_open(&e, s, NULL, CXG_TS_NONE, 1, &err), CXG_OK);
         assert_int_not_equal(eng_person_find(&e.snap, "carol-9"), ENG_NONE);
+        assert_int_equal(e.snap.n_fb, 1);
+        assert_string_equal(e.snap.f_comment[0], "slow answers");
         assert_int_equal(store_person_erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
         /* a refresh only appends: the snapshot still knows the old id */
         assert_int_equal(eng_engine_refresh(&e, s, &err), CXG_OK);
@@ -249,6 +251,10 @@ static void test_engine_reload_forgets_an_erased_person_a_refresh_keeps(void **s
         i = eng_person_find(&e.snap, "erased-1");
         assert_int_not_equal(i, ENG_NONE);
         assert_null(e.snap.p_name[i]);
+        /* the comment is gone from the snapshot, its interned texts included */
+        assert_int_equal(e.snap.n_fb, 1);
+        assert_null(e.snap.f_comment[0]);
+        assert_false(cxg_hmap_get(&e.snap.texts, "slow answers", 12, NULL));
         assert_int_equal(e.snap.n_people, 1);
         assert_int_equal(e.snap.main.n + e.snap.delta.n, 1); /* the interaction stays */
         eng_engine_release(&e);
