@@ -1,8 +1,147 @@
-/* cmd_serve.c: placeholder until its issue lands; replaced by the real subcommand. */
+/*
+ * cmd_serve.c: `cxgarden serve`: the HTTP API and dashboard until SIGINT or SIGTERM.
+ * Settings: command line > config file ([server], [auth]) > defaults; environment variables
+ * are never read.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
 #include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/parse.h"
+
+static void help(FILE *f)
+{
+        fprintf(f,
+                "usage: cxgarden [--db PATH] [--config FILE] serve [--bind ADDR] [--port N]\n"
+                "                [--threads N] [--list-routes]\n"
+                "\n"
+                "Serve the JSON API under /api/v1 and the dashboard at / until SIGINT or SIGTERM\n"
+                "(requests in flight finish, then the database is closed).\n"
+                "\n"
+                "  --bind ADDR     address to listen on (default 127.0.0.1)\n"
+                "  --port N        TCP port (default 8080; 0 picks a free port, logged)\n"
+                "  --threads N     worker threads (default 2)\n"
+                "  --list-routes   print every route as 'METHOD PATH' and exit\n"
+                "\n"
+                "Settings are taken from the command line first, then from the config file\n"
+                "(--config FILE, sections [server] and [auth]), then the defaults:\n"
+                "  [server] bind, port, threads, max_body (bytes, 8388608),\n"
+                "           max_header_bytes (65536), max_connections (4096),\n"
+                "           max_connections_per_ip (2048), timeout (seconds, 30),\n"
+                "           shutdown_grace (seconds, 10), access_log (on)\n"
+                "  [auth]   session_ttl (seconds, 28800), login_max_failures (5),\n"
+                "           login_window (seconds, 60), max_concurrent_hashes (2),\n"
+                "           cookie_secure (false; set true behind TLS),\n"
+                "           pwhash (interactive, or fast-insecure-for-tests)\n"
+                "Environment variables are not read.\n"
+                "\n"
+                "Secrets: API tokens and session cookies are stored as keyed hashes; the key is\n"
+                "the file PATH.key beside the database (created with mode 0600).\n");
+}
+
+static int parse_int(const char *opt, const char *v, long lo, long hi, long *out)
+{
+        int64_t x;
+
+        if (!v || cxg_parse_int64(v, strlen(v), &x, NULL) || x < lo || x > hi) {
+                cli_errorf("serve: %s needs a number from %ld to %ld", opt, lo, hi);
+                return 0;
+        }
+        *out = (long)x;
+        return 1;
+}
 
 int cli_serve(struct cli *c)
 {
-        cli_errorf("%s: not built yet", c->argv[0]);
-        return CLI_FAIL;
+        struct api_config cfg;
+        struct cxg_config ini;
+        struct cxg_error err = {0};
+        struct api_server *srv = NULL;
+        const char *bind = NULL, *config = c->config_path;
+        long port = -1, threads = -1;
+        sigset_t set;
+        int sig = 0, rc = CLI_FAIL;
+
+        for (int i = 1; i < c->argc; i++) {
+                const char *a = c->argv[i], *v = i + 1 < c->argc ? c->argv[i + 1] : NULL;
+
+                if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+                        help(stdout);
+                        return CLI_OK;
+                } else if (strcmp(a, "--list-routes") == 0) {
+                        api_routes_print(stdout);
+                        return CLI_OK;
+                } else if (strcmp(a, "--bind") == 0 && v) {
+                        bind = v;
+                        i++;
+                } else if (strcmp(a, "--port") == 0) {
+                        if (!parse_int(a, v, 0, 65535, &port))
+                                return CLI_USAGE;
+                        i++;
+                } else if (strcmp(a, "--threads") == 0) {
+                        if (!parse_int(a, v, 1, 256, &threads))
+                                return CLI_USAGE;
+                        i++;
+                } else if (strcmp(a, "--db") == 0 && v) {
+                        c->db_path = v;
+                        i++;
+                } else if (strcmp(a, "--config") == 0 && v) {
+                        config = v;
+                        i++;
+                } else {
+                        cli_errorf("serve: unknown or incomplete option '%s' (see serve --help)",
+                                   a);
+                        return CLI_USAGE;
+                }
+        }
+        api_config_defaults(&cfg);
+        cxg_config_init(&ini);
+        if (config) {
+                if (cxg_config_load(&ini, config, &err) || api_config_apply(&cfg, &ini, &err)) {
+                        char line[800];
+
+                        cli_errorf("serve: %s", cxg_error_format(&err, line, sizeof(line)));
+                        cxg_config_release(&ini);
+                        return CLI_USAGE;
+                }
+        }
+        cfg.ini = &ini;
+        snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", c->db_path);
+        if (bind)
+                snprintf(cfg.bind, sizeof(cfg.bind), "%s", bind);
+        if (port >= 0)
+                cfg.port = (int)port;
+        if (threads > 0)
+                cfg.threads = (int)threads;
+
+        /* every thread inherits the blocked mask; only sigwait below receives them */
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        if (api_server_start(&cfg, &srv, &err)) {
+                char line[800];
+
+                cli_errorf("serve: %s", cxg_error_format(&err, line, sizeof(line)));
+                cxg_config_release(&ini);
+                return CLI_FAIL;
+        }
+        cxg_log(CXG_LOG_INFO, "serve: listening on http://%s:%d/ (db %s, %d threads)", cfg.bind,
+                api_server_port(srv), cfg.db_path, cfg.threads);
+        if (sigwait(&set, &sig) == 0) {
+                cxg_log(CXG_LOG_INFO, "serve: %s received: finishing requests in flight",
+                        sig == SIGINT ? "SIGINT" : "SIGTERM");
+                rc = CLI_OK;
+        }
+        api_server_stop(srv);
+        cxg_config_release(&ini);
+        cxg_log(CXG_LOG_INFO, "serve: stopped; database closed");
+        return rc;
 }

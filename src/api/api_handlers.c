@@ -1,0 +1,544 @@
+/*
+ * api_handlers.c: health, dashboard assets, login and logout (sessions, CSRF tokens, the
+ * failed-login rate limit and the cap on concurrent password hashes), who-am-I, the member
+ * portal, users and the audit log.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "api/assets.h"
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "core/hmap.h"
+#include "core/log.h"
+#include "core/parse.h"
+#include "store/store_auth.h"
+
+/* ---- health and assets ---- */
+
+void api_h_healthz(struct api_req *r)
+{
+        api_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void api_h_asset(struct api_req *r)
+{
+        const char *path = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
+        const char *inm;
+
+        for (const struct api_asset *a = api_assets; a->path; a++) {
+                if (strcmp(a->path, path) != 0)
+                        continue;
+                snprintf(r->etag, sizeof(r->etag), "\"%08x-%zx\"",
+                         (unsigned)cxg_hash((const char *)a->data, a->len), a->len);
+                /* pages revalidate every time; other files may be cached for an hour */
+                snprintf(r->cache, sizeof(r->cache), "%s",
+                         strstr(a->mime, "text/html") ? "no-cache" : "public, max-age=3600");
+                inm = api_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+                if (inm && strcmp(inm, r->etag) == 0) {
+                        api_reply_empty(r, 304);
+                        r->reply_type = a->mime;
+                        return;
+                }
+                r->status = 200;
+                r->static_data = a->data;
+                r->reply_len = a->len;
+                r->reply_type = a->mime;
+                return;
+        }
+        api_reply_error(r, 404, "not_found", NULL, "no such file: %s", r->path);
+}
+
+/* ---- failed-login rate limit: fixed windows per key ("u:NAME", "ip:ADDR") ---- */
+
+struct api_rl_entry {
+        char key[200];
+        int64_t start;
+        int count;
+};
+
+#define RL_MAX 20000
+
+/* Seconds until key may try again, or 0 when it may now. Caller holds rl_lock. */
+static long rl_wait(const char *key, int64_t now)
+{
+        for (size_t i = 0; i < api_g.nrl; i++) {
+                struct api_rl_entry *e = &api_g.rl[i];
+
+                if (strcmp(e->key, key) != 0)
+                        continue;
+                if (now - e->start >= api_g.cfg.login_window)
+                        return 0;
+                if (e->count >= api_g.cfg.login_max_failures)
+                        return (long)(e->start + api_g.cfg.login_window - now);
+                return 0;
+        }
+        return 0;
+}
+
+/* Count a failure for key. Caller holds rl_lock. */
+static void rl_fail(const char *key, int64_t now)
+{
+        struct api_rl_entry *e = NULL;
+
+        for (size_t i = 0; i < api_g.nrl; i++)
+                if (strcmp(api_g.rl[i].key, key) == 0) {
+                        e = &api_g.rl[i];
+                        break;
+                }
+        if (!e) {
+                if (api_g.nrl == api_g.caprl) {
+                        /* drop expired windows first; grow only when all are live */
+                        size_t k = 0;
+
+                        for (size_t i = 0; i < api_g.nrl; i++)
+                                if (now - api_g.rl[i].start < api_g.cfg.login_window)
+                                        api_g.rl[k++] = api_g.rl[i];
+                        api_g.nrl = k;
+                }
+                if (api_g.nrl == api_g.caprl) {
+                        size_t ncap = api_g.caprl ? api_g.caprl * 2 : 64;
+                        struct api_rl_entry *n;
+
+                        if (ncap > RL_MAX)
+                                ncap = RL_MAX;
+                        if (api_g.nrl >= ncap) {
+                                /* full of live windows: reuse the oldest slot */
+                                size_t old = 0;
+
+                                for (size_t i = 1; i < api_g.nrl; i++)
+                                        if (api_g.rl[i].start < api_g.rl[old].start)
+                                                old = i;
+                                e = &api_g.rl[old];
+                                goto fill;
+                        }
+                        n = cxg_realloc(api_g.rl, ncap * sizeof(*n));
+                        if (!n)
+                                return;
+                        api_g.rl = n;
+                        api_g.caprl = ncap;
+                }
+                e = &api_g.rl[api_g.nrl++];
+        fill:
+                snprintf(e->key, sizeof(e->key), "%s", key);
+                e->start = now;
+                e->count = 0;
+        }
+        if (now - e->start >= api_g.cfg.login_window) {
+                e->start = now;
+                e->count = 0;
+        }
+        e->count++;
+}
+
+static void rl_reset(const char *key)
+{
+        for (size_t i = 0; i < api_g.nrl; i++)
+                if (strcmp(api_g.rl[i].key, key) == 0) {
+                        api_g.rl[i] = api_g.rl[--api_g.nrl];
+                        return;
+                }
+}
+
+/* Take a password-hash slot; 0 when all are busy. */
+static int pwhash_enter(void)
+{
+        if (atomic_fetch_add(&api_g.pwhash_active, 1) >= api_g.cfg.max_pwhash) {
+                atomic_fetch_sub(&api_g.pwhash_active, 1);
+                return 0;
+        }
+        return 1;
+}
+
+static void pwhash_leave(void)
+{
+        atomic_fetch_sub(&api_g.pwhash_active, 1);
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+        return json_string_value(json_object_get(o, k));
+}
+
+static void audit_simple(struct api_req *r, const char *action, const char *entity, const char *id,
+                         json_t *summary)
+{
+        struct cxg_error err = {0};
+
+        if (api_audit(r, action, entity, id, summary, &err))
+                cxg_log(CXG_LOG_ERROR, "serve: audit %s %s: %s", action, entity, err.msg);
+        json_decref(summary);
+}
+
+void api_h_login(struct api_req *r)
+{
+        json_t *body = api_body_json(r);
+        const char *name, *password;
+        char kuser[200], kip[200], cookie[44], csrf[2 * 32 + 1], exp[24];
+        unsigned char hash[STORE_HASH_LEN], rnd[32];
+        struct store_user u;
+        struct cxg_error err = {0};
+        enum cxg_err rc;
+        int64_t now = api_now();
+        long wait;
+        int ok;
+
+        if (!body)
+                return;
+        name = jstr(body, "name");
+        password = jstr(body, "password");
+        if (!name || !*name) {
+                api_reply_error(r, 422, "invalid", "name", "name is required");
+                goto done;
+        }
+        if (!password) {
+                api_reply_error(r, 422, "invalid", "password", "password is required");
+                goto done;
+        }
+        snprintf(kuser, sizeof(kuser), "u:%s", name);
+        snprintf(kip, sizeof(kip), "ip:%s", r->client);
+        pthread_mutex_lock(&api_g.rl_lock);
+        wait = rl_wait(kuser, now);
+        if (!wait)
+                wait = rl_wait(kip, now);
+        pthread_mutex_unlock(&api_g.rl_lock);
+        if (wait > 0) {
+                r->retry_after = wait;
+                api_reply_error(r, 429, "too_many_requests", NULL,
+                                "too many failed sign-ins; try again in %ld seconds", wait);
+                goto done;
+        }
+        if (!api_store(r))
+                goto done;
+        rc = store_user_by_name(r->st, name, &u, &err);
+        if (rc && rc != CXG_ERR_NOTFOUND) {
+                api_reply_cxg(r, rc, &err);
+                goto done;
+        }
+        if (!pwhash_enter()) {
+                r->retry_after = 1;
+                api_reply_error(r, 429, "too_many_requests", NULL,
+                                "too many sign-ins in progress; try again in a second");
+                goto done;
+        }
+        /* an unknown user costs the same time as a wrong password */
+        ok = api_password_verify(rc ? api_g.dummy_hash : u.password_hash, password);
+        pwhash_leave();
+        if (rc || !ok || u.disabled) {
+                pthread_mutex_lock(&api_g.rl_lock);
+                rl_fail(kuser, now);
+                rl_fail(kip, now);
+                pthread_mutex_unlock(&api_g.rl_lock);
+                snprintf(r->who.name, sizeof(r->who.name), "%s", rc ? "-" : u.name);
+                if (!rc)
+                        audit_simple(r, "login_failed", "users", u.name,
+                                     json_pack("{s:s}", "ip", r->client));
+                api_reply_error(r, 401, "unauthorized", NULL, "wrong name or password");
+                goto done;
+        }
+        pthread_mutex_lock(&api_g.rl_lock);
+        rl_reset(kuser);
+        pthread_mutex_unlock(&api_g.rl_lock);
+        api_random_b64(cookie);
+        api_secret_hash(api_g.key, cookie, strlen(cookie), hash);
+        randombytes_buf(rnd, sizeof(rnd));
+        sodium_bin2hex(csrf, sizeof(csrf), rnd, sizeof(rnd));
+        rc = store_session_add(r->st, hash, csrf, u.id, now, now + api_g.cfg.session_ttl, &err);
+        if (rc) {
+                api_reply_cxg(r, rc, &err);
+                goto done;
+        }
+        {
+                size_t purged = 0;
+
+                /* expired sessions are of no use: drop them while we are writing anyway */
+                if (store_session_purge(r->st, now, &purged, &err))
+                        cxg_log(CXG_LOG_WARN, "serve: purge expired sessions: %s", err.msg);
+        }
+        snprintf(r->cookie, sizeof(r->cookie),
+                 "cxg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", cookie,
+                 api_g.cfg.session_ttl, api_g.cfg.cookie_secure ? "; Secure" : "");
+        snprintf(r->who.name, sizeof(r->who.name), "%s", u.name);
+        audit_simple(r, "login", "users", u.name, json_pack("{s:s}", "ip", r->client));
+        api_reply_json(r, 200,
+                       json_pack("{s:{s:s,s:s},s:s,s:s}", "user", "name", u.name, "role", u.role,
+                                 "csrf_token", csrf, "expires_at",
+                                 cxg_time_format(now + api_g.cfg.session_ttl, exp)));
+        sodium_memzero(cookie, sizeof(cookie));
+done:
+        json_decref(body);
+}
+
+void api_h_logout(struct api_req *r)
+{
+        struct cxg_error err = {0};
+        enum cxg_err rc;
+
+        if (r->who.via_token) {
+                api_reply_error(r, 400, "bad_request", NULL,
+                                "logout ends a session; API tokens are revoked with "
+                                "`cxgarden token revoke`");
+                return;
+        }
+        rc = store_session_delete(r->st, r->who.session_hash, &err);
+        if (rc) {
+                api_reply_cxg(r, rc, &err);
+                return;
+        }
+        audit_simple(r, "logout", "users", r->who.name, NULL);
+        snprintf(r->cookie, sizeof(r->cookie),
+                 "cxg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+                 api_g.cfg.cookie_secure ? "; Secure" : "");
+        api_reply_empty(r, 204);
+}
+
+static json_t *who_json(struct api_req *r)
+{
+        return json_pack("{s:s,s:s,s:s,s:s?,s:b}", "name", r->who.name, "role",
+                         api_role_name(r->who.role), "auth", r->who.via_token ? "token" : "session",
+                         "scope",
+                         r->who.via_token ? (r->who.read_only ? "read" : "read-write") : NULL,
+                         "read_only", r->who.via_token && r->who.read_only);
+}
+
+void api_h_me(struct api_req *r)
+{
+        api_reply_json(r, 200, who_json(r));
+}
+
+void api_h_portal_me(struct api_req *r)
+{
+        json_t *j = who_json(r);
+
+        if (j && r->who.person_id[0])
+                json_object_set_new(j, "person_id", json_string(r->who.person_id));
+        api_reply_json(r, 200, j);
+}
+
+void api_h_portal_gardens(struct api_req *r)
+{
+        /* gardens arrive with a later issue; until then nobody belongs to one */
+        api_reply_json(r, 200, json_pack("{s:[]}", "gardens"));
+}
+
+/* ---- users ---- */
+
+static enum cxg_err user_to_json(void *ctx, const struct store_user *u)
+{
+        json_t *arr = ctx;
+        char t[24];
+        json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "name", u->name, "role", u->role, "created_at",
+                              cxg_time_format(u->created_at, t), "disabled", u->disabled);
+
+        if (!o)
+                return CXG_ERR_NOMEM;
+        if (u->person_id[0])
+                json_object_set_new(o, "person_id", json_string(u->person_id));
+        return json_array_append_new(arr, o) ? CXG_ERR_NOMEM : CXG_OK;
+}
+
+void api_h_users_list(struct api_req *r)
+{
+        json_t *arr = json_array();
+        struct cxg_error err = {0};
+        enum cxg_err rc;
+
+        if (!arr || !api_store(r)) {
+                json_decref(arr);
+                if (!r->status)
+                        api_reply_error(r, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        rc = store_user_list(r->st, user_to_json, arr, &err);
+        if (rc) {
+                json_decref(arr);
+                api_reply_cxg(r, rc, &err);
+                return;
+        }
+        api_reply_json(r, 200, json_pack("{s:o}", "items", arr));
+}
+
+void api_h_users_create(struct api_req *r)
+{
+        json_t *body = api_body_json(r), *v;
+        const char *name, *role, *person = NULL, *password = NULL, *key;
+        char gen[API_PASSWORD_LEN + 1], hash[API_PWHASH_LEN];
+        struct cxg_error err = {0};
+        enum cxg_err rc;
+        int64_t id;
+
+        if (!body)
+                return;
+        if (!json_is_object(body)) {
+                api_reply_error(r, 422, "invalid", NULL, "expected a JSON object");
+                goto done;
+        }
+        json_object_foreach(body, key, v)
+        {
+                if (strcmp(key, "name") && strcmp(key, "role") && strcmp(key, "person_id") &&
+                    strcmp(key, "password")) {
+                        api_reply_error(r, 422, "invalid", key, "unknown field '%s'", key);
+                        goto done;
+                }
+                if (!json_is_string(v) && !json_is_null(v)) {
+                        api_reply_error(r, 422, "invalid", key, "field '%s' must be a string", key);
+                        goto done;
+                }
+        }
+        name = jstr(body, "name");
+        role = jstr(body, "role");
+        person = jstr(body, "person_id");
+        password = jstr(body, "password");
+        if (!name || !api_user_name_valid(name)) {
+                api_reply_error(r, 422, "invalid", "name",
+                                "name must be 1-64 letters, digits or . _ - @");
+                goto done;
+        }
+        if (!api_role_valid(role)) {
+                api_reply_error(r, 422, "invalid", "role",
+                                "role must be admin, analyst, account_manager or member");
+                goto done;
+        }
+        if (strcmp(role, "member") == 0 && !person) {
+                api_reply_error(r, 422, "invalid", "person_id",
+                                "a member needs the person_id of their customer person");
+                goto done;
+        }
+        if (password && strlen(password) < 12) {
+                api_reply_error(r, 422, "invalid", "password",
+                                "password must have at least 12 characters");
+                goto done;
+        }
+        if (!password) {
+                api_password_generate(gen);
+                password = gen;
+        }
+        if (!pwhash_enter()) {
+                r->retry_after = 1;
+                api_reply_error(r, 429, "too_many_requests", NULL,
+                                "too many password hashes in progress; try again in a second");
+                goto done;
+        }
+        rc = api_password_hash(password, api_g.cfg.pwhash_fast, hash, &err);
+        pwhash_leave();
+        if (rc) {
+                api_reply_cxg(r, rc, &err);
+                goto done;
+        }
+        if ((rc = store_begin(r->st, &err)))
+                goto fail;
+        if ((rc = store_user_add(r->st, name, role, hash, person, api_now(), &id, &err))) {
+                store_rollback(r->st);
+                goto fail;
+        }
+        {
+                json_t *sum =
+                    json_pack("{s:{s:s,s:s?}}", "after", "role", role, "person_id", person);
+
+                rc = api_audit(r, "create", "users", name, sum, &err);
+                json_decref(sum);
+        }
+        if (rc) {
+                store_rollback(r->st);
+                goto fail;
+        }
+        if ((rc = store_commit(r->st, &err)))
+                goto fail;
+        snprintf(r->location, sizeof(r->location), "/api/v1/users");
+        api_reply_json(r, 201,
+                       json_pack("{s:s,s:s,s:s?,s:s?}", "name", name, "role", role, "person_id",
+                                 person, "password", password == gen ? gen : NULL));
+        sodium_memzero(gen, sizeof(gen));
+        goto done;
+fail:
+        api_reply_cxg(r, rc, &err);
+done:
+        json_decref(body);
+}
+
+/* ---- audit ---- */
+
+struct audit_ctx {
+        json_t *arr;
+        int64_t last_id;
+        int n;
+};
+
+static enum cxg_err audit_to_json(void *ctx, const struct store_audit *a)
+{
+        struct audit_ctx *c = ctx;
+        char t[24];
+        json_t *sum = a->summary ? json_loads(a->summary, 0, NULL) : NULL;
+        json_t *o =
+            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)a->id, "at",
+                      cxg_time_format(a->at, t), "actor", a->actor, "action", a->action, "entity",
+                      a->entity, "entity_id", a->entity_id, "summary", sum ? sum : json_null());
+
+        if (!o)
+                return CXG_ERR_NOMEM;
+        c->last_id = a->id;
+        c->n++;
+        return json_array_append_new(c->arr, o) ? CXG_ERR_NOMEM : CXG_OK;
+}
+
+static enum MHD_Result audit_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+        const char **bad = cls;
+
+        (void)kind;
+        (void)value;
+        if (strcmp(key, "entity") && strcmp(key, "actor") && strcmp(key, "limit") &&
+            strcmp(key, "cursor")) {
+                *bad = key;
+                return MHD_NO;
+        }
+        return MHD_YES;
+}
+
+void api_h_audit(struct api_req *r)
+{
+        struct audit_ctx c = {0};
+        struct cxg_error err = {0};
+        const char *lim = api_arg(r, "limit"), *cur = api_arg(r, "cursor");
+        int64_t limit = 100, before = 0;
+        enum cxg_err rc;
+        char next[32];
+        const char *bad = NULL;
+
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, audit_arg, (void *)&bad);
+        if (bad) {
+                api_reply_error(r, 400, "bad_request", bad,
+                                "unknown query parameter '%s' (audit filters: entity, actor)", bad);
+                return;
+        }
+        if (lim && (cxg_parse_int64(lim, strlen(lim), &limit, NULL) || limit < 1 || limit > 500)) {
+                api_reply_error(r, 400, "bad_request", "limit", "limit must be 1-500");
+                return;
+        }
+        if (cur && (cxg_parse_int64(cur, strlen(cur), &before, NULL) || before < 1)) {
+                api_reply_error(r, 400, "bad_request", "cursor", "cursor is not valid");
+                return;
+        }
+        if (!api_store(r))
+                return;
+        c.arr = json_array();
+        if (!c.arr) {
+                api_reply_error(r, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        rc = store_audit_list(r->st, api_arg(r, "entity"), api_arg(r, "actor"), before, (int)limit,
+                              audit_to_json, &c, &err);
+        if (rc) {
+                json_decref(c.arr);
+                api_reply_cxg(r, rc, &err);
+                return;
+        }
+        snprintf(next, sizeof(next), "%lld", (long long)c.last_id);
+        api_reply_json(r, 200,
+                       json_pack("{s:o,s:s?}", "items", c.arr, "next_cursor",
+                                 c.n == limit && c.last_id > 1 ? next : NULL));
+}

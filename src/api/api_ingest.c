@@ -1,0 +1,201 @@
+/*
+ * api_ingest.c: POST /api/v1/interactions and /api/v1/feedback. A body is one JSON object, a
+ * JSON array of them, or JSON lines (application/x-ndjson). Every row is validated by the
+ * importer's JSON batch entry point (ingest_json_batch); the valid rows are written in one
+ * transaction and the reply lists each rejected row with its index, field and reason.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "core/log.h"
+#include "ingest/import.h"
+
+int api_body_is_ndjson(struct api_req *r);
+
+struct pre_reject {
+        size_t index;
+        char reason[200];
+};
+
+static void ingest(struct api_req *r, enum ingest_kind kind, int k)
+{
+        json_t *arr = NULL, *rejected = NULL, *reply;
+        struct ingest_row_error *errs = NULL;
+        struct pre_reject *pre = NULL;
+        size_t n_errs = 0, npre = 0, *map = NULL, total = 0;
+        struct ingest_summary sum;
+        struct cxg_error err = {0};
+        char *text = NULL;
+        enum cxg_err rc;
+        int ndjson = api_body_is_ndjson(r);
+
+        if (!ndjson) {
+                arr = api_body_json(r); /* 415 when it is not JSON either */
+                if (!arr)
+                        return;
+                if (json_is_object(arr)) {
+                        json_t *a = json_array();
+
+                        if (!a || json_array_append_new(a, arr)) {
+                                json_decref(a);
+                                arr = NULL;
+                                goto nomem;
+                        }
+                        arr = a;
+                } else if (!json_is_array(arr)) {
+                        api_reply_error(r, 400, "bad_request", NULL,
+                                        "expected a JSON object or an array of objects");
+                        goto done;
+                }
+                total = json_array_size(arr);
+        } else {
+                /* JSON lines: blank lines are skipped, a line that is not JSON is rejected */
+                const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
+                size_t line = 0, cap = 0;
+
+                arr = json_array();
+                if (!arr)
+                        goto nomem;
+                while (p < end) {
+                        const char *nl = memchr(p, '\n', (size_t)(end - p));
+                        const char *le = nl ? nl : end;
+                        json_error_t je;
+                        json_t *o;
+                        const char *q = p;
+
+                        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+                                q++;
+                        if (q < le) {
+                                o = json_loadb(p, (size_t)(le - p), JSON_REJECT_DUPLICATES, &je);
+                                if (o) {
+                                        if (json_array_size(arr) == cap) {
+                                                size_t nc = cap ? cap * 2 : 64;
+                                                size_t *nm = cxg_realloc(map, nc * sizeof(*nm));
+
+                                                if (!nm) {
+                                                        json_decref(o);
+                                                        goto nomem;
+                                                }
+                                                map = nm;
+                                                cap = nc;
+                                        }
+                                        map[json_array_size(arr)] = line;
+                                        if (json_array_append_new(arr, o))
+                                                goto nomem;
+                                } else {
+                                        struct pre_reject *np =
+                                            cxg_realloc(pre, (npre + 1) * sizeof(*np));
+
+                                        if (!np)
+                                                goto nomem;
+                                        pre = np;
+                                        pre[npre].index = line;
+                                        snprintf(pre[npre].reason, sizeof(pre[npre].reason),
+                                                 "not valid JSON: %s (column %d)", je.text,
+                                                 je.column);
+                                        npre++;
+                                }
+                                line++;
+                        }
+                        p = nl ? nl + 1 : end;
+                }
+                total = line;
+        }
+        if (total == 0) {
+                api_reply_error(r, 422, "invalid", NULL, "the request holds no rows");
+                goto done;
+        }
+        text = json_dumps(arr, JSON_COMPACT);
+        if (!text)
+                goto nomem;
+        if (!api_store(r))
+                goto done;
+        if (json_array_size(arr) > 0) {
+                rc = ingest_json_batch(r->st, kind, text, strlen(text), INGEST_JSON_PARTIAL, &errs,
+                                       &n_errs, &sum, &err);
+                if (rc) {
+                        api_reply_cxg(r, rc, &err);
+                        goto done;
+                }
+        } else {
+                memset(&sum, 0, sizeof(sum));
+        }
+        rejected = json_array();
+        if (!rejected)
+                goto nomem;
+        for (size_t i = 0; i < npre; i++)
+                json_array_append_new(rejected,
+                                      json_pack("{s:I,s:n,s:s}", "index", (json_int_t)pre[i].index,
+                                                "field", "reason", pre[i].reason));
+        for (size_t i = 0; i < n_errs; i++) {
+                size_t idx = map ? map[errs[i].index] : errs[i].index;
+
+                json_array_append_new(
+                    rejected, json_pack("{s:I,s:o,s:s}", "index", (json_int_t)idx, "field",
+                                        errs[i].field[0] ? json_string(errs[i].field) : json_null(),
+                                        "reason", errs[i].reason));
+        }
+        {
+                size_t accepted = (size_t)(sum.inserted + sum.updated);
+                size_t nrej = npre + n_errs;
+
+                atomic_fetch_add(&api_g.ingest_accepted[k], (long)accepted);
+                atomic_fetch_add(&api_g.ingest_rejected[k], (long)nrej);
+                if (accepted) {
+                        json_t *s =
+                            json_pack("{s:I,s:I,s:I,s:I}", "accepted", (json_int_t)accepted,
+                                      "inserted", (json_int_t)sum.inserted, "updated",
+                                      (json_int_t)sum.updated, "rejected", (json_int_t)nrej);
+                        struct cxg_error aerr = {0};
+
+                        atomic_fetch_add(&api_g.ingest_batches[k], 1);
+                        /* the batch committed on its own; its audit record follows it */
+                        if (!s || store_begin(r->st, &aerr) ||
+                            api_audit(r, "ingest", ingest_kind_name(kind), NULL, s, &aerr) ||
+                            store_commit(r->st, &aerr)) {
+                                store_rollback(r->st);
+                                cxg_log(CXG_LOG_ERROR, "serve: audit of an ingest batch: %s",
+                                        aerr.msg);
+                        }
+                        json_decref(s);
+                        api_engine_refresh(r);
+                }
+                if (accepted == 0) {
+                        reply = json_pack("{s:{s:s,s:s,s:n},s:i,s:o}", "error", "code", "invalid",
+                                          "message", "every row was rejected: nothing was written",
+                                          "field", "accepted", 0, "rejected", rejected);
+                        rejected = NULL;
+                        api_reply_json(r, 422, reply);
+                } else {
+                        reply = json_pack("{s:I,s:I,s:I,s:o}", "accepted", (json_int_t)accepted,
+                                          "inserted", (json_int_t)sum.inserted, "updated",
+                                          (json_int_t)sum.updated, "rejected", rejected);
+                        rejected = NULL;
+                        api_reply_json(r, 200, reply);
+                }
+        }
+        goto done;
+nomem:
+        api_reply_error(r, 500, "internal", NULL, "out of memory");
+done:
+        json_decref(arr);
+        json_decref(rejected);
+        free(text);
+        cxg_free(errs);
+        cxg_free(pre);
+        cxg_free(map);
+}
+
+void api_h_interactions(struct api_req *r)
+{
+        ingest(r, INGEST_INTERACTIONS, 0);
+}
+
+void api_h_feedback(struct api_req *r)
+{
+        ingest(r, INGEST_FEEDBACK, 1);
+}
