@@ -10,7 +10,10 @@
 #     passed through by a sink itself, or an element of a `const char *const NAME[]` table of
 #     literals (store_migrations[] in schema.c, the counts in sqlite.c). One reviewed exception:
 #     the multi-row interaction INSERT of entities.c (b.data), built from INS_HEAD and
-#     INS_TUPLE only, where INS_TUPLE must be placeholders and nothing else.
+#     INS_TUPLE only, where INS_TUPLE must be placeholders and nothing else; and the list and
+#     clear queries of query.c (the API's lists), whose formats may take only the identifiers
+#     and expressions of its constant tables (d->cols, d->from, sd->expr, tables[e], fields[i]
+#     after their whitelist check) and choices between literals: every value is a ? parameter.
 # The checker first proves on planted bad code that it finds each kind of violation.
 set -euo pipefail
 SRC=${CXG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -45,6 +48,25 @@ sub args_at {
         return @a;
 }
 my $LIT = qr/"(?:\\.|[^"\\])*"/;
+# name and parameter list of the function whose body holds position $pos
+sub enclosing {
+        my ($t, $pos) = @_;
+        my ($name, $params) = ("", "");
+        while ($t =~ /(?:^|\n)[A-Za-z_][\w \t\*]*?\b(\w+)\s*\(([^;{)]*)\)\s*\{/g) {
+                last if $-[0] > $pos;
+                ($name, $params) = ($1, $2);
+        }
+        return ($name, $params);
+}
+# query.c (the lists of the API) composes SELECTs: what may be formatted into them are only
+# identifiers and expressions from its constant tables (entity columns and tables, sort
+# expressions, whitelisted column names) and choices between literals, never a value
+my %QUERY_ARGS = map { $_ => 1 } qw(d->cols d->from sd->expr tables[e] fields[i]);
+sub query_arg_ok {
+        my $a = shift;
+        $a =~ s/^\s+|\s+$//g;
+        return $QUERY_ARGS{$a} || $a =~ /^[\w>.-]+\s*\?\s*$LIT\s*:\s*$LIT$/;
+}
 sub literal_only { # literals, UPPERCASE macros, macro calls with literal arguments
         my $e = shift;
         $e =~ s/\s+/ /g; $e =~ s/^ | $//g;
@@ -52,10 +74,16 @@ sub literal_only { # literals, UPPERCASE macros, macro calls with literal argume
         return $e =~ /^(?:(?:$LIT|[A-Z][A-Z0-9_]*)\s*)+$/;
 }
 my %text; $text{$_} = do { local $/; open my $h, "<", $_ or die; strip(<$h>) } for @files;
-# tables of constant statements: "const char *const NAME[] = { literals }" in src/store/
-my %table;
+# tables of constant statements: "const char *const NAME[] = { literals }" in src/store/,
+# and constant strings: "const char NAME[] = literal;" (per file)
+my (%table, %conststr);
 for my $f (grep { m{/src/store/} } @files) {
-        while ($text{$f} =~ /\bconst\s+char\s*\*\s*const\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)\};/gs) {
+        while ($text{$f} =~ /\bconst\s+char\s+(\w+)\s*\[\s*\]\s*=\s*((?:$LIT\s*)+);/g) {
+                $conststr{"$f:$1"} = 1;
+        }
+}
+for my $f (grep { m{/src/store/} } @files) {
+        while ($text{$f} =~ /\bconst\s+char\s*\*\s*const\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};/gs) {
                 my ($name, $body) = ($1, $2);
                 my @items = grep { /\S/ } split /,(?=(?:[^"]*"[^"]*")*[^"]*$)/, $body;
                 $table{$name} = 1 unless grep { !literal_only($_) && !/^\s*NULL\s*$/ } @items;
@@ -87,7 +115,11 @@ for my $f (@files) {
                 my ($fn, $at) = ($1, $+[0] - 1);
                 my $pos = pos($t);
                 my $fmt = join " ", map { $_->[0] } args_at($t, $at);
-                if ($fmt =~ /"[^"]*\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|REPLACE\s+INTO|CREATE\s+(?:TABLE|INDEX|TRIGGER|VIEW)|DROP\s+(?:TABLE|INDEX)|ALTER\s+TABLE|PRAGMA\s|ATTACH\s|VALUES\s*\(|WHERE\s)/) {
+                my @args = map { $_->[0] } args_at($t, $at);
+                my ($fi) = grep { $args[$_] =~ /^\s*$LIT/ } 0 .. $#args;
+                my $reviewed = $f =~ m{/src/store/query\.c$} && defined $fi &&
+                               !grep { !query_arg_ok($_) } @args[$fi + 1 .. $#args];
+                if (!$reviewed && $fmt =~ /"[^"]*\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|REPLACE\s+INTO|CREATE\s+(?:TABLE|INDEX|TRIGGER|VIEW)|DROP\s+(?:TABLE|INDEX)|ALTER\s+TABLE|PRAGMA\s|ATTACH\s|VALUES\s*\(|WHERE\s)/) {
                         report($f, line_of($t, $at), "$fn formats SQL (\"$1\"): use a literal statement with ? parameters");
                 }
                 pos($t) = $pos;
@@ -104,9 +136,13 @@ for my $f (@files) {
                 (my $e = $arg) =~ s/^\s+|\s+$//g;
                 if ($e =~ /\bchar\s*\*/) { pos($t) = $pos; next; } # a declaration
                 my $ok = literal_only($e)
+                      || $conststr{"$f:$e"}
                       || $e =~ /^(\w+)\s*\[[^\]]+\]$/ && $table{$1}
                       || $e =~ /^[a-z_][a-z0-9_>.-]*\s*\?\s*(.+?)\s*:\s*(.+)$/s && literal_only($1) && literal_only($2)
-                      || $e eq "sql"
+                      || ($e eq "sql" && (enclosing($t, $at))[1] =~ /\bconst\s+char\s*\*\s*sql\s*(?:,|$)/)
+                      || ($f =~ m{/src/store/query\.c$} && (($e eq "sql.data" && (enclosing($t, $at))[0] eq "store_query_list")
+                                                          || ($e eq "sql" && (enclosing($t, $at))[0] eq "store_query_clear")
+                                                          || $e eq "refs->sql"))
                       || ($f =~ m{/src/store/entities\.c$} && $e eq "b.data");
                 report($f, line_of($t, $at), "$name: SQL argument \"$e\" is not a literal statement") unless $ok;
                 pos($t) = $pos;
@@ -116,6 +152,16 @@ for my $f (@files) {
 my ($schema) = grep { m{/src/store/schema\.c$} } @files;
 if ($schema) {
         report($schema, 1, "schema.c must hold constant SQL only") if $text{$schema} =~ /printf|cxg_buf_|strcat|memcpy/;
+}
+my ($qc) = grep { m{/src/store/query\.c$} } @files;
+if ($qc) {
+        while ($text{$qc} =~ /\bstruct\s+refcheck\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)\};/gs) {
+                my ($name, $body) = ($1, $2);
+                for my $item ($body =~ /\{([^{}]*)\}/g) {
+                        my ($first) = split /,(?=(?:[^"]*"[^"]*")*[^"]*$)/, $item;
+                        report($qc, 1, "$name: a reference check that is not a literal statement") unless literal_only($first) || $first =~ /^\s*NULL\s*$/;
+                }
+        }
 }
 my ($ent) = grep { m{/src/store/entities\.c$} } @files;
 if ($ent && $text{$ent} =~ /b\.data/) {
@@ -147,14 +193,26 @@ static void g(struct store *s, const char *id) {
         char *m = sqlite3_mprintf("UPDATE people SET name = %Q", id);
         run(s, "SELECT 1");
 }
+static void h(struct store *s, int v) {
+        char sql[64];
+        snprintf(sql, 64, "x %d", v);
+        run(s, sql);
+}
+C
+cat >"$plant/src/store/query.c" <<'C'
+static void q(struct cxg_buf *sql, const struct sortdef *sd, int v) {
+        cxg_buf_printf(sql, " ORDER BY %s", sd->expr);
+        cxg_buf_printf(sql, " WHERE t.seniority = %d", v);
+}
 C
 out=$(check "$plant" || true)
 for want in "api/bad.c:1: sqlite3 outside" "api/bad.c:2: snprintf formats SQL" \
         "store/bad.c:4: cxg_buf_printf formats SQL" "store/bad.c:5: run: SQL argument \"q\"" \
-        "store/bad.c:6: sqlite3_prepare_v2: SQL argument \"q\"" "store/bad.c:7: sqlite3_mprintf builds"; do
+        "store/bad.c:6: sqlite3_prepare_v2: SQL argument \"q\"" "store/bad.c:7: sqlite3_mprintf builds" \
+        "store/bad.c:13: run: SQL argument \"sql\"" "store/query.c:3: cxg_buf_printf formats SQL"; do
         grep -qF "$want" <<<"$out" || { echo "FAIL: the checker misses: $want"; echo "$out"; exit 1; }
 done
-if grep -q 'bad.c:8\|bad.c:1: sqlite3_exec' <<<"$out"; then
+if grep -q 'bad.c:8\|bad.c:1: sqlite3_exec\|query.c:2' <<<"$out"; then
         echo "FAIL: the checker flags good code"; echo "$out"; exit 1
 fi
 
