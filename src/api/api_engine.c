@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/routes_alerts.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/log.h"
@@ -36,6 +37,11 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
         if (rc)
                 return rc;
         eng_ok = 1;
+        if ((rc = api_alerts_start(cfg, err))) {
+                eng_engine_release(&eng);
+                eng_ok = 0;
+                return rc;
+        }
         cxg_log(CXG_LOG_INFO,
                 "serve: engine snapshot loaded: %zu accounts, %zu people, %zu interactions in "
                 "%.2f s",
@@ -44,8 +50,14 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
         return CXG_OK;
 }
 
+struct eng_engine *api_engine_get(void)
+{
+        return eng_ok ? &eng : NULL;
+}
+
 void api_engine_stop(void)
 {
+        api_alerts_stop(); /* its threads read the engine */
         if (eng_ok)
                 eng_engine_release(&eng);
         eng_ok = 0;
@@ -95,6 +107,8 @@ void api_engine_refresh(struct api_req *r)
                 refresh_done = target;
         pthread_cond_broadcast(&refresh_cv);
         pthread_mutex_unlock(&refresh_mu);
+        if (!rc)
+                api_alerts_poke(); /* early warning on the new data, off the request's path */
 }
 
 /*

@@ -10,6 +10,7 @@
 
 #include "api/api_int.h"
 #include "api/assets.h"
+#include "api/routes_alerts.h"
 #include "core/banned.h"
 #include "store/store_auth.h"
 
@@ -47,6 +48,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/people/{id}/export", api_h_person_export, API_G_ADMIN},
     {"GET", "/api/v1/segments", api_h_segments, API_G_READ},
     {"GET", "/api/v1/cohorts", api_h_cohorts, API_G_READ},
+    API_ALERT_ROUTES,
     /* not listed: the embedded dashboard files other than "/" */
     {"GET", "/{asset}", api_h_asset, API_G_PUBLIC},
     {NULL, NULL, NULL, API_G_PUBLIC},

@@ -31,6 +31,13 @@ int cli_user(struct cli *c);
 int cli_token(struct cli *c);
 int cli_person(struct cli *c);
 int cli_purge(struct cli *c);
+int cli_detect(struct cli *c);
+int cli_alerts(struct cli *c);
+int cli_tasks(struct cli *c);
+int cli_webhook(struct cli *c);
+int cli_sweetspot(struct cli *c);
+/* Run every detector quietly after an import (one summary line on stderr); an exit code. */
+int cli_detect_after_import(struct cli *c);
 int cli_nps(struct cli *c);
 int cli_csat(struct cli *c);
 int cli_ces(struct cli *c);

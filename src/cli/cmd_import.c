@@ -43,6 +43,8 @@ static void usage(FILE *f)
                 "                          import goes on (survives a power loss); normal (the\n"
                 "                          default, or [store] durability in --config): survives\n"
                 "                          a crash of the process only\n"
+                "  --no-detect             skip the early-warning detectors that run after\n"
+                "                          an import that wrote rows (see cxgarden detect)\n"
                 "\n"
                 "Columns named like a canonical field are used as is (any case; spaces, dashes\n"
                 "and underscores ignored); other columns are kept as JSON attributes. Rejected\n"
@@ -183,7 +185,7 @@ int cli_import(struct cli *c)
         struct store *s = NULL;
         struct ui u = {0};
         const char *kind = NULL, *path = NULL, *v;
-        int json = 0, kind_i, ret = CLI_FAIL, log_batches = 0, durability = -1;
+        int json = 0, kind_i, ret = CLI_FAIL, log_batches = 0, durability = -1, detect = 1;
         enum cxg_err rc;
         unsigned long long n;
         char line[1024];
@@ -209,6 +211,8 @@ int cli_import(struct cli *c)
                                            v);
                                 return CLI_USAGE;
                         }
+                } else if (strcmp(a, "--no-detect") == 0) {
+                        detect = 0;
                 } else if ((v = opt_value(c, &i, "--map"))) {
                         if (!*v)
                                 return CLI_USAGE;
@@ -344,5 +348,10 @@ int cli_import(struct cli *c)
                         ret = CLI_FAIL;
                 cxg_buf_release(&b);
         }
+        /* early warning on the new data; its failure does not undo a finished import */
+        if (detect && !o.dry_run && ret != CLI_FAIL && (sum.inserted || sum.updated) &&
+            cli_detect_after_import(c) != CLI_OK)
+                fprintf(stderr, "import: the rows are stored; detection failed (run "
+                                "`cxgarden detect` to retry)\n");
         return ret;
 }

@@ -33,6 +33,11 @@ static const struct command commands[] = {
     {"token", cli_token, "token create --user NAME: manage API tokens"},
     {"person", cli_person, "person export|erase ID: a person's data (access, erasure)"},
     {"purge", cli_purge, "purge interactions --older-than DAYS: retention"},
+    {"detect", cli_detect, "detect [--at DATE] [--json]: run the early-warning detectors"},
+    {"alerts", cli_alerts, "alerts [--status open] [--json]: list and triage alerts"},
+    {"tasks", cli_tasks, "tasks [--owner NAME] [--json]: follow-up tasks from alerts"},
+    {"webhook", cli_webhook, "webhook add URL: alert webhooks and their deliveries"},
+    {"sweetspot", cli_sweetspot, "sweetspot [--by FIELDS]: segments served well and poorly"},
 };
 
 void cli_errorf(const char *fmt, ...)

@@ -91,7 +91,12 @@ static enum cxg_err on_interaction(void *ctx, const struct store_interaction *ro
         return rc;
 }
 
-/* The small tables are re-read in full on every refresh: forget their rows first. */
+/*
+ * The small tables are re-read in full on every refresh: forget their rows first. People are
+ * re-read in full too (updated in place, strings copied only when they changed), so an edited
+ * role, seniority or departure counts at the next refresh; only interactions are read
+ * incrementally (rows after the last id seen).
+ */
 static void reset_small(struct eng_snapshot *s)
 {
         s->n_subs = 0;
@@ -118,7 +123,7 @@ static enum cxg_err scan_all(struct eng_snapshot *s, struct store *st, struct cx
                                      (long long)n.interactions);
         if ((rc = store_scan_types(st, on_type, s, err)) ||
             (rc = store_scan_accounts(st, 0, on_account, s, err)) ||
-            (rc = store_scan_people(st, s->last_person_id, on_person, s, err)) ||
+            (rc = store_scan_people(st, 0, on_person, s, err)) ||
             (rc = store_scan_subscriptions(st, 0, on_sub, s, err)) ||
             (rc = store_scan_capabilities(st, on_capability, s, err)) ||
             (rc = store_scan_objectives(st, on_objective, s, err)) ||

@@ -117,5 +117,64 @@ const char *const store_migrations[] = {
     " health REAL, robustness REAL, engagement REAL,"
     " band TEXT, components TEXT," /* JSON */
     " PRIMARY KEY (account_id, at, scorecard)) WITHOUT ROWID;",
+
+    /* 2: early warning: alerts, the tasks they become, webhooks and their delivery queue */
+    "CREATE TABLE alerts ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " kind TEXT NOT NULL, severity TEXT NOT NULL"
+    "  CHECK (severity IN ('low', 'medium', 'high', 'critical')),"
+    " subject_type TEXT NOT NULL, subject TEXT NOT NULL,"
+    " dedup_key TEXT NOT NULL,"
+    " summary TEXT NOT NULL,"
+    " evidence TEXT NOT NULL," /* JSON object: the numbers */
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'open'"
+    "  CHECK (status IN ('open', 'acknowledged', 'resolved', 'dismissed')),"
+    " status_reason TEXT, status_by TEXT, status_at INTEGER,"
+    " account_id INTEGER REFERENCES accounts(id),"
+    " person_ext TEXT," /* the stakeholder concerned (external id) */
+    " occurrences INTEGER NOT NULL DEFAULT 1);"
+    /* one live (open or acknowledged) alert per dedup key */
+    "CREATE UNIQUE INDEX alerts_live ON alerts(dedup_key)"
+    " WHERE status IN ('open', 'acknowledged');"
+    "CREATE INDEX alerts_key ON alerts(dedup_key, status_at);"
+    "CREATE INDEX alerts_account ON alerts(account_id);"
+
+    "CREATE TABLE tasks ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " alert_id INTEGER UNIQUE REFERENCES alerts(id),"
+    " account_id INTEGER REFERENCES accounts(id),"
+    " person_ext TEXT,"
+    " owner TEXT NOT NULL, title TEXT NOT NULL, due_at INTEGER,"
+    " status TEXT NOT NULL DEFAULT 'open'"
+    "  CHECK (status IN ('open', 'in_progress', 'done', 'cancelled')),"
+    " notes TEXT, outcome TEXT,"
+    " action TEXT CHECK (action IS NULL OR"
+    "  action IN ('call', 'meeting', 'email', 'fix', 'offer', 'other')),"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, resolved_at INTEGER,"
+    " health_before REAL, health_after REAL, health_after_at INTEGER,"
+    " reconnected INTEGER);" /* 1/0 once judged: the stakeholder came back in time */
+    "CREATE INDEX tasks_owner ON tasks(owner, status);"
+    "CREATE INDEX tasks_account ON tasks(account_id);"
+
+    "CREATE TABLE webhooks ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " url TEXT NOT NULL, secret TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+    " kinds TEXT," /* comma-separated alert kinds; NULL: all */
+    " min_severity TEXT);"
+
+    "CREATE TABLE webhook_deliveries ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
+    " alert_id INTEGER REFERENCES alerts(id),"
+    " event TEXT NOT NULL, body TEXT NOT NULL,"
+    " attempt INTEGER NOT NULL DEFAULT 0,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (status IN ('pending', 'delivered', 'failed')),"
+    " next_at INTEGER NOT NULL, created_at INTEGER NOT NULL, delivered_at INTEGER,"
+    " last_error TEXT, last_status INTEGER);"
+    "CREATE INDEX deliveries_due ON webhook_deliveries(status, next_at);"
+    "CREATE INDEX deliveries_webhook ON webhook_deliveries(webhook_id);",
     NULL,
 };

@@ -61,7 +61,7 @@ as "$M" GET /api/v1/segments?by=plan; expect "member segments" 404
 as "$M" GET /api/v1/accounts/A1/scores; expect "member scores" 404
 
 as "$AN" GET /metrics
-printf '%s\n' "$BODY" | grep -q '^cxgarden_snapshot_rows{entity="interactions"} 3$' || fail "snapshot size in metrics"
+grep <<<"$BODY" -q '^cxgarden_snapshot_rows{entity="interactions"} 3$' || fail "snapshot size in metrics"
 
 stop_server
 finish

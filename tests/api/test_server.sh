@@ -14,10 +14,10 @@ if ! diff "$T/routes" "$T/documented" >"$T/diff"; then
         fail "docs/openapi.yaml and the router differ (< router, > openapi):"
         cat "$T/diff"
 fi
-check "route count" "$(wc -l <"$T/routes")" 48
+check "route count" "$(wc -l <"$T/routes")" 64
 
 # ---- help and usage ----
-"$BIN" serve --help | grep -q "Environment variables are not read" || fail "serve --help states the precedence"
+"$BIN" serve --help | grep >/dev/null "Environment variables are not read" || fail "serve --help states the precedence"
 rc=0; "$BIN" serve --port 99999 2>/dev/null || rc=$?; check "bad port" "$rc" 2
 rc=0; "$BIN" serve --frobnicate 2>/dev/null || rc=$?; check "unknown option" "$rc" 2
 printf '[server]\nthreads = many\n' >"$T/bad.ini"
@@ -73,11 +73,11 @@ grep -q 'path=/api/v1/x?injected? status=404' "$T/log" || fail "control characte
 as "$A" GET /api/v1/accounts/none; check "a 404" "$STATUS" 404
 req GET /metrics; expect "metrics need auth" 401
 as "$A" GET /metrics
-printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/healthz",status="200"} 3$' || fail "healthz counted (GET and HEAD)"
-printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="GET",route="/api/v1/accounts/{id}",status="404"} 1$' || fail "404 by route counted"
-printf '%s\n' "$BODY" | grep -q '^cxgarden_http_requests_total{method="",route="unmatched",status="404"} 2$' || fail "unmatched counted"
-printf '%s\n' "$BODY" | grep -q '^cxgarden_http_request_duration_seconds_bucket{le="+Inf"} ' || fail "latency histogram"
-printf '%s\n' "$BODY" | grep -q '^# TYPE cxgarden_http_request_duration_seconds histogram$' || fail "histogram type"
+grep <<<"$BODY" -q '^cxgarden_http_requests_total{method="GET",route="/healthz",status="200"} 3$' || fail "healthz counted (GET and HEAD)"
+grep <<<"$BODY" -q '^cxgarden_http_requests_total{method="GET",route="/api/v1/accounts/{id}",status="404"} 1$' || fail "404 by route counted"
+grep <<<"$BODY" -q '^cxgarden_http_requests_total{method="",route="unmatched",status="404"} 2$' || fail "unmatched counted"
+grep <<<"$BODY" -q '^cxgarden_http_request_duration_seconds_bucket{le="+Inf"} ' || fail "latency histogram"
+grep <<<"$BODY" -q '^# TYPE cxgarden_http_request_duration_seconds histogram$' || fail "histogram type"
 
 # ---- a database locked by another writer: 503 with a JSON error, never 500 ----
 (printf 'BEGIN IMMEDIATE;\nINSERT INTO meta VALUES ("lock", "x");\n'; sleep 7; printf 'ROLLBACK;\n') | sqlite3 "$DB" &

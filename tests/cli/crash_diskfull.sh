@@ -34,7 +34,7 @@ db=$mnt/full.db
 "$BIN" --db "$db" import accounts accounts.csv 2>/dev/null || fail "accounts"
 "$BIN" --db "$db" import people people.csv 2>/dev/null || fail "people"
 set +e
-"$BIN" --db "$db" import interactions interactions.csv --batch 2000 >out.txt 2>err.txt
+"$BIN" --db "$db" import interactions interactions.csv --no-detect --batch 2000 >out.txt 2>err.txt
 st=$?
 set -e
 [ "$st" = 1 ] || { cat err.txt; fail "import on a full disk: exit $st, expected 1"; }
@@ -49,7 +49,7 @@ n=$(sqlite3 "$tmp/rw/full.db" "SELECT count(*) FROM interactions")
 [ "$n" = "$committed" ] || fail "$n rows in the database, the importer said $committed were committed"
 [ $((n % 2000)) = 0 ] || fail "$n rows: not whole batches"
 [ "$n" -gt 0 ] && [ "$n" -lt 60000 ] || fail "$n rows: the disk was not filled in the middle"
-"$BIN" --db "$tmp/rw/full.db" import interactions interactions.csv --batch 2000 2>/dev/null ||
+"$BIN" --db "$tmp/rw/full.db" import interactions interactions.csv --no-detect --batch 2000 2>/dev/null ||
         fail "the re-run with room failed"
 [ "$(sqlite3 "$tmp/rw/full.db" 'SELECT count(*), count(DISTINCT ext_id) FROM interactions')" = "60000|60000" ] ||
         fail "the re-run did not converge"
@@ -62,7 +62,7 @@ mkdir -p "$tmp/rosrc"
 mv "$tmp/rw/ro.db" "$tmp/rosrc/"
 mount --bind "$tmp/rosrc" "$ro" && mount -o remount,bind,ro "$ro" || fail "cannot make a read-only bind mount"
 set +e
-"$BIN" --db "$ro/ro.db" import interactions interactions.csv >out.txt 2>err.txt
+"$BIN" --db "$ro/ro.db" import interactions interactions.csv --no-detect >out.txt 2>err.txt
 st=$?
 set -e
 [ "$st" = 1 ] || { cat err.txt; fail "import into a read-only database: exit $st, expected 1"; }

@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 OUT=$("$BIN" --db "$DB" score)
 echo "$OUT"
 N=$(sqlite3 "$DB" "select count(*) from accounts")
-echo "$OUT" | grep -q "^scored $N accounts and" || fail "score summary"
+grep <<<"$OUT" -q "^scored $N accounts and" || fail "score summary"
 echo "$OUT" | grep -Eq "^load [0-9.]+ s .* compute [0-9.]+ s \(2 threads\), write [0-9.]+ s$" \
         || fail "score timings"
 [ "$(sqlite3 "$DB" "select count(*) from score_history")" = "$N" ] || fail "history rows"
@@ -23,7 +23,7 @@ echo "$OUT" | grep -Eq "^load [0-9.]+ s .* compute [0-9.]+ s \(2 threads\), writ
 grep -q '"at":"2026-09-30"' "$DIR/s.json" || fail "score --at json: $(cat "$DIR/s.json")"
 [ "$(sqlite3 "$DB" "select count(distinct at) from score_history")" = "2" ] || fail "two dates"
 # the history's components are JSON with every component and reasons
-sqlite3 "$DB" "select components from score_history limit 1" | grep -q '"senior_hold":' \
+sqlite3 "$DB" "select components from score_history limit 1" | grep >/dev/null '"senior_hold":' \
         || fail "components json"
 # rerunning the same date replaces instead of duplicating
 "$BIN" --db "$DB" score --at 2026-09-30 >/dev/null
@@ -81,7 +81,7 @@ set -e
 "$BIN" --db "$DB" cohorts --cumulative --json >"$DIR/cc.json"
 grep -q '"cohorts":\[{"month":"20' "$DIR/c.json" || fail "cohorts json"
 "$BIN" --db "$DB" cohorts --by revenue >"$DIR/r.txt"
-head -1 "$DIR/r.txt" | grep -q "^revenue retention" || fail "revenue"
+head -1 "$DIR/r.txt" | grep >/dev/null "^revenue retention" || fail "revenue"
 "$BIN" --db "$DB" cohorts --lifecycle --segment plan=Pro >"$DIR/l.txt"
 grep -q "^20[0-9][0-9]-[0-9][0-9] " "$DIR/l.txt" || fail "lifecycle"
 "$BIN" --db "$DB" cohorts --lifecycle --people --json >"$DIR/lp.json"

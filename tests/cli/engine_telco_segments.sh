@@ -21,9 +21,9 @@ echo "$OUT" | grep -Eq '^Two year +1695 +2\.8% ' || fail "Two year row"
 echo "$OUT" | grep -Eq '^\(all\) +7043 +26\.5% ' || fail "overall row"
 # JSON: exact churned counts 1655 + 166 + 48 = 1869
 J=$("$BIN" --db "$DIR/t.db" segments --by Contract --metric count,churn --json)
-echo "$J" | grep -q '"value":"Month-to-month","count":3875,"churn":0.4271,"churned":1655' \
+grep <<<"$J" -q '"value":"Month-to-month","count":3875,"churn":0.4271,"churned":1655' \
         || fail "json Month-to-month: $J"
-echo "$J" | grep -q '"total":{"value":"(all)","count":7043,"churn":0.2654,"churned":1869}' \
+grep <<<"$J" -q '"total":{"value":"(all)","count":7043,"churn":0.2654,"churned":1869}' \
         || fail "json total: $J"
 # a canonical field and a usage error
 "$BIN" --db "$DIR/t.db" segments --by churned --metric count | grep -Eq '^yes +1869$' \

@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 out=$("$BIN" --db "$db" import accounts "$CSV" --map id=customerID,mrr=MonthlyCharges,churned=Churn --json 2>"$dir/err") ||
         fail "exit $? ($(cat "$dir/err"))"
-echo "$out" | grep -q '"read":7043,"imported":7043,"updated":0,"rejected":0' || fail "summary: $out"
+grep <<<"$out" -q '"read":7043,"imported":7043,"updated":0,"rejected":0' || fail "summary: $out"
 [ ! -e "$CSV.rejects.csv" ] || fail "a rejects file was written"
 
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM accounts')" = 7043 ] || fail "row count"

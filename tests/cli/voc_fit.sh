@@ -72,7 +72,7 @@ held = sum(h["objectives_held"] for h in r["stakeholders"])
 assert held == len(r["objectives"]), (held, len(r["objectives"]))
 assert all(h["seniority"] in ("executive", "director", "manager", "individual", "unknown", None)
            for h in r["stakeholders"])'
-"$bin" --db "$dir/g.db" fit "$acct" | grep -q "UNDER-REACH (plan gap)"
+"$bin" --db "$dir/g.db" fit "$acct" | grep >/dev/null "UNDER-REACH (plan gap)"
 set +e
 "$bin" --db "$dir/g.db" fit no-such-account >/dev/null 2>&1; rc1=$?
 "$bin" --db "$dir/g.db" fit >/dev/null 2>&1; rc2=$?

@@ -155,6 +155,26 @@ static void test_refresh_appends_then_merges(void **st)
                                    1 + exp2(-1.0 / 24 / 30), 1e-5);
                 assert_string_equal(eng.snap.plans.names[eng.snap.a_plan[ai]], "Premium");
         }
+        /* an edited person (the CFO leaves and becomes an analyst) counts after a refresh */
+        {
+                struct person p1;
+                uint32_t pi = eng_person_find(&eng.snap, "P1");
+
+                assert_int_equal(eng.snap.p_seniority[pi], CXG_SEN_EXECUTIVE);
+                model_person_init(&p1);
+                p1.id = "P1";
+                p1.account_id = "A1";
+                p1.role = "Analyst";
+                p1.left_at = AT - 2 * DAYS;
+                assert_int_equal(store_begin(s, &e), CXG_OK);
+                assert_int_equal(store_put_person(s, &p1, NULL, NULL, &e), CXG_OK);
+                assert_int_equal(store_commit(s, &e), CXG_OK);
+                assert_int_equal(eng_engine_refresh(&eng, s, &e), CXG_OK);
+                assert_int_equal(eng.snap.n_people, 2);
+                assert_int_equal(eng_person_find(&eng.snap, "P1"), pi);
+                assert_int_equal(eng.snap.p_seniority[pi], CXG_SEN_INDIVIDUAL);
+                assert_true(eng.snap.p_left[pi] == AT - 2 * DAYS);
+        }
         /* readers take the shared lock */
         eng_engine_read_lock(&eng);
         assert_int_equal(eng_account_find(&eng.snap, "A1"), 0);

@@ -1,0 +1,387 @@
+/*
+ * detect.h: the early-warning detectors. Each detector is a function over plain arrays (so
+ * it can be tested on hand-made numbers) that appends alerts to a list; detect_snap.c feeds
+ * them from the engine snapshot and scores. Alerts carry a kind, a severity, a subject, a
+ * dedup key (one open alert per key), a one-line summary and the numbers as JSON evidence.
+ * Every rule and threshold is in docs/scoring.md, "Early warning".
+ */
+#ifndef CXG_ENG_DETECT_H
+#define CXG_ENG_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "engine/stats.h"
+
+enum eng_alert_kind {
+        ENG_ALERT_EROSION,        /* erosion_behind_growth */
+        ENG_ALERT_EXPERIENCE,     /* experience_degradation */
+        ENG_ALERT_AT_RISK,        /* account_at_risk */
+        ENG_ALERT_DOWNGRADE_WAVE, /* downgrade_wave */
+        ENG_ALERT__COUNT
+};
+
+enum eng_severity { ENG_SEV_LOW, ENG_SEV_MEDIUM, ENG_SEV_HIGH, ENG_SEV_CRITICAL, ENG_SEV__COUNT };
+
+/* One finding of a detector. */
+struct eng_alert {
+        int kind;              /* enum eng_alert_kind */
+        int severity;          /* enum eng_severity */
+        char subject_type[24]; /* "segment", "interaction_type", "account", "plan" */
+        char subject[160];     /* "seniority=executive", "like", an account id, "plan=Premium" */
+        char dedup_key[256];   /* kind:subject[:metric]: one open alert per key */
+        char summary[512];     /* one line for a person */
+        int64_t first_seen;    /* when the condition began (unix seconds) */
+        int64_t detected_at;   /* the as-of time of the run */
+        char account[128];     /* account external id for account alerts, else "" */
+        char owner[64];        /* the account's owner, else "" */
+        char person[128];      /* the silent or departed stakeholder (closed-loop follow-up) */
+        double health;         /* account health at detection, NAN when not an account alert */
+        char *evidence;        /* JSON object text (cxg_malloc), owned by the alert */
+};
+
+/* A growable list of alerts; owns their evidence. */
+struct eng_alerts {
+        struct eng_alert *v;
+        size_t n, cap;
+};
+
+/* Set up an empty list. */
+void eng_alerts_init(struct eng_alerts *l);
+/* Free every alert's evidence and the list; l is empty and reusable. */
+void eng_alerts_release(struct eng_alerts *l);
+/*
+ * Append a copy of *a; the list takes ownership of a->evidence (also on failure, when it is
+ * freed). CXG_ERR_NOMEM on failure.
+ */
+enum cxg_err eng_alerts_push(struct eng_alerts *l, struct eng_alert *a) CXG_WUR;
+
+/* "erosion_behind_growth", "experience_degradation", "account_at_risk", "downgrade_wave". */
+const char *eng_alert_kind_name(int kind);
+/* Kind from its name, or -1. */
+int eng_alert_kind_parse(const char *s);
+/* "low", "medium", "high", "critical". */
+const char *eng_severity_name(int severity);
+/* Severity from its name, or -1. */
+int eng_severity_parse(const char *s);
+
+/* Multiple-testing correction over the tests of one detector run. */
+enum eng_correction { ENG_CORR_BH, ENG_CORR_BONFERRONI, ENG_CORR_NONE };
+
+/* Thresholds of every detector (defaults in docs/scoring.md; config keys in brackets). */
+struct eng_detect_params {
+        /* erosion behind growth [erosion] */
+        double window_days;       /* window_days = 90: window A is (at - w, at], B the w before */
+        double ero_alpha;         /* alpha = 0.01, after the correction */
+        int ero_correction;       /* correction = bh (bh, bonferroni, none) */
+        double ero_min_n;         /* min_segment = 30 people (or accounts) in both windows */
+        double ero_min_drop;      /* min_drop = 0.15: relative fall of the segment's metric */
+        double ero_min_growth;    /* min_growth = 0.02: relative growth of the top line */
+        double ero_min_loss_rise; /* min_loss_rise = 0.5: retention: lost share up 50% */
+        /* experience degradation [experience] */
+        int exp_history_weeks;     /* history_weeks = 12 trailing weeks as the baseline */
+        int exp_min_history;       /* min_history = 6 usable weeks before judging */
+        double exp_min_count;      /* min_count = 30 interactions (with a duration) per week */
+        double exp_z;              /* z = 4: robust z beyond which a week drifts */
+        double exp_min_ratio;      /* min_ratio = 1.5: p95 / baseline median at least */
+        double exp_min_fail_delta; /* min_fail_delta = 0.02: failure rate + 2 points at least */
+        double exp_floor_rel;      /* sigma_floor = 0.05: sigma at least 5% of the median p95 */
+        int exp_persist;           /* persist_weeks = 2 consecutive drifting weeks */
+        int exp_top_accounts;      /* top_accounts = 5 most exposed accounts reported */
+        /* account at risk [risk] */
+        double risk_days;        /* days = 30: the recent window */
+        double risk_prior_days;  /* prior_days = 90: the window before it */
+        double risk_health_drop; /* health_drop = 15 points */
+        double risk_min_active;  /* min_active = 3 interactions in the prior window */
+        double risk_nps_max;     /* nps_detractor = 6: NPS answers up to this are detractors */
+        double risk_csat_max;    /* csat_detractor = 2 (also ratings, 1-5) */
+        /* downgrade or cancellation wave [wave] */
+        double wave_days;       /* days = 30: length of a period */
+        int wave_history;       /* history_periods = 12 */
+        double wave_alpha;      /* alpha = 0.01, after the correction */
+        double wave_min_ratio;  /* min_ratio = 2: window rate / historical rate at least */
+        double wave_min_events; /* min_events = 5 */
+        double wave_min_base;   /* min_base = 20 accounts on the plan */
+};
+
+/* Built-in defaults. */
+void eng_detect_params_init(struct eng_detect_params *p);
+/*
+ * Override p from the [erosion], [experience], [risk] and [wave] sections of c. Unknown keys
+ * in those sections and values out of range are CXG_ERR_INVALID naming the file and line.
+ */
+enum cxg_err eng_detect_params_from_config(struct eng_detect_params *p, const struct cxg_config *c,
+                                           struct cxg_error *err) CXG_WUR;
+
+/* ---- 1. erosion behind growth ---- */
+
+/* What is measured in a segment; each is "higher is better". */
+enum eng_erosion_metric {
+        ENG_ERO_ACTIVE,     /* share of present people with an interaction in the window */
+        ENG_ERO_ENGAGEMENT, /* interactions per person present in both windows (paired) */
+        ENG_ERO_RETENTION,  /* share of those present at the window start still present at end */
+        ENG_ERO__COUNT
+};
+
+/* One metric of one segment in window B (before) and A (after, the latest). */
+struct eng_erosion_segment {
+        const char *field; /* "seniority", "plan", an attribute key */
+        const char *value; /* "executive" */
+        int metric;        /* enum eng_erosion_metric */
+        uint64_t n_b, x_b; /* proportions: population and hits in B */
+        uint64_t n_a, x_a; /* ... in A */
+        /* ENG_ERO_ENGAGEMENT: per-person counts in B and A, and their differences A - B */
+        struct eng_stats_moments m_b, m_a, m_d;
+        /*
+         * The same metric for everyone outside the segment (before, after), or NAN: the fall
+         * must also be at least min_drop beyond the rest's change, so a season that lowers
+         * every segment alike is not erosion.
+         */
+        double rest_b, rest_a;
+};
+
+/* A top-line figure at the end of window B and at the end of window A. */
+struct eng_erosion_topline {
+        const char *name; /* "mrr", "customers" */
+        double before, after;
+};
+
+/* "active_share", "engagement", "retention". */
+const char *eng_erosion_metric_name(int metric);
+
+/*
+ * Erosion behind growth: when a top line grows by at least min_growth from B to A, test every
+ * segment metric for a fall (one-sided z-tests: two proportions for active share and
+ * retention, the paired per-person difference for engagement) where both windows hold at
+ * least min_segment people, correct the p-values over all tests, and alert once per segment
+ * whose metrics fell by at least min_drop, and by min_drop relative to the rest of the
+ * population when rest_b/rest_a are known (retention: whose lost share rose by at least
+ * min_loss_rise, also relative to the rest), with an adjusted p-value at most alpha. window_a is
+ * the start of A (B starts one window earlier), at its end. Alerts go to out.
+ */
+enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
+                                const struct eng_erosion_topline *top, size_t n_top,
+                                const struct eng_erosion_segment *segs, size_t n_segs,
+                                int64_t window_a, int64_t at, struct eng_alerts *out,
+                                struct cxg_error *err) CXG_WUR;
+
+/* ---- 2. experience degradation ---- */
+
+/* One week of one interaction type. */
+struct eng_week_stat {
+        int64_t start;  /* Monday 00:00 UTC of the week */
+        uint32_t n;     /* interactions */
+        uint32_t n_dur; /* of which with a duration */
+        uint32_t failed;
+        double p50, p95; /* duration quantiles in ms (NAN when n_dur is 0) */
+};
+
+/* The weekly series of one interaction type, oldest first, complete weeks only. */
+struct eng_experience_series {
+        const char *type;
+        const struct eng_week_stat *weeks;
+        size_t n_weeks;
+};
+
+/* An account exposed to a degradation: its bad (slow or failed) interactions since it began. */
+struct eng_exposure {
+        const char *account; /* external id */
+        const char *name;
+        uint32_t bad, total;
+};
+
+/* What the drift rule found on one series. */
+struct eng_drift {
+        int fired;                            /* a run of persist weeks reaching the last week */
+        int on_p95, on_fail;                  /* which metrics drift in the run's last week */
+        size_t first_week;                    /* index of the run's first week */
+        size_t run;                           /* weeks in the run */
+        double base_p50, base_p95, base_fail; /* medians of the history before the run */
+        double sigma_p95, sigma_fail;
+        double z_p95, z_fail; /* of the last week */
+};
+
+/*
+ * The drift rule on one series: a week drifts when its p95 has robust z >= exp_z against the
+ * median/MAD of the (up to history_weeks) usable weeks before the current run and is at
+ * least min_ratio times that median, or when its failure rate has robust z >= exp_z (sigma
+ * at least the binomial sqrt(m (1 - m) / n)) and exceeds the median by min_fail_delta. Weeks
+ * with fewer than min_count interactions are not judged and break a run. Fires when the last
+ * persist (or more) weeks drift. Allocates scratch (CXG_ERR_NOMEM).
+ */
+enum cxg_err eng_detect_drift(const struct eng_detect_params *p,
+                              const struct eng_experience_series *s, struct eng_drift *out) CXG_WUR;
+
+/*
+ * Called by eng_detect_experience for a drifting type: fill up to max accounts most exposed
+ * to type since the week starting at since (bad: duration above slow_ms, or failed), most bad
+ * first; return how many in *n. Strings must stay valid until eng_detect_experience returns.
+ */
+typedef enum cxg_err (*eng_exposure_cb)(void *ctx, size_t series, int64_t since, double slow_ms,
+                                        struct eng_exposure *top, size_t max, size_t *n);
+
+/*
+ * Experience degradation: eng_detect_drift on each series; for each that fires, one alert
+ * naming the type, the first drifting week, baseline and current p50/p95/failure rate and the
+ * accounts most exposed (from exposure, which may be NULL). at is the run's as-of time.
+ */
+enum cxg_err eng_detect_experience(const struct eng_detect_params *p,
+                                   const struct eng_experience_series *s, size_t n,
+                                   eng_exposure_cb exposure, void *ctx, int64_t at,
+                                   struct eng_alerts *out, struct cxg_error *err) CXG_WUR;
+
+/* ---- 3. account at risk ---- */
+
+struct eng_risk_person {
+        const char *id, *name, *role;
+        int seniority;       /* enum cxg_seniority */
+        uint32_t n_prior;    /* interactions in (at - days - prior_days, at - days] */
+        uint32_t n_recent;   /* interactions in (at - days, at] */
+        int64_t last_active; /* last interaction up to at, CXG_TS_NONE */
+        int64_t left_at;     /* CXG_TS_NONE while present */
+};
+
+/* A survey answer in the recent window. */
+struct eng_risk_feedback {
+        const char *person; /* external id */
+        const char *name;
+        int seniority;
+        int kind; /* enum cxg_fb_kind */
+        double score;
+        int64_t ts;
+};
+
+struct eng_risk_account {
+        const char *id, *name, *owner, *plan;
+        double mrr;
+        double health;        /* now, NAN when unknown */
+        double health_before; /* days ago, NAN when unknown */
+        const struct eng_risk_person *people;
+        size_t n_people;
+        const struct eng_risk_feedback *feedback;
+        size_t n_feedback;
+        double mrr_before;       /* MRR days ago (NAN unknown) */
+        const char *plan_before; /* plan days ago (NULL unknown) */
+        int64_t downgraded_at;   /* the last MRR decrease in the recent window, CXG_TS_NONE */
+        int churned;             /* churned accounts are skipped */
+};
+
+/*
+ * Account at risk: for each account not churned, signals in the recent window: health fell by
+ * more than health_drop points; the champion (the person with the most interactions in the
+ * prior window, at least min_active) or an executive active in the prior window (at least
+ * min_active interactions) has had no interaction since, or left; a detractor answer (NPS <=
+ * nps_detractor, CSAT or rating <= csat_detractor) from a director or executive; a downgrade
+ * (MRR lower than days ago). One alert per account with all its signals; severity from their
+ * weights (docs/scoring.md).
+ */
+enum cxg_err eng_detect_at_risk(const struct eng_detect_params *p, const struct eng_risk_account *a,
+                                size_t n, int64_t at, struct eng_alerts *out,
+                                struct cxg_error *err) CXG_WUR;
+
+/* ---- 4. downgrade or cancellation wave ---- */
+
+/*
+ * Periods of one plan or segment, oldest first; the last one is the current window. base[k]:
+ * accounts on the plan at the start of period k; cancel[k] and down[k]: how many of them
+ * cancelled or moved to a cheaper plan during it.
+ */
+struct eng_wave_series {
+        const char *field, *value; /* "plan", "Premium" */
+        const uint32_t *base, *cancel, *down;
+        size_t n_periods;
+        int64_t window_start; /* start of the last period */
+};
+
+/*
+ * Downgrade or cancellation wave: for each series and each event (cancellation, downgrade),
+ * a one-sided two-proportion z-test of the last period's rate against the pooled rate of up
+ * to history_periods periods before it; p-values corrected over all tests (correction as for
+ * erosion); alert when adjusted p <= wave_alpha, the rate ratio >= min_ratio, events >=
+ * min_events and base >= min_base.
+ */
+enum cxg_err eng_detect_waves(const struct eng_detect_params *p, const struct eng_wave_series *s,
+                              size_t n, int64_t at, struct eng_alerts *out,
+                              struct cxg_error *err) CXG_WUR;
+
+/* Monday 00:00 UTC of the week holding t (unix seconds). */
+int64_t eng_week_start(int64_t t);
+
+/* ---- running the detectors on the engine (detect_snap.c) ---- */
+
+/* Bit of a kind in eng_detect_input.kinds. */
+#define ENG_DETECT_BIT(kind) (1u << (kind))
+#define ENG_DETECT_ALL 0xfu
+
+struct eng_snapshot;
+struct eng_scores;
+struct store;
+
+struct eng_detect_input {
+        const struct eng_snapshot *snap; /* finished snapshot */
+        const struct eng_scores *now;    /* scores as of at, or NULL (no health signals) */
+        const struct eng_scores *before; /* scores as of at - risk days, or NULL */
+        int64_t at;                      /* as-of time (unix seconds) */
+        unsigned kinds;                  /* ENG_DETECT_BIT() of the detectors to run */
+};
+
+/* Sizes and timings of one run, for `cxgarden detect` and logs. */
+struct eng_detect_stats {
+        size_t segments_tested, types_judged, accounts_checked, plans_tested;
+        double seconds[ENG_ALERT__COUNT];
+};
+
+/*
+ * Run the selected detectors on the snapshot as of in->at and append their alerts to out
+ * (owned by the caller). Reads the snapshot and scores only (any number of runs may share
+ * them). st (may be NULL) receives sizes and timings. Inputs of each detector are built as
+ * documented in docs/scoring.md, "Early warning" (windows, segments, weekly series, signals,
+ * periods).
+ */
+enum cxg_err eng_detect_run(const struct eng_detect_params *p, const struct eng_detect_input *in,
+                            struct eng_alerts *out, struct eng_detect_stats *st,
+                            struct cxg_error *err) CXG_WUR;
+
+/* How detected alerts are stored and become tasks. */
+struct eng_detect_save_opts {
+        const char *default_owner; /* owner of tasks on accounts without one ("cx-queue") */
+        double suppress_days;      /* a dismissed alert stays quiet this long (30) */
+        int tasks;                 /* 1: account alerts become tasks (default) */
+};
+
+/* Defaults above. */
+void eng_detect_save_opts_init(struct eng_detect_save_opts *o);
+
+/* What eng_detect_save did. */
+struct eng_detect_summary {
+        size_t found, created, seen, escalated, suppressed, tasks;
+        int64_t *ids; /* alert id per alert of the list (0 when suppressed), cxg_malloc'ed */
+};
+
+/* Free what s holds. */
+void eng_detect_summary_release(struct eng_detect_summary *s);
+
+/*
+ * Record every alert of l in the store at time now in one transaction (deduplicated: see
+ * store_alert_record), and for each new alert on an account create a task for the account's
+ * owner (or o->default_owner): title from the alert, due in 2/3/7/14 days for critical/high/
+ * medium/low, health before = the account's health at detection. sum (may be NULL) counts
+ * the outcomes. All or nothing.
+ */
+enum cxg_err eng_detect_save(struct store *st, const struct eng_alerts *l, int64_t now,
+                             const struct eng_detect_save_opts *o, struct eng_detect_summary *sum,
+                             struct cxg_error *err) CXG_WUR;
+
+/*
+ * Close the loop on tasks done at least follow_days before at: health after = the account's
+ * health in now (as of at), reconnected = whether the task's stakeholder had an interaction
+ * within follow_days after the task was done (when the task names one). *n (may be NULL)
+ * receives how many tasks were followed up.
+ */
+enum cxg_err eng_detect_followup(struct store *st, const struct eng_snapshot *snap,
+                                 const struct eng_scores *now, int64_t at, double follow_days,
+                                 size_t *n, struct cxg_error *err) CXG_WUR;
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * detect_int.h: helpers the early-warning files of src/engine/ share (detect_snap.c,
+ * sweetspot.c): reading the snapshot's accounts and subscriptions as of a time. Not for
+ * other modules.
+ */
+#ifndef CXG_ENG_DETECT_INT_H
+#define CXG_ENG_DETECT_INT_H
+
+#include <math.h>
+
+#include "engine/snapshot.h"
+
+static inline int64_t ts_of(int32_t t)
+{
+        return ENG_EPOCH + (int64_t)t;
+}
+
+/* Call fn for every interaction of both segments. */
+#define FOR_EACH_ROW(s, c, i)                                                                      \
+        for (const struct eng_icols *c = &(s)->main; c; c = c == &(s)->main ? &(s)->delta : NULL)  \
+                for (size_t i = 0; i < c->n; i++)
+
+/* Account alive at t: created by t (or unknown) and not churned by t. */
+static inline int account_alive(const struct eng_snapshot *s, uint32_t a, int64_t t)
+{
+        if (s->a_created[a] != CXG_TS_NONE && s->a_created[a] > t)
+                return 0;
+        return s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] > t;
+}
+
+/* The subscription period of account a active at t, or -1. */
+static inline long sub_at(const struct eng_snapshot *s, uint32_t a, int64_t t)
+{
+        if (!s->a_soff)
+                return -1;
+        for (uint32_t k = s->a_soff[a + 1]; k-- > s->a_soff[a];)
+                if (s->s_start[k] <= t && (s->s_end[k] == CXG_TS_NONE || s->s_end[k] > t))
+                        return (long)k;
+        return -1;
+}
+
+/* Plan (dict index) of account a at t: its subscription then, else the account's plan. */
+static inline uint16_t plan_at(const struct eng_snapshot *s, uint32_t a, int64_t t)
+{
+        long k = sub_at(s, a, t);
+
+        return k >= 0 ? s->s_plan[k] : s->a_plan[a];
+}
+
+/* MRR of account a at t (0 when not a paying customer then). */
+static inline double mrr_at(const struct eng_snapshot *s, uint32_t a, int64_t t)
+{
+        long k;
+
+        if (!account_alive(s, a, t))
+                return 0;
+        if (s->a_soff && s->a_soff[a + 1] > s->a_soff[a]) {
+                k = sub_at(s, a, t);
+                return k >= 0 && !isnan(s->s_mrr[k]) ? s->s_mrr[k] : 0;
+        }
+        return isnan(s->a_mrr[a]) ? 0 : s->a_mrr[a];
+}
+
+#endif
