@@ -179,8 +179,7 @@ enum cxg_err api_engine_metrics(struct cxg_buf *b)
             atomic_load(&refresh_failures));
 }
 
-/* Reply with JSON text built in b (taken over). */
-static void reply_buf(struct api_req *r, struct cxg_buf *b)
+void api_reply_buf(struct api_req *r, struct cxg_buf *b)
 {
         cxg_free(r->reply);
         r->status = 200;
@@ -224,7 +223,7 @@ void api_h_account_scores(struct api_req *r)
                 api_reply_cxg(r, rc, NULL);
                 return;
         }
-        reply_buf(r, &b);
+        api_reply_buf(r, &b);
 }
 
 static json_t *num_or_null(double v)

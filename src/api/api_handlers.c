@@ -318,12 +318,6 @@ void api_h_portal_me(struct api_req *r)
         api_reply_json(r, 200, j);
 }
 
-void api_h_portal_gardens(struct api_req *r)
-{
-        /* gardens arrive with a later issue; until then nobody belongs to one */
-        api_reply_json(r, 200, json_pack("{s:[]}", "gardens"));
-}
-
 /* ---- users ---- */
 
 static enum cxg_err user_to_json(void *ctx, const struct store_user *u)

@@ -120,6 +120,8 @@ void api_reply_error(struct api_req *r, unsigned status, const char *code, const
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Map a cxg_err from the store to a status and error reply (never shows SQL). */
 void api_reply_cxg(struct api_req *r, enum cxg_err code, const struct cxg_error *err);
+/* 200 with the JSON text built in b (its data is taken over; b is left empty). */
+void api_reply_buf(struct api_req *r, struct cxg_buf *b);
 /* 204 No Content. */
 void api_reply_empty(struct api_req *r, unsigned status);
 
@@ -163,7 +165,6 @@ void api_h_login(struct api_req *r);
 void api_h_logout(struct api_req *r);
 void api_h_me(struct api_req *r);
 void api_h_portal_me(struct api_req *r);
-void api_h_portal_gardens(struct api_req *r);
 void api_h_users_list(struct api_req *r);
 void api_h_users_create(struct api_req *r);
 void api_h_audit(struct api_req *r);
@@ -184,6 +185,19 @@ void api_h_person_export(struct api_req *r);
 void api_h_person_erase(struct api_req *r);
 /* 1 when r is DELETE /api/v1/people/{id}?erase=true. */
 int api_person_erase_requested(struct api_req *r);
+
+/* Dashboard reads (routes_overview.c) and voice of the customer and fit (routes_voc.c). */
+void api_h_overview(struct api_req *r);
+void api_h_scores(struct api_req *r);
+void api_h_account_timeline(struct api_req *r);
+void api_h_voc(struct api_req *r);
+void api_h_voc_themes(struct api_req *r);
+void api_h_account_fit(struct api_req *r);
+void api_h_fit_summary(struct api_req *r);
+
+struct eng_engine;
+/* The loaded engine (callers take its read lock), or NULL when it is not loaded. */
+struct eng_engine *api_engine_get(void);
 
 /* The engine (api_engine.c): load at start, release at stop. */
 enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *err) CXG_WUR;

@@ -74,10 +74,11 @@ void api_h_person_erase(struct api_req *r)
         }
         atomic_fetch_add(&api_g.generation, 1);
         api_engine_reload(r);
-        j = json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:b}", "erased", 1, "id", rep.anon_id,
+        j = json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "erased", 1, "id", rep.anon_id,
                       "interactions", (json_int_t)rep.interactions, "feedback",
                       (json_int_t)rep.feedback, "objectives", (json_int_t)rep.objectives, "users",
-                      (json_int_t)rep.users, "audit_redacted", (json_int_t)rep.audit, "wal_cleared",
+                      (json_int_t)rep.users, "audit_redacted", (json_int_t)rep.audit,
+                      "texts_redacted", (json_int_t)rep.mentions, "wal_cleared",
                       rep.wal_frames_left == 0);
         if (!j) {
                 api_reply_error(r, 503, "unavailable", NULL, "out of memory");

@@ -11,6 +11,7 @@
 #include "api/api_int.h"
 #include "api/assets.h"
 #include "api/routes_alerts.h"
+#include "api/routes_gardens.h"
 #include "core/banned.h"
 #include "store/store_auth.h"
 
@@ -32,7 +33,6 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/logout", api_h_logout, API_G_SESSION},
     {"GET", "/api/v1/me", api_h_me, API_G_READ},
     {"GET", "/api/v1/portal/me", api_h_portal_me, API_G_PORTAL},
-    {"GET", "/api/v1/portal/gardens", api_h_portal_gardens, API_G_PORTAL},
     {"GET", "/api/v1/users", api_h_users_list, API_G_ADMIN},
     {"POST", "/api/v1/users", api_h_users_create, API_G_ADMIN},
     {"GET", "/api/v1/audit", api_h_audit, API_G_ADMIN},
@@ -48,7 +48,17 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/people/{id}/export", api_h_person_export, API_G_ADMIN},
     {"GET", "/api/v1/segments", api_h_segments, API_G_READ},
     {"GET", "/api/v1/cohorts", api_h_cohorts, API_G_READ},
+    {"GET", "/api/v1/overview", api_h_overview, API_G_READ},
+    {"GET", "/api/v1/scores", api_h_scores, API_G_READ},
+    {"GET", "/api/v1/accounts/{id}/timeline", api_h_account_timeline, API_G_READ},
+    {"GET", "/api/v1/voc/nps", api_h_voc, API_G_READ},
+    {"GET", "/api/v1/voc/csat", api_h_voc, API_G_READ},
+    {"GET", "/api/v1/voc/ces", api_h_voc, API_G_READ},
+    {"GET", "/api/v1/voc/themes", api_h_voc_themes, API_G_READ},
+    {"GET", "/api/v1/accounts/{id}/fit", api_h_account_fit, API_G_READ},
+    {"GET", "/api/v1/fit/summary", api_h_fit_summary, API_G_READ},
     API_ALERT_ROUTES,
+    API_GARDEN_ROUTES,
     /* not listed: the embedded dashboard files other than "/" */
     {"GET", "/{asset}", api_h_asset, API_G_PUBLIC},
     {NULL, NULL, NULL, API_G_PUBLIC},

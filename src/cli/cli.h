@@ -44,6 +44,9 @@ int cli_ces(struct cli *c);
 int cli_voc(struct cli *c);
 int cli_themes(struct cli *c);
 int cli_fit(struct cli *c);
+int cli_gardens(struct cli *c);
+int cli_ideas(struct cli *c);
+int cli_ledger(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

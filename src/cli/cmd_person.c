@@ -83,9 +83,10 @@ static int do_erase(struct cli *c, const char *id, const char *actor)
         store_close(s);
         printf("person erase: %s erased, now %s: name, email, role and attributes removed; "
                "%lld interactions and %lld feedback answers anonymised, %lld objectives and "
-               "%lld login users detached, %lld audit entries redacted\n",
+               "%lld login users detached, %lld audit entries and %lld other texts redacted\n",
                id, r.anon_id, (long long)r.interactions, (long long)r.feedback,
-               (long long)r.objectives, (long long)r.users, (long long)r.audit);
+               (long long)r.objectives, (long long)r.users, (long long)r.audit,
+               (long long)r.mentions);
         if (r.wal_frames_left)
                 fprintf(stderr,
                         "person erase: note: another process is reading %s; %d earlier pages "

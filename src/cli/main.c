@@ -38,6 +38,9 @@ static const struct command commands[] = {
     {"tasks", cli_tasks, "tasks [--owner NAME] [--json]: follow-up tasks from alerts"},
     {"webhook", cli_webhook, "webhook add URL: alert webhooks and their deliveries"},
     {"sweetspot", cli_sweetspot, "sweetspot [--by FIELDS]: segments served well and poorly"},
+    {"gardens", cli_gardens, "gardens list|show|create|suggest|impact: customer gardens"},
+    {"ideas", cli_ideas, "ideas list|create|vote|comment|move: governed garden ideas"},
+    {"ledger", cli_ledger, "ledger list|leaderboard|trend: the incentive ledger"},
 };
 
 void cli_errorf(const char *fmt, ...)

@@ -172,6 +172,62 @@ static void row_user(struct jw *w, sqlite3_stmt *st)
         put(w, sqlite3_column_int(st, 3) ? "true" : "false");
 }
 
+static void row_garden(struct jw *w, sqlite3_stmt *st)
+{
+        v_text(w, "garden", store_col_text(st, 0));
+        v_text(w, "name", store_col_text(st, 1));
+        v_text(w, "role", store_col_text(st, 2));
+        v_text(w, "status", store_col_text(st, 3));
+        v_time(w, "invited_at", st, 4);
+        v_time(w, "joined_at", st, 5);
+        v_time(w, "left_at", st, 6);
+}
+
+static void row_ledger(struct jw *w, sqlite3_stmt *st)
+{
+        v_time(w, "at", st, 0);
+        v_text(w, "garden", store_col_text(st, 1));
+        v_text(w, "kind", store_col_text(st, 2));
+        v_int(w, "points", st, 3);
+        v_text(w, "cause", store_col_text(st, 4));
+        v_text(w, "note", store_col_text(st, 5));
+}
+
+static void row_idea(struct jw *w, sqlite3_stmt *st)
+{
+        v_text(w, "garden", store_col_text(st, 0));
+        v_text(w, "title", store_col_text(st, 1));
+        v_text(w, "description", store_col_text(st, 2));
+        v_text(w, "hypothesis", store_col_text(st, 3));
+        v_text(w, "state", store_col_text(st, 4));
+        v_time(w, "created_at", st, 5);
+}
+
+static void row_idea_comment(struct jw *w, sqlite3_stmt *st)
+{
+        v_text(w, "idea", store_col_text(st, 0));
+        v_text(w, "body", store_col_text(st, 1));
+        v_time(w, "at", st, 2);
+}
+
+static void row_alert(struct jw *w, sqlite3_stmt *st)
+{
+        v_text(w, "kind", store_col_text(st, 0));
+        v_text(w, "severity", store_col_text(st, 1));
+        v_text(w, "summary", store_col_text(st, 2));
+        v_text(w, "status", store_col_text(st, 3));
+        v_time(w, "first_seen", st, 4);
+}
+
+static void row_task(struct jw *w, sqlite3_stmt *st)
+{
+        v_text(w, "title", store_col_text(st, 0));
+        v_text(w, "owner", store_col_text(st, 1));
+        v_text(w, "status", store_col_text(st, 2));
+        v_text(w, "notes", store_col_text(st, 3));
+        v_time(w, "created_at", st, 4);
+}
+
 static void row_audit(struct jw *w, sqlite3_stmt *st)
 {
         v_time(w, "at", st, 0);
@@ -285,6 +341,43 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
         sqlite3_bind_int64(st, 1, pid);
         if ((rc = rows(s, &w, st, "users", row_user, err)))
                 return rc;
+        {
+                /* garden activity, the ledger, and what their login users wrote; alerts and
+                 * tasks about them: by person id, user id or external id */
+                static const char *const names[] = {"gardens",       "ledger", "ideas",
+                                                    "idea_comments", "alerts", "tasks"};
+                static const char *const sqls[] = {
+                    "SELECT g.ext_id, g.name, m.role, m.status, m.invited_at, m.joined_at,"
+                    " m.left_at FROM garden_members m JOIN gardens g ON g.id = m.garden_id"
+                    " WHERE m.person_id = ?1 OR m.user_id IN (SELECT id FROM users WHERE"
+                    " person_id = ?1) ORDER BY m.id",
+                    "SELECT l.at, g.ext_id, l.kind, l.points, l.cause_type, l.note FROM ledger l"
+                    " LEFT JOIN gardens g ON g.id = l.garden_id WHERE l.person_id = ?1 OR"
+                    " l.user_id IN (SELECT id FROM users WHERE person_id = ?1) ORDER BY l.id",
+                    "SELECT g.ext_id, i.title, i.description, i.hypothesis, i.state,"
+                    " i.created_at FROM ideas i JOIN gardens g ON g.id = i.garden_id"
+                    " WHERE i.author_id IN (SELECT id FROM users WHERE person_id = ?1)"
+                    " ORDER BY i.id",
+                    "SELECT i.title, c.body, c.at FROM idea_comments c JOIN ideas i ON"
+                    " i.id = c.idea_id WHERE c.user_id IN (SELECT id FROM users WHERE"
+                    " person_id = ?1) ORDER BY c.id",
+                    "SELECT kind, severity, summary, status, first_seen FROM alerts WHERE"
+                    " person_ext = ?2 ORDER BY id",
+                    "SELECT title, owner, status, notes, created_at FROM tasks WHERE"
+                    " person_ext = ?2 ORDER BY id",
+                };
+                static void (*const fns[])(struct jw * w, sqlite3_stmt * st) = {
+                    row_garden, row_ledger, row_idea, row_idea_comment, row_alert, row_task};
+
+                for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+                        if (!(st = store_stmt(s, sqls[i], err)))
+                                return err && err->code ? err->code : CXG_ERR_STORE;
+                        sqlite3_bind_int64(st, 1, pid);
+                        store_bind_text(st, 2, ext_id);
+                        if ((rc = rows(s, &w, st, names[i], fns[i], err)))
+                                return rc;
+                }
+        }
         if (!(st = store_stmt(s,
                               "SELECT at, actor, action, entity, entity_id, summary FROM audit_log"
                               " WHERE entity = 'person' AND entity_id = ?1 ORDER BY id",
@@ -393,6 +486,98 @@ static sqlite3_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc, st
         return st;
 }
 
+/*
+ * Text that mentions the person: their external id (?1), email (?4) or name (?5, when at
+ * least 3 characters long, so that short names do not match everything).
+ */
+#define MENTIONS(col)                                                                              \
+        "(instr(" col ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(?5) >= 3 AND instr(" col     \
+        ", ?5) > 0))"
+#define REDACTED "'(redacted: personal data erased)'"
+
+/* the ledger is append-only too (schema.c, migration 3); see AUDIT_NO_UPDATE */
+#define LEDGER_NO_UPDATE                                                                           \
+        "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"                                  \
+        " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END"
+
+/*
+ * Everything later schemas added that can name the person: alerts and tasks about them (by
+ * external id and in their texts), queued webhook bodies, the ideas and idea comments of the
+ * login users linked to them, and ledger notes. Email and name are bound from the people row
+ * before it is erased.
+ */
+static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const char *anon,
+                                   int64_t pid, struct store_erase_report *report,
+                                   struct cxg_error *err)
+{
+        static const char *const sqls[] = {
+            "UPDATE alerts SET person_ext = ?2 WHERE person_ext = ?1",
+            "UPDATE alerts SET subject = ?2 WHERE subject = ?1",
+            /* keys are "kind:subject" or "kind:a:b": replace whole parts only */
+            "UPDATE alerts SET dedup_key = substr(dedup_key, 1, length(dedup_key) - length(?1))"
+            " || ?2 WHERE substr(dedup_key, -length(?1) - 1) = ':' || ?1",
+            "UPDATE alerts SET dedup_key = replace(dedup_key, ':' || ?1 || ':', ':' || ?2 || ':')"
+            " WHERE instr(dedup_key, ':' || ?1 || ':') > 0",
+            "UPDATE alerts SET summary = " REDACTED " WHERE " MENTIONS("summary"),
+            "UPDATE alerts SET evidence = '{}' WHERE " MENTIONS("evidence"),
+            "UPDATE alerts SET status_reason = " REDACTED " WHERE " MENTIONS("status_reason"),
+            "UPDATE tasks SET person_ext = ?2 WHERE person_ext = ?1",
+            "UPDATE tasks SET title = " REDACTED " WHERE " MENTIONS("title"),
+            "UPDATE tasks SET notes = NULL WHERE " MENTIONS("notes"),
+            "UPDATE tasks SET outcome = NULL WHERE " MENTIONS("outcome"),
+            "UPDATE webhook_deliveries SET body = '{\"redacted\":\"personal data erased\"}'"
+            " WHERE " MENTIONS("body"),
+            "UPDATE idea_comments SET body = " REDACTED
+            " WHERE user_id IN (SELECT id FROM users WHERE person_id = ?3) OR " MENTIONS("body"),
+            "UPDATE ideas SET description = NULL, hypothesis = NULL"
+            " WHERE author_id IN (SELECT id FROM users WHERE person_id = ?3)",
+            "UPDATE ideas SET title = " REDACTED " WHERE " MENTIONS("title"),
+            "UPDATE ideas SET description = NULL WHERE " MENTIONS("description"),
+            "UPDATE ideas SET hypothesis = NULL WHERE " MENTIONS("hypothesis"),
+            "UPDATE idea_transitions SET why = " REDACTED " WHERE " MENTIONS("why"),
+            "UPDATE idea_approvals SET why = " REDACTED " WHERE " MENTIONS("why"),
+            "DROP TRIGGER ledger_no_update",
+            "UPDATE ledger SET note = NULL WHERE " MENTIONS("note"),
+            LEDGER_NO_UPDATE,
+        };
+        sqlite3_stmt *st;
+        char email[320] = "", name[256] = "";
+        enum cxg_err rc = CXG_OK;
+        int src;
+
+        if (!(st = prep(s, "SELECT email, name FROM people WHERE id = ?", &rc, err)))
+                return rc;
+        sqlite3_bind_int64(st, 1, pid);
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+                snprintf(email, sizeof(email), "%s",
+                         store_col_text(st, 0) ? store_col_text(st, 0) : "");
+                snprintf(name, sizeof(name), "%s",
+                         store_col_text(st, 1) ? store_col_text(st, 1) : "");
+        }
+        sqlite3_reset(st);
+        if (src != SQLITE_ROW)
+                return store_sqlite_err(s, src, "erase person", err);
+        for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]) && !rc; i++) {
+                int64_t n = 0;
+
+                if (strncmp(sqls[i], "DROP", 4) == 0 || strncmp(sqls[i], "CREATE", 6) == 0) {
+                        rc = store_exec(s, sqls[i], err);
+                        continue;
+                }
+                if (!(st = prep(s, sqls[i], &rc, err)))
+                        break;
+                store_bind_text(st, 1, ext_id);
+                store_bind_text(st, 2, anon);
+                sqlite3_bind_int64(st, 3, pid);
+                store_bind_text(st, 4, email[0] ? email : NULL);
+                store_bind_text(st, 5, name[0] ? name : NULL);
+                rc = change(s, st, &n, err);
+                report->mentions += n;
+        }
+        return rc;
+}
+
 enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char *actor,
                                 struct store_erase_report *report, struct cxg_error *err)
 {
@@ -429,6 +614,9 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char 
         store_bind_text(st, 2, report->anon_id);
         sqlite3_bind_int64(st, 3, pid);
         if ((rc = change(s, st, &report->audit, err)) || (rc = store_exec(s, AUDIT_NO_UPDATE, err)))
+                goto fail;
+        /* alerts, tasks, webhook deliveries, garden contributions and the ledger */
+        if ((rc = erase_mentions(s, ext_id, report->anon_id, pid, report, err)))
                 goto fail;
 
         if (!(st = prep(s,
@@ -488,9 +676,10 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char 
 
         snprintf(summary, sizeof(summary),
                  "{\"interactions\":%" PRId64 ",\"feedback\":%" PRId64 ",\"objectives\":%" PRId64
-                 ",\"users\":%" PRId64 ",\"audit_redacted\":%" PRId64 "}",
+                 ",\"users\":%" PRId64 ",\"audit_redacted\":%" PRId64
+                 ",\"mentions_redacted\":%" PRId64 "}",
                  report->interactions, report->feedback, report->objectives, report->users,
-                 report->audit);
+                 report->audit, report->mentions);
         if (!(st = prep(
                   s,
                   "INSERT INTO audit_log(at, actor, action, entity, entity_id, summary)"

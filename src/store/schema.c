@@ -176,5 +176,117 @@ const char *const store_migrations[] = {
     " last_error TEXT, last_status INTEGER);"
     "CREATE INDEX deliveries_due ON webhook_deliveries(status, next_at);"
     "CREATE INDEX deliveries_webhook ON webhook_deliveries(webhook_id);",
+
+    /*
+     * 3: customer gardens, members, governed ideas, experiments, rollouts and the incentive
+     * ledger. States,
+     * roles, topics and kinds are stored by their names (model/garden.h).
+     */
+    "CREATE TABLE gardens ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " ext_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    " topic TEXT NOT NULL, topic_custom TEXT, goal TEXT,"
+    " owner TEXT,"   /* user name */
+    " segment TEXT," /* target segment "field=value" */
+    " starts_at INTEGER, ends_at INTEGER,"
+    " created_at INTEGER NOT NULL, created_by TEXT NOT NULL);"
+
+    /* exactly one of person_id (external, role customer) or user_id (internal) */
+    "CREATE TABLE garden_members ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " garden_id INTEGER NOT NULL REFERENCES gardens(id),"
+    " person_id INTEGER REFERENCES people(id),"
+    " user_id INTEGER REFERENCES users(id),"
+    " role TEXT NOT NULL,"   /* customer, account_team, product, sponsor, board */
+    " status TEXT NOT NULL," /* invited, accepted, declined, left */
+    " invited_by INTEGER REFERENCES users(id),"
+    " invited_at INTEGER NOT NULL, responded_at INTEGER, joined_at INTEGER, left_at INTEGER,"
+    " CHECK ((person_id IS NULL) <> (user_id IS NULL)),"
+    " UNIQUE (garden_id, person_id), UNIQUE (garden_id, user_id));"
+    "CREATE INDEX garden_members_person ON garden_members(person_id);"
+
+    "CREATE TABLE ideas ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " garden_id INTEGER NOT NULL REFERENCES gardens(id),"
+    " title TEXT NOT NULL, description TEXT, hypothesis TEXT,"
+    " target_metric TEXT NOT NULL,"
+    " author_id INTEGER NOT NULL REFERENCES users(id),"
+    " state TEXT NOT NULL DEFAULT 'proposed',"
+    " review_round INTEGER NOT NULL DEFAULT 0," /* entries into under_review */
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE INDEX ideas_garden ON ideas(garden_id);"
+
+    "CREATE TABLE idea_votes ("
+    " idea_id INTEGER NOT NULL REFERENCES ideas(id),"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " value INTEGER NOT NULL CHECK (value IN (-1, 1)), at INTEGER NOT NULL,"
+    " PRIMARY KEY (idea_id, user_id)) WITHOUT ROWID;"
+
+    "CREATE TABLE idea_comments ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " idea_id INTEGER NOT NULL REFERENCES ideas(id),"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " body TEXT NOT NULL, at INTEGER NOT NULL);"
+
+    "CREATE TABLE idea_transitions ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " idea_id INTEGER NOT NULL REFERENCES ideas(id),"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " from_state TEXT NOT NULL, to_state TEXT NOT NULL, why TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX idea_transitions_idea ON idea_transitions(idea_id);"
+
+    "CREATE TABLE idea_approvals ("
+    " idea_id INTEGER NOT NULL REFERENCES ideas(id),"
+    " review_round INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " why TEXT NOT NULL, at INTEGER NOT NULL,"
+    " PRIMARY KEY (idea_id, review_round, user_id)) WITHOUT ROWID;"
+
+    "CREATE TABLE experiments ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " idea_id INTEGER NOT NULL UNIQUE REFERENCES ideas(id),"
+    " starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,"
+    " status TEXT NOT NULL," /* planned, running, finished */
+    " metric TEXT NOT NULL,"
+    " result TEXT," /* JSON: participants vs comparison (eng_garden_experiment) */
+    " result_at INTEGER, created_by INTEGER NOT NULL REFERENCES users(id),"
+    " created_at INTEGER NOT NULL);"
+
+    "CREATE TABLE experiment_accounts ("
+    " experiment_id INTEGER NOT NULL REFERENCES experiments(id),"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " PRIMARY KEY (experiment_id, account_id)) WITHOUT ROWID;"
+
+    "CREATE TABLE rollouts ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " idea_id INTEGER NOT NULL REFERENCES ideas(id),"
+    " segment TEXT NOT NULL," /* "field=value" */
+    " at INTEGER NOT NULL, created_by INTEGER NOT NULL REFERENCES users(id),"
+    " note TEXT);"
+    "CREATE TABLE rollout_accounts ("
+    " rollout_id INTEGER NOT NULL REFERENCES rollouts(id),"
+    " account_id INTEGER NOT NULL REFERENCES accounts(id),"
+    " PRIMARY KEY (rollout_id, account_id)) WITHOUT ROWID;"
+
+    /* the incentive ledger: append-only like the audit log */
+    "CREATE TABLE ledger ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " user_id INTEGER REFERENCES users(id),"
+    " person_id INTEGER REFERENCES people(id),"
+    " team TEXT NOT NULL," /* external, account_team, product, sponsor, board, staff */
+    " garden_id INTEGER REFERENCES gardens(id),"
+    " kind TEXT NOT NULL, points INTEGER NOT NULL,"
+    " cause_type TEXT NOT NULL, cause_id INTEGER, note TEXT,"
+    " CHECK (user_id IS NOT NULL OR person_id IS NOT NULL));"
+    "CREATE INDEX ledger_garden ON ledger(garden_id, at);"
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
+    " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
+    " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
+
+    "CREATE TABLE ledger_points (kind TEXT PRIMARY KEY, points INTEGER NOT NULL);"
+    "INSERT INTO ledger_points(kind, points) VALUES ('promotion', 10), ('enabling', 5),"
+    " ('sponsoring', 8), ('participation', 1), ('idea', 5), ('feedback', 2);",
     NULL,
 };

@@ -32,7 +32,9 @@ struct store_erase_report {
         int64_t objectives;   /* objectives that no longer name the person */
         int64_t users;        /* login users disabled and renamed (sessions, tokens gone) */
         int64_t audit;        /* audit entries whose summary was redacted */
-        int wal_frames_left;  /* WAL frames a reader kept from the checkpoint (0: none) */
+        int64_t
+            mentions; /* alerts, tasks, webhook bodies, ideas, comments, ledger notes redacted */
+        int wal_frames_left; /* WAL frames a reader kept from the checkpoint (0: none) */
 };
 
 /*

@@ -125,7 +125,9 @@ ACSRF=$(printf '%s' "$BODY" | jq -r .csrf_token)
 ACOOKIE=$(header Set-Cookie | sed 's/;.*//')
 req PATCH /api/v1/accounts/A1 -H "Cookie: $ACOOKIE" -H 'Content-Type: application/json' -d '{"plan":"Premium"}'
 expect "cookie write without CSRF" 403 .error.code csrf
-req PATCH /api/v1/accounts/A1 -H "Cookie: $ACOOKIE" -H "X-CSRF-Token: ${ACSRF%?}0" -H 'Content-Type: application/json' -d '{"plan":"Premium"}'
+# a wrong token: flip the last character (never equal to the real one)
+case "$ACSRF" in *0) WRONG="${ACSRF%?}1" ;; *) WRONG="${ACSRF%?}0" ;; esac
+req PATCH /api/v1/accounts/A1 -H "Cookie: $ACOOKIE" -H "X-CSRF-Token: $WRONG" -H 'Content-Type: application/json' -d '{"plan":"Premium"}'
 expect "cookie write with wrong CSRF" 403 .error.code csrf
 req PATCH /api/v1/accounts/A1 -H "Cookie: $ACOOKIE" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' -d '{"plan":"Premium"}'
 expect "another session's CSRF" 403 .error.code csrf

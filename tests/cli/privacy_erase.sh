@@ -36,6 +36,17 @@ sqlite3 p.db "INSERT INTO users(name, role, person_id, created_at) SELECT '$EMAI
           (1700000000, 'admin', 'update', 'person', '$PID', '{\"email\":\"$EMAIL\"}'),
           (1700000001, 'admin', 'update', 'account', 'A1', '{\"note\":\"called $NAME\"}'),
           (1700000002, 'admin', 'update', 'account', 'A2', '{\"plan\":\"Pro\"}');"
+# garden activity, the ledger, an idea and a comment by their login, an alert, a task and a
+# queued webhook about them (as the gardens and early-warning modules write them)
+sqlite3 p.db "INSERT INTO gardens(ext_id, name, topic, created_at, created_by) VALUES ('G1', 'Pilot', 'product', 1, 'admin');
+        INSERT INTO garden_members(garden_id, person_id, role, status, invited_at) SELECT 1, id, 'customer', 'accepted', 1 FROM people WHERE ext_id = '$PID';
+        INSERT INTO ideas(garden_id, title, description, target_metric, author_id, created_at, updated_at) SELECT 1, 'Faster exports', 'my Zorp plan', 'engagement', id, 1, 1 FROM users WHERE name = '$EMAIL';
+        INSERT INTO idea_comments(idea_id, user_id, body, at) SELECT 1, id, 'Zorp idea remark', 2 FROM users WHERE name = '$EMAIL';
+        INSERT INTO ledger(at, person_id, team, garden_id, kind, points, cause_type, note) SELECT 3, id, 'external', 1, 'idea', 5, 'idea', 'thanks $EMAIL' FROM people WHERE ext_id = '$PID';
+        INSERT INTO alerts(kind, severity, subject_type, subject, dedup_key, summary, evidence, first_seen, last_seen, created_at, person_ext) VALUES ('champion_silent', 'high', 'person', '$PID', 'k1', '$NAME went silent', '{\"person\":\"$PID\"}', 1, 1, 1, '$PID');
+        INSERT INTO tasks(person_ext, owner, title, notes, created_at, updated_at) VALUES ('$PID', 'am', 'Call back', 'reach $EMAIL', 1, 1);
+        INSERT INTO webhooks(url, secret, created_at) VALUES ('http://127.0.0.1:9/x', 's', 1);
+        INSERT INTO webhook_deliveries(webhook_id, event, body, next_at, created_at) VALUES (1, 'alert', '{\"person\":\"$PID\"}', 1, 1);"
 
 # --- export ---
 "$BIN" --db p.db person export "$PID" --out export.json || fail "export"
@@ -52,6 +63,12 @@ j() { sqlite3 :memory: "SELECT json_extract(readfile('export.json'), '$1')"; }
 [ "$(j '$.objectives[0].title')" = "Grow pipeline" ] || fail "export: objective"
 [ "$(j '$.users[0].name')" = "$EMAIL" ] || fail "export: user"
 [ "$(j '$.audit[0].summary')" = "{\"email\":\"$EMAIL\"}" ] || fail "export: audit"
+[ "$(j '$.gardens[0].garden')" = G1 ] || fail "export: garden membership"
+[ "$(j '$.ledger[0].note')" = "thanks $EMAIL" ] || fail "export: ledger"
+[ "$(j '$.ideas[0].description')" = "my Zorp plan" ] || fail "export: idea"
+[ "$(j '$.idea_comments[0].body')" = "Zorp idea remark" ] || fail "export: idea comment"
+[ "$(j '$.alerts[0].summary')" = "$NAME went silent" ] || fail "export: alert"
+[ "$(j '$.tasks[0].notes')" = "reach $EMAIL" ] || fail "export: task"
 "$BIN" --db p.db person export nobody-1 >/dev/null 2>err.txt && fail "export of an unknown person succeeded"
 grep -q 'no person "nobody-1"' err.txt || fail "export unknown: $(cat err.txt)"
 
@@ -66,13 +83,13 @@ done
 "$BIN" --db p.db person erase "$PID" >/dev/null 2>err.txt && fail "erase without --yes succeeded"
 grep -q -- "--yes" err.txt || fail "erase without --yes: $(cat err.txt)"
 out=$("$BIN" --db p.db person erase "$PID" --yes --actor dpo) || fail "erase"
-grep -q "300 interactions and 2 feedback answers anonymised, 1 objectives and 1 login users detached, 2 audit entries redacted" <<<"$out" ||
+grep -q "300 interactions and 2 feedback answers anonymised, 1 objectives and 1 login users detached, 2 audit entries and 10 other texts redacted" <<<"$out" ||
         fail "erase report: $out"
 anon=$(sqlite3 p.db "SELECT ext_id FROM people WHERE ext_id LIKE 'erased-%'")
 [ -n "$anon" ] || fail "no anonymous person"
 
 # nothing of the person in any column of any table
-for needle in "$PID" "$EMAIL" "$NAME" "Qwertz" "zyx-shoe" "private-note-$PID"; do
+for needle in "$PID" "$EMAIL" "$NAME" "Qwertz" "zyx-shoe" "private-note-$PID" "Zorp"; do
         for t in $(sqlite3 p.db "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"); do
                 for c in $(sqlite3 p.db "SELECT name FROM pragma_table_info('$t')"); do
                         n=$(sqlite3 p.db "SELECT count(*) FROM \"$t\" WHERE instr(CAST(\"$c\" AS TEXT), CAST(x'$(printf %s "$needle" | od -An -tx1 | tr -d ' \n')' AS TEXT)) > 0")
@@ -102,5 +119,10 @@ sqlite3 p.db "UPDATE audit_log SET summary = 'x'" 2>/dev/null && fail "the audit
 "$BIN" --db p.db person export "$PID" >/dev/null 2>&1 && fail "the erased id can still be exported"
 "$BIN" --db p.db person erase "$anon" --yes >/dev/null 2>err.txt && fail "erasing an erased person succeeded"
 [ "$(sqlite3 p.db 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
-echo "privacy_erase: export holds profile, 300 interactions, 2 comments, objective, user, audit;" \
+[ "$(sqlite3 p.db "SELECT count(*) FROM garden_members m JOIN people p ON p.id = m.person_id WHERE p.ext_id = '$anon'")" = 1 ] ||
+        fail "the anonymous garden membership is gone (activity counts must stay)"
+[ "$(sqlite3 p.db "SELECT sum(points) FROM ledger")" = 5 ] || fail "ledger points changed"
+sqlite3 p.db "UPDATE ledger SET note = 'x'" 2>/dev/null && fail "the ledger is no longer append-only"
+echo "privacy_erase: export holds profile, 300 interactions, 2 comments, objective, user, audit," \
+        "garden, ledger, idea, idea comment, alert, task;" \
         "after erase none of id, email, name, comment, attributes in any table, the db file or WAL"

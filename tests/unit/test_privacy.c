@@ -159,7 +159,7 @@ static void test_erase_forgets_the_old_id_and_keeps_the_audit_log_append_only(vo
                             "none4.0");
         assert_string_equal(text(s, "SELECT summary FROM audit_log WHERE action = 'erase'"),
                             "{\"interactions\":1,\"feedback\":1,\"objectives\":0,\"users\":0,"
-                            "\"audit_redacted\":0}");
+                            "\"audit_redacted\":0,\"mentions_redacted\":0}");
         /* the trigger is back, word for word */
         assert_string_equal(text(s, "SELECT sql FROM sqlite_master WHERE name = 'audit_no_update'"),
                             trigger);

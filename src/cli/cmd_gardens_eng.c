@@ -1,0 +1,568 @@
+/*
+ * cmd_gardens_eng.c: the garden subcommands that need analytics: `gardens impact`,
+ * `gardens suggest`, `gardens seed-demo`, `ideas results`, `ideas rollout` and
+ * `ideas rollout-report`. They build a garden panel (engine/gardens.h) from the store.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd_engine.h"
+#include "cli/cmd_gardens.h"
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "core/config.h"
+#include "core/parse.h"
+#include "engine/gardens.h"
+#include "engine/gardens_suggest.h"
+#include "store/store_gardens.h"
+
+#define DAY INT64_C(86400)
+
+/* [gardens] impact_segment from the config, or "currency". */
+static int segment_field(struct cli *c, const char *given, char *out, size_t cap)
+{
+        struct cxg_config cfg;
+        struct cxg_error err;
+        const char *v;
+
+        snprintf(out, cap, "%s", given ? given : "currency");
+        if (given || !c->config_path)
+                return CLI_OK;
+        cxg_config_init(&cfg);
+        cxg_error_clear(&err);
+        if (cxg_config_load(&cfg, c->config_path, &err)) {
+                cli_errorf("%s", err.msg);
+                cxg_config_release(&cfg);
+                return CLI_USAGE;
+        }
+        v = cxg_config_get(&cfg, "gardens.impact_segment");
+        if (v)
+                snprintf(out, cap, "%s", strcmp(v, "none") == 0 ? "" : v);
+        cxg_config_release(&cfg);
+        return CLI_OK;
+}
+
+static int parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
+                      long *out)
+{
+        int64_t v;
+        struct cxg_error err;
+
+        if (!s)
+                return CLI_OK;
+        cxg_error_clear(&err);
+        if (cxg_parse_int64(s, strlen(s), &v, &err) || v < min || v > max) {
+                cli_errorf("%s: --%s must be a number from %ld to %ld", cmd, opt, min, max);
+                return CLI_USAGE;
+        }
+        *out = (long)v;
+        return CLI_OK;
+}
+
+static void est_line(const char *name, const struct eng_garden_est *e, int percent)
+{
+        double k = percent ? 100 : 1;
+
+        if (isnan(e->diff)) {
+                printf("%-22s %10s %11s %12s   (not enough data)\n", name, "-", "-", "-");
+                return;
+        }
+        if (percent)
+                printf("%-22s %9.1f%% %10.1f%% %+9.1f pts   [%+.1f, %+.1f]\n", name, e->v1 * k,
+                       e->v0 * k, e->diff * k, e->lo * k, e->hi * k);
+        else
+                printf("%-22s %10.2f %11.2f %+12.2f   [%+.2f, %+.2f]\n", name, e->v1, e->v0,
+                       e->diff, e->lo, e->hi);
+}
+
+int gcli_gardens_impact(struct cli *c, int argc, char **argv)
+{
+        const char *cmd = "gardens impact";
+        struct gcli_opt o[] = {{"segment", 1, NULL}, {"bands", 1, NULL}, {"json", 0, NULL}};
+        size_t no = 3, npos;
+        const char *pos[1];
+        char seg[48];
+        struct store *st = NULL;
+        struct eng_garden_panel p;
+        struct eng_garden_impact im;
+        struct cxg_error err;
+        int64_t gid = 0;
+        long bands = 3;
+        int rc;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)) ||
+            (rc = parse_long(cmd, "bands", gcli_val(o, no, "bands"), 1, ENG_GARDEN_MAX_BANDS,
+                             &bands)) ||
+            (rc = segment_field(c, gcli_val(o, no, "segment"), seg, sizeof(seg))) ||
+            (rc = gcli_open(c, cmd, 0, &st)))
+                return rc;
+        cxg_error_clear(&err);
+        eng_garden_panel_init(&p);
+        if ((npos && store_garden_id(st, pos[0], &gid, &err)) ||
+            eng_garden_panel_load(&p, st, seg, gid, &err) ||
+            eng_garden_impact(&p, (int)bands, &im, &err)) {
+                eng_garden_panel_release(&p);
+                store_close(st);
+                return gcli_fail(cmd, &err);
+        }
+        eng_garden_panel_release(&p);
+        store_close(st);
+        if (gcli_val(o, no, "json")) {
+                json_t *j = eng_garden_impact_json(&im);
+
+                if (j &&
+                    json_object_set_new(j, "garden", npos ? json_string(pos[0]) : json_null())) {
+                        json_decref(j);
+                        j = NULL;
+                }
+                return gcli_print_json(j);
+        }
+        printf("garden impact: %s\n", npos ? pos[0] : "all gardens");
+        printf("members %lld (followed 180 days: %lld, matched: %lld); comparison: %lld "
+               "never-member accounts\n",
+               (long long)im.members, (long long)im.members_observed, (long long)im.members_matched,
+               (long long)im.comparison_accounts);
+        printf("matched at joining on %s%s, plan and %d engagement bands\n\n",
+               im.segment_field[0] ? "segment " : "", im.segment_field[0] ? im.segment_field : "",
+               im.bands);
+        printf("%-22s %10s %11s %12s   %s\n", "", "members", "comparison", "difference", "95% CI");
+        est_line("retention 90d", &im.ret_90, 1);
+        est_line("retention 180d", &im.ret_180, 1);
+        est_line("  unmatched", &im.crude_180, 1);
+        est_line("MRR change 180d", &im.mrr_change, 1);
+        est_line("NPS 180d (mean 0-10)", &im.nps, 0);
+        printf("\nMRR retained over 180 days thanks to the garden (members' MRR at joining x their "
+               "retention gain):\n");
+        for (size_t k = 0; k < im.n_money; k++) {
+                const struct eng_garden_money *m = &im.money[k];
+
+                printf("  %-4s %12.0f  (95%% CI %.0f to %.0f) of %.0f MRR at joining, %lld "
+                       "members\n",
+                       m->currency, m->retained.diff, m->retained.lo, m->retained.hi,
+                       m->members_mrr, (long long)m->members);
+        }
+        if (!im.n_money)
+                printf("  (no matched member with MRR)\n");
+        return CLI_OK;
+}
+
+int gcli_gardens_seed_demo(struct cli *c, int argc, char **argv)
+{
+        const char *cmd = "gardens seed-demo";
+        struct gcli_opt o[] = {{"json", 0, NULL}};
+        const char *pos[1];
+        size_t npos;
+        struct store *st = NULL;
+        struct eng_garden_seed_summary sum;
+        struct cxg_error err;
+        int rc;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, 1, pos, 0, &npos)) ||
+            (rc = gcli_open(c, cmd, 1, &st)))
+                return rc;
+        cxg_error_clear(&err);
+        if (eng_garden_seed_demo(st, &sum, &err)) {
+                store_close(st);
+                return gcli_fail(cmd, &err);
+        }
+        store_close(st);
+        if (o[0].val)
+                return gcli_print_json(json_pack(
+                    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "gardens",
+                    (json_int_t)sum.gardens, "users", (json_int_t)sum.users, "internal_members",
+                    (json_int_t)sum.internal, "customer_members", (json_int_t)sum.members, "ideas",
+                    (json_int_t)sum.ideas, "votes", (json_int_t)sum.votes, "comments",
+                    (json_int_t)sum.comments, "experiments", (json_int_t)sum.experiments,
+                    "rollouts", (json_int_t)sum.rollouts, "ledger_entries",
+                    (json_int_t)sum.ledger_entries));
+        fprintf(stderr,
+                "seed-demo: %lld gardens, %lld customer and %lld internal members, %lld users, "
+                "%lld ideas (%lld votes, %lld comments), %lld experiments, %lld rollouts, %lld "
+                "ledger entries\n",
+                (long long)sum.gardens, (long long)sum.members, (long long)sum.internal,
+                (long long)sum.users, (long long)sum.ideas, (long long)sum.votes,
+                (long long)sum.comments, (long long)sum.experiments, (long long)sum.rollouts,
+                (long long)sum.ledger_entries);
+        return CLI_OK;
+}
+
+/* ---- experiments and rollouts ---- */
+
+struct ids {
+        int64_t *v;
+        size_t n, cap;
+};
+
+static enum cxg_err ids_cb(void *ctx, int64_t id)
+{
+        struct ids *s = ctx;
+
+        if (s->n == s->cap) {
+                size_t nc = s->cap ? s->cap * 2 : 64;
+                void *np = cxg_realloc(s->v, nc * sizeof(*s->v));
+
+                if (!np)
+                        return CXG_ERR_NOMEM;
+                s->v = np;
+                s->cap = nc;
+        }
+        s->v[s->n++] = id;
+        return CXG_OK;
+}
+
+static enum cxg_err exp_cb(void *ctx, const struct store_experiment_row *e)
+{
+        *(struct store_experiment_row *)ctx = *e;
+        ((struct store_experiment_row *)ctx)->result = NULL;
+        ((struct store_experiment_row *)ctx)->status = NULL;
+        return CXG_OK;
+}
+
+static int parse_idea(const char *cmd, const char *s, int64_t *id)
+{
+        struct cxg_error err;
+
+        cxg_error_clear(&err);
+        if (!s || cxg_parse_int64(s, strlen(s), id, &err) || *id <= 0) {
+                cli_errorf("%s: '%s' is not an idea id", cmd, s ? s : "");
+                return CLI_USAGE;
+        }
+        return CLI_OK;
+}
+
+int gcli_ideas_results(struct cli *c, int argc, char **argv)
+{
+        const char *cmd = "ideas results";
+        struct gcli_opt o[] = {{"as", 1, NULL}, {"json", 0, NULL}, {"dry-run", 0, NULL}};
+        size_t no = 3, npos;
+        const char *pos[1];
+        char seg[48];
+        struct store *st = NULL;
+        struct garden_actor who;
+        struct store_experiment_row e;
+        struct eng_garden_panel p;
+        struct eng_garden_experiment x;
+        struct ids acc = {0};
+        struct cxg_error err;
+        json_t *j = NULL;
+        char *text = NULL;
+        int64_t id;
+        int rc, dry;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)))
+                return rc;
+        if (npos != 1) {
+                cli_errorf("%s: missing ID", cmd);
+                return CLI_USAGE;
+        }
+        dry = gcli_val(o, no, "dry-run") != NULL;
+        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+            (rc = segment_field(c, NULL, seg, sizeof(seg))) || (rc = gcli_open(c, cmd, !dry, &st)))
+                return rc;
+        if (!dry && (rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))) {
+                store_close(st);
+                return rc;
+        }
+        cxg_error_clear(&err);
+        eng_garden_panel_init(&p);
+        if (store_experiment_get(st, id, exp_cb, &e, &err) ||
+            store_experiment_accounts(st, e.id, ids_cb, &acc, &err) ||
+            eng_garden_panel_load(&p, st, seg, 0, &err) ||
+            eng_garden_experiment(&p, acc.v, acc.n, e.metric, e.starts_at, e.ends_at, 3, &x,
+                                  &err)) {
+                rc = gcli_fail(cmd, &err);
+                goto done;
+        }
+        j = eng_garden_experiment_json(&x);
+        text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (!text) {
+                rc = gcli_print_json(NULL);
+                goto done;
+        }
+        if (!dry && store_experiment_record(st, &who, id, text, gcli_now(), &err)) {
+                rc = gcli_fail(cmd, &err);
+                goto done;
+        }
+        if (gcli_val(o, no, "json")) {
+                rc = gcli_print_json(j);
+                j = NULL;
+        } else {
+                printf("idea #%lld: %s over the experiment, %lld participants (%lld measured) vs "
+                       "%lld others\n",
+                       (long long)id, model_garden_metric_name(x.metric), (long long)x.participants,
+                       (long long)x.participants_measured, (long long)x.comparison);
+                printf("participants %.4g, comparison %.4g, difference %+.4g (95%% CI %+.4g to "
+                       "%+.4g)%s\n",
+                       x.est.v1, x.est.v0, x.est.diff, x.est.lo, x.est.hi, dry ? "" : "; recorded");
+        }
+done:
+        free(text);
+        json_decref(j);
+        cxg_free(acc.v);
+        eng_garden_panel_release(&p);
+        store_close(st);
+        return rc;
+}
+
+struct idea_metric {
+        int metric;
+        int state;
+};
+
+static enum cxg_err idea_metric_cb(void *ctx, const struct store_idea_row *i)
+{
+        struct idea_metric *m = ctx;
+
+        m->metric = i->idea.target_metric;
+        m->state = i->state;
+        return CXG_OK;
+}
+
+int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
+{
+        const char *cmd = "ideas rollout";
+        struct gcli_opt o[] = {
+            {"segment", 1, NULL}, {"at", 1, NULL}, {"note", 1, NULL}, {"as", 1, NULL}};
+        size_t no = 4, npos, n = 0;
+        const char *pos[1];
+        struct store *st = NULL;
+        struct garden_actor who;
+        struct eng_garden_panel p;
+        struct cxg_error err;
+        int64_t id, at, rid, *ids = NULL;
+        int rc;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)))
+                return rc;
+        if (npos != 1 || !gcli_val(o, no, "segment")) {
+                cli_errorf("%s: give ID and --segment FIELD=VALUE", cmd);
+                return CLI_USAGE;
+        }
+        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+            (rc = gcli_time(cmd, "at", gcli_val(o, no, "at"), &at)) ||
+            (rc = gcli_open(c, cmd, 1, &st)))
+                return rc;
+        if (at == CXG_TS_NONE)
+                at = gcli_now();
+        if ((rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))) {
+                store_close(st);
+                return rc;
+        }
+        cxg_error_clear(&err);
+        eng_garden_panel_init(&p);
+        if (eng_garden_panel_load(&p, st, "", 0, &err) ||
+            eng_garden_segment_accounts(&p, st, gcli_val(o, no, "segment"), at, &ids, &n, &err) ||
+            store_rollout_add(st, &who, id, gcli_val(o, no, "segment"), at, ids, n,
+                              gcli_val(o, no, "note"), gcli_now(), &rid, &err))
+                rc = gcli_fail(cmd, &err);
+        else
+                printf("rollout %lld: idea #%lld to %zu accounts of %s\n", (long long)rid,
+                       (long long)id, n, gcli_val(o, no, "segment"));
+        cxg_free(ids);
+        eng_garden_panel_release(&p);
+        store_close(st);
+        return rc;
+}
+
+struct rollouts {
+        struct store_rollout_row r[32];
+        char seg[32][128];
+        size_t n;
+};
+
+static enum cxg_err rollout_cb(void *ctx, const struct store_rollout_row *r)
+{
+        struct rollouts *s = ctx;
+
+        if (s->n == 32)
+                return CXG_OK;
+        s->r[s->n] = *r;
+        snprintf(s->seg[s->n], sizeof(s->seg[0]), "%s", r->segment);
+        s->r[s->n].segment = s->seg[s->n];
+        s->r[s->n].by = NULL;
+        s->r[s->n].note = NULL;
+        s->n++;
+        return CXG_OK;
+}
+
+int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
+{
+        const char *cmd = "ideas rollout-report";
+        struct gcli_opt o[] = {{"days", 1, NULL}, {"json", 0, NULL}};
+        size_t no = 2, npos;
+        const char *pos[1];
+        struct store *st = NULL;
+        struct eng_garden_panel p;
+        struct rollouts *ro = NULL;
+        struct idea_metric im = {-1, -1};
+        struct cxg_error err;
+        json_t *arr = NULL;
+        int64_t id;
+        long days = 90;
+        int rc;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)))
+                return rc;
+        if (npos != 1) {
+                cli_errorf("%s: missing ID", cmd);
+                return CLI_USAGE;
+        }
+        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+            (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), 7, 730, &days)) ||
+            (rc = gcli_open(c, cmd, 0, &st)))
+                return rc;
+        cxg_error_clear(&err);
+        eng_garden_panel_init(&p);
+        ro = cxg_calloc(1, sizeof(*ro));
+        arr = json_array();
+        if (!ro || !arr) {
+                rc = gcli_print_json(NULL);
+                goto done;
+        }
+        if (store_idea_get(st, id, idea_metric_cb, &im, &err) ||
+            store_rollout_list(st, id, rollout_cb, ro, &err) ||
+            eng_garden_panel_load(&p, st, "", 0, &err)) {
+                rc = gcli_fail(cmd, &err);
+                goto done;
+        }
+        if (!ro->n) {
+                cli_errorf("%s: idea #%lld has not been rolled out", cmd, (long long)id);
+                rc = CLI_FAIL;
+                goto done;
+        }
+        for (size_t k = 0; k < ro->n; k++) {
+                struct ids acc = {0};
+                struct eng_garden_rollout r;
+                json_t *j;
+
+                if (store_rollout_accounts(st, ro->r[k].id, ids_cb, &acc, &err) ||
+                    eng_garden_rollout_report(&p, acc.v, acc.n, im.metric, ro->r[k].at, (int)days,
+                                              &r, &err)) {
+                        cxg_free(acc.v);
+                        rc = gcli_fail(cmd, &err);
+                        goto done;
+                }
+                cxg_free(acc.v);
+                j = eng_garden_rollout_json(&r);
+                if (!j || json_object_set_new(j, "segment_spec", json_string(ro->seg[k])) ||
+                    json_array_append_new(arr, j)) {
+                        rc = gcli_print_json(NULL);
+                        goto done;
+                }
+                if (!gcli_val(o, no, "json")) {
+                        char d[16];
+
+                        printf("rollout %lld of idea #%lld to %s on %s (%s, %ld days each side)\n",
+                               (long long)ro->r[k].id, (long long)id, ro->seg[k],
+                               cxg_date_format(r.at, d), model_garden_metric_name(r.metric), days);
+                        printf("  %-8s %8s %10s %10s %10s\n", "", "accounts", "before", "after",
+                               "change");
+                        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "segment",
+                               (long long)r.seg_accounts, r.seg_before.v1, r.seg_after.v1,
+                               r.seg_change.diff);
+                        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "rest",
+                               (long long)r.rest_accounts, r.rest_before.v1, r.rest_after.v1,
+                               r.rest_change.diff);
+                        printf("  difference in differences %+.4g (95%% CI %+.4g to %+.4g)\n",
+                               r.did.diff, r.did.lo, r.did.hi);
+                }
+        }
+        if (gcli_val(o, no, "json")) {
+                rc = gcli_print_json(arr);
+                arr = NULL;
+        }
+done:
+        json_decref(arr);
+        cxg_free(ro);
+        eng_garden_panel_release(&p);
+        store_close(st);
+        return rc;
+}
+
+struct garden_meta {
+        int topic;
+        char segment[256];
+        int has_segment;
+};
+
+static enum cxg_err meta_cb(void *ctx, const struct store_garden_row *g)
+{
+        struct garden_meta *m = ctx;
+
+        m->topic = g->g.topic;
+        m->has_segment = g->g.segment != NULL;
+        snprintf(m->segment, sizeof(m->segment), "%s", g->g.segment ? g->g.segment : "");
+        return CXG_OK;
+}
+
+int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
+{
+        const char *cmd = "gardens suggest";
+        struct gcli_opt o[] = {{"limit", 1, NULL}, {"segment", 1, NULL}, {"json", 0, NULL}};
+        size_t no = 3, npos, n = 0;
+        const char *pos[1], *segment;
+        struct store *st = NULL;
+        struct eng_engine e;
+        struct garden_meta gm = {0};
+        struct eng_garden_exclude x = {0};
+        struct eng_garden_candidate *cand = NULL;
+        struct cxg_error err;
+        long limit = 20;
+        int rc;
+
+        if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)) ||
+            (rc = parse_long(cmd, "limit", gcli_val(o, no, "limit"), 1, 100000, &limit)))
+                return rc;
+        if (npos != 1) {
+                cli_errorf("%s: missing GARDEN", cmd);
+                return CLI_USAGE;
+        }
+        if ((rc = cmd_engine_open(c, cmd, CXG_TS_NONE, 0, 0, &st, &e)))
+                return rc;
+        cxg_error_clear(&err);
+        segment = gcli_val(o, no, "segment");
+        if (store_garden_find(st, pos[0], meta_cb, &gm, &err) ||
+            eng_garden_exclude_load(&x, &e.snap, st, &err) ||
+            eng_garden_suggest(&e.scores, &x, gm.topic,
+                               segment          ? segment
+                               : gm.has_segment ? gm.segment
+                                                : NULL,
+                               (size_t)limit, &cand, &n, &err)) {
+                rc = gcli_fail(cmd, &err);
+                goto done;
+        }
+        if (gcli_val(o, no, "json")) {
+                rc = gcli_print_json(eng_garden_candidates_json(&e.scores, cand, n, gm.topic));
+                goto done;
+        }
+        printf("candidates for %s (topic %s%s%s): engaged and robust accounts outside every "
+               "garden\n",
+               pos[0], model_garden_topic_name(gm.topic),
+               gm.has_segment || segment ? ", segment " : "",
+               segment          ? segment
+               : gm.has_segment ? gm.segment
+                                : "");
+        printf("%-4s %-14s %-28s %-10s %6s %6s %6s %6s  %s\n", "rank", "account", "name", "plan",
+               "score", "engage", "robust", "topic", "invite (engagement)");
+        for (size_t i = 0; i < n; i++) {
+                const struct eng_snapshot *s = &e.snap;
+                uint32_t a = cand[i].account, p = cand[i].person;
+
+                printf("%-4zu %-14.14s %-28.28s %-10.10s %6.1f %6.1f %6.1f %6.1f  %s, %s (%.0f)\n",
+                       i + 1, s->a_ext[a], s->a_name[a] ? s->a_name[a] : "",
+                       s->plans.names[s->a_plan[a]], cand[i].score, cand[i].engagement,
+                       cand[i].robustness, cand[i].topic, s->p_name[p] ? s->p_name[p] : s->p_ext[p],
+                       s->p_role[p] ? s->p_role[p] : "-", cand[i].person_engagement);
+        }
+        if (!n)
+                printf("(no candidates: every active account is in a garden or has nobody to "
+                       "invite)\n");
+done:
+        cxg_free(cand);
+        eng_garden_exclude_release(&x);
+        eng_engine_release(&e);
+        store_close(st);
+        return rc;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run.sh BINARY: run every browser test (tests/browser/*.mjs) with node and playwright-core
+# against headless /usr/bin/chromium. Prints SKIP and exits 0 only when chromium is absent.
+set -euo pipefail
+BIN=${1:?usage: $0 PATH_TO_CXGARDEN}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=${CXG_SOURCE_DIR:-$(cd "$HERE/../.." && pwd)}
+if [ ! -x /usr/bin/chromium ]; then
+        echo "SKIP: /usr/bin/chromium is not installed; the browser tests need it"
+        exit 0
+fi
+command -v node >/dev/null || { echo "FAIL: node is required by the browser tests"; exit 1; }
+if [ ! -d "$SRC/node_modules/playwright-core" ]; then
+        echo "FAIL: $SRC/node_modules/playwright-core is missing: run 'npm ci' in $SRC"
+        exit 1
+fi
+export CXG_BINARY=$BIN CXG_SOURCE_DIR=$SRC
+export CXG_BUILD_DIR=${CXG_BUILD_DIR:-$(dirname "$BIN")}
+rc=0
+for t in "$HERE"/*.mjs; do
+        echo "== $(basename "$t")"
+        NODE_PATH="$SRC/node_modules" node "$t" || rc=1
+done
+exit $rc
