@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/banned.h"
 #include "store/schema.h"
 #include "store/store_int.h"
@@ -426,6 +427,25 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                                   "this cxgarden knows (%d): upgrade cxgarden",
                                   path, s->version, latest);
                 goto fail;
+        }
+        if (s->version > 0 && s->version < latest && (flags & STORE_READONLY)) {
+                /*
+                 * A database written by an older cxgarden: migrate it once through a
+                 * read-write handle (when the file is writable), so read commands keep working
+                 * after an upgrade; then read the new version on this handle.
+                 */
+                struct store *rw = NULL;
+                int old = s->version;
+
+                if (store_open(path, 0, &rw, NULL) == CXG_OK) {
+                        store_close(rw);
+                        if ((e = read_version(s, &s->version, err)))
+                                goto fail;
+                        if (s->version == latest)
+                                cxg_log(CXG_LOG_INFO,
+                                        "store: %s: schema migrated from version %d to %d", path,
+                                        old, latest);
+                }
         }
         if (s->version < latest && (flags & STORE_READONLY)) {
                 if (s->version == 0)
