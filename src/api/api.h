@@ -30,6 +30,8 @@ struct api_config {
         int cookie_secure;            /* add Secure to the session cookie (behind TLS) */
         int access_log;               /* one log line per request */
         long shutdown_grace_s;        /* seconds to let in-flight requests finish on shutdown */
+        char tls_cert[1024];          /* PEM certificate (chain); with tls_key: HTTPS only */
+        char tls_key[1024];           /* PEM private key */
         const struct cxg_config *ini; /* config file (engine parameters) or NULL; borrowed */
 };
 
@@ -38,7 +40,7 @@ void api_config_defaults(struct api_config *c);
 /*
  * Apply the [server] and [auth] keys of ini over c (bind, port, threads, max_body,
  * max_header_bytes, max_connections, max_connections_per_ip, timeout, access_log,
- * shutdown_grace; auth.max_concurrent_hashes, auth.pwhash, auth.session_ttl,
+ * shutdown_grace, tls_cert, tls_key; auth.max_concurrent_hashes, auth.pwhash, auth.session_ttl,
  * auth.login_max_failures, auth.login_window, auth.cookie_secure). CXG_ERR_INVALID naming the
  * file and line for a bad value.
  */

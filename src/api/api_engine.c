@@ -111,6 +111,37 @@ void api_engine_refresh(struct api_req *r)
                 api_alerts_poke(); /* early warning on the new data, off the request's path */
 }
 
+/*
+ * A full reload (after an erasure, which a refresh does not see) takes the refresh slot, so a
+ * refresh never runs on the snapshot being replaced; it covers every commit made before it.
+ */
+void api_engine_reload(struct api_req *r)
+{
+        struct cxg_error err = {0};
+        uint64_t target;
+
+        if (!eng_ok || !r->st)
+                return;
+        pthread_mutex_lock(&refresh_mu);
+        while (refresh_running)
+                pthread_cond_wait(&refresh_cv, &refresh_mu);
+        refresh_running = 1;
+        target = refresh_wanted;
+        pthread_mutex_unlock(&refresh_mu);
+        atomic_fetch_add(&refreshes, 1);
+        if (eng_engine_reload(&eng, r->st, &err)) {
+                atomic_fetch_add(&refresh_failures, 1);
+                cxg_log(CXG_LOG_ERROR, "serve: engine reload after %s %s: %s", r->method, r->path,
+                        err.msg);
+        }
+        pthread_mutex_lock(&refresh_mu);
+        refresh_running = 0;
+        if (target > refresh_done)
+                refresh_done = target;
+        pthread_cond_broadcast(&refresh_cv);
+        pthread_mutex_unlock(&refresh_mu);
+}
+
 enum cxg_err api_engine_metrics(struct cxg_buf *b)
 {
         size_t acc = 0, ppl = 0, inter = 0, fb = 0;

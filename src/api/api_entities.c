@@ -1065,6 +1065,10 @@ void api_h_delete(struct api_req *r)
         json_t *before = NULL;
         enum cxg_err rc;
 
+        if (api_person_erase_requested(r)) {
+                api_h_person_erase(r);
+                return;
+        }
         if (!api_store(r))
                 return;
         if ((rc = store_begin(r->st, &err)))

@@ -21,6 +21,28 @@ struct pre_reject {
         char reason[200];
 };
 
+/*
+ * The batch is committed but there is no memory to describe it: the answer must still be a
+ * 2xx (a 5xx would make the client send the rows again), so it is formatted into the request
+ * itself, without the list of rejected rows.
+ */
+static void reply_committed(struct api_req *r, const struct ingest_summary *sum, size_t nrej)
+{
+        int n = snprintf(r->fallback, sizeof(r->fallback),
+                         "{\"accepted\":%llu,\"inserted\":%llu,\"updated\":%llu,\"rejected\":[],"
+                         "\"rejected_count\":%zu,\"incomplete\":\"out of memory: the rejected "
+                         "rows are not listed\"}",
+                         (unsigned long long)(sum->inserted + sum->updated),
+                         (unsigned long long)sum->inserted, (unsigned long long)sum->updated, nrej);
+
+        cxg_free(r->reply);
+        r->reply = NULL;
+        r->reply_type = NULL;
+        r->static_data = (const unsigned char *)r->fallback;
+        r->reply_len = n > 0 && (size_t)n < sizeof(r->fallback) ? (size_t)n : 0;
+        r->status = 200;
+}
+
 static void ingest(struct api_req *r, enum ingest_kind kind, int k)
 {
         json_t *arr = NULL, *rejected = NULL, *reply;
@@ -31,7 +53,7 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
         struct cxg_error err = {0};
         char *text = NULL;
         enum cxg_err rc;
-        int ndjson = api_body_is_ndjson(r);
+        int ndjson = api_body_is_ndjson(r), oom = 0;
 
         if (!ndjson) {
                 arr = api_body_json(r); /* 415 when it is not JSON either */
@@ -70,7 +92,11 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
                         while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
                                 q++;
                         if (q < le) {
+                                unsigned long failed = cxg_alloc_failures();
+
                                 o = json_loadb(p, (size_t)(le - p), JSON_REJECT_DUPLICATES, &je);
+                                if (!o && cxg_alloc_failures() != failed)
+                                        goto nomem; /* not the line's fault */
                                 if (o) {
                                         if (json_array_size(arr) == cap) {
                                                 size_t nc = cap ? cap * 2 : 64;
@@ -124,20 +150,21 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
         } else {
                 memset(&sum, 0, sizeof(sum));
         }
+        /* from here on the accepted rows are committed: out of memory must not turn into a 5xx */
         rejected = json_array();
-        if (!rejected)
-                goto nomem;
-        for (size_t i = 0; i < npre; i++)
-                json_array_append_new(rejected,
-                                      json_pack("{s:I,s:n,s:s}", "index", (json_int_t)pre[i].index,
-                                                "field", "reason", pre[i].reason));
-        for (size_t i = 0; i < n_errs; i++) {
+        oom = !rejected;
+        for (size_t i = 0; i < npre && !oom; i++)
+                oom = json_array_append_new(rejected, json_pack("{s:I,s:n,s:s}", "index",
+                                                                (json_int_t)pre[i].index, "field",
+                                                                "reason", pre[i].reason)) != 0;
+        for (size_t i = 0; i < n_errs && !oom; i++) {
                 size_t idx = map ? map[errs[i].index] : errs[i].index;
 
-                json_array_append_new(
-                    rejected, json_pack("{s:I,s:o,s:s}", "index", (json_int_t)idx, "field",
-                                        errs[i].field[0] ? json_string(errs[i].field) : json_null(),
-                                        "reason", errs[i].reason));
+                oom = json_array_append_new(
+                          rejected,
+                          json_pack("{s:I,s:o,s:s}", "index", (json_int_t)idx, "field",
+                                    errs[i].field[0] ? json_string(errs[i].field) : json_null(),
+                                    "reason", errs[i].reason)) != 0;
         }
         {
                 size_t accepted = (size_t)(sum.inserted + sum.updated);
@@ -164,7 +191,11 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
                         json_decref(s);
                         api_engine_refresh(r);
                 }
-                if (accepted == 0) {
+                if (oom && accepted) {
+                        reply_committed(r, &sum, nrej);
+                } else if (oom) {
+                        goto nomem;
+                } else if (accepted == 0) {
                         reply = json_pack("{s:{s:s,s:s,s:n},s:i,s:o}", "error", "code", "invalid",
                                           "message", "every row was rejected: nothing was written",
                                           "field", "accepted", 0, "rejected", rejected);
@@ -176,11 +207,14 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
                                           (json_int_t)sum.updated, "rejected", rejected);
                         rejected = NULL;
                         api_reply_json(r, 200, reply);
+                        if (r->status != 200 || !r->reply)
+                                reply_committed(r, &sum, nrej);
                 }
         }
         goto done;
 nomem:
-        api_reply_error(r, 500, "internal", NULL, "out of memory");
+        r->retry_after = 1;
+        api_reply_error(r, 503, "unavailable", NULL, "out of memory; retry later");
 done:
         json_decref(arr);
         json_decref(rejected);

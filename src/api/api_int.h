@@ -60,6 +60,8 @@ struct api_req {
         double t0;       /* start, seconds */
         struct cxg_buf body;
         int body_too_large;
+        int body_nomem;     /* the body could not be stored: 503 */
+        char fallback[320]; /* a reply built without allocating (see api_ingest.c) */
         const struct api_route *route;
         int route_index; /* -1: no route */
         char params[API_MAX_PARAMS][256];
@@ -152,6 +154,8 @@ enum api_role api_role_parse(const char *s);
 void api_metrics_record(int route_index, unsigned status, double seconds);
 /* Refresh the engine snapshot after accepted writes (no-op until the engine exists). */
 void api_engine_refresh(struct api_req *r);
+/* Reload the engine snapshot in full (after changes a refresh does not pick up). */
+void api_engine_reload(struct api_req *r);
 
 /* Handlers (api_handlers.c, api_entities.c, api_ingest.c, api_admin.c). */
 void api_h_healthz(struct api_req *r);
@@ -176,6 +180,11 @@ void api_h_account_scores(struct api_req *r);
 void api_h_person_engagement(struct api_req *r);
 void api_h_segments(struct api_req *r);
 void api_h_cohorts(struct api_req *r);
+/* api_privacy.c: export and erasure of a person (admin). */
+void api_h_person_export(struct api_req *r);
+void api_h_person_erase(struct api_req *r);
+/* 1 when r is DELETE /api/v1/people/{id}?erase=true. */
+int api_person_erase_requested(struct api_req *r);
 
 /* Dashboard reads (routes_overview.c) and voice of the customer and fit (routes_voc.c). */
 void api_h_overview(struct api_req *r);

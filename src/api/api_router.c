@@ -45,6 +45,7 @@ const struct api_route api_routes[] = {
     {"POST", "/api/v1/feedback", api_h_feedback, API_G_WRITE},
     {"GET", "/api/v1/accounts/{id}/scores", api_h_account_scores, API_G_READ},
     {"GET", "/api/v1/people/{id}/engagement", api_h_person_engagement, API_G_READ},
+    {"GET", "/api/v1/people/{id}/export", api_h_person_export, API_G_ADMIN},
     {"GET", "/api/v1/segments", api_h_segments, API_G_READ},
     {"GET", "/api/v1/cohorts", api_h_cohorts, API_G_READ},
     {"GET", "/api/v1/overview", api_h_overview, API_G_READ},

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <errno.h>
 #include <sodium.h>
 
 #include "api/api_int.h"
@@ -27,6 +28,8 @@ struct api_state api_g;
 struct api_server {
         struct MHD_Daemon *d;
         int port;
+        char *tls_cert, *tls_key; /* PEM text while the daemon runs (key wiped at stop) */
+        size_t tls_key_len;
 };
 
 static _Thread_local struct store *tl_store;
@@ -98,6 +101,10 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
                                               "%s: server.access_log: expected on/off", ini->path);
                 c->access_log = b;
         }
+        if ((v = cxg_config_get(ini, "server.tls_cert")))
+                snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", v);
+        if ((v = cxg_config_get(ini, "server.tls_key")))
+                snprintf(c->tls_key, sizeof(c->tls_key), "%s", v);
         if ((v = cxg_config_get(ini, "auth.cookie_secure"))) {
                 int b;
 
@@ -200,6 +207,7 @@ json_t *api_body_json(struct api_req *r)
 {
         json_error_t je;
         json_t *j;
+        unsigned long failed;
 
         if (!content_type_is(r, "application/json")) {
                 api_reply_error(r, 415, "unsupported_media_type", NULL,
@@ -210,7 +218,14 @@ json_t *api_body_json(struct api_req *r)
                 api_reply_error(r, 400, "bad_request", NULL, "request body is empty");
                 return NULL;
         }
+        failed = cxg_alloc_failures();
         j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &je);
+        if (!j && cxg_alloc_failures() != failed) {
+                /* jansson ran out of memory (and may call that a syntax error): not the client's
+                 * fault */
+                api_reply_error(r, 503, "unavailable", NULL, "out of memory; retry later");
+                return NULL;
+        }
         if (!j) {
                 api_reply_error(r, 400, "bad_request", NULL,
                                 "request body is not valid JSON: line %d, column %d: %s", je.line,
@@ -338,6 +353,8 @@ static void add_headers(struct api_req *r, struct MHD_Response *resp)
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
         MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        if (api_g.cfg.tls_cert[0])
+                MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
         if (r->reply || r->static_data || r->status != 204)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                         r->reply_type ? r->reply_type : "application/json");
@@ -358,6 +375,28 @@ static void add_headers(struct api_req *r, struct MHD_Response *resp)
         if (r->www_auth)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                         "Bearer realm=\"cxgarden\"");
+}
+
+/*
+ * Out of memory before a request could even be set up: answer 503 from static memory (MHD
+ * allocates the response itself), never drop the connection without an answer.
+ */
+static enum MHD_Result send_nomem(struct MHD_Connection *conn)
+{
+        static const char body[] = "{\"error\":{\"code\":\"unavailable\",\"message\":\"out of "
+                                   "memory; retry later\",\"field\":null}}";
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+
+        resp =
+            MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(resp, "Retry-After", "1");
+        ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+        MHD_destroy_response(resp);
+        return ret;
 }
 
 static enum MHD_Result send_reply(struct api_req *r)
@@ -476,7 +515,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
                 r = cxg_calloc(1, sizeof(*r));
                 if (!r)
-                        return MHD_NO;
+                        return send_nomem(conn);
                 *ptr = r;
                 atomic_fetch_add(&api_g.inflight, 1);
                 r->t0 = api_mono();
@@ -508,15 +547,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_YES;
         }
         if (*upload_data_size) {
-                if (!r->body_too_large &&
-                    cxg_buf_append(&r->body, upload_data, *upload_data_size) != CXG_OK)
-                        r->body_too_large = 1;
+                enum cxg_err brc = CXG_OK;
+
+                if (!r->body_too_large && !r->body_nomem &&
+                    (brc = cxg_buf_append(&r->body, upload_data, *upload_data_size)) != CXG_OK) {
+                        /* over the cap is the client's doing; out of memory is ours */
+                        if (brc == CXG_ERR_NOMEM)
+                                r->body_nomem = 1;
+                        else
+                                r->body_too_large = 1;
+                }
                 *upload_data_size = 0;
                 return MHD_YES;
         }
         if (r->status)
                 return MHD_YES; /* already answered */
-        dispatch(r);
+        if (r->body_nomem)
+                api_reply_error(r, 503, "unavailable", NULL, "out of memory; retry later");
+        else
+                dispatch(r);
         if (!r->status)
                 api_reply_error(r, 500, "internal", NULL, "internal error; see the server log");
         return send_reply(r);
@@ -576,6 +625,49 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         cxg_log(CXG_LOG_WARN, "http: %s", msg);
 }
 
+/* The whole file at path as a NUL-terminated string in *out (cxg_malloc'ed), at most 1 MiB. */
+static enum cxg_err read_pem(const char *path, const char *what, char **out, size_t *len,
+                             struct cxg_error *err)
+{
+        FILE *f = fopen(path, "rb");
+        char *b = NULL;
+        size_t n = 0;
+
+        *out = NULL;
+        if (!f)
+                return cxg_error_set(err, CXG_ERR_IO, "cannot read the TLS %s %s: %s", what, path,
+                                     strerror(errno));
+        b = cxg_malloc((1u << 20) + 1);
+        if (!b) {
+                fclose(f);
+                return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
+        }
+        n = fread(b, 1, 1u << 20, f);
+        if (ferror(f) || !feof(f) || n == 0) {
+                fclose(f);
+                sodium_memzero(b, (1u << 20) + 1);
+                cxg_free(b);
+                return cxg_error_set(err, CXG_ERR_INVALID, "the TLS %s %s is %s", what, path,
+                                     n == 0 ? "empty" : "unreadable or larger than 1 MiB");
+        }
+        fclose(f);
+        b[n] = '\0';
+        *out = b;
+        if (len)
+                *len = n;
+        return CXG_OK;
+}
+
+static void free_tls(struct api_server *srv)
+{
+        if (srv->tls_key) {
+                sodium_memzero(srv->tls_key, srv->tls_key_len);
+                cxg_free(srv->tls_key);
+        }
+        cxg_free(srv->tls_cert);
+        srv->tls_key = srv->tls_cert = NULL;
+}
+
 enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **out,
                               struct cxg_error *err)
 {
@@ -592,6 +684,9 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         json_object_seed(0);
         memset(&api_g, 0, sizeof(api_g));
         api_g.cfg = *cfg;
+        /* over TLS the session cookie never travels in clear: Secure, whatever the config */
+        if (cfg->tls_cert[0])
+                api_g.cfg.cookie_secure = 1;
         pthread_mutex_init(&api_g.stores_lock, NULL);
         pthread_mutex_init(&api_g.rl_lock, NULL);
         memset(&ss, 0, sizeof(ss));
@@ -628,6 +723,21 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 api_engine_stop();
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
         }
+        if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+                cxg_free(srv);
+                api_engine_stop();
+                return cxg_error_setf(err, CXG_ERR_USAGE, cfg->tls_cert[0] ? "tls_key" : "tls_cert",
+                                      "TLS needs both a certificate and a key (--tls-cert and "
+                                      "--tls-key)");
+        }
+        if (cfg->tls_cert[0] &&
+            ((rc = read_pem(cfg->tls_cert, "certificate", &srv->tls_cert, NULL, err)) ||
+             (rc = read_pem(cfg->tls_key, "key", &srv->tls_key, &srv->tls_key_len, err)))) {
+                free_tls(srv);
+                cxg_free(srv);
+                api_engine_stop();
+                return rc;
+        }
         /* a pool of epoll workers; one worker polls instead (libmicrohttpd 0.9.75's single
          * epoll thread serves only a few hundred requests a second with many connections) */
         flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -636,13 +746,20 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 flags |= MHD_USE_IPv6;
         {
                 /* the pool size is given only for a pool (MHD warns about a size of 1) */
-                struct MHD_OptionItem pool[] = {
-                    {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL},
-                    {MHD_OPTION_END, 0, NULL},
-                };
+                struct MHD_OptionItem pool[4];
+                size_t no = 0;
 
-                if (cfg->threads <= 1)
-                        pool[0].option = MHD_OPTION_END;
+                if (cfg->threads > 1)
+                        pool[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                                             cfg->threads, NULL};
+                if (srv->tls_cert) {
+                        flags |= MHD_USE_TLS;
+                        pool[no++] =
+                            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+                        pool[no++] =
+                            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+                }
+                pool[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
                 srv->d = MHD_start_daemon(
                     flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL,
                     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
@@ -654,8 +771,15 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
         }
         if (!srv->d) {
+                free_tls(srv);
                 cxg_free(srv);
                 api_engine_stop();
+                if (cfg->tls_cert[0])
+                        return cxg_error_set(err, CXG_ERR_IO,
+                                             "cannot listen on %s:%d with TLS (in use, or the "
+                                             "certificate %s and key %s do not match or are not "
+                                             "PEM)",
+                                             cfg->bind, cfg->port, cfg->tls_cert, cfg->tls_key);
                 return cxg_error_set(err, CXG_ERR_IO, "cannot listen on %s:%d (in use?)", cfg->bind,
                                      cfg->port);
         }
@@ -701,5 +825,6 @@ void api_server_stop(struct api_server *srv)
         api_g.nrl = api_g.caprl = 0;
         pthread_mutex_unlock(&api_g.rl_lock);
         sodium_memzero(api_g.key, sizeof(api_g.key));
+        free_tls(srv);
         cxg_free(srv);
 }

@@ -29,6 +29,8 @@ int cli_cohorts(struct cli *c);
 int cli_serve(struct cli *c);
 int cli_user(struct cli *c);
 int cli_token(struct cli *c);
+int cli_person(struct cli *c);
+int cli_purge(struct cli *c);
 int cli_detect(struct cli *c);
 int cli_alerts(struct cli *c);
 int cli_tasks(struct cli *c);

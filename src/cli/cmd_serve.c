@@ -19,7 +19,7 @@ static void help(FILE *f)
 {
         fprintf(f,
                 "usage: cxgarden [--db PATH] [--config FILE] serve [--bind ADDR] [--port N]\n"
-                "                [--threads N] [--list-routes]\n"
+                "                [--threads N] [--tls-cert FILE --tls-key FILE] [--list-routes]\n"
                 "\n"
                 "Serve the JSON API under /api/v1 and the dashboard at / until SIGINT or SIGTERM\n"
                 "(requests in flight finish, then the database is closed).\n"
@@ -27,6 +27,9 @@ static void help(FILE *f)
                 "  --bind ADDR     address to listen on (default 127.0.0.1)\n"
                 "  --port N        TCP port (default 8080; 0 picks a free port, logged)\n"
                 "  --threads N     worker threads (default 2)\n"
+                "  --tls-cert FILE, --tls-key FILE\n"
+                "                  serve HTTPS only, with this PEM certificate (chain) and key;\n"
+                "                  the session cookie is then always Secure\n"
                 "  --list-routes   print every route as 'METHOD PATH' and exit\n"
                 "\n"
                 "Settings are taken from the command line first, then from the config file\n"
@@ -34,7 +37,7 @@ static void help(FILE *f)
                 "  [server] bind, port, threads, max_body (bytes, 8388608),\n"
                 "           max_header_bytes (65536), max_connections (4096),\n"
                 "           max_connections_per_ip (2048), timeout (seconds, 30),\n"
-                "           shutdown_grace (seconds, 10), access_log (on)\n"
+                "           shutdown_grace (seconds, 10), access_log (on), tls_cert, tls_key\n"
                 "  [auth]   session_ttl (seconds, 28800), login_max_failures (5),\n"
                 "           login_window (seconds, 60), max_concurrent_hashes (2),\n"
                 "           cookie_secure (false; set true behind TLS),\n"
@@ -63,7 +66,7 @@ int cli_serve(struct cli *c)
         struct cxg_config ini;
         struct cxg_error err = {0};
         struct api_server *srv = NULL;
-        const char *bind = NULL, *config = c->config_path;
+        const char *bind = NULL, *config = c->config_path, *tls_cert = NULL, *tls_key = NULL;
         long port = -1, threads = -1;
         sigset_t set;
         int sig = 0, rc = CLI_FAIL;
@@ -87,6 +90,12 @@ int cli_serve(struct cli *c)
                 } else if (strcmp(a, "--threads") == 0) {
                         if (!parse_int(a, v, 1, 256, &threads))
                                 return CLI_USAGE;
+                        i++;
+                } else if ((strcmp(a, "--tls-cert") == 0 || strcmp(a, "--tls-key") == 0) && v) {
+                        if (a[6] == 'c')
+                                tls_cert = v;
+                        else
+                                tls_key = v;
                         i++;
                 } else if (strcmp(a, "--db") == 0 && v) {
                         c->db_path = v;
@@ -119,6 +128,10 @@ int cli_serve(struct cli *c)
                 cfg.port = (int)port;
         if (threads > 0)
                 cfg.threads = (int)threads;
+        if (tls_cert)
+                snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", tls_cert);
+        if (tls_key)
+                snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", tls_key);
 
         /* every thread inherits the blocked mask; only sigwait below receives them */
         sigemptyset(&set);
@@ -133,8 +146,9 @@ int cli_serve(struct cli *c)
                 cxg_config_release(&ini);
                 return CLI_FAIL;
         }
-        cxg_log(CXG_LOG_INFO, "serve: listening on http://%s:%d/ (db %s, %d threads)", cfg.bind,
-                api_server_port(srv), cfg.db_path, cfg.threads);
+        cxg_log(CXG_LOG_INFO, "serve: listening on %s://%s:%d/ (db %s, %d threads)",
+                cfg.tls_cert[0] ? "https" : "http", cfg.bind, api_server_port(srv), cfg.db_path,
+                cfg.threads);
         if (sigwait(&set, &sig) == 0) {
                 cxg_log(CXG_LOG_INFO, "serve: %s received: finishing requests in flight",
                         sig == SIGINT ? "SIGINT" : "SIGTERM");

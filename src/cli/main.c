@@ -1,9 +1,11 @@
 /* main.c: the cxgarden command: global options, then one subcommand per file. */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/alloc.h"
 
 struct command {
         const char *name;
@@ -29,6 +31,8 @@ static const struct command commands[] = {
     {"serve", cli_serve, "serve [--port N]: HTTP API and dashboard"},
     {"user", cli_user, "user add NAME --role R: manage users"},
     {"token", cli_token, "token create --user NAME: manage API tokens"},
+    {"person", cli_person, "person export|erase ID: a person's data (access, erasure)"},
+    {"purge", cli_purge, "purge interactions --older-than DAYS: retention"},
     {"detect", cli_detect, "detect [--at DATE] [--json]: run the early-warning detectors"},
     {"alerts", cli_alerts, "alerts [--status open] [--json]: list and triage alerts"},
     {"tasks", cli_tasks, "tasks [--owner NAME] [--json]: follow-up tasks from alerts"},
@@ -61,6 +65,9 @@ int main(int argc, char **argv)
 {
         struct cli c = {.db_path = "cxgarden.db"};
         int i = 1;
+
+        /* jansson allocates through cxg_malloc: its failures are then told from bad input */
+        json_set_alloc_funcs(cxg_malloc, cxg_free);
 
         while (i < argc && argv[i][0] == '-') {
                 const char *a = argv[i];

@@ -19,7 +19,20 @@ void cxg_free(void *p);
  * Not thread-safe by design: tests drive it from one thread.
  */
 void cxg_alloc_fail_at(unsigned long k);
+/*
+ * Like cxg_alloc_fail_at(k), but only the k-th allocation fails and the later ones succeed
+ * again: tests that code which survives one failure (a cache dropped, a retry) stays right.
+ */
+void cxg_alloc_fail_once(unsigned long k);
 /* Allocations made since the last cxg_alloc_fail_at() call. */
 unsigned long cxg_alloc_count(void);
+
+/*
+ * Allocations that failed on the calling thread so far (injected failures included). A
+ * library that allocates through these functions (jansson does once main() has called
+ * json_set_alloc_funcs(cxg_malloc, cxg_free)) may report running out of memory as bad input;
+ * comparing this count before and after the call tells the two apart.
+ */
+unsigned long cxg_alloc_failures(void);
 
 #endif

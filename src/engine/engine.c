@@ -141,6 +141,39 @@ enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st, struct c
         return rc;
 }
 
+enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st, struct cxg_error *err)
+{
+        struct eng_snapshot fresh, old;
+        struct eng_scores scores;
+        enum cxg_err rc;
+        double t0 = eng_now();
+
+        eng_snapshot_init(&fresh, NULL);
+        if ((rc = eng_snapshot_load(&fresh, st, err))) {
+                eng_snapshot_release(&fresh);
+                return rc;
+        }
+        pthread_rwlock_wrlock(&e->lock);
+        old = e->snap;
+        e->snap = fresh;
+        e->load_s = eng_now() - t0;
+        eng_scores_init(&scores);
+        t0 = eng_now();
+        rc = eng_engine_compute(e, st, e->at, &scores, err);
+        e->compute_s = eng_now() - t0;
+        if (rc == CXG_OK) {
+                eng_scores_release(&e->scores);
+                e->scores = scores;
+                fresh = old; /* released below */
+        } else {
+                eng_scores_release(&scores);
+                e->snap = old; /* keep the state the scores were computed from */
+        }
+        pthread_rwlock_unlock(&e->lock);
+        eng_snapshot_release(&fresh);
+        return rc;
+}
+
 void eng_engine_read_lock(struct eng_engine *e)
 {
         pthread_rwlock_rdlock(&e->lock);

@@ -43,6 +43,14 @@ void eng_engine_release(struct eng_engine *e);
 /* Pick up rows added to the store since the last load and recompute (write lock inside). */
 enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st,
                                 struct cxg_error *err) CXG_WUR;
+/*
+ * Load the whole snapshot again from st and recompute, for changes a refresh does not pick up
+ * (edits of people, deletions, a person's erasure): the new snapshot is built outside the lock,
+ * then swapped in under the write lock, so readers wait only for the recompute. On failure e
+ * keeps its previous state.
+ */
+enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st,
+                               struct cxg_error *err) CXG_WUR;
 /* Shared lock for readers of e->snap and e->scores; pair with eng_engine_unlock. */
 void eng_engine_read_lock(struct eng_engine *e);
 /* Release the lock taken by eng_engine_read_lock. */

@@ -415,14 +415,15 @@ enum cxg_err eng_snapshot_add_interaction(struct eng_snapshot *s, const struct s
         size_t i;
         enum cxg_err rc;
 
+        /* a row that cannot be stored for want of memory is not seen: the next refresh retries */
+        if ((rc = icols_grow(c, c->n + 1)))
+                return rc;
         if (r->id > s->last_interaction_id)
                 s->last_interaction_id = r->id;
         if (p == ENG_NONE || a == ENG_NONE)
                 return CXG_ERR_NOTFOUND;
         if (rel < INT32_MIN || rel > INT32_MAX)
                 return CXG_ERR_LIMIT;
-        if ((rc = icols_grow(c, c->n + 1)))
-                return rc;
         i = c->n++;
         c->ts[i] = (int32_t)rel;
         c->person[i] = p;
@@ -803,17 +804,20 @@ static enum cxg_err finish_people(struct eng_snapshot *s)
 }
 
 /* Scatter a column: dst[pos_main[i]] = main[i], dst[pos_delta[j]] = delta[j]. */
-#define SCATTER(field, type)                                                                       \
+/*
+ * Merged columns are all allocated before any is filled, so running out of memory leaves both
+ * segments as they were (a half-scattered merge would leave the delta's columns freed while
+ * its row count stays, and the next row appended would be written through a NULL column).
+ */
+#define SCATTER(field)                                                                             \
         do {                                                                                       \
-                type *nc_ = cxg_malloc((total ? total : 1) * sizeof(type));                        \
-                if (!nc_)                                                                          \
-                        goto nomem;                                                                \
                 for (size_t i_ = 0; i_ < s->main.n; i_++)                                          \
-                        nc_[pos_main ? pos_main[i_] : i_] = s->main.field[i_];                     \
+                        m.field[pos_main ? pos_main[i_] : i_] = s->main.field[i_];                 \
                 for (size_t j_ = 0; j_ < s->delta.n; j_++)                                         \
-                        nc_[pos_delta[j_]] = s->delta.field[j_];                                   \
+                        m.field[pos_delta[j_]] = s->delta.field[j_];                               \
                 cxg_free(s->main.field);                                                           \
-                s->main.field = nc_;                                                               \
+                s->main.field = m.field;                                                           \
+                m.field = NULL;                                                                    \
                 cxg_free(s->delta.field);                                                          \
                 s->delta.field = NULL;                                                             \
         } while (0)
@@ -824,8 +828,11 @@ static enum cxg_err merge_delta(struct eng_snapshot *s)
         size_t total = s->main.n + s->delta.n;
         uint32_t *doff = NULL, *dorder = NULL, *pos_main = NULL, *pos_delta = NULL;
         uint64_t *noff = NULL;
+        struct eng_icols m;
+        size_t nt;
         enum cxg_err rc;
 
+        memset(&m, 0, sizeof(m));
         if (total > UINT32_MAX)
                 return CXG_ERR_LIMIT;
         if ((rc = group_by(s->delta.account, s->delta.n, s->n_accounts, &doff, &dorder)))
@@ -837,7 +844,17 @@ static enum cxg_err merge_delta(struct eng_snapshot *s)
         pos_delta = cxg_malloc((s->delta.n ? s->delta.n : 1) * sizeof(uint32_t));
         if (s->main.n)
                 pos_main = cxg_malloc(s->main.n * sizeof(uint32_t));
-        if (!noff || !pos_delta || (s->main.n && !pos_main))
+        nt = total ? total : 1;
+        m.ts = cxg_malloc(nt * sizeof(*m.ts));
+        m.person = cxg_malloc(nt * sizeof(*m.person));
+        m.account = cxg_malloc(nt * sizeof(*m.account));
+        m.duration = cxg_malloc(nt * sizeof(*m.duration));
+        m.value = cxg_malloc(nt * sizeof(*m.value));
+        m.type = cxg_malloc(nt * sizeof(*m.type));
+        m.channel = cxg_malloc(nt * sizeof(*m.channel));
+        m.outcome = cxg_malloc(nt * sizeof(*m.outcome));
+        if (!noff || !pos_delta || (s->main.n && !pos_main) || !m.ts || !m.person || !m.account ||
+            !m.duration || !m.value || !m.type || !m.channel || !m.outcome)
                 goto nomem;
         noff[0] = 0;
         for (size_t a = 0; a < s->n_accounts; a++) {
@@ -856,14 +873,14 @@ static enum cxg_err merge_delta(struct eng_snapshot *s)
                 }
                 noff[a + 1] = out;
         }
-        SCATTER(ts, int32_t);
-        SCATTER(person, uint32_t);
-        SCATTER(account, uint32_t);
-        SCATTER(duration, uint32_t);
-        SCATTER(value, float);
-        SCATTER(type, uint16_t);
-        SCATTER(channel, uint8_t);
-        SCATTER(outcome, uint8_t);
+        SCATTER(ts);
+        SCATTER(person);
+        SCATTER(account);
+        SCATTER(duration);
+        SCATTER(value);
+        SCATTER(type);
+        SCATTER(channel);
+        SCATTER(outcome);
         s->main.n = s->main.cap = total;
         s->delta.n = s->delta.cap = 0;
         cxg_free(s->a_ioff);
@@ -879,6 +896,14 @@ done:
         cxg_free(pos_main);
         cxg_free(pos_delta);
         cxg_free(noff);
+        cxg_free(m.ts);
+        cxg_free(m.person);
+        cxg_free(m.account);
+        cxg_free(m.duration);
+        cxg_free(m.value);
+        cxg_free(m.type);
+        cxg_free(m.channel);
+        cxg_free(m.outcome);
         return rc;
 }
 

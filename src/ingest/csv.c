@@ -111,7 +111,8 @@ again:
                                         r->line += count_lines(seg, end);
                                         r->pos = r->rec_end = end;
                                         r->n_fields = 0;
-                                        cxg_error_at(err, r->name, qline);
+                                        /* the record's line, as for every other error */
+                                        cxg_error_at(err, r->name, r->rec_line);
                                         return cxg_error_set(err, CXG_ERR_PARSE,
                                                              "quoted field opened on line %ld "
                                                              "is never closed",

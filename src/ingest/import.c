@@ -82,6 +82,9 @@ struct writer {
         struct sink *sink;
         uint64_t inserted, updated, rejected, valid, committed;
         uint64_t read;
+        uint64_t batches; /* batches committed */
+        void (*on_batch)(void *ctx, const struct ingest_batch_report *b);
+        void *ctx;
 };
 
 static double now(void)
@@ -90,6 +93,17 @@ static double now(void)
 
         clock_gettime(CLOCK_MONOTONIC, &t);
         return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * jansson failed for want of memory: an allocation failed during the call (failed counted
+ * cxg_alloc_failures() before it; jansson may then report a syntax error), or it says so in
+ * the error code, or its lexer could not even start (NULL with an empty message).
+ */
+static int json_oom(const json_error_t *e, unsigned long failed)
+{
+        return cxg_alloc_failures() != failed || e->text[0] == '\0' ||
+               json_error_code(e) == json_error_out_of_memory;
 }
 
 void ingest_opts_init(struct ingest_opts *o, enum ingest_kind kind)
@@ -481,6 +495,13 @@ static enum cxg_err write_batch(struct writer *w, struct batch *b, struct cxg_er
         w->inserted += ins;
         w->updated += upd;
         w->committed += ins + upd;
+        if (tx && w->on_batch && b->n) {
+                struct ingest_batch_report r = {
+                    ++w->batches,       b->items[0].line, b->items[b->n - 1].line, b->n, ins + upd,
+                    w->rejected - rej0, w->committed};
+
+                w->on_batch(w->ctx, &r);
+        }
         return CXG_OK;
 fail:
         if (tx)
@@ -934,6 +955,7 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
         json_t *v;
         const char *p;
         size_t n;
+        unsigned long failed;
         int g;
 
         cxg_error_clear(&e);
@@ -953,7 +975,12 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
         }
         it->raw = p;
         it->raw_n = n;
+        failed = cxg_alloc_failures();
         v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
+        if (!v && json_oom(&jerr, failed)) {
+                rc = CXG_ERR_NOMEM; /* not the line's fault: stop, never reject it */
+                goto done;
+        }
         if (!v) {
                 rc = set_reason(b, it, "", "", "not valid JSON: %s (column %d)", jerr.text,
                                 jerr.column);
@@ -1252,6 +1279,8 @@ enum cxg_err ingest_file(struct store *s, const char *path, const struct ingest_
         w.kind = o->kind;
         w.dry_run = o->dry_run;
         w.sink = &sink;
+        w.on_batch = o->on_batch;
+        w.ctx = o->ctx;
         run.rd = &rd;
         run.w = &w;
         run.o = o;
@@ -1345,6 +1374,7 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
         json_t *arr = NULL;
         enum cxg_err rc = CXG_OK;
         double t0 = now();
+        unsigned long failed;
 
         *errs = NULL;
         *n_errs = 0;
@@ -1356,7 +1386,12 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
                 rc = cxg_error_set(err, CXG_ERR_USAGE, "unknown kind");
                 goto done;
         }
+        failed = cxg_alloc_failures();
         arr = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!arr && json_oom(&jerr, failed)) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
+                goto done;
+        }
         if (!arr || !json_is_array(arr)) {
                 rc = arr ? cxg_error_set(err, CXG_ERR_PARSE, "expected a JSON array of objects")
                          : cxg_error_set(err, CXG_ERR_PARSE,

@@ -49,6 +49,17 @@ struct ingest_reject {
         const char *reason; /* what is wrong, e.g. not a timestamp: "yesterday" */
 };
 
+/* One committed batch, as reported to an on_batch callback. */
+struct ingest_batch_report {
+        uint64_t seq;       /* 1-based number of the batch in this import */
+        long first_line;    /* file line where the batch's first row starts */
+        long last_line;     /* file line where its last row starts */
+        size_t rows;        /* rows of the file in the batch (rejected ones included) */
+        uint64_t committed; /* rows written (inserted + updated) by the batch */
+        uint64_t rejected;  /* rows of the batch that were rejected */
+        uint64_t total;     /* rows committed by the import so far, this batch included */
+};
+
 struct ingest_opts {
         enum ingest_kind kind;
         enum ingest_format format; /* INGEST_FMT_AUTO: from the file name */
@@ -61,6 +72,11 @@ struct ingest_opts {
                                       write on two threads for large files */
         /* Called for each rejected row, in file order (e.g. to print the first few). */
         void (*on_reject)(void *ctx, const struct ingest_reject *r);
+        /*
+         * Called on the writer's thread right after each batch is committed (never for dry
+         * runs or a batch that was rolled back), so a caller can record what is durable.
+         */
+        void (*on_batch)(void *ctx, const struct ingest_batch_report *b);
         /* Called at most about ten times a second with the progress through the file. */
         void (*on_progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total, uint64_t rows);
         void *ctx;

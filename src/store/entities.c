@@ -45,16 +45,31 @@ static void set_out(int64_t *id, int *how, int64_t v, int h)
                 *how = h;
 }
 
+/*
+ * jansson failed for want of memory: an allocation failed during the call (failed counted
+ * cxg_alloc_failures() before it; jansson may then report a syntax error), or it says so in
+ * the error code, or its lexer could not even start (NULL with an empty message).
+ */
+static int json_oom(const json_error_t *e, unsigned long failed)
+{
+        return cxg_alloc_failures() != failed || e->text[0] == '\0' ||
+               json_error_code(e) == json_error_out_of_memory;
+}
+
 /* attributes must be a JSON object (or NULL). */
 static enum cxg_err check_attributes(const char *attr, struct cxg_error *err)
 {
         json_error_t je;
+        unsigned long failed;
         json_t *j;
         int ok;
 
         if (!attr)
                 return CXG_OK;
+        failed = cxg_alloc_failures();
         j = json_loads(attr, JSON_DECODE_ANY, &je);
+        if (!j && json_oom(&je, failed))
+                return cxg_error_setf(err, CXG_ERR_NOMEM, "attributes", "out of memory");
         if (!j)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "attributes", "not valid JSON: %s",
                                       je.text);

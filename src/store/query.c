@@ -272,8 +272,9 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
                 binds[nb++] = q->attr_value ? q->attr_value : "";
         }
         if (q->seniority >= 0 && e == STORE_E_PEOPLE) {
-                if (cxg_buf_printf(&sql, "%s t.seniority = %d", has_filter ? " AND" : " WHERE",
-                                   q->seniority))
+                /* a value, so a placeholder like every other (?93), never formatted into SQL */
+                if (cxg_buf_puts(&sql, has_filter ? " AND t.seniority = ?93"
+                                                  : " WHERE t.seniority = ?93"))
                         goto nomem;
                 has_filter = 1;
         }
@@ -301,6 +302,8 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
                         store_bind_text(st, 90, q->after_text ? q->after_text : "");
                 sqlite3_bind_int64(st, 91, q->after_id);
         }
+        if (q->seniority >= 0 && e == STORE_E_PEOPLE)
+                sqlite3_bind_int(st, 93, q->seniority);
         sqlite3_bind_int(
             st, 92,
             q->limit < 1 ? 1

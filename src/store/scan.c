@@ -249,17 +249,32 @@ static void str_list_release(struct str_list *l)
         l->n = 0;
 }
 
+/*
+ * jansson failed for want of memory: an allocation failed during the call (failed counted
+ * cxg_alloc_failures() before it; jansson may then report a syntax error), or it says so in
+ * the error code, or its lexer could not even start (NULL with an empty message).
+ */
+static int json_oom(const json_error_t *e, unsigned long failed)
+{
+        return cxg_alloc_failures() != failed || e->text[0] == '\0' ||
+               json_error_code(e) == json_error_out_of_memory;
+}
+
 /* Parse the JSON array text of strings into l (borrowed from l->json). */
 static enum cxg_err str_list_parse(struct str_list *l, const char *text, const char *what,
                                    const char *path, struct cxg_error *err)
 {
         json_error_t je;
+        unsigned long failed;
         size_t i;
 
         l->json = NULL;
         l->v = NULL;
         l->n = 0;
+        failed = cxg_alloc_failures();
         l->json = json_loads(text ? text : "[]", 0, &je);
+        if (!l->json && json_oom(&je, failed))
+                return cxg_error_set(err, CXG_ERR_NOMEM, "%s: %s: out of memory", what, path);
         if (!l->json || !json_is_array(l->json))
                 goto bad;
         l->n = json_array_size(l->json);

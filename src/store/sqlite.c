@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/banned.h"
 #include "store/schema.h"
 #include "store/store_int.h"
@@ -47,7 +49,7 @@ int store_schema_version(struct store *s)
 
 /* ---- errors ---- */
 
-static void cache_drop(struct store *s)
+void store_cache_drop(struct store *s)
 {
         cxg_hmap_release(&s->accounts);
         cxg_hmap_release(&s->people);
@@ -59,11 +61,30 @@ static void cache_drop(struct store *s)
         s->n_wide = 0;
 }
 
+/*
+ * Why the file at path (or its directory, where SQLite creates the -wal and -shm files) cannot
+ * be written: an errno such as EROFS or EACCES, or 0 when both are writable. access() reports
+ * a read-only file system even to root, who ignores file modes.
+ */
+static int write_errno(const char *path)
+{
+        char dir[sizeof(((struct store *)0)->path)];
+        const char *slash = strrchr(path, '/');
+
+        if (access(path, W_OK) != 0 && errno != ENOENT)
+                return errno;
+        if (!slash)
+                snprintf(dir, sizeof(dir), ".");
+        else
+                snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+        return access(dir, W_OK) != 0 ? errno : 0;
+}
+
 /* The transaction ended without us (SQLite rolls back by itself on some errors). */
 static void tx_lost(struct store *s)
 {
         if (s->cache_dirty)
-                cache_drop(s);
+                store_cache_drop(s);
         s->cache_dirty = 0;
         s->in_tx = 0;
         s->savepoint_depth = 0;
@@ -75,6 +96,7 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
         const char *detail = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
         enum cxg_err code;
         const char *why;
+        int why_no;
 
         if (s && s->db && s->in_tx && sqlite3_get_autocommit(s->db))
                 tx_lost(s);
@@ -91,6 +113,10 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
                                      "written; free some space and retry)",
                                      what, path);
         case SQLITE_READONLY:
+                if (s && !(s->flags & STORE_READONLY) && (why_no = write_errno(path)) != 0)
+                        return cxg_error_set(err, CXG_ERR_READONLY,
+                                             "%s: %s: the database is read-only (%s)", what, path,
+                                             strerror(why_no));
                 return cxg_error_set(err, CXG_ERR_READONLY, "%s: %s: the database is %s", what,
                                      path,
                                      s && (s->flags & STORE_READONLY)
@@ -98,6 +124,12 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
                                          : "read-only (check the permissions of the file and "
                                            "of its directory)");
         case SQLITE_CANTOPEN:
+                if (s && !(s->flags & STORE_READONLY) && (why_no = write_errno(path)) != 0)
+                        return cxg_error_set(err, CXG_ERR_READONLY,
+                                             "%s: %s: the database is read-only (%s): cxgarden "
+                                             "writes the file and the -wal and -shm files beside "
+                                             "it",
+                                             what, path, strerror(why_no));
                 if (s && (s->flags & STORE_READONLY))
                         return cxg_error_set(err, CXG_ERR_READONLY,
                                              "%s: %s: cannot open the file for reading (check "
@@ -396,6 +428,25 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                                   path, s->version, latest);
                 goto fail;
         }
+        if (s->version > 0 && s->version < latest && (flags & STORE_READONLY)) {
+                /*
+                 * A database written by an older cxgarden: migrate it once through a
+                 * read-write handle (when the file is writable), so read commands keep working
+                 * after an upgrade; then read the new version on this handle.
+                 */
+                struct store *rw = NULL;
+                int old = s->version;
+
+                if (store_open(path, 0, &rw, NULL) == CXG_OK) {
+                        store_close(rw);
+                        if ((e = read_version(s, &s->version, err)))
+                                goto fail;
+                        if (s->version == latest)
+                                cxg_log(CXG_LOG_INFO,
+                                        "store: %s: schema migrated from version %d to %d", path,
+                                        old, latest);
+                }
+        }
         if (s->version < latest && (flags & STORE_READONLY)) {
                 if (s->version == 0)
                         e = cxg_error_set(err, CXG_ERR_STORE,
@@ -558,7 +609,7 @@ void store_savepoint_rollback(struct store *s)
         s->savepoint_depth--;
         if (s->cache_dirty & bit) {
                 s->cache_dirty &= ~bit;
-                cache_drop(s);
+                store_cache_drop(s);
         }
 }
 

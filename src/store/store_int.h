@@ -68,6 +68,8 @@ enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err)
  * a rollback of the current transaction level then drops the caches.
  */
 void store_cache_touch(struct store *s);
+/* Forget every cached id (they reload lazily), e.g. after external ids changed. */
+void store_cache_drop(struct store *s);
 /*
  * Record ext id (n bytes) -> id in the account cache when it is loaded. Out of memory, the
  * cache is dropped instead (it reloads on its next use), so a write never fails after the

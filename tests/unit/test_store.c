@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "store/schema.h"
 #include "store/store.h"
 
 /* ---- helpers ---- */
@@ -323,6 +324,30 @@ static void test_readonly_open_of_an_old_schema_is_refused(void **state)
         assert_non_null(strstr(e.msg, t.path));
         /* read-only must not have migrated it */
         assert_int_equal(raw_int(t.path, "SELECT count(*) FROM sqlite_master"), 0);
+        tmpdb_remove(&t);
+}
+
+static void test_readonly_open_migrates_a_database_of_an_older_cxgarden(void **state)
+{
+        struct tmpdb t;
+        struct store *s = NULL;
+        struct cxg_error e;
+        char sql[64];
+
+        (void)state;
+        tmpdb_make(&t);
+        /* a database as the first release wrote it: migration 1 only */
+        raw_exec(t.path, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at "
+                         "INTEGER)");
+        raw_exec(t.path, store_migrations[0]);
+        raw_exec(t.path, "INSERT INTO schema_version VALUES (1, 0)");
+        raw_exec(t.path, "INSERT INTO accounts (ext_id, name) VALUES ('A1', 'Acme')");
+        assert_int_equal(store_open(t.path, STORE_READONLY, &s, &e), CXG_OK);
+        assert_int_equal(store_schema_version(s), store_schema_latest());
+        store_close(s);
+        snprintf(sql, sizeof(sql), "SELECT max(version) FROM schema_version");
+        assert_int_equal(raw_int(t.path, sql), store_schema_latest());
+        assert_int_equal(raw_int(t.path, "SELECT count(*) FROM accounts"), 1);
         tmpdb_remove(&t);
 }
 
@@ -1196,6 +1221,7 @@ int main(void)
             cmocka_unit_test(test_newer_schema_is_refused),
             cmocka_unit_test(test_readonly_open_reads_but_refuses_writes),
             cmocka_unit_test(test_readonly_open_of_an_old_schema_is_refused),
+            cmocka_unit_test(test_readonly_open_migrates_a_database_of_an_older_cxgarden),
             cmocka_unit_test(test_put_account_upsert_keeps_absent_fields),
             cmocka_unit_test(test_account_churn_follows_date_and_flag),
             cmocka_unit_test(test_put_rejects_attributes_that_are_not_an_object),
