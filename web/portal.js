@@ -136,6 +136,7 @@ async function renderGarden(root, id) {
   root.append(h('section', { 'aria-labelledby': 'pt-team' }, h('h2', { id: 'pt-team' }, 'Your team at the company'),
     h('ul', null, (g.team || []).map((t) => h('li', null, `${t.name} (${label(t.role)})`)))));
   root.append(h('div.actions', null, actButton('Leave this garden', out, async () => {
+    if (!window.confirm(`Leave ${g.name}? You can be invited again later.`)) return null;
     await api(`/api/v1/portal/gardens/${enc}/membership`, { method: 'POST', body: { status: 'left' } });
     location.hash = '#/';
     return `You left ${g.name}.`;
