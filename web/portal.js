@@ -2,7 +2,8 @@
 // gardens, with accept/decline for invitations, and their points), #/gardens/ID (a garden: its
 // internal team, the ideas with vote tallies and comment counts, a form to propose an idea,
 // leave), #/ideas/ID (an idea: vote up/down, comments, add a comment, the experiment when it
-// runs). A garden id not among the member's gardens shows "not found" without asking the API
+// runs, with "Join this experiment" until the member's account takes part, then "You take
+// part"). A garden id not among the member's gardens shows "not found" without asking the API
 // for it; an idea id the API does not show the member (404) shows "not found" too. Other
 // customers never appear by name: the API already says "a member" / "a participant".
 import { api, setCsrf, h, clear, errorBox, when, fmt } from './lib.js';
@@ -171,9 +172,20 @@ async function renderIdea(root, id) {
     out);
   if (i.experiment) {
     const x = i.experiment;
+    const running = x.status === 'running' && i.state === 'running';
+    const xout = h('div', { 'aria-live': 'assertive' });
+    let part = null;
+    if (i.participating) {
+      part = h('p.notice', { dataset: { state: 'participating' } }, running ? 'You take part: your account is among the participating accounts.' : 'Your account took part.');
+    } else if (running) {
+      part = h('div.actions', null, actButton('Join this experiment', xout, async () => {
+        await api(`/api/v1/portal/ideas/${enc}/join`, { method: 'POST' });
+        return 'You joined the experiment with your account.';
+      }, { id: 'join-experiment' }), xout);
+    }
     root.append(h('section', { 'aria-labelledby': 'pt-exp' }, h('h2', { id: 'pt-exp' }, 'Experiment'),
-      h('p', { dataset: { status: x.status } }, `${label(x.status)} from ${when(x.starts_at).slice(0, 10)} to ${when(x.ends_at).slice(0, 10)}, measured by ${label(x.metric)}.`,
-        x.status === 'running' ? ' Your account team adds participating accounts; tell them in a comment if you want to take part.' : '')));
+      h('p', { dataset: { status: x.status } }, `${label(x.status)} from ${when(x.starts_at).slice(0, 10)} to ${when(x.ends_at).slice(0, 10)}, measured by ${label(x.metric)}.`),
+      part));
   }
   const comments = i.comment_list || [];
   const text = h('textarea', { id: 'nc-body', rows: 3 });

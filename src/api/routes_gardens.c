@@ -637,6 +637,14 @@ static void idea_detail(struct api_req *r, struct store *st, int64_t id,
         rc = store_experiment_get(st, id, detail_exp_cb, &d, &e);
         if (rc && rc != CXG_ERR_NOTFOUND)
                 goto fail;
+        if (v) { /* whether the member's own account takes part in the experiment */
+                int yes = 0;
+
+                if ((rc = store_experiment_participates(st, id, v->person_id, &yes, &e)))
+                        goto fail;
+                if (json_object_set_new(d.obj, "participating", json_boolean(yes)))
+                        goto fail;
+        }
         if (!v) {
                 if (!(d.list = json_array()) ||
                     (rc = store_rollout_list(st, id, detail_rollout_cb, &d, &e)) ||
@@ -1535,6 +1543,39 @@ void api_h_portal_idea_transition(struct api_req *r)
 
         if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
                 transition(r, st, &who, id);
+}
+
+static enum cxg_err join_status_cb(void *ctx, const struct store_experiment_row *x)
+{
+        json_t **out = ctx;
+
+        *out = json_pack("{s:I, s:s}", "id", (json_int_t)x->id, "status", x->status);
+        return *out ? CXG_OK : CXG_ERR_NOMEM;
+}
+
+void api_h_portal_idea_join(struct api_req *r)
+{
+        struct store *st = store_of(r);
+        struct garden_actor who;
+        struct eng_garden_viewer v;
+        struct cxg_error e;
+        json_t *x = NULL;
+        int64_t id;
+        int added = 0;
+        enum cxg_err rc;
+
+        if (!st || !portal_actor(r, st, &who, &v) || !portal_idea(r, st, &who, &id))
+                return;
+        cxg_error_clear(&e);
+        if ((rc = store_experiment_join(st, &who, id, api_now(), &added, &e)) ||
+            (rc = store_experiment_get(st, id, join_status_cb, &x, &e))) {
+                json_decref(x);
+                api_reply_cxg(r, rc, &e);
+                return;
+        }
+        api_reply_json(r, 200,
+                       json_pack("{s:I, s:o, s:b, s:b}", "idea", (json_int_t)id, "experiment", x,
+                                 "joined", 1, "added", added));
 }
 
 struct my_ledger {

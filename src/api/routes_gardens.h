@@ -42,6 +42,7 @@ void api_h_portal_idea_get(struct api_req *r);
 void api_h_portal_idea_vote(struct api_req *r);
 void api_h_portal_idea_comment(struct api_req *r);
 void api_h_portal_idea_transition(struct api_req *r);
+void api_h_portal_idea_join(struct api_req *r);
 void api_h_portal_ledger(struct api_req *r);
 
 /* The entries of the route table (api_router.c), in matching order. */
@@ -82,6 +83,7 @@ void api_h_portal_ledger(struct api_req *r);
              API_G_PORTAL},                                                                        \
             {"POST", "/api/v1/portal/ideas/{id}/transitions", api_h_portal_idea_transition,        \
              API_G_PORTAL},                                                                        \
+            {"POST", "/api/v1/portal/ideas/{id}/join", api_h_portal_idea_join, API_G_PORTAL},      \
         {                                                                                          \
                 "GET", "/api/v1/portal/ledger", api_h_portal_ledger, API_G_PORTAL                  \
         }

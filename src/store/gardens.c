@@ -1888,6 +1888,134 @@ enum cxg_err store_experiment_accounts(struct store *s, int64_t experiment_id, s
                        experiment_id, cb, ctx, err);
 }
 
+/* The internal account of the member's person; CXG_ERR_NOTFOUND when the person is gone. */
+static enum cxg_err person_account(struct store *s, int64_t person_id, int64_t *account,
+                                   const char *what, struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, "SELECT account_id FROM people WHERE id = ?", err);
+        int found;
+        enum cxg_err rc;
+
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        sqlite3_bind_int64(st, 1, person_id);
+        if ((rc = step_int(s, st, what, account, &found, err)))
+                return rc;
+        if (!found)
+                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person", "%s: no person %" PRId64,
+                                      what, person_id);
+        return CXG_OK;
+}
+
+enum cxg_err store_experiment_join(struct store *s, const struct garden_actor *who, int64_t idea_id,
+                                   int64_t now, int *added, struct cxg_error *err)
+{
+        static const char what[] = "join experiment";
+        sqlite3_stmt *st;
+        struct cxg_buf b = {0};
+        struct idea_core c;
+        int64_t eid = 0, aid = 0;
+        int own = 0, found, member, mrole, n = 0;
+        enum cxg_err rc;
+
+        if (added)
+                *added = 0;
+        if (who->role != GARDEN_UROLE_MEMBER || !who->person_id)
+                return cxg_error_setf(err, CXG_ERR_FORBIDDEN, "user",
+                                      "%s: only a customer member takes part with their account "
+                                      "(%s is %s)",
+                                      what, who->name, model_garden_urole_name(who->role));
+        if ((rc = tx_open(s, &own, err)))
+                return rc;
+        if ((rc = idea_core(s, idea_id, &c, err)) ||
+            (rc = actor_membership(s, who, c.garden_id, &member, &mrole, err)))
+                goto done;
+        if (!member) {
+                rc = cxg_error_setf(err, CXG_ERR_FORBIDDEN, "user",
+                                    "%s: %s is not a member of this garden", what, who->name);
+                goto done;
+        }
+        if (c.state != IDEA_RUNNING) {
+                rc = cxg_error_setf(err, CXG_ERR_CONFLICT, "state",
+                                    "%s: idea %" PRId64 " is %s; only a running experiment can "
+                                    "be joined",
+                                    what, idea_id, model_idea_state_name(c.state));
+                goto done;
+        }
+        st = store_stmt(s, "SELECT id FROM experiments WHERE idea_id = ? AND status = 'running'",
+                        err);
+        if (!st) {
+                rc = err ? err->code : CXG_ERR_STORE;
+                goto done;
+        }
+        sqlite3_bind_int64(st, 1, idea_id);
+        if ((rc = step_int(s, st, what, &eid, &found, err)))
+                goto done;
+        if (!found) {
+                rc =
+                    cxg_error_setf(err, CXG_ERR_CONFLICT, "experiment",
+                                   "%s: idea %" PRId64 " has no running experiment", what, idea_id);
+                goto done;
+        }
+        if ((rc = person_account(s, who->person_id, &aid, what, err)))
+                goto done;
+        st = store_stmt(s,
+                        "INSERT OR IGNORE INTO experiment_accounts(experiment_id, account_id) "
+                        "VALUES (?, ?)",
+                        err);
+        if (!st) {
+                rc = err ? err->code : CXG_ERR_STORE;
+                goto done;
+        }
+        sqlite3_bind_int64(st, 1, eid);
+        sqlite3_bind_int64(st, 2, aid);
+        if ((rc = step_done(s, st, what, err)))
+                goto done;
+        n = sqlite3_changes(s->db);
+        if (!n) /* the account takes part already: nothing to record, nothing earned */
+                goto done;
+        if ((rc = j_open(&b)) || (rc = j_int(&b, "idea_id", idea_id)) ||
+            (rc = j_int(&b, "account_id", aid)) || (rc = j_close(&b))) {
+                rc = nomem(err, what);
+                goto done;
+        }
+        if ((rc = audit(s, who, "join", "experiments", eid, &b, now, err)))
+                goto done;
+        rc = credit_actor(s, who, c.garden_id, LEDGER_PARTICIPATION, "experiment", eid, now, err);
+done:
+        cxg_buf_release(&b);
+        rc = tx_close(s, own, rc, err);
+        if (!rc && added)
+                *added = n > 0;
+        return rc;
+}
+
+enum cxg_err store_experiment_participates(struct store *s, int64_t idea_id, int64_t person_id,
+                                           int *yes, struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        int64_t v = 0;
+        int found;
+        enum cxg_err rc;
+
+        *yes = 0;
+        if (!person_id)
+                return CXG_OK;
+        st = store_stmt(s,
+                        "SELECT count(*) FROM experiments e JOIN experiment_accounts a ON "
+                        "a.experiment_id = e.id JOIN people p ON p.account_id = a.account_id "
+                        "WHERE e.idea_id = ? AND p.id = ?",
+                        err);
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        sqlite3_bind_int64(st, 1, idea_id);
+        sqlite3_bind_int64(st, 2, person_id);
+        if ((rc = step_int(s, st, "read experiment participation", &v, &found, err)))
+                return rc;
+        *yes = v > 0;
+        return CXG_OK;
+}
+
 /* ---- rollouts ---- */
 
 enum cxg_err store_rollout_add(struct store *s, const struct garden_actor *who, int64_t idea_id,

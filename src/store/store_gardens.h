@@ -256,6 +256,23 @@ typedef enum cxg_err (*store_id_cb)(void *ctx, int64_t id);
 enum cxg_err store_experiment_accounts(struct store *s, int64_t experiment_id, store_id_cb cb,
                                        void *ctx, struct cxg_error *err) CXG_WUR;
 
+/*
+ * Member who joins the running experiment of idea idea_id with their own account: the account
+ * of who's person is added to the participating accounts, audited (action join) and who is
+ * credited with participation points (cause: the experiment). who must be a member user whose
+ * person is an accepted member of the idea's garden (else CXG_ERR_FORBIDDEN); the idea must be
+ * running with a running experiment (else CXG_ERR_CONFLICT). Idempotent: when the account takes
+ * part already nothing is written and *added (may be NULL) is 0; 1 when it was added now.
+ */
+enum cxg_err store_experiment_join(struct store *s, const struct garden_actor *who, int64_t idea_id,
+                                   int64_t now, int *added, struct cxg_error *err) CXG_WUR;
+/*
+ * *yes = 1 when the account of person person_id (internal; 0 gives 0) is among the
+ * participating accounts of idea idea_id's experiment, else 0 (also when it has none).
+ */
+enum cxg_err store_experiment_participates(struct store *s, int64_t idea_id, int64_t person_id,
+                                           int *yes, struct cxg_error *err) CXG_WUR;
+
 /* A rollout as read back. */
 struct store_rollout_row {
         int64_t id, idea_id;

@@ -5,7 +5,8 @@
 // (an account manager who is not the author gets the API's 403 shown; an analyst sends it to
 // review; a sponsor's approval is recorded as 1 of 2; the board member's second approval moves
 // it to approved), and that a member sees only their gardens, can vote, comment and propose an
-// idea, and gets "not found" for another garden (never asked for) and its ideas (404). Saves
+// idea, and gets "not found" for another garden (never asked for) and its ideas (404); an
+// invited colleague accepts and joins a running experiment ("You take part"). Saves
 // screenshots under $CXG_BUILD_DIR/screenshots/.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -362,6 +363,29 @@ async function main() {
   await page.click(`ul.gardens a[href="#/gardens/${inviteTo}"]`);
   await waitReady('portal-garden');
   check('invitee: ideas of the garden', await page.locator('ul.ideas li').count(), (await apiGet(`/api/v1/portal/gardens/${inviteTo}/ideas`)).body.ideas.length);
+  // ---- the invitee joins the garden's running experiment with their account, by keyboard ----
+  const runningIdea = (await apiGet(`/api/v1/portal/gardens/${inviteTo}/ideas`)).body.ideas.find((x) => x.state === 'running');
+  ok('invitee: the garden has a running idea', !!runningIdea);
+  if (runningIdea) {
+    const inExp = () => sql(`SELECT count(*) FROM experiment_accounts ea JOIN experiments e ON e.id = ea.experiment_id JOIN people p ON p.account_id = ea.account_id WHERE e.idea_id = ${runningIdea.id} AND p.ext_id = '${colleague}'`);
+    check('invitee: account not yet a participant', inExp(), '0');
+    await page.click(`ul.ideas li[data-id="${runningIdea.id}"] a`);
+    await waitReady('portal-idea');
+    const j0 = (await apiGet(`/api/v1/portal/ideas/${runningIdea.id}`)).body;
+    check('invitee: not participating yet', j0.participating, false);
+    check('invitee: no "You take part" yet', await page.locator('[data-state=participating]').count(), 0);
+    await page.focus('#join-experiment');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-state=participating]');
+    await waitReady('portal-idea');
+    ok('invitee: "You take part" shown', (await page.textContent('[data-state=participating]')).includes('You take part'));
+    check('invitee: join button gone', await page.locator('#join-experiment').count(), 0);
+    check('invitee: participating in the API', (await apiGet(`/api/v1/portal/ideas/${runningIdea.id}`)).body.participating, true);
+    check('invitee: account among the participants', inExp(), '1');
+    const led = (await apiGet('/api/v1/portal/ledger')).body;
+    check('invitee: credited once for taking part', led.entries.filter((x) => x.cause_type === 'experiment' && x.kind === 'participation').length, 1);
+    await shot('portal-idea-joined');
+  }
 
   for (const p of problems) fail(p);
 }

@@ -625,6 +625,82 @@ static void test_out_of_memory_leaves_no_half_written_idea(void **state)
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE entity = 'ideas'"), 1);
 }
 
+/* A member joins a running experiment with their account: once, audited, credited once. */
+static void test_member_joins_a_running_experiment_once(void **state)
+{
+        struct fix *f = *state;
+        struct garden_rules rules;
+        struct store_move_result r;
+        struct cxg_error e;
+        const char *parts[] = {"A2"};
+        int64_t id, ledger_before, audit_before;
+        int added = -1, yes = -1;
+
+        model_garden_rules_init(&rules);
+        join_mia(f);
+        id = new_idea(f, &f->mia);
+        cxg_error_clear(&e);
+        ok(store_ledger_points_set(f->s, &f->ana, LEDGER_PARTICIPATION, 3, T0, &e), &e);
+        ok(store_idea_move(f->s, &f->mia, id, IDEA_UNDER_REVIEW, "ready", &rules, T0 + 100, &r, &e),
+           &e);
+        ok(store_idea_move(f->s, &f->sam, id, IDEA_APPROVED, "fits", &rules, T0 + 110, &r, &e), &e);
+        ok(store_idea_move(f->s, &f->ana, id, IDEA_APPROVED, "ok", &rules, T0 + 120, &r, &e), &e);
+        ok(store_experiment_set(f->s, &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90, parts, 1,
+                                T0 + 130, NULL, &e),
+           &e);
+        /* approved, not running yet: refused, nothing written */
+        ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
+        audit_before = raw_int(f, "SELECT count(*) FROM audit_log");
+        assert_int_equal(store_experiment_join(f->s, &f->mia, id, T0 + 135, &added, &e),
+                         CXG_ERR_CONFLICT);
+        assert_string_equal(e.field, "state");
+        assert_non_null(strstr(e.msg, "only a running experiment can be joined"));
+        assert_int_equal(added, 0);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM experiment_accounts"), 1);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log"), audit_before);
+        ok(store_idea_move(f->s, &f->ana, id, IDEA_RUNNING, "go", &rules, T0 + 140, &r, &e), &e);
+        ok(store_experiment_participates(f->s, id, f->mia.person_id, &yes, &e), &e);
+        assert_int_equal(yes, 0);
+        /* max (p3, account A2) is in no garden; staff have no account to add */
+        assert_int_equal(store_experiment_join(f->s, &f->max, id, T0 + 145, NULL, &e),
+                         CXG_ERR_FORBIDDEN);
+        assert_int_equal(store_experiment_join(f->s, &f->ana, id, T0 + 145, NULL, &e),
+                         CXG_ERR_FORBIDDEN);
+        assert_int_equal(store_experiment_join(f->s, &f->mia, 999999, T0 + 145, NULL, &e),
+                         CXG_ERR_NOTFOUND);
+        ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
+        ok(store_experiment_join(f->s, &f->mia, id, T0 + 150, &added, &e), &e);
+        assert_int_equal(added, 1);
+        /* mia's account A1 now takes part next to A2 */
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM experiment_accounts ea JOIN accounts a "
+                                    "ON a.id = ea.account_id WHERE a.ext_id IN ('A1', 'A2')"),
+                         2);
+        ok(store_experiment_participates(f->s, id, f->mia.person_id, &yes, &e), &e);
+        assert_int_equal(yes, 1);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before + 1);
+        assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'participation' AND "
+                                    "cause_type = 'experiment' AND team = 'external' AND "
+                                    "user_id = (SELECT id FROM users WHERE name = 'mia') AND "
+                                    "cause_id = (SELECT id FROM experiments)"),
+                         3);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE action = 'join' AND "
+                                    "entity = 'experiments' AND actor = 'mia' AND summary LIKE "
+                                    "'%account_id%'"),
+                         1);
+        /* again: no duplicate, no second credit, no second audit record */
+        ok(store_experiment_join(f->s, &f->mia, id, T0 + 160, &added, &e), &e);
+        assert_int_equal(added, 0);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM experiment_accounts"), 2);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before + 1);
+        assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE action = 'join'"), 1);
+        /* finished: closed again */
+        ok(store_experiment_record(f->s, &f->ana, id, "{\"diff\": 0.1}", T0 + 170, &e), &e);
+        ok(store_idea_move(f->s, &f->bo, id, IDEA_ADOPTED, "works", &rules, T0 + 180, &r, &e), &e);
+        assert_int_equal(store_experiment_join(f->s, &f->mia, id, T0 + 190, NULL, &e),
+                         CXG_ERR_CONFLICT);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -646,6 +722,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(
                 test_writes_inside_a_callers_transaction_roll_back_with_it, setup, teardown),
             cmocka_unit_test_setup_teardown(test_out_of_memory_leaves_no_half_written_idea, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_member_joins_a_running_experiment_once, setup,
                                             teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
