@@ -83,8 +83,8 @@ struct store_token {
         int64_t expires_at; /* CXG_TS_NONE: never */
         int64_t revoked_at; /* CXG_TS_NONE: not revoked */
         unsigned char hash[STORE_HASH_LEN];
-        char user_role[32];      /* the owner's role, so one lookup authenticates a request */
-        char user_person[128];   /* the owner's person (external id), "" when none */
+        char user_role[32];    /* the owner's role, so one lookup authenticates a request */
+        char user_person[128]; /* the owner's person (external id), "" when none */
         int user_disabled;
 };
 
