@@ -80,6 +80,19 @@ static enum cxg_err step_int(struct store *s, sqlite3_stmt *st, const char *what
         return CXG_OK;
 }
 
+/* One integer from a statement with one int64 parameter (sql), via step_int. */
+static enum cxg_err int_by_id(struct store *s, const char *sql, int64_t id, const char *what,
+                              int64_t *out, int *found, struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, sql, err);
+
+        *found = 0;
+        if (!st)
+                return err && err->code ? err->code : CXG_ERR_STORE;
+        sqlite3_bind_int64(st, 1, id);
+        return step_int(s, st, what, out, found, err);
+}
+
 static int64_t col_id(sqlite3_stmt *st, int i)
 {
         return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
@@ -712,13 +725,8 @@ enum cxg_err store_garden_member_add(struct store *s, const struct garden_actor 
                 return rc;
         if ((rc = tx_open(s, &own, err)))
                 return rc;
-        st = store_stmt(s, "SELECT id FROM gardens WHERE id = ?", err);
-        if (!st) {
-                rc = err ? err->code : CXG_ERR_STORE;
-                goto done;
-        }
-        sqlite3_bind_int64(st, 1, garden_id);
-        if ((rc = step_int(s, st, "add garden member", &dummy, &found, err)))
+        if ((rc = int_by_id(s, "SELECT id FROM gardens WHERE id = ?", garden_id,
+                            "add garden member", &dummy, &found, err)))
                 goto done;
         if (!found) {
                 rc = cxg_error_setf(err, CXG_ERR_NOTFOUND, "garden",
@@ -1665,13 +1673,8 @@ enum cxg_err store_experiment_set(struct store *s, const struct garden_actor *wh
                                     idea_id, model_idea_state_name(c.state));
                 goto done;
         }
-        st = store_stmt(s, "SELECT id FROM experiments WHERE idea_id = ?", err);
-        if (!st) {
-                rc = err ? err->code : CXG_ERR_STORE;
-                goto done;
-        }
-        sqlite3_bind_int64(st, 1, idea_id);
-        if ((rc = step_int(s, st, "set up experiment", &prev, &found, err)))
+        if ((rc = int_by_id(s, "SELECT id FROM experiments WHERE idea_id = ?", idea_id,
+                            "set up experiment", &prev, &found, err)))
                 goto done;
         if (found) {
                 eid = prev;
@@ -1780,13 +1783,8 @@ enum cxg_err store_experiment_record(struct store *s, const struct garden_actor 
                                     idea_id, model_idea_state_name(c.state));
                 goto done;
         }
-        st = store_stmt(s, "SELECT id FROM experiments WHERE idea_id = ?", err);
-        if (!st) {
-                rc = err ? err->code : CXG_ERR_STORE;
-                goto done;
-        }
-        sqlite3_bind_int64(st, 1, idea_id);
-        if ((rc = step_int(s, st, "record experiment results", &eid, &found, err)))
+        if ((rc = int_by_id(s, "SELECT id FROM experiments WHERE idea_id = ?", idea_id,
+                            "record experiment results", &eid, &found, err)))
                 goto done;
         if (!found) {
                 rc = cxg_error_setf(err, CXG_ERR_NOTFOUND, "experiment",
@@ -1942,14 +1940,9 @@ enum cxg_err store_experiment_join(struct store *s, const struct garden_actor *w
                                     what, idea_id, model_idea_state_name(c.state));
                 goto done;
         }
-        st = store_stmt(s, "SELECT id FROM experiments WHERE idea_id = ? AND status = 'running'",
-                        err);
-        if (!st) {
-                rc = err ? err->code : CXG_ERR_STORE;
-                goto done;
-        }
-        sqlite3_bind_int64(st, 1, idea_id);
-        if ((rc = step_int(s, st, what, &eid, &found, err)))
+        if ((rc =
+                 int_by_id(s, "SELECT id FROM experiments WHERE idea_id = ? AND status = 'running'",
+                           idea_id, what, &eid, &found, err)))
                 goto done;
         if (!found) {
                 rc =
