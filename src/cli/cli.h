@@ -2,6 +2,8 @@
 #ifndef CXG_CLI_H
 #define CXG_CLI_H
 
+#include "core/err.h"
+
 /* Exit codes of the cxgarden command. */
 enum {
         CLI_OK = 0,      /* done */
@@ -50,5 +52,16 @@ int cli_ledger(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Errors below the front ends name fields (err->field), never flags. A command lists which of
+ * its flags sets which field; cli_report prints "cxgarden: CMD: MESSAGE" and, when e->field is
+ * in map, " (set with --FLAG)". map ends with {NULL, NULL}; it may be NULL.
+ */
+struct cli_flag {
+        const char *field;
+        const char *flag; /* without the leading "--" */
+};
+void cli_report(const char *cmd, const struct cxg_error *e, const struct cli_flag *map);
 
 #endif
