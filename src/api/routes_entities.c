@@ -1,5 +1,5 @@
 /*
- * api_entities.c: CRUD for accounts, people, subscriptions, objectives and capabilities:
+ * routes_entities.c: CRUD for accounts, people, subscriptions, objectives and capabilities:
  * JSON <-> model structs, list filters, sorting and opaque cursors, create (201), replace
  * (PUT) and merge (PATCH) updates, deletes that refuse while referenced (409), and an audit
  * record with a before/after summary for every write. People's summaries name the changed

@@ -1,5 +1,5 @@
 /*
- * api_ingest.c: POST /api/v1/interactions and /api/v1/feedback. A body is one JSON object, a
+ * routes_ingest.c: POST /api/v1/interactions and /api/v1/feedback. A body is one JSON object, a
  * JSON array of them, or JSON lines (application/x-ndjson). Every row is validated by the
  * importer's JSON batch entry point (ingest_json_batch); the valid rows are written in one
  * transaction and the reply lists each rejected row with its index, field and reason.
