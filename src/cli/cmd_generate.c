@@ -270,8 +270,9 @@ int cli_generate(struct cli *c)
         if (prog.tty)
                 fputc('\n', stderr);
         if (e) {
-                char msg[1024];
-                cli_errorf("%s", cxg_error_format(&err, msg, sizeof(msg)));
+                static const struct cli_flag flags[] = {{"force", "force"}, {NULL, NULL}};
+
+                cli_report_at(NULL, &err, flags);
                 if (e != CXG_ERR_CONFLICT && e != CXG_ERR_USAGE)
                         cli_errorf("generate: %s may hold a partial company (meta "
                                    "generator.complete = 0); run again with --force",

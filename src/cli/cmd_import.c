@@ -70,6 +70,13 @@ static void clear_bar(struct ui *u)
         }
 }
 
+/* the options of import that set a field of struct ingest_opts */
+static const struct cli_flag import_flags[] = {{"map", "map"},
+                                               {"batch", "batch"},
+                                               {"format", "format"},
+                                               {"max_record", "max-record"},
+                                               {NULL, NULL}};
+
 static void on_reject(void *ctx, const struct ingest_reject *r)
 {
         struct ui *u = ctx;
@@ -188,7 +195,6 @@ int cli_import(struct cli *c)
         int json = 0, kind_i, ret = CLI_FAIL, log_batches = 0, durability = -1, detect = 1;
         enum cxg_err rc;
         unsigned long long n;
-        char line[1024];
 
         cxg_error_clear(&err);
         ingest_opts_init(&o, INGEST_ACCOUNTS);
@@ -313,7 +319,7 @@ int cli_import(struct cli *c)
         clear_bar(&u);
         store_close(s);
         if (rc) {
-                cli_errorf("import: %s", cxg_error_format(&err, line, sizeof(line)));
+                cli_report_at("import", &err, import_flags);
                 if (rc == CXG_ERR_USAGE)
                         return CLI_USAGE;
                 if (sum.rejects_path[0])

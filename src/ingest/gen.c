@@ -2047,10 +2047,10 @@ enum cxg_err gen_run(struct store *s, const struct gen_options *o, struct gen_su
         if ((rc = store_counts(s, &counts, err)))
                 return rc;
         if (counts.accounts > 0)
-                return cxg_error_set(err, CXG_ERR_CONFLICT,
-                                     "generate: the database already holds %lld accounts; "
-                                     "generate into a new database, or use --force to replace it",
-                                     (long long)counts.accounts);
+                return cxg_error_setf(err, CXG_ERR_CONFLICT, "force",
+                                      "generate: the database already holds %lld accounts; "
+                                      "generate into a new database, or force a replacement",
+                                      (long long)counts.accounts);
         g.s = s;
         g.o = o;
         g.err = err;

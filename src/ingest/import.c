@@ -566,8 +566,8 @@ static enum cxg_err parse_map(enum ingest_kind k, const char *map, char **keys,
                 int idx;
 
                 if (!eq)
-                        return cxg_error_set(err, CXG_ERR_USAGE,
-                                             "--map: expected field=column, got \"%.*s\"",
+                        return cxg_error_setf(err, CXG_ERR_USAGE, "map",
+                                              "mapping: expected field=column, got \"%.*s\"",
                                              (int)(end - p), p);
                 fn = (size_t)(eq - p);
                 c = eq + 1;
@@ -576,15 +576,15 @@ static enum cxg_err parse_map(enum ingest_kind k, const char *map, char **keys,
                 cxg_trim(&c, &cn);
                 idx = ingest_field_match(k, f, fn);
                 if (idx < 0)
-                        return cxg_error_set(
-                            err, CXG_ERR_USAGE, "--map: %s have no field '%.*s' (fields: %s)",
+                        return cxg_error_setf(
+                            err, CXG_ERR_USAGE, "map", "mapping: %s have no field '%.*s' (fields: %s)",
                             ingest_kind_name(k), (int)fn, f, ingest_kind_fields(k));
                 if (!cn)
-                        return cxg_error_set(err, CXG_ERR_USAGE,
-                                             "--map: no column given for '%.*s'", (int)fn, f);
+                        return cxg_error_setf(err, CXG_ERR_USAGE, "map",
+                                              "mapping: no column given for '%.*s'", (int)fn, f);
                 if (keys[idx])
-                        return cxg_error_set(err, CXG_ERR_USAGE,
-                                             "--map: field '%.*s' is mapped twice", (int)fn, f);
+                        return cxg_error_setf(err, CXG_ERR_USAGE, "map",
+                                              "mapping: field '%.*s' is mapped twice", (int)fn, f);
                 if (!(keys[idx] = cxg_strndup(c, cn)))
                         return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                 p = comma ? comma + 1 : end;
@@ -681,8 +681,8 @@ static enum cxg_err read_header(struct reader *rd, struct ingest_summary *sum,
                 if (rd->col_of[f] < 0) {
                         cxg_free(claimed);
                         cxg_error_at(err, rd->path, 0);
-                        return cxg_error_set(err, CXG_ERR_USAGE,
-                                             "--map %s=%s: no column '%s' in the header "
+                        return cxg_error_setf(err, CXG_ERR_USAGE, "map",
+                                             "mapping %s=%s: no column '%s' in the header "
                                              "(columns: %s)",
                                              d[f].name, rd->keys[f], rd->keys[f],
                                              header_list(rd, list, sizeof(list)));
@@ -1180,9 +1180,9 @@ static enum cxg_err detect_format(const char *path, enum ingest_format *f, char 
                 *f = INGEST_FMT_JSONL;
                 return CXG_OK;
         }
-        return cxg_error_set(err, CXG_ERR_USAGE,
-                             "cannot tell the format of %s from its name (.csv, .tsv, .jsonl, "
-                             ".ndjson or .json): use --format csv|jsonl",
+        return cxg_error_setf(err, CXG_ERR_USAGE, "format",
+                              "cannot tell the format of %s from its name (.csv, .tsv, .jsonl, "
+                              ".ndjson or .json): give the format, csv or jsonl",
                              path);
 }
 
@@ -1218,8 +1218,8 @@ enum cxg_err ingest_file(struct store *s, const char *path, const struct ingest_
                 goto done;
         }
         if (max > INGEST_BATCH_MAX) {
-                rc =
-                    cxg_error_set(err, CXG_ERR_USAGE, "--batch: at most %d rows", INGEST_BATCH_MAX);
+                rc = cxg_error_setf(err, CXG_ERR_USAGE, "batch", "batch: at most %d rows",
+                                    INGEST_BATCH_MAX);
                 goto done;
         }
         if (!s && !o->dry_run) {

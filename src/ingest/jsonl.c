@@ -35,9 +35,9 @@ enum cxg_err ingest_jsonl_next(struct ingest_jsonl *r, const char **p, size_t *n
                 r->line++;
                 if ((size_t)(e - s) > r->max_line) {
                         cxg_error_at(err, r->name, r->line);
-                        return cxg_error_set(err, CXG_ERR_LIMIT,
-                                             "line longer than %zu bytes (see --max-record)",
-                                             r->max_line);
+                        return cxg_error_setf(err, CXG_ERR_LIMIT, "max_record",
+                                              "line longer than %zu bytes (the max_record limit)",
+                                              r->max_line);
                 }
                 if (e > s && e[-1] == '\r')
                         e--;
