@@ -209,7 +209,8 @@ void api_h_list(struct api_req *r)
                         api_reply_error(r, 400, "bad_request", la.bad, "%s", la.why);
                 else
                         api_reply_error(r, 400, "bad_request", la.bad,
-                                        "unknown query parameter '%s' for %s", la.bad, app_entity_plural(e));
+                                        "unknown query parameter '%s' for %s", la.bad,
+                                        app_entity_plural(e));
                 return;
         }
         if (lim && (cxg_parse_int64(lim, strlen(lim), &limit, NULL) || limit < 1 ||

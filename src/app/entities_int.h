@@ -41,7 +41,6 @@ int app_has_key(const char *const *keys, const char *k);
 enum cxg_err app_parse_ts(struct parse *p, json_t *o, const char *k, int64_t *dst);
 
 /* Parse object o into the struct of entity e (strings borrowed from o or the arena). */
-enum cxg_err app_entity_parse(struct parse *p, enum store_entity e, json_t *o,
-                              union entity_any *u);
+enum cxg_err app_entity_parse(struct parse *p, enum store_entity e, json_t *o, union entity_any *u);
 
 #endif

@@ -151,8 +151,7 @@ static enum cxg_err p_list(struct parse *p, json_t *o, const char *k, const char
                         return rc_;                                                                \
         } while (0)
 
-enum cxg_err app_entity_parse(struct parse *p, enum store_entity e, json_t *o,
-                                 union entity_any *u)
+enum cxg_err app_entity_parse(struct parse *p, enum store_entity e, json_t *o, union entity_any *u)
 {
         const char *k, *s;
         json_t *v;
@@ -230,4 +229,3 @@ enum cxg_err app_entity_parse(struct parse *p, enum store_entity e, json_t *o,
                 return cxg_error_set(p->err, CXG_ERR_INTERNAL, "unknown entity");
         }
 }
-

@@ -18,9 +18,8 @@ static json_t *erase_summary(const struct store_erase_report *r)
 {
         return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "interactions", (json_int_t)r->interactions,
                          "feedback", (json_int_t)r->feedback, "objectives",
-                         (json_int_t)r->objectives, "users", (json_int_t)r->users,
-                         "audit_redacted", (json_int_t)r->audit, "mentions_redacted",
-                         (json_int_t)r->mentions);
+                         (json_int_t)r->objectives, "users", (json_int_t)r->users, "audit_redacted",
+                         (json_int_t)r->audit, "mentions_redacted", (json_int_t)r->mentions);
 }
 
 enum cxg_err app_person_erase(const struct app_ctx *c, const char *ext_id,
@@ -59,8 +58,8 @@ static enum cxg_err audit_purge(const struct app_ctx *c, int64_t before, int64_t
                                 struct cxg_error *err)
 {
         char when[40];
-        json_t *summary = json_pack("{s:s,s:I}", "before", cxg_time_format(before, when),
-                                    "deleted", (json_int_t)deleted);
+        json_t *summary = json_pack("{s:s,s:I}", "before", cxg_time_format(before, when), "deleted",
+                                    (json_int_t)deleted);
         enum cxg_err rc;
 
         if (!summary)

@@ -28,8 +28,7 @@ static enum cxg_err audit(const struct app_ctx *c, const char *action, const cha
 }
 
 enum cxg_err app_user_add(const struct app_ctx *c, const char *name, const char *role,
-                          const char *hash, const char *person, int64_t *id,
-                          struct cxg_error *err)
+                          const char *hash, const char *person, int64_t *id, struct cxg_error *err)
 {
         enum cxg_err rc;
 

@@ -22,22 +22,22 @@ static json_t *raw(const char *text, json_t *fallback)
 
 static json_t *account(const struct account *a)
 {
-        return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "id", view_str(a->id),
-                         "name", view_str(a->name), "plan", view_str(a->plan), "mrr",
-                         view_num(a->mrr), "currency", view_str(a->currency), "created_at",
-                         view_time(a->created_at), "churned_at", view_time(a->churned_at),
-                         "churned", a->churned > 0 || a->churned_at != CXG_TS_NONE, "owner",
+        return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o}", "id", view_str(a->id), "name",
+                         view_str(a->name), "plan", view_str(a->plan), "mrr", view_num(a->mrr),
+                         "currency", view_str(a->currency), "created_at", view_time(a->created_at),
+                         "churned_at", view_time(a->churned_at), "churned",
+                         a->churned > 0 || a->churned_at != CXG_TS_NONE, "owner",
                          view_str(a->owner), "attributes", raw(a->attributes, json_null()));
 }
 
 static json_t *person(const struct person *p)
 {
         return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "id", view_str(p->id),
-                         "account_id", view_str(p->account_id), "name", view_str(p->name),
-                         "email", view_str(p->email), "role", view_str(p->role), "seniority",
-                         model_seniority_name(p->seniority), "created_at",
-                         view_time(p->created_at), "left_at", view_time(p->left_at),
-                         "attributes", raw(p->attributes, json_null()));
+                         "account_id", view_str(p->account_id), "name", view_str(p->name), "email",
+                         view_str(p->email), "role", view_str(p->role), "seniority",
+                         model_seniority_name(p->seniority), "created_at", view_time(p->created_at),
+                         "left_at", view_time(p->left_at), "attributes",
+                         raw(p->attributes, json_null()));
 }
 
 json_t *view_entity_row(const struct store_row *row)
@@ -75,8 +75,8 @@ json_t *view_erase_report(const struct store_erase_report *r)
 {
         return json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "erased", 1, "id", r->anon_id,
                          "interactions", (json_int_t)r->interactions, "feedback",
-                         (json_int_t)r->feedback, "objectives", (json_int_t)r->objectives,
-                         "users", (json_int_t)r->users, "audit_redacted", (json_int_t)r->audit,
+                         (json_int_t)r->feedback, "objectives", (json_int_t)r->objectives, "users",
+                         (json_int_t)r->users, "audit_redacted", (json_int_t)r->audit,
                          "texts_redacted", (json_int_t)r->mentions, "wal_cleared",
                          r->wal_frames_left == 0);
 }

@@ -16,18 +16,19 @@
 
 static void usage(FILE *f)
 {
-        fprintf(
-            f, "usage: cxgarden [--db PATH] person export ID [--out FILE]\n"
-               "       cxgarden [--db PATH] person erase ID --yes [--actor NAME]\n"
-               "\n"
-               "export: everything held about the person with external id ID (profile,\n"
-               "        interactions, feedback and comments, objectives, login users, audit\n"
-               "        entries) as one JSON object, on stdout or into FILE\n"
-               "erase:  remove the person's personal data everywhere (external id, name, email,\n"
-               "        role, attributes, comments, ids and attributes of their interactions,\n"
-               "        linked logins) and keep only anonymous aggregates; the database file\n"
-               "        and its WAL keep no copy. Cannot be undone: --yes confirms. The audit\n"
-               "        log records the erasure by NAME (default: cli:$USER) without the erased data.\n");
+        fprintf(f,
+                "usage: cxgarden [--db PATH] person export ID [--out FILE]\n"
+                "       cxgarden [--db PATH] person erase ID --yes [--actor NAME]\n"
+                "\n"
+                "export: everything held about the person with external id ID (profile,\n"
+                "        interactions, feedback and comments, objectives, login users, audit\n"
+                "        entries) as one JSON object, on stdout or into FILE\n"
+                "erase:  remove the person's personal data everywhere (external id, name, email,\n"
+                "        role, attributes, comments, ids and attributes of their interactions,\n"
+                "        linked logins) and keep only anonymous aggregates; the database file\n"
+                "        and its WAL keep no copy. Cannot be undone: --yes confirms. The audit\n"
+                "        log records the erasure by NAME (default: cli:$USER) without the erased "
+                "data.\n");
 }
 
 static int do_export(struct cli *c, const char *id, const char *out_path)

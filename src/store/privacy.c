@@ -621,8 +621,7 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id,
 
         memset(report, 0, sizeof(*report));
         if (!s->in_tx)
-                return cxg_error_set(err, CXG_ERR_INTERNAL,
-                                     "erase person: no transaction is open");
+                return cxg_error_set(err, CXG_ERR_INTERNAL, "erase person: no transaction is open");
         if ((rc = find_person(s, ext_id, "erase person", &pid, err)))
                 return rc;
         snprintf(report->anon_id, sizeof(report->anon_id), "erased-%" PRId64, pid);
@@ -646,8 +645,8 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id,
                                "UPDATE feedback SET ext_id = NULL, comment = NULL, topic = NULL"
                                " WHERE person_id = ?",
                                pid, &report->feedback, err)) ||
-            (rc = erase_by_pid(s, "UPDATE objectives SET person_id = NULL WHERE person_id = ?",
-                               pid, &report->objectives, err)) ||
+            (rc = erase_by_pid(s, "UPDATE objectives SET person_id = NULL WHERE person_id = ?", pid,
+                               &report->objectives, err)) ||
             (rc = erase_by_pid(s,
                                "DELETE FROM sessions WHERE user_id IN"
                                " (SELECT id FROM users WHERE person_id = ?)",
