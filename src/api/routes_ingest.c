@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "app/import.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/log.h"
@@ -141,8 +142,11 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
         if (!api_store(r))
                 goto done;
         if (json_array_size(arr) > 0) {
-                rc = ingest_json_batch(r->st, kind, text, strlen(text), INGEST_JSON_PARTIAL, &errs,
-                                       &n_errs, &sum, &err);
+                struct app_ctx c;
+
+                api_app_ctx(r, &c);
+                rc = app_ingest_batch(&c, kind, text, strlen(text), npre, &errs, &n_errs, &sum,
+                                      &err);
                 if (rc) {
                         api_reply_cxg(r, rc, &err);
                         goto done;
@@ -173,22 +177,7 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
                 atomic_fetch_add(&api_g.ingest_accepted[k], (long)accepted);
                 atomic_fetch_add(&api_g.ingest_rejected[k], (long)nrej);
                 if (accepted) {
-                        json_t *s =
-                            json_pack("{s:I,s:I,s:I,s:I}", "accepted", (json_int_t)accepted,
-                                      "inserted", (json_int_t)sum.inserted, "updated",
-                                      (json_int_t)sum.updated, "rejected", (json_int_t)nrej);
-                        struct cxg_error aerr = {0};
-
                         atomic_fetch_add(&api_g.ingest_batches[k], 1);
-                        /* the batch committed on its own; its audit record follows it */
-                        if (!s || store_begin(r->st, &aerr) ||
-                            api_audit(r, "ingest", ingest_kind_name(kind), NULL, s, &aerr) ||
-                            store_commit(r->st, &aerr)) {
-                                store_rollback(r->st);
-                                cxg_log(CXG_LOG_ERROR, "serve: audit of an ingest batch: %s",
-                                        aerr.msg);
-                        }
-                        json_decref(s);
                         api_engine_refresh(r);
                 }
                 if (oom && accepted) {
@@ -218,7 +207,7 @@ nomem:
 done:
         json_decref(arr);
         json_decref(rejected);
-        free(text);
+        cxg_free(text);
         cxg_free(errs);
         cxg_free(pre);
         cxg_free(map);

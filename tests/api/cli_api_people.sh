@@ -2,7 +2,7 @@
 # cli_api_people.sh BINARY: one person export document for both front ends (issue 13): the CLI's
 # `person export ID` equals the API's GET /api/v1/people/{id}/export (key order and the
 # exported_at time aside); and CLI writes are audited like API writes: `user add`, `token
-# create|revoke`, `purge` and `person erase` each leave an audit record by "cli:USER".
+# create|revoke`, `import`, `purge` and `person erase` each leave an audit record by "cli:USER".
 . "$(dirname "$0")/lib/common.bash"
 
 PIDX=erin-7 EMAIL=erin.wren@example.net
@@ -27,6 +27,8 @@ A=$(mktoken admin read-write)
 
 # CLI writes are audited, by "cli:USER"
 audit() { sqlite3 "$DB" "SELECT actor || '|' || coalesce(summary, '') FROM audit_log WHERE action = '$1' AND entity = '$2' AND coalesce(entity_id, '') = '$3' ORDER BY id DESC LIMIT 1"; }
+a=$(audit ingest interactions "")
+check "import audited" "$a" "cli:${USER:-$(id -un)}|{\"file\":\"i.csv\",\"inserted\":13,\"rejected\":0,\"updated\":0}"
 a=$(audit create users erin)
 check "user add audited by cli:USER" "${a%%|*}" "cli:${USER:-$(id -un)}"
 check "user add audit summary" "${a#*|}" "{\"after\":{\"person_id\":\"$PIDX\",\"role\":\"member\"}}"
