@@ -118,6 +118,56 @@ static enum cxg_err meta(struct gen *g, const char *key, const char *fmt, ...)
         return store_meta_set(g->s, key, v, g->err);
 }
 
+/* The company's time line, sizes, cumulative weights and measurement arrays, from o. */
+static enum cxg_err setup(struct gen *g, struct store *s, const struct gen_options *o,
+                          struct cxg_error *err)
+{
+        g->s = s;
+        g->o = o;
+        g->err = err;
+        g->treat = !o->control;
+        g->months = o->months;
+        g->end = o->end;
+        g->month0 = cxg_month_index(o->end) - o->months;
+        g->start = cxg_month_start(g->month0);
+        g->t_a = cxg_month_start(g->month0 + o->months - 12);
+        g->t_b = cxg_month_start(g->month0 + o->months - 6);
+        g->t_like = cxg_month_start(g->month0 + o->months - 5); /* month 20 of 24 */
+        g->t_used = g->end - 90 * (int64_t)CXG_DAY;
+        g->month_g0 = o->months / 6;
+        g->month_g1 = o->months - 7;
+        g->ndays = (int)((g->end - g->start) / (int64_t)CXG_DAY);
+        g->nacc = (size_t)(2000 * o->scale + 0.5);
+        if (g->nacc < 1)
+                g->nacc = 1;
+        {
+                double c = 0;
+                for (int h = 0; h < 24; h++)
+                        g->hcum[h] = (c += hour_w[h]);
+        }
+        for (int sidx = 0; sidx < 4; sidx++) {
+                double c = 0;
+                for (int t = 0; t < T__COUNT; t++)
+                        g->cum[sidx][t] = (c += types[t].w[sidx]);
+        }
+
+        g->acc = cxg_calloc(g->nacc, sizeof(*g->acc));
+        g->batch = cxg_calloc(o->batch, sizeof(*g->batch));
+        g->exec_b_er = cxg_calloc((size_t)g->ndays + 1, sizeof(double));
+        g->like_hist = cxg_calloc((size_t)g->months * HIST_BUCKETS, sizeof(uint32_t));
+        g->sup_hist = cxg_calloc((size_t)g->months * HIST_BUCKETS, sizeof(uint32_t));
+        g->csat_sum = cxg_calloc((size_t)g->months, sizeof(double));
+        g->like_fail = cxg_calloc((size_t)g->months, sizeof(double));
+        g->csat_n = cxg_calloc((size_t)g->months, sizeof(int64_t));
+        g->nps_n = cxg_calloc((size_t)g->months, sizeof(int64_t));
+        g->nps_det = cxg_calloc((size_t)g->months, sizeof(int64_t));
+        g->like_n = cxg_calloc((size_t)g->months, sizeof(int64_t));
+        if (!g->acc || !g->batch || !g->exec_b_er || !g->like_hist || !g->sup_hist ||
+            !g->csat_sum || !g->like_fail || !g->csat_n || !g->nps_n || !g->nps_det || !g->like_n)
+                return gen_nomem(g);
+        return CXG_OK;
+}
+
 enum cxg_err gen_run(struct store *s, const struct gen_options *o, struct gen_summary *sum,
                      struct cxg_buf *mbuf, struct cxg_error *err)
 {
@@ -139,51 +189,8 @@ enum cxg_err gen_run(struct store *s, const struct gen_options *o, struct gen_su
                                       "generate: the database already holds %lld accounts; "
                                       "generate into a new database, or force a replacement",
                                       (long long)counts.accounts);
-        g.s = s;
-        g.o = o;
-        g.err = err;
-        g.treat = !o->control;
-        g.months = o->months;
-        g.end = o->end;
-        g.month0 = cxg_month_index(o->end) - o->months;
-        g.start = cxg_month_start(g.month0);
-        g.t_a = cxg_month_start(g.month0 + o->months - 12);
-        g.t_b = cxg_month_start(g.month0 + o->months - 6);
-        g.t_like = cxg_month_start(g.month0 + o->months - 5); /* month 20 of 24 */
-        g.t_used = g.end - 90 * (int64_t)CXG_DAY;
-        g.month_g0 = o->months / 6;
-        g.month_g1 = o->months - 7;
-        g.ndays = (int)((g.end - g.start) / (int64_t)CXG_DAY);
-        g.nacc = (size_t)(2000 * o->scale + 0.5);
-        if (g.nacc < 1)
-                g.nacc = 1;
-        {
-                double c = 0;
-                for (int h = 0; h < 24; h++)
-                        g.hcum[h] = (c += hour_w[h]);
-        }
-        for (int sidx = 0; sidx < 4; sidx++) {
-                double c = 0;
-                for (int t = 0; t < T__COUNT; t++)
-                        g.cum[sidx][t] = (c += types[t].w[sidx]);
-        }
-
-        g.acc = cxg_calloc(g.nacc, sizeof(*g.acc));
-        g.batch = cxg_calloc(o->batch, sizeof(*g.batch));
-        g.exec_b_er = cxg_calloc((size_t)g.ndays + 1, sizeof(double));
-        g.like_hist = cxg_calloc((size_t)g.months * HIST_BUCKETS, sizeof(uint32_t));
-        g.sup_hist = cxg_calloc((size_t)g.months * HIST_BUCKETS, sizeof(uint32_t));
-        g.csat_sum = cxg_calloc((size_t)g.months, sizeof(double));
-        g.like_fail = cxg_calloc((size_t)g.months, sizeof(double));
-        g.csat_n = cxg_calloc((size_t)g.months, sizeof(int64_t));
-        g.nps_n = cxg_calloc((size_t)g.months, sizeof(int64_t));
-        g.nps_det = cxg_calloc((size_t)g.months, sizeof(int64_t));
-        g.like_n = cxg_calloc((size_t)g.months, sizeof(int64_t));
-        if (!g.acc || !g.batch || !g.exec_b_er || !g.like_hist || !g.sup_hist || !g.csat_sum ||
-            !g.like_fail || !g.csat_n || !g.nps_n || !g.nps_det || !g.like_n) {
-                rc = gen_nomem(&g);
+        if ((rc = setup(&g, s, o, err)))
                 goto done;
-        }
 
         /* 1. structure, in memory */
         for (uint32_t i = 0; i < g.nacc; i++) {
