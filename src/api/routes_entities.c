@@ -140,7 +140,7 @@ static char *cursor_encode(const char *sort, int desc, const struct list_ctx *c)
         if (out)
                 sodium_bin2base64(out, cap, (const unsigned char *)s, n,
                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        free(s);
+        cxg_free(s);
         return out;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
 #include "ingest/ingest_int.h"
@@ -174,7 +175,7 @@ enum cxg_err ingest_json_cells(enum ingest_kind k, void *obj_, const char *const
                 }
         }
 done:
-        free(text);
+        cxg_free(text);
         json_decref(extra);
         return rc;
 }
