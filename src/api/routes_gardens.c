@@ -14,13 +14,14 @@
 
 #include "api/api_int.h"
 #include "api/routes_gardens.h"
+#include "app/gardens.h"
+#include "app/view_gardens.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
 #include "core/parse.h"
 #include "engine/engine.h"
 #include "engine/gardens.h"
-#include "engine/gardens_json.h"
 #include "engine/gardens_ledger.h"
 #include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
@@ -46,6 +47,17 @@ static int actor(struct api_req *r, struct store *st, struct garden_actor *who)
         if (rc)
                 return reply_err(r, rc == CXG_ERR_NOTFOUND ? CXG_ERR_AUTH : rc, &e);
         return 1;
+}
+
+/* The use-case context of this request, filled into *c. */
+static const struct app_ctx *ctx_of(struct api_req *r, struct store *st, struct app_ctx *c)
+{
+        c->st = st;
+        c->actor = r->who.name;
+        c->token_id = r->who.via_token ? r->who.token_id : 0;
+        c->cfg = api_g.cfg.ini;
+        c->now = api_now();
+        return c;
 }
 
 static int parse_id(struct api_req *r, const char *s, const char *what, int64_t *id)
@@ -142,7 +154,7 @@ static enum cxg_err to_array(json_t *arr, json_t *v)
 
 static enum cxg_err garden_row_cb(void *ctx, const struct store_garden_row *g)
 {
-        return to_array(ctx, eng_garden_row_json(g));
+        return to_array(ctx, view_garden(g));
 }
 
 void api_h_gardens_list(struct api_req *r)
@@ -167,6 +179,7 @@ void api_h_gardens_list(struct api_req *r)
 
 void api_h_garden_create(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"key",   "name",    "topic",     "topic_custom", "goal",
                                            "owner", "segment", "starts_at", "ends_at",      NULL};
         struct store *st = store_of(r);
@@ -189,7 +202,7 @@ void api_h_garden_create(struct api_req *r)
                 goto done;
         g.topic = topic ? model_garden_topic_parse(topic, strlen(topic)) : -1;
         cxg_error_clear(&e);
-        if ((rc = store_garden_create(st, &who, &g, api_now(), &id, &e))) {
+        if ((rc = app_garden_create(ctx_of(r, st, &ac), &who, &g, &id, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -223,13 +236,13 @@ static enum cxg_err garden_obj_cb(void *ctx, const struct store_garden_row *g)
         struct garden_view *v = ctx;
 
         v->id = g->id;
-        v->obj = eng_garden_row_json(g);
+        v->obj = view_garden(g);
         return v->obj ? CXG_OK : CXG_ERR_NOMEM;
 }
 
 static enum cxg_err member_cb(void *ctx, const struct store_member_row *m)
 {
-        return to_array(ctx, eng_garden_member_json(m));
+        return to_array(ctx, view_garden_member(m));
 }
 
 void api_h_garden_get(struct api_req *r)
@@ -273,6 +286,7 @@ static int garden_id(struct api_req *r, struct store *st, int64_t *gid)
 
 void api_h_garden_members_add(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"person", "user", "role", "status", NULL};
         struct store *st = store_of(r);
         struct garden_actor who;
@@ -296,7 +310,7 @@ void api_h_garden_members_add(struct api_req *r)
                    : m.person ? GARDEN_ST_INVITED
                               : GARDEN_ST_ACCEPTED;
         cxg_error_clear(&e);
-        if ((rc = store_garden_member_add(st, &who, gid, &m, api_now(), &mid, &e))) {
+        if ((rc = app_member_add(ctx_of(r, st, &ac), &who, gid, &m, &mid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -310,6 +324,7 @@ done:
 
 void api_h_garden_members_patch(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"person", "user", "status", NULL};
         struct store *st = store_of(r);
         struct garden_actor who;
@@ -327,7 +342,7 @@ void api_h_garden_members_patch(struct api_req *r)
                 goto done;
         sv = status ? model_garden_status_parse(status, strlen(status)) : -1;
         cxg_error_clear(&e);
-        if ((rc = store_garden_member_status(st, &who, gid, person, user, sv, api_now(), &e))) {
+        if ((rc = app_member_status(ctx_of(r, st, &ac), &who, gid, person, user, sv, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -338,18 +353,18 @@ done:
 
 struct idea_list {
         json_t *arr;
-        const struct eng_garden_viewer *v;
+        const struct view_garden_viewer *v;
 };
 
 static enum cxg_err idea_cb(void *ctx, const struct store_idea_row *i)
 {
         struct idea_list *l = ctx;
 
-        return to_array(l->arr, eng_garden_idea_json(i, l->v));
+        return to_array(l->arr, view_garden_idea(i, l->v));
 }
 
 static void ideas_reply(struct api_req *r, struct store *st, int64_t gid,
-                        const struct eng_garden_viewer *v)
+                        const struct view_garden_viewer *v)
 {
         struct idea_list l = {json_array(), v};
         struct cxg_error e;
@@ -384,13 +399,14 @@ static enum cxg_err one_idea_cb(void *ctx, const struct store_idea_row *i)
 {
         struct idea_list *l = ctx;
 
-        l->arr = eng_garden_idea_json(i, l->v);
+        l->arr = view_garden_idea(i, l->v);
         return l->arr ? CXG_OK : CXG_ERR_NOMEM;
 }
 
 static void idea_create(struct api_req *r, struct store *st, const struct garden_actor *who,
-                        int64_t gid, const struct eng_garden_viewer *v)
+                        int64_t gid, const struct view_garden_viewer *v)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"title", "description", "hypothesis", "target_metric",
                                            NULL};
         struct idea i;
@@ -411,7 +427,7 @@ static void idea_create(struct api_req *r, struct store *st, const struct garden
                 goto done;
         i.target_metric = metric ? model_garden_metric_parse(metric, strlen(metric)) : -1;
         cxg_error_clear(&e);
-        if ((rc = store_idea_create(st, who, gid, &i, api_now(), &id, &e)) ||
+        if ((rc = app_idea_create(ctx_of(r, st, &ac), who, gid, &i, &id, &e)) ||
             (rc = store_idea_get(st, id, one_idea_cb, &l, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
@@ -462,7 +478,7 @@ void api_h_garden_impact(struct api_req *r)
                 api_reply_cxg(r, rc, &e);
                 return;
         }
-        j = eng_garden_impact_json(&im);
+        j = view_garden_impact(&im);
         if (j)
                 json_object_set_new(j, "garden", json_string(r->params[0]));
         api_reply_json(r, 200, j);
@@ -519,7 +535,7 @@ void api_h_garden_suggest(struct api_req *r)
                 rc = eng_garden_suggest(&eng->scores, &x, gm.topic,
                                         gm.has_segment ? gm.segment : NULL, (size_t)limit, &c, &n,
                                         &e);
-        arr = rc ? NULL : eng_garden_candidates_json(&eng->scores, c, n, gm.topic);
+        arr = rc ? NULL : view_garden_candidates(&eng->scores, c, n, gm.topic);
         eng_engine_unlock(eng);
         cxg_free(c);
         eng_garden_exclude_release(&x);
@@ -537,7 +553,7 @@ void api_h_garden_suggest(struct api_req *r)
 
 struct idea_detail {
         json_t *obj, *list;
-        const struct eng_garden_viewer *v;
+        const struct view_garden_viewer *v;
         int64_t garden_id;
         int64_t me;
         int my_vote;
@@ -548,14 +564,14 @@ static enum cxg_err detail_idea_cb(void *ctx, const struct store_idea_row *i)
         struct idea_detail *d = ctx;
 
         d->garden_id = i->garden_id;
-        d->obj = eng_garden_idea_json(i, d->v);
+        d->obj = view_garden_idea(i, d->v);
         return d->obj ? CXG_OK : CXG_ERR_NOMEM;
 }
 
 static enum cxg_err detail_transition_cb(void *ctx, const struct store_transition_row *t)
 {
         struct idea_detail *d = ctx;
-        json_t *j = eng_garden_transition_json(t);
+        json_t *j = view_garden_transition(t);
 
         /* the portal does not name who moved an idea */
         if (j && d->v)
@@ -567,7 +583,7 @@ static enum cxg_err detail_comment_cb(void *ctx, const struct store_comment_row 
 {
         struct idea_detail *d = ctx;
 
-        return to_array(d->list, eng_garden_comment_json(c, d->v));
+        return to_array(d->list, view_garden_comment(c, d->v));
 }
 
 static enum cxg_err detail_vote_cb(void *ctx, const struct store_comment_row *c)
@@ -579,13 +595,13 @@ static enum cxg_err detail_vote_cb(void *ctx, const struct store_comment_row *c)
                         d->my_vote = c->value;
                 return CXG_OK;
         }
-        return to_array(d->list, eng_garden_comment_json(c, NULL));
+        return to_array(d->list, view_garden_comment(c, NULL));
 }
 
 static enum cxg_err detail_exp_cb(void *ctx, const struct store_experiment_row *x)
 {
         struct idea_detail *d = ctx;
-        json_t *j = eng_garden_experiment_row_json(x);
+        json_t *j = view_garden_experiment(x);
 
         if (!j)
                 return CXG_ERR_NOMEM;
@@ -598,12 +614,12 @@ static enum cxg_err detail_rollout_cb(void *ctx, const struct store_rollout_row 
 {
         struct idea_detail *d = ctx;
 
-        return to_array(d->list, eng_garden_rollout_row_json(ro));
+        return to_array(d->list, view_garden_rollout_row(ro));
 }
 
 /* Reply with an idea, its transitions, comments, votes (staff) or own vote (portal). */
 static void idea_detail(struct api_req *r, struct store *st, int64_t id,
-                        const struct eng_garden_viewer *v)
+                        const struct view_garden_viewer *v)
 {
         struct idea_detail d = {0};
         struct cxg_error e;
@@ -672,8 +688,9 @@ void api_h_idea_get(struct api_req *r)
 }
 
 static void vote(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id,
-                 const struct eng_garden_viewer *v)
+                 const struct view_garden_viewer *v)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"value", NULL};
         json_t *b = api_body_json(r), *val;
         struct cxg_error e;
@@ -690,7 +707,7 @@ static void vote(struct api_req *r, struct store *st, const struct garden_actor 
                 : json_is_string(val) && strcmp(json_string_value(val), "down") == 0 ? -1
                                                                                      : 0;
         cxg_error_clear(&e);
-        if ((rc = store_idea_vote(st, who, id, value, api_now(), &e))) {
+        if ((rc = app_idea_vote(ctx_of(r, st, &ac), who, id, value, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -701,6 +718,7 @@ done:
 
 static void comment(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"body", NULL};
         json_t *b = api_body_json(r);
         struct cxg_error e;
@@ -713,7 +731,7 @@ static void comment(struct api_req *r, struct store *st, const struct garden_act
         if (!only_keys(r, b, keys) || !body_str(r, b, "body", &text))
                 goto done;
         cxg_error_clear(&e);
-        if ((rc = store_idea_comment(st, who, id, text, api_now(), &cid, &e))) {
+        if ((rc = app_idea_comment(ctx_of(r, st, &ac), who, id, text, &cid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -726,10 +744,11 @@ done:
 static void transition(struct api_req *r, struct store *st, const struct garden_actor *who,
                        int64_t id)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"to", "why", NULL};
         json_t *b = api_body_json(r);
         struct garden_rules rules;
-        struct store_move_result res;
+        struct app_move_result res;
         struct cxg_error e;
         const char *to = NULL, *why = NULL;
         int tv;
@@ -749,7 +768,7 @@ static void transition(struct api_req *r, struct store *st, const struct garden_
         }
         rules_of(&rules);
         cxg_error_clear(&e);
-        if ((rc = store_idea_move(st, who, id, tv, why, &rules, api_now(), &res, &e))) {
+        if ((rc = app_idea_move(ctx_of(r, st, &ac), who, id, tv, why, &rules, &res, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -795,6 +814,7 @@ void api_h_idea_transition(struct api_req *r)
 
 void api_h_idea_experiment(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"starts_at", "ends_at", "accounts", NULL};
         struct store *st = store_of(r);
         struct garden_actor who;
@@ -833,7 +853,7 @@ void api_h_idea_experiment(struct api_req *r)
                 acc[n++] = json_string_value(x);
         }
         cxg_error_clear(&e);
-        if ((rc = store_experiment_set(st, &who, id, from, to, acc, n, api_now(), &eid, &e))) {
+        if ((rc = app_experiment_set(ctx_of(r, st, &ac), &who, id, from, to, acc, n, &eid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -865,61 +885,23 @@ static enum cxg_err ids_cb(void *ctx, int64_t id)
         return CXG_OK;
 }
 
-static enum cxg_err exp_copy_cb(void *ctx, const struct store_experiment_row *x)
-{
-        *(struct store_experiment_row *)ctx = *x;
-        ((struct store_experiment_row *)ctx)->result = NULL;
-        ((struct store_experiment_row *)ctx)->status = NULL;
-        return CXG_OK;
-}
-
 void api_h_idea_results(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct store_experiment_row x;
-        struct eng_garden_panel p;
-        struct eng_garden_experiment res;
-        struct ids acc = {0};
+        struct app_ctx ac;
         struct cxg_error e;
-        char *text = NULL;
         json_t *j = NULL;
         int64_t id;
         enum cxg_err rc;
 
         if (!st || !parse_id(r, r->params[0], "idea", &id) || !actor(r, st, &who))
                 return;
-        if (!model_garden_can_manage(who.role)) {
-                api_reply_error(r, 403, "forbidden", NULL,
-                                "only an analyst or an admin records experiment results");
-                return;
-        }
         cxg_error_clear(&e);
-        eng_garden_panel_init(&p);
-        if ((rc = store_experiment_get(st, id, exp_copy_cb, &x, &e)) ||
-            (rc = store_experiment_accounts(st, x.id, ids_cb, &acc, &e)) ||
-            (rc = eng_garden_panel_load(&p, st, "currency", 0, &e)) ||
-            (rc = eng_garden_experiment(&p, acc.v, acc.n, x.metric, x.starts_at, x.ends_at, 3, &res,
-                                        &e)))
-                goto fail;
-        j = eng_garden_experiment_json(&res);
-        text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (!text) {
-                rc = CXG_ERR_NOMEM;
-                goto fail;
-        }
-        if ((rc = store_experiment_record(st, &who, id, text, api_now(), &e)))
-                goto fail;
-        api_reply_json(r, 200, j);
-        j = NULL;
-        goto done;
-fail:
-        api_reply_cxg(r, rc, &e);
-done:
-        free(text);
-        json_decref(j);
-        cxg_free(acc.v);
-        eng_garden_panel_release(&p);
+        if ((rc = app_experiment_record(ctx_of(r, st, &ac), &who, id, 0, NULL, &j, &e)))
+                api_reply_cxg(r, rc, &e);
+        else
+                api_reply_json(r, 200, j);
 }
 
 void api_h_idea_rollout(struct api_req *r)
@@ -927,10 +909,10 @@ void api_h_idea_rollout(struct api_req *r)
         static const char *const keys[] = {"segment", "at", "note", NULL};
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_panel p;
+        struct app_ctx ac;
         struct cxg_error e;
         const char *segment = NULL, *note = NULL;
-        int64_t id, at, rid, *ids = NULL;
+        int64_t id, at, rid;
         size_t n = 0;
         json_t *b;
         enum cxg_err rc;
@@ -938,26 +920,12 @@ void api_h_idea_rollout(struct api_req *r)
         if (!st || !parse_id(r, r->params[0], "idea", &id) || !actor(r, st, &who) ||
             !(b = api_body_json(r)))
                 return;
-        eng_garden_panel_init(&p);
         if (!only_keys(r, b, keys) || !body_str(r, b, "segment", &segment) ||
             !body_str(r, b, "note", &note) || !body_time(r, b, "at", &at))
                 goto done;
-        if (at == CXG_TS_NONE)
-                at = api_now();
         cxg_error_clear(&e);
-        if (!model_garden_can_manage(who.role)) {
-                api_reply_error(r, 403, "forbidden", NULL,
-                                "only an analyst or an admin rolls out an idea");
-                goto done;
-        }
-        if (!segment) {
-                api_reply_error(r, 422, "invalid", "segment", "segment (field=value) is required");
-                goto done;
-        }
-        if ((rc = eng_garden_panel_load(&p, st, "", 0, &e)) ||
-            (rc = eng_garden_segment_accounts(&p, st, segment, at, &ids, &n, &e)) ||
-            (rc =
-                 store_rollout_add(st, &who, id, segment, at, ids, n, note, api_now(), &rid, &e))) {
+        if ((rc = app_rollout_add(ctx_of(r, st, &ac), &who, id, segment, at, note, &rid, &n,
+                                  &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -965,8 +933,6 @@ void api_h_idea_rollout(struct api_req *r)
                        json_pack("{s:I, s:I, s:s, s:I}", "id", (json_int_t)rid, "idea",
                                  (json_int_t)id, "segment", segment, "accounts", (json_int_t)n));
 done:
-        cxg_free(ids);
-        eng_garden_panel_release(&p);
         json_decref(b);
 }
 
@@ -1036,7 +1002,7 @@ void api_h_idea_rollouts(struct api_req *r)
                 cxg_free(acc.v);
                 if (rc)
                         goto fail;
-                j = eng_garden_rollout_json(&rep);
+                j = view_garden_rollout_report(&rep);
                 if (!j || json_object_set_new(j, "id", json_integer(rr->id[k])) ||
                     json_object_set_new(j, "segment_spec", json_string(rr->seg[k])) ||
                     json_array_append_new(arr, j)) {
@@ -1074,7 +1040,7 @@ static int ledger_garden(struct api_req *r, struct store *st, int64_t *gid)
 
 static enum cxg_err ledger_cb(void *ctx, const struct store_ledger_row *l)
 {
-        return to_array(ctx, eng_garden_ledger_json(l));
+        return to_array(ctx, view_garden_ledger(l));
 }
 
 void api_h_ledger_list(struct api_req *r)
@@ -1131,7 +1097,7 @@ void api_h_ledger_board(struct api_req *r)
         if ((rc = eng_garden_leaderboard(st, gid, bv, since, until, &b, &e)))
                 api_reply_cxg(r, rc, &e);
         else
-                api_reply_json(r, 200, eng_garden_board_json(&b, bv, (size_t)limit));
+                api_reply_json(r, 200, view_garden_board(&b, bv, (size_t)limit));
         eng_garden_board_release(&b);
 }
 
@@ -1150,7 +1116,7 @@ void api_h_ledger_trend(struct api_req *r)
         if ((rc = eng_garden_support_trend(st, gid, &t, &e)))
                 api_reply_cxg(r, rc, &e);
         else
-                api_reply_json(r, 200, eng_garden_trend_json(&t));
+                api_reply_json(r, 200, view_garden_trend(&t));
         eng_garden_trend_release(&t);
 }
 
@@ -1182,6 +1148,7 @@ void api_h_ledger_points(struct api_req *r)
 
 void api_h_ledger_points_put(struct api_req *r)
 {
+        struct app_ctx ac;
         struct store *st = store_of(r);
         struct garden_actor who;
         struct cxg_error e;
@@ -1204,8 +1171,9 @@ void api_h_ledger_points_put(struct api_req *r)
         }
         json_object_foreach(b, k, v)
         {
-                if ((rc = store_ledger_points_set(st, &who, model_ledger_kind_parse(k, strlen(k)),
-                                                  (int)json_integer_value(v), api_now(), &e))) {
+                if ((rc = app_ledger_points_set(ctx_of(r, st, &ac), &who,
+                                                model_ledger_kind_parse(k, strlen(k)),
+                                                (int)json_integer_value(v), &e))) {
                         api_reply_cxg(r, rc, &e);
                         json_decref(b);
                         return;
@@ -1217,6 +1185,7 @@ void api_h_ledger_points_put(struct api_req *r)
 
 void api_h_ledger_credit(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"user",     "person", "kind", "cause_type",
                                            "cause_id", "garden", "note", NULL};
         struct store *st = store_of(r);
@@ -1238,10 +1207,10 @@ void api_h_ledger_credit(struct api_req *r)
         cid = json_object_get(b, "cause_id");
         cxg_error_clear(&e);
         if ((garden && (rc = store_garden_id(st, garden, &gid, &e))) ||
-            (rc = store_ledger_credit(st, &who, gid, user, person,
-                                      kind ? model_ledger_kind_parse(kind, strlen(kind)) : -1,
-                                      cause, json_is_integer(cid) ? json_integer_value(cid) : 0,
-                                      note, api_now(), &lid, &e))) {
+            (rc = app_ledger_credit(ctx_of(r, st, &ac), &who, gid, user, person,
+                                    kind ? model_ledger_kind_parse(kind, strlen(kind)) : -1,
+                                    cause, json_is_integer(cid) ? json_integer_value(cid) : 0,
+                                    note, &lid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -1308,7 +1277,7 @@ static int portal_garden(struct api_req *r, struct store *st, const struct garde
 }
 
 static int portal_actor(struct api_req *r, struct store *st, struct garden_actor *who,
-                        struct eng_garden_viewer *v)
+                        struct view_garden_viewer *v)
 {
         if (!actor(r, st, who))
                 return 0;
@@ -1364,7 +1333,7 @@ static enum cxg_err portal_garden_cb(void *ctx, const struct store_garden_row *g
                 return rc;
         if (status != GARDEN_ST_ACCEPTED && status != GARDEN_ST_INVITED)
                 return CXG_OK;
-        j = eng_garden_row_json(g);
+        j = view_garden(g);
         if (!j ||
             json_object_set_new(j, "my_status", json_string(model_garden_status_name(status))))
                 return CXG_ERR_NOMEM;
@@ -1375,7 +1344,7 @@ void api_h_portal_gardens_list(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         struct cxg_error e;
         struct portal_list l;
         enum cxg_err rc;
@@ -1415,7 +1384,7 @@ void api_h_portal_garden_get(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         struct garden_view gv = {0};
         struct portal_members pm = {0};
         struct cxg_error e;
@@ -1448,7 +1417,8 @@ void api_h_portal_garden_respond(struct api_req *r)
         static const char *const keys[] = {"status", NULL};
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct app_ctx ac;
+        struct view_garden_viewer v;
         struct cxg_error e;
         const char *status = NULL, *person;
         int64_t gid;
@@ -1466,9 +1436,10 @@ void api_h_portal_garden_respond(struct api_req *r)
                 api_reply_error(r, 422, "invalid", "person", "this user is not a customer person");
                 goto done;
         }
-        if ((rc = store_garden_member_status(
-                 st, &who, gid, person, NULL,
-                 status ? model_garden_status_parse(status, strlen(status)) : -1, api_now(), &e))) {
+        if ((rc = app_member_status(ctx_of(r, st, &ac), &who, gid, person, NULL,
+                                    status ? model_garden_status_parse(status, strlen(status))
+                                           : -1,
+                                    &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -1481,7 +1452,7 @@ void api_h_portal_garden_ideas(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         int64_t gid;
 
         if (st && portal_actor(r, st, &who, &v) &&
@@ -1493,7 +1464,7 @@ void api_h_portal_garden_idea_create(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         int64_t gid;
 
         if (st && portal_actor(r, st, &who, &v) &&
@@ -1505,7 +1476,7 @@ void api_h_portal_idea_get(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         int64_t id;
 
         if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
@@ -1516,7 +1487,7 @@ void api_h_portal_idea_vote(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         int64_t id;
 
         if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
@@ -1527,7 +1498,7 @@ void api_h_portal_idea_comment(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         int64_t id;
 
         if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
@@ -1538,7 +1509,7 @@ void api_h_portal_idea_transition(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         int64_t id;
 
         if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
@@ -1555,9 +1526,10 @@ static enum cxg_err join_status_cb(void *ctx, const struct store_experiment_row 
 
 void api_h_portal_idea_join(struct api_req *r)
 {
+        struct app_ctx ac;
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         struct cxg_error e;
         json_t *x = NULL;
         int64_t id;
@@ -1567,7 +1539,7 @@ void api_h_portal_idea_join(struct api_req *r)
         if (!st || !portal_actor(r, st, &who, &v) || !portal_idea(r, st, &who, &id))
                 return;
         cxg_error_clear(&e);
-        if ((rc = store_experiment_join(st, &who, id, api_now(), &added, &e)) ||
+        if ((rc = app_experiment_join(ctx_of(r, st, &ac), &who, id, &added, &e)) ||
             (rc = store_experiment_get(st, id, join_status_cb, &x, &e))) {
                 json_decref(x);
                 api_reply_cxg(r, rc, &e);
@@ -1590,14 +1562,14 @@ static enum cxg_err my_ledger_cb(void *ctx, const struct store_ledger_row *l)
         if (!((m->user && l->user_id == m->user) || (m->person && l->person_id == m->person)))
                 return CXG_OK;
         m->total += l->points;
-        return to_array(m->arr, eng_garden_ledger_json(l));
+        return to_array(m->arr, view_garden_ledger(l));
 }
 
 void api_h_portal_ledger(struct api_req *r)
 {
         struct store *st = store_of(r);
         struct garden_actor who;
-        struct eng_garden_viewer v;
+        struct view_garden_viewer v;
         struct my_ledger m;
         struct cxg_error e;
         enum cxg_err rc;

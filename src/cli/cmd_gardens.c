@@ -11,13 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/gardens.h"
+#include "app/view_gardens.h"
 #include "cli/cli.h"
 #include "cli/cmd_gardens.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
 #include "core/parse.h"
-#include "engine/gardens_json.h"
 #include "engine/gardens_ledger.h"
 #include "store/store_gardens.h"
 
@@ -126,10 +127,42 @@ int gcli_actor(struct store *st, const char *cmd, const char *name, struct garde
         return CLI_OK;
 }
 
+/* The fields of garden operations a flag of the garden commands sets. */
+static const struct cli_flag gcli_flags[] = {
+    {"why", "why"},         {"segment", "segment"}, {"note", "note"},   {"cause_type", "cause"},
+    {"kind", "kind"},       {"starts_at", "start"}, {"ends_at", "end"}, {"accounts", "accounts"},
+    {"points", "points"},   {"status", "status"},   {NULL, NULL},
+};
+
 int gcli_fail(const char *cmd, const struct cxg_error *err)
 {
-        cli_errorf("%s: %s", cmd, err->msg);
+        cli_report(cmd, err, gcli_flags);
         return err->code == CXG_ERR_USAGE ? CLI_USAGE : CLI_FAIL;
+}
+
+int gcli_ctx(struct cli *c, const char *cmd, struct store *st, struct app_ctx *ac)
+{
+        static struct cxg_config cfg;
+        static int loaded; /* 1: cfg holds the config file, -1: there is none */
+        static char actor[160];
+        struct cxg_error err;
+
+        if (!loaded) {
+                loaded = -1;
+                if (c->config_path) {
+                        cxg_config_init(&cfg);
+                        cxg_error_clear(&err);
+                        if (cxg_config_load(&cfg, c->config_path, &err)) {
+                                cli_errorf("%s: %s", cmd, err.msg);
+                                cxg_config_release(&cfg);
+                                loaded = 0;
+                                return CLI_USAGE;
+                        }
+                        loaded = 1;
+                }
+        }
+        app_ctx_cli(ac, st, loaded == 1 ? &cfg : NULL, actor, sizeof(actor));
+        return CLI_OK;
 }
 
 int gcli_time(const char *cmd, const char *opt, const char *s, int64_t *t)
@@ -204,7 +237,7 @@ static enum cxg_err list_cb(void *ctx, const struct store_garden_row *g)
         char d1[16], d2[16];
 
         if (arr)
-                return json_array_append_new(arr, eng_garden_row_json(g)) ? CXG_ERR_NOMEM : CXG_OK;
+                return json_array_append_new(arr, view_garden(g)) ? CXG_ERR_NOMEM : CXG_OK;
         printf("%-20s %-32s %-22s %7lld %8lld %7lld %6lld  %s..%s\n", g->g.key, g->g.name,
                model_garden_topic_name(g->g.topic), (long long)g->members, (long long)g->accounts,
                (long long)g->invited, (long long)g->ideas, date_of(g->g.starts_at, d1),
@@ -255,7 +288,7 @@ static enum cxg_err show_garden_cb(void *ctx, const struct store_garden_row *g)
 
         s->id = g->id;
         if (s->obj) {
-                json_t *j = eng_garden_row_json(g);
+                json_t *j = view_garden(g);
 
                 if (!j || json_object_update(s->obj, j)) {
                         json_decref(j);
@@ -284,7 +317,7 @@ static enum cxg_err show_member_cb(void *ctx, const struct store_member_row *m)
         char d[16];
 
         if (s->list)
-                return json_array_append_new(s->list, eng_garden_member_json(m)) ? CXG_ERR_NOMEM
+                return json_array_append_new(s->list, view_garden_member(m)) ? CXG_ERR_NOMEM
                                                                                  : CXG_OK;
         printf("  %-9s %-14s %-28s %-14s %-9s joined %s\n", m->person ? "external" : "internal",
                m->person ? m->person : m->user,
@@ -299,7 +332,7 @@ static enum cxg_err show_idea_cb(void *ctx, const struct store_idea_row *i)
         struct show_ctx *s = ctx;
 
         if (s->list)
-                return json_array_append_new(s->list, eng_garden_idea_json(i, NULL)) ? CXG_ERR_NOMEM
+                return json_array_append_new(s->list, view_garden_idea(i, NULL)) ? CXG_ERR_NOMEM
                                                                                      : CXG_OK;
         printf("  #%-5lld %-13s %-48.48s +%lld/-%lld %s\n", (long long)i->id,
                model_idea_state_name(i->state), i->idea.title, (long long)i->votes_up,
@@ -368,6 +401,7 @@ fail:
 
 static int gardens_create(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"name", 1, NULL},   {"topic", 1, NULL}, {"custom-topic", 1, NULL},
                                {"goal", 1, NULL},   {"owner", 1, NULL}, {"segment", 1, NULL},
                                {"starts", 1, NULL}, {"ends", 1, NULL},  {"as", 1, NULL},
@@ -411,17 +445,19 @@ static int gardens_create(struct cli *c, int argc, char **argv)
                 return rc;
         }
         cxg_error_clear(&err);
-        if (store_garden_create(st, &who, &g, gcli_now(), &id, &err)) {
-                store_close(st);
-                return gcli_fail("gardens create", &err);
-        }
+        if (!(rc = gcli_ctx(c, "gardens create", st, &ac)) &&
+            app_garden_create(&ac, &who, &g, &id, &err))
+                rc = gcli_fail("gardens create", &err);
         store_close(st);
+        if (rc)
+                return rc;
         printf("created garden %s (%s)\n", g.key, g.name);
         return CLI_OK;
 }
 
 static int gardens_add_member(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"person", 1, NULL},
                                {"user", 1, NULL},
                                {"role", 1, NULL},
@@ -464,7 +500,8 @@ static int gardens_add_member(struct cli *c, int argc, char **argv)
                 return rc;
         }
         if (store_garden_id(st, pos[0], &gid, &err) ||
-            store_garden_member_add(st, &who, gid, &m, gcli_now(), &mid, &err)) {
+            gcli_ctx(c, "gardens add-member", st, &ac) ||
+            app_member_add(&ac, &who, gid, &m, &mid, &err)) {
                 store_close(st);
                 return gcli_fail("gardens add-member", &err);
         }
@@ -479,6 +516,7 @@ static int gardens_add_member(struct cli *c, int argc, char **argv)
 
 static int gardens_member_status(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"person", 1, NULL}, {"user", 1, NULL}, {"as", 1, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos;
         const char *pos[2];
@@ -507,8 +545,9 @@ static int gardens_member_status(struct cli *c, int argc, char **argv)
         }
         cxg_error_clear(&err);
         if (store_garden_id(st, pos[0], &gid, &err) ||
-            store_garden_member_status(st, &who, gid, gcli_val(o, no, "person"),
-                                       gcli_val(o, no, "user"), status, gcli_now(), &err)) {
+            gcli_ctx(c, "gardens member-status", st, &ac) ||
+            app_member_status(&ac, &who, gid, gcli_val(o, no, "person"), gcli_val(o, no, "user"),
+                              status, &err)) {
                 store_close(st);
                 return gcli_fail("gardens member-status", &err);
         }
@@ -596,7 +635,7 @@ static enum cxg_err ideas_list_cb(void *ctx, const struct store_idea_row *i)
         json_t *arr = ctx;
 
         if (arr)
-                return json_array_append_new(arr, eng_garden_idea_json(i, NULL)) ? CXG_ERR_NOMEM
+                return json_array_append_new(arr, view_garden_idea(i, NULL)) ? CXG_ERR_NOMEM
                                                                                  : CXG_OK;
         printf("%-6lld %-14s %-13s %-15s %-44.44s %4lld %4lld %4lld  %s\n", (long long)i->id,
                i->garden_key, model_idea_state_name(i->state),
@@ -654,7 +693,7 @@ static enum cxg_err idea_show_cb(void *ctx, const struct store_idea_row *i)
         struct idea_show *s = ctx;
 
         if (s->obj) {
-                json_t *j = eng_garden_idea_json(i, NULL);
+                json_t *j = view_garden_idea(i, NULL);
 
                 if (!j || json_object_update(s->obj, j)) {
                         json_decref(j);
@@ -682,7 +721,7 @@ static enum cxg_err idea_transition_cb(void *ctx, const struct store_transition_
         char d[32];
 
         if (s->list)
-                return json_array_append_new(s->list, eng_garden_transition_json(t)) ? CXG_ERR_NOMEM
+                return json_array_append_new(s->list, view_garden_transition(t)) ? CXG_ERR_NOMEM
                                                                                      : CXG_OK;
         printf("  %s  %-12s -> %-12s by %-12s %s\n", cxg_time_format(t->at, d),
                model_idea_state_name(t->from), model_idea_state_name(t->to), t->user, t->why);
@@ -695,7 +734,7 @@ static enum cxg_err idea_comment_cb(void *ctx, const struct store_comment_row *c
         char d[32];
 
         if (s->list)
-                return json_array_append_new(s->list, eng_garden_comment_json(cm, NULL))
+                return json_array_append_new(s->list, view_garden_comment(cm, NULL))
                            ? CXG_ERR_NOMEM
                            : CXG_OK;
         printf("  %s  %-12s %s\n", cxg_time_format(cm->at, d), cm->user, cm->body);
@@ -708,7 +747,7 @@ static enum cxg_err idea_exp_cb(void *ctx, const struct store_experiment_row *e)
         char d1[16], d2[16];
 
         if (s->obj) {
-                json_t *j = eng_garden_experiment_row_json(e);
+                json_t *j = view_garden_experiment(e);
 
                 return !j || json_object_set_new(s->obj, "experiment", j) ? CXG_ERR_NOMEM : CXG_OK;
         }
@@ -780,6 +819,7 @@ fail:
 
 static int ideas_create(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"title", 1, NULL},
                                {"metric", 1, NULL},
                                {"description", 1, NULL},
@@ -818,7 +858,7 @@ static int ideas_create(struct cli *c, int argc, char **argv)
                 return rc;
         }
         if (store_garden_id(st, pos[0], &gid, &err) ||
-            store_idea_create(st, &who, gid, &i, gcli_now(), &id, &err)) {
+            gcli_ctx(c, "ideas create", st, &ac) || app_idea_create(&ac, &who, gid, &i, &id, &err)) {
                 store_close(st);
                 return gcli_fail("ideas create", &err);
         }
@@ -829,6 +869,7 @@ static int ideas_create(struct cli *c, int argc, char **argv)
 
 static int ideas_vote_comment(struct cli *c, int argc, char **argv, int vote)
 {
+        struct app_ctx ac;
         const char *cmd = vote ? "ideas vote" : "ideas comment";
         struct gcli_opt o[] = {{"as", 1, NULL}};
         const char *pos[2];
@@ -865,8 +906,12 @@ static int ideas_vote_comment(struct cli *c, int argc, char **argv, int vote)
                 return rc;
         }
         cxg_error_clear(&err);
-        e = vote ? store_idea_vote(st, &who, id, value, gcli_now(), &err)
-                 : store_idea_comment(st, &who, id, pos[1], gcli_now(), NULL, &err);
+        if (gcli_ctx(c, cmd, st, &ac)) {
+                store_close(st);
+                return CLI_USAGE;
+        }
+        e = vote ? app_idea_vote(&ac, &who, id, value, &err)
+                 : app_idea_comment(&ac, &who, id, pos[1], NULL, &err);
         store_close(st);
         if (e)
                 return gcli_fail(cmd, &err);
@@ -876,13 +921,14 @@ static int ideas_vote_comment(struct cli *c, int argc, char **argv, int vote)
 
 static int ideas_move(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"as", 1, NULL}, {"why", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos;
         const char *pos[2];
         struct store *st = NULL;
         struct garden_actor who;
         struct garden_rules rules;
-        struct store_move_result r;
+        struct app_move_result r;
         struct cxg_error err;
         int64_t id;
         int rc, to;
@@ -911,8 +957,11 @@ static int ideas_move(struct cli *c, int argc, char **argv)
                 return rc;
         }
         cxg_error_clear(&err);
-        if (store_idea_move(st, &who, id, to, gcli_val(o, no, "why"), &rules, gcli_now(), &r,
-                            &err)) {
+        if (gcli_ctx(c, "ideas move", st, &ac)) {
+                store_close(st);
+                return CLI_USAGE;
+        }
+        if (app_idea_move(&ac, &who, id, to, gcli_val(o, no, "why"), &rules, &r, &err)) {
                 store_close(st);
                 return gcli_fail("ideas move", &err);
         }
@@ -934,6 +983,7 @@ static int ideas_move(struct cli *c, int argc, char **argv)
 
 static int ideas_experiment(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {
             {"start", 1, NULL}, {"end", 1, NULL}, {"accounts", 1, NULL}, {"as", 1, NULL}};
         size_t no = 4, npos, n = 0;
@@ -977,8 +1027,10 @@ static int ideas_experiment(struct cli *c, int argc, char **argv)
                 rc = gcli_actor(st, "ideas experiment", gcli_val(o, no, "as"), &who);
         if (!rc) {
                 cxg_error_clear(&err);
-                if (store_experiment_set(st, &who, id, start, end, (const char *const *)accs, n,
-                                         gcli_now(), &eid, &err))
+                if (gcli_ctx(c, "ideas experiment", st, &ac))
+                        rc = CLI_USAGE;
+                else if (app_experiment_set(&ac, &who, id, start, end, (const char *const *)accs,
+                                            n, &eid, &err))
                         rc = gcli_fail("ideas experiment", &err);
                 else
                         printf("experiment %lld of idea #%lld: %zu accounts\n", (long long)eid,
@@ -1049,7 +1101,7 @@ static enum cxg_err ledger_list_cb(void *ctx, const struct store_ledger_row *l)
         char d[32];
 
         if (arr)
-                return json_array_append_new(arr, eng_garden_ledger_json(l)) ? CXG_ERR_NOMEM
+                return json_array_append_new(arr, view_garden_ledger(l)) ? CXG_ERR_NOMEM
                                                                              : CXG_OK;
         printf("%-6lld %s %-16s %-12s %-14s %-13s %4d  %s #%lld\n", (long long)l->id,
                cxg_time_format(l->at, d), l->user ? l->user : l->person, l->team,
@@ -1149,7 +1201,7 @@ static int ledger_leaderboard(struct cli *c, int argc, char **argv)
         }
         store_close(st);
         if (gcli_val(o, no, "json")) {
-                rc = gcli_print_json(eng_garden_board_json(&b, by, limit));
+                rc = gcli_print_json(view_garden_board(&b, by, limit));
         } else {
                 printf("%-4s %-24s %7s %7s %6s", "rank", eng_garden_by_name(by), "points",
                        "entries", "share");
@@ -1202,7 +1254,7 @@ static int ledger_trend(struct cli *c, int argc, char **argv)
         }
         store_close(st);
         if (o[1].val) {
-                rc = gcli_print_json(eng_garden_trend_json(&t));
+                rc = gcli_print_json(view_garden_trend(&t));
         } else {
                 printf("engagement support (ledger points per month)\n%-8s %9s %9s %9s %9s\n",
                        "month", "internal", "external", "board", "total");
@@ -1224,6 +1276,7 @@ static int ledger_trend(struct cli *c, int argc, char **argv)
 
 static int ledger_points(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"as", 1, NULL}, {"json", 0, NULL}};
         const char *pos[2];
         size_t npos;
@@ -1256,7 +1309,8 @@ static int ledger_points(struct cli *c, int argc, char **argv)
                         store_close(st);
                         return rc;
                 }
-                if (store_ledger_points_set(st, &who, kind, (int)v, gcli_now(), &err)) {
+                if (gcli_ctx(c, "ledger points", st, &ac) ||
+                    app_ledger_points_set(&ac, &who, kind, (int)v, &err)) {
                         store_close(st);
                         return gcli_fail("ledger points", &err);
                 }
@@ -1286,6 +1340,7 @@ static int ledger_points(struct cli *c, int argc, char **argv)
 
 static int ledger_credit(struct cli *c, int argc, char **argv)
 {
+        struct app_ctx ac;
         struct gcli_opt o[] = {{"user", 1, NULL},     {"person", 1, NULL}, {"cause", 1, NULL},
                                {"cause-id", 1, NULL}, {"garden", 1, NULL}, {"note", 1, NULL},
                                {"as", 1, NULL}};
@@ -1318,9 +1373,10 @@ static int ledger_credit(struct cli *c, int argc, char **argv)
                 store_close(st);
                 return rc;
         }
-        if (store_ledger_credit(st, &who, gid, gcli_val(o, no, "user"), gcli_val(o, no, "person"),
-                                kind, gcli_val(o, no, "cause"), cid, gcli_val(o, no, "note"),
-                                gcli_now(), &lid, &err)) {
+        if (gcli_ctx(c, "ledger credit", st, &ac) ||
+            app_ledger_credit(&ac, &who, gid, gcli_val(o, no, "user"), gcli_val(o, no, "person"),
+                              kind, gcli_val(o, no, "cause"), cid, gcli_val(o, no, "note"), &lid,
+                              &err)) {
                 store_close(st);
                 return gcli_fail("ledger credit", &err);
         }
