@@ -551,131 +551,19 @@ void api_h_garden_suggest(struct api_req *r)
 
 /* ---- ideas ---- */
 
-struct idea_detail {
-        json_t *obj, *list;
-        const struct view_garden_viewer *v;
-        int64_t garden_id;
-        int64_t me;
-        int my_vote;
-};
-
-static enum cxg_err detail_idea_cb(void *ctx, const struct store_idea_row *i)
-{
-        struct idea_detail *d = ctx;
-
-        d->garden_id = i->garden_id;
-        d->obj = view_garden_idea(i, d->v);
-        return d->obj ? CXG_OK : CXG_ERR_NOMEM;
-}
-
-static enum cxg_err detail_transition_cb(void *ctx, const struct store_transition_row *t)
-{
-        struct idea_detail *d = ctx;
-        json_t *j = view_garden_transition(t);
-
-        /* the portal does not name who moved an idea */
-        if (j && d->v)
-                json_object_set_new(j, "by", json_null());
-        return to_array(d->list, j);
-}
-
-static enum cxg_err detail_comment_cb(void *ctx, const struct store_comment_row *c)
-{
-        struct idea_detail *d = ctx;
-
-        return to_array(d->list, view_garden_comment(c, d->v));
-}
-
-static enum cxg_err detail_vote_cb(void *ctx, const struct store_comment_row *c)
-{
-        struct idea_detail *d = ctx;
-
-        if (d->v) { /* a member sees only their own vote */
-                if (c->user_id == d->me)
-                        d->my_vote = c->value;
-                return CXG_OK;
-        }
-        return to_array(d->list, view_garden_comment(c, NULL));
-}
-
-static enum cxg_err detail_exp_cb(void *ctx, const struct store_experiment_row *x)
-{
-        struct idea_detail *d = ctx;
-        json_t *j = view_garden_experiment(x);
-
-        if (!j)
-                return CXG_ERR_NOMEM;
-        if (d->v)
-                json_object_del(j, "accounts"); /* which accounts take part is not theirs */
-        return json_object_set_new(d->obj, "experiment", j) ? CXG_ERR_NOMEM : CXG_OK;
-}
-
-static enum cxg_err detail_rollout_cb(void *ctx, const struct store_rollout_row *ro)
-{
-        struct idea_detail *d = ctx;
-
-        return to_array(d->list, view_garden_rollout_row(ro));
-}
-
 /* Reply with an idea, its transitions, comments, votes (staff) or own vote (portal). */
 static void idea_detail(struct api_req *r, struct store *st, int64_t id,
                         const struct view_garden_viewer *v)
 {
-        struct idea_detail d = {0};
         struct cxg_error e;
+        json_t *j = NULL;
         enum cxg_err rc;
 
-        d.v = v;
-        d.me = v ? v->user_id : 0;
         cxg_error_clear(&e);
-        if ((rc = store_idea_get(st, id, detail_idea_cb, &d, &e)))
-                goto fail;
-        if (!(d.list = json_array()) ||
-            (rc = store_idea_transitions(st, id, detail_transition_cb, &d, &e)) ||
-            json_object_set_new(d.obj, "transitions", d.list))
-                goto fail_list;
-        if (!(d.list = json_array()) ||
-            (rc = store_idea_comments(st, id, detail_comment_cb, &d, &e)) ||
-            json_object_set_new(d.obj, "comment_list", d.list))
-                goto fail_list;
-        if (!(d.list = json_array()) || (rc = store_idea_votes(st, id, detail_vote_cb, &d, &e)))
-                goto fail_list;
-        if (v) {
-                json_decref(d.list);
-                d.list = NULL;
-                if (json_object_set_new(d.obj, "my_vote",
-                                        d.my_vote ? json_integer(d.my_vote) : json_null()))
-                        goto fail;
-        } else if (json_object_set_new(d.obj, "vote_list", d.list)) {
-                goto fail_list;
-        }
-        d.list = NULL;
-        rc = store_experiment_get(st, id, detail_exp_cb, &d, &e);
-        if (rc && rc != CXG_ERR_NOTFOUND)
-                goto fail;
-        if (v) { /* whether the member's own account takes part in the experiment */
-                int yes = 0;
-
-                if ((rc = store_experiment_participates(st, id, v->person_id, &yes, &e)))
-                        goto fail;
-                if (json_object_set_new(d.obj, "participating", json_boolean(yes)))
-                        goto fail;
-        }
-        if (!v) {
-                if (!(d.list = json_array()) ||
-                    (rc = store_rollout_list(st, id, detail_rollout_cb, &d, &e)) ||
-                    json_object_set_new(d.obj, "rollouts", d.list))
-                        goto fail_list;
-        }
-        api_reply_json(r, 200, d.obj);
-        return;
-fail_list:
-        if (!rc) /* set_new took the list */
-                d.list = NULL;
-fail:
-        json_decref(d.list);
-        json_decref(d.obj);
-        api_reply_cxg(r, rc ? rc : CXG_ERR_NOMEM, &e);
+        if ((rc = view_garden_idea_detail(st, id, v, &j, &e)))
+                api_reply_cxg(r, rc, &e);
+        else
+                api_reply_json(r, 200, j);
 }
 
 void api_h_idea_get(struct api_req *r)
@@ -1290,7 +1178,7 @@ static int portal_actor(struct api_req *r, struct store *st, struct garden_actor
 static int portal_idea(struct api_req *r, struct store *st, const struct garden_actor *who,
                        int64_t *id)
 {
-        struct idea_detail d = {0};
+        struct store_idea_head d;
         struct cxg_error e;
         int status = -1;
         enum cxg_err rc;
@@ -1298,8 +1186,7 @@ static int portal_idea(struct api_req *r, struct store *st, const struct garden_
         if (!parse_id(r, r->params[0], "idea", id))
                 return 0;
         cxg_error_clear(&e);
-        rc = store_idea_get(st, *id, detail_idea_cb, &d, &e);
-        json_decref(d.obj);
+        rc = store_idea_head(st, *id, &d, &e);
         if (rc == CXG_ERR_NOTFOUND) {
                 api_reply_error(r, 404, "not_found", "idea", "no idea %s", r->params[0]);
                 return 0;

@@ -436,3 +436,139 @@ json_t *view_garden_candidates(const struct eng_scores *r, const struct eng_gard
         (void)topic;
         return arr;
 }
+
+/* ---- an idea with everything about it ---- */
+
+static enum cxg_err to_array(json_t *arr, json_t *v)
+{
+        return !v || json_array_append_new(arr, v) ? CXG_ERR_NOMEM : CXG_OK;
+}
+
+struct detail {
+        json_t *obj, *list;
+        const struct view_garden_viewer *v;
+        int64_t garden_id;
+        int64_t me;
+        int my_vote;
+};
+
+static enum cxg_err detail_idea_cb(void *ctx, const struct store_idea_row *i)
+{
+        struct detail *d = ctx;
+
+        d->garden_id = i->garden_id;
+        d->obj = view_garden_idea(i, d->v);
+        return d->obj ? CXG_OK : CXG_ERR_NOMEM;
+}
+
+static enum cxg_err detail_transition_cb(void *ctx, const struct store_transition_row *t)
+{
+        struct detail *d = ctx;
+        json_t *j = view_garden_transition(t);
+
+        /* the portal does not name who moved an idea */
+        if (j && d->v)
+                json_object_set_new(j, "by", json_null());
+        return to_array(d->list, j);
+}
+
+static enum cxg_err detail_comment_cb(void *ctx, const struct store_comment_row *c)
+{
+        struct detail *d = ctx;
+
+        return to_array(d->list, view_garden_comment(c, d->v));
+}
+
+static enum cxg_err detail_vote_cb(void *ctx, const struct store_comment_row *c)
+{
+        struct detail *d = ctx;
+
+        if (d->v) { /* a member sees only their own vote */
+                if (c->user_id == d->me)
+                        d->my_vote = c->value;
+                return CXG_OK;
+        }
+        return to_array(d->list, view_garden_comment(c, NULL));
+}
+
+static enum cxg_err detail_exp_cb(void *ctx, const struct store_experiment_row *x)
+{
+        struct detail *d = ctx;
+        json_t *j = view_garden_experiment(x);
+
+        if (!j)
+                return CXG_ERR_NOMEM;
+        if (d->v)
+                json_object_del(j, "accounts"); /* which accounts take part is not theirs */
+        return json_object_set_new(d->obj, "experiment", j) ? CXG_ERR_NOMEM : CXG_OK;
+}
+
+static enum cxg_err detail_rollout_cb(void *ctx, const struct store_rollout_row *ro)
+{
+        struct detail *d = ctx;
+
+        return to_array(d->list, view_garden_rollout_row(ro));
+}
+
+enum cxg_err view_garden_idea_detail(struct store *st, int64_t id,
+                                     const struct view_garden_viewer *v, json_t **out,
+                                     struct cxg_error *e)
+{
+        struct detail d = {0};
+        enum cxg_err rc;
+
+        d.v = v;
+        d.me = v ? v->user_id : 0;
+        *out = NULL;
+        if ((rc = store_idea_get(st, id, detail_idea_cb, &d, e)))
+                goto fail;
+        if (!(d.list = json_array()) ||
+            (rc = store_idea_transitions(st, id, detail_transition_cb, &d, e)) ||
+            json_object_set_new(d.obj, "transitions", d.list))
+                goto fail_list;
+        if (!(d.list = json_array()) ||
+            (rc = store_idea_comments(st, id, detail_comment_cb, &d, e)) ||
+            json_object_set_new(d.obj, "comment_list", d.list))
+                goto fail_list;
+        if (!(d.list = json_array()) || (rc = store_idea_votes(st, id, detail_vote_cb, &d, e)))
+                goto fail_list;
+        if (v) {
+                json_decref(d.list);
+                d.list = NULL;
+                if (json_object_set_new(d.obj, "my_vote",
+                                        d.my_vote ? json_integer(d.my_vote) : json_null()))
+                        goto fail;
+        } else if (json_object_set_new(d.obj, "vote_list", d.list)) {
+                goto fail_list;
+        }
+        d.list = NULL;
+        rc = store_experiment_get(st, id, detail_exp_cb, &d, e);
+        if (rc && rc != CXG_ERR_NOTFOUND)
+                goto fail;
+        if (v) { /* whether the member's own account takes part in the experiment */
+                int yes = 0;
+
+                if ((rc = store_experiment_participates(st, id, v->person_id, &yes, e)))
+                        goto fail;
+                if (json_object_set_new(d.obj, "participating", json_boolean(yes)))
+                        goto fail;
+        }
+        if (!v) {
+                if (!(d.list = json_array()) ||
+                    (rc = store_rollout_list(st, id, detail_rollout_cb, &d, e)) ||
+                    json_object_set_new(d.obj, "rollouts", d.list))
+                        goto fail_list;
+        }
+        *out = d.obj;
+        return CXG_OK;
+fail_list:
+        if (!rc) /* set_new took the list */
+                d.list = NULL;
+fail:
+        json_decref(d.list);
+        json_decref(d.obj);
+        if (!rc)
+                rc = cxg_error_set(e, CXG_ERR_NOMEM, "idea %lld: out of memory", (long long)id);
+        return rc;
+}
+

@@ -56,4 +56,14 @@ json_t *view_garden_rollout_report(const struct eng_garden_rollout *r);
 json_t *view_garden_candidates(const struct eng_scores *r, const struct eng_garden_candidate *c,
                                size_t n, int topic);
 
+/*
+ * The whole document of idea id, as both front ends show it: the idea (view_garden_idea),
+ * "transitions", "comment_list", for staff (v NULL) "vote_list" and "rollouts", for the portal
+ * (v set) "my_vote" and "participating" (and no names of who moved it), and "experiment" when
+ * it has one. *out receives it (owned by the caller); CXG_ERR_NOTFOUND when there is no idea.
+ */
+enum cxg_err view_garden_idea_detail(struct store *st, int64_t id,
+                                     const struct view_garden_viewer *v, json_t **out,
+                                     struct cxg_error *err) CXG_WUR;
+
 #endif

@@ -186,7 +186,8 @@ int gcli_print_json(json_t *j)
                 cli_errorf("out of memory");
                 return CLI_FAIL;
         }
-        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        /* numbers in full, as the API writes them, so both documents compare equal */
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
         json_decref(j);
         return CLI_OK;
@@ -766,7 +767,6 @@ static int ideas_show(struct cli *c, int argc, char **argv)
         struct store *st = NULL;
         struct cxg_error err;
         struct idea_show s = {0};
-        json_t *tr = NULL, *cm = NULL;
         int64_t id;
         enum cxg_err e;
         int rc;
@@ -780,39 +780,28 @@ static int ideas_show(struct cli *c, int argc, char **argv)
         if ((rc = parse_id("ideas show", pos[0], &id)) || (rc = gcli_open(c, "ideas show", 0, &st)))
                 return rc;
         cxg_error_clear(&err);
-        if (o[0].val && (!(s.obj = json_object()) || !(tr = json_array()) || !(cm = json_array())))
-                goto nomem;
+        if (o[0].val) { /* the document the API answers (view_garden_idea_detail) */
+                json_t *j = NULL;
+
+                e = view_garden_idea_detail(st, id, NULL, &j, &err);
+                store_close(st);
+                return e ? gcli_fail("ideas show", &err) : gcli_print_json(j);
+        }
+
         if (store_idea_get(st, id, idea_show_cb, &s, &err))
                 goto fail;
-        if (!s.obj)
-                printf("\ntransitions\n");
-        s.list = tr;
+        printf("\ntransitions\n");
         if (store_idea_transitions(st, id, idea_transition_cb, &s, &err))
                 goto fail;
-        if (!s.obj)
-                printf("\ncomments\n");
-        s.list = cm;
+        printf("\ncomments\n");
         if (store_idea_comments(st, id, idea_comment_cb, &s, &err))
                 goto fail;
         e = store_experiment_get(st, id, idea_exp_cb, &s, &err);
         if (e && e != CXG_ERR_NOTFOUND)
                 goto fail;
         store_close(st);
-        if (!s.obj)
-                return CLI_OK;
-        if (json_object_set_new(s.obj, "transitions", tr) ||
-            json_object_set_new(s.obj, "comment_list", cm)) {
-                json_decref(s.obj);
-                return gcli_print_json(NULL);
-        }
-        return gcli_print_json(s.obj);
-nomem:
-        err.code = CXG_ERR_NOMEM;
-        snprintf(err.msg, sizeof(err.msg), "out of memory");
+        return CLI_OK;
 fail:
-        json_decref(s.obj);
-        json_decref(tr);
-        json_decref(cm);
         store_close(st);
         return gcli_fail("ideas show", &err);
 }
