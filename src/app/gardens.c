@@ -107,7 +107,7 @@ enum cxg_err gop_credit(struct gop *o, const struct garden_actor *to, int64_t pe
         return gop_audit(o, "credit", "ledger", lid, j, err);
 }
 
-/* ---- users ---- */
+/* ---- settings ---- */
 
 const char *app_gardens_impact_segment(const struct app_ctx *c)
 {
@@ -116,12 +116,6 @@ const char *app_gardens_impact_segment(const struct app_ctx *c)
         if (!v)
                 return APP_GARDENS_IMPACT_SEGMENT;
         return strcmp(v, "none") == 0 ? "" : v;
-}
-
-enum cxg_err app_garden_actor(const struct app_ctx *c, const char *name, struct garden_actor *who,
-                              struct cxg_error *err)
-{
-        return store_garden_actor(c->st, name, who, err);
 }
 
 /* ---- gardens ---- */

@@ -40,10 +40,6 @@
  */
 const char *app_gardens_impact_segment(const struct app_ctx *c);
 
-/* The acting user named name (signed-in user, or --as): store_garden_actor. */
-enum cxg_err app_garden_actor(const struct app_ctx *c, const char *name, struct garden_actor *who,
-                              struct cxg_error *err) CXG_WUR;
-
 /* Create garden g (staff only). *id (may be NULL) receives its id. */
 enum cxg_err app_garden_create(const struct app_ctx *c, const struct garden_actor *who,
                                const struct garden *g, int64_t *id,

@@ -199,6 +199,18 @@ int64_t gcli_now(void)
         return (int64_t)time(NULL);
 }
 
+int gcli_idea_id(const char *cmd, const char *s, int64_t *id)
+{
+        struct cxg_error err;
+
+        cxg_error_clear(&err);
+        if (!s || cxg_parse_int64(s, strlen(s), id, &err) || *id <= 0) {
+                cli_errorf("%s: '%s' is not an idea id", cmd, s ? s : "");
+                return CLI_USAGE;
+        }
+        return CLI_OK;
+}
+
 char *gcli_date(int64_t t, char *buf)
 {
         if (t == CXG_TS_NONE) {

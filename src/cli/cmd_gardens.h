@@ -46,6 +46,8 @@ int gcli_ctx(struct cli *c, const char *cmd, struct store *st, struct app_ctx *a
 int gcli_time(const char *cmd, const char *opt, const char *s, int64_t *t);
 /* Print j (stolen) as indented JSON; NULL means out of memory (CLI_FAIL). */
 int gcli_print_json(json_t *j);
+/* Parse an idea id (a positive integer); prints and returns CLI_USAGE when it is not one. */
+int gcli_idea_id(const char *cmd, const char *s, int64_t *id);
 /* "YYYY-MM-DD" of t into buf (at least 11 bytes), "-" for CXG_TS_NONE; returns buf. */
 char *gcli_date(int64_t t, char *buf);
 /* Now, unix seconds. */

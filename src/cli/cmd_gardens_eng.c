@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
+#include "core/grow.h"
 #include "core/parse.h"
 #include "app/gardens.h"
 #include "app/view_gardens.h"
@@ -195,29 +196,10 @@ static enum cxg_err ids_cb(void *ctx, int64_t id)
 {
         struct ids *s = ctx;
 
-        if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 64;
-                void *np = cxg_realloc(s->v, nc * sizeof(*s->v));
-
-                if (!np)
-                        return CXG_ERR_NOMEM;
-                s->v = np;
-                s->cap = nc;
-        }
+        if (CXG_GROW(s->v, s->n + 1, s->cap, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
         s->v[s->n++] = id;
         return CXG_OK;
-}
-
-static int parse_idea(const char *cmd, const char *s, int64_t *id)
-{
-        struct cxg_error err;
-
-        cxg_error_clear(&err);
-        if (!s || cxg_parse_int64(s, strlen(s), id, &err) || *id <= 0) {
-                cli_errorf("%s: '%s' is not an idea id", cmd, s ? s : "");
-                return CLI_USAGE;
-        }
-        return CLI_OK;
 }
 
 int gcli_ideas_results(struct cli *c, int argc, char **argv)
@@ -242,7 +224,7 @@ int gcli_ideas_results(struct cli *c, int argc, char **argv)
                 return CLI_USAGE;
         }
         dry = gcli_val(o, no, "dry-run") != NULL;
-        if ((rc = parse_idea(cmd, pos[0], &id)) || (rc = gcli_open(c, cmd, !dry, &st)))
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)) || (rc = gcli_open(c, cmd, !dry, &st)))
                 return rc;
         if ((rc = gcli_ctx(c, cmd, st, &ac)) ||
             (!dry && (rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))))
@@ -304,7 +286,7 @@ int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
                 cli_errorf("%s: give ID and --segment FIELD=VALUE", cmd);
                 return CLI_USAGE;
         }
-        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)) ||
             (rc = gcli_time(cmd, "at", gcli_val(o, no, "at"), &at)) ||
             (rc = gcli_open(c, cmd, 1, &st)))
                 return rc;
@@ -367,7 +349,7 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
                 cli_errorf("%s: missing ID", cmd);
                 return CLI_USAGE;
         }
-        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)) ||
             (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), 7, 730, &days)) ||
             (rc = gcli_open(c, cmd, 0, &st)))
                 return rc;

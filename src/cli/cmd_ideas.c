@@ -45,18 +45,6 @@ static void ideas_usage(FILE *f)
                 "sponsors\n");
 }
 
-static int parse_id(const char *cmd, const char *s, int64_t *id)
-{
-        struct cxg_error err;
-
-        cxg_error_clear(&err);
-        if (!s || cxg_parse_int64(s, strlen(s), id, &err) || *id <= 0) {
-                cli_errorf("%s: '%s' is not an idea id", cmd, s ? s : "");
-                return CLI_USAGE;
-        }
-        return CLI_OK;
-}
-
 static enum cxg_err ideas_list_cb(void *ctx, const struct store_idea_row *i)
 {
         json_t *arr = ctx;
@@ -175,7 +163,7 @@ static int ideas_show(struct cli *c, int argc, char **argv)
                 cli_errorf("ideas show: missing ID");
                 return CLI_USAGE;
         }
-        if ((rc = parse_id("ideas show", pos[0], &id)) || (rc = gcli_open(c, "ideas show", 0, &st)))
+        if ((rc = gcli_idea_id("ideas show", pos[0], &id)) || (rc = gcli_open(c, "ideas show", 0, &st)))
                 return rc;
         cxg_error_clear(&err);
         if (o[0].val) { /* the document the API answers (view_garden_idea_detail) */
@@ -274,7 +262,7 @@ static int ideas_vote_comment(struct cli *c, int argc, char **argv, int vote)
                 cli_errorf("%s: give ID and %s", cmd, vote ? "up or down" : "TEXT");
                 return CLI_USAGE;
         }
-        if ((rc = parse_id(cmd, pos[0], &id)))
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)))
                 return rc;
         if (vote) {
                 if (strcmp(pos[1], "up") == 0 || strcmp(pos[1], "+1") == 0)
@@ -326,7 +314,7 @@ static int ideas_move(struct cli *c, int argc, char **argv)
                 cli_errorf("ideas move: give ID and STATE");
                 return CLI_USAGE;
         }
-        if ((rc = parse_id("ideas move", pos[0], &id)))
+        if ((rc = gcli_idea_id("ideas move", pos[0], &id)))
                 return rc;
         to = model_idea_state_parse(pos[1], strlen(pos[1]));
         if (to < 0) {
@@ -389,7 +377,7 @@ static int ideas_experiment(struct cli *c, int argc, char **argv)
                 cli_errorf("ideas experiment: give ID, --start, --end and --accounts");
                 return CLI_USAGE;
         }
-        if ((rc = parse_id("ideas experiment", pos[0], &id)) ||
+        if ((rc = gcli_idea_id("ideas experiment", pos[0], &id)) ||
             (rc = gcli_time("ideas experiment", "start", gcli_val(o, no, "start"), &start)) ||
             (rc = gcli_time("ideas experiment", "end", gcli_val(o, no, "end"), &end)))
                 return rc;
