@@ -196,9 +196,11 @@ void api_h_garden_create(struct api_req *r)
         model_garden_init(&g);
         if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "key", &g.key) ||
             !rg_body_str(r, b, "name", &g.name) || !rg_body_str(r, b, "topic", &topic) ||
-            !rg_body_str(r, b, "topic_custom", &g.topic_custom) || !rg_body_str(r, b, "goal", &g.goal) ||
-            !rg_body_str(r, b, "owner", &g.owner) || !rg_body_str(r, b, "segment", &g.segment) ||
-            !rg_body_time(r, b, "starts_at", &g.starts_at) || !rg_body_time(r, b, "ends_at", &g.ends_at))
+            !rg_body_str(r, b, "topic_custom", &g.topic_custom) ||
+            !rg_body_str(r, b, "goal", &g.goal) || !rg_body_str(r, b, "owner", &g.owner) ||
+            !rg_body_str(r, b, "segment", &g.segment) ||
+            !rg_body_time(r, b, "starts_at", &g.starts_at) ||
+            !rg_body_time(r, b, "ends_at", &g.ends_at))
                 goto done;
         g.topic = topic ? model_garden_topic_parse(topic, strlen(topic)) : -1;
         cxg_error_clear(&e);
@@ -358,7 +360,7 @@ static enum cxg_err idea_cb(void *ctx, const struct store_idea_row *i)
 }
 
 void rg_ideas_reply(struct api_req *r, struct store *st, int64_t gid,
-                        const struct view_garden_viewer *v)
+                    const struct view_garden_viewer *v)
 {
         struct idea_list l = {json_array(), v};
         struct cxg_error e;
@@ -398,7 +400,7 @@ static enum cxg_err one_idea_cb(void *ctx, const struct store_idea_row *i)
 }
 
 void rg_idea_create(struct api_req *r, struct store *st, const struct garden_actor *who,
-                        int64_t gid, const struct view_garden_viewer *v)
+                    int64_t gid, const struct view_garden_viewer *v)
 {
         struct app_ctx ac;
         static const char *const keys[] = {"title", "description", "hypothesis", "target_metric",
@@ -547,7 +549,7 @@ void api_h_garden_suggest(struct api_req *r)
 
 /* Reply with an idea, its transitions, comments, votes (staff) or own vote (portal). */
 void rg_idea_detail(struct api_req *r, struct store *st, int64_t id,
-                        const struct view_garden_viewer *v)
+                    const struct view_garden_viewer *v)
 {
         struct cxg_error e;
         json_t *j = NULL;
@@ -570,7 +572,7 @@ void api_h_idea_get(struct api_req *r)
 }
 
 void rg_vote(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id,
-                 const struct view_garden_viewer *v)
+             const struct view_garden_viewer *v)
 {
         struct app_ctx ac;
         static const char *const keys[] = {"value", NULL};
@@ -623,8 +625,7 @@ done:
         json_decref(b);
 }
 
-void rg_transition(struct api_req *r, struct store *st, const struct garden_actor *who,
-                       int64_t id)
+void rg_transition(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id)
 {
         struct app_ctx ac;
         static const char *const keys[] = {"to", "why", NULL};
@@ -638,7 +639,8 @@ void rg_transition(struct api_req *r, struct store *st, const struct garden_acto
 
         if (!b)
                 return;
-        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "to", &to) || !rg_body_str(r, b, "why", &why))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "to", &to) ||
+            !rg_body_str(r, b, "why", &why))
                 goto done;
         tv = to ? model_idea_state_parse(to, strlen(to)) : -1;
         if (tv < 0) {
@@ -735,7 +737,8 @@ void api_h_idea_experiment(struct api_req *r)
                 acc[n++] = json_string_value(x);
         }
         cxg_error_clear(&e);
-        if ((rc = app_experiment_set(rg_ctx_of(r, st, &ac), &who, id, from, to, acc, n, &eid, &e))) {
+        if ((rc =
+                 app_experiment_set(rg_ctx_of(r, st, &ac), &who, id, from, to, acc, n, &eid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }

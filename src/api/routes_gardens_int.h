@@ -26,7 +26,8 @@ const struct app_ctx *rg_ctx_of(struct api_req *r, struct store *st, struct app_
 int rg_parse_id(struct api_req *r, const char *s, const char *what, int64_t *id);
 /* The request's store handle; replies 503 and returns NULL when none. */
 struct store *rg_store_of(struct api_req *r);
-/* String member key of b into *out (NULL when absent); replies 422 and returns 0 when not a string. */
+/* String member key of b into *out (NULL when absent); replies 422 and returns 0 when not a string.
+ */
 int rg_body_str(struct api_req *r, json_t *b, const char *key, const char **out);
 /* Date member key of b into *out (CXG_TS_NONE when absent); replies 422 and returns 0 when bad. */
 int rg_body_time(struct api_req *r, json_t *b, const char *key, int64_t *out);
@@ -38,21 +39,20 @@ void rg_rules_of(struct garden_rules *g);
 enum cxg_err rg_to_array(json_t *arr, json_t *v);
 /* Reply with the ideas of garden gid (v: as the portal shows them). */
 void rg_ideas_reply(struct api_req *r, struct store *st, int64_t gid,
-                        const struct view_garden_viewer *v);
+                    const struct view_garden_viewer *v);
 /* Create an idea in gid from the request body and reply with it. */
 void rg_idea_create(struct api_req *r, struct store *st, const struct garden_actor *who,
-                        int64_t gid, const struct view_garden_viewer *v);
+                    int64_t gid, const struct view_garden_viewer *v);
 /* Reply with the whole document of idea id (view_garden_idea_detail). */
 void rg_idea_detail(struct api_req *r, struct store *st, int64_t id,
-                        const struct view_garden_viewer *v);
+                    const struct view_garden_viewer *v);
 /* Vote on idea id from the request body and reply with the idea. */
 void rg_vote(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id,
-                 const struct view_garden_viewer *v);
+             const struct view_garden_viewer *v);
 /* Comment on idea id from the request body. */
 void rg_comment(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id);
 /* Move idea id as the request body says (to, why). */
-void rg_transition(struct api_req *r, struct store *st, const struct garden_actor *who,
-                       int64_t id);
+void rg_transition(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id);
 
 /* A garden being answered: its view, a list under construction and its id. */
 struct rg_garden_view {

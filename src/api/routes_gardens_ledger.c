@@ -213,9 +213,9 @@ void api_h_ledger_credit(struct api_req *r)
         cxg_error_clear(&e);
         if ((garden && (rc = store_garden_id(st, garden, &gid, &e))) ||
             (rc = app_ledger_credit(rg_ctx_of(r, st, &ac), &who, gid, user, person,
-                                    kind ? model_ledger_kind_parse(kind, strlen(kind)) : -1,
-                                    cause, json_is_integer(cid) ? json_integer_value(cid) : 0,
-                                    note, &lid, &e))) {
+                                    kind ? model_ledger_kind_parse(kind, strlen(kind)) : -1, cause,
+                                    json_is_integer(cid) ? json_integer_value(cid) : 0, note, &lid,
+                                    &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -223,4 +223,3 @@ void api_h_ledger_credit(struct api_req *r)
 done:
         json_decref(b);
 }
-

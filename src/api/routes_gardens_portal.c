@@ -184,7 +184,7 @@ static enum cxg_err portal_member_cb(void *ctx, const struct store_member_row *m
         if (!m->user || m->status != GARDEN_ST_ACCEPTED)
                 return CXG_OK;
         return rg_to_array(pm->arr, json_pack("{s:s, s:s}", "name", m->user, "role",
-                                           model_garden_mrole_name(m->role)));
+                                              model_garden_mrole_name(m->role)));
 }
 
 void api_h_portal_garden_get(struct api_req *r)
@@ -244,8 +244,7 @@ void api_h_portal_garden_respond(struct api_req *r)
                 goto done;
         }
         if ((rc = app_member_status(rg_ctx_of(r, st, &ac), &who, gid, person, NULL,
-                                    status ? model_garden_status_parse(status, strlen(status))
-                                           : -1,
+                                    status ? model_garden_status_parse(status, strlen(status)) : -1,
                                     &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;

@@ -54,8 +54,8 @@ enum cxg_err gop_require_staff(const struct garden_actor *who, const char *what,
         return CXG_OK;
 }
 
-enum cxg_err gop_require_participant(struct gop *o, int64_t garden_id, const char *what,
-                                     int *mrole, struct cxg_error *err)
+enum cxg_err gop_require_participant(struct gop *o, int64_t garden_id, const char *what, int *mrole,
+                                     struct cxg_error *err)
 {
         int member;
         enum cxg_err rc = store_garden_membership(o->c.st, o->who, garden_id, &member, mrole, err);
@@ -251,14 +251,13 @@ static enum cxg_err member_add(struct gop *o, int64_t garden_id, const struct ga
         if ((rc = store_garden_member_put(o->c.st, garden_id, ref.id, pid, uid, m->role, m->status,
                                           o->who->user_id, o->c.now, mid, err)))
                 return rc;
-        if ((rc = gop_audit(o, m->status == GARDEN_ST_INVITED ? "invite" : "add",
-                            "garden_members", *mid,
-                            json_pack("{s:I, s:s, s:s, s:s}", "garden_id", (json_int_t)garden_id,
-                                      m->person ? "person" : "user",
-                                      m->person ? m->person : m->user, "role",
-                                      model_garden_mrole_name(m->role), "status",
-                                      model_garden_status_name(m->status)),
-                            err)))
+        if ((rc = gop_audit(
+                 o, m->status == GARDEN_ST_INVITED ? "invite" : "add", "garden_members", *mid,
+                 json_pack("{s:I, s:s, s:s, s:s}", "garden_id", (json_int_t)garden_id,
+                           m->person ? "person" : "user", m->person ? m->person : m->user, "role",
+                           model_garden_mrole_name(m->role), "status",
+                           model_garden_status_name(m->status)),
+                 err)))
                 return rc;
         /* accepted at once for a customer: who brought them in is credited */
         if (m->person && m->status == GARDEN_ST_ACCEPTED && ref.joined_at == CXG_TS_NONE)
@@ -313,14 +312,13 @@ static enum cxg_err member_status(struct gop *o, int64_t garden_id, const char *
         if (!((ref.status == GARDEN_ST_INVITED &&
                (status == GARDEN_ST_ACCEPTED || status == GARDEN_ST_DECLINED)) ||
               (ref.status == GARDEN_ST_ACCEPTED && status == GARDEN_ST_LEFT)))
-                return cxg_error_setf(err, CXG_ERR_CONFLICT, "status",
-                                      "garden member: cannot go from %s to %s",
-                                      model_garden_status_name(ref.status),
-                                      model_garden_status_name(status));
+                return cxg_error_setf(
+                    err, CXG_ERR_CONFLICT, "status", "garden member: cannot go from %s to %s",
+                    model_garden_status_name(ref.status), model_garden_status_name(status));
         if ((rc = store_garden_member_set_status(o->c.st, ref.id, status, o->c.now, err)) ||
             (rc = gop_audit(o, "status", "garden_members", ref.id,
-                            json_pack("{s:I, s:s, s:s}", "garden_id", (json_int_t)garden_id,
-                                      "from", model_garden_status_name(ref.status), "to",
+                            json_pack("{s:I, s:s, s:s}", "garden_id", (json_int_t)garden_id, "from",
+                                      model_garden_status_name(ref.status), "to",
                                       model_garden_status_name(status)),
                             err)))
                 return rc;

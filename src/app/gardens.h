@@ -42,8 +42,7 @@ const char *app_gardens_impact_segment(const struct app_ctx *c);
 
 /* Create garden g (staff only). *id (may be NULL) receives its id. */
 enum cxg_err app_garden_create(const struct app_ctx *c, const struct garden_actor *who,
-                               const struct garden *g, int64_t *id,
-                               struct cxg_error *err) CXG_WUR;
+                               const struct garden *g, int64_t *id, struct cxg_error *err) CXG_WUR;
 /*
  * Add member m to garden garden_id. Staff invite anyone or record them as accepted; an account
  * manager in the garden invites people of the accounts they own; a member invites colleagues
@@ -65,8 +64,8 @@ enum cxg_err app_idea_create(const struct app_ctx *c, const struct garden_actor 
                              int64_t garden_id, const struct idea *idea, int64_t *id,
                              struct cxg_error *err) CXG_WUR;
 /* Vote +1 or -1 on an idea that is not final (staff or an accepted member). */
-enum cxg_err app_idea_vote(const struct app_ctx *c, const struct garden_actor *who,
-                           int64_t idea_id, int value, struct cxg_error *err) CXG_WUR;
+enum cxg_err app_idea_vote(const struct app_ctx *c, const struct garden_actor *who, int64_t idea_id,
+                           int value, struct cxg_error *err) CXG_WUR;
 /* Comment on an idea that is not final (staff or an accepted member). *id may be NULL. */
 enum cxg_err app_idea_comment(const struct app_ctx *c, const struct garden_actor *who,
                               int64_t idea_id, const char *body, int64_t *id,
@@ -85,10 +84,9 @@ struct app_move_result {
  * rules->approvers distinct approvers; running needs an experiment with participating accounts
  * (and starts it); adopted and rejected need recorded results. *res (may be NULL).
  */
-enum cxg_err app_idea_move(const struct app_ctx *c, const struct garden_actor *who,
-                           int64_t idea_id, int to, const char *why,
-                           const struct garden_rules *rules, struct app_move_result *res,
-                           struct cxg_error *err) CXG_WUR;
+enum cxg_err app_idea_move(const struct app_ctx *c, const struct garden_actor *who, int64_t idea_id,
+                           int to, const char *why, const struct garden_rules *rules,
+                           struct app_move_result *res, struct cxg_error *err) CXG_WUR;
 
 /*
  * Set up (or, while still planned, replace) the experiment of an approved idea: the window
@@ -111,9 +109,8 @@ enum cxg_err app_experiment_join(const struct app_ctx *c, const struct garden_ac
  * (view_garden_result) that was stored.
  */
 enum cxg_err app_experiment_record(const struct app_ctx *c, const struct garden_actor *who,
-                                   int64_t idea_id, int dry_run,
-                                   struct eng_garden_experiment *out, json_t **view,
-                                   struct cxg_error *err) CXG_WUR;
+                                   int64_t idea_id, int dry_run, struct eng_garden_experiment *out,
+                                   json_t **view, struct cxg_error *err) CXG_WUR;
 /*
  * Roll adopted idea idea_id out at `at` (CXG_TS_NONE: now) to the accounts of segment
  * ("field=value") alive then. Staff only. *id and *accounts (may be NULL) receive the rollout
@@ -129,8 +126,8 @@ enum cxg_err app_rollout_add(const struct app_ctx *c, const struct garden_actor 
  */
 enum cxg_err app_ledger_credit(const struct app_ctx *c, const struct garden_actor *who,
                                int64_t garden_id, const char *user_name, const char *person_ext,
-                               int kind, const char *cause_type, int64_t cause_id,
-                               const char *note, int64_t *id, struct cxg_error *err) CXG_WUR;
+                               int kind, const char *cause_type, int64_t cause_id, const char *note,
+                               int64_t *id, struct cxg_error *err) CXG_WUR;
 /* Set the points of one ledger kind (0-1000); staff only. Past entries keep their points. */
 enum cxg_err app_ledger_points_set(const struct app_ctx *c, const struct garden_actor *who,
                                    int kind, int points, struct cxg_error *err) CXG_WUR;

@@ -71,9 +71,9 @@ enum cxg_err app_experiment_set(const struct app_ctx *c, const struct garden_act
                                       "set up experiment: no participating accounts");
         if ((rc = gop_begin(&o, c, who, err)))
                 return rc;
-        rc = gop_end(&o, experiment_set(&o, idea_id, starts_at, ends_at, accounts, n_accounts,
-                                        &eid, err),
-                     err);
+        rc = gop_end(
+            &o, experiment_set(&o, idea_id, starts_at, ends_at, accounts, n_accounts, &eid, err),
+            err);
         if (!rc && id)
                 *id = eid;
         return rc;
@@ -184,8 +184,7 @@ static enum cxg_err measure(const struct app_ctx *c, int64_t idea_id,
 }
 
 /* Store the result document of running idea idea_id's experiment, audited. */
-static enum cxg_err record(struct gop *o, int64_t idea_id, const json_t *doc,
-                           struct cxg_error *err)
+static enum cxg_err record(struct gop *o, int64_t idea_id, const json_t *doc, struct cxg_error *err)
 {
         struct store_idea_head h;
         int64_t eid = 0;
@@ -203,13 +202,13 @@ static enum cxg_err record(struct gop *o, int64_t idea_id, const json_t *doc,
         if ((rc = store_experiment_id(o->c.st, idea_id, 0, &eid, &found, err)))
                 return rc;
         if (!found)
-                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "experiment",
-                                      "record experiment results: idea %" PRId64
-                                      " has no experiment",
-                                      idea_id);
+                return cxg_error_setf(
+                    err, CXG_ERR_NOTFOUND, "experiment",
+                    "record experiment results: idea %" PRId64 " has no experiment", idea_id);
         text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (!text)
-                return cxg_error_set(err, CXG_ERR_NOMEM, "record experiment results: out of memory");
+                return cxg_error_set(err, CXG_ERR_NOMEM,
+                                     "record experiment results: out of memory");
         rc = store_experiment_record(o->c.st, eid, text, o->c.now, err);
         cxg_free(text);
         if (rc)
@@ -218,9 +217,8 @@ static enum cxg_err record(struct gop *o, int64_t idea_id, const json_t *doc,
                          json_pack("{s:I}", "idea_id", (json_int_t)idea_id), err);
 }
 
-enum cxg_err app_experiment_record_measured(const struct app_ctx *c,
-                                            const struct garden_actor *who, int64_t idea_id,
-                                            const struct eng_garden_experiment *x,
+enum cxg_err app_experiment_record_measured(const struct app_ctx *c, const struct garden_actor *who,
+                                            int64_t idea_id, const struct eng_garden_experiment *x,
                                             struct cxg_error *err)
 {
         struct gop o;
@@ -230,7 +228,8 @@ enum cxg_err app_experiment_record_measured(const struct app_ctx *c,
         if ((rc = gop_require_staff(who, "record experiment results", err)))
                 return rc;
         if (!(doc = view_garden_result(x)))
-                return cxg_error_set(err, CXG_ERR_NOMEM, "record experiment results: out of memory");
+                return cxg_error_set(err, CXG_ERR_NOMEM,
+                                     "record experiment results: out of memory");
         if (!(rc = gop_begin(&o, c, who, err)))
                 rc = gop_end(&o, record(&o, idea_id, doc, err), err);
         json_decref(doc);
@@ -238,9 +237,8 @@ enum cxg_err app_experiment_record_measured(const struct app_ctx *c,
 }
 
 enum cxg_err app_experiment_record(const struct app_ctx *c, const struct garden_actor *who,
-                                   int64_t idea_id, int dry_run,
-                                   struct eng_garden_experiment *out, json_t **view,
-                                   struct cxg_error *err)
+                                   int64_t idea_id, int dry_run, struct eng_garden_experiment *out,
+                                   json_t **view, struct cxg_error *err)
 {
         struct eng_garden_experiment x;
         json_t *doc = NULL;
@@ -254,7 +252,8 @@ enum cxg_err app_experiment_record(const struct app_ctx *c, const struct garden_
         if (!dry_run && (rc = app_experiment_record_measured(c, who, idea_id, &x, err)))
                 return rc;
         if (view && !(doc = view_garden_result(&x)))
-                return cxg_error_set(err, CXG_ERR_NOMEM, "record experiment results: out of memory");
+                return cxg_error_set(err, CXG_ERR_NOMEM,
+                                     "record experiment results: out of memory");
         if (out)
                 *out = x;
         if (view)
@@ -297,8 +296,7 @@ static enum cxg_err check_rollout(const struct garden_actor *who, const char *se
 
         if ((rc = gop_require_staff(who, "roll out idea", err)))
                 return rc;
-        if (!segment || !strchr(segment, '=') || segment[0] == '=' ||
-            strlen(segment) > SEGMENT_MAX)
+        if (!segment || !strchr(segment, '=') || segment[0] == '=' || strlen(segment) > SEGMENT_MAX)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "segment",
                                       "roll out idea: segment must be field=value (e.g. "
                                       "plan=Premium)");
@@ -306,9 +304,8 @@ static enum cxg_err check_rollout(const struct garden_actor *who, const char *se
 }
 
 enum cxg_err app_rollout_write(const struct app_ctx *c, const struct garden_actor *who,
-                               int64_t idea_id, const char *segment, int64_t at,
-                               const int64_t *ids, size_t n, const char *note, int64_t *id,
-                               struct cxg_error *err)
+                               int64_t idea_id, const char *segment, int64_t at, const int64_t *ids,
+                               size_t n, const char *note, int64_t *id, struct cxg_error *err)
 {
         struct gop o;
         int64_t rid = 0;
@@ -376,8 +373,8 @@ static enum cxg_err check_credit(int kind, const char *cause_type, const char *n
 
 enum cxg_err app_ledger_credit(const struct app_ctx *c, const struct garden_actor *who,
                                int64_t garden_id, const char *user_name, const char *person_ext,
-                               int kind, const char *cause_type, int64_t cause_id,
-                               const char *note, int64_t *id, struct cxg_error *err)
+                               int kind, const char *cause_type, int64_t cause_id, const char *note,
+                               int64_t *id, struct cxg_error *err)
 {
         struct garden_actor to;
         struct gop o;
@@ -391,8 +388,8 @@ enum cxg_err app_ledger_credit(const struct app_ctx *c, const struct garden_acto
         if (user_name && !(rc = store_garden_actor(c->st, user_name, &to, err)))
                 rc = gop_credit(&o, &to, 0, garden_id, kind, cause_type, cause_id, note, id, err);
         else if (!user_name && !(rc = store_garden_person(c->st, person_ext, &pid, NULL, err)))
-                rc = gop_credit(&o, NULL, pid, garden_id, kind, cause_type, cause_id, note, id,
-                                err);
+                rc =
+                    gop_credit(&o, NULL, pid, garden_id, kind, cause_type, cause_id, note, id, err);
         return gop_end(&o, rc, err);
 }
 

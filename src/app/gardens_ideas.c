@@ -75,8 +75,8 @@ static enum cxg_err vote(struct gop *o, int64_t idea_id, int value, struct cxg_e
                           NULL, err);
 }
 
-enum cxg_err app_idea_vote(const struct app_ctx *c, const struct garden_actor *who,
-                           int64_t idea_id, int value, struct cxg_error *err)
+enum cxg_err app_idea_vote(const struct app_ctx *c, const struct garden_actor *who, int64_t idea_id,
+                           int value, struct cxg_error *err)
 {
         struct gop o;
         enum cxg_err rc;
@@ -96,8 +96,8 @@ static enum cxg_err comment(struct gop *o, int64_t idea_id, const char *body, in
         enum cxg_err rc;
 
         if ((rc = open_idea(o, idea_id, "comment", &h, err)) ||
-            (rc = store_idea_comment(o->c.st, idea_id, o->who->user_id, body, o->c.now, cid,
-                                     err)) ||
+            (rc =
+                 store_idea_comment(o->c.st, idea_id, o->who->user_id, body, o->c.now, cid, err)) ||
             (rc = gop_audit(o, "create", "idea_comments", *cid,
                             json_pack("{s:I, s:I}", "idea_id", (json_int_t)idea_id, "bytes",
                                       (json_int_t)strlen(body)),
@@ -110,8 +110,7 @@ static enum cxg_err comment(struct gop *o, int64_t idea_id, const char *body, in
 }
 
 enum cxg_err app_idea_comment(const struct app_ctx *c, const struct garden_actor *who,
-                              int64_t idea_id, const char *body, int64_t *id,
-                              struct cxg_error *err)
+                              int64_t idea_id, const char *body, int64_t *id, struct cxg_error *err)
 {
         struct gop o;
         int64_t cid = 0;
@@ -155,8 +154,8 @@ static enum cxg_err move_check(struct move *m, struct cxg_error *err)
         enum cxg_err rc;
 
         if ((rc = store_idea_head(m->o->c.st, m->idea_id, &m->h, err)) ||
-            (rc = store_garden_membership(m->o->c.st, who, m->h.garden_id, &member, &m->mrole,
-                                          err)))
+            (rc =
+                 store_garden_membership(m->o->c.st, who, m->h.garden_id, &member, &m->mrole, err)))
                 return rc;
         /* a member who does not belong to the garden learns nothing of its ideas */
         if (who->role == GARDEN_UROLE_MEMBER && !member)
@@ -255,8 +254,7 @@ static enum cxg_err move_reward(struct move *m, struct cxg_error *err)
 
         if (m->to != IDEA_ADOPTED)
                 return CXG_OK;
-        if ((rc = store_garden_actor_by_id(m->o->c.st, m->h.author_id, &au, &found, err)) ||
-            !found)
+        if ((rc = store_garden_actor_by_id(m->o->c.st, m->h.author_id, &au, &found, err)) || !found)
                 return rc;
         return gop_credit(m->o, &au, 0, m->h.garden_id, LEDGER_IDEA, "adoption", m->idea_id, NULL,
                           NULL, err);
@@ -275,10 +273,9 @@ static enum cxg_err check_why(const char *why, struct cxg_error *err)
         return CXG_OK;
 }
 
-enum cxg_err app_idea_move(const struct app_ctx *c, const struct garden_actor *who,
-                           int64_t idea_id, int to, const char *why,
-                           const struct garden_rules *rules, struct app_move_result *res,
-                           struct cxg_error *err)
+enum cxg_err app_idea_move(const struct app_ctx *c, const struct garden_actor *who, int64_t idea_id,
+                           int to, const char *why, const struct garden_rules *rules,
+                           struct app_move_result *res, struct cxg_error *err)
 {
         struct gop o;
         struct move m;

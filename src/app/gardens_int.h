@@ -29,8 +29,8 @@ enum cxg_err gop_audit(struct gop *o, const char *action, const char *entity, in
 enum cxg_err gop_require_staff(const struct garden_actor *who, const char *what,
                                struct cxg_error *err) CXG_WUR;
 /* Refuse unless who is staff or an accepted member of the garden; *mrole its member role. */
-enum cxg_err gop_require_participant(struct gop *o, int64_t garden_id, const char *what,
-                                     int *mrole, struct cxg_error *err) CXG_WUR;
+enum cxg_err gop_require_participant(struct gop *o, int64_t garden_id, const char *what, int *mrole,
+                                     struct cxg_error *err) CXG_WUR;
 
 /*
  * Credit `to` (a user; or person person_id without user when to is NULL) with `kind` for
@@ -45,17 +45,16 @@ enum cxg_err gop_credit(struct gop *o, const struct garden_actor *to, int64_t pe
  * Record result x (measured by the caller) for running idea idea_id, audited; staff only.
  * app_experiment_record measures and calls it; the demo seeding measures on its own panel.
  */
-enum cxg_err app_experiment_record_measured(const struct app_ctx *c,
-                                            const struct garden_actor *who, int64_t idea_id,
-                                            const struct eng_garden_experiment *x,
+enum cxg_err app_experiment_record_measured(const struct app_ctx *c, const struct garden_actor *who,
+                                            int64_t idea_id, const struct eng_garden_experiment *x,
                                             struct cxg_error *err) CXG_WUR;
 /*
  * Roll idea_id out to the accounts ids (internal, n of them, resolved by the caller) of
  * segment at `at`; the checks and write of app_rollout_add.
  */
 enum cxg_err app_rollout_write(const struct app_ctx *c, const struct garden_actor *who,
-                               int64_t idea_id, const char *segment, int64_t at,
-                               const int64_t *ids, size_t n, const char *note, int64_t *id,
+                               int64_t idea_id, const char *segment, int64_t at, const int64_t *ids,
+                               size_t n, const char *note, int64_t *id,
                                struct cxg_error *err) CXG_WUR;
 
 #endif

@@ -328,8 +328,8 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
                 i.title = ideas[k].title;
                 i.hypothesis = ideas[k].hypothesis;
                 i.target_metric = ideas[k].metric;
-                if ((rc = app_idea_create(when(sd, E + created_days[k] * DAY), author, sd->gid[g], &i,
-                                          &id[k], sd->err)))
+                if ((rc = app_idea_create(when(sd, E + created_days[k] * DAY), author, sd->gid[g],
+                                          &i, &id[k], sd->err)))
                         return rc;
                 sd->sum->ideas++;
                 for (size_t v = 0; v < nv; v++) {
@@ -433,8 +433,7 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
                                          E + 45 * DAY, NULL)) ||
                     (rc = move(sd, staff, id[2], IDEA_RUNNING, "pilot started", from)) ||
                     (rc = app_idea_comment(when(sd, E - 10 * DAY), voters[nv - 1], id[2],
-                                           "First shared candidates hired already", NULL,
-                                           sd->err)))
+                                           "First shared candidates hired already", NULL, sd->err)))
                         return rc;
         }
         /* D approved (no experiment yet), E under review with one of two approvals */
@@ -450,11 +449,138 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
         return rc;
 }
 
+/* The staff of the demo, the same in every garden. */
+struct cast {
+        struct garden_actor admin, staff, product, sponsor, board;
+};
+
+/* One garden g of the demo: the garden, its internal and customer members, ideas, sessions. */
+static enum cxg_err seed_garden(struct seed *sd, size_t g, struct cast *cast,
+                                struct garden_actor *members)
+{
+        struct store *s = sd->s;
+        struct cxg_error *err = sd->err;
+        struct garden_actor owner;
+        struct garden gd;
+        struct garden_member im = {0};
+        char goal[256];
+        int64_t t = sd->gfirst[g] - 30 * DAY;
+        size_t nmem = 0;
+        struct garden_actor *gm = members + g * DEMO_MEMBER_USERS;
+        enum cxg_err rc;
+
+        model_garden_init(&gd);
+        gd.key = slug(sd, sd->gname[g]);
+        gd.name = sd->gname[g];
+        gd.topic = topic_of(sd->gname[g]);
+        snprintf(goal, sizeof(goal),
+                 "Try new services with engaged customers and carry what works over to "
+                 "every %s customer",
+                 gd.topic == GARDEN_TOPIC_DATA_SUPPLY ? "recruiting-ops"
+                 : gd.topic == GARDEN_TOPIC_SUCCESS   ? "talent-leadership"
+                                                      : "employer-brand");
+        gd.goal = goal;
+        gd.owner = "cx-analyst";
+        gd.starts_at = t;
+        if (!gd.key) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
+                return rc;
+        }
+        if ((rc = app_garden_create(when(sd, t), &cast->admin, &gd, &sd->gid[g], err)))
+                return rc;
+        sd->sum->gardens++;
+        im.status = GARDEN_ST_ACCEPTED;
+        im.user = "product-lead";
+        im.role = GARDEN_MROLE_PRODUCT;
+        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &im, NULL, err)))
+                return rc;
+        im.user = "vp-success";
+        im.role = GARDEN_MROLE_SPONSOR;
+        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &im, NULL, err)))
+                return rc;
+        im.user = "board-sponsor";
+        im.role = GARDEN_MROLE_BOARD;
+        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &im, NULL, err)))
+                return rc;
+        sd->sum->internal += 3;
+        /* account owners of member accounts join as the account team */
+        for (size_t i = 0; i < sd->n; i++) {
+                const char *o = sd->m[i].owner;
+                int seen = 0;
+
+                if (sd->m[i].garden != (int)g || !o)
+                        continue;
+                for (size_t k = 0; k < sd->nowners; k++)
+                        seen |= strcmp(sd->owners[k], o) == 0;
+                if (!seen && sd->nowners < MAX_OWNERS)
+                        sd->owners[sd->nowners++] = o;
+                if ((rc = actor(sd, o, "account_manager", NULL, t, &owner)))
+                        return rc;
+                {
+                        struct garden_member om = {.user = o,
+                                                   .role = GARDEN_MROLE_ACCOUNT_TEAM,
+                                                   .status = GARDEN_ST_ACCEPTED};
+                        int member = 0;
+
+                        if ((rc = account_team_member(sd, sd->gid[g], &owner, &member)))
+                                return rc;
+                        if (member)
+                                continue;
+                        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &om, NULL,
+                                                 err)))
+                                return rc;
+                        sd->sum->internal++;
+                }
+        }
+        /* customers: invited by their account owner a week before, then accepted */
+        for (size_t i = 0; i < sd->n; i++) {
+                struct seed_member *m = &sd->m[i];
+                struct garden_member em = {.role = GARDEN_MROLE_CUSTOMER,
+                                           .status = GARDEN_ST_INVITED};
+                struct garden_actor *inviter = &cast->staff, *accepter = &cast->staff;
+                char uname[160];
+
+                if (m->garden != (int)g || !sd->best[m->ix])
+                        continue;
+                em.person = sd->best[m->ix];
+                if (m->owner) {
+                        if ((rc = store_garden_actor(s, m->owner, &owner, err)))
+                                return rc;
+                        inviter = &owner;
+                }
+                if ((rc = app_member_add(when(sd, m->joined - 7 * DAY), inviter, sd->gid[g], &em,
+                                         NULL, err)))
+                        return rc;
+                if (nmem < DEMO_MEMBER_USERS) {
+                        snprintf(uname, sizeof(uname), "member-%s", em.person);
+                        if ((rc = actor(sd, uname, "member", em.person, m->joined, &gm[nmem])))
+                                return rc;
+                        accepter = &gm[nmem++];
+                }
+                if ((rc = app_member_status(when(sd, m->joined), accepter, sd->gid[g], em.person,
+                                            NULL, GARDEN_ST_ACCEPTED, err)))
+                        return rc;
+                sd->sum->members++;
+        }
+        if ((rc = seed_ideas(sd, (int)g, &cast->staff, &cast->product, &cast->sponsor, &cast->board,
+                             gm, nmem)))
+                return rc;
+        /* sessions the sponsors and product held */
+        if ((rc = app_ledger_credit(when(sd, sd->gfirst[g]), &cast->staff, sd->gid[g],
+                                    "board-sponsor", NULL, LEDGER_SPONSORING, "session", 0,
+                                    "opened the garden's kick-off session", NULL, err)) ||
+            (rc = app_ledger_credit(when(sd, sd->gfirst[g] + 90 * DAY), &cast->staff, sd->gid[g],
+                                    "product-lead", NULL, LEDGER_ENABLING, "session", 0,
+                                    "ran a roadmap session with the members", NULL, err)))
+                return rc;
+        return CXG_OK;
+}
+
 enum cxg_err app_gardens_seed_demo(const struct app_ctx *c, struct app_gardens_seed_summary *sum,
                                    struct cxg_error *err)
 {
         struct seed *sd = cxg_calloc(1, sizeof(*sd));
-        struct garden_actor admin, staff, product, sponsor, board, owner;
+        struct cast cast;
         struct garden_actor *members = NULL;
         struct store *s = c->st;
         int64_t gcount = 0, first_join = INT64_MAX;
@@ -508,11 +634,11 @@ enum cxg_err app_gardens_seed_demo(const struct app_ctx *c, struct app_gardens_s
         {
                 int64_t t = first_join - 60 * DAY;
 
-                if ((rc = actor(sd, "cx-admin", "admin", NULL, t, &admin)) ||
-                    (rc = actor(sd, "cx-analyst", "analyst", NULL, t, &staff)) ||
-                    (rc = actor(sd, "product-lead", "analyst", NULL, t, &product)) ||
-                    (rc = actor(sd, "vp-success", "account_manager", NULL, t, &sponsor)) ||
-                    (rc = actor(sd, "board-sponsor", "account_manager", NULL, t, &board)))
+                if ((rc = actor(sd, "cx-admin", "admin", NULL, t, &cast.admin)) ||
+                    (rc = actor(sd, "cx-analyst", "analyst", NULL, t, &cast.staff)) ||
+                    (rc = actor(sd, "product-lead", "analyst", NULL, t, &cast.product)) ||
+                    (rc = actor(sd, "vp-success", "account_manager", NULL, t, &cast.sponsor)) ||
+                    (rc = actor(sd, "board-sponsor", "account_manager", NULL, t, &cast.board)))
                         goto done;
         }
         members = cxg_calloc(sd->ng * DEMO_MEMBER_USERS + 1, sizeof(*members));
@@ -520,120 +646,9 @@ enum cxg_err app_gardens_seed_demo(const struct app_ctx *c, struct app_gardens_s
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
                 goto done;
         }
-        for (size_t g = 0; g < sd->ng; g++) {
-                struct garden gd;
-                struct garden_member im = {0};
-                char goal[256];
-                int64_t t = sd->gfirst[g] - 30 * DAY;
-                size_t nmem = 0;
-                struct garden_actor *gm = members + g * DEMO_MEMBER_USERS;
-
-                model_garden_init(&gd);
-                gd.key = slug(sd, sd->gname[g]);
-                gd.name = sd->gname[g];
-                gd.topic = topic_of(sd->gname[g]);
-                snprintf(goal, sizeof(goal),
-                         "Try new services with engaged customers and carry what works over to "
-                         "every %s customer",
-                         gd.topic == GARDEN_TOPIC_DATA_SUPPLY ? "recruiting-ops"
-                         : gd.topic == GARDEN_TOPIC_SUCCESS   ? "talent-leadership"
-                                                              : "employer-brand");
-                gd.goal = goal;
-                gd.owner = "cx-analyst";
-                gd.starts_at = t;
-                if (!gd.key) {
-                        rc = cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
+        for (size_t g = 0; g < sd->ng; g++)
+                if ((rc = seed_garden(sd, g, &cast, members)))
                         goto done;
-                }
-                if ((rc = app_garden_create(when(sd, t), &admin, &gd, &sd->gid[g], err)))
-                        goto done;
-                sum->gardens++;
-                im.status = GARDEN_ST_ACCEPTED;
-                im.user = "product-lead";
-                im.role = GARDEN_MROLE_PRODUCT;
-                if ((rc = app_member_add(when(sd, t), &staff, sd->gid[g], &im, NULL, err)))
-                        goto done;
-                im.user = "vp-success";
-                im.role = GARDEN_MROLE_SPONSOR;
-                if ((rc = app_member_add(when(sd, t), &staff, sd->gid[g], &im, NULL, err)))
-                        goto done;
-                im.user = "board-sponsor";
-                im.role = GARDEN_MROLE_BOARD;
-                if ((rc = app_member_add(when(sd, t), &staff, sd->gid[g], &im, NULL, err)))
-                        goto done;
-                sum->internal += 3;
-                /* account owners of member accounts join as the account team */
-                for (size_t i = 0; i < sd->n; i++) {
-                        const char *o = sd->m[i].owner;
-                        int seen = 0;
-
-                        if (sd->m[i].garden != (int)g || !o)
-                                continue;
-                        for (size_t k = 0; k < sd->nowners; k++)
-                                seen |= strcmp(sd->owners[k], o) == 0;
-                        if (!seen && sd->nowners < MAX_OWNERS)
-                                sd->owners[sd->nowners++] = o;
-                        if ((rc = actor(sd, o, "account_manager", NULL, t, &owner)))
-                                goto done;
-                        {
-                                struct garden_member om = {.user = o,
-                                                           .role = GARDEN_MROLE_ACCOUNT_TEAM,
-                                                           .status = GARDEN_ST_ACCEPTED};
-                                int member = 0;
-
-                                if ((rc = account_team_member(sd, sd->gid[g], &owner, &member)))
-                                        goto done;
-                                if (member)
-                                        continue;
-                                if ((rc = app_member_add(when(sd, t), &staff, sd->gid[g], &om, NULL,
-                                                        err)))
-                                        goto done;
-                                sum->internal++;
-                        }
-                }
-                /* customers: invited by their account owner a week before, then accepted */
-                for (size_t i = 0; i < sd->n; i++) {
-                        struct seed_member *m = &sd->m[i];
-                        struct garden_member em = {.role = GARDEN_MROLE_CUSTOMER,
-                                                   .status = GARDEN_ST_INVITED};
-                        struct garden_actor *inviter = &staff, *accepter = &staff;
-                        char uname[160];
-
-                        if (m->garden != (int)g || !sd->best[m->ix])
-                                continue;
-                        em.person = sd->best[m->ix];
-                        if (m->owner) {
-                                if ((rc = store_garden_actor(s, m->owner, &owner, err)))
-                                        goto done;
-                                inviter = &owner;
-                        }
-                        if ((rc = app_member_add(when(sd, m->joined - 7 * DAY), inviter, sd->gid[g],
-                                                &em, NULL, err)))
-                                goto done;
-                        if (nmem < DEMO_MEMBER_USERS) {
-                                snprintf(uname, sizeof(uname), "member-%s", em.person);
-                                if ((rc = actor(sd, uname, "member", em.person, m->joined,
-                                                &gm[nmem])))
-                                        goto done;
-                                accepter = &gm[nmem++];
-                        }
-                        if ((rc = app_member_status(when(sd, m->joined), accepter, sd->gid[g],
-                                                   em.person, NULL, GARDEN_ST_ACCEPTED, err)))
-                                goto done;
-                        sum->members++;
-                }
-                if ((rc = seed_ideas(sd, (int)g, &staff, &product, &sponsor, &board, gm, nmem)))
-                        goto done;
-                /* sessions the sponsors and product held */
-                if ((rc = app_ledger_credit(when(sd, sd->gfirst[g]), &staff, sd->gid[g],
-                                       "board-sponsor", NULL, LEDGER_SPONSORING, "session", 0,
-                                       "opened the garden's kick-off session", NULL, err)) ||
-                    (rc = app_ledger_credit(when(sd, sd->gfirst[g] + 90 * DAY), &staff, sd->gid[g],
-                                            "product-lead", NULL, LEDGER_ENABLING, "session", 0,
-                                            "ran a roadmap session with the members", NULL,
-                                            err)))
-                        goto done;
-        }
         if ((rc = store_commit(s, err)))
                 goto done;
         in_tx = 0;

@@ -141,8 +141,7 @@ json_t *view_garden_transition(const struct store_transition_row *t)
         return done(o, bad);
 }
 
-json_t *view_garden_comment(const struct store_comment_row *c,
-                                const struct view_garden_viewer *v)
+json_t *view_garden_comment(const struct store_comment_row *c, const struct view_garden_viewer *v)
 {
         json_t *o = json_object();
         int bad = !o;
@@ -289,8 +288,8 @@ static json_t *num(double v)
         return isnan(v) || isinf(v) ? json_null() : json_real(v);
 }
 
-json_t *view_garden_est(const struct eng_garden_est *e, const char *v1_name,
-                            const char *v0_name, const char *n1_name, const char *n0_name)
+json_t *view_garden_est(const struct eng_garden_est *e, const char *v1_name, const char *v0_name,
+                        const char *n1_name, const char *n0_name)
 {
         json_t *o = json_object();
 
@@ -340,20 +339,20 @@ json_t *view_garden_impact(const struct eng_garden_impact *im)
                                           "variance")) ||
             json_object_set_new(o, "follow_days", json_integer(im->follow_days)) ||
             json_object_set_new(o, "retention_90d",
-                                view_garden_est(&im->ret_90, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
+                                view_garden_est(&im->ret_90, "members", "comparison", "members_n",
+                                                "comparison_n")) ||
             json_object_set_new(o, "retention_180d",
-                                view_garden_est(&im->ret_180, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
+                                view_garden_est(&im->ret_180, "members", "comparison", "members_n",
+                                                "comparison_n")) ||
             json_object_set_new(o, "retention_180d_unmatched",
                                 view_garden_est(&im->crude_180, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
+                                                "members_n", "comparison_n")) ||
             json_object_set_new(o, "mrr_change_180d",
                                 view_garden_est(&im->mrr_change, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
-            json_object_set_new(o, "nps_180d",
-                                view_garden_est(&im->nps, "members", "comparison", "members_n",
-                                                    "comparison_n")))
+                                                "members_n", "comparison_n")) ||
+            json_object_set_new(
+                o, "nps_180d",
+                view_garden_est(&im->nps, "members", "comparison", "members_n", "comparison_n")))
                 goto fail;
         /* set_new takes the reference even when it fails */
         if (json_object_set_new(o, "mrr_retained", money)) {
@@ -371,7 +370,7 @@ json_t *view_garden_result(const struct eng_garden_experiment *x)
 {
         char d1[32], d2[32];
         json_t *est = view_garden_est(&x->est, "participants", "comparison", "participants_n",
-                                          "comparison_n");
+                                      "comparison_n");
 
         if (!est)
                 return NULL;
@@ -400,8 +399,8 @@ json_t *view_garden_rollout_report(const struct eng_garden_rollout *r)
             view_garden_est(&r->seg_change, NULL, NULL, NULL, NULL), "rest", "accounts",
             (json_int_t)r->rest_accounts, "before", num(r->rest_before.v1), "after",
             num(r->rest_after.v1), "change",
-            view_garden_est(&r->rest_change, NULL, NULL, NULL, NULL),
-            "difference_in_differences", view_garden_est(&r->did, NULL, NULL, NULL, NULL));
+            view_garden_est(&r->rest_change, NULL, NULL, NULL, NULL), "difference_in_differences",
+            view_garden_est(&r->did, NULL, NULL, NULL, NULL));
 }
 
 /* ---- invitation candidates ---- */
@@ -412,7 +411,7 @@ static json_t *num1(double v)
 }
 
 json_t *view_garden_candidates(const struct eng_scores *r, const struct eng_garden_candidate *c,
-                                   size_t n, int topic)
+                               size_t n, int topic)
 {
         const struct eng_snapshot *s = r->snap;
         json_t *arr = json_array();
@@ -571,4 +570,3 @@ fail:
                 rc = cxg_error_set(e, CXG_ERR_NOMEM, "idea %lld: out of memory", (long long)id);
         return rc;
 }
-

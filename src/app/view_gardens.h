@@ -31,8 +31,7 @@ json_t *view_garden(const struct store_garden_row *g);
 json_t *view_garden_member(const struct store_member_row *m);
 json_t *view_garden_idea(const struct store_idea_row *i, const struct view_garden_viewer *v);
 json_t *view_garden_transition(const struct store_transition_row *t);
-json_t *view_garden_comment(const struct store_comment_row *c,
-                                const struct view_garden_viewer *v);
+json_t *view_garden_comment(const struct store_comment_row *c, const struct view_garden_viewer *v);
 json_t *view_garden_experiment(const struct store_experiment_row *e);
 json_t *view_garden_rollout_row(const struct store_rollout_row *r);
 json_t *view_garden_ledger(const struct store_ledger_row *l);
@@ -40,7 +39,8 @@ json_t *view_garden_ledger(const struct store_ledger_row *l);
 json_t *view_garden_board(const struct eng_garden_board *b, int by, size_t limit);
 json_t *view_garden_trend(const struct eng_garden_trend *t);
 
-/* An estimate as {"diff", "se", "ci95", v1_name, v0_name, n1_name, n0_name, "strata"} (names may be NULL). */
+/* An estimate as {"diff", "se", "ci95", v1_name, v0_name, n1_name, n0_name, "strata"} (names may be
+ * NULL). */
 json_t *view_garden_est(const struct eng_garden_est *e, const char *v1_name, const char *v0_name,
                         const char *n1_name, const char *n0_name);
 /* Garden impact (eng_garden_impact). */

@@ -130,9 +130,9 @@ int gcli_actor(struct store *st, const char *cmd, const char *name, struct garde
 
 /* The fields of garden operations a flag of the garden commands sets. */
 static const struct cli_flag gcli_flags[] = {
-    {"why", "why"},         {"segment", "segment"}, {"note", "note"},   {"cause_type", "cause"},
-    {"kind", "kind"},       {"starts_at", "start"}, {"ends_at", "end"}, {"accounts", "accounts"},
-    {"points", "points"},   {"status", "status"},   {NULL, NULL},
+    {"why", "why"},       {"segment", "segment"}, {"note", "note"},   {"cause_type", "cause"},
+    {"kind", "kind"},     {"starts_at", "start"}, {"ends_at", "end"}, {"accounts", "accounts"},
+    {"points", "points"}, {"status", "status"},   {NULL, NULL},
 };
 
 int gcli_fail(const char *cmd, const struct cxg_error *err)
@@ -332,7 +332,7 @@ static enum cxg_err show_member_cb(void *ctx, const struct store_member_row *m)
 
         if (s->list)
                 return json_array_append_new(s->list, view_garden_member(m)) ? CXG_ERR_NOMEM
-                                                                                 : CXG_OK;
+                                                                             : CXG_OK;
         printf("  %-9s %-14s %-28s %-14s %-9s joined %s\n", m->person ? "external" : "internal",
                m->person ? m->person : m->user,
                m->person ? (m->person_name ? m->person_name : "") : "",
@@ -347,7 +347,7 @@ static enum cxg_err show_idea_cb(void *ctx, const struct store_idea_row *i)
 
         if (s->list)
                 return json_array_append_new(s->list, view_garden_idea(i, NULL)) ? CXG_ERR_NOMEM
-                                                                                     : CXG_OK;
+                                                                                 : CXG_OK;
         printf("  #%-5lld %-13s %-48.48s +%lld/-%lld %s\n", (long long)i->id,
                model_idea_state_name(i->state), i->idea.title, (long long)i->votes_up,
                (long long)i->votes_down, i->author);
@@ -513,8 +513,7 @@ static int gardens_add_member(struct cli *c, int argc, char **argv)
                 store_close(st);
                 return rc;
         }
-        if (store_garden_id(st, pos[0], &gid, &err) ||
-            gcli_ctx(c, "gardens add-member", st, &ac) ||
+        if (store_garden_id(st, pos[0], &gid, &err) || gcli_ctx(c, "gardens add-member", st, &ac) ||
             app_member_add(&ac, &who, gid, &m, &mid, &err)) {
                 store_close(st);
                 return gcli_fail("gardens add-member", &err);

@@ -51,7 +51,7 @@ static enum cxg_err ideas_list_cb(void *ctx, const struct store_idea_row *i)
 
         if (arr)
                 return json_array_append_new(arr, view_garden_idea(i, NULL)) ? CXG_ERR_NOMEM
-                                                                                 : CXG_OK;
+                                                                             : CXG_OK;
         printf("%-6lld %-14s %-13s %-15s %-44.44s %4lld %4lld %4lld  %s\n", (long long)i->id,
                i->garden_key, model_idea_state_name(i->state),
                model_garden_metric_name(i->idea.target_metric), i->idea.title,
@@ -163,7 +163,8 @@ static int ideas_show(struct cli *c, int argc, char **argv)
                 cli_errorf("ideas show: missing ID");
                 return CLI_USAGE;
         }
-        if ((rc = gcli_idea_id("ideas show", pos[0], &id)) || (rc = gcli_open(c, "ideas show", 0, &st)))
+        if ((rc = gcli_idea_id("ideas show", pos[0], &id)) ||
+            (rc = gcli_open(c, "ideas show", 0, &st)))
                 return rc;
         cxg_error_clear(&err);
         if (o[0].val) { /* the document the API answers (view_garden_idea_detail) */
@@ -232,8 +233,8 @@ static int ideas_create(struct cli *c, int argc, char **argv)
                 store_close(st);
                 return rc;
         }
-        if (store_garden_id(st, pos[0], &gid, &err) ||
-            gcli_ctx(c, "ideas create", st, &ac) || app_idea_create(&ac, &who, gid, &i, &id, &err)) {
+        if (store_garden_id(st, pos[0], &gid, &err) || gcli_ctx(c, "ideas create", st, &ac) ||
+            app_idea_create(&ac, &who, gid, &i, &id, &err)) {
                 store_close(st);
                 return gcli_fail("ideas create", &err);
         }
@@ -404,8 +405,8 @@ static int ideas_experiment(struct cli *c, int argc, char **argv)
                 cxg_error_clear(&err);
                 if (gcli_ctx(c, "ideas experiment", st, &ac))
                         rc = CLI_USAGE;
-                else if (app_experiment_set(&ac, &who, id, start, end, (const char *const *)accs,
-                                            n, &eid, &err))
+                else if (app_experiment_set(&ac, &who, id, start, end, (const char *const *)accs, n,
+                                            &eid, &err))
                         rc = gcli_fail("ideas experiment", &err);
                 else
                         printf("experiment %lld of idea #%lld: %zu accounts\n", (long long)eid,
@@ -453,4 +454,3 @@ int cli_ideas(struct cli *c)
         ideas_usage(stderr);
         return CLI_USAGE;
 }
-

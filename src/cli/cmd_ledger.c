@@ -39,8 +39,7 @@ static enum cxg_err ledger_list_cb(void *ctx, const struct store_ledger_row *l)
         char d[32];
 
         if (arr)
-                return json_array_append_new(arr, view_garden_ledger(l)) ? CXG_ERR_NOMEM
-                                                                             : CXG_OK;
+                return json_array_append_new(arr, view_garden_ledger(l)) ? CXG_ERR_NOMEM : CXG_OK;
         printf("%-6lld %s %-16s %-12s %-14s %-13s %4d  %s #%lld\n", (long long)l->id,
                cxg_time_format(l->at, d), l->user ? l->user : l->person, l->team,
                l->garden ? l->garden : "-", model_ledger_kind_name(l->kind), l->points,

@@ -190,7 +190,6 @@ enum cxg_err eng_garden_segment_accounts(const struct eng_garden_panel *p, struc
                                          const char *segment, int64_t t, int64_t **ids, size_t *n,
                                          struct cxg_error *err) CXG_WUR;
 
-
 /* 1 when metric is a share of accounts (retention), measured as a risk difference. */
 int eng_garden_metric_binary(int metric);
 

@@ -60,5 +60,4 @@ enum cxg_err eng_garden_suggest(const struct eng_scores *r, const struct eng_gar
                                 struct eng_garden_candidate **out, size_t *n,
                                 struct cxg_error *err) CXG_WUR;
 
-
 #endif

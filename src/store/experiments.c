@@ -9,8 +9,8 @@
 #include "store/gardens_int.h"
 
 enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t starts_at,
-                                  int64_t ends_at, int metric, int64_t by, int64_t now,
-                                  int64_t *id, int *existed, struct cxg_error *err)
+                                  int64_t ends_at, int metric, int64_t by, int64_t now, int64_t *id,
+                                  int *existed, struct cxg_error *err)
 {
         sqlite3_stmt *st;
         int64_t eid = 0;

@@ -15,7 +15,7 @@
 /* ---- helpers shared by the garden sources ---- */
 
 enum cxg_err sg_step_done(struct store *s, sqlite3_stmt *st, const char *what,
-                              struct cxg_error *err)
+                          struct cxg_error *err)
 {
         int rc = sqlite3_step(st);
 
@@ -26,7 +26,7 @@ enum cxg_err sg_step_done(struct store *s, sqlite3_stmt *st, const char *what,
 }
 
 enum cxg_err sg_step_int(struct store *s, sqlite3_stmt *st, const char *what, int64_t *out,
-                             int *found, struct cxg_error *err)
+                         int *found, struct cxg_error *err)
 {
         int rc = sqlite3_step(st);
 
@@ -45,7 +45,7 @@ enum cxg_err sg_step_int(struct store *s, sqlite3_stmt *st, const char *what, in
 }
 
 enum cxg_err sg_int_by_id(struct store *s, const char *sql, int64_t id, const char *what,
-                              int64_t *out, int *found, struct cxg_error *err)
+                          int64_t *out, int *found, struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(s, sql, err);
 
@@ -96,8 +96,7 @@ enum cxg_err store_garden_tx_open(struct store *s, int *own, struct cxg_error *e
         return store_begin(s, err);
 }
 
-enum cxg_err store_garden_tx_close(struct store *s, int own, enum cxg_err rc,
-                                   struct cxg_error *err)
+enum cxg_err store_garden_tx_close(struct store *s, int own, enum cxg_err rc, struct cxg_error *err)
 {
         if (rc) {
                 if (own == 1)
@@ -161,7 +160,8 @@ enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden
 enum cxg_err store_garden_actor_by_id(struct store *s, int64_t user_id, struct garden_actor *out,
                                       int *found, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT name, role, person_id FROM users WHERE id = ?", err);
+        sqlite3_stmt *st =
+            store_stmt(s, "SELECT name, role, person_id FROM users WHERE id = ?", err);
         int rc;
 
         memset(out, 0, sizeof(*out));
@@ -214,7 +214,8 @@ enum cxg_err store_garden_person_account(struct store *s, int64_t person_id, int
         if ((rc = sg_step_int(s, st, "read person", account, &found, err)))
                 return rc;
         if (!found)
-                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person", "no person %" PRId64, person_id);
+                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person", "no person %" PRId64,
+                                      person_id);
         return CXG_OK;
 }
 
@@ -333,7 +334,8 @@ enum cxg_err store_garden_membership(struct store *s, const struct garden_actor 
 enum cxg_err store_garden_create(struct store *s, const struct garden *g, const char *by,
                                  int64_t now, int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT id FROM gardens WHERE ext_id = ? OR name = ?", err);
+        sqlite3_stmt *st =
+            store_stmt(s, "SELECT id FROM gardens WHERE ext_id = ? OR name = ?", err);
         int64_t dummy;
         int found;
         enum cxg_err rc;

@@ -44,11 +44,12 @@ enum cxg_err store_idea_head(struct store *s, int64_t id, struct store_idea_head
 enum cxg_err store_idea_create(struct store *s, int64_t garden_id, const struct idea *idea,
                                int64_t author_id, int64_t now, int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT INTO ideas(garden_id, title, description, hypothesis, "
-                                      "target_metric, author_id, state, created_at, updated_at) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?)",
-                                      err);
+        sqlite3_stmt *st =
+            store_stmt(s,
+                       "INSERT INTO ideas(garden_id, title, description, hypothesis, "
+                       "target_metric, author_id, state, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?)",
+                       err);
         enum cxg_err rc;
 
         if (!st)
@@ -96,7 +97,8 @@ static enum cxg_err idea_rows(struct store *s, sqlite3_stmt *st, store_idea_cb c
                 r.idea.title = store_col_text(st, 3);
                 r.idea.description = store_col_text(st, 4);
                 r.idea.hypothesis = store_col_text(st, 5);
-                r.idea.target_metric = sg_parse_name(model_garden_metric_parse, store_col_text(st, 6));
+                r.idea.target_metric =
+                    sg_parse_name(model_garden_metric_parse, store_col_text(st, 6));
                 r.state = sg_parse_name(model_idea_state_parse, store_col_text(st, 7));
                 r.author_id = sqlite3_column_int64(st, 8);
                 r.author = store_col_text(st, 9);
@@ -183,8 +185,8 @@ enum cxg_err store_idea_vote(struct store *s, int64_t idea_id, int64_t user_id, 
         return sg_step_done(s, st, "vote", err);
 }
 
-enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id,
-                                const char *body, int64_t now, int64_t *id, struct cxg_error *err)
+enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id, const char *body,
+                                int64_t now, int64_t *id, struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(
             s, "INSERT INTO idea_comments(idea_id, user_id, body, at) VALUES (?, ?, ?, ?)", err);
@@ -238,7 +240,8 @@ enum cxg_err store_idea_approve(struct store *s, int64_t idea_id, int round, int
         if ((rc = sg_step_done(s, st, "approve idea", err)))
                 return rc;
         *added = sqlite3_changes(s->db) > 0;
-        rc = count_of(s, "SELECT count(*) FROM idea_approvals WHERE idea_id = ? AND review_round = ?",
+        rc = count_of(s,
+                      "SELECT count(*) FROM idea_approvals WHERE idea_id = ? AND review_round = ?",
                       idea_id, round, &n, err);
         *count = (int)n;
         return rc;

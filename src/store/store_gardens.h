@@ -92,8 +92,7 @@ typedef enum cxg_err (*store_garden_cb)(void *ctx, const struct store_garden_row
 enum cxg_err store_garden_create(struct store *s, const struct garden *g, const char *by,
                                  int64_t now, int64_t *id, struct cxg_error *err) CXG_WUR;
 /* CXG_ERR_NOTFOUND (field garden) unless a garden with internal id garden_id exists. */
-enum cxg_err store_garden_exists(struct store *s, int64_t garden_id,
-                                 struct cxg_error *err) CXG_WUR;
+enum cxg_err store_garden_exists(struct store *s, int64_t garden_id, struct cxg_error *err) CXG_WUR;
 /* Every garden, in id order. */
 enum cxg_err store_garden_list(struct store *s, store_garden_cb cb, void *ctx,
                                struct cxg_error *err) CXG_WUR;
@@ -205,9 +204,8 @@ enum cxg_err store_idea_get(struct store *s, int64_t id, store_idea_cb cb, void 
 enum cxg_err store_idea_vote(struct store *s, int64_t idea_id, int64_t user_id, int value,
                              int64_t now, int *had, int *prev, struct cxg_error *err) CXG_WUR;
 /* Add user_id's comment body to idea_id. *id may be NULL. */
-enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id,
-                                const char *body, int64_t now, int64_t *id,
-                                struct cxg_error *err) CXG_WUR;
+enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id, const char *body,
+                                int64_t now, int64_t *id, struct cxg_error *err) CXG_WUR;
 /*
  * Record user_id's approval of idea_id in review round `round` with its reason; *added = 0
  * when the user had approved in this round already. *count receives the approvals of the round.
@@ -228,7 +226,6 @@ enum cxg_err store_idea_experiment_facts(struct store *s, int64_t idea_id, int64
 enum cxg_err store_idea_set_state(struct store *s, int64_t idea_id, int from, int to,
                                   int64_t user_id, const char *why, int64_t now,
                                   struct cxg_error *err) CXG_WUR;
-
 
 /* One recorded transition. */
 struct store_transition_row {
@@ -277,8 +274,8 @@ typedef enum cxg_err (*store_experiment_cb)(void *ctx, const struct store_experi
  * new window and metric of the existing one (*existed = 1). *id receives its id.
  */
 enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t starts_at,
-                                  int64_t ends_at, int metric, int64_t by, int64_t now,
-                                  int64_t *id, int *existed, struct cxg_error *err) CXG_WUR;
+                                  int64_t ends_at, int metric, int64_t by, int64_t now, int64_t *id,
+                                  int *existed, struct cxg_error *err) CXG_WUR;
 /*
  * Replace the participating accounts of experiment_id by accounts (external ids);
  * CXG_ERR_NOTFOUND (field accounts) for an unknown one.

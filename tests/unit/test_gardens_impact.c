@@ -223,7 +223,8 @@ static void test_seed_makes_three_gardens_with_ideas_in_every_state(void **state
         {
                 struct app_gardens_seed_summary again;
 
-                assert_int_equal(app_gardens_seed_demo(at(treated.s, 0), &again, &e), CXG_ERR_CONFLICT);
+                assert_int_equal(app_gardens_seed_demo(at(treated.s, 0), &again, &e),
+                                 CXG_ERR_CONFLICT);
         }
 }
 
@@ -356,13 +357,11 @@ static void test_impact_hand_computed(void **state)
         m.person = "p-M1";
         assert_int_equal(app_member_add(at(s, j - 86400), &ana, gid, &m, NULL, &e), CXG_OK);
         assert_int_equal(
-            app_member_status(at(s, j), &ana, gid, "p-M1", NULL, GARDEN_ST_ACCEPTED, &e),
-            CXG_OK);
+            app_member_status(at(s, j), &ana, gid, "p-M1", NULL, GARDEN_ST_ACCEPTED, &e), CXG_OK);
         m.person = "p-M2";
         assert_int_equal(app_member_add(at(s, j - 86400), &ana, gid, &m, NULL, &e), CXG_OK);
         assert_int_equal(
-            app_member_status(at(s, j), &ana, gid, "p-M2", NULL, GARDEN_ST_ACCEPTED, &e),
-            CXG_OK);
+            app_member_status(at(s, j), &ana, gid, "p-M2", NULL, GARDEN_ST_ACCEPTED, &e), CXG_OK);
         eng_garden_panel_init(&p);
         assert_int_equal(eng_garden_panel_load(&p, s, "currency", gid, &e), CXG_OK);
         assert_int_equal(eng_garden_impact(&p, 3, &im, &e), CXG_OK);

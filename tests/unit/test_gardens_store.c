@@ -173,7 +173,8 @@ static void join_mia(struct fix *f)
 
         cxg_error_clear(&e);
         ok(app_member_add(at(f->s, T0 + 10), &f->ana, f->garden, &m, NULL, &e), &e);
-        ok(app_member_status(at(f->s, T0 + 20), &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED, &e),
+        ok(app_member_status(at(f->s, T0 + 20), &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED,
+                             &e),
            &e);
 }
 
@@ -332,10 +333,12 @@ static void test_accepted_invitation_credits_the_inviter(void **state)
         cxg_error_clear(&e);
         ok(app_member_add(at(f->s, T0 + 10), &f->ana, f->garden, &m, NULL, &e), &e);
         /* another customer cannot answer for mia */
-        assert_int_equal(app_member_status(at(f->s, T0 + 20), &f->max, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED, &e),
+        assert_int_equal(app_member_status(at(f->s, T0 + 20), &f->max, f->garden, "p1", NULL,
+                                           GARDEN_ST_ACCEPTED, &e),
                          CXG_ERR_FORBIDDEN);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 0);
-        ok(app_member_status(at(f->s, T0 + 20), &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED, &e),
+        ok(app_member_status(at(f->s, T0 + 20), &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED,
+                             &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'promotion' AND "
                                     "cause_type = 'invitation' AND user_id = (SELECT id FROM "
@@ -356,7 +359,8 @@ static void test_accepted_invitation_credits_the_inviter(void **state)
         assert_int_equal(app_member_add(at(f->s, T0), &f->mia, f->garden, &m, NULL, &e),
                          CXG_ERR_FORBIDDEN);
         /* accepted -> invited is not a status change; left is */
-        assert_int_equal(app_member_status(at(f->s, T0 + 40), &f->mia, f->garden, "p1", NULL, GARDEN_ST_DECLINED, &e),
+        assert_int_equal(app_member_status(at(f->s, T0 + 40), &f->mia, f->garden, "p1", NULL,
+                                           GARDEN_ST_DECLINED, &e),
                          CXG_ERR_CONFLICT);
         ok(app_member_status(at(f->s, T0 + 40), &f->mia, f->garden, "p1", NULL, GARDEN_ST_LEFT, &e),
            &e);
@@ -435,7 +439,8 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
         assert_int_equal(
             app_idea_move(at(f->s, T0), &f->mia, id, IDEA_UNDER_REVIEW, "", &rules, &r, &e),
             CXG_ERR_INVALID);
-        ok(app_idea_move(at(f->s, T0 + 100), &f->mia, id, IDEA_UNDER_REVIEW, "ready for review", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 100), &f->mia, id, IDEA_UNDER_REVIEW, "ready for review",
+                         &rules, &r, &e),
            &e);
         assert_int_equal(r.moved, 1);
         /* the author may not approve; an account manager outside the sponsors neither */
@@ -446,7 +451,8 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
             app_idea_move(at(f->s, T0), &f->kim, id, IDEA_APPROVED, "ok", &rules, &r, &e),
             CXG_ERR_FORBIDDEN);
         /* two distinct approvers are needed */
-        ok(app_idea_move(at(f->s, T0 + 110), &f->sam, id, IDEA_APPROVED, "fits the sponsor goals", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 110), &f->sam, id, IDEA_APPROVED, "fits the sponsor goals",
+                         &rules, &r, &e),
            &e);
         assert_int_equal(r.moved, 0);
         assert_int_equal(r.approvals, 1);
@@ -455,7 +461,8 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
             app_idea_move(at(f->s, T0 + 111), &f->sam, id, IDEA_APPROVED, "again", &rules, &r, &e),
             CXG_ERR_CONFLICT);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM idea_approvals"), 1);
-        ok(app_idea_move(at(f->s, T0 + 120), &f->ana, id, IDEA_APPROVED, "measurable", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 120), &f->ana, id, IDEA_APPROVED, "measurable", &rules, &r,
+                         &e),
            &e);
         assert_int_equal(r.moved, 1);
         assert_int_equal(r.approvals, 2);
@@ -467,31 +474,35 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
                          1);
         /* running needs an experiment; a refused move writes nothing at all */
         ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
-        assert_int_equal(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_RUNNING, "go", &rules, &r, &e),
-                         CXG_ERR_CONFLICT);
+        assert_int_equal(
+            app_idea_move(at(f->s, T0), &f->ana, id, IDEA_RUNNING, "go", &rules, &r, &e),
+            CXG_ERR_CONFLICT);
         assert_non_null(strstr(e.msg, "no experiment"));
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before);
         assert_int_equal(
             app_experiment_set(at(f->s, T0), &f->sam, id, T0, T0 + 86400 * 90, parts, 2, NULL, &e),
             CXG_ERR_FORBIDDEN);
-        ok(app_experiment_set(at(f->s, T0 + 130), &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90, parts, 2, NULL, &e),
+        ok(app_experiment_set(at(f->s, T0 + 130), &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90,
+                              parts, 2, NULL, &e),
            &e);
-        ok(app_idea_move(at(f->s, T0 + 140), &f->ana, id, IDEA_RUNNING, "experiment set up", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 140), &f->ana, id, IDEA_RUNNING, "experiment set up", &rules,
+                         &r, &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM experiments WHERE status = 'running'"),
                          1);
         /* a comment on a running experiment is feedback */
-        ok(app_idea_comment(at(f->s, T0 + 150), &f->mia, id, "our hiring managers love it", NULL, &e),
+        ok(app_idea_comment(at(f->s, T0 + 150), &f->mia, id, "our hiring managers love it", NULL,
+                            &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'feedback'"), 2);
         /* concluding needs results */
         assert_int_equal(
             app_idea_move(at(f->s, T0), &f->bo, id, IDEA_ADOPTED, "works", &rules, &r, &e),
             CXG_ERR_CONFLICT);
-        assert_int_equal(record_raw(f->s, &f->ana, id, "not json", T0, &e),
-                         CXG_ERR_INVALID);
+        assert_int_equal(record_raw(f->s, &f->ana, id, "not json", T0, &e), CXG_ERR_INVALID);
         ok(record_raw(f->s, &f->ana, id, "{\"diff\": 0.12}", T0 + 160, &e), &e);
-        ok(app_idea_move(at(f->s, T0 + 170), &f->bo, id, IDEA_ADOPTED, "retention up 12 points", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 170), &f->bo, id, IDEA_ADOPTED, "retention up 12 points",
+                         &rules, &r, &e),
            &e);
         /* final: nothing moves it any more, votes and comments are closed */
         assert_int_equal(
@@ -517,7 +528,8 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
                 int64_t acc[1] = {1};
                 int64_t rid = 0;
 
-                ok(app_rollout_write(at(f->s, T0 + 200), &f->ana, id, "plan=Pro", T0 + 200, acc, 1, NULL, &rid, &e),
+                ok(app_rollout_write(at(f->s, T0 + 200), &f->ana, id, "plan=Pro", T0 + 200, acc, 1,
+                                     NULL, &rid, &e),
                    &e);
                 assert_true(rid > 0);
                 assert_int_equal(raw_int(f, "SELECT count(*) FROM rollout_accounts"), 1);
@@ -533,18 +545,22 @@ static void test_sent_back_idea_needs_fresh_approvals(void **state)
         int64_t id = new_idea(f, &f->ana);
 
         cxg_error_clear(&e);
-        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_UNDER_REVIEW, "review", &rules, &r, &e), &e);
-        ok(app_idea_move(at(f->s, T0), &f->sam, id, IDEA_APPROVED, "yes", &rules, &r, &e), &e);
-        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_PROPOSED, "needs a metric", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_UNDER_REVIEW, "review", &rules, &r, &e),
            &e);
-        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_UNDER_REVIEW, "second round", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0), &f->sam, id, IDEA_APPROVED, "yes", &rules, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_PROPOSED, "needs a metric", &rules, &r,
+                         &e),
+           &e);
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_UNDER_REVIEW, "second round", &rules, &r,
+                         &e),
            &e);
         /* sam's approval belonged to the first round */
         ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_APPROVED, "yes", &rules, &r, &e), &e);
         assert_int_equal(r.moved, 0);
         assert_int_equal(r.approvals, 1);
         rules.approvers = 1;
-        ok(app_idea_move(at(f->s, T0), &f->sam, id, IDEA_APPROVED, "yes again", &rules, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0), &f->sam, id, IDEA_APPROVED, "yes again", &rules, &r, &e),
+           &e);
         assert_int_equal(r.moved, 1);
 }
 
@@ -566,16 +582,20 @@ static void test_points_table_is_configurable_and_manual_credits_are_staff_only(
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE entity = "
                                     "'ledger_points' AND summary LIKE '%\"before\":5%'"),
                          1);
-        assert_int_equal(app_ledger_credit(at(f->s, T0), &f->sam, f->garden, NULL, "p3", LEDGER_PROMOTION, "introduction", 0, NULL, NULL, &e),
+        assert_int_equal(app_ledger_credit(at(f->s, T0), &f->sam, f->garden, NULL, "p3",
+                                           LEDGER_PROMOTION, "introduction", 0, NULL, NULL, &e),
                          CXG_ERR_FORBIDDEN);
-        ok(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, NULL, "p3", LEDGER_PROMOTION, "introduction", 0, "introduced their CFO", NULL, &e),
+        ok(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, NULL, "p3", LEDGER_PROMOTION,
+                             "introduction", 0, "introduced their CFO", NULL, &e),
            &e);
-        ok(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, "bo", NULL, LEDGER_SPONSORING, "session", 0, "hosted the Q3 session", NULL, &e),
+        ok(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, "bo", NULL, LEDGER_SPONSORING,
+                             "session", 0, "hosted the Q3 session", NULL, &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger WHERE team = 'board' AND kind = "
                                     "'sponsoring' AND points = 8"),
                          1);
-        assert_int_equal(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, "bo", NULL, LEDGER_IDEA, "Bad Cause", 0, NULL, NULL, &e),
+        assert_int_equal(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, "bo", NULL,
+                                           LEDGER_IDEA, "Bad Cause", 0, NULL, NULL, &e),
                          CXG_ERR_INVALID);
         /* the ledger is append-only */
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 3);
@@ -653,11 +673,14 @@ static void test_member_joins_a_running_experiment_once(void **state)
         id = new_idea(f, &f->mia);
         cxg_error_clear(&e);
         ok(app_ledger_points_set(at(f->s, T0), &f->ana, LEDGER_PARTICIPATION, 3, &e), &e);
-        ok(app_idea_move(at(f->s, T0 + 100), &f->mia, id, IDEA_UNDER_REVIEW, "ready", &rules, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 100), &f->mia, id, IDEA_UNDER_REVIEW, "ready", &rules, &r,
+                         &e),
            &e);
-        ok(app_idea_move(at(f->s, T0 + 110), &f->sam, id, IDEA_APPROVED, "fits", &rules, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0 + 110), &f->sam, id, IDEA_APPROVED, "fits", &rules, &r, &e),
+           &e);
         ok(app_idea_move(at(f->s, T0 + 120), &f->ana, id, IDEA_APPROVED, "ok", &rules, &r, &e), &e);
-        ok(app_experiment_set(at(f->s, T0 + 130), &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90, parts, 1, NULL, &e),
+        ok(app_experiment_set(at(f->s, T0 + 130), &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90,
+                              parts, 1, NULL, &e),
            &e);
         /* approved, not running yet: refused, nothing written */
         ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
@@ -707,7 +730,8 @@ static void test_member_joins_a_running_experiment_once(void **state)
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE action = 'join'"), 1);
         /* finished: closed again */
         ok(record_raw(f->s, &f->ana, id, "{\"diff\": 0.1}", T0 + 170, &e), &e);
-        ok(app_idea_move(at(f->s, T0 + 180), &f->bo, id, IDEA_ADOPTED, "works", &rules, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0 + 180), &f->bo, id, IDEA_ADOPTED, "works", &rules, &r, &e),
+           &e);
         assert_int_equal(app_experiment_join(at(f->s, T0 + 190), &f->mia, id, NULL, &e),
                          CXG_ERR_CONFLICT);
 }
