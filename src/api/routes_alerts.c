@@ -204,7 +204,7 @@ void api_h_alerts_list(struct api_req *r)
                                      : json_null()));
 }
 
-/* The view of one alert (or task: what = "task"); NULL with a reply when absent or on error. */
+/* The view of one alert, task or webhook (what); NULL with a reply when absent or on error. */
 static json_t *one(struct api_req *r, const char *what, int64_t id)
 {
         struct cxg_error e = {0};
@@ -217,6 +217,8 @@ static json_t *one(struct api_req *r, const char *what, int64_t id)
                 memset(&f, 0, sizeof(f));
                 f.id = id;
                 rc = view_alerts_read(r->st, &f, &arr, NULL, &e);
+        } else if (what[0] == 'w') {
+                rc = view_webhooks_read(r->st, id, &arr, &e);
         } else {
                 struct store_task_filter f;
 
@@ -442,25 +444,6 @@ void api_h_webhooks_list(struct api_req *r)
         api_reply_json(r, 200, json_pack("{s:o}", "webhooks", arr));
 }
 
-/* The view of webhook id; NULL with a reply when absent or on error. */
-static json_t *one_webhook(struct api_req *r, int64_t id)
-{
-        struct cxg_error e = {0};
-        json_t *arr = NULL, *x;
-        enum cxg_err rc;
-
-        if ((rc = view_webhooks_read(r->st, id, &arr, &e))) {
-                reply_err(r, rc, &e, 0);
-                return NULL;
-        }
-        x = json_incref(json_array_get(arr, 0));
-        json_decref(arr);
-        if (!x)
-                api_reply_error(r, 404, "not_found", NULL, "no webhook with id %lld",
-                                (long long)id);
-        return x;
-}
-
 void api_h_webhook_create(struct api_req *r)
 {
         static const char *const keys[] = {"url", "secret", "kinds", "min_severity", NULL};
@@ -492,7 +475,7 @@ void api_h_webhook_create(struct api_req *r)
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
-        if (!(o = one_webhook(r, id)))
+        if (!(o = one(r, "webhook", id)))
                 goto done;
         json_object_set_new(o, "secret", json_string(w.secret));
         api_reply_json(r, 201, o);
@@ -505,7 +488,7 @@ void api_h_webhook_get(struct api_req *r)
         json_t *o;
         int64_t id;
 
-        if (path_id(r, "webhook", &id) && (o = one_webhook(r, id)))
+        if (path_id(r, "webhook", &id) && (o = one(r, "webhook", id)))
                 api_reply_json(r, 200, o);
 }
 
@@ -540,7 +523,7 @@ void api_h_webhook_patch(struct api_req *r)
                 api_reply_cxg(r, rc, &e);
                 return;
         }
-        if ((o = one_webhook(r, id)))
+        if ((o = one(r, "webhook", id)))
                 api_reply_json(r, 200, o);
 }
 
@@ -592,7 +575,7 @@ void api_h_webhook_deliveries(struct api_req *r)
 
         if (!path_id(r, "webhook", &id) ||
             !arg_long(r, "limit", 100, 1, STORE_ALERTS_MAX_LIMIT, &limit) ||
-            !(o = one_webhook(r, id)))
+            !(o = one(r, "webhook", id)))
                 return;
         json_decref(o);
         if ((rc = view_deliveries_read(r->st, id, (int)limit, &arr, &e))) {

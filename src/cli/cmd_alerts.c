@@ -123,9 +123,9 @@ static int alerts_read(struct cli *c, const struct store_alert_filter *f, int js
 {
         struct store *st = NULL;
         struct cxg_error e;
-        json_t *arr = NULL;
+        json_t *arr = NULL, *a;
         size_t i;
-        json_t *a;
+        int code;
 
         cxg_error_clear(&e);
         if (app_alert_filter_check(f, &e))
@@ -136,18 +136,8 @@ static int alerts_read(struct cli *c, const struct store_alert_filter *f, int js
                 return acli_fail("alerts", &e, alert_flags);
         }
         store_close(st);
-        if (f->id && !json_array_size(arr)) {
-                json_decref(arr);
-                cli_errorf("alerts: alert %lld not found", (long long)f->id);
-                return CLI_FAIL;
-        }
-        if (json) {
-                if (!f->id)
-                        return acli_print_json(arr);
-                a = json_incref(json_array_get(arr, 0));
-                json_decref(arr);
-                return acli_print_json(a);
-        }
+        if ((code = acli_json_or_text(arr, json, "alerts", "alert", f->id)) != -1)
+                return code;
         if (f->id) {
                 print_detail(json_array_get(arr, 0));
         } else {
@@ -162,23 +152,15 @@ static int alerts_read(struct cli *c, const struct store_alert_filter *f, int js
 int cli_alerts(struct cli *c)
 {
         struct store_alert_filter f;
-        int json = 0, code, i = 1;
-        int64_t v;
+        int json = 0, code, i;
 
         memset(&f, 0, sizeof(f));
         if (c->argc > 1 &&
             (strcmp(c->argv[1], "ack") == 0 || strcmp(c->argv[1], "resolve") == 0 ||
              strcmp(c->argv[1], "dismiss") == 0 || strcmp(c->argv[1], "reopen") == 0))
                 return alerts_set(c, c->argv[1]);
-        if (c->argc > 1 && strcmp(c->argv[1], "show") == 0) {
-                if (c->argc < 3) {
-                        cli_errorf("alerts show: which alert? (an id)");
-                        return CLI_USAGE;
-                }
-                if ((code = acli_parse_id("alerts", c->argv[2], &f.id)))
-                        return code;
-                i = 3;
-        }
+        if ((code = acli_parse_show(c, "alerts", "alert", &f.id, &i)))
+                return code;
         for (; i < c->argc; i++) {
                 const char *a = c->argv[i];
 
@@ -192,15 +174,12 @@ int cli_alerts(struct cli *c)
                         f.account_id = c->argv[++i];
                 } else if (strcmp(a, "--min-severity") == 0 && i + 1 < c->argc) {
                         f.min_severity = c->argv[++i];
-                } else if ((strcmp(a, "--limit") == 0 || strcmp(a, "--before") == 0) &&
-                           i + 1 < c->argc) {
-                        if ((code = acli_parse_id("alerts", c->argv[++i], &v)))
+                } else if (strcmp(a, "--limit") == 0 && i + 1 < c->argc) {
+                        if ((code = acli_parse_limit("alerts", c->argv[++i], &f.limit)))
                                 return code;
-                        if (a[2] == 'l')
-                                f.limit =
-                                    v > STORE_ALERTS_MAX_LIMIT ? STORE_ALERTS_MAX_LIMIT : (int)v;
-                        else
-                                f.before_id = v;
+                } else if (strcmp(a, "--before") == 0 && i + 1 < c->argc) {
+                        if ((code = acli_parse_id("alerts", c->argv[++i], &f.before_id)))
+                                return code;
                 } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
                         alerts_usage(stdout);
                         return CLI_OK;

@@ -21,6 +21,19 @@ int acli_print_json(json_t *j);
 int acli_fail(const char *cmd, const struct cxg_error *e, const struct cli_flag *map);
 /* Parse a positive id; prints the error and returns CLI_USAGE when s is not one. */
 int acli_parse_id(const char *cmd, const char *s, int64_t *id);
+/* Parse --limit: a positive whole number, at most STORE_ALERTS_MAX_LIMIT. */
+int acli_parse_limit(const char *cmd, const char *s, int *limit);
+/*
+ * `CMD show ID`: when argv[1] is "show", parse the id into *id and set *next to the first
+ * argument after it. Returns CLI_OK or an exit code (printed).
+ */
+int acli_parse_show(struct cli *c, const char *cmd, const char *what, int64_t *id, int *next);
+/*
+ * The end of a read of arr (stolen unless -1 is returned): with id and nothing read, "CMD:
+ * WHAT ID not found" and CLI_FAIL; with json, arr printed (its one object when id) and the
+ * exit code; otherwise -1: the caller prints text and frees arr.
+ */
+int acli_json_or_text(json_t *arr, int json, const char *cmd, const char *what, int64_t id);
 /* Load --config (when given) into cfg (released by the caller also on failure). */
 int acli_load_config(struct cli *c, const char *cmd, struct cxg_config *cfg);
 /* "2026-06-01", or "-" for CXG_TS_NONE; buf holds 32 bytes. */

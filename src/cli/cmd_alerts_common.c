@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "store/store_alerts.h"
 
 int acli_print_json(json_t *j)
 {
@@ -81,4 +82,46 @@ void acli_op_close(struct acli_op *op)
 {
         store_close(op->st);
         op->st = NULL;
+}
+
+int acli_parse_limit(const char *cmd, const char *s, int *limit)
+{
+        int64_t v;
+        int code;
+
+        if ((code = acli_parse_id(cmd, s, &v)))
+                return code;
+        *limit = v > STORE_ALERTS_MAX_LIMIT ? STORE_ALERTS_MAX_LIMIT : (int)v;
+        return CLI_OK;
+}
+
+int acli_parse_show(struct cli *c, const char *cmd, const char *what, int64_t *id, int *next)
+{
+        *next = 1;
+        if (c->argc < 2 || strcmp(c->argv[1], "show") != 0)
+                return CLI_OK;
+        if (c->argc < 3) {
+                cli_errorf("%s show: which %s? (an id)", cmd, what);
+                return CLI_USAGE;
+        }
+        *next = 3;
+        return acli_parse_id(cmd, c->argv[2], id);
+}
+
+int acli_json_or_text(json_t *arr, int json, const char *cmd, const char *what, int64_t id)
+{
+        json_t *one;
+
+        if (id && !json_array_size(arr)) {
+                json_decref(arr);
+                cli_errorf("%s: %s %lld not found", cmd, what, (long long)id);
+                return CLI_FAIL;
+        }
+        if (!json)
+                return -1;
+        if (!id)
+                return acli_print_json(arr);
+        one = json_incref(json_array_get(arr, 0));
+        json_decref(arr);
+        return acli_print_json(one);
 }

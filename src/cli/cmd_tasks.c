@@ -171,6 +171,7 @@ static int tasks_read(struct cli *c, const struct store_task_filter *f, int outc
         struct cxg_error e;
         json_t *arr = NULL, *x;
         size_t i;
+        int code;
 
         cxg_error_clear(&e);
         if (!outcomes && app_task_filter_check(f, &e))
@@ -182,18 +183,8 @@ static int tasks_read(struct cli *c, const struct store_task_filter *f, int outc
                 return acli_fail("tasks", &e, task_flags);
         }
         store_close(st);
-        if (f->id && !json_array_size(arr)) {
-                json_decref(arr);
-                cli_errorf("tasks: task %lld not found", (long long)f->id);
-                return CLI_FAIL;
-        }
-        if (json) {
-                if (!f->id)
-                        return acli_print_json(arr);
-                x = json_incref(json_array_get(arr, 0));
-                json_decref(arr);
-                return acli_print_json(x);
-        }
+        if ((code = acli_json_or_text(arr, json, "tasks", "task", f->id)) != -1)
+                return code;
         if (outcomes) {
                 printf("%-8s %6s %9s %14s %s\n", "action", "done", "followed", "health change",
                        "reconnect rate");
@@ -213,7 +204,6 @@ int cli_tasks(struct cli *c)
 {
         struct store_task_filter f;
         int json = 0, code, i = 1, outcomes = 0;
-        int64_t v;
 
         memset(&f, 0, sizeof(f));
         if (c->argc > 1 && strcmp(c->argv[1], "update") == 0)
@@ -223,14 +213,8 @@ int cli_tasks(struct cli *c)
         if (c->argc > 1 && strcmp(c->argv[1], "outcomes") == 0) {
                 outcomes = 1;
                 i = 2;
-        } else if (c->argc > 1 && strcmp(c->argv[1], "show") == 0) {
-                if (c->argc < 3) {
-                        cli_errorf("tasks show: which task? (an id)");
-                        return CLI_USAGE;
-                }
-                if ((code = acli_parse_id("tasks", c->argv[2], &f.id)))
-                        return code;
-                i = 3;
+        } else if ((code = acli_parse_show(c, "tasks", "task", &f.id, &i))) {
+                return code;
         }
         for (; i < c->argc; i++) {
                 const char *a = c->argv[i];
@@ -243,15 +227,12 @@ int cli_tasks(struct cli *c)
                         f.status = c->argv[++i];
                 } else if (strcmp(a, "--account") == 0 && i + 1 < c->argc) {
                         f.account_id = c->argv[++i];
-                } else if ((strcmp(a, "--limit") == 0 || strcmp(a, "--after") == 0) &&
-                           i + 1 < c->argc) {
-                        if ((code = acli_parse_id("tasks", c->argv[++i], &v)))
+                } else if (strcmp(a, "--limit") == 0 && i + 1 < c->argc) {
+                        if ((code = acli_parse_limit("tasks", c->argv[++i], &f.limit)))
                                 return code;
-                        if (a[2] == 'l')
-                                f.limit =
-                                    v > STORE_ALERTS_MAX_LIMIT ? STORE_ALERTS_MAX_LIMIT : (int)v;
-                        else
-                                f.after_id = v;
+                } else if (strcmp(a, "--after") == 0 && i + 1 < c->argc) {
+                        if ((code = acli_parse_id("tasks", c->argv[++i], &f.after_id)))
+                                return code;
                 } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
                         tasks_usage(stdout);
                         return CLI_OK;
