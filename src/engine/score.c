@@ -191,7 +191,7 @@ static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
         const char *name = e->key + 10, *dot = strrchr(e->key, '.');
         struct eng_scorecard *card;
         const char *k;
-        double v;
+        double v = 0;
 
         if (!dot || dot <= name)
                 return bad_key(c, e, err);
@@ -1098,9 +1098,9 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
 
                 if (!s->o_caps[o])
                         continue;
-                for (size_t k = 0; k < s->n_caps; k++)
-                        if (s->a_plan[a] < 64 && (s->c_plans[k] >> s->a_plan[a] & 1))
-                                have |= UINT64_C(1) << k;
+                for (size_t cap = 0; cap < s->n_caps; cap++)
+                        if (s->a_plan[a] < 64 && (s->c_plans[cap] >> s->a_plan[a] & 1))
+                                have |= UINT64_C(1) << cap;
                 if (s->o_caps[o] & ~have)
                         add_reason(as, ENG_R_OBJECTIVE, 'h', -(float)s->o_importance[o] * 0.6f, 0,
                                    (uint32_t)o, 0, 0);

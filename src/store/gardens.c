@@ -450,7 +450,7 @@ enum cxg_err store_garden_list(struct store *s, store_garden_cb cb, void *ctx,
 enum cxg_err store_garden_find(struct store *s, const char *key, store_garden_cb cb, void *ctx,
                                struct cxg_error *err)
 {
-        int64_t id;
+        int64_t id = 0;
         sqlite3_stmt *st;
         int n;
         enum cxg_err rc;
