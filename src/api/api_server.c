@@ -21,6 +21,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/log.h"
+#include "core/timeconst.h"
 #include "store/store_query.h"
 
 struct api_state api_g;
@@ -48,9 +49,9 @@ void api_config_defaults(struct api_config *c)
         c->max_conns_ip = 2048;
         c->timeout_s = 30;
         c->max_pwhash = 2;
-        c->session_ttl = 8 * 3600;
+        c->session_ttl = 8 * CXG_HOUR;
         c->login_max_failures = 5;
-        c->login_window = 60;
+        c->login_window = CXG_MINUTE;
         c->access_log = 1;
         c->shutdown_grace_s = 10;
 }
@@ -86,12 +87,12 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
         LONGKEY("server.max_header_bytes", c->conn_memory, 4096, 1L << 24, c->conn_memory);
         LONGKEY("server.max_connections", c->max_conns, 1, 1000000, c->max_conns);
         LONGKEY("server.max_connections_per_ip", c->max_conns_ip, 0, 1000000, c->max_conns_ip);
-        LONGKEY("server.timeout", c->timeout_s, 1, 3600, c->timeout_s);
-        LONGKEY("server.shutdown_grace", c->shutdown_grace_s, 0, 3600, c->shutdown_grace_s);
+        LONGKEY("server.timeout", c->timeout_s, 1, CXG_HOUR, c->timeout_s);
+        LONGKEY("server.shutdown_grace", c->shutdown_grace_s, 0, CXG_HOUR, c->shutdown_grace_s);
         LONGKEY("auth.max_concurrent_hashes", c->max_pwhash, 1, 64, c->max_pwhash);
-        LONGKEY("auth.session_ttl", c->session_ttl, 60, 90L * 86400, c->session_ttl);
+        LONGKEY("auth.session_ttl", c->session_ttl, CXG_MINUTE, 90L * CXG_DAY, c->session_ttl);
         LONGKEY("auth.login_max_failures", c->login_max_failures, 1, 1000, c->login_max_failures);
-        LONGKEY("auth.login_window", c->login_window, 1, 86400, c->login_window);
+        LONGKEY("auth.login_window", c->login_window, 1, CXG_DAY, c->login_window);
 #undef LONGKEY
         if ((v = cxg_config_get(ini, "server.access_log"))) {
                 int b;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/banned.h"
 
 #define BUF_DEFAULT_MAX ((size_t)1 << 30)
 

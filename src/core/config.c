@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/parse.h"
+#include "core/banned.h"
 
 void cxg_config_init(struct cxg_config *c)
 {

@@ -18,6 +18,8 @@
 #include "core/err.h"
 #include "core/hmap.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
+#include "core/banned.h"
 
 static int64_t ts(const char *s)
 {
@@ -33,13 +35,15 @@ static void test_time_accepts_iso_dates_datetimes_zones_and_unix_seconds(void **
         (void)state;
         assert_int_equal(ts("1970-01-01"), 0);
         assert_int_equal(ts("2024-03-01"), 1709251200);
-        assert_int_equal(ts("2024-03-01T09:30:00Z"), 1709251200 + 9 * 3600 + 30 * 60);
-        assert_int_equal(ts("2024-03-01 09:30"), 1709251200 + 9 * 3600 + 30 * 60);
-        assert_int_equal(ts("2024-03-01T09:30:00.123+02:00"), 1709251200 + 7 * 3600 + 30 * 60);
-        assert_int_equal(ts("2024-03-01T09:30:00-0500"), 1709251200 + 14 * 3600 + 30 * 60);
+        assert_int_equal(ts("2024-03-01T09:30:00Z"), 1709251200 + 9 * CXG_HOUR + 30 * CXG_MINUTE);
+        assert_int_equal(ts("2024-03-01 09:30"), 1709251200 + 9 * CXG_HOUR + 30 * CXG_MINUTE);
+        assert_int_equal(ts("2024-03-01T09:30:00.123+02:00"),
+                         1709251200 + 7 * CXG_HOUR + 30 * CXG_MINUTE);
+        assert_int_equal(ts("2024-03-01T09:30:00-0500"),
+                         1709251200 + 14 * CXG_HOUR + 30 * CXG_MINUTE);
         assert_int_equal(ts("  1709251200 "), 1709251200);
         assert_int_equal(ts("2024-02-29"), 1709164800);
-        assert_int_equal(ts("-86400"), -86400);
+        assert_int_equal(ts("-86400"), -CXG_DAY);
 }
 
 static void test_time_rejects_impossible_and_malformed_values(void **state)
