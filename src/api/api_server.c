@@ -20,6 +20,7 @@
 #include "api/api_int.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/timeconst.h"
 #include "store/store_query.h"
@@ -161,19 +162,13 @@ struct store *api_store(struct api_req *r)
                 return NULL;
         }
         pthread_mutex_lock(&api_g.stores_lock);
-        if (api_g.nstores == api_g.capstores) {
-                size_t ncap = api_g.capstores ? api_g.capstores * 2 : 8;
-                struct store **ns = cxg_realloc(api_g.stores, ncap * sizeof(*ns));
-
-                if (!ns) {
-                        pthread_mutex_unlock(&api_g.stores_lock);
-                        store_close(tl_store);
-                        tl_store = NULL;
-                        api_reply_error(r, 503, "unavailable", NULL, "out of memory");
-                        return NULL;
-                }
-                api_g.stores = ns;
-                api_g.capstores = ncap;
+        /* one per thread that served a request: bounded by the threads, no cap of its own */
+        if (CXG_GROW(api_g.stores, api_g.nstores + 1, api_g.capstores, CXG_GROW_NOCAP)) {
+                pthread_mutex_unlock(&api_g.stores_lock);
+                store_close(tl_store);
+                tl_store = NULL;
+                api_reply_error(r, 503, "unavailable", NULL, "out of memory");
+                return NULL;
         }
         api_g.stores[api_g.nstores++] = tl_store;
         pthread_mutex_unlock(&api_g.stores_lock);
