@@ -260,14 +260,9 @@ void api_reply_json(struct api_req *r, unsigned status, json_t *body)
         }
         r->status = status;
         if (s) {
-                /* jansson allocates with malloc: copy into our allocator's memory */
+                /* jansson allocates through cxg_malloc (json_set_alloc_funcs in main): keep it */
+                r->reply = s;
                 r->reply_len = strlen(s);
-                r->reply = cxg_malloc(r->reply_len + 1);
-                if (r->reply)
-                        memcpy(r->reply, s, r->reply_len + 1);
-                else
-                        r->reply_len = 0;
-                free(s);
         }
 }
 
