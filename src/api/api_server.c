@@ -659,16 +659,70 @@ static void free_tls(struct api_server *srv)
         srv->tls_key = srv->tls_cert = NULL;
 }
 
+/* The socket address of cfg->bind (an IPv4 or IPv6 literal) and cfg->port in *ss. */
+static enum cxg_err bind_address(const struct api_config *cfg, struct sockaddr_storage *ss,
+                                 struct cxg_error *err)
+{
+        memset(ss, 0, sizeof(*ss));
+        if (inet_pton(AF_INET, cfg->bind, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+                struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons((uint16_t)cfg->port);
+                return CXG_OK;
+        }
+        if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons((uint16_t)cfg->port);
+                return CXG_OK;
+        }
+        return cxg_error_setf(err, CXG_ERR_INVALID, "bind",
+                              "bind address \"%s\" is not an IPv4 or IPv6 address", cfg->bind);
+}
+
+/* Start libmicrohttpd on ss with cfg's limits (and srv's TLS certificate and key, if any). */
+static struct MHD_Daemon *start_daemon(const struct api_config *cfg, struct sockaddr_storage *ss,
+                                       struct api_server *srv)
+{
+        struct MHD_OptionItem pool[4];
+        size_t no = 0;
+        unsigned flags;
+
+        /* a pool of epoll workers; one worker polls instead (libmicrohttpd 0.9.75's single
+         * epoll thread serves only a few hundred requests a second with many connections) */
+        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        flags |= cfg->threads > 1 ? MHD_USE_EPOLL | MHD_USE_TURBO : MHD_USE_POLL;
+        if (ss->ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        /* the pool size is given only for a pool (MHD warns about a size of 1) */
+        if (cfg->threads > 1)
+                pool[no++] =
+                    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
+        if (srv->tls_cert) {
+                flags |= MHD_USE_TLS;
+                pool[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+                pool[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+        }
+        pool[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        return MHD_start_daemon(
+            flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_ARRAY, pool,
+            MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            cfg->max_conns_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+}
+
 enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **out,
                               struct cxg_error *err)
 {
         struct api_server *srv = NULL;
         struct sockaddr_storage ss;
         struct store *st = NULL;
-        socklen_t sl;
         enum cxg_err rc;
         const union MHD_DaemonInfo *di;
-        unsigned flags;
 
         *out = NULL;
         /* seed jansson's hash function before any worker thread creates objects */
@@ -680,25 +734,8 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 api_g.cfg.cookie_secure = 1;
         pthread_mutex_init(&api_g.stores_lock, NULL);
         pthread_mutex_init(&api_g.rl_lock, NULL);
-        memset(&ss, 0, sizeof(ss));
-        if (inet_pton(AF_INET, cfg->bind, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-                struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-                sin->sin_family = AF_INET;
-                sin->sin_port = htons((uint16_t)cfg->port);
-                sl = sizeof(*sin);
-        } else if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-                sin6->sin6_family = AF_INET6;
-                sin6->sin6_port = htons((uint16_t)cfg->port);
-                sl = sizeof(*sin6);
-        } else {
-                return cxg_error_setf(err, CXG_ERR_INVALID, "bind",
-                                      "bind address \"%s\" is not an IPv4 or IPv6 address",
-                                      cfg->bind);
-        }
-        (void)sl;
+        if ((rc = bind_address(cfg, &ss, err)))
+                return rc;
         if ((rc = api_key_load(cfg->db_path, api_g.key, err)))
                 return rc;
         /* open (and migrate) the database once up front so errors show before listening */
@@ -729,38 +766,7 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 api_engine_stop();
                 return rc;
         }
-        /* a pool of epoll workers; one worker polls instead (libmicrohttpd 0.9.75's single
-         * epoll thread serves only a few hundred requests a second with many connections) */
-        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-        flags |= cfg->threads > 1 ? MHD_USE_EPOLL | MHD_USE_TURBO : MHD_USE_POLL;
-        if (((struct sockaddr *)&ss)->sa_family == AF_INET6)
-                flags |= MHD_USE_IPv6;
-        {
-                /* the pool size is given only for a pool (MHD warns about a size of 1) */
-                struct MHD_OptionItem pool[4];
-                size_t no = 0;
-
-                if (cfg->threads > 1)
-                        pool[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
-                                                             cfg->threads, NULL};
-                if (srv->tls_cert) {
-                        flags |= MHD_USE_TLS;
-                        pool[no++] =
-                            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
-                        pool[no++] =
-                            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
-                }
-                pool[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-                srv->d = MHD_start_daemon(
-                    flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL,
-                    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                    (struct sockaddr *)&ss, MHD_OPTION_ARRAY, pool, MHD_OPTION_CONNECTION_LIMIT,
-                    cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_ip,
-                    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
-                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-        }
+        srv->d = start_daemon(cfg, &ss, srv);
         if (!srv->d) {
                 free_tls(srv);
                 cxg_free(srv);
