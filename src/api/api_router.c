@@ -12,6 +12,7 @@
 #include "api/web_assets.h"
 #include "api/routes_alerts.h"
 #include "api/routes_gardens.h"
+#include "core/alloc.h"
 #include "core/banned.h"
 #include "store/store_auth.h"
 
