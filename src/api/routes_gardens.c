@@ -748,28 +748,6 @@ done:
         json_decref(b);
 }
 
-struct ids {
-        int64_t *v;
-        size_t n, cap;
-};
-
-static enum cxg_err ids_cb(void *ctx, int64_t id)
-{
-        struct ids *s = ctx;
-
-        if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 64;
-                void *np = cxg_realloc(s->v, nc * sizeof(*s->v));
-
-                if (!np)
-                        return CXG_ERR_NOMEM;
-                s->v = np;
-                s->cap = nc;
-        }
-        s->v[s->n++] = id;
-        return CXG_OK;
-}
-
 void api_h_idea_results(struct api_req *r)
 {
         struct store *st = rg_store_of(r);
@@ -821,87 +799,28 @@ done:
         json_decref(b);
 }
 
-struct rollout_rows {
-        int64_t id[64], at[64];
-        char seg[64][128];
-        size_t n;
-};
-
-static enum cxg_err rollout_row_cb(void *ctx, const struct store_rollout_row *ro)
-{
-        struct rollout_rows *s = ctx;
-
-        if (s->n < 64) {
-                s->id[s->n] = ro->id;
-                s->at[s->n] = ro->at;
-                snprintf(s->seg[s->n], sizeof(s->seg[0]), "%s", ro->segment);
-                s->n++;
-        }
-        return CXG_OK;
-}
-
-static enum cxg_err metric_cb(void *ctx, const struct store_idea_row *i)
-{
-        *(int *)ctx = i->idea.target_metric;
-        return CXG_OK;
-}
-
 void api_h_idea_rollouts(struct api_req *r)
 {
         struct store *st = rg_store_of(r);
-        struct rollout_rows *rr;
-        struct eng_garden_panel p;
+        struct app_rollout_report rep = {0};
+        struct app_ctx ac;
         struct cxg_error e;
-        int64_t id, days = 90;
+        int64_t id, days = APP_ROLLOUT_DAYS;
         const char *ds = api_arg(r, "days");
-        int metric = -1;
-        json_t *arr = NULL;
         enum cxg_err rc;
 
         if (!st || !rg_parse_id(r, r->params[0], "idea", &id))
                 return;
         cxg_error_clear(&e);
-        if (ds && (cxg_parse_int64(ds, strlen(ds), &days, &e) || days < 7 || days > 730)) {
-                api_reply_error(r, 400, "bad_request", "days", "days must be 7-730");
+        if (ds && (cxg_parse_int64(ds, strlen(ds), &days, &e) || days < APP_ROLLOUT_DAYS_MIN ||
+                   days > APP_ROLLOUT_DAYS_MAX)) {
+                api_reply_error(r, 400, "bad_request", "days", "days must be %d-%d",
+                                APP_ROLLOUT_DAYS_MIN, APP_ROLLOUT_DAYS_MAX);
                 return;
         }
-        rr = cxg_calloc(1, sizeof(*rr));
-        eng_garden_panel_init(&p);
-        if (!rr || !(arr = json_array())) {
-                rc = CXG_ERR_NOMEM;
-                goto fail;
-        }
-        if ((rc = store_idea_get(st, id, metric_cb, &metric, &e)) ||
-            (rc = store_rollout_list(st, id, rollout_row_cb, rr, &e)) ||
-            (rr->n && (rc = eng_garden_panel_load(&p, st, "", 0, &e))))
-                goto fail;
-        for (size_t k = 0; k < rr->n; k++) {
-                struct ids acc = {0};
-                struct eng_garden_rollout rep;
-                json_t *j;
-
-                rc = store_rollout_accounts(st, rr->id[k], ids_cb, &acc, &e);
-                if (!rc)
-                        rc = eng_garden_rollout_report(&p, acc.v, acc.n, metric, rr->at[k],
-                                                       (int)days, &rep, &e);
-                cxg_free(acc.v);
-                if (rc)
-                        goto fail;
-                j = view_garden_rollout_report(&rep);
-                if (!j || json_object_set_new(j, "id", json_integer(rr->id[k])) ||
-                    json_object_set_new(j, "segment_spec", json_string(rr->seg[k])) ||
-                    json_array_append_new(arr, j)) {
-                        rc = CXG_ERR_NOMEM;
-                        goto fail;
-                }
-        }
-        api_reply_json(r, 200, json_pack("{s:o}", "rollouts", arr));
-        arr = NULL;
-        goto done;
-fail:
-        api_reply_cxg(r, rc, &e);
-done:
-        json_decref(arr);
-        cxg_free(rr);
-        eng_garden_panel_release(&p);
+        if ((rc = app_idea_rollout_report(rg_ctx_of(r, st, &ac), id, (int)days, &rep, &e)))
+                api_reply_cxg(r, rc, &e);
+        else
+                api_reply_json(r, 200, view_garden_rollouts(&rep));
+        app_rollout_report_release(&rep);
 }

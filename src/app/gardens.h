@@ -120,6 +120,37 @@ enum cxg_err app_rollout_add(const struct app_ctx *c, const struct garden_actor 
                              int64_t idea_id, const char *segment, int64_t at, const char *note,
                              int64_t *id, size_t *accounts, struct cxg_error *err) CXG_WUR;
 
+/* Days on each side of a rollout its report compares: the default and the range. */
+#define APP_ROLLOUT_DAYS 90
+#define APP_ROLLOUT_DAYS_MIN 7
+#define APP_ROLLOUT_DAYS_MAX 730
+/* Longest segment ("field=value") a rollout is made to, bytes. */
+#define APP_SEGMENT_MAX 200
+
+/* One rollout of an idea, measured before and after (eng_garden_rollout_report). */
+struct app_rollout_item {
+        int64_t id;                        /* the rollout */
+        char segment[APP_SEGMENT_MAX + 1]; /* "field=value" it was rolled out to */
+        struct eng_garden_rollout r;
+};
+/* The rollout report of one idea: its rollouts in order. */
+struct app_rollout_report {
+        int64_t idea_id;
+        int days;
+        struct app_rollout_item *v;
+        size_t n, cap;
+};
+/*
+ * The rollout report of idea idea_id: every rollout of it, with its accounts' target metric
+ * `days` days (APP_ROLLOUT_DAYS_MIN..MAX) before and after against the other accounts. *out is
+ * set up here and owned by the caller (app_rollout_report_release), also on failure. An idea
+ * never rolled out gets a report with n == 0; CXG_ERR_NOTFOUND when there is no idea.
+ */
+enum cxg_err app_idea_rollout_report(const struct app_ctx *c, int64_t idea_id, int days,
+                                     struct app_rollout_report *out,
+                                     struct cxg_error *err) CXG_WUR;
+void app_rollout_report_release(struct app_rollout_report *r);
+
 /*
  * Credit a contribution no other action records (a session, an introduction) to user
  * user_name or, when NULL, person person_ext; staff only. cause_type: [a-z_]{1,32}.

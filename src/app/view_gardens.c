@@ -403,6 +403,27 @@ json_t *view_garden_rollout_report(const struct eng_garden_rollout *r)
             view_garden_est(&r->did, NULL, NULL, NULL, NULL));
 }
 
+json_t *view_garden_rollouts(const struct app_rollout_report *rep)
+{
+        json_t *arr = json_array();
+
+        for (size_t k = 0; arr && k < rep->n; k++) {
+                json_t *j = view_garden_rollout_report(&rep->v[k].r);
+
+                if (!j || json_object_set_new(j, "id", json_integer(rep->v[k].id)) ||
+                    json_object_set_new(j, "segment_spec", json_string(rep->v[k].segment))) {
+                        json_decref(j);
+                        json_decref(arr);
+                        return NULL;
+                }
+                if (json_array_append_new(arr, j)) {
+                        json_decref(arr);
+                        return NULL;
+                }
+        }
+        return arr ? json_pack("{s:o}", "rollouts", arr) : NULL;
+}
+
 /* ---- invitation candidates ---- */
 
 static json_t *num1(double v)

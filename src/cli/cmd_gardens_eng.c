@@ -13,7 +13,6 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
-#include "core/grow.h"
 #include "core/parse.h"
 #include "app/gardens.h"
 #include "app/view_gardens.h"
@@ -21,7 +20,6 @@
 #include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
 
-#define DAY INT64_C(86400)
 
 /* The segment field impact matches on: --segment, else app_gardens_impact_segment. */
 static int segment_field(struct cli *c, const char *given, char *out, size_t cap)
@@ -187,21 +185,6 @@ int gcli_gardens_seed_demo(struct cli *c, int argc, char **argv)
 
 /* ---- experiments and rollouts ---- */
 
-struct ids {
-        int64_t *v;
-        size_t n, cap;
-};
-
-static enum cxg_err ids_cb(void *ctx, int64_t id)
-{
-        struct ids *s = ctx;
-
-        if (CXG_GROW(s->v, s->n + 1, s->cap, CXG_GROW_NOCAP))
-                return CXG_ERR_NOMEM;
-        s->v[s->n++] = id;
-        return CXG_OK;
-}
-
 int gcli_ideas_results(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "ideas results";
@@ -252,20 +235,6 @@ done:
         return rc;
 }
 
-struct idea_metric {
-        int metric;
-        int state;
-};
-
-static enum cxg_err idea_metric_cb(void *ctx, const struct store_idea_row *i)
-{
-        struct idea_metric *m = ctx;
-
-        m->metric = i->idea.target_metric;
-        m->state = i->state;
-        return CXG_OK;
-}
-
 int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "ideas rollout";
@@ -306,25 +275,21 @@ int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
         return rc;
 }
 
-struct rollouts {
-        struct store_rollout_row r[32];
-        char seg[32][128];
-        size_t n;
-};
-
-static enum cxg_err rollout_cb(void *ctx, const struct store_rollout_row *r)
+static void rollout_print(const struct app_rollout_item *it, int64_t idea_id, int days)
 {
-        struct rollouts *s = ctx;
+        const struct eng_garden_rollout *r = &it->r;
+        char d[16];
 
-        if (s->n == 32)
-                return CXG_OK;
-        s->r[s->n] = *r;
-        snprintf(s->seg[s->n], sizeof(s->seg[0]), "%s", r->segment);
-        s->r[s->n].segment = s->seg[s->n];
-        s->r[s->n].by = NULL;
-        s->r[s->n].note = NULL;
-        s->n++;
-        return CXG_OK;
+        printf("rollout %lld of idea #%lld to %s on %s (%s, %d days each side)\n",
+               (long long)it->id, (long long)idea_id, it->segment, cxg_date_format(r->at, d),
+               model_garden_metric_name(r->metric), days);
+        printf("  %-8s %8s %10s %10s %10s\n", "", "accounts", "before", "after", "change");
+        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "segment", (long long)r->seg_accounts,
+               r->seg_before.v1, r->seg_after.v1, r->seg_change.diff);
+        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "rest", (long long)r->rest_accounts,
+               r->rest_before.v1, r->rest_after.v1, r->rest_change.diff);
+        printf("  difference in differences %+.4g (95%% CI %+.4g to %+.4g)\n", r->did.diff,
+               r->did.lo, r->did.hi);
 }
 
 int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
@@ -334,13 +299,11 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
         size_t no = 2, npos;
         const char *pos[1];
         struct store *st = NULL;
-        struct eng_garden_panel p;
-        struct rollouts *ro = NULL;
-        struct idea_metric im = {-1, -1};
+        struct app_rollout_report rep = {0};
+        struct app_ctx ac;
         struct cxg_error err;
-        json_t *arr = NULL;
         int64_t id;
-        long days = 90;
+        long days = APP_ROLLOUT_DAYS;
         int rc;
 
         if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)))
@@ -350,73 +313,30 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
                 return CLI_USAGE;
         }
         if ((rc = gcli_idea_id(cmd, pos[0], &id)) ||
-            (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), 7, 730, &days)) ||
+            (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), APP_ROLLOUT_DAYS_MIN,
+                             APP_ROLLOUT_DAYS_MAX, &days)) ||
             (rc = gcli_open(c, cmd, 0, &st)))
                 return rc;
         cxg_error_clear(&err);
-        eng_garden_panel_init(&p);
-        ro = cxg_calloc(1, sizeof(*ro));
-        arr = json_array();
-        if (!ro || !arr) {
-                rc = gcli_print_json(NULL);
+        if ((rc = gcli_ctx(c, cmd, st, &ac)))
                 goto done;
-        }
-        if (store_idea_get(st, id, idea_metric_cb, &im, &err) ||
-            store_rollout_list(st, id, rollout_cb, ro, &err) ||
-            eng_garden_panel_load(&p, st, "", 0, &err)) {
+        if (app_idea_rollout_report(&ac, id, (int)days, &rep, &err)) {
                 rc = gcli_fail(cmd, &err);
                 goto done;
         }
-        if (!ro->n) {
+        if (!rep.n) {
                 cli_errorf("%s: idea #%lld has not been rolled out", cmd, (long long)id);
                 rc = CLI_FAIL;
                 goto done;
         }
-        for (size_t k = 0; k < ro->n; k++) {
-                struct ids acc = {0};
-                struct eng_garden_rollout r;
-                json_t *j;
-
-                if (store_rollout_accounts(st, ro->r[k].id, ids_cb, &acc, &err) ||
-                    eng_garden_rollout_report(&p, acc.v, acc.n, im.metric, ro->r[k].at, (int)days,
-                                              &r, &err)) {
-                        cxg_free(acc.v);
-                        rc = gcli_fail(cmd, &err);
-                        goto done;
-                }
-                cxg_free(acc.v);
-                j = view_garden_rollout_report(&r);
-                if (!j || json_object_set_new(j, "segment_spec", json_string(ro->seg[k])) ||
-                    json_array_append_new(arr, j)) {
-                        rc = gcli_print_json(NULL);
-                        goto done;
-                }
-                if (!gcli_val(o, no, "json")) {
-                        char d[16];
-
-                        printf("rollout %lld of idea #%lld to %s on %s (%s, %ld days each side)\n",
-                               (long long)ro->r[k].id, (long long)id, ro->seg[k],
-                               cxg_date_format(r.at, d), model_garden_metric_name(r.metric), days);
-                        printf("  %-8s %8s %10s %10s %10s\n", "", "accounts", "before", "after",
-                               "change");
-                        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "segment",
-                               (long long)r.seg_accounts, r.seg_before.v1, r.seg_after.v1,
-                               r.seg_change.diff);
-                        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "rest",
-                               (long long)r.rest_accounts, r.rest_before.v1, r.rest_after.v1,
-                               r.rest_change.diff);
-                        printf("  difference in differences %+.4g (95%% CI %+.4g to %+.4g)\n",
-                               r.did.diff, r.did.lo, r.did.hi);
-                }
-        }
         if (gcli_val(o, no, "json")) {
-                rc = gcli_print_json(arr);
-                arr = NULL;
+                rc = gcli_print_json(view_garden_rollouts(&rep));
+                goto done;
         }
+        for (size_t k = 0; k < rep.n; k++)
+                rollout_print(&rep.v[k], id, (int)days);
 done:
-        json_decref(arr);
-        cxg_free(ro);
-        eng_garden_panel_release(&p);
+        app_rollout_report_release(&rep);
         store_close(st);
         return rc;
 }

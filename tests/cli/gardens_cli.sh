@@ -73,7 +73,7 @@ expect 1 $G ideas move "$ID" withdrawn --as cx-analyst --why late
 grep -q 'adopted is final' err || fail "final state: $(cat err)"
 expect 0 $G ideas rollout "$ID" --segment plan=Premium --at 2026-05-01 --as cx-analyst
 expect 0 $G ideas rollout-report "$ID" --json
-[ "$(jq -r '.[0].segment_spec' out)" = plan=Premium ] || fail "rollout report: $(cat out)"
+[ "$(jq -r '.rollouts[0].segment_spec' out)" = plan=Premium ] || fail "rollout report: $(cat out)"
 expect 0 $G ideas show "$ID" --json
 [ "$(jq '.transitions | length' out)" = 4 ] || fail "four transitions: $(cat out)"
 [ "$(jq -r '.transitions[-1].why' out)" = "retention holds" ] || fail "why recorded"
