@@ -25,7 +25,9 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "engine/engine.h"
 #include "engine/gardens.h"
+#include "engine/gardens_suggest.h"
 #include "model/garden.h"
 
 /* The default of `[gardens] impact_segment`: experiment results compare accounts of equal
@@ -119,6 +121,34 @@ enum cxg_err app_experiment_record(const struct app_ctx *c, const struct garden_
 enum cxg_err app_rollout_add(const struct app_ctx *c, const struct garden_actor *who,
                              int64_t idea_id, const char *segment, int64_t at, const char *note,
                              int64_t *id, size_t *accounts, struct cxg_error *err) CXG_WUR;
+
+/*
+ * Garden impact (eng_garden_impact) of garden key `garden` (NULL: every garden), members
+ * matched at joining on segment field `segment` (NULL: app_gardens_impact_segment(c); "": none)
+ * and `bands` engagement bands (1..ENG_GARDEN_MAX_BANDS).
+ */
+enum cxg_err app_garden_impact(const struct app_ctx *c, const char *garden, const char *segment,
+                               int bands, struct eng_garden_impact *out,
+                               struct cxg_error *err) CXG_WUR;
+
+/* Invitation candidates of a garden (app_garden_suggest). */
+struct app_garden_suggestion {
+        int topic;         /* the garden's, enum garden_topic */
+        char segment[256]; /* the segment the candidates come from ("field=value") */
+        int has_segment;
+        struct eng_garden_candidate *c; /* best first */
+        size_t n;
+};
+/*
+ * The first `limit` candidates to invite to garden key `garden` (eng_garden_suggest on the
+ * scores of e, which the caller holds read-locked): accounts outside every garden, of segment
+ * `segment` (NULL: the garden's own segment, if any). *out is owned by the caller
+ * (app_garden_suggestion_release), also on failure.
+ */
+enum cxg_err app_garden_suggest(const struct app_ctx *c, const struct eng_engine *e,
+                                const char *garden, const char *segment, size_t limit,
+                                struct app_garden_suggestion *out, struct cxg_error *err) CXG_WUR;
+void app_garden_suggestion_release(struct app_garden_suggestion *s);
 
 /* Days on each side of a rollout its report compares: the default and the range. */
 #define APP_ROLLOUT_DAYS 90

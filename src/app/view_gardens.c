@@ -591,3 +591,23 @@ fail:
                 rc = cxg_error_set(e, CXG_ERR_NOMEM, "idea %lld: out of memory", (long long)id);
         return rc;
 }
+
+json_t *view_garden_suggestion(const struct eng_scores *r, const struct app_garden_suggestion *s)
+{
+        json_t *arr = view_garden_candidates(r, s->c, s->n, s->topic);
+
+        return arr ? json_pack("{s:s, s:o}", "topic", model_garden_topic_name(s->topic),
+                               "candidates", arr)
+                   : NULL;
+}
+
+json_t *view_garden_impact_of(const struct eng_garden_impact *im, const char *garden)
+{
+        json_t *j = view_garden_impact(im);
+
+        if (j && json_object_set_new(j, "garden", json_string(garden ? garden : "all"))) {
+                json_decref(j);
+                return NULL;
+        }
+        return j;
+}

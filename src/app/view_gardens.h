@@ -61,6 +61,10 @@ json_t *view_garden_rollouts(const struct app_rollout_report *rep);
 /* Invitation candidates (eng_garden_candidates). */
 json_t *view_garden_candidates(const struct eng_scores *r, const struct eng_garden_candidate *c,
                                size_t n, int topic);
+/* A suggestion (app_garden_suggest) as {"topic", "candidates": view_garden_candidates}. */
+json_t *view_garden_suggestion(const struct eng_scores *r, const struct app_garden_suggestion *s);
+/* Garden impact of garden key `garden` (NULL: "all"): view_garden_impact + "garden". */
+json_t *view_garden_impact_of(const struct eng_garden_impact *im, const char *garden);
 
 /*
  * The whole document of idea id, as both front ends show it: the idea (view_garden_idea),

@@ -21,22 +21,6 @@
 #include "store/store_gardens.h"
 
 
-/* The segment field impact matches on: --segment, else app_gardens_impact_segment. */
-static int segment_field(struct cli *c, const char *given, char *out, size_t cap)
-{
-        struct app_ctx ac;
-        int rc;
-
-        if (given) {
-                snprintf(out, cap, "%s", given);
-                return CLI_OK;
-        }
-        if ((rc = gcli_ctx(c, "gardens impact", NULL, &ac)))
-                return rc;
-        snprintf(out, cap, "%s", app_gardens_impact_segment(&ac));
-        return CLI_OK;
-}
-
 static int parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
                       long *out)
 {
@@ -76,42 +60,28 @@ int gcli_gardens_impact(struct cli *c, int argc, char **argv)
         struct gcli_opt o[] = {{"segment", 1, NULL}, {"bands", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos;
         const char *pos[1];
-        char seg[48];
         struct store *st = NULL;
-        struct eng_garden_panel p;
         struct eng_garden_impact im;
+        struct app_ctx ac;
         struct cxg_error err;
-        int64_t gid = 0;
-        long bands = 3;
+        long bands = APP_GARDENS_BANDS;
         int rc;
 
         if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)) ||
             (rc = parse_long(cmd, "bands", gcli_val(o, no, "bands"), 1, ENG_GARDEN_MAX_BANDS,
                              &bands)) ||
-            (rc = segment_field(c, gcli_val(o, no, "segment"), seg, sizeof(seg))) ||
             (rc = gcli_open(c, cmd, 0, &st)))
                 return rc;
         cxg_error_clear(&err);
-        eng_garden_panel_init(&p);
-        if ((npos && store_garden_id(st, pos[0], &gid, &err)) ||
-            eng_garden_panel_load(&p, st, seg, gid, &err) ||
-            eng_garden_impact(&p, (int)bands, &im, &err)) {
-                eng_garden_panel_release(&p);
-                store_close(st);
-                return gcli_fail(cmd, &err);
-        }
-        eng_garden_panel_release(&p);
+        if (!(rc = gcli_ctx(c, cmd, st, &ac)) &&
+            app_garden_impact(&ac, npos ? pos[0] : NULL, gcli_val(o, no, "segment"), (int)bands,
+                              &im, &err))
+                rc = gcli_fail(cmd, &err);
         store_close(st);
-        if (gcli_val(o, no, "json")) {
-                json_t *j = view_garden_impact(&im);
-
-                if (j &&
-                    json_object_set_new(j, "garden", npos ? json_string(pos[0]) : json_null())) {
-                        json_decref(j);
-                        j = NULL;
-                }
-                return gcli_print_json(j);
-        }
+        if (rc)
+                return rc;
+        if (gcli_val(o, no, "json"))
+                return gcli_print_json(view_garden_impact_of(&im, npos ? pos[0] : NULL));
         printf("garden impact: %s\n", npos ? pos[0] : "all gardens");
         printf("members %lld (followed 180 days: %lld, matched: %lld); comparison: %lld "
                "never-member accounts\n",
@@ -341,33 +311,17 @@ done:
         return rc;
 }
 
-struct garden_meta {
-        int topic;
-        char segment[256];
-        int has_segment;
-};
-
-static enum cxg_err meta_cb(void *ctx, const struct store_garden_row *g)
-{
-        struct garden_meta *m = ctx;
-
-        m->topic = g->g.topic;
-        m->has_segment = g->g.segment != NULL;
-        snprintf(m->segment, sizeof(m->segment), "%s", g->g.segment ? g->g.segment : "");
-        return CXG_OK;
-}
-
 int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "gardens suggest";
         struct gcli_opt o[] = {{"limit", 1, NULL}, {"segment", 1, NULL}, {"json", 0, NULL}};
-        size_t no = 3, npos, n = 0;
-        const char *pos[1], *segment;
+        size_t no = 3, npos, n;
+        const char *pos[1];
         struct store *st = NULL;
         struct eng_engine e;
-        struct garden_meta gm = {0};
-        struct eng_garden_exclude x = {0};
-        struct eng_garden_candidate *cand = NULL;
+        struct app_garden_suggestion sg = {0};
+        struct eng_garden_candidate *cand;
+        struct app_ctx ac;
         struct cxg_error err;
         long limit = 20;
         int rc;
@@ -382,28 +336,23 @@ int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
         if ((rc = cmd_engine_open(c, cmd, CXG_TS_NONE, 0, 0, &st, &e)))
                 return rc;
         cxg_error_clear(&err);
-        segment = gcli_val(o, no, "segment");
-        if (store_garden_find(st, pos[0], meta_cb, &gm, &err) ||
-            eng_garden_exclude_load(&x, &e.snap, st, &err) ||
-            eng_garden_suggest(&e.scores, &x, gm.topic,
-                               segment          ? segment
-                               : gm.has_segment ? gm.segment
-                                                : NULL,
-                               (size_t)limit, &cand, &n, &err)) {
+        if ((rc = gcli_ctx(c, cmd, st, &ac)))
+                goto done;
+        if (app_garden_suggest(&ac, &e, pos[0], gcli_val(o, no, "segment"), (size_t)limit, &sg,
+                               &err)) {
                 rc = gcli_fail(cmd, &err);
                 goto done;
         }
         if (gcli_val(o, no, "json")) {
-                rc = gcli_print_json(view_garden_candidates(&e.scores, cand, n, gm.topic));
+                rc = gcli_print_json(view_garden_suggestion(&e.scores, &sg));
                 goto done;
         }
+        cand = sg.c;
+        n = sg.n;
         printf("candidates for %s (topic %s%s%s): engaged and robust accounts outside every "
                "garden\n",
-               pos[0], model_garden_topic_name(gm.topic),
-               gm.has_segment || segment ? ", segment " : "",
-               segment          ? segment
-               : gm.has_segment ? gm.segment
-                                : "");
+               pos[0], model_garden_topic_name(sg.topic), sg.has_segment ? ", segment " : "",
+               sg.segment);
         printf("%-4s %-14s %-28s %-10s %6s %6s %6s %6s  %s\n", "rank", "account", "name", "plan",
                "score", "engage", "robust", "topic", "invite (engagement)");
         for (size_t i = 0; i < n; i++) {
@@ -420,8 +369,7 @@ int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
                 printf("(no candidates: every active account is in a garden or has nobody to "
                        "invite)\n");
 done:
-        cxg_free(cand);
-        eng_garden_exclude_release(&x);
+        app_garden_suggestion_release(&sg);
         eng_engine_release(&e);
         store_close(st);
         return rc;
