@@ -93,4 +93,15 @@ for id in $ROLLED; do
         done
 done
 
+# garden impact and invitation candidates: one document from both front ends
+for g in all "$GA"; do
+        as "$AN" GET "/api/v1/gardens/$g/impact?bands=2"
+        expect "API impact of $g" 200 .garden "$g" '.retention_180d.ci95|length' 2
+        cli_g=$g; [ "$g" = all ] && cli_g=""
+        check "impact of $g: CLI --json = API" "$("${C[@]}" gardens impact $cli_g --bands 2 --json | norm)" "$(printf '%s' "$BODY" | norm)"
+done
+as "$AN" GET "/api/v1/gardens/$GB/suggestions?limit=5"
+expect "API suggestions" 200 '.candidates|length>0' true
+check "suggestions: CLI --json = API" "$("${C[@]}" gardens suggest "$GB" --limit 5 --json | norm)" "$(printf '%s' "$BODY" | norm)"
+
 finish
