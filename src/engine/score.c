@@ -1136,6 +1136,148 @@ static double now_s(void)
         return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Allocate r's per-account and per-person arrays and c's tables; CXG_ERR_NOMEM on failure. */
+static enum cxg_err alloc_arrays(struct ctx *c, struct eng_scores *r, size_t na, size_t np)
+{
+        const struct eng_snapshot *s = c->s;
+
+        r->acc = cxg_calloc(na, sizeof(*r->acc));
+        r->p_engagement = cxg_calloc(np, sizeof(float));
+        r->p_activity = cxg_calloc(np, sizeof(float));
+        r->p_prior = cxg_calloc(np, sizeof(float));
+        r->p_last = cxg_malloc(np * sizeof(int32_t));
+        r->p_channels = cxg_calloc(np, sizeof(uint16_t));
+        r->p_caps = cxg_calloc(np, sizeof(uint8_t));
+        r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
+        r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
+        r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
+        c->tw = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c->decay = cxg_malloc(c->n_decay * sizeof(float));
+        c->dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
+        c->t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c->mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
+        c->wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
+        c->seg = cxg_malloc(na * sizeof(uint32_t));
+        c->card = cxg_calloc(na, 1);
+        if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
+            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
+            !c->tw || !c->decay || !c->dkind || !c->t_expect || !c->wt || !c->mstart || !c->seg ||
+            !c->card)
+                return CXG_ERR_NOMEM;
+        for (size_t i = 0; i < np; i++)
+                r->p_last[i] = INT32_MIN;
+        return CXG_OK;
+}
+
+/* Weights per type and channel, duration kinds and the decay table by hour of age. */
+static void fill_weights(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+
+        for (size_t t = 0; t <= s->types.n; t++) {
+                c->tw[t] = 1;
+                for (size_t k = 0; t < s->types.n && k < c->p->n_type_weights; k++)
+                        if (cxg_ieq(s->types.names[t], strlen(s->types.names[t]),
+                                    c->p->type_name[k]))
+                                c->tw[t] = (float)c->p->type_weight[k];
+        }
+        for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                c->cw[ch] = (float)c->p->ch_weight[ch];
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < 16; ch++)
+                        c->wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c->tw[t] * c->cw[ch] : 0;
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                        c->dkind[t * CXG_CH__COUNT + ch] =
+                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
+        /* decay by whole hours of age: docs/scoring.md#decay */
+        for (size_t h = 0; h < c->n_decay; h++)
+                c->decay[h] = (float)eng_decay(h / 24.0, c->p->half_life_days);
+}
+
+/* Expectation segment and scorecard of every account (the first matching card wins). */
+static void assign_accounts(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+
+        for (uint32_t a = 0; a < s->n_accounts; a++) {
+                c->seg[a] = segment_of(s, c->p->expect_segment, a);
+                for (size_t k = 1; k < c->p->n_cards; k++)
+                        if (card_matches(s, &c->p->cards[k], a, stage_of(c, a))) {
+                                c->card[a] = (uint8_t)k;
+                                break;
+                        }
+        }
+}
+
+/* Month starts, and each type's expected web/app duration: EWMA of its monthly means. */
+static void type_expectations(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+        size_t upto = c->month_at < s->n_months ? c->month_at : s->n_months;
+
+        for (size_t m = 0; m <= s->n_months; m++)
+                c->mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
+        for (size_t t = 0; t <= s->types.n; t++) {
+                double b = NAN;
+
+                for (size_t m = 0; m < upto && t < s->types.n; m++) {
+                        uint32_t n = s->t_lat_n[t * s->n_months + m];
+
+                        if (n)
+                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
+                                             c->p->ewma_alpha);
+                }
+                c->t_expect[t] = isnan(b) ? 0 : (float)b;
+        }
+}
+
+/*
+ * Score every account on `threads` threads over ranges of accounts holding about equal numbers
+ * of rows; a range whose thread could not start runs on the caller's.
+ */
+static enum cxg_err run_workers(struct ctx *c, int threads)
+{
+        const struct eng_snapshot *s = c->s;
+        struct worker w[ENG_MAX_THREADS];
+        pthread_t th[ENG_MAX_THREADS];
+        uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
+        uint32_t a = 0;
+        int nt = threads > 0 ? threads : 2, started = 0;
+
+        if (nt > ENG_MAX_THREADS)
+                nt = ENG_MAX_THREADS;
+        if ((size_t)nt > s->n_accounts)
+                nt = s->n_accounts ? (int)s->n_accounts : 1;
+        for (int t = 0; t < nt; t++) {
+                uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
+
+                w[t].c = c;
+                w[t].rc = CXG_OK;
+                w[t].a0 = a;
+                while (a < s->n_accounts && (done < goal || t == nt - 1)) {
+                        done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] +
+                                1;
+                        a++;
+                }
+                w[t].a1 = a;
+        }
+        for (int t = 1; t < nt; t++) {
+                if (pthread_create(&th[t], NULL, worker_run, &w[t]) != 0)
+                        break;
+                started = t;
+        }
+        worker_run(&w[0]);
+        for (int t = 1; t <= started; t++)
+                pthread_join(th[t], NULL);
+        for (int t = started + 1; t < nt; t++)
+                worker_run(&w[t]);
+        for (int t = 0; t < nt; t++)
+                if (w[t].rc)
+                        return w[t].rc;
+        return CXG_OK;
+}
+
 enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *params,
                          const struct eng_compute_opts *opts, struct eng_scores *r,
                          struct cxg_error *err)
@@ -1143,9 +1285,6 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         struct eng_params defaults;
         struct eng_compute_opts o0 = {.at = CXG_TS_NONE};
         struct ctx c;
-        struct worker w[64];
-        pthread_t th[64];
-        int nt;
         double t0 = now_s();
         enum cxg_err rc = CXG_OK;
         size_t np = s->n_people ? s->n_people : 1, na = s->n_accounts ? s->n_accounts : 1;
@@ -1170,8 +1309,8 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                : s->max_ts != CXG_TS_NONE ? s->max_ts
                                           : (int64_t)time(NULL);
         if (c.at - ENG_EPOCH < 0 || c.at - ENG_EPOCH > INT32_MAX)
-                return cxg_error_set(err, CXG_ERR_INVALID,
-                                     "engine: --at must fall between 2000 and 2068");
+                return cxg_error_setf(err, CXG_ERR_INVALID, "at",
+                                      "engine: the as-of time must fall between 2000 and 2068");
         r->at = c.at;
         c.at_rel = (int32_t)(c.at - ENG_EPOCH);
         r->n_accounts = s->n_accounts;
@@ -1186,123 +1325,19 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         if (s->n_months && cxg_month_index(c.at) < s->month0)
                 c.month_at = 0;
         r->n_segments = segment_count(s, c.p->expect_segment);
-
-        r->acc = cxg_calloc(na, sizeof(*r->acc));
-        r->p_engagement = cxg_calloc(np, sizeof(float));
-        r->p_activity = cxg_calloc(np, sizeof(float));
-        r->p_prior = cxg_calloc(np, sizeof(float));
-        r->p_last = cxg_malloc(np * sizeof(int32_t));
-        r->p_channels = cxg_calloc(np, sizeof(uint16_t));
-        r->p_caps = cxg_calloc(np, sizeof(uint8_t));
-        r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
-        r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
-        r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
-        c.tw = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c.decay = cxg_malloc(c.n_decay * sizeof(float));
-        c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
-        c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c.mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
-        c.wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
-        c.seg = cxg_malloc(na * sizeof(uint32_t));
-        c.card = cxg_calloc(na, 1);
-        if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
-            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.mstart || !c.seg ||
-            !c.card) {
+        if (alloc_arrays(&c, r, na, np)) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
-        for (size_t i = 0; i < np; i++)
-                r->p_last[i] = INT32_MIN;
-        for (size_t t = 0; t <= s->types.n; t++) {
-                c.tw[t] = 1;
-                for (size_t k = 0; t < s->types.n && k < c.p->n_type_weights; k++)
-                        if (cxg_ieq(s->types.names[t], strlen(s->types.names[t]),
-                                    c.p->type_name[k]))
-                                c.tw[t] = (float)c.p->type_weight[k];
-        }
-        for (int ch = 0; ch < CXG_CH__COUNT; ch++)
-                c.cw[ch] = (float)c.p->ch_weight[ch];
-        for (size_t t = 0; t <= s->types.n; t++)
-                for (int ch = 0; ch < 16; ch++)
-                        c.wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c.tw[t] * c.cw[ch] : 0;
-        for (size_t t = 0; t <= s->types.n; t++)
-                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
-                        c.dkind[t * CXG_CH__COUNT + ch] =
-                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
-        /* decay by whole hours of age: docs/scoring.md#decay */
-        for (size_t h = 0; h < c.n_decay; h++)
-                c.decay[h] = (float)eng_decay(h / 24.0, c.p->half_life_days);
-        for (uint32_t a = 0; a < s->n_accounts; a++) {
-                c.seg[a] = segment_of(s, c.p->expect_segment, a);
-                for (size_t k = 1; k < c.p->n_cards; k++)
-                        if (card_matches(s, &c.p->cards[k], a, stage_of(&c, a))) {
-                                c.card[a] = (uint8_t)k;
-                                break;
-                        }
-        }
+        fill_weights(&c);
+        assign_accounts(&c);
         c.have_caps = s->n_caps > 0;
-        for (size_t m = 0; m <= s->n_months; m++)
-                c.mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
-        for (size_t t = 0; t <= s->types.n; t++) {
-                double b = NAN;
-                size_t upto = c.month_at < s->n_months ? c.month_at : s->n_months;
-
-                for (size_t m = 0; m < upto && t < s->types.n; m++) {
-                        uint32_t n = s->t_lat_n[t * s->n_months + m];
-
-                        if (n)
-                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
-                                             c.p->ewma_alpha);
-                }
-                c.t_expect[t] = isnan(b) ? 0 : (float)b;
-        }
+        type_expectations(&c);
         if (!opts->core_only && (rc = baselines(&c)))
                 goto done;
-
-        /* threads over ranges of accounts holding about equal numbers of rows */
-        nt = opts->threads > 0 ? opts->threads : 2;
-        if (nt > 64)
-                nt = 64;
-        if ((size_t)nt > s->n_accounts)
-                nt = s->n_accounts ? (int)s->n_accounts : 1;
-        {
-                uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
-                uint32_t a = 0;
-
-                for (int t = 0; t < nt; t++) {
-                        uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
-
-                        w[t].c = &c;
-                        w[t].rc = CXG_OK;
-                        w[t].a0 = a;
-                        while (a < s->n_accounts && (done < goal || t == nt - 1)) {
-                                done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] -
-                                        s->a_doff[a] + 1;
-                                a++;
-                        }
-                        w[t].a1 = a;
-                }
-        }
-        {
-                int started = 0;
-
-                for (int t = 1; t < nt; t++) {
-                        if (pthread_create(&th[t], NULL, worker_run, &w[t]) != 0)
-                                break;
-                        started = t;
-                }
-                worker_run(&w[0]);
-                for (int t = 1; t <= started; t++)
-                        pthread_join(th[t], NULL);
-                /* ranges whose thread could not start run here */
-                for (int t = started + 1; t < nt; t++)
-                        worker_run(&w[t]);
-                for (int t = 0; t < nt; t++)
-                        if (w[t].rc && !rc)
-                                rc = cxg_error_set(err, w[t].rc, "engine: out of memory");
-                if (rc)
-                        goto done;
+        if ((rc = run_workers(&c, opts->threads))) {
+                rc = cxg_error_set(err, rc, "engine: out of memory");
+                goto done;
         }
         r->timing.compute_s = now_s() - t0;
 done:

@@ -49,6 +49,7 @@ enum eng_stage { ENG_STAGE_ONBOARDING, ENG_STAGE_ACTIVE, ENG_STAGE_CHURNED };
 
 #define ENG_MAX_CARDS 16
 #define ENG_MAX_REASONS 6
+#define ENG_MAX_THREADS 64
 #define ENG_MAX_TYPE_WEIGHTS 64
 
 /*
@@ -233,7 +234,7 @@ struct eng_scores {
 /* Options of one computation. */
 struct eng_compute_opts {
         int64_t at;  /* as-of time (unix seconds); CXG_TS_NONE: the latest data */
-        int threads; /* 0: 2 */
+        int threads; /* 0: 2; at most ENG_MAX_THREADS */
         /* optional score history: engagement per account index as of prev_at, NAN unknown */
         const float *prev_engagement;
         int64_t prev_at;
