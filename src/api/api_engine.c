@@ -11,6 +11,7 @@
 
 #include "api/api_int.h"
 #include "api/routes_alerts.h"
+#include "app/view_account.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/log.h"
@@ -216,7 +217,7 @@ void api_h_account_scores(struct api_req *r)
                                 r->params[0]);
                 return;
         }
-        rc = eng_account_json(&eng.scores, a, 1, &b);
+        rc = view_account_json(&eng.scores, a, 1, &b);
         eng_engine_unlock(&eng);
         if (rc) {
                 cxg_buf_release(&b);
