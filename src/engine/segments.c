@@ -154,7 +154,8 @@ enum cxg_err eng_segments_compute(const struct eng_snapshot *s, const struct eng
 
         memset(out, 0, sizeof(*out));
         if (!field || !*field)
-                return cxg_error_set(err, CXG_ERR_USAGE, "segments: which field? (--by FIELD)");
+                return cxg_error_setf(err, CXG_ERR_USAGE, "by",
+                                      "segments: which field? name a field to group by");
         if (at == CXG_TS_NONE)
                 at = r ? r->at : (s->max_ts != CXG_TS_NONE ? s->max_ts : INT64_MAX / 2);
         nps_from = at - 365 * INT64_C(86400);
