@@ -2,11 +2,12 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 SAN_BUILD ?= build-san
+RELEASE_BUILD ?= build-release
 DB ?= demo.db
 PORT ?= 8080
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build san bootstrap test test-fast demo bench fuzz format clean
+.PHONY: all build san release layers bootstrap test test-fast demo bench fuzz format clean
 
 all: build
 
@@ -14,17 +15,27 @@ bootstrap:
 	@bash scripts/bootstrap
 
 $(BUILD)/Makefile: CMakeLists.txt
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCXG_WERROR=ON >/dev/null
 
 build: $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS)
 
 san:
-	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DASAN=ON -DUBSAN=ON >/dev/null
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DASAN=ON -DUBSAN=ON -DCXG_WERROR=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 
-# every suite on the normal build, then on the ASan+UBSan build
-test: bootstrap build san
+# the -O3 build users get from a plain `cmake -DCMAKE_BUILD_TYPE=Release`, with warnings as
+# errors here so a warning only the optimizer finds (maybe-uninitialized, ...) is caught
+release:
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCXG_WERROR=ON >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
+# the include order of the layers (also the ctest layers_check)
+layers:
+	@bash scripts/check-layers
+
+# the release build, then every suite on the normal build, then on the ASan+UBSan build
+test: bootstrap build san release
 	@echo "== fuzzing: each harness for $(FUZZ_SECONDS) s"
 	@bash scripts/fuzz $(FUZZ_SECONDS)
 	@echo "== tests: normal build"
@@ -49,4 +60,4 @@ format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(SAN_BUILD) $(RELEASE_BUILD) build-fuzz

@@ -157,7 +157,7 @@ void api_engine_refresh(struct api_req *r);
 /* Reload the engine snapshot in full (after changes a refresh does not pick up). */
 void api_engine_reload(struct api_req *r);
 
-/* Handlers (api_handlers.c, api_entities.c, api_ingest.c, api_admin.c). */
+/* Handlers (routes_session.c, api_entities.c, api_ingest.c). */
 void api_h_healthz(struct api_req *r);
 void api_h_metrics(struct api_req *r);
 void api_h_asset(struct api_req *r);

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "api/api_int.h"
-#include "api/assets.h"
+#include "api/web_assets.h"
 #include "api/routes_alerts.h"
 #include "api/routes_gardens.h"
 #include "core/banned.h"

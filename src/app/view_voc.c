@@ -153,7 +153,7 @@ enum cxg_err view_voc_experience_json(const struct eng_voc_exp_result *res,
 {
         static const char *const outcomes[4] = {"none", "ok", "failed", "abandoned"};
         enum cxg_err rc;
-        char label[48];
+        char label[64]; /* two 31-character durations and a dash */
 
         rc = cxg_buf_printf(b, "{\"metric\":\"%s\",\"window_days\":%.6g,\"all\":",
                             eng_voc_metric_name(cfg->voc.metric), (double)cfg->window_s / 86400);

@@ -1,7 +1,7 @@
 /*
  * cmd_engine.h: what the engine's subcommands (score, accounts, account, segments, cohorts)
  * share: opening the store and the engine with the global --db and --config options, and
- * parsing --at and --threads. Implemented in cmd_score.c.
+ * parsing --at and --threads. Implemented in cmd_engine.c.
  */
 #ifndef CXG_CLI_CMD_ENGINE_H
 #define CXG_CLI_CMD_ENGINE_H

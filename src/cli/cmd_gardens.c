@@ -1290,7 +1290,7 @@ static int ledger_credit(struct cli *c, int argc, char **argv)
                                {"cause-id", 1, NULL}, {"garden", 1, NULL}, {"note", 1, NULL},
                                {"as", 1, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct garden_actor who;
         struct cxg_error err;

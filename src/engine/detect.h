@@ -317,7 +317,6 @@ int64_t eng_week_start(int64_t t);
 
 struct eng_snapshot;
 struct eng_scores;
-struct store;
 
 struct eng_detect_input {
         const struct eng_snapshot *snap; /* finished snapshot */
@@ -344,44 +343,15 @@ enum cxg_err eng_detect_run(const struct eng_detect_params *p, const struct eng_
                             struct eng_alerts *out, struct eng_detect_stats *st,
                             struct cxg_error *err) CXG_WUR;
 
-/* How detected alerts are stored and become tasks. */
-struct eng_detect_save_opts {
-        const char *default_owner; /* owner of tasks on accounts without one ("cx-queue") */
-        double suppress_days;      /* a dismissed alert stays quiet this long (30) */
-        int tasks;                 /* 1: account alerts become tasks (default) */
-};
-
-/* Defaults above. */
-void eng_detect_save_opts_init(struct eng_detect_save_opts *o);
-
-/* What eng_detect_save did. */
-struct eng_detect_summary {
-        size_t found, created, seen, escalated, suppressed, tasks;
-        int64_t *ids; /* alert id per alert of the list (0 when suppressed), cxg_malloc'ed */
-};
-
-/* Free what s holds. */
-void eng_detect_summary_release(struct eng_detect_summary *s);
+/* Health of account (external id) in now, NAN when unknown or now is NULL. */
+double eng_detect_account_health(const struct eng_snapshot *snap, const struct eng_scores *now,
+                                 const char *account);
 
 /*
- * Record every alert of l in the store at time now in one transaction (deduplicated: see
- * store_alert_record), and for each new alert on an account create a task for the account's
- * owner (or o->default_owner): title from the alert, due in 2/3/7/14 days for critical/high/
- * medium/low, health before = the account's health at detection. sum (may be NULL) counts
- * the outcomes. All or nothing.
+ * Whether person (external id) had an interaction in (after, after + within_s]: 1 or 0, and
+ * -1 when person is NULL, empty or not in the snapshot (the follow-up of a done task).
  */
-enum cxg_err eng_detect_save(struct store *st, const struct eng_alerts *l, int64_t now,
-                             const struct eng_detect_save_opts *o, struct eng_detect_summary *sum,
-                             struct cxg_error *err) CXG_WUR;
-
-/*
- * Close the loop on tasks done at least follow_days before at: health after = the account's
- * health in now (as of at), reconnected = whether the task's stakeholder had an interaction
- * within follow_days after the task was done (when the task names one). *n (may be NULL)
- * receives how many tasks were followed up.
- */
-enum cxg_err eng_detect_followup(struct store *st, const struct eng_snapshot *snap,
-                                 const struct eng_scores *now, int64_t at, double follow_days,
-                                 size_t *n, struct cxg_error *err) CXG_WUR;
+int eng_detect_reconnected(const struct eng_snapshot *snap, const char *person, int64_t after,
+                           int64_t within_s);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * detect_snap.c: feeds the detectors of detect.c from the engine snapshot and scores (the
  * windows, segments, weekly series, account signals and plan periods of docs/scoring.md,
- * "Early warning"), stores what they find as deduplicated alerts that become tasks, and
- * follows up done tasks (health after, reconnection).
+ * "Early warning"), and measures what the follow-up of done tasks needs (health after,
+ * reconnection). It reads only: src/app/detect.c stores what it finds.
  */
 #include <jansson.h>
 #include <math.h>
@@ -13,15 +13,15 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/hmap.h"
+#include "core/timeconst.h"
 #include "engine/detect.h"
 #include "engine/detect_int.h"
 #include "engine/engine.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
-#include "store/store_alerts.h"
 
-#define DAY INT64_C(86400)
-#define WEEK (7 * DAY)
+#define DAY CXG_DAY
+#define WEEK CXG_WEEK
 #define RESERVOIR 2048     /* durations kept per (type, week) for its quantiles */
 #define MAX_WEEKS 104      /* weekly history judged at most */
 #define MAX_ATTR_VALUES 12 /* attribute keys with more distinct values are not segments */
@@ -828,198 +828,29 @@ enum cxg_err eng_detect_run(const struct eng_detect_params *p, const struct eng_
         return rc;
 }
 
-/* ---- storing: alerts and tasks ---- */
+/* ---- follow-up: what the closed loop measures (the store writes are src/app/detect.c) ---- */
 
-void eng_detect_save_opts_init(struct eng_detect_save_opts *o)
+double eng_detect_account_health(const struct eng_snapshot *snap, const struct eng_scores *now,
+                                 const char *account)
 {
-        o->default_owner = "cx-queue";
-        o->suppress_days = 30;
-        o->tasks = 1;
+        uint32_t a = account && *account ? eng_account_find(snap, account) : ENG_NONE;
+
+        return a != ENG_NONE && now ? now->acc[a].health : NAN;
 }
 
-void eng_detect_summary_release(struct eng_detect_summary *s)
+int eng_detect_reconnected(const struct eng_snapshot *snap, const char *person, int64_t after,
+                           int64_t within_s)
 {
-        cxg_free(s->ids);
-        s->ids = NULL;
-}
+        uint32_t pi = person && *person ? eng_person_find(snap, person) : ENG_NONE;
 
-static int64_t due_days(int severity)
-{
-        switch (severity) {
-        case ENG_SEV_CRITICAL:
-                return 2;
-        case ENG_SEV_HIGH:
-                return 3;
-        case ENG_SEV_MEDIUM:
-                return 7;
-        default:
-                return 14;
+        if (pi == ENG_NONE)
+                return -1;
+        FOR_EACH_ROW(snap, c, k)
+        {
+                int64_t t = ts_of(c->ts[k]);
+
+                if (c->person[k] == pi && t > after && t <= after + within_s)
+                        return 1;
         }
-}
-
-enum cxg_err eng_detect_save(struct store *st, const struct eng_alerts *l, int64_t now,
-                             const struct eng_detect_save_opts *o, struct eng_detect_summary *sum,
-                             struct cxg_error *err)
-{
-        struct eng_detect_save_opts def;
-        struct eng_detect_summary tmp;
-        enum cxg_err rc;
-
-        if (!o) {
-                eng_detect_save_opts_init(&def);
-                o = &def;
-        }
-        if (!sum)
-                sum = &tmp;
-        memset(sum, 0, sizeof(*sum));
-        sum->found = l->n;
-        sum->ids = cxg_calloc(l->n + 1, sizeof(int64_t));
-        if (!sum->ids)
-                return nomem(err, "save");
-        if ((rc = store_begin(st, err)))
-                goto done;
-        for (size_t i = 0; i < l->n && !rc; i++) {
-                const struct eng_alert *a = &l->v[i];
-                struct store_alert sa;
-                int how = 0;
-
-                memset(&sa, 0, sizeof(sa));
-                sa.kind = eng_alert_kind_name(a->kind);
-                sa.severity = eng_severity_name(a->severity);
-                sa.subject_type = a->subject_type;
-                sa.subject = a->subject;
-                sa.dedup_key = a->dedup_key;
-                sa.summary = a->summary;
-                sa.evidence = a->evidence ? a->evidence : "{}";
-                sa.first_seen = a->first_seen;
-                sa.last_seen = a->detected_at;
-                sa.account_id = *a->account ? a->account : NULL;
-                sa.person_id = *a->person ? a->person : NULL;
-                rc = store_alert_record(st, &sa, now, (int64_t)(o->suppress_days * DAY),
-                                        &sum->ids[i], &how, err);
-                if (rc)
-                        break;
-                switch (how) {
-                case STORE_ALERT_NEW:
-                        sum->created++;
-                        break;
-                case STORE_ALERT_ESCALATED:
-                        sum->escalated++;
-                        break;
-                case STORE_ALERT_SUPPRESSED:
-                        sum->suppressed++;
-                        sum->ids[i] = 0;
-                        break;
-                default:
-                        sum->seen++;
-                }
-                if (how == STORE_ALERT_NEW && o->tasks && *a->account) {
-                        struct store_task t;
-
-                        memset(&t, 0, sizeof(t));
-                        t.alert_id = sum->ids[i];
-                        t.account_id = a->account;
-                        t.person_id = *a->person ? a->person : NULL;
-                        t.owner = *a->owner ? a->owner : o->default_owner;
-                        t.title = a->summary;
-                        t.due_at = now + due_days(a->severity) * DAY;
-                        t.health_before = a->health;
-                        if (!(rc = store_task_create(st, &t, now, NULL, err)))
-                                sum->tasks++;
-                }
-        }
-        if (rc)
-                store_rollback(st);
-        else
-                rc = store_commit(st, err);
-done:
-        if (rc) {
-                eng_detect_summary_release(sum);
-                memset(sum, 0, sizeof(*sum));
-        } else if (sum == &tmp) {
-                eng_detect_summary_release(sum);
-        }
-        return rc;
-}
-
-/* ---- follow-up ---- */
-
-struct fu {
-        int64_t id, resolved;
-        char account[128], person[128];
-};
-
-struct fu_list {
-        struct fu *v;
-        size_t n, cap;
-};
-
-static enum cxg_err take_fu(void *ctx, const struct store_task *t)
-{
-        struct fu_list *l = ctx;
-
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? 2 * l->cap : 16;
-                struct fu *v = cxg_realloc(l->v, cap * sizeof(*v));
-
-                if (!v)
-                        return CXG_ERR_NOMEM;
-                l->v = v;
-                l->cap = cap;
-        }
-        l->v[l->n].id = t->id;
-        l->v[l->n].resolved = t->resolved_at;
-        snprintf(l->v[l->n].account, sizeof(l->v[l->n].account), "%s",
-                 t->account_id ? t->account_id : "");
-        snprintf(l->v[l->n].person, sizeof(l->v[l->n].person), "%s",
-                 t->person_id ? t->person_id : "");
-        l->n++;
-        return CXG_OK;
-}
-
-enum cxg_err eng_detect_followup(struct store *st, const struct eng_snapshot *snap,
-                                 const struct eng_scores *now, int64_t at, double follow_days,
-                                 size_t *n, struct cxg_error *err)
-{
-        struct fu_list l = {0};
-        int64_t fs = (int64_t)(follow_days * DAY);
-        enum cxg_err rc;
-
-        if (n)
-                *n = 0;
-        rc = store_tasks_due_followup(st, at, fs, take_fu, &l, err);
-        if (rc == CXG_ERR_NOMEM)
-                cxg_error_set(err, rc, "detect: follow-up: out of memory");
-        if (!rc && l.n && (rc = store_begin(st, err)) == CXG_OK) {
-                for (size_t i = 0; i < l.n && !rc; i++) {
-                        struct fu *f = &l.v[i];
-                        uint32_t a = *f->account ? eng_account_find(snap, f->account) : ENG_NONE;
-                        uint32_t pi = *f->person ? eng_person_find(snap, f->person) : ENG_NONE;
-                        double h = a != ENG_NONE && now ? now->acc[a].health : NAN;
-                        int rec = -1;
-
-                        if (pi != ENG_NONE) {
-                                rec = 0;
-                                FOR_EACH_ROW(snap, c, k)
-                                {
-                                        int64_t t = ts_of(c->ts[k]);
-
-                                        if (c->person[k] == pi && t > f->resolved &&
-                                            t <= f->resolved + fs) {
-                                                rec = 1;
-                                                break;
-                                        }
-                                }
-                        }
-                        rc = store_task_set_followup(st, f->id, h, at, rec, err);
-                }
-                if (rc)
-                        store_rollback(st);
-                else
-                        rc = store_commit(st, err);
-                if (!rc && n)
-                        *n = l.n;
-        }
-        cxg_free(l.v);
-        return rc;
+        return 0;
 }

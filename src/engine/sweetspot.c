@@ -240,12 +240,11 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
                         len--;
                 if (!len || len >= sizeof(fields[0]))
                         return cxg_error_setf(err, CXG_ERR_INVALID, "by",
-                                              "sweetspot: --by: empty or too long field name in "
-                                              "\"%s\"",
+                                              "sweetspot: by: empty or too long field name in \"%s\"",
                                               o->by);
                 if (nf == MAX_FIELDS)
                         return cxg_error_setf(err, CXG_ERR_INVALID, "by",
-                                              "sweetspot: --by: at most %d fields", MAX_FIELDS);
+                                              "sweetspot: by: at most %d fields", MAX_FIELDS);
                 memcpy(fields[nf], p, len);
                 fields[nf++][len] = '\0';
                 if (!end)
@@ -335,56 +334,4 @@ void eng_sweet_result_release(struct eng_sweet_result *r)
         cxg_free(r->seg);
         r->seg = NULL;
         r->n = 0;
-}
-
-static json_t *jnum(double v)
-{
-        return isfinite(v) ? json_real(v) : json_null();
-}
-
-enum cxg_err eng_sweet_json(const struct eng_sweet_result *r, size_t limit, struct cxg_buf *out)
-{
-        json_t *j = json_object(), *arr = json_array();
-        char d[32], *s;
-        enum cxg_err rc;
-
-        if (!j || !arr) {
-                json_decref(j);
-                json_decref(arr);
-                return CXG_ERR_NOMEM;
-        }
-        json_object_set_new(j, "by", json_string(r->by));
-        json_object_set_new(j, "at", json_string(cxg_time_format(r->at, d)));
-        json_object_set_new(j, "accounts", json_integer((json_int_t)r->n_accounts));
-        for (size_t k = 0; k < r->n && (!limit || k < limit); k++) {
-                const struct eng_sweet_segment *g = &r->seg[k];
-                json_t *x = json_object(), *pc = json_object();
-
-                json_object_set_new(x, "segment", json_string(g->key));
-                json_object_set_new(x, "rank",
-                                    g->rank ? json_integer((json_int_t)g->rank) : json_null());
-                json_object_set_new(x, "score", jnum(g->score));
-                json_object_set_new(x, "verdict", json_string(g->verdict));
-                json_object_set_new(x, "size", json_integer((json_int_t)g->size));
-                json_object_set_new(x, "retention", jnum(g->retention));
-                json_object_set_new(x, "retention_base", json_integer((json_int_t)g->base));
-                json_object_set_new(x, "mrr_mean", jnum(g->mrr_mean));
-                json_object_set_new(x, "mrr_total", jnum(g->mrr_total));
-                json_object_set_new(x, "engagement", jnum(g->engagement));
-                json_object_set_new(x, "fit", jnum(g->fit));
-                json_object_set_new(pc, "retention", jnum(g->pct[ENG_SWEET_RETENTION]));
-                json_object_set_new(pc, "mrr", jnum(g->pct[ENG_SWEET_MRR]));
-                json_object_set_new(pc, "engagement", jnum(g->pct[ENG_SWEET_ENGAGEMENT]));
-                json_object_set_new(pc, "fit", jnum(g->pct[ENG_SWEET_FIT]));
-                json_object_set_new(x, "percentiles", pc);
-                json_array_append_new(arr, x);
-        }
-        json_object_set_new(j, "segments", arr);
-        s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
-        json_decref(j);
-        if (!s)
-                return CXG_ERR_NOMEM;
-        rc = cxg_buf_puts(out, s);
-        free(s);
-        return rc;
 }

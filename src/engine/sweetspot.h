@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buf.h"
 #include "core/err.h"
 
 struct eng_snapshot;
@@ -80,8 +79,5 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
                            struct cxg_error *err) CXG_WUR;
 /* Free what r holds. */
 void eng_sweet_result_release(struct eng_sweet_result *r);
-/* r as one JSON object (at most limit segments; 0: all) appended to out. */
-enum cxg_err eng_sweet_json(const struct eng_sweet_result *r, size_t limit,
-                            struct cxg_buf *out) CXG_WUR;
 
 #endif

@@ -384,7 +384,7 @@ static enum cxg_err ledger_add(struct store *s, const struct garden_actor *who, 
 {
         sqlite3_stmt *st;
         struct cxg_buf b;
-        int points;
+        int points = 0;
         int64_t lid;
         enum cxg_err rc;
 
@@ -583,7 +583,7 @@ enum cxg_err store_garden_list(struct store *s, store_garden_cb cb, void *ctx,
 enum cxg_err store_garden_find(struct store *s, const char *key, store_garden_cb cb, void *ctx,
                                struct cxg_error *err)
 {
-        int64_t id;
+        int64_t id = 0;
         sqlite3_stmt *st;
         int n;
         enum cxg_err rc;

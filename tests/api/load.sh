@@ -6,7 +6,7 @@
 # the slowest requests, and a live server with bounded memory; prints requests/s, p50/p99 and
 # the server's RSS before and after.
 . "$(dirname "$0")/lib/common.bash"
-command -v wrk >/dev/null || { echo "SKIP: wrk is not installed"; exit 0; }
+need_tool wrk
 
 DUR=8 CONNS=1000
 if [ "${CI:-}" = true ] || [ "${CXG_FULL_TESTS:-}" = 1 ]; then DUR=60; fi
@@ -14,7 +14,7 @@ case "${CXG_BUILD_DIR:-}" in
 *build-san) DUR=4 ;;
 esac
 ulimit -n 16384 2>/dev/null || ulimit -n 4096 2>/dev/null || true
-[ "$(ulimit -n)" -gt $((CONNS + 100)) ] || { echo "SKIP: cannot open $CONNS sockets (ulimit -n $(ulimit -n))"; exit 0; }
+[ "$(ulimit -n)" -gt $((CONNS + 100)) ] || skip_missing "cannot open $CONNS sockets (ulimit -n $(ulimit -n))"
 
 awk 'BEGIN { print "id,name,plan,mrr"; for (a = 1; a <= 200; a++) printf "A%d,Account %d,%s,%d\n", a, a, (a % 2 ? "Pro" : "Free"), a * 10 }' >"$T/accounts.csv"
 awk 'BEGIN { print "id,account_id,role"; for (p = 1; p <= 2000; p++) printf "P%d,A%d,%s\n", p, p % 200 + 1, (p % 9 ? "Engineer" : "CEO") }' >"$T/people.csv"

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # run.sh BINARY: run every browser test (tests/browser/*.mjs) with node and playwright-core
-# against headless /usr/bin/chromium. Prints SKIP and exits 0 only when chromium is absent.
+# against headless /usr/bin/chromium. Skips (exit 77) only when chromium is absent, and fails
+# then too under CI=true.
 set -euo pipefail
 BIN=${1:?usage: $0 PATH_TO_CXGARDEN}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${CXG_SOURCE_DIR:-$(cd "$HERE/../.." && pwd)}
-if [ ! -x /usr/bin/chromium ]; then
-        echo "SKIP: /usr/bin/chromium is not installed; the browser tests need it"
-        exit 0
-fi
+. "$HERE/../lib/skip.bash"
+[ -x /usr/bin/chromium ] || skip_missing "/usr/bin/chromium is not installed; the browser tests need it"
 command -v node >/dev/null || { echo "FAIL: node is required by the browser tests"; exit 1; }
 if [ ! -d "$SRC/node_modules/playwright-core" ]; then
         echo "FAIL: $SRC/node_modules/playwright-core is missing: run 'npm ci' in $SRC"

@@ -3,7 +3,7 @@
 # and on a read-only mount ends with exit 1 and a message naming the database, the cause and
 # the rows committed before; the database stays intact with whole batches only, and after
 # moving it to a disk with room the same import converges. Needs root with mount rights (as
-# in CI): prints SKIP otherwise. (test_faults.c covers the same paths without mounts.)
+# in CI): skips (exit 77) otherwise, fails under CI=true. (test_faults.c covers the same paths without mounts.)
 set -euo pipefail
 BIN=$(readlink -f "$1")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxg-full.XXXXXX")
@@ -19,10 +19,9 @@ fail() {
         echo "FAIL: $*" >&2
         exit 1
 }
-if ! mount -t tmpfs -o size=3m tmpfs "$mnt" 2>/dev/null; then
-        echo "SKIP: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
-        exit 0
-fi
+. "$(dirname "$0")/../lib/skip.bash"
+mount -t tmpfs -o size=3m tmpfs "$mnt" 2>/dev/null ||
+        skip_missing "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
 cd "$tmp"
 printf 'id,name\nA1,Acme\n' >accounts.csv
 printf 'id,account_id,email\nP1,A1,p1@example.com\n' >people.csv

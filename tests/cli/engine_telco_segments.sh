@@ -4,10 +4,8 @@
 set -euo pipefail
 BIN=${1:?usage: engine_telco_segments.sh PATH/TO/cxgarden}
 CSV=${CXG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/data/telco-customer-churn.csv
-if [ ! -f "$CSV" ]; then
-        echo "SKIP: $CSV not found (the telco dataset lives outside the repository)"
-        exit 0
-fi
+. "$(dirname "$0")/../lib/skip.bash"
+[ -f "$CSV" ] || skip_no_data "$CSV not found (the telco dataset lives outside the repository)"
 DIR=$(mktemp -d /tmp/cxg-telco-seg-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 "$BIN" --db "$DIR/t.db" import accounts "$CSV" --map id=customerID,mrr=MonthlyCharges,churned=Churn \

@@ -5,11 +5,9 @@
 set -euo pipefail
 BIN=$1
 CSV=${CXG_SOURCE_DIR:?}/../shared/data/telco-customer-churn.csv
-if [ ! -f "$CSV" ]; then
-        echo "SKIP: $CSV is absent"
-        exit 0
-fi
-command -v sqlite3 >/dev/null || { echo "SKIP: the sqlite3 command is not installed"; exit 0; }
+. "$(dirname "$0")/../lib/skip.bash"
+[ -f "$CSV" ] || skip_no_data "$CSV is absent"
+need_tool sqlite3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 db=$dir/t.db

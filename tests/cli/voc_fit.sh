@@ -5,7 +5,8 @@
 # the --control company); per-account JSON is consistent; usage errors exit 2.
 set -euo pipefail
 bin=$1
-command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 0; }
+. "$(dirname "$0")/../lib/skip.bash"
+need_tool python3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$bin" --db "$dir/g.db" generate --seed 1 --scale 0.05 >/dev/null 2>&1

@@ -3,7 +3,8 @@
 # computed independently from the database with sqlite3, and usage errors exit 2.
 set -euo pipefail
 bin=$1
-command -v sqlite3 >/dev/null || { echo "SKIP: sqlite3 not installed"; exit 0; }
+. "$(dirname "$0")/../lib/skip.bash"
+need_tool sqlite3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 db=$dir/g.db

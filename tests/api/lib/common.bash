@@ -2,6 +2,7 @@
 # `cxgarden serve` on a free loopback port (port 0, read back from the log) with a temporary
 # database, drives it with curl and checks replies with jq.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/skip.bash"
 
 BIN=${1:?usage: $0 PATH_TO_CXGARDEN}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")

@@ -1,6 +1,7 @@
-/* assets.h: web files embedded into the binary at build time by scripts/embed.sh. */
-#ifndef CXG_API_ASSETS_H
-#define CXG_API_ASSETS_H
+/* web_assets.h: web files embedded into the binary at build time by scripts/embed.sh (it
+ * writes build/gen/web_assets.c, which defines api_assets). */
+#ifndef CXG_API_WEB_ASSETS_H
+#define CXG_API_WEB_ASSETS_H
 
 #include <stddef.h>
 

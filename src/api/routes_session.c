@@ -1,7 +1,7 @@
 /*
- * api_handlers.c: health, dashboard assets, login and logout (sessions, CSRF tokens, the
+ * routes_session.c: health, dashboard assets, login and logout (sessions, CSRF tokens, the
  * failed-login rate limit and the cap on concurrent password hashes), who-am-I, the member
- * portal, users and the audit log.
+ * portal, users and the audit log (users share the password-hash cap with login).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
-#include "api/assets.h"
+#include "api/web_assets.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/hmap.h"
