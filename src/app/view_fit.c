@@ -3,6 +3,7 @@
  * GET /api/v1/accounts/{id}/fit, /api/v1/fit/summary).
  */
 #include "app/view_fit.h"
+#include "app/view_buf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -13,13 +14,6 @@
 #include "core/parse.h"
 
 /* ---- JSON ---- */
-
-static enum cxg_err jnum(struct cxg_buf *b, const char *key, double x)
-{
-        if (!isfinite(x))
-                return cxg_buf_printf(b, ",\"%s\":null", key);
-        return cxg_buf_printf(b, ",\"%s\":%.6g", key, x);
-}
 
 static enum cxg_err jstr(struct cxg_buf *b, const char *key, const char *str)
 {
@@ -87,7 +81,7 @@ static enum cxg_err objective_json(const struct eng_fit_view *v,
         if (!rc)
                 rc = jstr(b, "person", p < s->n_people ? s->p_ext[p] : NULL);
         if (!rc)
-                rc = jnum(b, "coverage", o->coverage);
+                rc = view_buf_num(b, "coverage", o->coverage, 1);
         if (!rc)
                 rc = cxg_buf_printf(b,
                                     ",\"needs_total\":%zu,\"available\":%u,\"included\":%u,"
@@ -136,23 +130,23 @@ enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
         if (!rc)
                 rc = jstr(b, "plan", plan_name(v, r->plan));
         if (!rc)
-                rc = jnum(b, "mrr", r->mrr);
+                rc = view_buf_num(b, "mrr", r->mrr, 1);
         if (!rc)
                 rc = cxg_buf_printf(b, ",\"churned\":%s",
                                     s->a_churned[r->account] ? "true" : "false");
         if (!rc)
                 rc = window_json(v, b);
         if (!rc)
-                rc = jnum(b, "coverage", r->coverage);
+                rc = view_buf_num(b, "coverage", r->coverage, 1);
         if (!rc)
                 rc = cxg_buf_printf(b,
                                     ",\"objectives_under_reached\":%zu,\"plan_capabilities\":%u,"
                                     "\"plan_capabilities_used\":%u",
                                     r->n_under, r->n_plan_caps, r->n_plan_caps_used);
         if (!rc)
-                rc = jnum(b, "usage_ratio", r->usage_ratio);
+                rc = view_buf_num(b, "usage_ratio", r->usage_ratio, 1);
         if (!rc)
-                rc = jnum(b, "over_reach_mrr", r->over_reach_mrr);
+                rc = view_buf_num(b, "over_reach_mrr", r->over_reach_mrr, 1);
         if (!rc)
                 rc = cxg_buf_puts(b, ",\"objectives\":[");
         for (size_t i = 0; i < r->n_objectives && !rc; i++) {
@@ -198,10 +192,10 @@ enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
                 if (!rc)
                         rc = need_head(v, ov->cap, NULL, b);
                 if (!rc)
-                        rc = jnum(b, "price_share", ov->price_share);
+                        rc = view_buf_num(b, "price_share", ov->price_share, 1);
                 if (!rc)
-                        rc = jnum(b, "share_of_plan_price",
-                                  r->n_plan_caps ? 1.0 / (double)r->n_plan_caps : NAN);
+                        rc = view_buf_num(b, "share_of_plan_price",
+                                  r->n_plan_caps ? 1.0 / (double)r->n_plan_caps : NAN, 1);
                 if (!rc)
                         rc = cxg_buf_printf(b, ",\"needed\":%s}", ov->needed ? "true" : "false");
         }
@@ -228,14 +222,14 @@ enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
                         rc = jstr(b, "seniority",
                                   p == ENG_FIT_NONE ? NULL : model_seniority_name(h->seniority));
                 if (!rc)
-                        rc = jnum(b, "engagement", h->engagement);
+                        rc = view_buf_num(b, "engagement", h->engagement, 1);
                 if (!rc)
                         rc = cxg_buf_printf(b,
                                             ",\"objectives_held\":%u,\"under_reached\":%u,"
                                             "\"unmet\":%u",
                                             h->n_objectives, h->n_under, h->n_unmet);
                 if (!rc)
-                        rc = jnum(b, "coverage", h->coverage);
+                        rc = view_buf_num(b, "coverage", h->coverage, 1);
                 if (!rc)
                         rc = cxg_buf_puts(b, ",\"objectives\":[");
                 for (size_t k = 0; k < r->n_objectives && !rc; k++) {
@@ -277,9 +271,9 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
                             "\"accounts_over_reached\":%u",
                             sum->n_accounts, sum->n_accounts_under, sum->n_accounts_over);
         if (!rc)
-                rc = jnum(b, "mrr_under_reached", sum->mrr_under);
+                rc = view_buf_num(b, "mrr_under_reached", sum->mrr_under, 1);
         if (!rc)
-                rc = jnum(b, "mrr_paid_unused", sum->mrr_over);
+                rc = view_buf_num(b, "mrr_paid_unused", sum->mrr_over, 1);
         if (!rc)
                 rc = window_json(v, b);
         if (!rc)
@@ -299,9 +293,9 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
                                             "\"accounts_under_reached\":%u",
                                             o->n_objectives, o->n_under, o->n_accounts_under);
                 if (!rc)
-                        rc = jnum(b, "under_share", (double)o->n_under / o->n_objectives);
+                        rc = view_buf_num(b, "under_share", (double)o->n_under / o->n_objectives, 1);
                 if (!rc)
-                        rc = jnum(b, "mrr_at_stake", o->mrr_at_stake);
+                        rc = view_buf_num(b, "mrr_at_stake", o->mrr_at_stake, 1);
                 if (!rc)
                         rc = cxg_buf_putc(b, '}');
         }
@@ -321,7 +315,7 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
                                             m->cap != ENG_FIT_NONE ? "true" : "false",
                                             m->n_objectives, m->n_accounts);
                 if (!rc)
-                        rc = jnum(b, "mrr_at_stake", m->mrr_at_stake);
+                        rc = view_buf_num(b, "mrr_at_stake", m->mrr_at_stake, 1);
                 if (!rc)
                         rc = cxg_buf_putc(b, '}');
         }
@@ -341,11 +335,11 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
                         rc = cxg_buf_printf(b, ",\"accounts\":%u,\"capabilities\":%u",
                                             pr->n_accounts, pr->n_caps);
                 if (!rc)
-                        rc = jnum(b, "mrr", pr->mrr);
+                        rc = view_buf_num(b, "mrr", pr->mrr, 1);
                 if (!rc)
-                        rc = jnum(b, "used_share", pr->usage_ratio);
+                        rc = view_buf_num(b, "used_share", pr->usage_ratio, 1);
                 if (!rc)
-                        rc = jnum(b, "paid_unused_mrr", pr->paid_unused_mrr);
+                        rc = view_buf_num(b, "paid_unused_mrr", pr->paid_unused_mrr, 1);
                 if (!rc)
                         rc = cxg_buf_puts(b, ",\"unused\":[");
                 for (size_t i = 0, k = 0; i < sum->n_unused && !rc; i++) {
@@ -361,9 +355,9 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
                                 rc = cxg_buf_printf(b, ",\"accounts\":%u,\"unused\":%u",
                                                     u->n_accounts, u->n_unused);
                         if (!rc)
-                                rc = jnum(b, "unused_share", u->unused_share);
+                                rc = view_buf_num(b, "unused_share", u->unused_share, 1);
                         if (!rc)
-                                rc = jnum(b, "paid_unused_mrr", u->paid_unused_mrr);
+                                rc = view_buf_num(b, "paid_unused_mrr", u->paid_unused_mrr, 1);
                         if (!rc)
                                 rc = cxg_buf_putc(b, '}');
                 }
@@ -400,9 +394,9 @@ enum cxg_err view_fit_under_json(const struct eng_fit_view *v, const struct eng_
                 if (!rc)
                         rc = jstr(b, "plan", plan_name(v, plan));
                 if (!rc)
-                        rc = jnum(b, "mrr", s->a_mrr[a]);
+                        rc = view_buf_num(b, "mrr", s->a_mrr[a], 1);
                 if (!rc)
-                        rc = jnum(b, "coverage", u->coverage);
+                        rc = view_buf_num(b, "coverage", u->coverage, 1);
                 if (!rc)
                         rc = cxg_buf_printf(b, ",\"plan_gap\":%s,\"product_gap\":%s,\"missing\":[",
                                             u->plan_gap ? "true" : "false",

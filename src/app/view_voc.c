@@ -3,6 +3,7 @@
  * ces/voc/themes --json and GET /api/v1/voc/...).
  */
 #include "app/view_voc.h"
+#include "app/view_buf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,33 +15,26 @@
 
 /* ---- JSON ---- */
 
-static enum cxg_err jnum(struct cxg_buf *b, const char *key, double v, int comma)
-{
-        if (!isfinite(v))
-                return cxg_buf_printf(b, "%s\"%s\":null", comma ? "," : "", key);
-        return cxg_buf_printf(b, "%s\"%s\":%.6g", comma ? "," : "", key, v);
-}
-
 static enum cxg_err figure_json(const struct eng_voc_figure *f, struct cxg_buf *b)
 {
         enum cxg_err rc = cxg_buf_putc(b, '{');
 
         if (!rc)
-                rc = jnum(b, "value", f->value, 0);
+                rc = view_buf_num(b, "value", f->value, 0);
         if (!rc)
-                rc = jnum(b, "ci_low", f->lo, 1);
+                rc = view_buf_num(b, "ci_low", f->lo, 1);
         if (!rc)
-                rc = jnum(b, "ci_high", f->hi, 1);
+                rc = view_buf_num(b, "ci_high", f->hi, 1);
         if (!rc)
-                rc = jnum(b, "se", f->se, 1);
+                rc = view_buf_num(b, "se", f->se, 1);
         if (!rc)
-                rc = jnum(b, "n", f->n, 1);
+                rc = view_buf_num(b, "n", f->n, 1);
         if (!rc)
-                rc = jnum(b, "positive_share", f->pos_share, 1);
+                rc = view_buf_num(b, "positive_share", f->pos_share, 1);
         if (!rc)
-                rc = jnum(b, "negative_share", f->neg_share, 1);
+                rc = view_buf_num(b, "negative_share", f->neg_share, 1);
         if (!rc)
-                rc = jnum(b, "mean", f->mean, 1);
+                rc = view_buf_num(b, "mean", f->mean, 1);
         if (!rc)
                 rc = cxg_buf_putc(b, '}');
         return rc;
@@ -61,7 +55,7 @@ enum cxg_err view_voc_stat_json(const struct eng_voc_stat *st, struct cxg_buf *b
         if (!rc && st->has_weighted) {
                 rc = cxg_buf_printf(b, ",\"n_weighted\":%llu", (unsigned long long)st->n_weighted);
                 if (!rc)
-                        rc = jnum(b, "weight_sum", st->weight_sum, 1);
+                        rc = view_buf_num(b, "weight_sum", st->weight_sum, 1);
                 if (!rc)
                         rc = cxg_buf_puts(b, ",\"weighted\":");
                 if (!rc)
@@ -187,13 +181,6 @@ enum cxg_err view_voc_experience_json(const struct eng_voc_exp_result *res,
 
 /* ---- comment themes ---- */
 
-static enum cxg_err theme_num(struct cxg_buf *b, const char *key, double x)
-{
-        if (!isfinite(x))
-                return cxg_buf_printf(b, ",\"%s\":null", key);
-        return cxg_buf_printf(b, ",\"%s\":%.6g", key, x);
-}
-
 static enum cxg_err example_json(const struct eng_snapshot *s, const struct eng_themes_report *rep,
                                  size_t d, struct cxg_buf *b)
 {
@@ -218,7 +205,7 @@ static enum cxg_err example_json(const struct eng_snapshot *s, const struct eng_
                 rc = cxg_buf_printf(b, ",\"kind\":\"%s\",\"date\":\"%s\"",
                                     model_fb_kind_name(s->f_kind[i]), date);
         if (!rc)
-                rc = theme_num(b, "score", s->f_score[i]);
+                rc = view_buf_num(b, "score", s->f_score[i], 1);
         if (!rc)
                 rc = cxg_buf_putc(b, '}');
         return rc;
@@ -242,15 +229,15 @@ static enum cxg_err themes_list(const struct eng_snapshot *s, const struct eng_t
                 if (!rc)
                         rc = cxg_buf_printf(b, ",\"ngram\":%d", t->ngram);
                 if (!rc)
-                        rc = theme_num(b, "z", t->z);
+                        rc = view_buf_num(b, "z", t->z, 1);
                 if (!rc)
-                        rc = theme_num(b, "z_unweighted", t->z_unweighted);
+                        rc = view_buf_num(b, "z_unweighted", t->z_unweighted, 1);
                 if (!rc)
-                        rc = theme_num(b, "log_odds_ratio", t->delta);
+                        rc = view_buf_num(b, "log_odds_ratio", t->delta, 1);
                 if (!rc)
-                        rc = theme_num(b, "count_a", t->count_a);
+                        rc = view_buf_num(b, "count_a", t->count_a, 1);
                 if (!rc)
-                        rc = theme_num(b, "count_b", t->count_b);
+                        rc = view_buf_num(b, "count_b", t->count_b, 1);
                 if (!rc)
                         rc =
                             cxg_buf_printf(b, ",\"comments_a\":%u,\"comments_b\":%u,\"examples\":[",
@@ -292,11 +279,11 @@ enum cxg_err view_themes_json(const struct eng_snapshot *s, const struct eng_the
                                     "\"vocabulary\":%zu,\"truncated\":%zu",
                                     r->docs_b, r->docs_other, r->vocab, r->truncated);
         if (!rc)
-                rc = theme_num(b, "prior_total", r->a0);
+                rc = view_buf_num(b, "prior_total", r->a0, 1);
         if (!rc)
-                rc = theme_num(b, "terms_a", r->n_a_terms);
+                rc = view_buf_num(b, "terms_a", r->n_a_terms, 1);
         if (!rc)
-                rc = theme_num(b, "terms_b", r->n_b_terms);
+                rc = view_buf_num(b, "terms_b", r->n_b_terms, 1);
         if (!rc)
                 rc = cxg_buf_puts(b, ",\"themes_a\":");
         if (!rc)
