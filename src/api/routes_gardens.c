@@ -1,10 +1,9 @@
 /*
- * routes_gardens.c: the HTTP handlers of customer gardens (routes_gardens.h). Staff routes read
- * and write through store_gardens.h, which applies the garden rules of the acting user (so an
- * account manager reads everything but cannot approve unless a sponsor, and so on) and writes
- * the audit record and the ledger entries of each action. Portal routes first resolve the
- * member's own membership: a garden or idea the member does not belong to is answered exactly
- * like one that does not exist (404), so ids of other customers' gardens reveal nothing.
+ * routes_gardens.c: the staff HTTP handlers of customer gardens and ideas (routes_gardens.h) and
+ * the helpers the garden route sources share (routes_gardens_int.h). Each handler parses the
+ * request, calls one operation of app/gardens.h (which checks the garden rules of the acting
+ * user, writes, audits and credits the ledger) and renders with app/view_gardens.h. The ledger
+ * is in routes_gardens_ledger.c, the member portal in routes_gardens_portal.c.
  */
 #include <jansson.h>
 #include <math.h>
@@ -14,13 +13,15 @@
 
 #include "api/api_int.h"
 #include "api/routes_gardens.h"
+#include "api/routes_gardens_int.h"
+#include "app/gardens.h"
+#include "app/view_gardens.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
 #include "core/parse.h"
 #include "engine/engine.h"
 #include "engine/gardens.h"
-#include "engine/gardens_json.h"
 #include "engine/gardens_ledger.h"
 #include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
@@ -29,14 +30,14 @@ struct eng_engine *api_engine_get(void);
 
 /* ---- helpers ---- */
 
-static int reply_err(struct api_req *r, enum cxg_err rc, const struct cxg_error *e)
+int rg_reply_err(struct api_req *r, enum cxg_err rc, const struct cxg_error *e)
 {
         api_reply_cxg(r, rc, e);
         return 0;
 }
 
 /* The acting user, from the principal. 1 on success, else a reply is set. */
-static int actor(struct api_req *r, struct store *st, struct garden_actor *who)
+int rg_actor(struct api_req *r, struct store *st, struct garden_actor *who)
 {
         struct cxg_error e;
         enum cxg_err rc;
@@ -44,11 +45,22 @@ static int actor(struct api_req *r, struct store *st, struct garden_actor *who)
         cxg_error_clear(&e);
         rc = store_garden_actor(st, r->who.name, who, &e);
         if (rc)
-                return reply_err(r, rc == CXG_ERR_NOTFOUND ? CXG_ERR_AUTH : rc, &e);
+                return rg_reply_err(r, rc == CXG_ERR_NOTFOUND ? CXG_ERR_AUTH : rc, &e);
         return 1;
 }
 
-static int parse_id(struct api_req *r, const char *s, const char *what, int64_t *id)
+/* The use-case context of this request, filled into *c. */
+const struct app_ctx *rg_ctx_of(struct api_req *r, struct store *st, struct app_ctx *c)
+{
+        c->st = st;
+        c->actor = r->who.name;
+        c->token_id = r->who.via_token ? r->who.token_id : 0;
+        c->cfg = api_g.cfg.ini;
+        c->now = api_now();
+        return c;
+}
+
+int rg_parse_id(struct api_req *r, const char *s, const char *what, int64_t *id)
 {
         struct cxg_error e;
 
@@ -60,13 +72,13 @@ static int parse_id(struct api_req *r, const char *s, const char *what, int64_t 
         return 1;
 }
 
-static struct store *store_of(struct api_req *r)
+struct store *rg_store_of(struct api_req *r)
 {
         return api_store(r);
 }
 
 /* A JSON string member (NULL when absent or null); 422 when of another type. */
-static int body_str(struct api_req *r, json_t *b, const char *key, const char **out)
+int rg_body_str(struct api_req *r, json_t *b, const char *key, const char **out)
 {
         json_t *v = json_object_get(b, key);
 
@@ -82,7 +94,7 @@ static int body_str(struct api_req *r, json_t *b, const char *key, const char **
 }
 
 /* A timestamp member (ISO 8601 text or unix seconds). */
-static int body_time(struct api_req *r, json_t *b, const char *key, int64_t *out)
+int rg_body_time(struct api_req *r, json_t *b, const char *key, int64_t *out)
 {
         json_t *v = json_object_get(b, key);
         struct cxg_error e;
@@ -104,7 +116,7 @@ static int body_time(struct api_req *r, json_t *b, const char *key, int64_t *out
 }
 
 /* Refuse members of the body other than the allowed ones. */
-static int only_keys(struct api_req *r, json_t *b, const char *const *keys)
+int rg_only_keys(struct api_req *r, json_t *b, const char *const *keys)
 {
         const char *k;
         json_t *v;
@@ -123,7 +135,7 @@ static int only_keys(struct api_req *r, json_t *b, const char *const *keys)
         return 1;
 }
 
-static void rules_of(struct garden_rules *g)
+void rg_rules_of(struct garden_rules *g)
 {
         long v = 2;
 
@@ -133,7 +145,7 @@ static void rules_of(struct garden_rules *g)
                 g->approvers = (int)v;
 }
 
-static enum cxg_err to_array(json_t *arr, json_t *v)
+enum cxg_err rg_to_array(json_t *arr, json_t *v)
 {
         return !v || json_array_append_new(arr, v) ? CXG_ERR_NOMEM : CXG_OK;
 }
@@ -142,12 +154,12 @@ static enum cxg_err to_array(json_t *arr, json_t *v)
 
 static enum cxg_err garden_row_cb(void *ctx, const struct store_garden_row *g)
 {
-        return to_array(ctx, eng_garden_row_json(g));
+        return rg_to_array(ctx, view_garden(g));
 }
 
 void api_h_gardens_list(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct cxg_error e;
         json_t *arr = json_array();
         enum cxg_err rc;
@@ -167,9 +179,10 @@ void api_h_gardens_list(struct api_req *r)
 
 void api_h_garden_create(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"key",   "name",    "topic",     "topic_custom", "goal",
                                            "owner", "segment", "starts_at", "ends_at",      NULL};
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         struct garden g;
         struct cxg_error e;
@@ -178,18 +191,20 @@ void api_h_garden_create(struct api_req *r)
         int64_t id;
         enum cxg_err rc;
 
-        if (!st || !actor(r, st, &who) || !(b = api_body_json(r)))
+        if (!st || !rg_actor(r, st, &who) || !(b = api_body_json(r)))
                 return;
         model_garden_init(&g);
-        if (!only_keys(r, b, keys) || !body_str(r, b, "key", &g.key) ||
-            !body_str(r, b, "name", &g.name) || !body_str(r, b, "topic", &topic) ||
-            !body_str(r, b, "topic_custom", &g.topic_custom) || !body_str(r, b, "goal", &g.goal) ||
-            !body_str(r, b, "owner", &g.owner) || !body_str(r, b, "segment", &g.segment) ||
-            !body_time(r, b, "starts_at", &g.starts_at) || !body_time(r, b, "ends_at", &g.ends_at))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "key", &g.key) ||
+            !rg_body_str(r, b, "name", &g.name) || !rg_body_str(r, b, "topic", &topic) ||
+            !rg_body_str(r, b, "topic_custom", &g.topic_custom) ||
+            !rg_body_str(r, b, "goal", &g.goal) || !rg_body_str(r, b, "owner", &g.owner) ||
+            !rg_body_str(r, b, "segment", &g.segment) ||
+            !rg_body_time(r, b, "starts_at", &g.starts_at) ||
+            !rg_body_time(r, b, "ends_at", &g.ends_at))
                 goto done;
         g.topic = topic ? model_garden_topic_parse(topic, strlen(topic)) : -1;
         cxg_error_clear(&e);
-        if ((rc = store_garden_create(st, &who, &g, api_now(), &id, &e))) {
+        if ((rc = app_garden_create(rg_ctx_of(r, st, &ac), &who, &g, &id, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -212,30 +227,24 @@ done:
         json_decref(b);
 }
 
-struct garden_view {
-        json_t *obj;
-        json_t *list;
-        int64_t id;
-};
-
-static enum cxg_err garden_obj_cb(void *ctx, const struct store_garden_row *g)
+enum cxg_err rg_garden_obj_cb(void *ctx, const struct store_garden_row *g)
 {
-        struct garden_view *v = ctx;
+        struct rg_garden_view *v = ctx;
 
         v->id = g->id;
-        v->obj = eng_garden_row_json(g);
+        v->obj = view_garden(g);
         return v->obj ? CXG_OK : CXG_ERR_NOMEM;
 }
 
 static enum cxg_err member_cb(void *ctx, const struct store_member_row *m)
 {
-        return to_array(ctx, eng_garden_member_json(m));
+        return rg_to_array(ctx, view_garden_member(m));
 }
 
 void api_h_garden_get(struct api_req *r)
 {
-        struct store *st = store_of(r);
-        struct garden_view v = {0};
+        struct store *st = rg_store_of(r);
+        struct rg_garden_view v = {0};
         struct cxg_error e;
         json_t *members = json_array();
         enum cxg_err rc;
@@ -247,7 +256,7 @@ void api_h_garden_get(struct api_req *r)
                         api_reply_cxg(r, CXG_ERR_NOMEM, NULL);
                 return;
         }
-        if ((rc = store_garden_find(st, r->params[0], garden_obj_cb, &v, &e)) ||
+        if ((rc = store_garden_find(st, r->params[0], rg_garden_obj_cb, &v, &e)) ||
             (rc = store_garden_members(st, v.id, member_cb, members, &e)) ||
             json_object_set_new(v.obj, "member_list", members)) {
                 if (!rc)
@@ -267,14 +276,15 @@ static int garden_id(struct api_req *r, struct store *st, int64_t *gid)
 
         cxg_error_clear(&e);
         if ((rc = store_garden_id(st, r->params[0], gid, &e)))
-                return reply_err(r, rc, &e);
+                return rg_reply_err(r, rc, &e);
         return 1;
 }
 
 void api_h_garden_members_add(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"person", "user", "role", "status", NULL};
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         struct garden_member m = {0};
         struct cxg_error e;
@@ -283,11 +293,11 @@ void api_h_garden_members_add(struct api_req *r)
         json_t *b;
         enum cxg_err rc;
 
-        if (!st || !actor(r, st, &who) || !garden_id(r, st, &gid) || !(b = api_body_json(r)))
+        if (!st || !rg_actor(r, st, &who) || !garden_id(r, st, &gid) || !(b = api_body_json(r)))
                 return;
-        if (!only_keys(r, b, keys) || !body_str(r, b, "person", &m.person) ||
-            !body_str(r, b, "user", &m.user) || !body_str(r, b, "role", &role) ||
-            !body_str(r, b, "status", &status))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "person", &m.person) ||
+            !rg_body_str(r, b, "user", &m.user) || !rg_body_str(r, b, "role", &role) ||
+            !rg_body_str(r, b, "status", &status))
                 goto done;
         m.role = role       ? model_garden_mrole_parse(role, strlen(role))
                  : m.person ? GARDEN_MROLE_CUSTOMER
@@ -296,7 +306,7 @@ void api_h_garden_members_add(struct api_req *r)
                    : m.person ? GARDEN_ST_INVITED
                               : GARDEN_ST_ACCEPTED;
         cxg_error_clear(&e);
-        if ((rc = store_garden_member_add(st, &who, gid, &m, api_now(), &mid, &e))) {
+        if ((rc = app_member_add(rg_ctx_of(r, st, &ac), &who, gid, &m, &mid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -310,8 +320,9 @@ done:
 
 void api_h_garden_members_patch(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"person", "user", "status", NULL};
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         struct cxg_error e;
         const char *person = NULL, *user = NULL, *status = NULL;
@@ -320,14 +331,14 @@ void api_h_garden_members_patch(struct api_req *r)
         json_t *b;
         enum cxg_err rc;
 
-        if (!st || !actor(r, st, &who) || !garden_id(r, st, &gid) || !(b = api_body_json(r)))
+        if (!st || !rg_actor(r, st, &who) || !garden_id(r, st, &gid) || !(b = api_body_json(r)))
                 return;
-        if (!only_keys(r, b, keys) || !body_str(r, b, "person", &person) ||
-            !body_str(r, b, "user", &user) || !body_str(r, b, "status", &status))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "person", &person) ||
+            !rg_body_str(r, b, "user", &user) || !rg_body_str(r, b, "status", &status))
                 goto done;
         sv = status ? model_garden_status_parse(status, strlen(status)) : -1;
         cxg_error_clear(&e);
-        if ((rc = store_garden_member_status(st, &who, gid, person, user, sv, api_now(), &e))) {
+        if ((rc = app_member_status(rg_ctx_of(r, st, &ac), &who, gid, person, user, sv, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -338,18 +349,18 @@ done:
 
 struct idea_list {
         json_t *arr;
-        const struct eng_garden_viewer *v;
+        const struct view_garden_viewer *v;
 };
 
 static enum cxg_err idea_cb(void *ctx, const struct store_idea_row *i)
 {
         struct idea_list *l = ctx;
 
-        return to_array(l->arr, eng_garden_idea_json(i, l->v));
+        return rg_to_array(l->arr, view_garden_idea(i, l->v));
 }
 
-static void ideas_reply(struct api_req *r, struct store *st, int64_t gid,
-                        const struct eng_garden_viewer *v)
+void rg_ideas_reply(struct api_req *r, struct store *st, int64_t gid,
+                    const struct view_garden_viewer *v)
 {
         struct idea_list l = {json_array(), v};
         struct cxg_error e;
@@ -373,24 +384,25 @@ static void ideas_reply(struct api_req *r, struct store *st, int64_t gid,
 
 void api_h_garden_ideas(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         int64_t gid;
 
         if (st && garden_id(r, st, &gid))
-                ideas_reply(r, st, gid, NULL);
+                rg_ideas_reply(r, st, gid, NULL);
 }
 
 static enum cxg_err one_idea_cb(void *ctx, const struct store_idea_row *i)
 {
         struct idea_list *l = ctx;
 
-        l->arr = eng_garden_idea_json(i, l->v);
+        l->arr = view_garden_idea(i, l->v);
         return l->arr ? CXG_OK : CXG_ERR_NOMEM;
 }
 
-static void idea_create(struct api_req *r, struct store *st, const struct garden_actor *who,
-                        int64_t gid, const struct eng_garden_viewer *v)
+void rg_idea_create(struct api_req *r, struct store *st, const struct garden_actor *who,
+                    int64_t gid, const struct view_garden_viewer *v)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"title", "description", "hypothesis", "target_metric",
                                            NULL};
         struct idea i;
@@ -404,14 +416,14 @@ static void idea_create(struct api_req *r, struct store *st, const struct garden
         if (!b)
                 return;
         model_idea_init(&i);
-        if (!only_keys(r, b, keys) || !body_str(r, b, "title", &i.title) ||
-            !body_str(r, b, "description", &i.description) ||
-            !body_str(r, b, "hypothesis", &i.hypothesis) ||
-            !body_str(r, b, "target_metric", &metric))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "title", &i.title) ||
+            !rg_body_str(r, b, "description", &i.description) ||
+            !rg_body_str(r, b, "hypothesis", &i.hypothesis) ||
+            !rg_body_str(r, b, "target_metric", &metric))
                 goto done;
         i.target_metric = metric ? model_garden_metric_parse(metric, strlen(metric)) : -1;
         cxg_error_clear(&e);
-        if ((rc = store_idea_create(st, who, gid, &i, api_now(), &id, &e)) ||
+        if ((rc = app_idea_create(rg_ctx_of(r, st, &ac), who, gid, &i, &id, &e)) ||
             (rc = store_idea_get(st, id, one_idea_cb, &l, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
@@ -423,17 +435,17 @@ done:
 
 void api_h_garden_idea_create(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         int64_t gid;
 
-        if (st && actor(r, st, &who) && garden_id(r, st, &gid))
-                idea_create(r, st, &who, gid, NULL);
+        if (st && rg_actor(r, st, &who) && garden_id(r, st, &gid))
+                rg_idea_create(r, st, &who, gid, NULL);
 }
 
 void api_h_garden_impact(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct eng_garden_panel p;
         struct eng_garden_impact im;
         struct cxg_error e;
@@ -462,7 +474,7 @@ void api_h_garden_impact(struct api_req *r)
                 api_reply_cxg(r, rc, &e);
                 return;
         }
-        j = eng_garden_impact_json(&im);
+        j = view_garden_impact(&im);
         if (j)
                 json_object_set_new(j, "garden", json_string(r->params[0]));
         api_reply_json(r, 200, j);
@@ -486,7 +498,7 @@ static enum cxg_err meta_cb(void *ctx, const struct store_garden_row *g)
 
 void api_h_garden_suggest(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct eng_engine *eng = api_engine_get();
         struct garden_meta gm = {0};
         struct eng_garden_exclude x = {0};
@@ -519,7 +531,7 @@ void api_h_garden_suggest(struct api_req *r)
                 rc = eng_garden_suggest(&eng->scores, &x, gm.topic,
                                         gm.has_segment ? gm.segment : NULL, (size_t)limit, &c, &n,
                                         &e);
-        arr = rc ? NULL : eng_garden_candidates_json(&eng->scores, c, n, gm.topic);
+        arr = rc ? NULL : view_garden_candidates(&eng->scores, c, n, gm.topic);
         eng_engine_unlock(eng);
         cxg_free(c);
         eng_garden_exclude_release(&x);
@@ -535,145 +547,34 @@ void api_h_garden_suggest(struct api_req *r)
 
 /* ---- ideas ---- */
 
-struct idea_detail {
-        json_t *obj, *list;
-        const struct eng_garden_viewer *v;
-        int64_t garden_id;
-        int64_t me;
-        int my_vote;
-};
-
-static enum cxg_err detail_idea_cb(void *ctx, const struct store_idea_row *i)
-{
-        struct idea_detail *d = ctx;
-
-        d->garden_id = i->garden_id;
-        d->obj = eng_garden_idea_json(i, d->v);
-        return d->obj ? CXG_OK : CXG_ERR_NOMEM;
-}
-
-static enum cxg_err detail_transition_cb(void *ctx, const struct store_transition_row *t)
-{
-        struct idea_detail *d = ctx;
-        json_t *j = eng_garden_transition_json(t);
-
-        /* the portal does not name who moved an idea */
-        if (j && d->v)
-                json_object_set_new(j, "by", json_null());
-        return to_array(d->list, j);
-}
-
-static enum cxg_err detail_comment_cb(void *ctx, const struct store_comment_row *c)
-{
-        struct idea_detail *d = ctx;
-
-        return to_array(d->list, eng_garden_comment_json(c, d->v));
-}
-
-static enum cxg_err detail_vote_cb(void *ctx, const struct store_comment_row *c)
-{
-        struct idea_detail *d = ctx;
-
-        if (d->v) { /* a member sees only their own vote */
-                if (c->user_id == d->me)
-                        d->my_vote = c->value;
-                return CXG_OK;
-        }
-        return to_array(d->list, eng_garden_comment_json(c, NULL));
-}
-
-static enum cxg_err detail_exp_cb(void *ctx, const struct store_experiment_row *x)
-{
-        struct idea_detail *d = ctx;
-        json_t *j = eng_garden_experiment_row_json(x);
-
-        if (!j)
-                return CXG_ERR_NOMEM;
-        if (d->v)
-                json_object_del(j, "accounts"); /* which accounts take part is not theirs */
-        return json_object_set_new(d->obj, "experiment", j) ? CXG_ERR_NOMEM : CXG_OK;
-}
-
-static enum cxg_err detail_rollout_cb(void *ctx, const struct store_rollout_row *ro)
-{
-        struct idea_detail *d = ctx;
-
-        return to_array(d->list, eng_garden_rollout_row_json(ro));
-}
-
 /* Reply with an idea, its transitions, comments, votes (staff) or own vote (portal). */
-static void idea_detail(struct api_req *r, struct store *st, int64_t id,
-                        const struct eng_garden_viewer *v)
+void rg_idea_detail(struct api_req *r, struct store *st, int64_t id,
+                    const struct view_garden_viewer *v)
 {
-        struct idea_detail d = {0};
         struct cxg_error e;
+        json_t *j = NULL;
         enum cxg_err rc;
 
-        d.v = v;
-        d.me = v ? v->user_id : 0;
         cxg_error_clear(&e);
-        if ((rc = store_idea_get(st, id, detail_idea_cb, &d, &e)))
-                goto fail;
-        if (!(d.list = json_array()) ||
-            (rc = store_idea_transitions(st, id, detail_transition_cb, &d, &e)) ||
-            json_object_set_new(d.obj, "transitions", d.list))
-                goto fail_list;
-        if (!(d.list = json_array()) ||
-            (rc = store_idea_comments(st, id, detail_comment_cb, &d, &e)) ||
-            json_object_set_new(d.obj, "comment_list", d.list))
-                goto fail_list;
-        if (!(d.list = json_array()) || (rc = store_idea_votes(st, id, detail_vote_cb, &d, &e)))
-                goto fail_list;
-        if (v) {
-                json_decref(d.list);
-                d.list = NULL;
-                if (json_object_set_new(d.obj, "my_vote",
-                                        d.my_vote ? json_integer(d.my_vote) : json_null()))
-                        goto fail;
-        } else if (json_object_set_new(d.obj, "vote_list", d.list)) {
-                goto fail_list;
-        }
-        d.list = NULL;
-        rc = store_experiment_get(st, id, detail_exp_cb, &d, &e);
-        if (rc && rc != CXG_ERR_NOTFOUND)
-                goto fail;
-        if (v) { /* whether the member's own account takes part in the experiment */
-                int yes = 0;
-
-                if ((rc = store_experiment_participates(st, id, v->person_id, &yes, &e)))
-                        goto fail;
-                if (json_object_set_new(d.obj, "participating", json_boolean(yes)))
-                        goto fail;
-        }
-        if (!v) {
-                if (!(d.list = json_array()) ||
-                    (rc = store_rollout_list(st, id, detail_rollout_cb, &d, &e)) ||
-                    json_object_set_new(d.obj, "rollouts", d.list))
-                        goto fail_list;
-        }
-        api_reply_json(r, 200, d.obj);
-        return;
-fail_list:
-        if (!rc) /* set_new took the list */
-                d.list = NULL;
-fail:
-        json_decref(d.list);
-        json_decref(d.obj);
-        api_reply_cxg(r, rc ? rc : CXG_ERR_NOMEM, &e);
+        if ((rc = view_garden_idea_detail(st, id, v, &j, &e)))
+                api_reply_cxg(r, rc, &e);
+        else
+                api_reply_json(r, 200, j);
 }
 
 void api_h_idea_get(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         int64_t id;
 
-        if (st && parse_id(r, r->params[0], "idea", &id))
-                idea_detail(r, st, id, NULL);
+        if (st && rg_parse_id(r, r->params[0], "idea", &id))
+                rg_idea_detail(r, st, id, NULL);
 }
 
-static void vote(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id,
-                 const struct eng_garden_viewer *v)
+void rg_vote(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id,
+             const struct view_garden_viewer *v)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"value", NULL};
         json_t *b = api_body_json(r), *val;
         struct cxg_error e;
@@ -682,7 +583,7 @@ static void vote(struct api_req *r, struct store *st, const struct garden_actor 
 
         if (!b)
                 return;
-        if (!only_keys(r, b, keys))
+        if (!rg_only_keys(r, b, keys))
                 goto done;
         val = json_object_get(b, "value");
         value = json_is_integer(val) ? (int)json_integer_value(val)
@@ -690,17 +591,18 @@ static void vote(struct api_req *r, struct store *st, const struct garden_actor 
                 : json_is_string(val) && strcmp(json_string_value(val), "down") == 0 ? -1
                                                                                      : 0;
         cxg_error_clear(&e);
-        if ((rc = store_idea_vote(st, who, id, value, api_now(), &e))) {
+        if ((rc = app_idea_vote(rg_ctx_of(r, st, &ac), who, id, value, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
-        idea_detail(r, st, id, v);
+        rg_idea_detail(r, st, id, v);
 done:
         json_decref(b);
 }
 
-static void comment(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id)
+void rg_comment(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"body", NULL};
         json_t *b = api_body_json(r);
         struct cxg_error e;
@@ -710,10 +612,10 @@ static void comment(struct api_req *r, struct store *st, const struct garden_act
 
         if (!b)
                 return;
-        if (!only_keys(r, b, keys) || !body_str(r, b, "body", &text))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "body", &text))
                 goto done;
         cxg_error_clear(&e);
-        if ((rc = store_idea_comment(st, who, id, text, api_now(), &cid, &e))) {
+        if ((rc = app_idea_comment(rg_ctx_of(r, st, &ac), who, id, text, &cid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -723,13 +625,13 @@ done:
         json_decref(b);
 }
 
-static void transition(struct api_req *r, struct store *st, const struct garden_actor *who,
-                       int64_t id)
+void rg_transition(struct api_req *r, struct store *st, const struct garden_actor *who, int64_t id)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"to", "why", NULL};
         json_t *b = api_body_json(r);
         struct garden_rules rules;
-        struct store_move_result res;
+        struct app_move_result res;
         struct cxg_error e;
         const char *to = NULL, *why = NULL;
         int tv;
@@ -737,7 +639,8 @@ static void transition(struct api_req *r, struct store *st, const struct garden_
 
         if (!b)
                 return;
-        if (!only_keys(r, b, keys) || !body_str(r, b, "to", &to) || !body_str(r, b, "why", &why))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "to", &to) ||
+            !rg_body_str(r, b, "why", &why))
                 goto done;
         tv = to ? model_idea_state_parse(to, strlen(to)) : -1;
         if (tv < 0) {
@@ -747,9 +650,9 @@ static void transition(struct api_req *r, struct store *st, const struct garden_
                                 "adopted, rejected, withdrawn)");
                 goto done;
         }
-        rules_of(&rules);
+        rg_rules_of(&rules);
         cxg_error_clear(&e);
-        if ((rc = store_idea_move(st, who, id, tv, why, &rules, api_now(), &res, &e))) {
+        if ((rc = app_idea_move(rg_ctx_of(r, st, &ac), who, id, tv, why, &rules, &res, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -765,38 +668,39 @@ done:
 
 void api_h_idea_vote(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         int64_t id;
 
-        if (st && parse_id(r, r->params[0], "idea", &id) && actor(r, st, &who))
-                vote(r, st, &who, id, NULL);
+        if (st && rg_parse_id(r, r->params[0], "idea", &id) && rg_actor(r, st, &who))
+                rg_vote(r, st, &who, id, NULL);
 }
 
 void api_h_idea_comment(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         int64_t id;
 
-        if (st && parse_id(r, r->params[0], "idea", &id) && actor(r, st, &who))
-                comment(r, st, &who, id);
+        if (st && rg_parse_id(r, r->params[0], "idea", &id) && rg_actor(r, st, &who))
+                rg_comment(r, st, &who, id);
 }
 
 void api_h_idea_transition(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         int64_t id;
 
-        if (st && parse_id(r, r->params[0], "idea", &id) && actor(r, st, &who))
-                transition(r, st, &who, id);
+        if (st && rg_parse_id(r, r->params[0], "idea", &id) && rg_actor(r, st, &who))
+                rg_transition(r, st, &who, id);
 }
 
 void api_h_idea_experiment(struct api_req *r)
 {
+        struct app_ctx ac;
         static const char *const keys[] = {"starts_at", "ends_at", "accounts", NULL};
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
         struct cxg_error e;
         const char **acc = NULL;
@@ -805,11 +709,11 @@ void api_h_idea_experiment(struct api_req *r)
         json_t *b, *arr;
         enum cxg_err rc;
 
-        if (!st || !parse_id(r, r->params[0], "idea", &id) || !actor(r, st, &who) ||
+        if (!st || !rg_parse_id(r, r->params[0], "idea", &id) || !rg_actor(r, st, &who) ||
             !(b = api_body_json(r)))
                 return;
-        if (!only_keys(r, b, keys) || !body_time(r, b, "starts_at", &from) ||
-            !body_time(r, b, "ends_at", &to))
+        if (!rg_only_keys(r, b, keys) || !rg_body_time(r, b, "starts_at", &from) ||
+            !rg_body_time(r, b, "ends_at", &to))
                 goto done;
         arr = json_object_get(b, "accounts");
         if (!json_is_array(arr) || json_array_size(arr) > 100000) {
@@ -833,11 +737,12 @@ void api_h_idea_experiment(struct api_req *r)
                 acc[n++] = json_string_value(x);
         }
         cxg_error_clear(&e);
-        if ((rc = store_experiment_set(st, &who, id, from, to, acc, n, api_now(), &eid, &e))) {
+        if ((rc =
+                 app_experiment_set(rg_ctx_of(r, st, &ac), &who, id, from, to, acc, n, &eid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
-        idea_detail(r, st, id, NULL);
+        rg_idea_detail(r, st, id, NULL);
 done:
         cxg_free(acc);
         json_decref(b);
@@ -865,99 +770,47 @@ static enum cxg_err ids_cb(void *ctx, int64_t id)
         return CXG_OK;
 }
 
-static enum cxg_err exp_copy_cb(void *ctx, const struct store_experiment_row *x)
-{
-        *(struct store_experiment_row *)ctx = *x;
-        ((struct store_experiment_row *)ctx)->result = NULL;
-        ((struct store_experiment_row *)ctx)->status = NULL;
-        return CXG_OK;
-}
-
 void api_h_idea_results(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
-        struct store_experiment_row x;
-        struct eng_garden_panel p;
-        struct eng_garden_experiment res;
-        struct ids acc = {0};
+        struct app_ctx ac;
         struct cxg_error e;
-        char *text = NULL;
         json_t *j = NULL;
         int64_t id;
         enum cxg_err rc;
 
-        if (!st || !parse_id(r, r->params[0], "idea", &id) || !actor(r, st, &who))
+        if (!st || !rg_parse_id(r, r->params[0], "idea", &id) || !rg_actor(r, st, &who))
                 return;
-        if (!model_garden_can_manage(who.role)) {
-                api_reply_error(r, 403, "forbidden", NULL,
-                                "only an analyst or an admin records experiment results");
-                return;
-        }
         cxg_error_clear(&e);
-        eng_garden_panel_init(&p);
-        if ((rc = store_experiment_get(st, id, exp_copy_cb, &x, &e)) ||
-            (rc = store_experiment_accounts(st, x.id, ids_cb, &acc, &e)) ||
-            (rc = eng_garden_panel_load(&p, st, "currency", 0, &e)) ||
-            (rc = eng_garden_experiment(&p, acc.v, acc.n, x.metric, x.starts_at, x.ends_at, 3, &res,
-                                        &e)))
-                goto fail;
-        j = eng_garden_experiment_json(&res);
-        text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (!text) {
-                rc = CXG_ERR_NOMEM;
-                goto fail;
-        }
-        if ((rc = store_experiment_record(st, &who, id, text, api_now(), &e)))
-                goto fail;
-        api_reply_json(r, 200, j);
-        j = NULL;
-        goto done;
-fail:
-        api_reply_cxg(r, rc, &e);
-done:
-        free(text);
-        json_decref(j);
-        cxg_free(acc.v);
-        eng_garden_panel_release(&p);
+        if ((rc = app_experiment_record(rg_ctx_of(r, st, &ac), &who, id, 0, NULL, &j, &e)))
+                api_reply_cxg(r, rc, &e);
+        else
+                api_reply_json(r, 200, j);
 }
 
 void api_h_idea_rollout(struct api_req *r)
 {
         static const char *const keys[] = {"segment", "at", "note", NULL};
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct garden_actor who;
-        struct eng_garden_panel p;
+        struct app_ctx ac;
         struct cxg_error e;
         const char *segment = NULL, *note = NULL;
-        int64_t id, at, rid, *ids = NULL;
+        int64_t id, at, rid;
         size_t n = 0;
         json_t *b;
         enum cxg_err rc;
 
-        if (!st || !parse_id(r, r->params[0], "idea", &id) || !actor(r, st, &who) ||
+        if (!st || !rg_parse_id(r, r->params[0], "idea", &id) || !rg_actor(r, st, &who) ||
             !(b = api_body_json(r)))
                 return;
-        eng_garden_panel_init(&p);
-        if (!only_keys(r, b, keys) || !body_str(r, b, "segment", &segment) ||
-            !body_str(r, b, "note", &note) || !body_time(r, b, "at", &at))
+        if (!rg_only_keys(r, b, keys) || !rg_body_str(r, b, "segment", &segment) ||
+            !rg_body_str(r, b, "note", &note) || !rg_body_time(r, b, "at", &at))
                 goto done;
-        if (at == CXG_TS_NONE)
-                at = api_now();
         cxg_error_clear(&e);
-        if (!model_garden_can_manage(who.role)) {
-                api_reply_error(r, 403, "forbidden", NULL,
-                                "only an analyst or an admin rolls out an idea");
-                goto done;
-        }
-        if (!segment) {
-                api_reply_error(r, 422, "invalid", "segment", "segment (field=value) is required");
-                goto done;
-        }
-        if ((rc = eng_garden_panel_load(&p, st, "", 0, &e)) ||
-            (rc = eng_garden_segment_accounts(&p, st, segment, at, &ids, &n, &e)) ||
-            (rc =
-                 store_rollout_add(st, &who, id, segment, at, ids, n, note, api_now(), &rid, &e))) {
+        if ((rc = app_rollout_add(rg_ctx_of(r, st, &ac), &who, id, segment, at, note, &rid, &n,
+                                  &e))) {
                 api_reply_cxg(r, rc, &e);
                 goto done;
         }
@@ -965,8 +818,6 @@ void api_h_idea_rollout(struct api_req *r)
                        json_pack("{s:I, s:I, s:s, s:I}", "id", (json_int_t)rid, "idea",
                                  (json_int_t)id, "segment", segment, "accounts", (json_int_t)n));
 done:
-        cxg_free(ids);
-        eng_garden_panel_release(&p);
         json_decref(b);
 }
 
@@ -997,7 +848,7 @@ static enum cxg_err metric_cb(void *ctx, const struct store_idea_row *i)
 
 void api_h_idea_rollouts(struct api_req *r)
 {
-        struct store *st = store_of(r);
+        struct store *st = rg_store_of(r);
         struct rollout_rows *rr;
         struct eng_garden_panel p;
         struct cxg_error e;
@@ -1007,7 +858,7 @@ void api_h_idea_rollouts(struct api_req *r)
         json_t *arr = NULL;
         enum cxg_err rc;
 
-        if (!st || !parse_id(r, r->params[0], "idea", &id))
+        if (!st || !rg_parse_id(r, r->params[0], "idea", &id))
                 return;
         cxg_error_clear(&e);
         if (ds && (cxg_parse_int64(ds, strlen(ds), &days, &e) || days < 7 || days > 730)) {
@@ -1036,7 +887,7 @@ void api_h_idea_rollouts(struct api_req *r)
                 cxg_free(acc.v);
                 if (rc)
                         goto fail;
-                j = eng_garden_rollout_json(&rep);
+                j = view_garden_rollout_report(&rep);
                 if (!j || json_object_set_new(j, "id", json_integer(rr->id[k])) ||
                     json_object_set_new(j, "segment_spec", json_string(rr->seg[k])) ||
                     json_array_append_new(arr, j)) {
@@ -1053,564 +904,4 @@ done:
         json_decref(arr);
         cxg_free(rr);
         eng_garden_panel_release(&p);
-}
-
-/* ---- ledger ---- */
-
-static int ledger_garden(struct api_req *r, struct store *st, int64_t *gid)
-{
-        const char *g = api_arg(r, "garden");
-        struct cxg_error e;
-        enum cxg_err rc;
-
-        *gid = 0;
-        if (!g)
-                return 1;
-        cxg_error_clear(&e);
-        if ((rc = store_garden_id(st, g, gid, &e)))
-                return reply_err(r, rc, &e);
-        return 1;
-}
-
-static enum cxg_err ledger_cb(void *ctx, const struct store_ledger_row *l)
-{
-        return to_array(ctx, eng_garden_ledger_json(l));
-}
-
-void api_h_ledger_list(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct cxg_error e;
-        int64_t gid;
-        json_t *arr;
-        enum cxg_err rc;
-
-        if (!st || !ledger_garden(r, st, &gid))
-                return;
-        arr = json_array();
-        cxg_error_clear(&e);
-        if (!arr || (rc = store_ledger_scan(st, gid, ledger_cb, arr, &e))) {
-                json_decref(arr);
-                api_reply_cxg(r, arr ? rc : CXG_ERR_NOMEM, &e);
-                return;
-        }
-        api_reply_json(r, 200, json_pack("{s:o}", "entries", arr));
-}
-
-void api_h_ledger_board(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct eng_garden_board b;
-        struct cxg_error e;
-        const char *by = api_arg(r, "by"), *ls = api_arg(r, "limit");
-        int64_t gid, since = CXG_TS_NONE, until = CXG_TS_NONE, limit = 20;
-        int bv = by ? eng_garden_by_parse(by) : ENG_GARDEN_BY_PERSON;
-        enum cxg_err rc;
-
-        if (!st || !ledger_garden(r, st, &gid))
-                return;
-        cxg_error_clear(&e);
-        if (bv < 0) {
-                api_reply_error(r, 400, "bad_request", "by",
-                                "by must be person, team, garden "
-                                "or group");
-                return;
-        }
-        if ((api_arg(r, "since") &&
-             cxg_parse_time(api_arg(r, "since"), strlen(api_arg(r, "since")), &since, &e)) ||
-            (api_arg(r, "until") &&
-             cxg_parse_time(api_arg(r, "until"), strlen(api_arg(r, "until")), &until, &e))) {
-                api_reply_error(r, 400, "bad_request", "since", "since and until are dates");
-                return;
-        }
-        if (ls && (cxg_parse_int64(ls, strlen(ls), &limit, &e) || limit < 0)) {
-                api_reply_error(r, 400, "bad_request", "limit", "limit must be >= 0");
-                return;
-        }
-        eng_garden_board_init(&b);
-        if ((rc = eng_garden_leaderboard(st, gid, bv, since, until, &b, &e)))
-                api_reply_cxg(r, rc, &e);
-        else
-                api_reply_json(r, 200, eng_garden_board_json(&b, bv, (size_t)limit));
-        eng_garden_board_release(&b);
-}
-
-void api_h_ledger_trend(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct eng_garden_trend t;
-        struct cxg_error e;
-        int64_t gid;
-        enum cxg_err rc;
-
-        if (!st || !ledger_garden(r, st, &gid))
-                return;
-        eng_garden_trend_init(&t);
-        cxg_error_clear(&e);
-        if ((rc = eng_garden_support_trend(st, gid, &t, &e)))
-                api_reply_cxg(r, rc, &e);
-        else
-                api_reply_json(r, 200, eng_garden_trend_json(&t));
-        eng_garden_trend_release(&t);
-}
-
-static void points_reply(struct api_req *r, struct store *st)
-{
-        int pts[LEDGER__COUNT];
-        struct cxg_error e;
-        json_t *o = json_object();
-        enum cxg_err rc;
-
-        cxg_error_clear(&e);
-        if (!o || (rc = store_ledger_points(st, pts, &e))) {
-                json_decref(o);
-                api_reply_cxg(r, o ? rc : CXG_ERR_NOMEM, &e);
-                return;
-        }
-        for (int k = 0; k < LEDGER__COUNT; k++)
-                json_object_set_new(o, model_ledger_kind_name(k), json_integer(pts[k]));
-        api_reply_json(r, 200, json_pack("{s:o}", "points", o));
-}
-
-void api_h_ledger_points(struct api_req *r)
-{
-        struct store *st = store_of(r);
-
-        if (st)
-                points_reply(r, st);
-}
-
-void api_h_ledger_points_put(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct cxg_error e;
-        const char *k;
-        json_t *b, *v;
-        enum cxg_err rc;
-
-        if (!st || !actor(r, st, &who) || !(b = api_body_json(r)))
-                return;
-        cxg_error_clear(&e);
-        /* validate everything first, then write: all or nothing per kind is enough here */
-        json_object_foreach(b, k, v)
-        {
-                if (model_ledger_kind_parse(k, strlen(k)) < 0 || !json_is_integer(v)) {
-                        api_reply_error(r, 422, "invalid", k,
-                                        "'%s' is not a ledger kind with whole points", k);
-                        json_decref(b);
-                        return;
-                }
-        }
-        json_object_foreach(b, k, v)
-        {
-                if ((rc = store_ledger_points_set(st, &who, model_ledger_kind_parse(k, strlen(k)),
-                                                  (int)json_integer_value(v), api_now(), &e))) {
-                        api_reply_cxg(r, rc, &e);
-                        json_decref(b);
-                        return;
-                }
-        }
-        json_decref(b);
-        points_reply(r, st);
-}
-
-void api_h_ledger_credit(struct api_req *r)
-{
-        static const char *const keys[] = {"user",     "person", "kind", "cause_type",
-                                           "cause_id", "garden", "note", NULL};
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct cxg_error e;
-        const char *user = NULL, *person = NULL, *kind = NULL, *cause = NULL, *garden = NULL,
-                   *note = NULL;
-        json_t *b, *cid;
-        int64_t gid = 0, lid;
-        enum cxg_err rc;
-
-        if (!st || !actor(r, st, &who) || !(b = api_body_json(r)))
-                return;
-        if (!only_keys(r, b, keys) || !body_str(r, b, "user", &user) ||
-            !body_str(r, b, "person", &person) || !body_str(r, b, "kind", &kind) ||
-            !body_str(r, b, "cause_type", &cause) || !body_str(r, b, "garden", &garden) ||
-            !body_str(r, b, "note", &note))
-                goto done;
-        cid = json_object_get(b, "cause_id");
-        cxg_error_clear(&e);
-        if ((garden && (rc = store_garden_id(st, garden, &gid, &e))) ||
-            (rc = store_ledger_credit(st, &who, gid, user, person,
-                                      kind ? model_ledger_kind_parse(kind, strlen(kind)) : -1,
-                                      cause, json_is_integer(cid) ? json_integer_value(cid) : 0,
-                                      note, api_now(), &lid, &e))) {
-                api_reply_cxg(r, rc, &e);
-                goto done;
-        }
-        api_reply_json(r, 201, json_pack("{s:I}", "id", (json_int_t)lid));
-done:
-        json_decref(b);
-}
-
-/* ---- member portal ---- */
-
-/*
- * The garden named by the route's first parameter, when the caller belongs to it: a member
- * whose person is invited or accepted (accepted when need_accepted), staff when an internal
- * member. Anything else is 404, worded as for a garden that does not exist.
- */
-struct staff_find {
-        int64_t user_id;
-        int status;
-};
-
-static enum cxg_err staff_find_cb(void *ctx, const struct store_member_row *m)
-{
-        struct staff_find *f = ctx;
-
-        if (m->user_id && m->user_id == f->user_id)
-                f->status = m->status;
-        return CXG_OK;
-}
-
-/* The caller's status in garden gid: a member's person, or a staff user's internal row. */
-static enum cxg_err membership(struct store *st, const struct garden_actor *who, int64_t gid,
-                               int *status, struct cxg_error *e)
-{
-        struct staff_find f = {who->user_id, -1};
-        enum cxg_err rc;
-
-        *status = -1;
-        if (who->role == GARDEN_UROLE_MEMBER)
-                return who->person_id
-                           ? store_garden_person_status(st, gid, who->person_id, status, e)
-                           : CXG_OK;
-        rc = store_garden_members(st, gid, staff_find_cb, &f, e);
-        *status = f.status;
-        return rc;
-}
-
-static int portal_garden(struct api_req *r, struct store *st, const struct garden_actor *who,
-                         const char *key, int need_accepted, int64_t *gid)
-{
-        struct cxg_error e;
-        int status = -1;
-        enum cxg_err rc;
-
-        cxg_error_clear(&e);
-        rc = store_garden_id(st, key, gid, &e);
-        if (rc && rc != CXG_ERR_NOTFOUND)
-                return reply_err(r, rc, &e);
-        if (!rc && (rc = membership(st, who, *gid, &status, &e)))
-                return reply_err(r, rc, &e);
-        if (status == GARDEN_ST_ACCEPTED || (!need_accepted && status == GARDEN_ST_INVITED))
-                return 1;
-        api_reply_error(r, 404, "not_found", "garden", "no garden \"%.64s\"", key);
-        return 0;
-}
-
-static int portal_actor(struct api_req *r, struct store *st, struct garden_actor *who,
-                        struct eng_garden_viewer *v)
-{
-        if (!actor(r, st, who))
-                return 0;
-        v->user_id = who->user_id;
-        v->person_id = who->person_id;
-        return 1;
-}
-
-/* The idea of the route, when its garden is one the caller is an accepted member of. */
-static int portal_idea(struct api_req *r, struct store *st, const struct garden_actor *who,
-                       int64_t *id)
-{
-        struct idea_detail d = {0};
-        struct cxg_error e;
-        int status = -1;
-        enum cxg_err rc;
-
-        if (!parse_id(r, r->params[0], "idea", id))
-                return 0;
-        cxg_error_clear(&e);
-        rc = store_idea_get(st, *id, detail_idea_cb, &d, &e);
-        json_decref(d.obj);
-        if (rc == CXG_ERR_NOTFOUND) {
-                api_reply_error(r, 404, "not_found", "idea", "no idea %s", r->params[0]);
-                return 0;
-        }
-        if (rc)
-                return reply_err(r, rc, &e);
-        if ((rc = membership(st, who, d.garden_id, &status, &e)))
-                return reply_err(r, rc, &e);
-        if (status != GARDEN_ST_ACCEPTED) {
-                api_reply_error(r, 404, "not_found", "idea", "no idea %s", r->params[0]);
-                return 0;
-        }
-        return 1;
-}
-
-struct portal_list {
-        struct store *st;
-        const struct garden_actor *who;
-        json_t *arr;
-        struct cxg_error *e;
-};
-
-static enum cxg_err portal_garden_cb(void *ctx, const struct store_garden_row *g)
-{
-        struct portal_list *l = ctx;
-        int status = -1;
-        enum cxg_err rc;
-        json_t *j;
-
-        if ((rc = membership(l->st, l->who, g->id, &status, l->e)))
-                return rc;
-        if (status != GARDEN_ST_ACCEPTED && status != GARDEN_ST_INVITED)
-                return CXG_OK;
-        j = eng_garden_row_json(g);
-        if (!j ||
-            json_object_set_new(j, "my_status", json_string(model_garden_status_name(status))))
-                return CXG_ERR_NOMEM;
-        return to_array(l->arr, j);
-}
-
-void api_h_portal_gardens_list(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        struct cxg_error e;
-        struct portal_list l;
-        enum cxg_err rc;
-
-        if (!st || !portal_actor(r, st, &who, &v))
-                return;
-        cxg_error_clear(&e);
-        l = (struct portal_list){st, &who, json_array(), &e};
-        if (!l.arr || (rc = store_garden_list(st, portal_garden_cb, &l, &e))) {
-                json_decref(l.arr);
-                api_reply_cxg(r, l.arr ? rc : CXG_ERR_NOMEM, &e);
-                return;
-        }
-        api_reply_json(r, 200, json_pack("{s:o}", "gardens", l.arr));
-}
-
-struct portal_members {
-        json_t *arr;
-        int64_t person;
-        int my_status;
-};
-
-static enum cxg_err portal_member_cb(void *ctx, const struct store_member_row *m)
-{
-        struct portal_members *pm = ctx;
-
-        if (m->person_id && m->person_id == pm->person)
-                pm->my_status = m->status;
-        /* the team behind the garden; other customers stay anonymous (counts only) */
-        if (!m->user || m->status != GARDEN_ST_ACCEPTED)
-                return CXG_OK;
-        return to_array(pm->arr, json_pack("{s:s, s:s}", "name", m->user, "role",
-                                           model_garden_mrole_name(m->role)));
-}
-
-void api_h_portal_garden_get(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        struct garden_view gv = {0};
-        struct portal_members pm = {0};
-        struct cxg_error e;
-        int64_t gid;
-        enum cxg_err rc = CXG_ERR_NOMEM;
-
-        if (!st || !portal_actor(r, st, &who, &v) ||
-            !portal_garden(r, st, &who, r->params[0], 0, &gid))
-                return;
-        cxg_error_clear(&e);
-        pm.arr = json_array();
-        pm.person = who.person_id;
-        pm.my_status = -1;
-        if (!pm.arr || (rc = store_garden_find(st, r->params[0], garden_obj_cb, &gv, &e)) ||
-            (rc = store_garden_members(st, gid, portal_member_cb, &pm, &e))) {
-                json_decref(pm.arr);
-                json_decref(gv.obj);
-                api_reply_cxg(r, pm.arr ? rc : CXG_ERR_NOMEM, &e);
-                return;
-        }
-        json_object_set_new(gv.obj, "team", pm.arr);
-        json_object_set_new(gv.obj, "my_status",
-                            pm.my_status >= 0 ? json_string(model_garden_status_name(pm.my_status))
-                                              : json_null());
-        api_reply_json(r, 200, gv.obj);
-}
-
-void api_h_portal_garden_respond(struct api_req *r)
-{
-        static const char *const keys[] = {"status", NULL};
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        struct cxg_error e;
-        const char *status = NULL, *person;
-        int64_t gid;
-        json_t *b;
-        enum cxg_err rc;
-
-        if (!st || !portal_actor(r, st, &who, &v) ||
-            !portal_garden(r, st, &who, r->params[0], 0, &gid) || !(b = api_body_json(r)))
-                return;
-        person = r->who.person_id[0] ? r->who.person_id : NULL;
-        if (!only_keys(r, b, keys) || !body_str(r, b, "status", &status))
-                goto done;
-        cxg_error_clear(&e);
-        if (!person) {
-                api_reply_error(r, 422, "invalid", "person", "this user is not a customer person");
-                goto done;
-        }
-        if ((rc = store_garden_member_status(
-                 st, &who, gid, person, NULL,
-                 status ? model_garden_status_parse(status, strlen(status)) : -1, api_now(), &e))) {
-                api_reply_cxg(r, rc, &e);
-                goto done;
-        }
-        api_reply_json(r, 200, json_pack("{s:s}", "my_status", status));
-done:
-        json_decref(b);
-}
-
-void api_h_portal_garden_ideas(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        int64_t gid;
-
-        if (st && portal_actor(r, st, &who, &v) &&
-            portal_garden(r, st, &who, r->params[0], 1, &gid))
-                ideas_reply(r, st, gid, &v);
-}
-
-void api_h_portal_garden_idea_create(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        int64_t gid;
-
-        if (st && portal_actor(r, st, &who, &v) &&
-            portal_garden(r, st, &who, r->params[0], 1, &gid))
-                idea_create(r, st, &who, gid, &v);
-}
-
-void api_h_portal_idea_get(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        int64_t id;
-
-        if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
-                idea_detail(r, st, id, &v);
-}
-
-void api_h_portal_idea_vote(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        int64_t id;
-
-        if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
-                vote(r, st, &who, id, &v);
-}
-
-void api_h_portal_idea_comment(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        int64_t id;
-
-        if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
-                comment(r, st, &who, id);
-}
-
-void api_h_portal_idea_transition(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        int64_t id;
-
-        if (st && portal_actor(r, st, &who, &v) && portal_idea(r, st, &who, &id))
-                transition(r, st, &who, id);
-}
-
-static enum cxg_err join_status_cb(void *ctx, const struct store_experiment_row *x)
-{
-        json_t **out = ctx;
-
-        *out = json_pack("{s:I, s:s}", "id", (json_int_t)x->id, "status", x->status);
-        return *out ? CXG_OK : CXG_ERR_NOMEM;
-}
-
-void api_h_portal_idea_join(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        struct cxg_error e;
-        json_t *x = NULL;
-        int64_t id;
-        int added = 0;
-        enum cxg_err rc;
-
-        if (!st || !portal_actor(r, st, &who, &v) || !portal_idea(r, st, &who, &id))
-                return;
-        cxg_error_clear(&e);
-        if ((rc = store_experiment_join(st, &who, id, api_now(), &added, &e)) ||
-            (rc = store_experiment_get(st, id, join_status_cb, &x, &e))) {
-                json_decref(x);
-                api_reply_cxg(r, rc, &e);
-                return;
-        }
-        api_reply_json(r, 200,
-                       json_pack("{s:I, s:o, s:b, s:b}", "idea", (json_int_t)id, "experiment", x,
-                                 "joined", 1, "added", added));
-}
-
-struct my_ledger {
-        json_t *arr;
-        int64_t user, person, total;
-};
-
-static enum cxg_err my_ledger_cb(void *ctx, const struct store_ledger_row *l)
-{
-        struct my_ledger *m = ctx;
-
-        if (!((m->user && l->user_id == m->user) || (m->person && l->person_id == m->person)))
-                return CXG_OK;
-        m->total += l->points;
-        return to_array(m->arr, eng_garden_ledger_json(l));
-}
-
-void api_h_portal_ledger(struct api_req *r)
-{
-        struct store *st = store_of(r);
-        struct garden_actor who;
-        struct eng_garden_viewer v;
-        struct my_ledger m;
-        struct cxg_error e;
-        enum cxg_err rc;
-
-        if (!st || !portal_actor(r, st, &who, &v))
-                return;
-        m = (struct my_ledger){json_array(), who.user_id, who.person_id, 0};
-        cxg_error_clear(&e);
-        if (!m.arr || (rc = store_ledger_scan(st, 0, my_ledger_cb, &m, &e))) {
-                json_decref(m.arr);
-                api_reply_cxg(r, m.arr ? rc : CXG_ERR_NOMEM, &e);
-                return;
-        }
-        api_reply_json(r, 200,
-                       json_pack("{s:I, s:o}", "points", (json_int_t)m.total, "entries", m.arr));
 }

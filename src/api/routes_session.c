@@ -10,8 +10,11 @@
 
 #include "api/api_int.h"
 #include "api/web_assets.h"
+#include "app/users.h"
+#include "app/view_entities.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -60,6 +63,7 @@ struct api_rl_entry {
         int count;
 };
 
+/* Failed-login windows kept at most; when all of them are live, the oldest is reused. */
 #define RL_MAX 20000
 
 /* Seconds until key may try again, or 0 when it may now. Caller holds rl_lock. */
@@ -99,30 +103,19 @@ static void rl_fail(const char *key, int64_t now)
                                         api_g.rl[k++] = api_g.rl[i];
                         api_g.nrl = k;
                 }
-                if (api_g.nrl == api_g.caprl) {
-                        size_t ncap = api_g.caprl ? api_g.caprl * 2 : 64;
-                        struct api_rl_entry *n;
+                if (api_g.nrl >= RL_MAX) {
+                        /* full of live windows: reuse the oldest slot */
+                        size_t old = 0;
 
-                        if (ncap > RL_MAX)
-                                ncap = RL_MAX;
-                        if (api_g.nrl >= ncap) {
-                                /* full of live windows: reuse the oldest slot */
-                                size_t old = 0;
-
-                                for (size_t i = 1; i < api_g.nrl; i++)
-                                        if (api_g.rl[i].start < api_g.rl[old].start)
-                                                old = i;
-                                e = &api_g.rl[old];
-                                goto fill;
-                        }
-                        n = cxg_realloc(api_g.rl, ncap * sizeof(*n));
-                        if (!n)
+                        for (size_t i = 1; i < api_g.nrl; i++)
+                                if (api_g.rl[i].start < api_g.rl[old].start)
+                                        old = i;
+                        e = &api_g.rl[old];
+                } else {
+                        if (CXG_GROW(api_g.rl, api_g.nrl + 1, api_g.caprl, RL_MAX))
                                 return;
-                        api_g.rl = n;
-                        api_g.caprl = ncap;
+                        e = &api_g.rl[api_g.nrl++];
                 }
-                e = &api_g.rl[api_g.nrl++];
-        fill:
                 snprintf(e->key, sizeof(e->key), "%s", key);
                 e->start = now;
                 e->count = 0;
@@ -322,16 +315,11 @@ void api_h_portal_me(struct api_req *r)
 
 static enum cxg_err user_to_json(void *ctx, const struct store_user *u)
 {
-        json_t *arr = ctx;
-        char t[24];
-        json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "name", u->name, "role", u->role, "created_at",
-                              cxg_time_format(u->created_at, t), "disabled", u->disabled);
+        json_t *o = view_user(u);
 
         if (!o)
                 return CXG_ERR_NOMEM;
-        if (u->person_id[0])
-                json_object_set_new(o, "person_id", json_string(u->person_id));
-        return json_array_append_new(arr, o) ? CXG_ERR_NOMEM : CXG_OK;
+        return json_array_append_new(ctx, o) ? CXG_ERR_NOMEM : CXG_OK;
 }
 
 void api_h_users_list(struct api_req *r)
@@ -361,6 +349,7 @@ void api_h_users_create(struct api_req *r)
         const char *name, *role, *person = NULL, *password = NULL, *key;
         char gen[API_PASSWORD_LEN + 1], hash[API_PWHASH_LEN];
         struct cxg_error err = {0};
+        struct app_ctx c;
         enum cxg_err rc;
         int64_t id;
 
@@ -422,24 +411,8 @@ void api_h_users_create(struct api_req *r)
                 api_reply_cxg(r, rc, &err);
                 goto done;
         }
-        if ((rc = store_begin(r->st, &err)))
-                goto fail;
-        if ((rc = store_user_add(r->st, name, role, hash, person, api_now(), &id, &err))) {
-                store_rollback(r->st);
-                goto fail;
-        }
-        {
-                json_t *sum =
-                    json_pack("{s:{s:s,s:s?}}", "after", "role", role, "person_id", person);
-
-                rc = api_audit(r, "create", "users", name, sum, &err);
-                json_decref(sum);
-        }
-        if (rc) {
-                store_rollback(r->st);
-                goto fail;
-        }
-        if ((rc = store_commit(r->st, &err)))
+        api_app_ctx(r, &c);
+        if ((rc = app_user_add(&c, name, role, hash, person, &id, &err)))
                 goto fail;
         snprintf(r->location, sizeof(r->location), "/api/v1/users");
         api_reply_json(r, 201,
@@ -464,12 +437,7 @@ struct audit_ctx {
 static enum cxg_err audit_to_json(void *ctx, const struct store_audit *a)
 {
         struct audit_ctx *c = ctx;
-        char t[24];
-        json_t *sum = a->summary ? json_loads(a->summary, 0, NULL) : NULL;
-        json_t *o =
-            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)a->id, "at",
-                      cxg_time_format(a->at, t), "actor", a->actor, "action", a->action, "entity",
-                      a->entity, "entity_id", a->entity_id, "summary", sum ? sum : json_null());
+        json_t *o = view_audit(a);
 
         if (!o)
                 return CXG_ERR_NOMEM;

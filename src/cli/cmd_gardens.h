@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/app.h"
 #include "cli/cli.h"
 #include "model/garden.h"
 #include "store/store.h"
@@ -38,10 +39,17 @@ int gcli_rules(struct cli *c, const char *cmd, struct garden_rules *r);
 int gcli_actor(struct store *st, const char *cmd, const char *name, struct garden_actor *a);
 /* Print err for cmd; CLI_USAGE for usage errors, else CLI_FAIL. */
 int gcli_fail(const char *cmd, const struct cxg_error *err);
+/* Fill *ac for a garden operation on st (config file of c, actor cli:USER); CLI_USAGE when the
+ * config file cannot be read. */
+int gcli_ctx(struct cli *c, const char *cmd, struct store *st, struct app_ctx *ac);
 /* Parse a --opt date (NULL: CXG_TS_NONE). */
 int gcli_time(const char *cmd, const char *opt, const char *s, int64_t *t);
 /* Print j (stolen) as indented JSON; NULL means out of memory (CLI_FAIL). */
 int gcli_print_json(json_t *j);
+/* Parse an idea id (a positive integer); prints and returns CLI_USAGE when it is not one. */
+int gcli_idea_id(const char *cmd, const char *s, int64_t *id);
+/* "YYYY-MM-DD" of t into buf (at least 11 bytes), "-" for CXG_TS_NONE; returns buf. */
+char *gcli_date(int64_t t, char *buf);
 /* Now, unix seconds. */
 int64_t gcli_now(void);
 

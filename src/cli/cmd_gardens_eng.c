@@ -13,34 +13,29 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
+#include "core/grow.h"
 #include "core/parse.h"
+#include "app/gardens.h"
+#include "app/view_gardens.h"
 #include "engine/gardens.h"
 #include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
 
 #define DAY INT64_C(86400)
 
-/* [gardens] impact_segment from the config, or "currency". */
+/* The segment field impact matches on: --segment, else app_gardens_impact_segment. */
 static int segment_field(struct cli *c, const char *given, char *out, size_t cap)
 {
-        struct cxg_config cfg;
-        struct cxg_error err;
-        const char *v;
+        struct app_ctx ac;
+        int rc;
 
-        snprintf(out, cap, "%s", given ? given : "currency");
-        if (given || !c->config_path)
+        if (given) {
+                snprintf(out, cap, "%s", given);
                 return CLI_OK;
-        cxg_config_init(&cfg);
-        cxg_error_clear(&err);
-        if (cxg_config_load(&cfg, c->config_path, &err)) {
-                cli_errorf("%s", err.msg);
-                cxg_config_release(&cfg);
-                return CLI_USAGE;
         }
-        v = cxg_config_get(&cfg, "gardens.impact_segment");
-        if (v)
-                snprintf(out, cap, "%s", strcmp(v, "none") == 0 ? "" : v);
-        cxg_config_release(&cfg);
+        if ((rc = gcli_ctx(c, "gardens impact", NULL, &ac)))
+                return rc;
+        snprintf(out, cap, "%s", app_gardens_impact_segment(&ac));
         return CLI_OK;
 }
 
@@ -110,7 +105,7 @@ int gcli_gardens_impact(struct cli *c, int argc, char **argv)
         eng_garden_panel_release(&p);
         store_close(st);
         if (gcli_val(o, no, "json")) {
-                json_t *j = eng_garden_impact_json(&im);
+                json_t *j = view_garden_impact(&im);
 
                 if (j &&
                     json_object_set_new(j, "garden", npos ? json_string(pos[0]) : json_null())) {
@@ -155,7 +150,8 @@ int gcli_gardens_seed_demo(struct cli *c, int argc, char **argv)
         const char *pos[1];
         size_t npos;
         struct store *st = NULL;
-        struct eng_garden_seed_summary sum;
+        struct app_gardens_seed_summary sum;
+        struct app_ctx ac;
         struct cxg_error err;
         int rc;
 
@@ -163,9 +159,10 @@ int gcli_gardens_seed_demo(struct cli *c, int argc, char **argv)
             (rc = gcli_open(c, cmd, 1, &st)))
                 return rc;
         cxg_error_clear(&err);
-        if (eng_garden_seed_demo(st, &sum, &err)) {
+        if ((rc = gcli_ctx(c, cmd, st, &ac)) ||
+            (app_gardens_seed_demo(&ac, &sum, &err) && (rc = gcli_fail(cmd, &err)))) {
                 store_close(st);
-                return gcli_fail(cmd, &err);
+                return rc;
         }
         store_close(st);
         if (o[0].val)
@@ -199,37 +196,10 @@ static enum cxg_err ids_cb(void *ctx, int64_t id)
 {
         struct ids *s = ctx;
 
-        if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 64;
-                void *np = cxg_realloc(s->v, nc * sizeof(*s->v));
-
-                if (!np)
-                        return CXG_ERR_NOMEM;
-                s->v = np;
-                s->cap = nc;
-        }
+        if (CXG_GROW(s->v, s->n + 1, s->cap, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
         s->v[s->n++] = id;
         return CXG_OK;
-}
-
-static enum cxg_err exp_cb(void *ctx, const struct store_experiment_row *e)
-{
-        *(struct store_experiment_row *)ctx = *e;
-        ((struct store_experiment_row *)ctx)->result = NULL;
-        ((struct store_experiment_row *)ctx)->status = NULL;
-        return CXG_OK;
-}
-
-static int parse_idea(const char *cmd, const char *s, int64_t *id)
-{
-        struct cxg_error err;
-
-        cxg_error_clear(&err);
-        if (!s || cxg_parse_int64(s, strlen(s), id, &err) || *id <= 0) {
-                cli_errorf("%s: '%s' is not an idea id", cmd, s ? s : "");
-                return CLI_USAGE;
-        }
-        return CLI_OK;
 }
 
 int gcli_ideas_results(struct cli *c, int argc, char **argv)
@@ -238,16 +208,12 @@ int gcli_ideas_results(struct cli *c, int argc, char **argv)
         struct gcli_opt o[] = {{"as", 1, NULL}, {"json", 0, NULL}, {"dry-run", 0, NULL}};
         size_t no = 3, npos;
         const char *pos[1];
-        char seg[48];
         struct store *st = NULL;
         struct garden_actor who;
-        struct store_experiment_row e;
-        struct eng_garden_panel p;
         struct eng_garden_experiment x;
-        struct ids acc = {0};
+        struct app_ctx ac;
         struct cxg_error err;
         json_t *j = NULL;
-        char *text = NULL;
         int64_t id;
         int rc, dry;
 
@@ -258,30 +224,13 @@ int gcli_ideas_results(struct cli *c, int argc, char **argv)
                 return CLI_USAGE;
         }
         dry = gcli_val(o, no, "dry-run") != NULL;
-        if ((rc = parse_idea(cmd, pos[0], &id)) ||
-            (rc = segment_field(c, NULL, seg, sizeof(seg))) || (rc = gcli_open(c, cmd, !dry, &st)))
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)) || (rc = gcli_open(c, cmd, !dry, &st)))
                 return rc;
-        if (!dry && (rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))) {
-                store_close(st);
-                return rc;
-        }
+        if ((rc = gcli_ctx(c, cmd, st, &ac)) ||
+            (!dry && (rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))))
+                goto done;
         cxg_error_clear(&err);
-        eng_garden_panel_init(&p);
-        if (store_experiment_get(st, id, exp_cb, &e, &err) ||
-            store_experiment_accounts(st, e.id, ids_cb, &acc, &err) ||
-            eng_garden_panel_load(&p, st, seg, 0, &err) ||
-            eng_garden_experiment(&p, acc.v, acc.n, e.metric, e.starts_at, e.ends_at, 3, &x,
-                                  &err)) {
-                rc = gcli_fail(cmd, &err);
-                goto done;
-        }
-        j = eng_garden_experiment_json(&x);
-        text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (!text) {
-                rc = gcli_print_json(NULL);
-                goto done;
-        }
-        if (!dry && store_experiment_record(st, &who, id, text, gcli_now(), &err)) {
+        if (app_experiment_record(&ac, dry ? NULL : &who, id, dry, &x, &j, &err)) {
                 rc = gcli_fail(cmd, &err);
                 goto done;
         }
@@ -298,10 +247,7 @@ int gcli_ideas_results(struct cli *c, int argc, char **argv)
                        x.est.v1, x.est.v0, x.est.diff, x.est.lo, x.est.hi, dry ? "" : "; recorded");
         }
 done:
-        free(text);
         json_decref(j);
-        cxg_free(acc.v);
-        eng_garden_panel_release(&p);
         store_close(st);
         return rc;
 }
@@ -329,9 +275,9 @@ int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
         const char *pos[1];
         struct store *st = NULL;
         struct garden_actor who;
-        struct eng_garden_panel p;
+        struct app_ctx ac;
         struct cxg_error err;
-        int64_t id, at, rid, *ids = NULL;
+        int64_t id, at, rid;
         int rc;
 
         if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)))
@@ -340,28 +286,22 @@ int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
                 cli_errorf("%s: give ID and --segment FIELD=VALUE", cmd);
                 return CLI_USAGE;
         }
-        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)) ||
             (rc = gcli_time(cmd, "at", gcli_val(o, no, "at"), &at)) ||
             (rc = gcli_open(c, cmd, 1, &st)))
                 return rc;
-        if (at == CXG_TS_NONE)
-                at = gcli_now();
-        if ((rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))) {
+        if ((rc = gcli_ctx(c, cmd, st, &ac)) ||
+            (rc = gcli_actor(st, cmd, gcli_val(o, no, "as"), &who))) {
                 store_close(st);
                 return rc;
         }
         cxg_error_clear(&err);
-        eng_garden_panel_init(&p);
-        if (eng_garden_panel_load(&p, st, "", 0, &err) ||
-            eng_garden_segment_accounts(&p, st, gcli_val(o, no, "segment"), at, &ids, &n, &err) ||
-            store_rollout_add(st, &who, id, gcli_val(o, no, "segment"), at, ids, n,
-                              gcli_val(o, no, "note"), gcli_now(), &rid, &err))
+        if (app_rollout_add(&ac, &who, id, gcli_val(o, no, "segment"), at, gcli_val(o, no, "note"),
+                            &rid, &n, &err))
                 rc = gcli_fail(cmd, &err);
         else
                 printf("rollout %lld: idea #%lld to %zu accounts of %s\n", (long long)rid,
                        (long long)id, n, gcli_val(o, no, "segment"));
-        cxg_free(ids);
-        eng_garden_panel_release(&p);
         store_close(st);
         return rc;
 }
@@ -409,7 +349,7 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
                 cli_errorf("%s: missing ID", cmd);
                 return CLI_USAGE;
         }
-        if ((rc = parse_idea(cmd, pos[0], &id)) ||
+        if ((rc = gcli_idea_id(cmd, pos[0], &id)) ||
             (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), 7, 730, &days)) ||
             (rc = gcli_open(c, cmd, 0, &st)))
                 return rc;
@@ -445,7 +385,7 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
                         goto done;
                 }
                 cxg_free(acc.v);
-                j = eng_garden_rollout_json(&r);
+                j = view_garden_rollout_report(&r);
                 if (!j || json_object_set_new(j, "segment_spec", json_string(ro->seg[k])) ||
                     json_array_append_new(arr, j)) {
                         rc = gcli_print_json(NULL);
@@ -534,7 +474,7 @@ int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
                 goto done;
         }
         if (gcli_val(o, no, "json")) {
-                rc = gcli_print_json(eng_garden_candidates_json(&e.scores, cand, n, gm.topic));
+                rc = gcli_print_json(view_garden_candidates(&e.scores, cand, n, gm.topic));
                 goto done;
         }
         printf("candidates for %s (topic %s%s%s): engaged and robust accounts outside every "

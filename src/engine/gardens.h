@@ -146,7 +146,6 @@ struct eng_garden_impact {
 enum cxg_err eng_garden_impact(const struct eng_garden_panel *p, int bands,
                                struct eng_garden_impact *out, struct cxg_error *err) CXG_WUR;
 /* The impact as JSON (new reference; NULL when out of memory). */
-json_t *eng_garden_impact_json(const struct eng_garden_impact *im);
 
 /* Result of an experiment or the rollout report. */
 struct eng_garden_experiment {
@@ -165,7 +164,6 @@ enum cxg_err eng_garden_experiment(const struct eng_garden_panel *p, const int64
                                    size_t n, int metric, int64_t from, int64_t to, int bands,
                                    struct eng_garden_experiment *out,
                                    struct cxg_error *err) CXG_WUR;
-json_t *eng_garden_experiment_json(const struct eng_garden_experiment *x);
 
 /* Rollout report: the metric before and after `at` for the segment vs the rest. */
 struct eng_garden_rollout {
@@ -186,31 +184,13 @@ enum cxg_err eng_garden_rollout_report(const struct eng_garden_panel *p, const i
                                        size_t n, int metric, int64_t at, int days,
                                        struct eng_garden_rollout *out,
                                        struct cxg_error *err) CXG_WUR;
-json_t *eng_garden_rollout_json(const struct eng_garden_rollout *r);
 
 /* Store ids of the accounts in segment "field=value" alive at t (caller frees *ids). */
 enum cxg_err eng_garden_segment_accounts(const struct eng_garden_panel *p, struct store *s,
                                          const char *segment, int64_t t, int64_t **ids, size_t *n,
                                          struct cxg_error *err) CXG_WUR;
 
-/* What eng_garden_seed_demo created. */
-struct eng_garden_seed_summary {
-        int64_t gardens, users, internal, members, ideas, votes, comments, experiments, rollouts;
-        int64_t ledger_entries;
-};
-
-/*
- * Build demo gardens from the generator's account attributes "garden" and "garden_joined_at"
- * (see docs/gardens.md, "Demo gardens"): users, internal and customer members, ideas in every
- * state with votes, comments, approvals, experiments measured on the data and a rollout, all
- * through store_gardens.h in one transaction. CXG_ERR_CONFLICT when gardens have members
- * already, CXG_ERR_NOTFOUND when no account carries the attributes.
- */
-enum cxg_err eng_garden_seed_demo(struct store *s, struct eng_garden_seed_summary *sum,
-                                  struct cxg_error *err) CXG_WUR;
-
-/* JSON helper: an estimate as {"diff", "se", "lo", "hi", "members"/..} (names given). */
-json_t *eng_garden_est_json(const struct eng_garden_est *e, const char *v1_name,
-                            const char *v0_name, const char *n1_name, const char *n0_name);
+/* 1 when metric is a share of accounts (retention), measured as a risk difference. */
+int eng_garden_metric_binary(int metric);
 
 #endif

@@ -250,7 +250,7 @@ static enum cxg_err stratum(struct strata *s, uint16_t seg, uint16_t plan, uint8
         return CXG_OK;
 }
 
-static int binary_metric(int metric)
+int eng_garden_metric_binary(int metric)
 {
         return metric == GARDEN_METRIC_RETENTION_90 || metric == GARDEN_METRIC_RETENTION_180;
 }
@@ -311,7 +311,7 @@ enum cxg_err eng_garden_experiment(const struct eng_garden_panel *p, const int64
                 }
                 num_add(&s.num[si], in[a], v);
         }
-        if (binary_metric(metric))
+        if (eng_garden_metric_binary(metric))
                 eng_garden_mh_diff(s.bin, s.n, &out->est);
         else
                 eng_garden_strat_mean_diff(s.num, s.n, &out->est);
@@ -407,126 +407,4 @@ enum cxg_err eng_garden_rollout_report(const struct eng_garden_panel *p, const i
                 out->did.n0 = (double)out->rest_accounts;
         }
         return CXG_OK;
-}
-
-/* ---- JSON ---- */
-
-static json_t *num(double v)
-{
-        return isnan(v) || isinf(v) ? json_null() : json_real(v);
-}
-
-json_t *eng_garden_est_json(const struct eng_garden_est *e, const char *v1_name,
-                            const char *v0_name, const char *n1_name, const char *n0_name)
-{
-        json_t *o = json_object();
-
-        if (!o)
-                return NULL;
-        if (json_object_set_new(o, "diff", num(e->diff)) ||
-            json_object_set_new(o, "se", num(e->se)) ||
-            json_object_set_new(o, "ci95", json_pack("[o, o]", num(e->lo), num(e->hi))) ||
-            (v1_name && json_object_set_new(o, v1_name, num(e->v1))) ||
-            (v0_name && json_object_set_new(o, v0_name, num(e->v0))) ||
-            (n1_name && json_object_set_new(o, n1_name, json_integer((json_int_t)e->n1))) ||
-            (n0_name && json_object_set_new(o, n0_name, json_integer((json_int_t)e->n0))) ||
-            json_object_set_new(o, "strata", json_integer(e->strata))) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
-}
-
-json_t *eng_garden_impact_json(const struct eng_garden_impact *im)
-{
-        json_t *o = json_object(), *money = json_array();
-
-        if (!o || !money)
-                goto fail;
-        for (size_t k = 0; k < im->n_money; k++) {
-                const struct eng_garden_money *m = &im->money[k];
-                json_t *row = json_pack(
-                    "{s:s, s:I, s:o, s:o, s:o, s:o}", "currency", m->currency, "members",
-                    (json_int_t)m->members, "members_mrr", num(m->members_mrr), "mrr_retained",
-                    num(m->retained.diff), "se", num(m->retained.se), "ci95",
-                    json_pack("[o, o]", num(m->retained.lo), num(m->retained.hi)));
-
-                if (!row || json_array_append_new(money, row))
-                        goto fail;
-        }
-        if (json_object_set_new(o, "members", json_integer(im->members)) ||
-            json_object_set_new(o, "members_observed", json_integer(im->members_observed)) ||
-            json_object_set_new(o, "members_matched", json_integer(im->members_matched)) ||
-            json_object_set_new(o, "comparison_accounts", json_integer(im->comparison_accounts)) ||
-            json_object_set_new(o, "matching",
-                                json_pack("{s:s, s:b, s:i, s:s}", "segment_field",
-                                          im->segment_field[0] ? im->segment_field : "(none)",
-                                          "plan", 1, "engagement_bands", im->bands, "method",
-                                          "each member with its never-member matches is a "
-                                          "stratum; Mantel-Haenszel risk difference with Sato "
-                                          "variance")) ||
-            json_object_set_new(o, "follow_days", json_integer(im->follow_days)) ||
-            json_object_set_new(o, "retention_90d",
-                                eng_garden_est_json(&im->ret_90, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
-            json_object_set_new(o, "retention_180d",
-                                eng_garden_est_json(&im->ret_180, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
-            json_object_set_new(o, "retention_180d_unmatched",
-                                eng_garden_est_json(&im->crude_180, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
-            json_object_set_new(o, "mrr_change_180d",
-                                eng_garden_est_json(&im->mrr_change, "members", "comparison",
-                                                    "members_n", "comparison_n")) ||
-            json_object_set_new(o, "nps_180d",
-                                eng_garden_est_json(&im->nps, "members", "comparison", "members_n",
-                                                    "comparison_n")))
-                goto fail;
-        /* set_new takes the reference even when it fails */
-        if (json_object_set_new(o, "mrr_retained", money)) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
-fail:
-        json_decref(money);
-        json_decref(o);
-        return NULL;
-}
-
-json_t *eng_garden_experiment_json(const struct eng_garden_experiment *x)
-{
-        char d1[32], d2[32];
-        json_t *est = eng_garden_est_json(&x->est, "participants", "comparison", "participants_n",
-                                          "comparison_n");
-
-        if (!est)
-                return NULL;
-        return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:s}", "metric",
-                         model_garden_metric_name(x->metric), "from", cxg_time_format(x->from, d1),
-                         "to", cxg_time_format(x->to, d2), "participants",
-                         (json_int_t)x->participants, "participants_measured",
-                         (json_int_t)x->participants_measured, "comparison",
-                         (json_int_t)x->comparison, "estimate", est, "method",
-                         binary_metric(x->metric)
-                             ? "participants vs others alive at the start, strata of segment, "
-                               "plan and engagement band; Mantel-Haenszel risk difference"
-                             : "participants vs others alive at the start, strata of segment, "
-                               "plan and engagement band; stratified difference of means");
-}
-
-json_t *eng_garden_rollout_json(const struct eng_garden_rollout *r)
-{
-        char d[32];
-
-        return json_pack(
-            "{s:s, s:s, s:i, s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:o}", "metric",
-            model_garden_metric_name(r->metric), "at", cxg_time_format(r->at, d), "window_days",
-            r->days, "segment", "accounts", (json_int_t)r->seg_accounts, "before",
-            num(r->seg_before.v1), "after", num(r->seg_after.v1), "change",
-            eng_garden_est_json(&r->seg_change, NULL, NULL, NULL, NULL), "rest", "accounts",
-            (json_int_t)r->rest_accounts, "before", num(r->rest_before.v1), "after",
-            num(r->rest_after.v1), "change",
-            eng_garden_est_json(&r->rest_change, NULL, NULL, NULL, NULL),
-            "difference_in_differences", eng_garden_est_json(&r->did, NULL, NULL, NULL, NULL));
 }

@@ -263,34 +263,3 @@ enum cxg_err eng_garden_suggest(const struct eng_scores *r, const struct eng_gar
         *n = limit && limit < k ? limit : k;
         return CXG_OK;
 }
-
-static json_t *num(double v)
-{
-        return isnan(v) ? json_null() : json_real(round(v * 10) / 10);
-}
-
-json_t *eng_garden_candidates_json(const struct eng_scores *r, const struct eng_garden_candidate *c,
-                                   size_t n, int topic)
-{
-        const struct eng_snapshot *s = r->snap;
-        json_t *arr = json_array();
-
-        for (size_t i = 0; arr && i < n; i++) {
-                uint32_t a = c[i].account, p = c[i].person;
-                json_t *o = json_pack(
-                    "{s:i, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:{s:s, s:s?, s:s?, s:s, s:o}}",
-                    "rank", (int)i + 1, "account", s->a_ext[a], "name", s->a_name[a], "plan",
-                    s->plans.names[s->a_plan[a]], "score", num(c[i].score), "engagement",
-                    num(c[i].engagement), "robustness", num(c[i].robustness), "topic_signal",
-                    num(c[i].topic), "invite", "person", s->p_ext[p], "name", s->p_name[p], "role",
-                    s->p_role[p], "seniority", model_seniority_name(s->p_seniority[p]),
-                    "engagement", num(c[i].person_engagement));
-
-                if (!o || json_array_append_new(arr, o)) {
-                        json_decref(arr);
-                        return NULL;
-                }
-        }
-        (void)topic;
-        return arr;
-}

@@ -60,8 +60,4 @@ enum cxg_err eng_garden_suggest(const struct eng_scores *r, const struct eng_gar
                                 struct eng_garden_candidate **out, size_t *n,
                                 struct cxg_error *err) CXG_WUR;
 
-/* JSON array of candidates (new reference, NULL when out of memory). */
-json_t *eng_garden_candidates_json(const struct eng_scores *r, const struct eng_garden_candidate *c,
-                                   size_t n, int topic);
-
 #endif

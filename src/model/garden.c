@@ -173,6 +173,15 @@ int model_garden_can_manage(int role)
         return role == GARDEN_UROLE_ADMIN || role == GARDEN_UROLE_ANALYST;
 }
 
+const char *model_garden_team(int urole, int mrole)
+{
+        if (urole == GARDEN_UROLE_MEMBER)
+                return "external";
+        if (mrole > GARDEN_MROLE_CUSTOMER && mrole < GARDEN_MROLE__COUNT)
+                return model_garden_mrole_name(mrole);
+        return "staff";
+}
+
 void model_garden_rules_init(struct garden_rules *r)
 {
         r->approvers = 2;

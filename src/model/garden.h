@@ -6,7 +6,7 @@
  * The idea state machine lives here (model_idea_transition_check) so that the store, the CLI
  * and the API apply one set of rules: which states follow which, and which roles own each
  * transition. Preconditions that need stored data (enough distinct approvers, an experiment,
- * recorded results) are named by the rule and checked by the store in the same transaction
+ * recorded results) are named by the rule and checked by app/gardens*.c in the same transaction
  * as the write. Strings are borrowed, as in model.h.
  */
 #ifndef CXG_MODEL_GARDEN_H
@@ -180,6 +180,13 @@ int model_ledger_default_points(int kind);
 int model_idea_state_final(int state);
 /* 1 for staff roles (admin, analyst): they manage gardens, members and experiments. */
 int model_garden_can_manage(int role);
+
+/*
+ * The ledger team of a user with user role urole (enum garden_user_role) and member role mrole
+ * in a garden (-1: not a member): "external" for customer members, the internal member role
+ * (account_team, product, sponsor, board), else "staff".
+ */
+const char *model_garden_team(int urole, int mrole);
 
 /* Default rules: two approvers. */
 void model_garden_rules_init(struct garden_rules *r);

@@ -3,10 +3,14 @@
  * (votes, comments, transitions, approvals), experiments with their participating accounts,
  * rollouts of adopted ideas and the incentive ledger with its points table.
  *
- * Every write is one transaction (a savepoint when the caller has one open), checks the
- * rules of model/garden.h for the acting user, and writes in the same transaction its audit
- * record (audit_log: actor, action, entity, id, JSON summary) and the ledger entries the
- * action earns (linked to their cause). A refused write leaves nothing behind.
+ * Plain data access: the functions read and write rows and keep the data consistent (unique
+ * keys, known ids), nothing more. Who may do what, which points an action earns and the audit
+ * record are decided by the use-case layer (src/app/gardens*.c), which wraps its writes in
+ * store_garden_tx_open/close so a refused or failed operation leaves nothing behind.
+ *
+ * One header for the four sources (gardens.c: users, gardens, members; ideas.c: ideas, votes,
+ * comments, approvals, transitions; experiments.c: experiments and rollouts; ledger.c) because
+ * their row types are used together by every caller.
  *
  * Reads call back once per row; strings in a row are valid only during the call. Internal ids
  * are int64 (gardens are also found by their key, see store_garden_find).
@@ -22,12 +26,41 @@
 #include "store/store.h"
 
 /*
+ * Transactions of the use-case layer: a transaction, or a savepoint when the caller has one
+ * open (demo seeding, tests). *own says which; pass it and the operation's result to
+ * store_garden_tx_close, which commits (or releases) on CXG_OK and undoes otherwise, and
+ * returns the first failure.
+ */
+enum cxg_err store_garden_tx_open(struct store *s, int *own, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_garden_tx_close(struct store *s, int own, enum cxg_err rc,
+                                   struct cxg_error *err) CXG_WUR;
+
+/*
  * Load the acting user `name` from the users table into *out (role, internal person id for
  * members). CXG_ERR_NOTFOUND ("unknown user \"x\"") when there is none, CXG_ERR_FORBIDDEN when
  * the user is disabled.
  */
 enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden_actor *out,
                                 struct cxg_error *err) CXG_WUR;
+/* The user with internal id user_id into *out; *found = 0 when there is none. */
+enum cxg_err store_garden_actor_by_id(struct store *s, int64_t user_id, struct garden_actor *out,
+                                      int *found, struct cxg_error *err) CXG_WUR;
+/*
+ * who's membership of garden garden_id: *member = 1 when accepted (an external member through
+ * who's person, an internal one as user), *mrole its enum garden_member_role (-1: none).
+ */
+enum cxg_err store_garden_membership(struct store *s, const struct garden_actor *who,
+                                     int64_t garden_id, int *member, int *mrole,
+                                     struct cxg_error *err) CXG_WUR;
+/* Internal ids of the person with external id ext and of its account (account may be NULL). */
+enum cxg_err store_garden_person(struct store *s, const char *ext, int64_t *person_id,
+                                 int64_t *account_id, struct cxg_error *err) CXG_WUR;
+/* The internal account of person person_id; CXG_ERR_NOTFOUND when the person is gone. */
+enum cxg_err store_garden_person_account(struct store *s, int64_t person_id, int64_t *account_id,
+                                         struct cxg_error *err) CXG_WUR;
+/* *yes = 1 when account account_id is owned by (accounts.owner) the user named owner. */
+enum cxg_err store_garden_account_owned(struct store *s, int64_t account_id, const char *owner,
+                                        int *yes, struct cxg_error *err) CXG_WUR;
 
 /*
  * Make sure a user `name` with role (admin, analyst, account_manager, member) exists, for
@@ -52,10 +85,14 @@ struct store_garden_row {
 };
 typedef enum cxg_err (*store_garden_cb)(void *ctx, const struct store_garden_row *g);
 
-/* Create garden g (staff only: admin, analyst). *id (may be NULL) receives its id. */
-enum cxg_err store_garden_create(struct store *s, const struct garden_actor *who,
-                                 const struct garden *g, int64_t now, int64_t *id,
-                                 struct cxg_error *err) CXG_WUR;
+/*
+ * Insert garden g created by the user named by at now; CXG_ERR_CONFLICT when its key or name
+ * is taken. *id (may be NULL) receives its id.
+ */
+enum cxg_err store_garden_create(struct store *s, const struct garden *g, const char *by,
+                                 int64_t now, int64_t *id, struct cxg_error *err) CXG_WUR;
+/* CXG_ERR_NOTFOUND (field garden) unless a garden with internal id garden_id exists. */
+enum cxg_err store_garden_exists(struct store *s, int64_t garden_id, struct cxg_error *err) CXG_WUR;
 /* Every garden, in id order. */
 enum cxg_err store_garden_list(struct store *s, store_garden_cb cb, void *ctx,
                                struct cxg_error *err) CXG_WUR;
@@ -82,28 +119,32 @@ struct store_member_row {
 };
 typedef enum cxg_err (*store_member_cb)(void *ctx, const struct store_member_row *m);
 
+/* The member row of a person (person_id) or user (user_id) in a garden, for the rules. */
+struct store_member_ref {
+        int64_t id;         /* 0 when the person or user was never a member */
+        int status;         /* enum garden_status, -1 when none */
+        int64_t invited_by; /* user id, 0 when none */
+        int64_t joined_at;  /* CXG_TS_NONE before the first acceptance */
+};
+enum cxg_err store_garden_member_ref(struct store *s, int64_t garden_id, int64_t person_id,
+                                     int64_t user_id, struct store_member_ref *out,
+                                     struct cxg_error *err) CXG_WUR;
 /*
- * Add member m to garden garden_id. External people are invited (status invited) by staff or
- * by an accepted customer member introducing a colleague of their own account; staff may
- * record them as accepted at once (joined_at = now, and the inviter is credited with
- * promotion). A declined or departed person is invited again. Internal users (role
- * account_team, product, sponsor, board) are added by staff as accepted. CXG_ERR_CONFLICT when
- * the person or user is already an invited or accepted member. *id (may be NULL) receives the
- * member row id.
+ * Write member row `row` (0: insert a new one for person_id or user_id) of garden garden_id
+ * with role and status (enum garden_member_role, garden_status), invited by user inviter at
+ * now; an accepted member has joined now (an earlier joined_at is kept). *id receives the
+ * row id.
  */
-enum cxg_err store_garden_member_add(struct store *s, const struct garden_actor *who,
-                                     int64_t garden_id, const struct garden_member *m, int64_t now,
-                                     int64_t *id, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t row,
+                                     int64_t person_id, int64_t user_id, int role, int status,
+                                     int64_t inviter, int64_t now, int64_t *id,
+                                     struct cxg_error *err) CXG_WUR;
 /*
- * Change the status of the member who is person person_ext (or, when person_ext is NULL, the
- * internal user user_name): invited -> accepted or declined, accepted -> left. The person
- * themself (their member user) or staff may do it. The first acceptance credits the inviter
- * with promotion points.
+ * Set the status of member row `row` at now: responded_at (not for left), joined_at (first
+ * acceptance), left_at (left).
  */
-enum cxg_err store_garden_member_status(struct store *s, const struct garden_actor *who,
-                                        int64_t garden_id, const char *person_ext,
-                                        const char *user_name, int status, int64_t now,
-                                        struct cxg_error *err) CXG_WUR;
+enum cxg_err store_garden_member_set_status(struct store *s, int64_t row, int status, int64_t now,
+                                            struct cxg_error *err) CXG_WUR;
 /* Members of a garden in id order. */
 enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb, void *ctx,
                                   struct cxg_error *err) CXG_WUR;
@@ -138,13 +179,17 @@ struct store_idea_row {
 };
 typedef enum cxg_err (*store_idea_cb)(void *ctx, const struct store_idea_row *i);
 
-/*
- * Create an idea in garden garden_id, authored by who (staff or an accepted member of the
- * garden), in state proposed. The author is credited with idea points. *id (may be NULL)
- * receives its id.
- */
-enum cxg_err store_idea_create(struct store *s, const struct garden_actor *who, int64_t garden_id,
-                               const struct idea *idea, int64_t now, int64_t *id,
+/* What the rules need of an idea. */
+struct store_idea_head {
+        int64_t id, garden_id, author_id;
+        int state, round, metric; /* enum idea_state, review round, enum garden_metric */
+};
+/* The head of idea id; CXG_ERR_NOTFOUND (field idea) when none. */
+enum cxg_err store_idea_head(struct store *s, int64_t id, struct store_idea_head *out,
+                             struct cxg_error *err) CXG_WUR;
+/* Insert idea in garden garden_id by user author_id, state proposed. *id may be NULL. */
+enum cxg_err store_idea_create(struct store *s, int64_t garden_id, const struct idea *idea,
+                               int64_t author_id, int64_t now, int64_t *id,
                                struct cxg_error *err) CXG_WUR;
 /* Ideas of a garden (0: of every garden), only those in state (-1: any), in id order. */
 enum cxg_err store_idea_list(struct store *s, int64_t garden_id, int state, store_idea_cb cb,
@@ -153,41 +198,34 @@ enum cxg_err store_idea_list(struct store *s, int64_t garden_id, int state, stor
 enum cxg_err store_idea_get(struct store *s, int64_t id, store_idea_cb cb, void *ctx,
                             struct cxg_error *err) CXG_WUR;
 /*
- * Vote value (+1 or -1) on an idea that is not final, by staff or an accepted member of its
- * garden. A second vote by the same user replaces the first; only the first earns
- * participation points.
+ * Set user_id's vote on idea_id to value (replacing an earlier one). *had = 1 when there was
+ * one, its value in *prev.
  */
-enum cxg_err store_idea_vote(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                             int value, int64_t now, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_idea_vote(struct store *s, int64_t idea_id, int64_t user_id, int value,
+                             int64_t now, int *had, int *prev, struct cxg_error *err) CXG_WUR;
+/* Add user_id's comment body to idea_id. *id may be NULL. */
+enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id, const char *body,
+                                int64_t now, int64_t *id, struct cxg_error *err) CXG_WUR;
 /*
- * Comment on an idea (not final) by staff or an accepted member of its garden; credits
- * participation points, or feedback points while the idea's experiment is running. *id may be
- * NULL.
+ * Record user_id's approval of idea_id in review round `round` with its reason; *added = 0
+ * when the user had approved in this round already. *count receives the approvals of the round.
  */
-enum cxg_err store_idea_comment(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                                const char *body, int64_t now, int64_t *id,
+enum cxg_err store_idea_approve(struct store *s, int64_t idea_id, int round, int64_t user_id,
+                                const char *why, int64_t now, int *added, int *count,
                                 struct cxg_error *err) CXG_WUR;
-
-/* What store_idea_move did. */
-struct store_move_result {
-        int moved;     /* 1: the idea is now in the new state */
-        int approvals; /* distinct approvers of the current round (moves to approved) */
-        int needed;    /* approvers needed */
-        int from, to;  /* enum idea_state */
-};
-
 /*
- * Move idea idea_id to state `to`, as who, for the reason why (required, recorded with the
- * transition and in the audit log). The rules of model_idea_transition_check apply; in
- * addition a move to approved records who's approval (one per user and review round; sponsor
- * and board approvals credit sponsoring points, staff reviews enabling points) and happens
- * only when rules->approvers distinct users have approved; running needs an experiment with
- * participating accounts; adopted and rejected need recorded results. An adopted idea earns
- * its author idea points again. *res (may be NULL) says what happened.
+ * What the experiment of idea_id has: *accounts participating accounts, *results 1 when its
+ * results are recorded (both 0 when it has none).
  */
-enum cxg_err store_idea_move(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                             int to, const char *why, const struct garden_rules *rules, int64_t now,
-                             struct store_move_result *res, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_idea_experiment_facts(struct store *s, int64_t idea_id, int64_t *accounts,
+                                         int *results, struct cxg_error *err) CXG_WUR;
+/*
+ * Move idea_id from state `from` to `to` by user_id for reason why: the state (a move to
+ * under_review opens a new review round) and the transition row.
+ */
+enum cxg_err store_idea_set_state(struct store *s, int64_t idea_id, int from, int to,
+                                  int64_t user_id, const char *why, int64_t now,
+                                  struct cxg_error *err) CXG_WUR;
 
 /* One recorded transition. */
 struct store_transition_row {
@@ -232,21 +270,37 @@ struct store_experiment_row {
 typedef enum cxg_err (*store_experiment_cb)(void *ctx, const struct store_experiment_row *e);
 
 /*
- * Set up (or, while still planned, replace) the experiment of an approved idea: the window
- * [starts_at, ends_at] and the participating accounts (external ids, at least one), measured
- * on the idea's target metric. Staff only; credits who with enabling points once. *id may be
- * NULL.
+ * Write the experiment of idea_id: window, metric (enum garden_metric) and created_by, or the
+ * new window and metric of the existing one (*existed = 1). *id receives its id.
  */
-enum cxg_err store_experiment_set(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                                  int64_t starts_at, int64_t ends_at, const char *const *accounts,
-                                  size_t n_accounts, int64_t now, int64_t *id,
-                                  struct cxg_error *err) CXG_WUR;
+enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t starts_at,
+                                  int64_t ends_at, int metric, int64_t by, int64_t now, int64_t *id,
+                                  int *existed, struct cxg_error *err) CXG_WUR;
 /*
- * Record the results (JSON object text from eng_garden_experiment_json) of the running idea's
- * experiment. Staff only.
+ * Replace the participating accounts of experiment_id by accounts (external ids);
+ * CXG_ERR_NOTFOUND (field accounts) for an unknown one.
  */
-enum cxg_err store_experiment_record(struct store *s, const struct garden_actor *who,
-                                     int64_t idea_id, const char *result_json, int64_t now,
+enum cxg_err store_experiment_set_accounts(struct store *s, int64_t experiment_id,
+                                           const char *const *accounts, size_t n,
+                                           struct cxg_error *err) CXG_WUR;
+/* Add account_id to experiment_id; *added = 0 when it took part already. */
+enum cxg_err store_experiment_add_account(struct store *s, int64_t experiment_id,
+                                          int64_t account_id, int *added,
+                                          struct cxg_error *err) CXG_WUR;
+/*
+ * Id of the experiment of idea_id (running_only: only a running one); *found = 0 when none.
+ */
+enum cxg_err store_experiment_id(struct store *s, int64_t idea_id, int running_only, int64_t *id,
+                                 int *found, struct cxg_error *err) CXG_WUR;
+/* Mark the experiment of idea_id running. */
+enum cxg_err store_experiment_start(struct store *s, int64_t idea_id,
+                                    struct cxg_error *err) CXG_WUR;
+/*
+ * Store the result (JSON object text) of experiment_id and mark it finished; CXG_ERR_INVALID
+ * (field result) when the text is not JSON.
+ */
+enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
+                                     const char *result_json, int64_t now,
                                      struct cxg_error *err) CXG_WUR;
 /* The experiment of an idea; CXG_ERR_NOTFOUND when it has none. */
 enum cxg_err store_experiment_get(struct store *s, int64_t idea_id, store_experiment_cb cb,
@@ -256,16 +310,6 @@ typedef enum cxg_err (*store_id_cb)(void *ctx, int64_t id);
 enum cxg_err store_experiment_accounts(struct store *s, int64_t experiment_id, store_id_cb cb,
                                        void *ctx, struct cxg_error *err) CXG_WUR;
 
-/*
- * Member who joins the running experiment of idea idea_id with their own account: the account
- * of who's person is added to the participating accounts, audited (action join) and who is
- * credited with participation points (cause: the experiment). who must be a member user whose
- * person is an accepted member of the idea's garden (else CXG_ERR_FORBIDDEN); the idea must be
- * running with a running experiment (else CXG_ERR_CONFLICT). Idempotent: when the account takes
- * part already nothing is written and *added (may be NULL) is 0; 1 when it was added now.
- */
-enum cxg_err store_experiment_join(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                                   int64_t now, int *added, struct cxg_error *err) CXG_WUR;
 /*
  * *yes = 1 when the account of person person_id (internal; 0 gives 0) is among the
  * participating accounts of idea idea_id's experiment, else 0 (also when it has none).
@@ -284,14 +328,12 @@ struct store_rollout_row {
 };
 typedef enum cxg_err (*store_rollout_cb)(void *ctx, const struct store_rollout_row *r);
 /*
- * Record that adopted idea idea_id was rolled out at `at` to the accounts of segment
- * ("field=value"), given as internal ids (the caller resolves the segment on its snapshot).
- * Staff only; credits who with enabling points. *id may be NULL.
+ * Insert a rollout of idea_id to segment ("field=value") at `at` by user `by`, with its accounts
+ * (internal ids). *id may be NULL.
  */
-enum cxg_err store_rollout_add(struct store *s, const struct garden_actor *who, int64_t idea_id,
-                               const char *segment, int64_t at, const int64_t *accounts,
-                               size_t n_accounts, const char *note, int64_t now, int64_t *id,
-                               struct cxg_error *err) CXG_WUR;
+enum cxg_err store_rollout_add(struct store *s, int64_t idea_id, const char *segment, int64_t at,
+                               int64_t by, const int64_t *accounts, size_t n_accounts,
+                               const char *note, int64_t *id, struct cxg_error *err) CXG_WUR;
 /* Rollouts of an idea (0: of every idea) in order. */
 enum cxg_err store_rollout_list(struct store *s, int64_t idea_id, store_rollout_cb cb, void *ctx,
                                 struct cxg_error *err) CXG_WUR;
@@ -320,20 +362,24 @@ typedef enum cxg_err (*store_ledger_cb)(void *ctx, const struct store_ledger_row
 /* Ledger entries of a garden (0: all), oldest first. */
 enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_cb cb, void *ctx,
                                struct cxg_error *err) CXG_WUR;
-/*
- * Credit a contribution that no other action records (a session held, an introduction made)
- * to the user named user_name or, when it is NULL, to the person person_ext. Staff only.
- * cause_type is a short word ([a-z_]{1,32}); cause_id may be 0. Points come from the table.
- */
-enum cxg_err store_ledger_credit(struct store *s, const struct garden_actor *who, int64_t garden_id,
-                                 const char *user_name, const char *person_ext, int kind,
-                                 const char *cause_type, int64_t cause_id, const char *note,
-                                 int64_t now, int64_t *id, struct cxg_error *err) CXG_WUR;
-/* The points table: points[k] for each enum ledger_kind. */
+/* One ledger entry to write; points as decided by the caller. */
+struct store_ledger_entry {
+        int64_t at;
+        int64_t user_id, person_id, garden_id; /* 0 when none */
+        const char *team;
+        int kind, points;
+        const char *cause_type;
+        int64_t cause_id; /* 0 when none */
+        const char *note; /* may be NULL */
+};
+/* Append entry e; *id (may be NULL) receives its id. */
+enum cxg_err store_ledger_add(struct store *s, const struct store_ledger_entry *e, int64_t *id,
+                              struct cxg_error *err) CXG_WUR;
+/* The points table: points[k] for each enum ledger_kind (the built-in value when unset). */
 enum cxg_err store_ledger_points(struct store *s, int points[LEDGER__COUNT],
                                  struct cxg_error *err) CXG_WUR;
-/* Set the points of one kind (0-1000); staff only, audited. Past entries keep their points. */
-enum cxg_err store_ledger_points_set(struct store *s, const struct garden_actor *who, int kind,
-                                     int points, int64_t now, struct cxg_error *err) CXG_WUR;
+/* Set the points of one kind in the table. Past entries keep their points. */
+enum cxg_err store_ledger_points_set(struct store *s, int kind, int points,
+                                     struct cxg_error *err) CXG_WUR;
 
 #endif

@@ -15,16 +15,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/gardens.h"
 #include "core/alloc.h"
 #include "engine/gardens.h"
 #include "engine/gardens_ledger.h"
 #include "ingest/gen.h"
 #include "store/store_gardens.h"
 
+/* The use-case context of a step at time t (actor: the garden user passed to each call). */
+static const struct app_ctx *at(struct store *s, int64_t t)
+{
+        static struct app_ctx c;
+
+        c.st = s;
+        c.actor = "test";
+        c.token_id = 0;
+        c.cfg = NULL;
+        c.now = t;
+        return &c;
+}
+
 struct world {
         char path[64];
         struct store *s;
-        struct eng_garden_seed_summary seed;
+        struct app_gardens_seed_summary seed;
         struct eng_garden_impact im;
 };
 
@@ -64,7 +78,7 @@ static void build(struct world *w, int ctl)
         o.control = ctl;
         if (gen_run(w->s, &o, NULL, NULL, &e))
                 fail_msg("generate: %s", e.msg);
-        if (eng_garden_seed_demo(w->s, &w->seed, &e))
+        if (app_gardens_seed_demo(at(w->s, 0), &w->seed, &e))
                 fail_msg("seed-demo: %s", e.msg);
         eng_garden_panel_init(&p);
         if (eng_garden_panel_load(&p, w->s, "currency", 0, &e) ||
@@ -207,9 +221,10 @@ static void test_seed_makes_three_gardens_with_ideas_in_every_state(void **state
         eng_garden_board_release(&b);
         /* seeding twice is refused and writes nothing */
         {
-                struct eng_garden_seed_summary again;
+                struct app_gardens_seed_summary again;
 
-                assert_int_equal(eng_garden_seed_demo(treated.s, &again, &e), CXG_ERR_CONFLICT);
+                assert_int_equal(app_gardens_seed_demo(at(treated.s, 0), &again, &e),
+                                 CXG_ERR_CONFLICT);
         }
 }
 
@@ -338,17 +353,15 @@ static void test_impact_hand_computed(void **state)
         g.key = "g";
         g.name = "G";
         g.topic = GARDEN_TOPIC_CONTEXT;
-        assert_int_equal(store_garden_create(s, &ana, &g, j, &gid, &e), CXG_OK);
+        assert_int_equal(app_garden_create(at(s, j), &ana, &g, &gid, &e), CXG_OK);
         m.person = "p-M1";
-        assert_int_equal(store_garden_member_add(s, &ana, gid, &m, j - 86400, NULL, &e), CXG_OK);
+        assert_int_equal(app_member_add(at(s, j - 86400), &ana, gid, &m, NULL, &e), CXG_OK);
         assert_int_equal(
-            store_garden_member_status(s, &ana, gid, "p-M1", NULL, GARDEN_ST_ACCEPTED, j, &e),
-            CXG_OK);
+            app_member_status(at(s, j), &ana, gid, "p-M1", NULL, GARDEN_ST_ACCEPTED, &e), CXG_OK);
         m.person = "p-M2";
-        assert_int_equal(store_garden_member_add(s, &ana, gid, &m, j - 86400, NULL, &e), CXG_OK);
+        assert_int_equal(app_member_add(at(s, j - 86400), &ana, gid, &m, NULL, &e), CXG_OK);
         assert_int_equal(
-            store_garden_member_status(s, &ana, gid, "p-M2", NULL, GARDEN_ST_ACCEPTED, j, &e),
-            CXG_OK);
+            app_member_status(at(s, j), &ana, gid, "p-M2", NULL, GARDEN_ST_ACCEPTED, &e), CXG_OK);
         eng_garden_panel_init(&p);
         assert_int_equal(eng_garden_panel_load(&p, s, "currency", gid, &e), CXG_OK);
         assert_int_equal(eng_garden_impact(&p, 3, &im, &e), CXG_OK);

@@ -16,11 +16,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/gardens.h"
+#include "app/gardens_int.h"
 #include "core/alloc.h"
 #include "model/garden.h"
 #include "store/store_gardens.h"
 
 #define T0 INT64_C(1735689600) /* 2025-01-01 */
+
+/* The use-case context of a step at time t (actor: the garden user passed to each call). */
+static const struct app_ctx *at(struct store *s, int64_t t)
+{
+        static struct app_ctx c;
+
+        c.st = s;
+        c.actor = "test";
+        c.token_id = 0;
+        c.cfg = NULL;
+        c.now = t;
+        return &c;
+}
+
+/* Store a result document as given (the data layer's JSON check), for the life-cycle tests. */
+static enum cxg_err record_raw(struct store *s, const struct garden_actor *who, int64_t idea,
+                               const char *text, int64_t t, struct cxg_error *err)
+{
+        int64_t eid = 0;
+        int found = 0;
+        enum cxg_err rc = store_experiment_id(s, idea, 0, &eid, &found, err);
+
+        (void)who;
+        if (!rc && !found)
+                rc = CXG_ERR_NOTFOUND;
+        return rc ? rc : store_experiment_record(s, eid, text, t, err);
+}
 
 struct fix {
         char path[64];
@@ -107,15 +136,15 @@ static int setup(void **state)
         g.name = "Talent Leaders Circle";
         g.topic = GARDEN_TOPIC_EXPERIENCE;
         g.owner = "ana";
-        ok(store_garden_create(f->s, &f->ana, &g, T0, &f->garden, &e), &e);
+        ok(app_garden_create(at(f->s, T0), &f->ana, &g, &f->garden, &e), &e);
         /* internal members: sam sponsors, bo sits on the board */
         m.user = "sam";
         m.role = GARDEN_MROLE_SPONSOR;
         m.status = GARDEN_ST_ACCEPTED;
-        ok(store_garden_member_add(f->s, &f->ana, f->garden, &m, T0, NULL, &e), &e);
+        ok(app_member_add(at(f->s, T0), &f->ana, f->garden, &m, NULL, &e), &e);
         m.user = "bo";
         m.role = GARDEN_MROLE_BOARD;
-        ok(store_garden_member_add(f->s, &f->ana, f->garden, &m, T0, NULL, &e), &e);
+        ok(app_member_add(at(f->s, T0), &f->ana, f->garden, &m, NULL, &e), &e);
         *state = f;
         return 0;
 }
@@ -143,9 +172,9 @@ static void join_mia(struct fix *f)
         struct cxg_error e;
 
         cxg_error_clear(&e);
-        ok(store_garden_member_add(f->s, &f->ana, f->garden, &m, T0 + 10, NULL, &e), &e);
-        ok(store_garden_member_status(f->s, &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED,
-                                      T0 + 20, &e),
+        ok(app_member_add(at(f->s, T0 + 10), &f->ana, f->garden, &m, NULL, &e), &e);
+        ok(app_member_status(at(f->s, T0 + 20), &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED,
+                             &e),
            &e);
 }
 
@@ -160,7 +189,7 @@ static int64_t new_idea(struct fix *f, const struct garden_actor *who)
         i.hypothesis = "A quarterly review keeps executives engaged";
         i.target_metric = GARDEN_METRIC_RETENTION_180;
         cxg_error_clear(&e);
-        ok(store_idea_create(f->s, who, f->garden, &i, T0 + 30, &id, &e), &e);
+        ok(app_idea_create(at(f->s, T0 + 30), who, f->garden, &i, &id, &e), &e);
         return id;
 }
 
@@ -282,11 +311,11 @@ static void test_only_staff_create_gardens_and_keys_are_unique(void **state)
         g.name = "Recruiting Ops Guild";
         g.topic = GARDEN_TOPIC_DATA_SUPPLY;
         cxg_error_clear(&e);
-        assert_int_equal(store_garden_create(f->s, &f->mia, &g, T0, NULL, &e), CXG_ERR_FORBIDDEN);
-        assert_int_equal(store_garden_create(f->s, &f->sam, &g, T0, NULL, &e), CXG_ERR_FORBIDDEN);
-        ok(store_garden_create(f->s, &f->ada, &g, T0, NULL, &e), &e);
+        assert_int_equal(app_garden_create(at(f->s, T0), &f->mia, &g, NULL, &e), CXG_ERR_FORBIDDEN);
+        assert_int_equal(app_garden_create(at(f->s, T0), &f->sam, &g, NULL, &e), CXG_ERR_FORBIDDEN);
+        ok(app_garden_create(at(f->s, T0), &f->ada, &g, NULL, &e), &e);
         g.name = "Another name";
-        assert_int_equal(store_garden_create(f->s, &f->ada, &g, T0, NULL, &e), CXG_ERR_CONFLICT);
+        assert_int_equal(app_garden_create(at(f->s, T0), &f->ada, &g, NULL, &e), CXG_ERR_CONFLICT);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM gardens"), 2);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE entity = 'gardens' AND "
                                     "action = 'create' AND actor = 'ada'"),
@@ -302,14 +331,14 @@ static void test_accepted_invitation_credits_the_inviter(void **state)
         int status = -9;
 
         cxg_error_clear(&e);
-        ok(store_garden_member_add(f->s, &f->ana, f->garden, &m, T0 + 10, NULL, &e), &e);
+        ok(app_member_add(at(f->s, T0 + 10), &f->ana, f->garden, &m, NULL, &e), &e);
         /* another customer cannot answer for mia */
-        assert_int_equal(store_garden_member_status(f->s, &f->max, f->garden, "p1", NULL,
-                                                    GARDEN_ST_ACCEPTED, T0 + 20, &e),
+        assert_int_equal(app_member_status(at(f->s, T0 + 20), &f->max, f->garden, "p1", NULL,
+                                           GARDEN_ST_ACCEPTED, &e),
                          CXG_ERR_FORBIDDEN);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 0);
-        ok(store_garden_member_status(f->s, &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED,
-                                      T0 + 20, &e),
+        ok(app_member_status(at(f->s, T0 + 20), &f->mia, f->garden, "p1", NULL, GARDEN_ST_ACCEPTED,
+                             &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'promotion' AND "
                                     "cause_type = 'invitation' AND user_id = (SELECT id FROM "
@@ -321,20 +350,19 @@ static void test_accepted_invitation_credits_the_inviter(void **state)
         ok(store_garden_person_status(f->s, f->garden, f->mia.person_id, &status, &e), &e);
         assert_int_equal(status, GARDEN_ST_ACCEPTED);
         /* already a member: a second invitation is a conflict */
-        assert_int_equal(store_garden_member_add(f->s, &f->ana, f->garden, &m, T0, NULL, &e),
+        assert_int_equal(app_member_add(at(f->s, T0), &f->ana, f->garden, &m, NULL, &e),
                          CXG_ERR_CONFLICT);
         /* mia introduces a colleague of her own account, but not someone from A2 */
         m.person = "p2";
-        ok(store_garden_member_add(f->s, &f->mia, f->garden, &m, T0 + 30, NULL, &e), &e);
+        ok(app_member_add(at(f->s, T0 + 30), &f->mia, f->garden, &m, NULL, &e), &e);
         m.person = "p3";
-        assert_int_equal(store_garden_member_add(f->s, &f->mia, f->garden, &m, T0, NULL, &e),
+        assert_int_equal(app_member_add(at(f->s, T0), &f->mia, f->garden, &m, NULL, &e),
                          CXG_ERR_FORBIDDEN);
         /* accepted -> invited is not a status change; left is */
-        assert_int_equal(store_garden_member_status(f->s, &f->mia, f->garden, "p1", NULL,
-                                                    GARDEN_ST_DECLINED, T0 + 40, &e),
+        assert_int_equal(app_member_status(at(f->s, T0 + 40), &f->mia, f->garden, "p1", NULL,
+                                           GARDEN_ST_DECLINED, &e),
                          CXG_ERR_CONFLICT);
-        ok(store_garden_member_status(f->s, &f->mia, f->garden, "p1", NULL, GARDEN_ST_LEFT, T0 + 40,
-                                      &e),
+        ok(app_member_status(at(f->s, T0 + 40), &f->mia, f->garden, "p1", NULL, GARDEN_ST_LEFT, &e),
            &e);
         ok(store_garden_person_status(f->s, f->garden, f->max.person_id, &status, &e), &e);
         assert_int_equal(status, -1);
@@ -352,21 +380,21 @@ static void test_ideas_votes_and_comments_need_membership_and_earn_points(void *
         i.title = "Idea from outside";
         i.target_metric = GARDEN_METRIC_NPS;
         cxg_error_clear(&e);
-        assert_int_equal(store_idea_create(f->s, &f->max, f->garden, &i, T0, NULL, &e),
+        assert_int_equal(app_idea_create(at(f->s, T0), &f->max, f->garden, &i, NULL, &e),
                          CXG_ERR_FORBIDDEN);
-        assert_int_equal(store_idea_create(f->s, &f->kim, f->garden, &i, T0, NULL, &e),
+        assert_int_equal(app_idea_create(at(f->s, T0), &f->kim, f->garden, &i, NULL, &e),
                          CXG_ERR_FORBIDDEN);
         id = new_idea(f, &f->mia);
         assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'idea' AND team = "
                                     "'external'"),
                          5);
-        ok(store_idea_vote(f->s, &f->mia, id, 1, T0 + 40, &e), &e);
-        ok(store_idea_vote(f->s, &f->mia, id, -1, T0 + 41, &e), &e); /* changes, no new points */
-        ok(store_idea_vote(f->s, &f->sam, id, 1, T0 + 42, &e), &e);
-        assert_int_equal(store_idea_vote(f->s, &f->max, id, 1, T0, &e), CXG_ERR_FORBIDDEN);
-        assert_int_equal(store_idea_vote(f->s, &f->mia, id, 2, T0, &e), CXG_ERR_INVALID);
-        ok(store_idea_comment(f->s, &f->sam, id, "We tried this in 2023", T0 + 50, NULL, &e), &e);
-        assert_int_equal(store_idea_comment(f->s, &f->mia, id, "   ", T0, NULL, &e),
+        ok(app_idea_vote(at(f->s, T0 + 40), &f->mia, id, 1, &e), &e);
+        ok(app_idea_vote(at(f->s, T0 + 41), &f->mia, id, -1, &e), &e); /* changes, no new points */
+        ok(app_idea_vote(at(f->s, T0 + 42), &f->sam, id, 1, &e), &e);
+        assert_int_equal(app_idea_vote(at(f->s, T0), &f->max, id, 1, &e), CXG_ERR_FORBIDDEN);
+        assert_int_equal(app_idea_vote(at(f->s, T0), &f->mia, id, 2, &e), CXG_ERR_INVALID);
+        ok(app_idea_comment(at(f->s, T0 + 50), &f->sam, id, "We tried this in 2023", NULL, &e), &e);
+        assert_int_equal(app_idea_comment(at(f->s, T0), &f->mia, id, "   ", NULL, &e),
                          CXG_ERR_INVALID);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger WHERE kind = 'participation'"), 3);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger WHERE cause_type = 'comment' "
@@ -397,7 +425,7 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
 {
         struct fix *f = *state;
         struct garden_rules rules;
-        struct store_move_result r;
+        struct app_move_result r;
         struct cxg_error e;
         struct tally y = {0};
         const char *parts[] = {"A1", "A2"};
@@ -409,32 +437,32 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
         cxg_error_clear(&e);
         /* a reason is required */
         assert_int_equal(
-            store_idea_move(f->s, &f->mia, id, IDEA_UNDER_REVIEW, "", &rules, T0, &r, &e),
+            app_idea_move(at(f->s, T0), &f->mia, id, IDEA_UNDER_REVIEW, "", &rules, &r, &e),
             CXG_ERR_INVALID);
-        ok(store_idea_move(f->s, &f->mia, id, IDEA_UNDER_REVIEW, "ready for review", &rules,
-                           T0 + 100, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 100), &f->mia, id, IDEA_UNDER_REVIEW, "ready for review",
+                         &rules, &r, &e),
            &e);
         assert_int_equal(r.moved, 1);
         /* the author may not approve; an account manager outside the sponsors neither */
         assert_int_equal(
-            store_idea_move(f->s, &f->mia, id, IDEA_APPROVED, "I like it", &rules, T0, &r, &e),
+            app_idea_move(at(f->s, T0), &f->mia, id, IDEA_APPROVED, "I like it", &rules, &r, &e),
             CXG_ERR_FORBIDDEN);
         assert_int_equal(
-            store_idea_move(f->s, &f->kim, id, IDEA_APPROVED, "ok", &rules, T0, &r, &e),
+            app_idea_move(at(f->s, T0), &f->kim, id, IDEA_APPROVED, "ok", &rules, &r, &e),
             CXG_ERR_FORBIDDEN);
         /* two distinct approvers are needed */
-        ok(store_idea_move(f->s, &f->sam, id, IDEA_APPROVED, "fits the sponsor goals", &rules,
-                           T0 + 110, &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 110), &f->sam, id, IDEA_APPROVED, "fits the sponsor goals",
+                         &rules, &r, &e),
            &e);
         assert_int_equal(r.moved, 0);
         assert_int_equal(r.approvals, 1);
         assert_int_equal(r.needed, 2);
         assert_int_equal(
-            store_idea_move(f->s, &f->sam, id, IDEA_APPROVED, "again", &rules, T0 + 111, &r, &e),
+            app_idea_move(at(f->s, T0 + 111), &f->sam, id, IDEA_APPROVED, "again", &rules, &r, &e),
             CXG_ERR_CONFLICT);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM idea_approvals"), 1);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_APPROVED, "measurable", &rules, T0 + 120, &r,
-                           &e),
+        ok(app_idea_move(at(f->s, T0 + 120), &f->ana, id, IDEA_APPROVED, "measurable", &rules, &r,
+                         &e),
            &e);
         assert_int_equal(r.moved, 1);
         assert_int_equal(r.approvals, 2);
@@ -446,40 +474,41 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
                          1);
         /* running needs an experiment; a refused move writes nothing at all */
         ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
-        assert_int_equal(store_idea_move(f->s, &f->ana, id, IDEA_RUNNING, "go", &rules, T0, &r, &e),
-                         CXG_ERR_CONFLICT);
+        assert_int_equal(
+            app_idea_move(at(f->s, T0), &f->ana, id, IDEA_RUNNING, "go", &rules, &r, &e),
+            CXG_ERR_CONFLICT);
         assert_non_null(strstr(e.msg, "no experiment"));
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before);
         assert_int_equal(
-            store_experiment_set(f->s, &f->sam, id, T0, T0 + 86400 * 90, parts, 2, T0, NULL, &e),
+            app_experiment_set(at(f->s, T0), &f->sam, id, T0, T0 + 86400 * 90, parts, 2, NULL, &e),
             CXG_ERR_FORBIDDEN);
-        ok(store_experiment_set(f->s, &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90, parts, 2,
-                                T0 + 130, NULL, &e),
+        ok(app_experiment_set(at(f->s, T0 + 130), &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90,
+                              parts, 2, NULL, &e),
            &e);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_RUNNING, "experiment set up", &rules, T0 + 140,
-                           &r, &e),
+        ok(app_idea_move(at(f->s, T0 + 140), &f->ana, id, IDEA_RUNNING, "experiment set up", &rules,
+                         &r, &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM experiments WHERE status = 'running'"),
                          1);
         /* a comment on a running experiment is feedback */
-        ok(store_idea_comment(f->s, &f->mia, id, "our hiring managers love it", T0 + 150, NULL, &e),
+        ok(app_idea_comment(at(f->s, T0 + 150), &f->mia, id, "our hiring managers love it", NULL,
+                            &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'feedback'"), 2);
         /* concluding needs results */
         assert_int_equal(
-            store_idea_move(f->s, &f->bo, id, IDEA_ADOPTED, "works", &rules, T0, &r, &e),
+            app_idea_move(at(f->s, T0), &f->bo, id, IDEA_ADOPTED, "works", &rules, &r, &e),
             CXG_ERR_CONFLICT);
-        assert_int_equal(store_experiment_record(f->s, &f->ana, id, "not json", T0, &e),
-                         CXG_ERR_INVALID);
-        ok(store_experiment_record(f->s, &f->ana, id, "{\"diff\": 0.12}", T0 + 160, &e), &e);
-        ok(store_idea_move(f->s, &f->bo, id, IDEA_ADOPTED, "retention up 12 points", &rules,
-                           T0 + 170, &r, &e),
+        assert_int_equal(record_raw(f->s, &f->ana, id, "not json", T0, &e), CXG_ERR_INVALID);
+        ok(record_raw(f->s, &f->ana, id, "{\"diff\": 0.12}", T0 + 160, &e), &e);
+        ok(app_idea_move(at(f->s, T0 + 170), &f->bo, id, IDEA_ADOPTED, "retention up 12 points",
+                         &rules, &r, &e),
            &e);
         /* final: nothing moves it any more, votes and comments are closed */
         assert_int_equal(
-            store_idea_move(f->s, &f->ana, id, IDEA_WITHDRAWN, "oops", &rules, T0, &r, &e),
+            app_idea_move(at(f->s, T0), &f->ana, id, IDEA_WITHDRAWN, "oops", &rules, &r, &e),
             CXG_ERR_CONFLICT);
-        assert_int_equal(store_idea_vote(f->s, &f->mia, id, 1, T0, &e), CXG_ERR_CONFLICT);
+        assert_int_equal(app_idea_vote(at(f->s, T0), &f->mia, id, 1, &e), CXG_ERR_CONFLICT);
         /* the author is credited again for the adoption */
         assert_int_equal(raw_int(f, "SELECT sum(points) FROM ledger WHERE kind = 'idea' AND "
                                     "user_id = (SELECT id FROM users WHERE name = 'mia')"),
@@ -499,8 +528,8 @@ static void test_governed_life_cycle_from_proposal_to_adoption(void **state)
                 int64_t acc[1] = {1};
                 int64_t rid = 0;
 
-                ok(store_rollout_add(f->s, &f->ana, id, "plan=Pro", T0 + 200, acc, 1, NULL,
-                                     T0 + 200, &rid, &e),
+                ok(app_rollout_write(at(f->s, T0 + 200), &f->ana, id, "plan=Pro", T0 + 200, acc, 1,
+                                     NULL, &rid, &e),
                    &e);
                 assert_true(rid > 0);
                 assert_int_equal(raw_int(f, "SELECT count(*) FROM rollout_accounts"), 1);
@@ -511,24 +540,27 @@ static void test_sent_back_idea_needs_fresh_approvals(void **state)
 {
         struct fix *f = *state;
         struct garden_rules rules = {.approvers = 2};
-        struct store_move_result r;
+        struct app_move_result r;
         struct cxg_error e;
         int64_t id = new_idea(f, &f->ana);
 
         cxg_error_clear(&e);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_UNDER_REVIEW, "review", &rules, T0, &r, &e), &e);
-        ok(store_idea_move(f->s, &f->sam, id, IDEA_APPROVED, "yes", &rules, T0, &r, &e), &e);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_PROPOSED, "needs a metric", &rules, T0, &r, &e),
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_UNDER_REVIEW, "review", &rules, &r, &e),
            &e);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_UNDER_REVIEW, "second round", &rules, T0, &r,
-                           &e),
+        ok(app_idea_move(at(f->s, T0), &f->sam, id, IDEA_APPROVED, "yes", &rules, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_PROPOSED, "needs a metric", &rules, &r,
+                         &e),
+           &e);
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_UNDER_REVIEW, "second round", &rules, &r,
+                         &e),
            &e);
         /* sam's approval belonged to the first round */
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_APPROVED, "yes", &rules, T0, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0), &f->ana, id, IDEA_APPROVED, "yes", &rules, &r, &e), &e);
         assert_int_equal(r.moved, 0);
         assert_int_equal(r.approvals, 1);
         rules.approvers = 1;
-        ok(store_idea_move(f->s, &f->sam, id, IDEA_APPROVED, "yes again", &rules, T0, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0), &f->sam, id, IDEA_APPROVED, "yes again", &rules, &r, &e),
+           &e);
         assert_int_equal(r.moved, 1);
 }
 
@@ -542,28 +574,28 @@ static void test_points_table_is_configurable_and_manual_credits_are_staff_only(
         ok(store_ledger_points(f->s, pts, &e), &e);
         assert_int_equal(pts[LEDGER_PROMOTION], 10);
         assert_int_equal(pts[LEDGER_PARTICIPATION], 1);
-        assert_int_equal(store_ledger_points_set(f->s, &f->mia, LEDGER_IDEA, 50, T0, &e),
+        assert_int_equal(app_ledger_points_set(at(f->s, T0), &f->mia, LEDGER_IDEA, 50, &e),
                          CXG_ERR_FORBIDDEN);
-        ok(store_ledger_points_set(f->s, &f->ana, LEDGER_IDEA, 7, T0, &e), &e);
+        ok(app_ledger_points_set(at(f->s, T0), &f->ana, LEDGER_IDEA, 7, &e), &e);
         new_idea(f, &f->ana);
         assert_int_equal(raw_int(f, "SELECT points FROM ledger WHERE kind = 'idea'"), 7);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE entity = "
-                                    "'ledger_points' AND summary LIKE '%\"before\": 5%'"),
+                                    "'ledger_points' AND summary LIKE '%\"before\":5%'"),
                          1);
-        assert_int_equal(store_ledger_credit(f->s, &f->sam, f->garden, NULL, "p3", LEDGER_PROMOTION,
-                                             "introduction", 0, NULL, T0, NULL, &e),
+        assert_int_equal(app_ledger_credit(at(f->s, T0), &f->sam, f->garden, NULL, "p3",
+                                           LEDGER_PROMOTION, "introduction", 0, NULL, NULL, &e),
                          CXG_ERR_FORBIDDEN);
-        ok(store_ledger_credit(f->s, &f->ana, f->garden, NULL, "p3", LEDGER_PROMOTION,
-                               "introduction", 0, "introduced their CFO", T0, NULL, &e),
+        ok(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, NULL, "p3", LEDGER_PROMOTION,
+                             "introduction", 0, "introduced their CFO", NULL, &e),
            &e);
-        ok(store_ledger_credit(f->s, &f->ana, f->garden, "bo", NULL, LEDGER_SPONSORING, "session",
-                               0, "hosted the Q3 session", T0, NULL, &e),
+        ok(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, "bo", NULL, LEDGER_SPONSORING,
+                             "session", 0, "hosted the Q3 session", NULL, &e),
            &e);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger WHERE team = 'board' AND kind = "
                                     "'sponsoring' AND points = 8"),
                          1);
-        assert_int_equal(store_ledger_credit(f->s, &f->ana, f->garden, "bo", NULL, LEDGER_IDEA,
-                                             "Bad Cause", 0, NULL, T0, NULL, &e),
+        assert_int_equal(app_ledger_credit(at(f->s, T0), &f->ana, f->garden, "bo", NULL,
+                                           LEDGER_IDEA, "Bad Cause", 0, NULL, NULL, &e),
                          CXG_ERR_INVALID);
         /* the ledger is append-only */
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 3);
@@ -589,7 +621,7 @@ static void test_writes_inside_a_callers_transaction_roll_back_with_it(void **st
         i.target_metric = GARDEN_METRIC_ACTIVITY;
         cxg_error_clear(&e);
         ok(store_begin(f->s, &e), &e);
-        ok(store_idea_create(f->s, &f->ana, f->garden, &i, T0, NULL, &e), &e);
+        ok(app_idea_create(at(f->s, T0), &f->ana, f->garden, &i, NULL, &e), &e);
         store_rollback(f->s);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ideas"), 0);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 0);
@@ -605,12 +637,12 @@ static void test_out_of_memory_leaves_no_half_written_idea(void **state)
         model_idea_init(&i);
         i.title = "oom";
         i.target_metric = GARDEN_METRIC_ACTIVITY;
-        for (unsigned long k = 1; k < 40; k++) {
+        for (unsigned long k = 1; k < 400; k++) {
                 enum cxg_err rc;
 
                 cxg_error_clear(&e);
                 cxg_alloc_fail_at(k);
-                rc = store_idea_create(f->s, &f->ana, f->garden, &i, T0, NULL, &e);
+                rc = app_idea_create(at(f->s, T0), &f->ana, f->garden, &i, NULL, &e);
                 cxg_alloc_fail_at(0);
                 if (rc) {
                         failures++;
@@ -630,7 +662,7 @@ static void test_member_joins_a_running_experiment_once(void **state)
 {
         struct fix *f = *state;
         struct garden_rules rules;
-        struct store_move_result r;
+        struct app_move_result r;
         struct cxg_error e;
         const char *parts[] = {"A2"};
         int64_t id, ledger_before, audit_before;
@@ -640,18 +672,20 @@ static void test_member_joins_a_running_experiment_once(void **state)
         join_mia(f);
         id = new_idea(f, &f->mia);
         cxg_error_clear(&e);
-        ok(store_ledger_points_set(f->s, &f->ana, LEDGER_PARTICIPATION, 3, T0, &e), &e);
-        ok(store_idea_move(f->s, &f->mia, id, IDEA_UNDER_REVIEW, "ready", &rules, T0 + 100, &r, &e),
+        ok(app_ledger_points_set(at(f->s, T0), &f->ana, LEDGER_PARTICIPATION, 3, &e), &e);
+        ok(app_idea_move(at(f->s, T0 + 100), &f->mia, id, IDEA_UNDER_REVIEW, "ready", &rules, &r,
+                         &e),
            &e);
-        ok(store_idea_move(f->s, &f->sam, id, IDEA_APPROVED, "fits", &rules, T0 + 110, &r, &e), &e);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_APPROVED, "ok", &rules, T0 + 120, &r, &e), &e);
-        ok(store_experiment_set(f->s, &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90, parts, 1,
-                                T0 + 130, NULL, &e),
+        ok(app_idea_move(at(f->s, T0 + 110), &f->sam, id, IDEA_APPROVED, "fits", &rules, &r, &e),
+           &e);
+        ok(app_idea_move(at(f->s, T0 + 120), &f->ana, id, IDEA_APPROVED, "ok", &rules, &r, &e), &e);
+        ok(app_experiment_set(at(f->s, T0 + 130), &f->ana, id, T0 + 200, T0 + 200 + 86400 * 90,
+                              parts, 1, NULL, &e),
            &e);
         /* approved, not running yet: refused, nothing written */
         ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
         audit_before = raw_int(f, "SELECT count(*) FROM audit_log");
-        assert_int_equal(store_experiment_join(f->s, &f->mia, id, T0 + 135, &added, &e),
+        assert_int_equal(app_experiment_join(at(f->s, T0 + 135), &f->mia, id, &added, &e),
                          CXG_ERR_CONFLICT);
         assert_string_equal(e.field, "state");
         assert_non_null(strstr(e.msg, "only a running experiment can be joined"));
@@ -659,18 +693,18 @@ static void test_member_joins_a_running_experiment_once(void **state)
         assert_int_equal(raw_int(f, "SELECT count(*) FROM experiment_accounts"), 1);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log"), audit_before);
-        ok(store_idea_move(f->s, &f->ana, id, IDEA_RUNNING, "go", &rules, T0 + 140, &r, &e), &e);
+        ok(app_idea_move(at(f->s, T0 + 140), &f->ana, id, IDEA_RUNNING, "go", &rules, &r, &e), &e);
         ok(store_experiment_participates(f->s, id, f->mia.person_id, &yes, &e), &e);
         assert_int_equal(yes, 0);
         /* max (p3, account A2) is in no garden; staff have no account to add */
-        assert_int_equal(store_experiment_join(f->s, &f->max, id, T0 + 145, NULL, &e),
+        assert_int_equal(app_experiment_join(at(f->s, T0 + 145), &f->max, id, NULL, &e),
                          CXG_ERR_FORBIDDEN);
-        assert_int_equal(store_experiment_join(f->s, &f->ana, id, T0 + 145, NULL, &e),
+        assert_int_equal(app_experiment_join(at(f->s, T0 + 145), &f->ana, id, NULL, &e),
                          CXG_ERR_FORBIDDEN);
-        assert_int_equal(store_experiment_join(f->s, &f->mia, 999999, T0 + 145, NULL, &e),
+        assert_int_equal(app_experiment_join(at(f->s, T0 + 145), &f->mia, 999999, NULL, &e),
                          CXG_ERR_NOTFOUND);
         ledger_before = raw_int(f, "SELECT count(*) FROM ledger");
-        ok(store_experiment_join(f->s, &f->mia, id, T0 + 150, &added, &e), &e);
+        ok(app_experiment_join(at(f->s, T0 + 150), &f->mia, id, &added, &e), &e);
         assert_int_equal(added, 1);
         /* mia's account A1 now takes part next to A2 */
         assert_int_equal(raw_int(f, "SELECT count(*) FROM experiment_accounts ea JOIN accounts a "
@@ -689,15 +723,16 @@ static void test_member_joins_a_running_experiment_once(void **state)
                                     "'%account_id%'"),
                          1);
         /* again: no duplicate, no second credit, no second audit record */
-        ok(store_experiment_join(f->s, &f->mia, id, T0 + 160, &added, &e), &e);
+        ok(app_experiment_join(at(f->s, T0 + 160), &f->mia, id, &added, &e), &e);
         assert_int_equal(added, 0);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM experiment_accounts"), 2);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), ledger_before + 1);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM audit_log WHERE action = 'join'"), 1);
         /* finished: closed again */
-        ok(store_experiment_record(f->s, &f->ana, id, "{\"diff\": 0.1}", T0 + 170, &e), &e);
-        ok(store_idea_move(f->s, &f->bo, id, IDEA_ADOPTED, "works", &rules, T0 + 180, &r, &e), &e);
-        assert_int_equal(store_experiment_join(f->s, &f->mia, id, T0 + 190, NULL, &e),
+        ok(record_raw(f->s, &f->ana, id, "{\"diff\": 0.1}", T0 + 170, &e), &e);
+        ok(app_idea_move(at(f->s, T0 + 180), &f->bo, id, IDEA_ADOPTED, "works", &rules, &r, &e),
+           &e);
+        assert_int_equal(app_experiment_join(at(f->s, T0 + 190), &f->mia, id, NULL, &e),
                          CXG_ERR_CONFLICT);
 }
 
@@ -726,5 +761,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_member_joins_a_running_experiment_once, setup,
                                             teardown),
         };
+
+        /* jansson allocates through the wrapper, as in the cxgarden binary (cli/main.c) */
+        json_set_alloc_funcs(cxg_malloc, cxg_free);
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,8 @@
  * (account attributes "garden" and "garden_joined_at") into real gardens: staff and account-team
  * users, internal members, invited and accepted customer members, ideas in every state with
  * votes, comments, approvals, experiments measured on the data, a rollout, and the ledger
- * entries and audit records all of these write. Everything goes through store_gardens.h, so
- * the demo obeys the same rules as a user would, in one transaction.
+ * entries and audit records all of these write. Everything goes through the operations of
+ * app/gardens.h, so the demo obeys the same rules as a user would, in one transaction.
  */
 #include <jansson.h>
 #include <math.h>
@@ -15,10 +15,13 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "app/gardens_int.h"
 #include "engine/gardens.h"
 #include "store/store_gardens.h"
 
-#define DAY INT64_C(86400)
+#include "core/timeconst.h"
+
+#define DAY CXG_DAY
 #define MAX_GARDENS 16
 #define MAX_OWNERS 64
 #define DEMO_MEMBER_USERS 3
@@ -33,6 +36,7 @@ struct seed_member {
 
 struct seed {
         struct store *s;
+        struct app_ctx c; /* the caller's, with now set per step */
         struct eng_garden_panel p;
         struct cxg_arena a;
         struct seed_member *m;
@@ -46,7 +50,7 @@ struct seed {
         const char **best; /* per panel index: the most senior person's external id */
         int *best_sen;
         int64_t *best_pid;
-        struct eng_garden_seed_summary *sum;
+        struct app_gardens_seed_summary *sum;
         struct cxg_error *err;
 };
 
@@ -166,6 +170,13 @@ static int topic_of(const char *name)
         return GARDEN_TOPIC_EXPERIENCE;
 }
 
+/* The context of a step that happened at t. */
+static const struct app_ctx *when(struct seed *sd, int64_t t)
+{
+        sd->c.now = t;
+        return &sd->c;
+}
+
 static enum cxg_err actor(struct seed *sd, const char *name, const char *role, const char *person,
                           int64_t at, struct garden_actor *out)
 {
@@ -265,36 +276,28 @@ static enum cxg_err run_experiment(struct seed *sd, const struct garden_actor *s
 
                 ext[k] = ix >= 0 ? sd->p.ext[ix] : "";
         }
-        if ((rc = store_experiment_set(sd->s, staff, idea, from, to, ext, n, from - 4 * DAY, NULL,
-                                       sd->err)))
+        if ((rc = app_experiment_set(when(sd, from - 4 * DAY), staff, idea, from, to, ext, n, NULL,
+                                     sd->err)))
                 return rc;
         sd->sum->experiments++;
         if (!x)
                 return CXG_OK;
-        return eng_garden_experiment(&sd->p, ids, n, metric, from, to, 3, x, sd->err);
+        return eng_garden_experiment(&sd->p, ids, n, metric, from, to, APP_GARDENS_BANDS, x,
+                                     sd->err);
 }
 
 static enum cxg_err record(struct seed *sd, const struct garden_actor *staff, int64_t idea,
-                           const struct eng_garden_experiment *x, int64_t at)
+                           const struct eng_garden_experiment *x, int64_t t)
 {
-        json_t *j = eng_garden_experiment_json(x);
-        char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        enum cxg_err rc;
-
-        json_decref(j);
-        if (!text)
-                return cxg_error_set(sd->err, CXG_ERR_NOMEM, "seed gardens: out of memory");
-        rc = store_experiment_record(sd->s, staff, idea, text, at, sd->err);
-        free(text);
-        return rc;
+        return app_experiment_record_measured(when(sd, t), staff, idea, x, sd->err);
 }
 
 static enum cxg_err move(struct seed *sd, const struct garden_actor *who, int64_t idea, int to,
-                         const char *why, int64_t at)
+                         const char *why, int64_t t)
 {
         struct garden_rules rules = {.approvers = 2};
 
-        return store_idea_move(sd->s, who, idea, to, why, &rules, at, NULL, sd->err);
+        return app_idea_move(when(sd, t), who, idea, to, why, &rules, NULL, sd->err);
 }
 
 /* Ideas of garden g in every state, by its member users and internal people. */
@@ -325,22 +328,22 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
                 i.title = ideas[k].title;
                 i.hypothesis = ideas[k].hypothesis;
                 i.target_metric = ideas[k].metric;
-                if ((rc = store_idea_create(sd->s, author, sd->gid[g], &i,
-                                            E + created_days[k] * DAY, &id[k], sd->err)))
+                if ((rc = app_idea_create(when(sd, E + created_days[k] * DAY), author, sd->gid[g],
+                                          &i, &id[k], sd->err)))
                         return rc;
                 sd->sum->ideas++;
                 for (size_t v = 0; v < nv; v++) {
                         int value = (v + (size_t)k) % 5 == 4 ? -1 : 1;
 
-                        if ((rc = store_idea_vote(
-                                 sd->s, voters[v], id[k], value,
-                                 E + created_days[k] * DAY + (int64_t)(v + 1) * 3600, sd->err)))
+                        if ((rc = app_idea_vote(
+                                 when(sd, E + created_days[k] * DAY + (int64_t)(v + 1) * 3600),
+                                 voters[v], id[k], value, sd->err)))
                                 return rc;
                         sd->sum->votes++;
                 }
-                if ((rc = store_idea_comment(sd->s, voters[(size_t)(k + 1) % nv], id[k],
-                                             comments[k % 4], E + created_days[k] * DAY + DAY, NULL,
-                                             sd->err)))
+                if ((rc = app_idea_comment(when(sd, E + created_days[k] * DAY + DAY),
+                                           voters[(size_t)(k + 1) % nv], id[k], comments[k % 4],
+                                           NULL, sd->err)))
                         return rc;
                 sd->sum->comments++;
         }
@@ -367,9 +370,9 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
                          run_experiment(sd, staff, id[k], ideas[k].metric, ids, np, from, to, x)) ||
                     (rc = move(sd, staff, id[k], IDEA_RUNNING, "experiment set up with members",
                                from)) ||
-                    (rc = store_idea_comment(sd->s, voters[nv - 1], id[k],
-                                             "Running it with two teams this quarter",
-                                             from + 20 * DAY, NULL, sd->err)) ||
+                    (rc = app_idea_comment(when(sd, from + 20 * DAY), voters[nv - 1], id[k],
+                                           "Running it with two teams this quarter", NULL,
+                                           sd->err)) ||
                     (rc = record(sd, staff, id[k], x, to + 3 * DAY)))
                         return rc;
         }
@@ -401,9 +404,9 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
                 if ((rc = eng_garden_segment_accounts(&sd->p, sd->s, "plan=Premium",
                                                       at[win] + 15 * DAY, &seg, &nseg, sd->err)))
                         return rc;
-                rc = store_rollout_add(sd->s, staff, id[win], "plan=Premium", at[win] + 15 * DAY,
-                                       seg, nseg, "rolled out to every Premium account",
-                                       at[win] + 15 * DAY, NULL, sd->err);
+                rc = app_rollout_write(when(sd, at[win] + 15 * DAY), staff, id[win], "plan=Premium",
+                                       at[win] + 15 * DAY, seg, nseg,
+                                       "rolled out to every Premium account", NULL, sd->err);
                 cxg_free(seg);
                 if (rc)
                         return rc;
@@ -429,9 +432,8 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
                 if ((rc = run_experiment(sd, staff, id[2], ideas[2].metric, ids, np, from,
                                          E + 45 * DAY, NULL)) ||
                     (rc = move(sd, staff, id[2], IDEA_RUNNING, "pilot started", from)) ||
-                    (rc = store_idea_comment(sd->s, voters[nv - 1], id[2],
-                                             "First shared candidates hired already", E - 10 * DAY,
-                                             NULL, sd->err)))
+                    (rc = app_idea_comment(when(sd, E - 10 * DAY), voters[nv - 1], id[2],
+                                           "First shared candidates hired already", NULL, sd->err)))
                         return rc;
         }
         /* D approved (no experiment yet), E under review with one of two approvals */
@@ -447,12 +449,140 @@ static enum cxg_err seed_ideas(struct seed *sd, int g, struct garden_actor *staf
         return rc;
 }
 
-enum cxg_err eng_garden_seed_demo(struct store *s, struct eng_garden_seed_summary *sum,
-                                  struct cxg_error *err)
+/* The staff of the demo, the same in every garden. */
+struct cast {
+        struct garden_actor admin, staff, product, sponsor, board;
+};
+
+/* One garden g of the demo: the garden, its internal and customer members, ideas, sessions. */
+static enum cxg_err seed_garden(struct seed *sd, size_t g, struct cast *cast,
+                                struct garden_actor *members)
+{
+        struct store *s = sd->s;
+        struct cxg_error *err = sd->err;
+        struct garden_actor owner;
+        struct garden gd;
+        struct garden_member im = {0};
+        char goal[256];
+        int64_t t = sd->gfirst[g] - 30 * DAY;
+        size_t nmem = 0;
+        struct garden_actor *gm = members + g * DEMO_MEMBER_USERS;
+        enum cxg_err rc;
+
+        model_garden_init(&gd);
+        gd.key = slug(sd, sd->gname[g]);
+        gd.name = sd->gname[g];
+        gd.topic = topic_of(sd->gname[g]);
+        snprintf(goal, sizeof(goal),
+                 "Try new services with engaged customers and carry what works over to "
+                 "every %s customer",
+                 gd.topic == GARDEN_TOPIC_DATA_SUPPLY ? "recruiting-ops"
+                 : gd.topic == GARDEN_TOPIC_SUCCESS   ? "talent-leadership"
+                                                      : "employer-brand");
+        gd.goal = goal;
+        gd.owner = "cx-analyst";
+        gd.starts_at = t;
+        if (!gd.key) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
+                return rc;
+        }
+        if ((rc = app_garden_create(when(sd, t), &cast->admin, &gd, &sd->gid[g], err)))
+                return rc;
+        sd->sum->gardens++;
+        im.status = GARDEN_ST_ACCEPTED;
+        im.user = "product-lead";
+        im.role = GARDEN_MROLE_PRODUCT;
+        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &im, NULL, err)))
+                return rc;
+        im.user = "vp-success";
+        im.role = GARDEN_MROLE_SPONSOR;
+        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &im, NULL, err)))
+                return rc;
+        im.user = "board-sponsor";
+        im.role = GARDEN_MROLE_BOARD;
+        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &im, NULL, err)))
+                return rc;
+        sd->sum->internal += 3;
+        /* account owners of member accounts join as the account team */
+        for (size_t i = 0; i < sd->n; i++) {
+                const char *o = sd->m[i].owner;
+                int seen = 0;
+
+                if (sd->m[i].garden != (int)g || !o)
+                        continue;
+                for (size_t k = 0; k < sd->nowners; k++)
+                        seen |= strcmp(sd->owners[k], o) == 0;
+                if (!seen && sd->nowners < MAX_OWNERS)
+                        sd->owners[sd->nowners++] = o;
+                if ((rc = actor(sd, o, "account_manager", NULL, t, &owner)))
+                        return rc;
+                {
+                        struct garden_member om = {.user = o,
+                                                   .role = GARDEN_MROLE_ACCOUNT_TEAM,
+                                                   .status = GARDEN_ST_ACCEPTED};
+                        int member = 0;
+
+                        if ((rc = account_team_member(sd, sd->gid[g], &owner, &member)))
+                                return rc;
+                        if (member)
+                                continue;
+                        if ((rc = app_member_add(when(sd, t), &cast->staff, sd->gid[g], &om, NULL,
+                                                 err)))
+                                return rc;
+                        sd->sum->internal++;
+                }
+        }
+        /* customers: invited by their account owner a week before, then accepted */
+        for (size_t i = 0; i < sd->n; i++) {
+                struct seed_member *m = &sd->m[i];
+                struct garden_member em = {.role = GARDEN_MROLE_CUSTOMER,
+                                           .status = GARDEN_ST_INVITED};
+                struct garden_actor *inviter = &cast->staff, *accepter = &cast->staff;
+                char uname[160];
+
+                if (m->garden != (int)g || !sd->best[m->ix])
+                        continue;
+                em.person = sd->best[m->ix];
+                if (m->owner) {
+                        if ((rc = store_garden_actor(s, m->owner, &owner, err)))
+                                return rc;
+                        inviter = &owner;
+                }
+                if ((rc = app_member_add(when(sd, m->joined - 7 * DAY), inviter, sd->gid[g], &em,
+                                         NULL, err)))
+                        return rc;
+                if (nmem < DEMO_MEMBER_USERS) {
+                        snprintf(uname, sizeof(uname), "member-%s", em.person);
+                        if ((rc = actor(sd, uname, "member", em.person, m->joined, &gm[nmem])))
+                                return rc;
+                        accepter = &gm[nmem++];
+                }
+                if ((rc = app_member_status(when(sd, m->joined), accepter, sd->gid[g], em.person,
+                                            NULL, GARDEN_ST_ACCEPTED, err)))
+                        return rc;
+                sd->sum->members++;
+        }
+        if ((rc = seed_ideas(sd, (int)g, &cast->staff, &cast->product, &cast->sponsor, &cast->board,
+                             gm, nmem)))
+                return rc;
+        /* sessions the sponsors and product held */
+        if ((rc = app_ledger_credit(when(sd, sd->gfirst[g]), &cast->staff, sd->gid[g],
+                                    "board-sponsor", NULL, LEDGER_SPONSORING, "session", 0,
+                                    "opened the garden's kick-off session", NULL, err)) ||
+            (rc = app_ledger_credit(when(sd, sd->gfirst[g] + 90 * DAY), &cast->staff, sd->gid[g],
+                                    "product-lead", NULL, LEDGER_ENABLING, "session", 0,
+                                    "ran a roadmap session with the members", NULL, err)))
+                return rc;
+        return CXG_OK;
+}
+
+enum cxg_err app_gardens_seed_demo(const struct app_ctx *c, struct app_gardens_seed_summary *sum,
+                                   struct cxg_error *err)
 {
         struct seed *sd = cxg_calloc(1, sizeof(*sd));
-        struct garden_actor admin, staff, product, sponsor, board, owner;
+        struct cast cast;
         struct garden_actor *members = NULL;
+        struct store *s = c->st;
         int64_t gcount = 0, first_join = INT64_MAX;
         int in_tx = 0;
         enum cxg_err rc;
@@ -461,11 +591,12 @@ enum cxg_err eng_garden_seed_demo(struct store *s, struct eng_garden_seed_summar
         if (!sd)
                 return cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
         sd->s = s;
+        sd->c = *c;
         sd->sum = sum;
         sd->err = err;
         cxg_arena_init(&sd->a, 0, 0);
         eng_garden_panel_init(&sd->p);
-        if ((rc = eng_garden_panel_load(&sd->p, s, "currency", 0, err)))
+        if ((rc = eng_garden_panel_load(&sd->p, s, APP_GARDENS_IMPACT_SEGMENT, 0, err)))
                 goto done;
         for (size_t a = 0; a < sd->p.n; a++)
                 gcount += sd->p.joined[a] != CXG_TS_NONE;
@@ -503,11 +634,11 @@ enum cxg_err eng_garden_seed_demo(struct store *s, struct eng_garden_seed_summar
         {
                 int64_t t = first_join - 60 * DAY;
 
-                if ((rc = actor(sd, "cx-admin", "admin", NULL, t, &admin)) ||
-                    (rc = actor(sd, "cx-analyst", "analyst", NULL, t, &staff)) ||
-                    (rc = actor(sd, "product-lead", "analyst", NULL, t, &product)) ||
-                    (rc = actor(sd, "vp-success", "account_manager", NULL, t, &sponsor)) ||
-                    (rc = actor(sd, "board-sponsor", "account_manager", NULL, t, &board)))
+                if ((rc = actor(sd, "cx-admin", "admin", NULL, t, &cast.admin)) ||
+                    (rc = actor(sd, "cx-analyst", "analyst", NULL, t, &cast.staff)) ||
+                    (rc = actor(sd, "product-lead", "analyst", NULL, t, &cast.product)) ||
+                    (rc = actor(sd, "vp-success", "account_manager", NULL, t, &cast.sponsor)) ||
+                    (rc = actor(sd, "board-sponsor", "account_manager", NULL, t, &cast.board)))
                         goto done;
         }
         members = cxg_calloc(sd->ng * DEMO_MEMBER_USERS + 1, sizeof(*members));
@@ -515,121 +646,9 @@ enum cxg_err eng_garden_seed_demo(struct store *s, struct eng_garden_seed_summar
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
                 goto done;
         }
-        for (size_t g = 0; g < sd->ng; g++) {
-                struct garden gd;
-                struct garden_member im = {0};
-                char goal[256];
-                int64_t t = sd->gfirst[g] - 30 * DAY;
-                size_t nmem = 0;
-                struct garden_actor *gm = members + g * DEMO_MEMBER_USERS;
-
-                model_garden_init(&gd);
-                gd.key = slug(sd, sd->gname[g]);
-                gd.name = sd->gname[g];
-                gd.topic = topic_of(sd->gname[g]);
-                snprintf(goal, sizeof(goal),
-                         "Try new services with engaged customers and carry what works over to "
-                         "every %s customer",
-                         gd.topic == GARDEN_TOPIC_DATA_SUPPLY ? "recruiting-ops"
-                         : gd.topic == GARDEN_TOPIC_SUCCESS   ? "talent-leadership"
-                                                              : "employer-brand");
-                gd.goal = goal;
-                gd.owner = "cx-analyst";
-                gd.starts_at = t;
-                if (!gd.key) {
-                        rc = cxg_error_set(err, CXG_ERR_NOMEM, "seed gardens: out of memory");
+        for (size_t g = 0; g < sd->ng; g++)
+                if ((rc = seed_garden(sd, g, &cast, members)))
                         goto done;
-                }
-                if ((rc = store_garden_create(s, &admin, &gd, t, &sd->gid[g], err)))
-                        goto done;
-                sum->gardens++;
-                im.status = GARDEN_ST_ACCEPTED;
-                im.user = "product-lead";
-                im.role = GARDEN_MROLE_PRODUCT;
-                if ((rc = store_garden_member_add(s, &staff, sd->gid[g], &im, t, NULL, err)))
-                        goto done;
-                im.user = "vp-success";
-                im.role = GARDEN_MROLE_SPONSOR;
-                if ((rc = store_garden_member_add(s, &staff, sd->gid[g], &im, t, NULL, err)))
-                        goto done;
-                im.user = "board-sponsor";
-                im.role = GARDEN_MROLE_BOARD;
-                if ((rc = store_garden_member_add(s, &staff, sd->gid[g], &im, t, NULL, err)))
-                        goto done;
-                sum->internal += 3;
-                /* account owners of member accounts join as the account team */
-                for (size_t i = 0; i < sd->n; i++) {
-                        const char *o = sd->m[i].owner;
-                        int seen = 0;
-
-                        if (sd->m[i].garden != (int)g || !o)
-                                continue;
-                        for (size_t k = 0; k < sd->nowners; k++)
-                                seen |= strcmp(sd->owners[k], o) == 0;
-                        if (!seen && sd->nowners < MAX_OWNERS)
-                                sd->owners[sd->nowners++] = o;
-                        if ((rc = actor(sd, o, "account_manager", NULL, t, &owner)))
-                                goto done;
-                        {
-                                struct garden_member om = {.user = o,
-                                                           .role = GARDEN_MROLE_ACCOUNT_TEAM,
-                                                           .status = GARDEN_ST_ACCEPTED};
-                                int member = 0;
-
-                                if ((rc = account_team_member(sd, sd->gid[g], &owner, &member)))
-                                        goto done;
-                                if (member)
-                                        continue;
-                                if ((rc = store_garden_member_add(s, &staff, sd->gid[g], &om, t,
-                                                                  NULL, err)))
-                                        goto done;
-                                sum->internal++;
-                        }
-                }
-                /* customers: invited by their account owner a week before, then accepted */
-                for (size_t i = 0; i < sd->n; i++) {
-                        struct seed_member *m = &sd->m[i];
-                        struct garden_member em = {.role = GARDEN_MROLE_CUSTOMER,
-                                                   .status = GARDEN_ST_INVITED};
-                        struct garden_actor *inviter = &staff, *accepter = &staff;
-                        char uname[160];
-
-                        if (m->garden != (int)g || !sd->best[m->ix])
-                                continue;
-                        em.person = sd->best[m->ix];
-                        if (m->owner) {
-                                if ((rc = store_garden_actor(s, m->owner, &owner, err)))
-                                        goto done;
-                                inviter = &owner;
-                        }
-                        if ((rc = store_garden_member_add(s, inviter, sd->gid[g], &em,
-                                                          m->joined - 7 * DAY, NULL, err)))
-                                goto done;
-                        if (nmem < DEMO_MEMBER_USERS) {
-                                snprintf(uname, sizeof(uname), "member-%s", em.person);
-                                if ((rc = actor(sd, uname, "member", em.person, m->joined,
-                                                &gm[nmem])))
-                                        goto done;
-                                accepter = &gm[nmem++];
-                        }
-                        if ((rc = store_garden_member_status(s, accepter, sd->gid[g], em.person,
-                                                             NULL, GARDEN_ST_ACCEPTED, m->joined,
-                                                             err)))
-                                goto done;
-                        sum->members++;
-                }
-                if ((rc = seed_ideas(sd, (int)g, &staff, &product, &sponsor, &board, gm, nmem)))
-                        goto done;
-                /* sessions the sponsors and product held */
-                if ((rc = store_ledger_credit(
-                         s, &staff, sd->gid[g], "board-sponsor", NULL, LEDGER_SPONSORING, "session",
-                         0, "opened the garden's kick-off session", sd->gfirst[g], NULL, err)) ||
-                    (rc = store_ledger_credit(s, &staff, sd->gid[g], "product-lead", NULL,
-                                              LEDGER_ENABLING, "session", 0,
-                                              "ran a roadmap session with the members",
-                                              sd->gfirst[g] + 90 * DAY, NULL, err)))
-                        goto done;
-        }
         if ((rc = store_commit(s, err)))
                 goto done;
         in_tx = 0;
