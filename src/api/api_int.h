@@ -179,6 +179,7 @@ void api_h_patch(struct api_req *r);
 void api_h_delete(struct api_req *r);
 void api_h_interactions(struct api_req *r);
 void api_h_feedback(struct api_req *r);
+/* routes_engine.c: reads over the analytics engine. */
 void api_h_account_scores(struct api_req *r);
 void api_h_person_engagement(struct api_req *r);
 void api_h_segments(struct api_req *r);
