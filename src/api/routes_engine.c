@@ -1,6 +1,6 @@
 /*
  * routes_engine.c: the read endpoints over the analytics engine: an account's scores with
- * components and reasons, a person's engagement, segments and cohorts. The engine object and
+ * components and reasons, a person's engagement, segments and cohorts (views in src/app/). The engine object and
  * its refresh are in api_engine.c. Formulas: docs/scoring.md.
  */
 #include <math.h>
@@ -10,6 +10,8 @@
 
 #include "api/api_int.h"
 #include "app/view_account.h"
+#include "app/view_cohorts.h"
+#include "app/view_segments.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "engine/cohorts.h"
@@ -104,26 +106,15 @@ void api_h_person_engagement(struct api_req *r)
         api_reply_json(r, 200, o);
 }
 
-static json_t *segment_json(const struct eng_segment *g)
-{
-        return json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:I}", "name", g->name, "count",
-                         (json_int_t)g->count, "churned", (json_int_t)g->churned, "churn_rate",
-                         num_or_null(eng_segment_churn(g)), "mrr", num_or_null(g->mrr), "health",
-                         num_or_null(g->health_n ? g->health_sum / (double)g->health_n : NAN),
-                         "engagement", num_or_null(g->eng_n ? g->eng_sum / (double)g->eng_n : NAN),
-                         "nps", num_or_null(eng_segment_nps(g)), "nps_answers",
-                         (json_int_t)g->nps_n);
-}
-
 void api_h_segments(struct api_req *r)
 {
         struct eng_engine *e;
         const char *by = api_arg(r, "by"), *ent = api_arg(r, "entity");
         struct eng_segments g;
         struct cxg_error err = {0};
-        json_t *arr, *o;
+        struct cxg_buf b;
+        enum cxg_err rc;
         int people = 0;
-        char t[24];
 
         if (!by || !*by) {
                 api_reply_error(r, 400, "bad_request", "by",
@@ -148,19 +139,16 @@ void api_h_segments(struct api_req *r)
                                 err.msg);
                 return;
         }
-        arr = json_array();
-        for (size_t k = 0; arr && k < g.n; k++)
-                json_array_append_new(arr, segment_json(&g.groups[k]));
-        o = json_pack("{s:s,s:s,s:s,s:o,s:o}", "by", by, "entity", people ? "people" : "accounts",
-                      "at", cxg_time_format(e->scores.at, t), "segments", arr ? arr : json_null(),
-                      "total", segment_json(&g.total));
+        cxg_buf_init(&b, 16u << 20);
+        rc = view_segments_json(&g, by, people, e->scores.at, NULL, &b);
         eng_engine_unlock(e);
         eng_segments_release(&g);
-        if (!o) {
-                api_reply_error(r, 500, "internal", NULL, "out of memory");
+        if (rc) {
+                cxg_buf_release(&b);
+                api_reply_cxg(r, rc, NULL);
                 return;
         }
-        api_reply_json(r, 200, o);
+        api_reply_buf(r, &b);
 }
 
 void api_h_cohorts(struct api_req *r)
@@ -171,8 +159,9 @@ void api_h_cohorts(struct api_req *r)
         struct eng_cohort_opts opt;
         struct eng_cohorts co;
         struct cxg_error err = {0};
-        char field[128] = "", m[16];
-        json_t *arr, *o;
+        char field[128] = "";
+        struct cxg_buf b;
+        enum cxg_err rc;
 
         memset(&opt, 0, sizeof(opt));
         opt.by = ENG_COHORT_ACCOUNTS;
@@ -219,36 +208,13 @@ void api_h_cohorts(struct api_req *r)
                 return;
         }
         eng_engine_unlock(e);
-        arr = json_array();
-        for (size_t c = 0; arr && c < co.n; c++) {
-                json_t *act = json_array(), *ret = json_array();
-                int64_t y;
-                unsigned mo, d;
-
-                cxg_civil_from_days(cxg_month_start(co.first_month + (int64_t)c) / 86400, &y, &mo,
-                                    &d);
-                snprintf(m, sizeof(m), "%04lld-%02u", (long long)y, mo);
-                for (size_t k = 0; act && ret && c + k < co.n; k++) {
-                        double v = co.value[c * co.n + k];
-
-                        json_array_append_new(act, num_or_null(v));
-                        json_array_append_new(ret, co.size[c] > 0 && !isnan(v)
-                                                       ? json_real(v / co.size[c])
-                                                       : json_null());
-                }
-                json_array_append_new(arr, json_pack("{s:s,s:f,s:o,s:o}", "month", m, "size",
-                                                     co.size[c], "active", act ? act : json_null(),
-                                                     "retention", ret ? ret : json_null()));
-        }
-        o = json_pack("{s:s,s:b,s:o}", "by",
-                      opt.by == ENG_COHORT_PEOPLE    ? "people"
-                      : opt.by == ENG_COHORT_REVENUE ? "revenue"
-                                                     : "accounts",
-                      "cumulative", opt.cumulative, "cohorts", arr ? arr : json_null());
+        cxg_buf_init(&b, 16u << 20);
+        rc = view_cohorts_json(&co, opt.by, opt.cumulative, &b);
         eng_cohorts_release(&co);
-        if (!o) {
-                api_reply_error(r, 500, "internal", NULL, "out of memory");
+        if (rc) {
+                cxg_buf_release(&b);
+                api_reply_cxg(r, rc, NULL);
                 return;
         }
-        api_reply_json(r, 200, o);
+        api_reply_buf(r, &b);
 }

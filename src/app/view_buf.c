@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "core/alloc.h"
 #include "core/banned.h"
 
 enum cxg_err view_buf_num(struct cxg_buf *b, const char *key, double v, int comma)
@@ -10,4 +11,20 @@ enum cxg_err view_buf_num(struct cxg_buf *b, const char *key, double v, int comm
         if (!isfinite(v))
                 return cxg_buf_printf(b, "%s\"%s\":null", comma ? "," : "", key);
         return cxg_buf_printf(b, "%s\"%s\":%.6g", comma ? "," : "", key, v);
+}
+
+enum cxg_err view_buf_json(struct cxg_buf *b, json_t *v)
+{
+        enum cxg_err rc;
+        char *s;
+
+        if (!v)
+                return CXG_ERR_NOMEM;
+        s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(v);
+        if (!s)
+                return CXG_ERR_NOMEM;
+        rc = cxg_buf_puts(b, s);
+        cxg_free(s);
+        return rc;
 }

@@ -8,7 +8,15 @@
 #include "core/buf.h"
 #include "core/err.h"
 
+#include <jansson.h>
+
 /* Append "KEY":V (",KEY":V when comma) with %.6g, or null when v is not finite. */
 enum cxg_err view_buf_num(struct cxg_buf *b, const char *key, double v, int comma) CXG_WUR;
+
+/*
+ * Append the compact text of v to b and release v (a NULL v is CXG_ERR_NOMEM): how a view
+ * built with jansson lands in the cxg_buf that both front ends print.
+ */
+enum cxg_err view_buf_json(struct cxg_buf *b, json_t *v) CXG_WUR;
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * view_cohorts.h: the JSON of cohort retention and lifecycle (cxgarden cohorts --json).
+ * view_cohorts.h: the JSON of cohort retention (cxgarden cohorts --json, GET /api/v1/cohorts)
+ * and lifecycle (cxgarden cohorts --lifecycle --json).
  * Engine computes the structs; these render them, once for both front ends. Each appends
  * to a cxg_buf and returns CXG_OK or CXG_ERR_NOMEM / CXG_ERR_LIMIT.
  */

@@ -1,63 +1,64 @@
 /*
- * view_segments.c: the JSON of segments (cxgarden segments --json).
+ * view_segments.c: the JSON of segments (cxgarden segments --json, GET /api/v1/segments).
  */
 #include "app/view_segments.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "app/view.h"
+#include "app/view_buf.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
 
-static enum cxg_err json_row(struct cxg_buf *b, const struct eng_segment *g, const int *show)
+/* One group; show[m] (NULL: all) selects the metrics, each with its companion count. */
+static json_t *segment(const struct eng_segment *g, const int *show)
 {
-        enum cxg_err rc = cxg_buf_puts(b, "{\"value\":");
+        json_t *o = json_object();
+        int bad = !o;
 
-        if (!rc)
-                rc = cxg_buf_json_str(b, g->name, strlen(g->name));
-        for (int m = 0; m < ENG_SM__COUNT && !rc; m++) {
-                double v = eng_segment_metric(g, m);
-
-                if (show && !show[m])
-                        continue;
-                if (isnan(v))
-                        rc = cxg_buf_printf(b, ",\"%s\":null", eng_segment_metric_name(m));
-                else if (m == ENG_SM_COUNT)
-                        rc = cxg_buf_printf(b, ",\"%s\":%zu", eng_segment_metric_name(m), g->count);
-                else
-                        rc = cxg_buf_printf(b, ",\"%s\":%.4f", eng_segment_metric_name(m),
-                                            m == ENG_SM_CHURN ? v / 100 : v);
+#define SHOW(m) (!show || show[m])
+        if (!bad)
+                bad |= view_put(o, "name", json_string(g->name));
+        if (!bad && SHOW(ENG_SM_COUNT))
+                bad |= view_put(o, "count", json_integer((json_int_t)g->count));
+        if (!bad && SHOW(ENG_SM_CHURN)) {
+                bad |= view_put(o, "churned", json_integer((json_int_t)g->churned));
+                bad |= view_put(o, "churn_rate", view_num(eng_segment_churn(g)));
         }
-        if (!rc && (!show || show[ENG_SM_CHURN]))
-                rc = cxg_buf_printf(b, ",\"churned\":%zu", g->churned);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
+        if (!bad && SHOW(ENG_SM_MRR))
+                bad |= view_put(o, "mrr", view_num(g->mrr));
+        if (!bad && SHOW(ENG_SM_HEALTH))
+                bad |= view_put(o, "health",
+                                view_num(g->health_n ? g->health_sum / (double)g->health_n : NAN));
+        if (!bad && SHOW(ENG_SM_ENGAGEMENT))
+                bad |= view_put(o, "engagement",
+                                view_num(g->eng_n ? g->eng_sum / (double)g->eng_n : NAN));
+        if (!bad && SHOW(ENG_SM_NPS)) {
+                bad |= view_put(o, "nps", view_num(eng_segment_nps(g)));
+                bad |= view_put(o, "nps_answers", json_integer((json_int_t)g->nps_n));
+        }
+#undef SHOW
+        return view_done(o, bad);
 }
 
 enum cxg_err view_segments_json(const struct eng_segments *g, const char *by, int people,
-                               const int *show, struct cxg_buf *b)
+                               int64_t at, const int *show, struct cxg_buf *b)
 {
-        enum cxg_err rc = cxg_buf_puts(b, "{\"by\":");
+        json_t *o = json_object(), *arr = json_array();
+        int bad = !o || !arr;
 
-        if (!rc)
-                rc = cxg_buf_json_str(b, by, strlen(by));
-        if (!rc)
-                rc = cxg_buf_printf(b, ",\"entity\":\"%s\",\"segments\":[",
-                                    people ? "people" : "accounts");
-        for (size_t k = 0; k < g->n && !rc; k++) {
-                if (k)
-                        rc = cxg_buf_putc(b, ',');
-                if (!rc)
-                        rc = json_row(b, &g->groups[k], show);
+        for (size_t k = 0; !bad && k < g->n; k++)
+                bad |= json_array_append_new(arr, segment(&g->groups[k], show)) != 0;
+        if (!bad) {
+                bad |= view_put(o, "by", json_string(by));
+                bad |= view_put(o, "entity", json_string(people ? "people" : "accounts"));
+                bad |= view_put(o, "at", view_time(at));
+                bad |= view_put(o, "segments", arr);
+                arr = NULL;
+                bad |= view_put(o, "total", segment(&g->total, show));
         }
-        if (!rc)
-                rc = cxg_buf_puts(b, "],\"total\":");
-        if (!rc)
-                rc = json_row(b, &g->total, show);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
+        json_decref(arr);
+        return view_buf_json(b, view_done(o, bad));
 }

@@ -1,7 +1,8 @@
 /*
  * cmd_segments.c: `cxgarden segments --by FIELD [--people] [--metric LIST] [--at DATE]
  * [--json]`: accounts (or people) grouped by a canonical field or an attribute, with count,
- * churn rate, MRR, average health and engagement, and NPS per group.
+ * churn rate, MRR, average health and engagement, and NPS per group. --json prints the document
+ * of GET /api/v1/segments (view_segments.c); --metric keeps only some of its metrics.
  */
 #include <math.h>
 #include <stdio.h>
@@ -125,7 +126,8 @@ int cli_segments(struct cli *c)
                 enum cxg_err rc;
 
                 cxg_buf_init(&b, 0);
-                rc = view_segments_json(&g, by, people, show, &b);
+                rc = view_segments_json(&g, by, people, e.scores.at, metric_given ? show : NULL,
+                                        &b);
                 if (!rc)
                         rc = cxg_buf_putc(&b, '\n');
                 if (rc) {
