@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/config.h"
 #include "app/alerts.h"
+#include "app/view_evidence.h"
 #include "core/parse.h"
 #include "engine/detect.h"
 #include "engine/snapshot.h"
@@ -39,13 +40,18 @@ static int64_t date(int y, unsigned m, unsigned d)
         return cxg_days_from_civil(y, m, d) * DAY;
 }
 
+/* The evidence of a as stored: the engine's typed evidence rendered by app/view_evidence.c. */
 static json_t *evidence(const struct eng_alert *a)
 {
         json_error_t je;
-        json_t *j = json_loads(a->evidence, 0, &je);
+        char *text = view_evidence_text(a);
+        json_t *j;
 
+        assert_non_null(text);
+        j = json_loads(text, 0, &je);
         if (!j)
-                fail_msg("evidence is not JSON: %s: %s", je.text, a->evidence);
+                fail_msg("evidence is not JSON: %s: %s", je.text, text);
+        cxg_free(text);
         return j;
 }
 
