@@ -358,8 +358,8 @@ char *view_evidence_text(const struct eng_alert *a)
 
         if (!j)
                 return NULL;
-        s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(EVIDENCE_DIGITS) |
-                              JSON_PRESERVE_ORDER);
+        s = json_dumps(j,
+                       JSON_COMPACT | JSON_REAL_PRECISION(EVIDENCE_DIGITS) | JSON_PRESERVE_ORDER);
         json_decref(j);
         return s;
 }

@@ -471,8 +471,7 @@ static void ero_what(const struct eng_ev_erosion_metric *m, char *what, size_t s
                 *wl += (size_t)snprintf(what + *wl, size - *wl, "%s%s %.0f%% (%.3g -> %.3g)",
                                         *wl ? ", " : "", eng_erosion_metric_name(m->metric),
                                         pct(m->change), m->before, m->after);
-        if (*wl < size && isfinite(m->rest_before) && m->rest_before > 0 &&
-            isfinite(m->rest_after))
+        if (*wl < size && isfinite(m->rest_before) && m->rest_before > 0 && isfinite(m->rest_after))
                 *wl += (size_t)snprintf(what + *wl, size - *wl, " [rest %+.0f%%]",
                                         pct(m->rest_after / m->rest_before - 1));
 }
@@ -536,8 +535,8 @@ static enum cxg_err ero_alert(struct ero_run *r, size_t j, struct eng_alerts *ou
         snprintf(a.summary, sizeof(a.summary),
                  "%s %s: %s over the last %.0f days (adjusted p = %.2g) while %s grew "
                  "%.1f%% (%.0f -> %.0f)",
-                 s0->field, s0->value, what, p->window_days, minp, h->name, pct(r->best),
-                 h->before, h->after);
+                 s0->field, s0->value, what, p->window_days, minp, h->name, pct(r->best), h->before,
+                 h->after);
         if (eng_alerts_push(out, &a))
                 return eng_detect_nomem(err, "erosion");
         return CXG_OK;
@@ -549,8 +548,8 @@ enum cxg_err eng_detect_erosion(const struct eng_detect_params *p,
                                 int64_t window_a, int64_t at, struct eng_alerts *out,
                                 struct cxg_error *err)
 {
-        struct ero_run r = {.p = p, .top = top, .n_top = n_top, .segs = segs,
-                            .window_a = window_a, .at = at};
+        struct ero_run r = {
+            .p = p, .top = top, .n_top = n_top, .segs = segs, .window_a = window_a, .at = at};
         enum cxg_err rc = CXG_OK;
 
         if (!ero_topline(&r) || !n_segs)

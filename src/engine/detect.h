@@ -58,7 +58,7 @@ struct eng_ev_erosion_metric {
 };
 
 struct eng_ev_erosion {
-        const char *field, *value;        /* the segment */
+        const char *field, *value;         /* the segment */
         int64_t before_start, after_start; /* starts of windows B and A */
         int64_t end;                       /* the run's as-of time */
         double days;                       /* length of a window */
@@ -81,7 +81,7 @@ struct eng_ev_week {
 
 struct eng_ev_experience {
         const char *interaction_type;
-        int64_t first_week;   /* Monday of the first drifting week */
+        int64_t first_week; /* Monday of the first drifting week */
         size_t weeks_drifting;
         double base_p50_ms, base_p95_ms, base_failure_rate; /* baseline medians */
         double base_p95_sigma_ms, base_failure_sigma;
@@ -113,7 +113,7 @@ struct eng_ev_signal {
                 struct { /* ENG_SIG_HEALTH_DROP */
                         double before, now, drop;
                 } health;
-                struct { /* the four *_LEFT and *_SILENT */
+                struct {                                  /* the four *_LEFT and *_SILENT */
                         const char *person, *name, *role; /* name, role: NULL unknown */
                         int seniority;                    /* enum cxg_seniority */
                         int champion;
@@ -121,7 +121,7 @@ struct eng_ev_signal {
                         int64_t last_active;
                         int64_t left_at; /* *_LEFT only */
                 } person;
-                struct { /* ENG_SIG_SENIOR_DETRACTOR */
+                struct {                           /* ENG_SIG_SENIOR_DETRACTOR */
                         const char *person, *name; /* name: NULL unknown */
                         int seniority;
                         int kind; /* enum cxg_fb_kind */
@@ -156,7 +156,7 @@ struct eng_ev_wave {
         int downgrade; /* 1: downgrades, 0: cancellations */
         int64_t window_start;
         double window_days;
-        uint64_t accounts, events;              /* in the window */
+        uint64_t accounts, events; /* in the window */
         double rate, historical_rate;
         uint64_t historical_events, historical_exposure;
         double ratio, z, p, p_adjusted;

@@ -167,7 +167,8 @@ static int exp_evidence(const struct eng_experience_series *s, const struct eng_
                 e->current = e->weeks[e->n_weeks - 1];
         e->exposed = eng_ev_keep_array(out, ntop, sizeof(*e->exposed), &bad);
         for (size_t k = 0; !bad && k < ntop; k++) {
-                e->exposed[k].account = eng_ev_keep(out, top[k].account ? top[k].account : "", &bad);
+                e->exposed[k].account =
+                    eng_ev_keep(out, top[k].account ? top[k].account : "", &bad);
                 e->exposed[k].name = eng_ev_keep(out, top[k].name, &bad);
                 e->exposed[k].bad = top[k].bad;
                 e->exposed[k].total = top[k].total;
@@ -186,8 +187,8 @@ static void exp_describe(struct eng_alert *a)
         char d1[16];
 
         a->severity = (e->on_p95 && ratio >= 5) || (e->on_p95 && e->on_failure) ? ENG_SEV_CRITICAL
-                      : (e->on_p95 && ratio >= 2) || e->on_failure               ? ENG_SEV_HIGH
-                                                                                 : ENG_SEV_MEDIUM;
+                      : (e->on_p95 && ratio >= 2) || e->on_failure              ? ENG_SEV_HIGH
+                                                                                : ENG_SEV_MEDIUM;
         a->first_seen = e->first_week;
         snprintf(a->subject_type, sizeof(a->subject_type), "interaction_type");
         snprintf(a->subject, sizeof(a->subject), "%s", e->interaction_type);

@@ -96,7 +96,8 @@ static enum cxg_err risk_people(const struct eng_detect_params *p,
         for (size_t k = 0; k < ac->n_people; k++) {
                 const struct eng_risk_person *q = &ac->people[k];
 
-                if ((double)q->n_prior >= p->risk_min_active && (!champ || q->n_prior > champ->n_prior))
+                if ((double)q->n_prior >= p->risk_min_active &&
+                    (!champ || q->n_prior > champ->n_prior))
                         champ = q;
         }
         for (size_t k = 0; k < ac->n_people && !rc; k++) {
@@ -109,7 +110,8 @@ static enum cxg_err risk_people(const struct eng_detect_params *p,
                 if ((double)q->n_prior < p->risk_min_active || (!exec && q != champ))
                         continue;
                 left = q->left_at != CXG_TS_NONE && q->left_at > recent && q->left_at <= at;
-                silent = !left && q->n_recent == 0 && (q->left_at == CXG_TS_NONE || q->left_at > at);
+                silent =
+                    !left && q->n_recent == 0 && (q->left_at == CXG_TS_NONE || q->left_at > at);
                 if (!left && !silent)
                         continue;
                 s.signal = left ? (exec ? ENG_SIG_EXECUTIVE_LEFT : ENG_SIG_CHAMPION_LEFT)
@@ -130,8 +132,8 @@ static enum cxg_err risk_people(const struct eng_detect_params *p,
                 else
                         rc = add_signal(r, &s, exec ? W_EXEC_SILENT : W_CHAMPION,
                                         q->last_active != CXG_TS_NONE ? q->last_active : recent,
-                                        "%s %s%s silent for %.0f+ days after %u interactions",
-                                        role, who(q), also, p->risk_days, q->n_prior);
+                                        "%s %s%s silent for %.0f+ days after %u interactions", role,
+                                        who(q), also, p->risk_days, q->n_prior);
         }
         return rc;
 }
@@ -150,10 +152,9 @@ static enum cxg_err risk_signals(const struct eng_detect_params *p,
                 s.u.health.before = ac->health_before;
                 s.u.health.now = ac->health;
                 s.u.health.drop = ac->health_before - ac->health;
-                rc = add_signal(r, &s, W_HEALTH, recent,
-                                "health fell %.0f points in %.0f days (%.0f -> %.0f)",
-                                ac->health_before - ac->health, p->risk_days, ac->health_before,
-                                ac->health);
+                rc = add_signal(
+                    r, &s, W_HEALTH, recent, "health fell %.0f points in %.0f days (%.0f -> %.0f)",
+                    ac->health_before - ac->health, p->risk_days, ac->health_before, ac->health);
         }
         if (!rc)
                 rc = risk_people(p, ac, recent, at, r);
@@ -184,11 +185,10 @@ static enum cxg_err risk_signals(const struct eng_detect_params *p,
                 s.u.downgrade.plan_before = ac->plan_before;
                 s.u.downgrade.plan = ac->plan;
                 s.u.downgrade.at = ac->downgraded_at;
-                rc = add_signal(r, &s, W_DOWNGRADE, ac->downgraded_at,
-                                "downgraded %s%s%s (MRR %.0f -> %.0f)",
-                                ac->plan_before ? ac->plan_before : "",
-                                ac->plan_before ? " -> " : "", ac->plan ? ac->plan : "",
-                                ac->mrr_before, ac->mrr);
+                rc = add_signal(
+                    r, &s, W_DOWNGRADE, ac->downgraded_at, "downgraded %s%s%s (MRR %.0f -> %.0f)",
+                    ac->plan_before ? ac->plan_before : "", ac->plan_before ? " -> " : "",
+                    ac->plan ? ac->plan : "", ac->mrr_before, ac->mrr);
         }
         return rc;
 }
@@ -215,9 +215,8 @@ static void keep_signal(struct eng_alerts *out, struct eng_ev_signal *s, int *ba
 }
 
 /* The alert of an account with the signals in r. */
-static enum cxg_err risk_alert(const struct eng_detect_params *p,
-                               const struct eng_risk_account *ac, int64_t at,
-                               const struct risk_acc *r, struct eng_alerts *out,
+static enum cxg_err risk_alert(const struct eng_detect_params *p, const struct eng_risk_account *ac,
+                               int64_t at, const struct risk_acc *r, struct eng_alerts *out,
                                struct cxg_error *err)
 {
         const char *name = ac->name && *ac->name ? ac->name : NULL;
