@@ -12,6 +12,7 @@
 #include "api/web_assets.h"
 #include "api/routes_alerts.h"
 #include "api/routes_gardens.h"
+#include "core/alloc.h"
 #include "core/banned.h"
 #include "store/store_auth.h"
 
@@ -345,6 +346,6 @@ enum cxg_err api_audit(struct api_req *r, const char *action, const char *entity
         a.entity_id = entity_id;
         a.summary = text;
         rc = store_audit_append(r->st, &a, err);
-        free(text);
+        cxg_free(text);
         return rc;
 }

@@ -20,7 +20,9 @@
 #include "api/api_int.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/log.h"
+#include "core/timeconst.h"
 #include "store/store_query.h"
 
 struct api_state api_g;
@@ -48,9 +50,9 @@ void api_config_defaults(struct api_config *c)
         c->max_conns_ip = 2048;
         c->timeout_s = 30;
         c->max_pwhash = 2;
-        c->session_ttl = 8 * 3600;
+        c->session_ttl = 8 * CXG_HOUR;
         c->login_max_failures = 5;
-        c->login_window = 60;
+        c->login_window = CXG_MINUTE;
         c->access_log = 1;
         c->shutdown_grace_s = 10;
 }
@@ -86,12 +88,12 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
         LONGKEY("server.max_header_bytes", c->conn_memory, 4096, 1L << 24, c->conn_memory);
         LONGKEY("server.max_connections", c->max_conns, 1, 1000000, c->max_conns);
         LONGKEY("server.max_connections_per_ip", c->max_conns_ip, 0, 1000000, c->max_conns_ip);
-        LONGKEY("server.timeout", c->timeout_s, 1, 3600, c->timeout_s);
-        LONGKEY("server.shutdown_grace", c->shutdown_grace_s, 0, 3600, c->shutdown_grace_s);
+        LONGKEY("server.timeout", c->timeout_s, 1, CXG_HOUR, c->timeout_s);
+        LONGKEY("server.shutdown_grace", c->shutdown_grace_s, 0, CXG_HOUR, c->shutdown_grace_s);
         LONGKEY("auth.max_concurrent_hashes", c->max_pwhash, 1, 64, c->max_pwhash);
-        LONGKEY("auth.session_ttl", c->session_ttl, 60, 90L * 86400, c->session_ttl);
+        LONGKEY("auth.session_ttl", c->session_ttl, CXG_MINUTE, 90L * CXG_DAY, c->session_ttl);
         LONGKEY("auth.login_max_failures", c->login_max_failures, 1, 1000, c->login_max_failures);
-        LONGKEY("auth.login_window", c->login_window, 1, 86400, c->login_window);
+        LONGKEY("auth.login_window", c->login_window, 1, CXG_DAY, c->login_window);
 #undef LONGKEY
         if ((v = cxg_config_get(ini, "server.access_log"))) {
                 int b;
@@ -160,19 +162,13 @@ struct store *api_store(struct api_req *r)
                 return NULL;
         }
         pthread_mutex_lock(&api_g.stores_lock);
-        if (api_g.nstores == api_g.capstores) {
-                size_t ncap = api_g.capstores ? api_g.capstores * 2 : 8;
-                struct store **ns = cxg_realloc(api_g.stores, ncap * sizeof(*ns));
-
-                if (!ns) {
-                        pthread_mutex_unlock(&api_g.stores_lock);
-                        store_close(tl_store);
-                        tl_store = NULL;
-                        api_reply_error(r, 503, "unavailable", NULL, "out of memory");
-                        return NULL;
-                }
-                api_g.stores = ns;
-                api_g.capstores = ncap;
+        /* one per thread that served a request: bounded by the threads, no cap of its own */
+        if (CXG_GROW(api_g.stores, api_g.nstores + 1, api_g.capstores, CXG_GROW_NOCAP)) {
+                pthread_mutex_unlock(&api_g.stores_lock);
+                store_close(tl_store);
+                tl_store = NULL;
+                api_reply_error(r, 503, "unavailable", NULL, "out of memory");
+                return NULL;
         }
         api_g.stores[api_g.nstores++] = tl_store;
         pthread_mutex_unlock(&api_g.stores_lock);
@@ -264,14 +260,9 @@ void api_reply_json(struct api_req *r, unsigned status, json_t *body)
         }
         r->status = status;
         if (s) {
-                /* jansson allocates with malloc: copy into our allocator's memory */
+                /* jansson allocates through cxg_malloc (json_set_alloc_funcs in main): keep it */
+                r->reply = s;
                 r->reply_len = strlen(s);
-                r->reply = cxg_malloc(r->reply_len + 1);
-                if (r->reply)
-                        memcpy(r->reply, s, r->reply_len + 1);
-                else
-                        r->reply_len = 0;
-                free(s);
         }
 }
 
@@ -668,16 +659,70 @@ static void free_tls(struct api_server *srv)
         srv->tls_key = srv->tls_cert = NULL;
 }
 
+/* The socket address of cfg->bind (an IPv4 or IPv6 literal) and cfg->port in *ss. */
+static enum cxg_err bind_address(const struct api_config *cfg, struct sockaddr_storage *ss,
+                                 struct cxg_error *err)
+{
+        memset(ss, 0, sizeof(*ss));
+        if (inet_pton(AF_INET, cfg->bind, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+                struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons((uint16_t)cfg->port);
+                return CXG_OK;
+        }
+        if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons((uint16_t)cfg->port);
+                return CXG_OK;
+        }
+        return cxg_error_setf(err, CXG_ERR_INVALID, "bind",
+                              "bind address \"%s\" is not an IPv4 or IPv6 address", cfg->bind);
+}
+
+/* Start libmicrohttpd on ss with cfg's limits (and srv's TLS certificate and key, if any). */
+static struct MHD_Daemon *start_daemon(const struct api_config *cfg, struct sockaddr_storage *ss,
+                                       struct api_server *srv)
+{
+        struct MHD_OptionItem pool[4];
+        size_t no = 0;
+        unsigned flags;
+
+        /* a pool of epoll workers; one worker polls instead (libmicrohttpd 0.9.75's single
+         * epoll thread serves only a few hundred requests a second with many connections) */
+        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        flags |= cfg->threads > 1 ? MHD_USE_EPOLL | MHD_USE_TURBO : MHD_USE_POLL;
+        if (ss->ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        /* the pool size is given only for a pool (MHD warns about a size of 1) */
+        if (cfg->threads > 1)
+                pool[no++] =
+                    (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL};
+        if (srv->tls_cert) {
+                flags |= MHD_USE_TLS;
+                pool[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+                pool[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+        }
+        pool[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        return MHD_start_daemon(
+            flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+            mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_ARRAY, pool,
+            MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            cfg->max_conns_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+}
+
 enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **out,
                               struct cxg_error *err)
 {
         struct api_server *srv = NULL;
         struct sockaddr_storage ss;
         struct store *st = NULL;
-        socklen_t sl;
         enum cxg_err rc;
         const union MHD_DaemonInfo *di;
-        unsigned flags;
 
         *out = NULL;
         /* seed jansson's hash function before any worker thread creates objects */
@@ -689,25 +734,8 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 api_g.cfg.cookie_secure = 1;
         pthread_mutex_init(&api_g.stores_lock, NULL);
         pthread_mutex_init(&api_g.rl_lock, NULL);
-        memset(&ss, 0, sizeof(ss));
-        if (inet_pton(AF_INET, cfg->bind, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-                struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-                sin->sin_family = AF_INET;
-                sin->sin_port = htons((uint16_t)cfg->port);
-                sl = sizeof(*sin);
-        } else if (inet_pton(AF_INET6, cfg->bind, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-                sin6->sin6_family = AF_INET6;
-                sin6->sin6_port = htons((uint16_t)cfg->port);
-                sl = sizeof(*sin6);
-        } else {
-                return cxg_error_setf(err, CXG_ERR_INVALID, "bind",
-                                      "bind address \"%s\" is not an IPv4 or IPv6 address",
-                                      cfg->bind);
-        }
-        (void)sl;
+        if ((rc = bind_address(cfg, &ss, err)))
+                return rc;
         if ((rc = api_key_load(cfg->db_path, api_g.key, err)))
                 return rc;
         /* open (and migrate) the database once up front so errors show before listening */
@@ -738,38 +766,7 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
                 api_engine_stop();
                 return rc;
         }
-        /* a pool of epoll workers; one worker polls instead (libmicrohttpd 0.9.75's single
-         * epoll thread serves only a few hundred requests a second with many connections) */
-        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-        flags |= cfg->threads > 1 ? MHD_USE_EPOLL | MHD_USE_TURBO : MHD_USE_POLL;
-        if (((struct sockaddr *)&ss)->sa_family == AF_INET6)
-                flags |= MHD_USE_IPv6;
-        {
-                /* the pool size is given only for a pool (MHD warns about a size of 1) */
-                struct MHD_OptionItem pool[4];
-                size_t no = 0;
-
-                if (cfg->threads > 1)
-                        pool[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
-                                                             cfg->threads, NULL};
-                if (srv->tls_cert) {
-                        flags |= MHD_USE_TLS;
-                        pool[no++] =
-                            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
-                        pool[no++] =
-                            (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
-                }
-                pool[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-                srv->d = MHD_start_daemon(
-                    flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL,
-                    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                    (struct sockaddr *)&ss, MHD_OPTION_ARRAY, pool, MHD_OPTION_CONNECTION_LIMIT,
-                    cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_ip,
-                    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-                    MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
-                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-        }
+        srv->d = start_daemon(cfg, &ss, srv);
         if (!srv->d) {
                 free_tls(srv);
                 cxg_free(srv);

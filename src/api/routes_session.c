@@ -12,6 +12,7 @@
 #include "api/web_assets.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -60,6 +61,7 @@ struct api_rl_entry {
         int count;
 };
 
+/* Failed-login windows kept at most; when all of them are live, the oldest is reused. */
 #define RL_MAX 20000
 
 /* Seconds until key may try again, or 0 when it may now. Caller holds rl_lock. */
@@ -99,30 +101,19 @@ static void rl_fail(const char *key, int64_t now)
                                         api_g.rl[k++] = api_g.rl[i];
                         api_g.nrl = k;
                 }
-                if (api_g.nrl == api_g.caprl) {
-                        size_t ncap = api_g.caprl ? api_g.caprl * 2 : 64;
-                        struct api_rl_entry *n;
+                if (api_g.nrl >= RL_MAX) {
+                        /* full of live windows: reuse the oldest slot */
+                        size_t old = 0;
 
-                        if (ncap > RL_MAX)
-                                ncap = RL_MAX;
-                        if (api_g.nrl >= ncap) {
-                                /* full of live windows: reuse the oldest slot */
-                                size_t old = 0;
-
-                                for (size_t i = 1; i < api_g.nrl; i++)
-                                        if (api_g.rl[i].start < api_g.rl[old].start)
-                                                old = i;
-                                e = &api_g.rl[old];
-                                goto fill;
-                        }
-                        n = cxg_realloc(api_g.rl, ncap * sizeof(*n));
-                        if (!n)
+                        for (size_t i = 1; i < api_g.nrl; i++)
+                                if (api_g.rl[i].start < api_g.rl[old].start)
+                                        old = i;
+                        e = &api_g.rl[old];
+                } else {
+                        if (CXG_GROW(api_g.rl, api_g.nrl + 1, api_g.caprl, RL_MAX))
                                 return;
-                        api_g.rl = n;
-                        api_g.caprl = ncap;
+                        e = &api_g.rl[api_g.nrl++];
                 }
-                e = &api_g.rl[api_g.nrl++];
-        fill:
                 snprintf(e->key, sizeof(e->key), "%s", key);
                 e->start = now;
                 e->count = 0;

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "core/banned.h"
 
 static void help(FILE *f)
 {

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/alloc.h"
+#include "core/banned.h"
 
 struct command {
         const char *name;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/banned.h"
+
 static unsigned long fail_at; /* 0: never fail */
 static int fail_once;         /* only the fail_at-th allocation fails */
 static unsigned long n_allocs;

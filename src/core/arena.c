@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/banned.h"
 
 struct cxg_arena_block {
         struct cxg_arena_block *next;

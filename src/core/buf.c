@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/grow.h"
+#include "core/banned.h"
 
 #define BUF_DEFAULT_MAX ((size_t)1 << 30)
 
@@ -32,25 +34,11 @@ void cxg_buf_clear(struct cxg_buf *b)
 
 enum cxg_err cxg_buf_reserve(struct cxg_buf *b, size_t n)
 {
-        size_t need, ncap;
-        char *p;
-
         if (n > b->max || b->len > b->max - n)
                 return CXG_ERR_LIMIT;
-        need = b->len + n + 1;
-        if (need <= b->cap)
-                return CXG_OK;
-        ncap = b->cap ? b->cap : 64;
-        while (ncap < need)
-                ncap *= 2;
-        if (ncap > b->max + 1)
-                ncap = b->max + 1;
-        p = cxg_realloc(b->data, ncap);
-        if (!p)
-                return CXG_ERR_NOMEM;
-        b->data = p;
-        b->cap = ncap;
-        return CXG_OK;
+        /* max bytes and the terminating NUL; a max of SIZE_MAX stays uncapped */
+        return CXG_GROW(b->data, b->len + n + 1, b->cap,
+                        b->max < CXG_GROW_NOCAP ? b->max + 1 : CXG_GROW_NOCAP);
 }
 
 enum cxg_err cxg_buf_append(struct cxg_buf *b, const void *p, size_t n)

@@ -6,7 +6,12 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/grow.h"
 #include "core/parse.h"
+#include "core/banned.h"
+
+/* Distinct keys a configuration holds (lookups are linear; a real file has about a hundred). */
+#define CONFIG_MAX_KEYS 4096
 
 void cxg_config_init(struct cxg_config *c)
 {
@@ -35,6 +40,7 @@ static enum cxg_err set_line(struct cxg_config *c, const char *key, const char *
 {
         struct cxg_config_entry *e = lookup(c, key);
         char *v = cxg_strdup(value);
+        enum cxg_err rc;
 
         if (!v)
                 return CXG_ERR_NOMEM;
@@ -44,16 +50,10 @@ static enum cxg_err set_line(struct cxg_config *c, const char *key, const char *
                 e->line = line;
                 return CXG_OK;
         }
-        if (c->count == c->cap) {
-                size_t ncap = c->cap ? c->cap * 2 : 16;
-                struct cxg_config_entry *ne = cxg_realloc(c->entries, ncap * sizeof(*ne));
-
-                if (!ne) {
-                        cxg_free(v);
-                        return CXG_ERR_NOMEM;
-                }
-                c->entries = ne;
-                c->cap = ncap;
+        rc = CXG_GROW(c->entries, c->count + 1, c->cap, CONFIG_MAX_KEYS);
+        if (rc) {
+                cxg_free(v);
+                return rc;
         }
         e = &c->entries[c->count];
         e->key = cxg_strdup(key);
@@ -136,7 +136,11 @@ enum cxg_err cxg_config_load(struct cxg_config *c, const char *path, struct cxg_
                         char val[1024];
 
                         snprintf(val, sizeof(val), "%.*s", (int)vn, v);
-                        if ((rc = set_line(c, key, val, lineno)))
+                        rc = set_line(c, key, val, lineno);
+                        if (rc == CXG_ERR_LIMIT)
+                                rc = cxg_error_set(err, rc, "%s:%ld: too many keys (at most %d)",
+                                                   path, lineno, CONFIG_MAX_KEYS);
+                        if (rc)
                                 goto done;
                 }
         }

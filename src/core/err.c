@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/banned.h"
+
 static const char *const texts[CXG_ERR__COUNT] = {
     [CXG_OK] = "ok",
     [CXG_ERR_NOMEM] = "out of memory",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/banned.h"
 
 uint32_t cxg_hash(const char *s, size_t n)
 {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/parse.h"
+#include "core/banned.h"
 
 static enum cxg_log_level min_level = CXG_LOG_INFO;
 

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/timeconst.h"
+#include "core/banned.h"
+
 int cxg_is_blank(const char *s, size_t n)
 {
         size_t i;
@@ -129,7 +132,7 @@ int64_t cxg_month_index(int64_t t)
         int64_t y;
         unsigned m, d;
 
-        cxg_civil_from_days(floor_div(t, 86400), &y, &m, &d);
+        cxg_civil_from_days(floor_div(t, CXG_DAY), &y, &m, &d);
         return (y - 1970) * 12 + (m - 1);
 }
 
@@ -138,19 +141,19 @@ int64_t cxg_month_start(int64_t mi)
         int64_t y = 1970 + floor_div(mi, 12);
         unsigned m = (unsigned)(mi - floor_div(mi, 12) * 12) + 1;
 
-        return cxg_days_from_civil(y, m, 1) * 86400;
+        return cxg_days_from_civil(y, m, 1) * CXG_DAY;
 }
 
 char *cxg_time_format(int64_t t, char *out)
 {
-        int64_t y, days = floor_div(t, 86400), secs = t - days * 86400;
+        int64_t y, days = floor_div(t, CXG_DAY), secs = t - days * CXG_DAY;
         unsigned m, d;
 
         cxg_civil_from_days(days, &y, &m, &d);
         char tmp[96];
 
         snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
-                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+                 (int)(secs / CXG_HOUR), (int)(secs / CXG_MINUTE % 60), (int)(secs % 60));
         memcpy(out, tmp, 20);
         out[20] = '\0';
         return out;
@@ -161,7 +164,7 @@ char *cxg_date_format(int64_t t, char *out)
         int64_t y;
         unsigned m, d;
 
-        cxg_civil_from_days(floor_div(t, 86400), &y, &m, &d);
+        cxg_civil_from_days(floor_div(t, CXG_DAY), &y, &m, &d);
         char tmp[96];
 
         snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02u", (long long)y, m, d);
@@ -260,7 +263,7 @@ enum cxg_err cxg_parse_time(const char *s0, size_t n0, int64_t *out, struct cxg_
                                         goto bad;
                                 if (th > 14 || tm > 59)
                                         goto bad;
-                                tz = sign * (th * 3600 + tm * 60);
+                                tz = sign * (th * CXG_HOUR + tm * CXG_MINUTE);
                         } else {
                                 goto bad;
                         }
@@ -270,8 +273,8 @@ enum cxg_err cxg_parse_time(const char *s0, size_t n0, int64_t *out, struct cxg_
         }
         if (ss == 60)
                 ss = 59; /* leap second: clamp */
-        *out = cxg_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mi * 60 +
-               ss - tz;
+        *out = cxg_days_from_civil(y, (unsigned)mo, (unsigned)d) * CXG_DAY + hh * CXG_HOUR +
+               mi * CXG_MINUTE + ss - tz;
         return CXG_OK;
 bad:
         return cxg_error_set(err, CXG_ERR_PARSE,

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/banned.h"
+
 static const char *const channel_names[CXG_CH__COUNT] = {
     "web", "app", "email", "phone", "chat", "support", "meeting", "community", "event", "other",
 };

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "store/schema.h"
+#include "core/banned.h"
 
 const char *const store_migrations[] = {
     /* 1: foundation: entities, auth, audit, score history */

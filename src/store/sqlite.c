@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/banned.h"
 #include "store/schema.h"
@@ -641,15 +642,9 @@ static enum cxg_err pack_person(struct store *s, int64_t pid, int64_t aid, uint6
                 *val = (uint64_t)pid << 32 | (uint64_t)aid;
                 return CXG_OK;
         }
-        if (s->n_wide + 2 > s->cap_wide) {
-                size_t ncap = s->cap_wide ? s->cap_wide * 2 : 64;
-                int64_t *p = cxg_realloc(s->people_wide, ncap * sizeof(*p));
-
-                if (!p)
-                        return CXG_ERR_NOMEM;
-                s->people_wide = p;
-                s->cap_wide = ncap;
-        }
+        /* no cap of its own: it holds a pair per cached person, and the people cache has none */
+        if (CXG_GROW(s->people_wide, s->n_wide + 2, s->cap_wide, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
         s->people_wide[s->n_wide] = pid;
         s->people_wide[s->n_wide + 1] = aid;
         *val = STORE_PEOPLE_WIDE | (uint64_t)s->n_wide;

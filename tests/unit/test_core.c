@@ -18,6 +18,8 @@
 #include "core/err.h"
 #include "core/hmap.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
+#include "core/banned.h"
 
 static int64_t ts(const char *s)
 {
@@ -33,13 +35,15 @@ static void test_time_accepts_iso_dates_datetimes_zones_and_unix_seconds(void **
         (void)state;
         assert_int_equal(ts("1970-01-01"), 0);
         assert_int_equal(ts("2024-03-01"), 1709251200);
-        assert_int_equal(ts("2024-03-01T09:30:00Z"), 1709251200 + 9 * 3600 + 30 * 60);
-        assert_int_equal(ts("2024-03-01 09:30"), 1709251200 + 9 * 3600 + 30 * 60);
-        assert_int_equal(ts("2024-03-01T09:30:00.123+02:00"), 1709251200 + 7 * 3600 + 30 * 60);
-        assert_int_equal(ts("2024-03-01T09:30:00-0500"), 1709251200 + 14 * 3600 + 30 * 60);
+        assert_int_equal(ts("2024-03-01T09:30:00Z"), 1709251200 + 9 * CXG_HOUR + 30 * CXG_MINUTE);
+        assert_int_equal(ts("2024-03-01 09:30"), 1709251200 + 9 * CXG_HOUR + 30 * CXG_MINUTE);
+        assert_int_equal(ts("2024-03-01T09:30:00.123+02:00"),
+                         1709251200 + 7 * CXG_HOUR + 30 * CXG_MINUTE);
+        assert_int_equal(ts("2024-03-01T09:30:00-0500"),
+                         1709251200 + 14 * CXG_HOUR + 30 * CXG_MINUTE);
         assert_int_equal(ts("  1709251200 "), 1709251200);
         assert_int_equal(ts("2024-02-29"), 1709164800);
-        assert_int_equal(ts("-86400"), -86400);
+        assert_int_equal(ts("-86400"), -CXG_DAY);
 }
 
 static void test_time_rejects_impossible_and_malformed_values(void **state)
@@ -260,6 +264,38 @@ static void test_config_reads_sections_and_reports_bad_lines(void **state)
         unlink(path);
 }
 
+/* 4096 distinct keys load; the 4097th is refused naming its line, a repeated key is not new */
+static void test_config_refuses_more_than_4096_keys(void **state)
+{
+        char path[] = "/tmp/cxg-test-config-XXXXXX";
+        struct cxg_config c;
+        struct cxg_error e;
+        FILE *f;
+        int fd = mkstemp(path);
+
+        (void)state;
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        for (int i = 0; i < 4096; i++)
+                fprintf(f, "k%d = %d\n", i, i);
+        fputs("k0 = again\n", f);
+        fclose(f);
+        cxg_config_init(&c);
+        assert_int_equal(cxg_config_load(&c, path, &e), CXG_OK);
+        assert_string_equal(cxg_config_get(&c, "k0"), "again");
+        assert_string_equal(cxg_config_get(&c, "k4095"), "4095");
+        cxg_config_release(&c);
+
+        f = fopen(path, "a");
+        fputs("one_more = 1\n", f);
+        fclose(f);
+        cxg_config_init(&c);
+        assert_int_equal(cxg_config_load(&c, path, &e), CXG_ERR_LIMIT);
+        assert_non_null(strstr(e.msg, ":4098: too many keys (at most 4096)"));
+        cxg_config_release(&c);
+        unlink(path);
+}
+
 static void test_error_format_names_file_line_and_field(void **state)
 {
         struct cxg_error e;
@@ -287,6 +323,7 @@ int main(void)
             cmocka_unit_test(test_hmap_interns_and_grows),
             cmocka_unit_test(test_hmap_survives_allocation_failures),
             cmocka_unit_test(test_config_reads_sections_and_reports_bad_lines),
+            cmocka_unit_test(test_config_refuses_more_than_4096_keys),
             cmocka_unit_test(test_error_format_names_file_line_and_field),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "core/banned.h"
 
 static int sen(const char *title)
 {

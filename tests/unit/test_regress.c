@@ -19,6 +19,8 @@
 #include "engine/snapshot.h"
 #include "ingest/csv.h"
 #include "store/store.h"
+#include "core/timeconst.h"
+#include "core/banned.h"
 
 /*
  * fuzz_csv: a quoted field that is never closed, opened on a later line of a record that
@@ -63,7 +65,7 @@ static void add_rows(struct store *st, int first, int n)
                 assert_int_equal(store_person_ref(st, pid, strlen(pid), &p, &a, &err), CXG_OK);
                 rows[i].person_id = p;
                 rows[i].account_id = a;
-                rows[i].ts = 1700000000 + (first + i) * 3600;
+                rows[i].ts = 1700000000 + (first + i) * CXG_HOUR;
                 rows[i].duration_ms = first + i;
                 rows[i].value = first + i;
                 rows[i].type_id = tid;

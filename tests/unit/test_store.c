@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "core/banned.h"
 
 /* ---- helpers ---- */
 
