@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "api/api_auth.h"
+#include "app/app.h"
 #include "core/buf.h"
 #include "store/store.h"
 
@@ -61,7 +62,7 @@ struct api_req {
         struct cxg_buf body;
         int body_too_large;
         int body_nomem;     /* the body could not be stored: 503 */
-        char fallback[320]; /* a reply built without allocating (see api_ingest.c) */
+        char fallback[320]; /* a reply built without allocating (see routes_ingest.c) */
         const struct api_route *route;
         int route_index; /* -1: no route */
         char params[API_MAX_PARAMS][256];
@@ -143,7 +144,9 @@ double api_mono(void);
 /* Authentication: fill r->who from the Authorization header or session cookie. Returns 1
  * when authenticated, 0 when no credentials, -1 when credentials are bad (reply set). */
 int api_authenticate(struct api_req *r);
-/* Append an audit record for a write by r->who (errors are returned). */
+/* The use-case context of r: its store handle, r->who as actor (and token), now. */
+void api_app_ctx(struct api_req *r, struct app_ctx *c);
+/* Append an audit record for a write by r->who (errors are returned); see app_audit. */
 enum cxg_err api_audit(struct api_req *r, const char *action, const char *entity,
                        const char *entity_id, json_t *summary, struct cxg_error *err) CXG_WUR;
 /* Role name of the principal. */
@@ -157,7 +160,7 @@ void api_engine_refresh(struct api_req *r);
 /* Reload the engine snapshot in full (after changes a refresh does not pick up). */
 void api_engine_reload(struct api_req *r);
 
-/* Handlers (routes_session.c, api_entities.c, api_ingest.c). */
+/* Handlers (routes_session.c, routes_entities.c, routes_ingest.c). */
 void api_h_healthz(struct api_req *r);
 void api_h_metrics(struct api_req *r);
 void api_h_asset(struct api_req *r);
@@ -176,11 +179,12 @@ void api_h_patch(struct api_req *r);
 void api_h_delete(struct api_req *r);
 void api_h_interactions(struct api_req *r);
 void api_h_feedback(struct api_req *r);
+/* routes_engine.c: reads over the analytics engine. */
 void api_h_account_scores(struct api_req *r);
 void api_h_person_engagement(struct api_req *r);
 void api_h_segments(struct api_req *r);
 void api_h_cohorts(struct api_req *r);
-/* api_privacy.c: export and erasure of a person (admin). */
+/* routes_privacy.c: export and erasure of a person (admin). */
 void api_h_person_export(struct api_req *r);
 void api_h_person_erase(struct api_req *r);
 /* 1 when r is DELETE /api/v1/people/{id}?erase=true. */

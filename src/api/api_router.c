@@ -325,27 +325,20 @@ int api_authenticate(struct api_req *r)
         return 0;
 }
 
+void api_app_ctx(struct api_req *r, struct app_ctx *c)
+{
+        c->st = r->st;
+        c->actor = r->who.name;
+        c->token_id = r->who.via_token ? r->who.token_id : 0;
+        c->cfg = NULL;
+        c->now = api_now();
+}
+
 enum cxg_err api_audit(struct api_req *r, const char *action, const char *entity,
                        const char *entity_id, json_t *summary, struct cxg_error *err)
 {
-        struct store_audit a = {0};
-        char *text = NULL;
-        enum cxg_err rc;
+        struct app_ctx c;
 
-        if (summary) {
-                if (r->who.via_token)
-                        json_object_set_new(summary, "via_token", json_integer(r->who.token_id));
-                text = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
-                if (!text)
-                        return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
-        }
-        a.at = api_now();
-        a.actor = r->who.name[0] ? r->who.name : "-";
-        a.action = action;
-        a.entity = entity;
-        a.entity_id = entity_id;
-        a.summary = text;
-        rc = store_audit_append(r->st, &a, err);
-        cxg_free(text);
-        return rc;
+        api_app_ctx(r, &c);
+        return app_audit(&c, action, entity, entity_id, summary, err);
 }

@@ -231,7 +231,7 @@ json_t *api_body_json(struct api_req *r)
         return j;
 }
 
-/* Exposed for api_ingest.c: 1 when the body is JSON lines. */
+/* Exposed for routes_ingest.c: 1 when the body is JSON lines. */
 int api_body_is_ndjson(struct api_req *r);
 int api_body_is_ndjson(struct api_req *r)
 {

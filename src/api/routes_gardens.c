@@ -446,13 +446,13 @@ void api_h_garden_idea_create(struct api_req *r)
 void api_h_garden_impact(struct api_req *r)
 {
         struct store *st = rg_store_of(r);
-        struct eng_garden_panel p;
         struct eng_garden_impact im;
+        struct app_ctx ac;
         struct cxg_error e;
-        const char *seg = api_arg(r, "segment"), *bs = api_arg(r, "bands");
-        int64_t gid = 0, bands = 3;
+        const char *bs = api_arg(r, "bands");
+        const char *garden = strcmp(r->params[0], "all") == 0 ? NULL : r->params[0];
+        int64_t bands = APP_GARDENS_BANDS;
         enum cxg_err rc;
-        json_t *j;
 
         if (!st)
                 return;
@@ -463,52 +463,24 @@ void api_h_garden_impact(struct api_req *r)
                                 ENG_GARDEN_MAX_BANDS);
                 return;
         }
-        if (strcmp(r->params[0], "all") != 0 && !garden_id(r, st, &gid))
-                return;
-        eng_garden_panel_init(&p);
-        rc = eng_garden_panel_load(&p, st, seg ? seg : "currency", gid, &e);
-        if (!rc)
-                rc = eng_garden_impact(&p, (int)bands, &im, &e);
-        eng_garden_panel_release(&p);
-        if (rc) {
+        if ((rc = app_garden_impact(rg_ctx_of(r, st, &ac), garden, api_arg(r, "segment"),
+                                    (int)bands, &im, &e)))
                 api_reply_cxg(r, rc, &e);
-                return;
-        }
-        j = view_garden_impact(&im);
-        if (j)
-                json_object_set_new(j, "garden", json_string(r->params[0]));
-        api_reply_json(r, 200, j);
-}
-
-struct garden_meta {
-        int topic;
-        char segment[256];
-        int has_segment;
-};
-
-static enum cxg_err meta_cb(void *ctx, const struct store_garden_row *g)
-{
-        struct garden_meta *m = ctx;
-
-        m->topic = g->g.topic;
-        m->has_segment = g->g.segment != NULL;
-        snprintf(m->segment, sizeof(m->segment), "%s", g->g.segment ? g->g.segment : "");
-        return CXG_OK;
+        else
+                api_reply_json(r, 200, view_garden_impact_of(&im, garden));
 }
 
 void api_h_garden_suggest(struct api_req *r)
 {
         struct store *st = rg_store_of(r);
         struct eng_engine *eng = api_engine_get();
-        struct garden_meta gm = {0};
-        struct eng_garden_exclude x = {0};
-        struct eng_garden_candidate *c = NULL;
+        struct app_garden_suggestion sg = {0};
+        struct app_ctx ac;
         struct cxg_error e;
         const char *ls = api_arg(r, "limit");
-        int64_t limit = 20;
-        size_t n = 0;
+        int64_t limit = 20, gid;
         enum cxg_err rc;
-        json_t *arr;
+        json_t *j = NULL;
 
         if (!st)
                 return;
@@ -517,7 +489,7 @@ void api_h_garden_suggest(struct api_req *r)
                 api_reply_error(r, 400, "bad_request", "limit", "limit must be 1-10000");
                 return;
         }
-        if ((rc = store_garden_find(st, r->params[0], meta_cb, &gm, &e))) {
+        if ((rc = store_garden_id(st, r->params[0], &gid, &e))) {
                 api_reply_cxg(r, rc, &e);
                 return;
         }
@@ -526,23 +498,16 @@ void api_h_garden_suggest(struct api_req *r)
                 return;
         }
         eng_engine_read_lock(eng);
-        rc = eng_garden_exclude_load(&x, &eng->snap, st, &e);
+        rc = app_garden_suggest(rg_ctx_of(r, st, &ac), eng, r->params[0], NULL, (size_t)limit, &sg,
+                                &e);
         if (!rc)
-                rc = eng_garden_suggest(&eng->scores, &x, gm.topic,
-                                        gm.has_segment ? gm.segment : NULL, (size_t)limit, &c, &n,
-                                        &e);
-        arr = rc ? NULL : view_garden_candidates(&eng->scores, c, n, gm.topic);
+                j = view_garden_suggestion(&eng->scores, &sg);
         eng_engine_unlock(eng);
-        cxg_free(c);
-        eng_garden_exclude_release(&x);
-        if (rc) {
+        app_garden_suggestion_release(&sg);
+        if (rc)
                 api_reply_cxg(r, rc, &e);
-                return;
-        }
-        api_reply_json(r, 200,
-                       arr ? json_pack("{s:s, s:o}", "topic", model_garden_topic_name(gm.topic),
-                                       "candidates", arr)
-                           : NULL);
+        else
+                api_reply_json(r, 200, j);
 }
 
 /* ---- ideas ---- */
@@ -748,28 +713,6 @@ done:
         json_decref(b);
 }
 
-struct ids {
-        int64_t *v;
-        size_t n, cap;
-};
-
-static enum cxg_err ids_cb(void *ctx, int64_t id)
-{
-        struct ids *s = ctx;
-
-        if (s->n == s->cap) {
-                size_t nc = s->cap ? s->cap * 2 : 64;
-                void *np = cxg_realloc(s->v, nc * sizeof(*s->v));
-
-                if (!np)
-                        return CXG_ERR_NOMEM;
-                s->v = np;
-                s->cap = nc;
-        }
-        s->v[s->n++] = id;
-        return CXG_OK;
-}
-
 void api_h_idea_results(struct api_req *r)
 {
         struct store *st = rg_store_of(r);
@@ -821,87 +764,28 @@ done:
         json_decref(b);
 }
 
-struct rollout_rows {
-        int64_t id[64], at[64];
-        char seg[64][128];
-        size_t n;
-};
-
-static enum cxg_err rollout_row_cb(void *ctx, const struct store_rollout_row *ro)
-{
-        struct rollout_rows *s = ctx;
-
-        if (s->n < 64) {
-                s->id[s->n] = ro->id;
-                s->at[s->n] = ro->at;
-                snprintf(s->seg[s->n], sizeof(s->seg[0]), "%s", ro->segment);
-                s->n++;
-        }
-        return CXG_OK;
-}
-
-static enum cxg_err metric_cb(void *ctx, const struct store_idea_row *i)
-{
-        *(int *)ctx = i->idea.target_metric;
-        return CXG_OK;
-}
-
 void api_h_idea_rollouts(struct api_req *r)
 {
         struct store *st = rg_store_of(r);
-        struct rollout_rows *rr;
-        struct eng_garden_panel p;
+        struct app_rollout_report rep = {0};
+        struct app_ctx ac;
         struct cxg_error e;
-        int64_t id, days = 90;
+        int64_t id, days = APP_ROLLOUT_DAYS;
         const char *ds = api_arg(r, "days");
-        int metric = -1;
-        json_t *arr = NULL;
         enum cxg_err rc;
 
         if (!st || !rg_parse_id(r, r->params[0], "idea", &id))
                 return;
         cxg_error_clear(&e);
-        if (ds && (cxg_parse_int64(ds, strlen(ds), &days, &e) || days < 7 || days > 730)) {
-                api_reply_error(r, 400, "bad_request", "days", "days must be 7-730");
+        if (ds && (cxg_parse_int64(ds, strlen(ds), &days, &e) || days < APP_ROLLOUT_DAYS_MIN ||
+                   days > APP_ROLLOUT_DAYS_MAX)) {
+                api_reply_error(r, 400, "bad_request", "days", "days must be %d-%d",
+                                APP_ROLLOUT_DAYS_MIN, APP_ROLLOUT_DAYS_MAX);
                 return;
         }
-        rr = cxg_calloc(1, sizeof(*rr));
-        eng_garden_panel_init(&p);
-        if (!rr || !(arr = json_array())) {
-                rc = CXG_ERR_NOMEM;
-                goto fail;
-        }
-        if ((rc = store_idea_get(st, id, metric_cb, &metric, &e)) ||
-            (rc = store_rollout_list(st, id, rollout_row_cb, rr, &e)) ||
-            (rr->n && (rc = eng_garden_panel_load(&p, st, "", 0, &e))))
-                goto fail;
-        for (size_t k = 0; k < rr->n; k++) {
-                struct ids acc = {0};
-                struct eng_garden_rollout rep;
-                json_t *j;
-
-                rc = store_rollout_accounts(st, rr->id[k], ids_cb, &acc, &e);
-                if (!rc)
-                        rc = eng_garden_rollout_report(&p, acc.v, acc.n, metric, rr->at[k],
-                                                       (int)days, &rep, &e);
-                cxg_free(acc.v);
-                if (rc)
-                        goto fail;
-                j = view_garden_rollout_report(&rep);
-                if (!j || json_object_set_new(j, "id", json_integer(rr->id[k])) ||
-                    json_object_set_new(j, "segment_spec", json_string(rr->seg[k])) ||
-                    json_array_append_new(arr, j)) {
-                        rc = CXG_ERR_NOMEM;
-                        goto fail;
-                }
-        }
-        api_reply_json(r, 200, json_pack("{s:o}", "rollouts", arr));
-        arr = NULL;
-        goto done;
-fail:
-        api_reply_cxg(r, rc, &e);
-done:
-        json_decref(arr);
-        cxg_free(rr);
-        eng_garden_panel_release(&p);
+        if ((rc = app_idea_rollout_report(rg_ctx_of(r, st, &ac), id, (int)days, &rep, &e)))
+                api_reply_cxg(r, rc, &e);
+        else
+                api_reply_json(r, 200, view_garden_rollouts(&rep));
+        app_rollout_report_release(&rep);
 }

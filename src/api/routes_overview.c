@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "app/view_overview.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "engine/engine.h"
-#include "engine/overview.h"
 
 /* Parse the optional months=N argument (1-240); 0 when absent, -1 with a 400 reply. */
 static long months_arg(struct api_req *r)
@@ -62,7 +62,7 @@ void api_h_overview(struct api_req *r)
         long months = months_arg(r);
 
         if (months >= 0)
-                reply_engine(r, eng_overview_json, months);
+                reply_engine(r, view_overview_json, months);
 }
 
 void api_h_scores(struct api_req *r)
@@ -70,7 +70,7 @@ void api_h_scores(struct api_req *r)
         long months = months_arg(r);
 
         if (months >= 0)
-                reply_engine(r, eng_overview_accounts_json, months);
+                reply_engine(r, view_overview_accounts_json, months);
 }
 
 void api_h_account_timeline(struct api_req *r)
@@ -105,7 +105,7 @@ void api_h_account_timeline(struct api_req *r)
                                 r->params[0]);
                 return;
         }
-        rc = eng_overview_timeline_json(&e->snap, a, (size_t)limit, &b);
+        rc = view_overview_timeline_json(&e->snap, a, (size_t)limit, &b);
         eng_engine_unlock(e);
         if (rc) {
                 cxg_buf_release(&b);

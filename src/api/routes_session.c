@@ -10,6 +10,8 @@
 
 #include "api/api_int.h"
 #include "api/web_assets.h"
+#include "app/users.h"
+#include "app/view_entities.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/grow.h"
@@ -313,16 +315,11 @@ void api_h_portal_me(struct api_req *r)
 
 static enum cxg_err user_to_json(void *ctx, const struct store_user *u)
 {
-        json_t *arr = ctx;
-        char t[24];
-        json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "name", u->name, "role", u->role, "created_at",
-                              cxg_time_format(u->created_at, t), "disabled", u->disabled);
+        json_t *o = view_user(u);
 
         if (!o)
                 return CXG_ERR_NOMEM;
-        if (u->person_id[0])
-                json_object_set_new(o, "person_id", json_string(u->person_id));
-        return json_array_append_new(arr, o) ? CXG_ERR_NOMEM : CXG_OK;
+        return json_array_append_new(ctx, o) ? CXG_ERR_NOMEM : CXG_OK;
 }
 
 void api_h_users_list(struct api_req *r)
@@ -352,6 +349,7 @@ void api_h_users_create(struct api_req *r)
         const char *name, *role, *person = NULL, *password = NULL, *key;
         char gen[API_PASSWORD_LEN + 1], hash[API_PWHASH_LEN];
         struct cxg_error err = {0};
+        struct app_ctx c;
         enum cxg_err rc;
         int64_t id;
 
@@ -413,24 +411,8 @@ void api_h_users_create(struct api_req *r)
                 api_reply_cxg(r, rc, &err);
                 goto done;
         }
-        if ((rc = store_begin(r->st, &err)))
-                goto fail;
-        if ((rc = store_user_add(r->st, name, role, hash, person, api_now(), &id, &err))) {
-                store_rollback(r->st);
-                goto fail;
-        }
-        {
-                json_t *sum =
-                    json_pack("{s:{s:s,s:s?}}", "after", "role", role, "person_id", person);
-
-                rc = api_audit(r, "create", "users", name, sum, &err);
-                json_decref(sum);
-        }
-        if (rc) {
-                store_rollback(r->st);
-                goto fail;
-        }
-        if ((rc = store_commit(r->st, &err)))
+        api_app_ctx(r, &c);
+        if ((rc = app_user_add(&c, name, role, hash, person, &id, &err)))
                 goto fail;
         snprintf(r->location, sizeof(r->location), "/api/v1/users");
         api_reply_json(r, 201,
@@ -455,12 +437,7 @@ struct audit_ctx {
 static enum cxg_err audit_to_json(void *ctx, const struct store_audit *a)
 {
         struct audit_ctx *c = ctx;
-        char t[24];
-        json_t *sum = a->summary ? json_loads(a->summary, 0, NULL) : NULL;
-        json_t *o =
-            json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:o}", "id", (json_int_t)a->id, "at",
-                      cxg_time_format(a->at, t), "actor", a->actor, "action", a->action, "entity",
-                      a->entity, "entity_id", a->entity_id, "summary", sum ? sum : json_null());
+        json_t *o = view_audit(a);
 
         if (!o)
                 return CXG_ERR_NOMEM;

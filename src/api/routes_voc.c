@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "app/view_fit.h"
+#include "app/view_voc.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "engine/engine.h"
@@ -121,7 +123,7 @@ void api_h_voc(struct api_req *r)
                 reply_fail(r, rc, &err, "by");
                 return;
         }
-        rc = eng_voc_report_json(&rep, &b);
+        rc = view_voc_report_json(&rep, &b);
         eng_voc_report_release(&rep);
         if (rc) {
                 cxg_buf_release(&b);
@@ -194,7 +196,7 @@ void api_h_voc_themes(struct api_req *r)
         q.at = e->scores.at;
         rc = eng_themes_snapshot(&e->snap, &e->scores, &q, &rep, &err);
         if (!rc)
-                rc = eng_themes_json(&e->snap, &rep, &b);
+                rc = view_themes_json(&e->snap, &rep, &b);
         eng_engine_unlock(e);
         eng_themes_report_release(&rep);
         if (rc) {
@@ -232,7 +234,7 @@ void api_h_account_fit(struct api_req *r)
         if (!rc) {
                 rc = eng_fit_account_report(&v, q.account, &rep, &err);
                 if (!rc) {
-                        rc = eng_fit_account_json(&v, &rep, &b);
+                        rc = view_fit_account_json(&v, &rep, &b);
                         eng_fit_account_report_release(&rep);
                 }
                 eng_fit_view_release(&v);
@@ -279,7 +281,7 @@ void api_h_fit_summary(struct api_req *r)
         if (!rc) {
                 rc = eng_fit_summary(&v.fit, &sum, &err);
                 if (!rc) {
-                        rc = eng_fit_summary_json(&v, &sum, limit, &b);
+                        rc = view_fit_summary_json(&v, &sum, limit, &b);
                         eng_fit_summary_release(&sum);
                 }
                 eng_fit_view_release(&v);

@@ -25,7 +25,9 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "engine/engine.h"
 #include "engine/gardens.h"
+#include "engine/gardens_suggest.h"
 #include "model/garden.h"
 
 /* The default of `[gardens] impact_segment`: experiment results compare accounts of equal
@@ -119,6 +121,65 @@ enum cxg_err app_experiment_record(const struct app_ctx *c, const struct garden_
 enum cxg_err app_rollout_add(const struct app_ctx *c, const struct garden_actor *who,
                              int64_t idea_id, const char *segment, int64_t at, const char *note,
                              int64_t *id, size_t *accounts, struct cxg_error *err) CXG_WUR;
+
+/*
+ * Garden impact (eng_garden_impact) of garden key `garden` (NULL: every garden), members
+ * matched at joining on segment field `segment` (NULL: app_gardens_impact_segment(c); "": none)
+ * and `bands` engagement bands (1..ENG_GARDEN_MAX_BANDS).
+ */
+enum cxg_err app_garden_impact(const struct app_ctx *c, const char *garden, const char *segment,
+                               int bands, struct eng_garden_impact *out,
+                               struct cxg_error *err) CXG_WUR;
+
+/* Invitation candidates of a garden (app_garden_suggest). */
+struct app_garden_suggestion {
+        int topic;         /* the garden's, enum garden_topic */
+        char segment[256]; /* the segment the candidates come from ("field=value") */
+        int has_segment;
+        struct eng_garden_candidate *c; /* best first */
+        size_t n;
+};
+/*
+ * The first `limit` candidates to invite to garden key `garden` (eng_garden_suggest on the
+ * scores of e, which the caller holds read-locked): accounts outside every garden, of segment
+ * `segment` (NULL: the garden's own segment, if any). *out is owned by the caller
+ * (app_garden_suggestion_release), also on failure.
+ */
+enum cxg_err app_garden_suggest(const struct app_ctx *c, const struct eng_engine *e,
+                                const char *garden, const char *segment, size_t limit,
+                                struct app_garden_suggestion *out, struct cxg_error *err) CXG_WUR;
+void app_garden_suggestion_release(struct app_garden_suggestion *s);
+
+/* Days on each side of a rollout its report compares: the default and the range. */
+#define APP_ROLLOUT_DAYS 90
+#define APP_ROLLOUT_DAYS_MIN 7
+#define APP_ROLLOUT_DAYS_MAX 730
+/* Longest segment ("field=value") a rollout is made to, bytes. */
+#define APP_SEGMENT_MAX 200
+
+/* One rollout of an idea, measured before and after (eng_garden_rollout_report). */
+struct app_rollout_item {
+        int64_t id;                        /* the rollout */
+        char segment[APP_SEGMENT_MAX + 1]; /* "field=value" it was rolled out to */
+        struct eng_garden_rollout r;
+};
+/* The rollout report of one idea: its rollouts in order. */
+struct app_rollout_report {
+        int64_t idea_id;
+        int days;
+        struct app_rollout_item *v;
+        size_t n, cap;
+};
+/*
+ * The rollout report of idea idea_id: every rollout of it, with its accounts' target metric
+ * `days` days (APP_ROLLOUT_DAYS_MIN..MAX) before and after against the other accounts. *out is
+ * set up here and owned by the caller (app_rollout_report_release), also on failure. An idea
+ * never rolled out gets a report with n == 0; CXG_ERR_NOTFOUND when there is no idea.
+ */
+enum cxg_err app_idea_rollout_report(const struct app_ctx *c, int64_t idea_id, int days,
+                                     struct app_rollout_report *out,
+                                     struct cxg_error *err) CXG_WUR;
+void app_rollout_report_release(struct app_rollout_report *r);
 
 /*
  * Credit a contribution no other action records (a session, an introduction) to user

@@ -4,6 +4,7 @@
  * for the CLI, the API and the demo seeding alike.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app/gardens_int.h"
@@ -13,13 +14,15 @@
 #include "core/grow.h"
 #include "core/parse.h"
 
-/* Longest segment ("field=value") and ledger note, bytes; ledger points per kind at most. */
-#define SEGMENT_MAX 200
+/* Longest segment and ledger note, bytes; ledger points per kind at most. */
+#define SEGMENT_MAX APP_SEGMENT_MAX
 #define NOTE_MAX 2000
 #define CAUSE_MAX 32
 #define POINTS_MAX 1000
 /* Participating accounts an experiment may have. */
 #define ACCOUNTS_CAP (1 << 22)
+/* Rollouts of one idea a report covers. */
+#define ROLLOUTS_CAP 4096
 
 /* ---- experiments ---- */
 
@@ -138,14 +141,9 @@ enum cxg_err app_experiment_join(const struct app_ctx *c, const struct garden_ac
         return rc;
 }
 
-struct ids {
-        int64_t *v;
-        size_t n, cap;
-};
-
-static enum cxg_err ids_cb(void *ctx, int64_t id)
+enum cxg_err gop_ids_cb(void *ctx, int64_t id)
 {
-        struct ids *s = ctx;
+        struct gop_ids *s = ctx;
 
         if (CXG_GROW(s->v, s->n + 1, s->cap, ACCOUNTS_CAP))
                 return CXG_ERR_NOMEM;
@@ -167,12 +165,12 @@ static enum cxg_err measure(const struct app_ctx *c, int64_t idea_id,
 {
         struct store_experiment_row e;
         struct eng_garden_panel p;
-        struct ids acc = {0};
+        struct gop_ids acc = {0};
         enum cxg_err rc;
 
         eng_garden_panel_init(&p);
         if (!(rc = store_experiment_get(c->st, idea_id, exp_cb, &e, err)) &&
-            !(rc = store_experiment_accounts(c->st, e.id, ids_cb, &acc, err)) &&
+            !(rc = store_experiment_accounts(c->st, e.id, gop_ids_cb, &acc, err)) &&
             !(rc = eng_garden_panel_load(&p, c->st, app_gardens_impact_segment(c), 0, err)))
                 rc = eng_garden_experiment(&p, acc.v, acc.n, e.metric, e.starts_at, e.ends_at,
                                            APP_GARDENS_BANDS, out, err);
@@ -343,6 +341,76 @@ enum cxg_err app_rollout_add(const struct app_ctx *c, const struct garden_actor 
         if (!rc && accounts)
                 *accounts = n;
         return rc;
+}
+
+static enum cxg_err rollout_cb(void *ctx, const struct store_rollout_row *ro)
+{
+        struct app_rollout_report *rep = ctx;
+        struct app_rollout_item *it;
+
+        if (CXG_GROW(rep->v, rep->n + 1, rep->cap, ROLLOUTS_CAP))
+                return CXG_ERR_NOMEM;
+        it = &rep->v[rep->n++];
+        memset(it, 0, sizeof(*it));
+        it->id = ro->id;
+        it->r.at = ro->at;
+        snprintf(it->segment, sizeof(it->segment), "%s", ro->segment ? ro->segment : "");
+        return CXG_OK;
+}
+
+static enum cxg_err metric_cb(void *ctx, const struct store_idea_row *i)
+{
+        *(int *)ctx = i->idea.target_metric;
+        return CXG_OK;
+}
+
+/* Measure rollout it of an idea with target metric on panel p. */
+static enum cxg_err rollout_measure(struct store *st, const struct eng_garden_panel *p, int metric,
+                                    int days, struct app_rollout_item *it, struct cxg_error *err)
+{
+        struct gop_ids acc = {0};
+        enum cxg_err rc;
+
+        if (!(rc = store_rollout_accounts(st, it->id, gop_ids_cb, &acc, err)))
+                rc = eng_garden_rollout_report(p, acc.v, acc.n, metric, it->r.at, days, &it->r,
+                                               err);
+        cxg_free(acc.v);
+        return rc;
+}
+
+enum cxg_err app_idea_rollout_report(const struct app_ctx *c, int64_t idea_id, int days,
+                                     struct app_rollout_report *out, struct cxg_error *err)
+{
+        struct eng_garden_panel p;
+        int metric = -1;
+        enum cxg_err rc;
+
+        memset(out, 0, sizeof(*out));
+        out->idea_id = idea_id;
+        out->days = days;
+        if (days < APP_ROLLOUT_DAYS_MIN || days > APP_ROLLOUT_DAYS_MAX)
+                return cxg_error_setf(err, CXG_ERR_INVALID, "days",
+                                      "rollout report: days must be from %d to %d",
+                                      APP_ROLLOUT_DAYS_MIN, APP_ROLLOUT_DAYS_MAX);
+        eng_garden_panel_init(&p);
+        if ((rc = store_idea_get(c->st, idea_id, metric_cb, &metric, err)) ||
+            (rc = store_rollout_list(c->st, idea_id, rollout_cb, out, err)) ||
+            (out->n && (rc = eng_garden_panel_load(&p, c->st, "", 0, err))))
+                goto done;
+        for (size_t k = 0; k < out->n && !rc; k++)
+                rc = rollout_measure(c->st, &p, metric, days, &out->v[k], err);
+done:
+        if (rc == CXG_ERR_NOMEM && err && !err->code)
+                cxg_error_set(err, rc, "rollout report: out of memory");
+        eng_garden_panel_release(&p);
+        return rc;
+}
+
+void app_rollout_report_release(struct app_rollout_report *r)
+{
+        cxg_free(r->v);
+        r->v = NULL;
+        r->n = r->cap = 0;
 }
 
 /* ---- ledger ---- */

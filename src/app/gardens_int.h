@@ -57,4 +57,11 @@ enum cxg_err app_rollout_write(const struct app_ctx *c, const struct garden_acto
                                size_t n, const char *note, int64_t *id,
                                struct cxg_error *err) CXG_WUR;
 
+/* Internal ids collected by gop_ids_cb from a store_id_cb scan (at most 1 << 22). */
+struct gop_ids {
+        int64_t *v;
+        size_t n, cap;
+};
+enum cxg_err gop_ids_cb(void *ctx, int64_t id) CXG_WUR;
+
 #endif

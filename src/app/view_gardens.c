@@ -403,6 +403,27 @@ json_t *view_garden_rollout_report(const struct eng_garden_rollout *r)
             view_garden_est(&r->did, NULL, NULL, NULL, NULL));
 }
 
+json_t *view_garden_rollouts(const struct app_rollout_report *rep)
+{
+        json_t *arr = json_array();
+
+        for (size_t k = 0; arr && k < rep->n; k++) {
+                json_t *j = view_garden_rollout_report(&rep->v[k].r);
+
+                if (!j || json_object_set_new(j, "id", json_integer(rep->v[k].id)) ||
+                    json_object_set_new(j, "segment_spec", json_string(rep->v[k].segment))) {
+                        json_decref(j);
+                        json_decref(arr);
+                        return NULL;
+                }
+                if (json_array_append_new(arr, j)) {
+                        json_decref(arr);
+                        return NULL;
+                }
+        }
+        return arr ? json_pack("{s:o}", "rollouts", arr) : NULL;
+}
+
 /* ---- invitation candidates ---- */
 
 static json_t *num1(double v)
@@ -569,4 +590,24 @@ fail:
         if (!rc)
                 rc = cxg_error_set(e, CXG_ERR_NOMEM, "idea %lld: out of memory", (long long)id);
         return rc;
+}
+
+json_t *view_garden_suggestion(const struct eng_scores *r, const struct app_garden_suggestion *s)
+{
+        json_t *arr = view_garden_candidates(r, s->c, s->n, s->topic);
+
+        return arr ? json_pack("{s:s, s:o}", "topic", model_garden_topic_name(s->topic),
+                               "candidates", arr)
+                   : NULL;
+}
+
+json_t *view_garden_impact_of(const struct eng_garden_impact *im, const char *garden)
+{
+        json_t *j = view_garden_impact(im);
+
+        if (j && json_object_set_new(j, "garden", json_string(garden ? garden : "all"))) {
+                json_decref(j);
+                return NULL;
+        }
+        return j;
 }

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "app/gardens.h"
 #include "engine/gardens.h"
 #include "engine/gardens_ledger.h"
 #include "engine/gardens_suggest.h"
@@ -52,9 +53,18 @@ json_t *view_garden_impact(const struct eng_garden_impact *im);
 json_t *view_garden_result(const struct eng_garden_experiment *x);
 /* A rollout report (eng_garden_rollout_report). */
 json_t *view_garden_rollout_report(const struct eng_garden_rollout *r);
+/*
+ * The rollout report of an idea (app_idea_rollout_report) as both front ends show it:
+ * {"rollouts": [view_garden_rollout_report + "id" and "segment_spec", ...]}.
+ */
+json_t *view_garden_rollouts(const struct app_rollout_report *rep);
 /* Invitation candidates (eng_garden_candidates). */
 json_t *view_garden_candidates(const struct eng_scores *r, const struct eng_garden_candidate *c,
                                size_t n, int topic);
+/* A suggestion (app_garden_suggest) as {"topic", "candidates": view_garden_candidates}. */
+json_t *view_garden_suggestion(const struct eng_scores *r, const struct app_garden_suggestion *s);
+/* Garden impact of garden key `garden` (NULL: "all"): view_garden_impact + "garden". */
+json_t *view_garden_impact_of(const struct eng_garden_impact *im, const char *garden);
 
 /*
  * The whole document of idea id, as both front ends show it: the idea (view_garden_idea),

@@ -63,5 +63,10 @@ struct cli_flag {
         const char *flag; /* without the leading "--" */
 };
 void cli_report(const char *cmd, const struct cxg_error *e, const struct cli_flag *map);
+/*
+ * cli_report with the error's place: "file:line: field 'x': message" (cxg_error_format; the
+ * field is left out when a flag names it). cmd may be NULL when the message names it.
+ */
+void cli_report_at(const char *cmd, const struct cxg_error *e, const struct cli_flag *map);
 
 #endif

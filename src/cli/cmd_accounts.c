@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/view_account.h"
 #include "cli/cmd_engine.h"
 #include "core/alloc.h"
 #include "core/banned.h"
@@ -152,7 +153,7 @@ int cli_accounts(struct cli *c)
                         if (k)
                                 rc = cxg_buf_putc(&b, ',');
                         if (!rc)
-                                rc = eng_account_json(&e.scores, order[k], 0, &b);
+                                rc = view_account_json(&e.scores, order[k], 0, &b);
                 }
                 if (!rc)
                         rc = cxg_buf_puts(&b, "]\n");
@@ -292,7 +293,7 @@ int cli_account(struct cli *c)
         cxg_error_clear(&err);
         if (json) {
                 struct hist h = {&b, 1, 0};
-                enum cxg_err rc = eng_account_json(&e.scores, a, 1, &b);
+                enum cxg_err rc = view_account_json(&e.scores, a, 1, &b);
 
                 if (!rc && b.len)
                         b.data[--b.len] = 0; /* reopen the object for the history */

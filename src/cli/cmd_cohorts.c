@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/view_cohorts.h"
 #include "cli/cmd_engine.h"
 #include "core/banned.h"
 #include "core/buf.h"
@@ -35,7 +36,7 @@ static int print_matrix(const struct eng_cohorts *co, int by, int cumulative, in
 
         if (json) {
                 cxg_buf_init(&b, 0);
-                rc = eng_cohorts_json(co, by, cumulative, &b);
+                rc = view_cohorts_json(co, by, cumulative, &b);
                 if (!rc)
                         rc = cxg_buf_putc(&b, '\n');
                 if (!rc)
@@ -89,7 +90,7 @@ static int print_lifecycle(const struct eng_lifecycle *l, int people, int json)
                 enum cxg_err rc;
 
                 cxg_buf_init(&b, 0);
-                rc = eng_lifecycle_json(l, people, &b);
+                rc = view_lifecycle_json(l, people, &b);
                 if (!rc)
                         rc = cxg_buf_putc(&b, '\n');
                 if (!rc)

@@ -40,6 +40,21 @@ int cmd_parse_threads(const char *cmd, const char *s, int *threads)
         return CLI_OK;
 }
 
+/* The engine names the fields it refuses (err->field); the command line names its flags. */
+static const struct cli_flag engine_flags[] = {{"at", "at"}, {NULL, NULL}};
+
+static void report_open_error(const char *cmd, const struct cxg_error *err)
+{
+        char line[900];
+
+        for (size_t i = 0; engine_flags[i].field; i++)
+                if (strcmp(err->field, engine_flags[i].field) == 0) {
+                        cli_report(cmd, err, engine_flags);
+                        return;
+                }
+        cli_errorf("%s: %s", cmd, cxg_error_format(err, line, sizeof(line)));
+}
+
 int cmd_engine_open(struct cli *c, const char *cmd, int64_t at, int threads, int writable,
                     struct store **st, struct eng_engine *e)
 {
@@ -61,9 +76,7 @@ int cmd_engine_open(struct cli *c, const char *cmd, int64_t at, int threads, int
                 rc = eng_engine_open(e, *st, c->config_path ? &cfg : NULL, at, threads, &err);
         cxg_config_release(&cfg);
         if (rc) {
-                char line[900];
-
-                cli_errorf("%s: %s", cmd, cxg_error_format(&err, line, sizeof(line)));
+                report_open_error(cmd, &err);
                 eng_engine_release(e);
                 store_close(*st);
                 *st = NULL;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/view_fit.h"
 #include "cli/cmd_engine.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -67,7 +68,7 @@ static int acct_json(const void *arg, struct cxg_buf *b)
 {
         const struct acct_args *x = arg;
 
-        return eng_fit_account_json(x->v, x->r, b);
+        return view_fit_account_json(x->v, x->r, b);
 }
 
 static void print_account(const struct eng_fit_view *v, const struct eng_fit_account_report *rep)
@@ -154,7 +155,7 @@ static int sum_json(const void *arg, struct cxg_buf *b)
 {
         const struct sum_args *x = arg;
 
-        return eng_fit_summary_json(x->v, x->s, x->limit, b);
+        return view_fit_summary_json(x->v, x->s, x->limit, b);
 }
 
 static void print_summary(const struct eng_fit_view *v, const struct eng_fit_summary *sum,
@@ -223,7 +224,7 @@ static int under_json(const void *arg, struct cxg_buf *b)
 {
         const struct under_args *x = arg;
 
-        return eng_fit_under_json(x->v, x->rows, x->n, b);
+        return view_fit_under_json(x->v, x->rows, x->n, b);
 }
 
 static void print_under(const struct eng_fit_view *v, const struct eng_fit_under_row *rows,

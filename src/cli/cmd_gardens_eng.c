@@ -13,7 +13,6 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/config.h"
-#include "core/grow.h"
 #include "core/parse.h"
 #include "app/gardens.h"
 #include "app/view_gardens.h"
@@ -21,23 +20,6 @@
 #include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
 
-#define DAY INT64_C(86400)
-
-/* The segment field impact matches on: --segment, else app_gardens_impact_segment. */
-static int segment_field(struct cli *c, const char *given, char *out, size_t cap)
-{
-        struct app_ctx ac;
-        int rc;
-
-        if (given) {
-                snprintf(out, cap, "%s", given);
-                return CLI_OK;
-        }
-        if ((rc = gcli_ctx(c, "gardens impact", NULL, &ac)))
-                return rc;
-        snprintf(out, cap, "%s", app_gardens_impact_segment(&ac));
-        return CLI_OK;
-}
 
 static int parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
                       long *out)
@@ -78,42 +60,28 @@ int gcli_gardens_impact(struct cli *c, int argc, char **argv)
         struct gcli_opt o[] = {{"segment", 1, NULL}, {"bands", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos;
         const char *pos[1];
-        char seg[48];
         struct store *st = NULL;
-        struct eng_garden_panel p;
         struct eng_garden_impact im;
+        struct app_ctx ac;
         struct cxg_error err;
-        int64_t gid = 0;
-        long bands = 3;
+        long bands = APP_GARDENS_BANDS;
         int rc;
 
         if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)) ||
             (rc = parse_long(cmd, "bands", gcli_val(o, no, "bands"), 1, ENG_GARDEN_MAX_BANDS,
                              &bands)) ||
-            (rc = segment_field(c, gcli_val(o, no, "segment"), seg, sizeof(seg))) ||
             (rc = gcli_open(c, cmd, 0, &st)))
                 return rc;
         cxg_error_clear(&err);
-        eng_garden_panel_init(&p);
-        if ((npos && store_garden_id(st, pos[0], &gid, &err)) ||
-            eng_garden_panel_load(&p, st, seg, gid, &err) ||
-            eng_garden_impact(&p, (int)bands, &im, &err)) {
-                eng_garden_panel_release(&p);
-                store_close(st);
-                return gcli_fail(cmd, &err);
-        }
-        eng_garden_panel_release(&p);
+        if (!(rc = gcli_ctx(c, cmd, st, &ac)) &&
+            app_garden_impact(&ac, npos ? pos[0] : NULL, gcli_val(o, no, "segment"), (int)bands,
+                              &im, &err))
+                rc = gcli_fail(cmd, &err);
         store_close(st);
-        if (gcli_val(o, no, "json")) {
-                json_t *j = view_garden_impact(&im);
-
-                if (j &&
-                    json_object_set_new(j, "garden", npos ? json_string(pos[0]) : json_null())) {
-                        json_decref(j);
-                        j = NULL;
-                }
-                return gcli_print_json(j);
-        }
+        if (rc)
+                return rc;
+        if (gcli_val(o, no, "json"))
+                return gcli_print_json(view_garden_impact_of(&im, npos ? pos[0] : NULL));
         printf("garden impact: %s\n", npos ? pos[0] : "all gardens");
         printf("members %lld (followed 180 days: %lld, matched: %lld); comparison: %lld "
                "never-member accounts\n",
@@ -187,21 +155,6 @@ int gcli_gardens_seed_demo(struct cli *c, int argc, char **argv)
 
 /* ---- experiments and rollouts ---- */
 
-struct ids {
-        int64_t *v;
-        size_t n, cap;
-};
-
-static enum cxg_err ids_cb(void *ctx, int64_t id)
-{
-        struct ids *s = ctx;
-
-        if (CXG_GROW(s->v, s->n + 1, s->cap, CXG_GROW_NOCAP))
-                return CXG_ERR_NOMEM;
-        s->v[s->n++] = id;
-        return CXG_OK;
-}
-
 int gcli_ideas_results(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "ideas results";
@@ -252,20 +205,6 @@ done:
         return rc;
 }
 
-struct idea_metric {
-        int metric;
-        int state;
-};
-
-static enum cxg_err idea_metric_cb(void *ctx, const struct store_idea_row *i)
-{
-        struct idea_metric *m = ctx;
-
-        m->metric = i->idea.target_metric;
-        m->state = i->state;
-        return CXG_OK;
-}
-
 int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "ideas rollout";
@@ -306,25 +245,21 @@ int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
         return rc;
 }
 
-struct rollouts {
-        struct store_rollout_row r[32];
-        char seg[32][128];
-        size_t n;
-};
-
-static enum cxg_err rollout_cb(void *ctx, const struct store_rollout_row *r)
+static void rollout_print(const struct app_rollout_item *it, int64_t idea_id, int days)
 {
-        struct rollouts *s = ctx;
+        const struct eng_garden_rollout *r = &it->r;
+        char d[16];
 
-        if (s->n == 32)
-                return CXG_OK;
-        s->r[s->n] = *r;
-        snprintf(s->seg[s->n], sizeof(s->seg[0]), "%s", r->segment);
-        s->r[s->n].segment = s->seg[s->n];
-        s->r[s->n].by = NULL;
-        s->r[s->n].note = NULL;
-        s->n++;
-        return CXG_OK;
+        printf("rollout %lld of idea #%lld to %s on %s (%s, %d days each side)\n",
+               (long long)it->id, (long long)idea_id, it->segment, cxg_date_format(r->at, d),
+               model_garden_metric_name(r->metric), days);
+        printf("  %-8s %8s %10s %10s %10s\n", "", "accounts", "before", "after", "change");
+        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "segment", (long long)r->seg_accounts,
+               r->seg_before.v1, r->seg_after.v1, r->seg_change.diff);
+        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "rest", (long long)r->rest_accounts,
+               r->rest_before.v1, r->rest_after.v1, r->rest_change.diff);
+        printf("  difference in differences %+.4g (95%% CI %+.4g to %+.4g)\n", r->did.diff,
+               r->did.lo, r->did.hi);
 }
 
 int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
@@ -334,13 +269,11 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
         size_t no = 2, npos;
         const char *pos[1];
         struct store *st = NULL;
-        struct eng_garden_panel p;
-        struct rollouts *ro = NULL;
-        struct idea_metric im = {-1, -1};
+        struct app_rollout_report rep = {0};
+        struct app_ctx ac;
         struct cxg_error err;
-        json_t *arr = NULL;
         int64_t id;
-        long days = 90;
+        long days = APP_ROLLOUT_DAYS;
         int rc;
 
         if ((rc = gcli_parse(cmd, argc, argv, 2, o, no, pos, 1, &npos)))
@@ -350,104 +283,45 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
                 return CLI_USAGE;
         }
         if ((rc = gcli_idea_id(cmd, pos[0], &id)) ||
-            (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), 7, 730, &days)) ||
+            (rc = parse_long(cmd, "days", gcli_val(o, no, "days"), APP_ROLLOUT_DAYS_MIN,
+                             APP_ROLLOUT_DAYS_MAX, &days)) ||
             (rc = gcli_open(c, cmd, 0, &st)))
                 return rc;
         cxg_error_clear(&err);
-        eng_garden_panel_init(&p);
-        ro = cxg_calloc(1, sizeof(*ro));
-        arr = json_array();
-        if (!ro || !arr) {
-                rc = gcli_print_json(NULL);
+        if ((rc = gcli_ctx(c, cmd, st, &ac)))
                 goto done;
-        }
-        if (store_idea_get(st, id, idea_metric_cb, &im, &err) ||
-            store_rollout_list(st, id, rollout_cb, ro, &err) ||
-            eng_garden_panel_load(&p, st, "", 0, &err)) {
+        if (app_idea_rollout_report(&ac, id, (int)days, &rep, &err)) {
                 rc = gcli_fail(cmd, &err);
                 goto done;
         }
-        if (!ro->n) {
+        if (!rep.n) {
                 cli_errorf("%s: idea #%lld has not been rolled out", cmd, (long long)id);
                 rc = CLI_FAIL;
                 goto done;
         }
-        for (size_t k = 0; k < ro->n; k++) {
-                struct ids acc = {0};
-                struct eng_garden_rollout r;
-                json_t *j;
-
-                if (store_rollout_accounts(st, ro->r[k].id, ids_cb, &acc, &err) ||
-                    eng_garden_rollout_report(&p, acc.v, acc.n, im.metric, ro->r[k].at, (int)days,
-                                              &r, &err)) {
-                        cxg_free(acc.v);
-                        rc = gcli_fail(cmd, &err);
-                        goto done;
-                }
-                cxg_free(acc.v);
-                j = view_garden_rollout_report(&r);
-                if (!j || json_object_set_new(j, "segment_spec", json_string(ro->seg[k])) ||
-                    json_array_append_new(arr, j)) {
-                        rc = gcli_print_json(NULL);
-                        goto done;
-                }
-                if (!gcli_val(o, no, "json")) {
-                        char d[16];
-
-                        printf("rollout %lld of idea #%lld to %s on %s (%s, %ld days each side)\n",
-                               (long long)ro->r[k].id, (long long)id, ro->seg[k],
-                               cxg_date_format(r.at, d), model_garden_metric_name(r.metric), days);
-                        printf("  %-8s %8s %10s %10s %10s\n", "", "accounts", "before", "after",
-                               "change");
-                        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "segment",
-                               (long long)r.seg_accounts, r.seg_before.v1, r.seg_after.v1,
-                               r.seg_change.diff);
-                        printf("  %-8s %8lld %10.4g %10.4g %+10.4g\n", "rest",
-                               (long long)r.rest_accounts, r.rest_before.v1, r.rest_after.v1,
-                               r.rest_change.diff);
-                        printf("  difference in differences %+.4g (95%% CI %+.4g to %+.4g)\n",
-                               r.did.diff, r.did.lo, r.did.hi);
-                }
-        }
         if (gcli_val(o, no, "json")) {
-                rc = gcli_print_json(arr);
-                arr = NULL;
+                rc = gcli_print_json(view_garden_rollouts(&rep));
+                goto done;
         }
+        for (size_t k = 0; k < rep.n; k++)
+                rollout_print(&rep.v[k], id, (int)days);
 done:
-        json_decref(arr);
-        cxg_free(ro);
-        eng_garden_panel_release(&p);
+        app_rollout_report_release(&rep);
         store_close(st);
         return rc;
-}
-
-struct garden_meta {
-        int topic;
-        char segment[256];
-        int has_segment;
-};
-
-static enum cxg_err meta_cb(void *ctx, const struct store_garden_row *g)
-{
-        struct garden_meta *m = ctx;
-
-        m->topic = g->g.topic;
-        m->has_segment = g->g.segment != NULL;
-        snprintf(m->segment, sizeof(m->segment), "%s", g->g.segment ? g->g.segment : "");
-        return CXG_OK;
 }
 
 int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "gardens suggest";
         struct gcli_opt o[] = {{"limit", 1, NULL}, {"segment", 1, NULL}, {"json", 0, NULL}};
-        size_t no = 3, npos, n = 0;
-        const char *pos[1], *segment;
+        size_t no = 3, npos, n;
+        const char *pos[1];
         struct store *st = NULL;
         struct eng_engine e;
-        struct garden_meta gm = {0};
-        struct eng_garden_exclude x = {0};
-        struct eng_garden_candidate *cand = NULL;
+        struct app_garden_suggestion sg = {0};
+        struct eng_garden_candidate *cand;
+        struct app_ctx ac;
         struct cxg_error err;
         long limit = 20;
         int rc;
@@ -462,28 +336,23 @@ int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
         if ((rc = cmd_engine_open(c, cmd, CXG_TS_NONE, 0, 0, &st, &e)))
                 return rc;
         cxg_error_clear(&err);
-        segment = gcli_val(o, no, "segment");
-        if (store_garden_find(st, pos[0], meta_cb, &gm, &err) ||
-            eng_garden_exclude_load(&x, &e.snap, st, &err) ||
-            eng_garden_suggest(&e.scores, &x, gm.topic,
-                               segment          ? segment
-                               : gm.has_segment ? gm.segment
-                                                : NULL,
-                               (size_t)limit, &cand, &n, &err)) {
+        if ((rc = gcli_ctx(c, cmd, st, &ac)))
+                goto done;
+        if (app_garden_suggest(&ac, &e, pos[0], gcli_val(o, no, "segment"), (size_t)limit, &sg,
+                               &err)) {
                 rc = gcli_fail(cmd, &err);
                 goto done;
         }
         if (gcli_val(o, no, "json")) {
-                rc = gcli_print_json(view_garden_candidates(&e.scores, cand, n, gm.topic));
+                rc = gcli_print_json(view_garden_suggestion(&e.scores, &sg));
                 goto done;
         }
+        cand = sg.c;
+        n = sg.n;
         printf("candidates for %s (topic %s%s%s): engaged and robust accounts outside every "
                "garden\n",
-               pos[0], model_garden_topic_name(gm.topic),
-               gm.has_segment || segment ? ", segment " : "",
-               segment          ? segment
-               : gm.has_segment ? gm.segment
-                                : "");
+               pos[0], model_garden_topic_name(sg.topic), sg.has_segment ? ", segment " : "",
+               sg.segment);
         printf("%-4s %-14s %-28s %-10s %6s %6s %6s %6s  %s\n", "rank", "account", "name", "plan",
                "score", "engage", "robust", "topic", "invite (engagement)");
         for (size_t i = 0; i < n; i++) {
@@ -500,8 +369,7 @@ int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
                 printf("(no candidates: every active account is in a garden or has nobody to "
                        "invite)\n");
 done:
-        cxg_free(cand);
-        eng_garden_exclude_release(&x);
+        app_garden_suggestion_release(&sg);
         eng_engine_release(&e);
         store_close(st);
         return rc;

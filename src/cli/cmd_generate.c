@@ -146,6 +146,39 @@ done:
         return rc;
 }
 
+/* The database to generate into: empty, or emptied with --force. */
+static int open_empty(struct cli *c, int force, struct store **s)
+{
+        struct store_counts counts;
+        struct cxg_error err;
+
+        cxg_error_clear(&err);
+        if (store_open(c->db_path, 0, s, &err) || store_counts(*s, &counts, &err)) {
+                cli_errorf("generate: %s: %s", c->db_path, err.msg);
+                return CLI_FAIL;
+        }
+        if (counts.accounts == 0)
+                return CLI_OK;
+        if (!force) {
+                cli_errorf("generate: %s already holds %lld accounts; refusing to "
+                           "generate into it. Use another --db, or --force to delete "
+                           "%s and generate a new company",
+                           c->db_path, (long long)counts.accounts, c->db_path);
+                return CLI_FAIL;
+        }
+        fprintf(stderr, "generate: --force: deleting %s (%lld accounts)\n", c->db_path,
+                (long long)counts.accounts);
+        store_close(*s);
+        *s = NULL;
+        if (remove_db(c->db_path))
+                return CLI_FAIL;
+        if (store_open(c->db_path, 0, s, &err)) {
+                cli_errorf("generate: %s: %s", c->db_path, err.msg);
+                return CLI_FAIL;
+        }
+        return CLI_OK;
+}
+
 int cli_generate(struct cli *c)
 {
         struct gen_options o;
@@ -153,7 +186,6 @@ int cli_generate(struct cli *c)
         struct cxg_error err;
         struct cxg_buf man;
         struct store *s = NULL;
-        struct store_counts counts;
         struct progress prog = {0};
         char mpath[4200], d1[16];
         int force = 0, json = 0, rc = CLI_FAIL;
@@ -231,34 +263,8 @@ int cli_generate(struct cli *c)
                 return CLI_USAGE;
         }
 
-        if (store_open(c->db_path, 0, &s, &err)) {
-                cli_errorf("generate: %s: %s", c->db_path, err.msg);
+        if (open_empty(c, force, &s) != CLI_OK)
                 goto done;
-        }
-        if (store_counts(s, &counts, &err)) {
-                cli_errorf("generate: %s: %s", c->db_path, err.msg);
-                goto done;
-        }
-        if (counts.accounts > 0) {
-                if (!force) {
-                        cli_errorf("generate: %s already holds %lld accounts; refusing to "
-                                   "generate into it. Use another --db, or --force to delete "
-                                   "%s and generate a new company",
-                                   c->db_path, (long long)counts.accounts, c->db_path);
-                        rc = CLI_FAIL;
-                        goto done;
-                }
-                fprintf(stderr, "generate: --force: deleting %s (%lld accounts)\n", c->db_path,
-                        (long long)counts.accounts);
-                store_close(s);
-                s = NULL;
-                if (remove_db(c->db_path))
-                        goto done;
-                if (store_open(c->db_path, 0, &s, &err)) {
-                        cli_errorf("generate: %s: %s", c->db_path, err.msg);
-                        goto done;
-                }
-        }
 
         prog.tty = isatty(fileno(stderr));
         o.progress = on_progress;
@@ -270,8 +276,9 @@ int cli_generate(struct cli *c)
         if (prog.tty)
                 fputc('\n', stderr);
         if (e) {
-                char msg[1024];
-                cli_errorf("%s", cxg_error_format(&err, msg, sizeof(msg)));
+                static const struct cli_flag flags[] = {{"force", "force"}, {NULL, NULL}};
+
+                cli_report_at(NULL, &err, flags);
                 if (e != CXG_ERR_CONFLICT && e != CXG_ERR_USAGE)
                         cli_errorf("generate: %s may hold a partial company (meta "
                                    "generator.complete = 0); run again with --force",

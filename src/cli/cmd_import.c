@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/import.h"
 #include "cli/cli.h"
 #include "core/banned.h"
 #include "core/buf.h"
@@ -69,6 +70,13 @@ static void clear_bar(struct ui *u)
                 u->bar_shown = 0;
         }
 }
+
+/* the options of import that set a field of struct ingest_opts */
+static const struct cli_flag import_flags[] = {{"map", "map"},
+                                               {"batch", "batch"},
+                                               {"format", "format"},
+                                               {"max_record", "max-record"},
+                                               {NULL, NULL}};
 
 static void on_reject(void *ctx, const struct ingest_reject *r)
 {
@@ -177,18 +185,72 @@ static int parse_size(const char *v, unsigned long long max, unsigned long long 
         return 0;
 }
 
+/* The database for an import (read-only for a dry run, which may go without one). */
+static int open_store(struct cli *c, const struct ingest_opts *o, int durability, struct store **s)
+{
+        struct cxg_error err;
+        enum cxg_err rc;
+
+        cxg_error_clear(&err);
+        if (o->dry_run) {
+                rc = store_open(c->db_path, STORE_READONLY, s, &err);
+                if (rc == CXG_ERR_NOTFOUND) {
+                        fprintf(stderr,
+                                "import: no database at %s: the dry run treats every reference "
+                                "as unknown\n",
+                                c->db_path);
+                        *s = NULL;
+                        rc = CXG_OK;
+                }
+        } else {
+                rc = store_open(c->db_path, 0, s, &err);
+        }
+        if (!rc && *s && !o->dry_run && durability == 1)
+                rc = store_set_durability(*s, 1, &err);
+        if (rc) {
+                cli_errorf("import: %s", err.msg);
+                store_close(*s);
+                *s = NULL;
+                return CLI_FAIL;
+        }
+        return CLI_OK;
+}
+
+/* What an import did, on stderr. */
+static void report(const char *path, const struct ingest_opts *o, const struct ingest_summary *sum,
+                   const struct ui *u)
+{
+        if (u->shown > SHOW_REJECTS)
+                fprintf(stderr, "import: ... and %llu more rejected rows\n",
+                        u->shown - SHOW_REJECTS);
+        if (sum->ignored[0])
+                fprintf(stderr, "import: note: %s keep no attributes; ignored columns: %s\n",
+                        ingest_kind_name(o->kind), sum->ignored);
+        fprintf(stderr,
+                "import: %s: read %llu, %s %llu, updated %llu, rejected %llu in %.2f s "
+                "(%.0f rows/s)%s\n",
+                path, (unsigned long long)sum->read, o->dry_run ? "valid" : "imported",
+                (unsigned long long)(o->dry_run ? sum->valid : sum->inserted),
+                (unsigned long long)sum->updated, (unsigned long long)sum->rejected, sum->seconds,
+                sum->seconds > 0 ? (double)sum->read / sum->seconds : 0.0,
+                o->dry_run ? " (dry run: nothing written)" : "");
+        if (sum->rejects_path[0])
+                fprintf(stderr, "import: rejected rows are in %s\n", sum->rejects_path);
+}
+
 int cli_import(struct cli *c)
 {
         struct ingest_opts o;
         struct ingest_summary sum;
         struct cxg_error err;
+        struct app_ctx ctx;
+        char who[128];
         struct store *s = NULL;
         struct ui u = {0};
         const char *kind = NULL, *path = NULL, *v;
         int json = 0, kind_i, ret = CLI_FAIL, log_batches = 0, durability = -1, detect = 1;
         enum cxg_err rc;
         unsigned long long n;
-        char line[1024];
 
         cxg_error_clear(&err);
         ingest_opts_init(&o, INGEST_ACCOUNTS);
@@ -289,31 +351,14 @@ int cli_import(struct cli *c)
         o.on_batch = log_batches ? on_batch : NULL;
         o.on_progress = u.tty ? on_progress : NULL;
         o.ctx = &u;
-        if (o.dry_run) {
-                rc = store_open(c->db_path, STORE_READONLY, &s, &err);
-                if (rc == CXG_ERR_NOTFOUND) {
-                        fprintf(stderr,
-                                "import: no database at %s: the dry run treats every reference "
-                                "as unknown\n",
-                                c->db_path);
-                        s = NULL;
-                        rc = CXG_OK;
-                }
-        } else {
-                rc = store_open(c->db_path, 0, &s, &err);
-        }
-        if (!rc && s && !o.dry_run && durability == 1)
-                rc = store_set_durability(s, 1, &err);
-        if (rc) {
-                cli_errorf("import: %s", err.msg);
-                store_close(s);
+        if (open_store(c, &o, durability, &s) != CLI_OK)
                 return CLI_FAIL;
-        }
-        rc = ingest_file(s, path, &o, &sum, &err);
+        app_ctx_cli(&ctx, s, NULL, who, sizeof(who));
+        rc = app_import(&ctx, path, &o, &sum, &err);
         clear_bar(&u);
         store_close(s);
         if (rc) {
-                cli_errorf("import: %s", cxg_error_format(&err, line, sizeof(line)));
+                cli_report_at("import", &err, import_flags);
                 if (rc == CXG_ERR_USAGE)
                         return CLI_USAGE;
                 if (sum.rejects_path[0])
@@ -321,22 +366,7 @@ int cli_import(struct cli *c)
                                 sum.rejects_path);
                 return CLI_FAIL;
         }
-        if (u.shown > SHOW_REJECTS)
-                fprintf(stderr, "import: ... and %llu more rejected rows\n",
-                        u.shown - SHOW_REJECTS);
-        if (sum.ignored[0])
-                fprintf(stderr, "import: note: %s keep no attributes; ignored columns: %s\n",
-                        ingest_kind_name(o.kind), sum.ignored);
-        fprintf(stderr,
-                "import: %s: read %llu, %s %llu, updated %llu, rejected %llu in %.2f s "
-                "(%.0f rows/s)%s\n",
-                path, (unsigned long long)sum.read, o.dry_run ? "valid" : "imported",
-                (unsigned long long)(o.dry_run ? sum.valid : sum.inserted),
-                (unsigned long long)sum.updated, (unsigned long long)sum.rejected, sum.seconds,
-                sum.seconds > 0 ? (double)sum.read / sum.seconds : 0.0,
-                o.dry_run ? " (dry run: nothing written)" : "");
-        if (sum.rejects_path[0])
-                fprintf(stderr, "import: rejected rows are in %s\n", sum.rejects_path);
+        report(path, &o, &sum, &u);
         ret = sum.rejected ? CLI_REJECTS : CLI_OK;
         if (json) {
                 struct cxg_buf b;

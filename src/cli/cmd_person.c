@@ -2,37 +2,40 @@
  * cmd_person.c: `cxgarden [--db PATH] person export ID [--out FILE]` prints everything held
  * about a person as JSON (right of access); `cxgarden [--db PATH] person erase ID --yes
  * [--actor NAME]` erases their personal data and keeps only anonymous aggregates (right to
- * erasure). Both through src/store/store_privacy.h.
+ * erasure). Both through src/app/privacy.h.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "app/privacy.h"
 #include "cli/cli.h"
 #include "core/banned.h"
 #include "core/buf.h"
 #include "store/store.h"
-#include "store/store_privacy.h"
 
 static void usage(FILE *f)
 {
-        fprintf(
-            f, "usage: cxgarden [--db PATH] person export ID [--out FILE]\n"
-               "       cxgarden [--db PATH] person erase ID --yes [--actor NAME]\n"
-               "\n"
-               "export: everything held about the person with external id ID (profile,\n"
-               "        interactions, feedback and comments, objectives, login users, audit\n"
-               "        entries) as one JSON object, on stdout or into FILE\n"
-               "erase:  remove the person's personal data everywhere (external id, name, email,\n"
-               "        role, attributes, comments, ids and attributes of their interactions,\n"
-               "        linked logins) and keep only anonymous aggregates; the database file\n"
-               "        and its WAL keep no copy. Cannot be undone: --yes confirms. The audit\n"
-               "        log records the erasure by NAME (default: cli) without the erased data.\n");
+        fprintf(f,
+                "usage: cxgarden [--db PATH] person export ID [--out FILE]\n"
+                "       cxgarden [--db PATH] person erase ID --yes [--actor NAME]\n"
+                "\n"
+                "export: everything held about the person with external id ID (profile,\n"
+                "        interactions, feedback and comments, objectives, login users, audit\n"
+                "        entries) as one JSON object, on stdout or into FILE\n"
+                "erase:  remove the person's personal data everywhere (external id, name, email,\n"
+                "        role, attributes, comments, ids and attributes of their interactions,\n"
+                "        linked logins) and keep only anonymous aggregates; the database file\n"
+                "        and its WAL keep no copy. Cannot be undone: --yes confirms. The audit\n"
+                "        log records the erasure by NAME (default: cli:$USER) without the erased "
+                "data.\n");
 }
 
 static int do_export(struct cli *c, const char *id, const char *out_path)
 {
         struct cxg_error err;
+        struct app_ctx ctx;
+        char who[128];
         struct store *s = NULL;
         struct cxg_buf b;
         enum cxg_err rc;
@@ -41,8 +44,12 @@ static int do_export(struct cli *c, const char *id, const char *out_path)
 
         cxg_error_clear(&err);
         cxg_buf_init(&b, 0);
-        if ((rc = store_open(c->db_path, STORE_READONLY, &s, &err)) ||
-            (rc = store_person_export(s, id, &b, &err)) || (rc = cxg_buf_putc(&b, '\n'))) {
+        if (!(rc = store_open(c->db_path, STORE_READONLY, &s, &err))) {
+                app_ctx_cli(&ctx, s, NULL, who, sizeof(who));
+                if (!(rc = app_person_export(&ctx, id, &b, &err)))
+                        rc = cxg_buf_putc(&b, '\n');
+        }
+        if (rc) {
                 cli_errorf("person export: %s", err.msg[0] ? err.msg : cxg_strerror(rc));
                 goto done;
         }
@@ -69,13 +76,20 @@ done:
 static int do_erase(struct cli *c, const char *id, const char *actor)
 {
         struct store_erase_report r;
+        struct app_ctx ctx;
+        char who[128];
         struct cxg_error err;
         struct store *s = NULL;
         enum cxg_err rc;
 
         cxg_error_clear(&err);
-        if ((rc = store_open(c->db_path, 0, &s, &err)) ||
-            (rc = store_person_erase(s, id, actor, &r, &err))) {
+        if (!(rc = store_open(c->db_path, 0, &s, &err))) {
+                app_ctx_cli(&ctx, s, NULL, who, sizeof(who));
+                if (actor)
+                        ctx.actor = actor;
+                rc = app_person_erase(&ctx, id, &r, &err);
+        }
+        if (rc) {
                 cli_errorf("person erase: %s", err.msg);
                 store_close(s);
                 return CLI_FAIL;

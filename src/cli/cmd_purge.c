@@ -10,12 +10,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/privacy.h"
 #include "cli/cli.h"
 #include "core/banned.h"
 #include "core/config.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 #include "store/store.h"
-#include "store/store_privacy.h"
 
 static void usage(FILE *f)
 {
@@ -26,7 +27,7 @@ static void usage(FILE *f)
                 "Delete interactions older than DAYS days (or before DATE, ISO 8601), for a\n"
                 "retention policy. Without either option, DAYS is [retention] interactions_days\n"
                 "of --config. --dry-run counts them; --yes is needed to delete. The audit log\n"
-                "records the purge (by NAME, default: cli).\n");
+                "records the purge (by NAME, default: cli:$USER).\n");
 }
 
 /* whole days in 1..36500, with an optional 'd' */
@@ -45,6 +46,8 @@ int cli_purge(struct cli *c)
 {
         const char *older = NULL, *before = NULL, *actor = NULL, *what = NULL;
         struct cxg_error err;
+        struct app_ctx ctx;
+        char who[128];
         struct store *s = NULL;
         int64_t cut, n = 0;
         int dry = 0, yes = 0;
@@ -116,7 +119,7 @@ int cli_purge(struct cli *c)
                                    "interactions_days in --config)");
                         return CLI_USAGE;
                 }
-                cut = (int64_t)time(NULL) - (int64_t)days * 86400;
+                cut = (int64_t)time(NULL) - (int64_t)days * CXG_DAY;
         }
         if (!dry && !yes) {
                 cli_errorf("purge: this deletes every interaction before %s for good; add --yes "
@@ -124,8 +127,13 @@ int cli_purge(struct cli *c)
                            cxg_time_format(cut, when));
                 return CLI_USAGE;
         }
-        if ((rc = store_open(c->db_path, dry ? STORE_READONLY : 0, &s, &err)) ||
-            (rc = store_purge_interactions(s, cut, dry, actor, &n, &err))) {
+        if (!(rc = store_open(c->db_path, dry ? STORE_READONLY : 0, &s, &err))) {
+                app_ctx_cli(&ctx, s, NULL, who, sizeof(who));
+                if (actor)
+                        ctx.actor = actor;
+                rc = app_purge_interactions(&ctx, cut, dry, &n, &err);
+        }
+        if (rc) {
                 cli_errorf("purge: %s", err.msg);
                 store_close(s);
                 return CLI_FAIL;

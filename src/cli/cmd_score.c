@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/view_account.h"
 #include "cli/cmd_engine.h"
 #include "core/alloc.h"
 #include "core/banned.h"
@@ -49,7 +50,7 @@ static enum cxg_err write_history(struct store *st, const struct eng_scores *r,
                         const struct eng_account_score *as = &r->acc[a];
 
                         cxg_buf_clear(&bufs[k]);
-                        if ((rc = eng_components_json(r, a, &bufs[k]))) {
+                        if ((rc = view_components_json(r, a, &bufs[k]))) {
                                 cxg_error_set(err, rc, "score: components of account %s: %s",
                                               s->a_ext[a], cxg_strerror(rc));
                                 break;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/view_segments.h"
 #include "cli/cmd_engine.h"
 #include "core/banned.h"
 #include "core/buf.h"
@@ -124,7 +125,7 @@ int cli_segments(struct cli *c)
                 enum cxg_err rc;
 
                 cxg_buf_init(&b, 0);
-                rc = eng_segments_json(&g, by, people, show, &b);
+                rc = view_segments_json(&g, by, people, show, &b);
                 if (!rc)
                         rc = cxg_buf_putc(&b, '\n');
                 if (rc) {

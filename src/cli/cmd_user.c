@@ -11,9 +11,12 @@
 
 #include "api/api.h"
 #include "api/api_auth.h"
+#include "app/users.h"
 #include "cli/cli.h"
+#include "core/banned.h"
 #include "core/config.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 #include "store/store_auth.h"
 
 static void print_err(const char *what, const struct cxg_error *err)
@@ -42,29 +45,6 @@ static int load_cfg(struct cli *c, struct api_config *cfg)
         return ok;
 }
 
-static void actor(char *out, size_t cap)
-{
-        struct passwd *pw = getpwuid(getuid());
-
-        snprintf(out, cap, "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
-}
-
-static enum cxg_err audit(struct store *s, const char *action, const char *entity, const char *id,
-                          const char *summary, struct cxg_error *err)
-{
-        struct store_audit a = {0};
-        char who[160];
-
-        actor(who, sizeof(who));
-        a.at = (int64_t)time(NULL);
-        a.actor = who;
-        a.action = action;
-        a.entity = entity;
-        a.entity_id = id;
-        a.summary = summary;
-        return store_audit_append(s, &a, err);
-}
-
 static void user_help(FILE *f)
 {
         fprintf(f, "usage: cxgarden [--db PATH] [--config FILE] user add NAME --role ROLE "
@@ -89,10 +69,11 @@ int cli_user(struct cli *c)
 {
         struct api_config cfg;
         struct store *s = NULL;
-        struct cxg_error err = {0};
+        char pw[API_PASSWORD_LEN + 1], hash[API_PWHASH_LEN], who[160];
+        struct app_ctx ctx;
         const char *sub = c->argc > 1 ? c->argv[1] : NULL;
         const char *name = NULL, *role = NULL, *person = NULL;
-        char pw[API_PASSWORD_LEN + 1], hash[API_PWHASH_LEN];
+        struct cxg_error err = {0};
         int rc = CLI_FAIL;
 
         if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
@@ -160,27 +141,19 @@ int cli_user(struct cli *c)
                 goto done;
         }
         api_password_generate(pw);
-        if (api_password_hash(pw, cfg.pwhash_fast, hash, &err) || store_begin(s, &err)) {
+        if (api_password_hash(pw, cfg.pwhash_fast, hash, &err)) {
                 print_err("user", &err);
                 goto done;
         }
+        app_ctx_cli(&ctx, s, NULL, who, sizeof(who));
         if (strcmp(sub, "add") == 0) {
-                char sum[200];
-
-                snprintf(sum, sizeof(sum), "{\"after\":{\"role\":\"%s\"}}", role);
-                if (store_user_add(s, name, role, hash, person, (int64_t)time(NULL), NULL, &err) ||
-                    audit(s, "create", "users", name, sum, &err) || store_commit(s, &err)) {
-                        store_rollback(s);
+                if (app_user_add(&ctx, name, role, hash, person, NULL, &err)) {
                         print_err("user add", &err);
                         goto done;
                 }
-        } else {
-                if (store_user_set_password(s, name, hash, &err) ||
-                    audit(s, "passwd", "users", name, NULL, &err) || store_commit(s, &err)) {
-                        store_rollback(s);
-                        print_err("user passwd", &err);
-                        goto done;
-                }
+        } else if (app_user_passwd(&ctx, name, hash, &err)) {
+                print_err("user passwd", &err);
+                goto done;
         }
         printf("%s\n", pw);
         fprintf(stderr, "cxgarden: password for %s printed above; it is not shown again\n", name);
@@ -224,7 +197,8 @@ int cli_token(struct cli *c)
         const char *user = NULL, *scope = "read", *idarg = NULL;
         int64_t days = 0, id = 0, now = (int64_t)time(NULL);
         unsigned char key[API_KEY_LEN], hash[STORE_HASH_LEN];
-        char token[API_TOKEN_LEN], prefix[16], sum[200];
+        char token[API_TOKEN_LEN], prefix[16], who[160];
+        struct app_ctx ctx;
         struct store_user u;
         int rc = CLI_FAIL;
 
@@ -287,11 +261,10 @@ int cli_token(struct cli *c)
                         rc = CLI_OK;
                 goto done;
         }
+        app_ctx_cli(&ctx, s, NULL, who, sizeof(who));
+        ctx.now = now;
         if (strcmp(sub, "revoke") == 0) {
-                snprintf(sum, sizeof(sum), "%lld", (long long)id);
-                if (store_begin(s, &err) || store_token_revoke(s, id, now, &err) ||
-                    audit(s, "revoke", "tokens", sum, NULL, &err) || store_commit(s, &err)) {
-                        store_rollback(s);
+                if (app_token_revoke(&ctx, id, &err)) {
                         print_err("token revoke", &err);
                         goto done;
                 }
@@ -304,23 +277,10 @@ int cli_token(struct cli *c)
                 goto done;
         }
         api_token_new(key, token, hash, prefix);
-        snprintf(sum, sizeof(sum), "{\"after\":{\"scope\":\"%s\",\"user\":\"%s\"}}", scope, u.name);
-        if (store_begin(s, &err) ||
-            store_token_add(s, hash, prefix, u.id, scope, now,
-                            days ? now + days * 86400 : CXG_TS_NONE, &id, &err)) {
-                store_rollback(s);
+        if (app_token_create(&ctx, &u, hash, prefix, scope,
+                             days ? now + days * CXG_DAY : CXG_TS_NONE, &id, &err)) {
                 print_err("token create", &err);
                 goto done;
-        }
-        {
-                char idt[32];
-
-                snprintf(idt, sizeof(idt), "%lld", (long long)id);
-                if (audit(s, "create", "tokens", idt, sum, &err) || store_commit(s, &err)) {
-                        store_rollback(s);
-                        print_err("token create", &err);
-                        goto done;
-                }
         }
         printf("%s\n", token);
         fprintf(stderr, "cxgarden: token %lld for %s (%s) printed above; it is not shown again\n",

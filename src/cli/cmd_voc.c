@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/view_voc.h"
 #include "cli/cmd_engine.h"
 #include "core/buf.h"
 #include "core/parse.h"
@@ -193,7 +194,7 @@ static int run_metric(struct cli *c, enum eng_voc_metric metric)
                 struct cxg_buf b;
 
                 cxg_buf_init(&b, 0);
-                if (eng_voc_report_json(&rep, &b) || cxg_buf_putc(&b, '\n')) {
+                if (view_voc_report_json(&rep, &b) || cxg_buf_putc(&b, '\n')) {
                         cli_errorf("%s: out of memory", cmd);
                         code = CLI_FAIL;
                 } else {
@@ -320,7 +321,7 @@ int cli_voc(struct cli *c)
                 struct cxg_buf b;
 
                 cxg_buf_init(&b, 0);
-                if (eng_voc_experience_json(&res, &q.cfg, &b) || cxg_buf_putc(&b, '\n')) {
+                if (view_voc_experience_json(&res, &q.cfg, &b) || cxg_buf_putc(&b, '\n')) {
                         cli_errorf("voc: out of memory");
                         code = CLI_FAIL;
                 } else {
@@ -498,7 +499,7 @@ int cli_themes(struct cli *c)
                 struct cxg_buf b;
 
                 cxg_buf_init(&b, 0);
-                if (eng_themes_json(&e.snap, &rep, &b) || cxg_buf_putc(&b, '\n')) {
+                if (view_themes_json(&e.snap, &rep, &b) || cxg_buf_putc(&b, '\n')) {
                         cli_errorf("themes: out of memory");
                         code = CLI_FAIL;
                 } else {

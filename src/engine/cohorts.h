@@ -62,17 +62,5 @@ enum cxg_err eng_lifecycle_compute(const struct eng_snapshot *s, const struct en
 /* Free what l holds; l is empty afterwards. */
 void eng_lifecycle_release(struct eng_lifecycle *l);
 
-/*
- * Append {"by":"accounts"|"people"|"revenue","cumulative":bool,"cohorts":[{"month":"2025-01",
- * "size":n,"active":[...],"retention":[fractions]}]} to out (null where not observed).
- */
-enum cxg_err eng_cohorts_json(const struct eng_cohorts *co, int by, int cumulative,
-                              struct cxg_buf *out) CXG_WUR;
-/*
- * Append {"entity":...,"months":[{"month":...,"new":n,"returning":n,"resurrecting":n,
- * "dormant":n,"leaky":bool}]} to out.
- */
-enum cxg_err eng_lifecycle_json(const struct eng_lifecycle *l, int people,
-                                struct cxg_buf *out) CXG_WUR;
 
 #endif

@@ -3,7 +3,7 @@
  * parameters and the latest scores, behind a read-write lock.
  *
  * Typical server use: eng_engine_open once at start-up; per request eng_engine_read_lock,
- * read e->snap / e->scores (eng_account_json, eng_segments, eng_cohorts, ...),
+ * read e->snap / e->scores (eng_segments, eng_cohorts, ...; app/view_* render them),
  * eng_engine_unlock; after an import or an API write eng_engine_refresh (takes the write lock
  * itself, so readers never see a half-updated snapshot). Every function here is thread-safe
  * under that protocol; the store handle passed must be used by the calling thread only.
@@ -63,17 +63,7 @@ void eng_engine_unlock(struct eng_engine *e);
 enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
                                 struct eng_scores *r, struct cxg_error *err) CXG_WUR;
 
-/*
- * Append the JSON object of account a's scores to out: health, robustness, engagement, band,
- * scorecard, stage, components, experience against expectation and reasons; with detail also
- * the stakeholders (name, role, seniority, engagement, days inactive).
- */
-enum cxg_err eng_account_json(const struct eng_scores *r, uint32_t a, int detail,
-                              struct cxg_buf *out) CXG_WUR;
 
-/* Components, experience and reasons as the JSON object stored in the score history. */
-enum cxg_err eng_components_json(const struct eng_scores *r, uint32_t a,
-                                 struct cxg_buf *out) CXG_WUR;
 
 /* Seconds on a monotonic clock, for timings. */
 double eng_now(void);

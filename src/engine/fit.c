@@ -406,6 +406,73 @@ struct sum_ctx {
         uint32_t *title_last, *name_last; /* last account counted, + 1 */
 };
 
+/* The needs of an under-reached objective o of account a that block it: out->missing. */
+static enum cxg_err count_missing(struct sum_ctx *c, struct eng_fit_summary *out,
+                                  const struct eng_fit_account_result *r,
+                                  const struct eng_fit_objective *o, uint32_t a, double mrr)
+{
+        char key[512];
+
+        for (size_t q = o->need_off; q < o->need_off + o->n_needs; q++) {
+                const struct eng_fit_need *nd = &r->needs[q];
+                struct eng_fit_missing_row *m;
+                uint64_t mv = out->n_missing;
+                int found = 0;
+                size_t kn;
+
+                if (nd->included)
+                        continue;
+                if (nd->cap != ENG_FIT_NONE)
+                        kn = (size_t)snprintf(key, sizeof(key), "#%u", nd->cap);
+                else
+                        kn = fold_key(nd->name ? nd->name : "?", key, sizeof(key));
+                if (cxg_hmap_intern(&c->names, key, kn, &mv, &found, NULL))
+                        return CXG_ERR_NOMEM;
+                m = &out->missing[mv];
+                if (!found) {
+                        out->n_missing++;
+                        m->cap = nd->cap;
+                        m->name = nd->name;
+                }
+                m->n_objectives++;
+                if (c->name_last[mv] != a + 1) {
+                        c->name_last[mv] = a + 1;
+                        m->n_accounts++;
+                        m->mrr_at_stake += mrr;
+                }
+        }
+        return CXG_OK;
+}
+
+/* Account r on its plan: accounts, MRR, usage and the plan's capabilities paid and unused. */
+static void count_plan_use(const struct eng_fit *f, struct eng_fit_summary *out,
+                           const struct eng_fit_account_result *r, const uint32_t *unused_idx,
+                           double mrr)
+{
+        size_t nc = f->in.n_caps;
+        struct eng_fit_plan_row *pr = &out->plans[r->plan];
+
+        pr->n_accounts++;
+        pr->mrr += mrr;
+        if (r->n_plan_caps)
+                pr->usage_ratio += r->usage_ratio;
+        pr->paid_unused_mrr += r->over_reach_mrr;
+        for (uint32_t q = f->plan_cap_off[r->plan]; q < f->plan_cap_off[r->plan + 1]; q++)
+                out->unused[unused_idx[(size_t)r->plan * nc + f->plan_caps[q]]].n_accounts++;
+        for (size_t i = 0; i < r->n_over; i++) {
+                struct eng_fit_unused_row *u =
+                    &out->unused[unused_idx[(size_t)r->plan * nc + r->over[i].cap]];
+
+                u->n_unused++;
+                if (isfinite(r->over[i].price_share))
+                        u->paid_unused_mrr += r->over[i].price_share;
+        }
+        if (r->n_over) {
+                out->n_accounts_over++;
+                out->mrr_over += r->over_reach_mrr;
+        }
+}
+
 enum cxg_err eng_fit_summary(const struct eng_fit *f, struct eng_fit_summary *out,
                              struct cxg_error *err)
 {
@@ -494,64 +561,15 @@ enum cxg_err eng_fit_summary(const struct eng_fit *f, struct eng_fit_summary *ou
                                 row->mrr_at_stake += mrr;
                         }
                         /* the needs that block it */
-                        for (size_t q = o->need_off; q < o->need_off + o->n_needs; q++) {
-                                const struct eng_fit_need *nd = &r.needs[q];
-                                struct eng_fit_missing_row *m;
-                                uint64_t mv = out->n_missing;
-                                size_t kn;
-
-                                if (nd->included)
-                                        continue;
-                                if (nd->cap != ENG_FIT_NONE)
-                                        kn = (size_t)snprintf(key, sizeof(key), "#%u", nd->cap);
-                                else
-                                        kn = fold_key(nd->name ? nd->name : "?", key, sizeof(key));
-                                rc = cxg_hmap_intern(&c.names, key, kn, &mv, &found, NULL);
-                                if (rc)
-                                        goto nomem;
-                                m = &out->missing[mv];
-                                if (!found) {
-                                        out->n_missing++;
-                                        m->cap = nd->cap;
-                                        m->name = nd->name;
-                                }
-                                m->n_objectives++;
-                                if (c.name_last[mv] != a + 1) {
-                                        c.name_last[mv] = a + 1;
-                                        m->n_accounts++;
-                                        m->mrr_at_stake += mrr;
-                                }
-                        }
+                        if (count_missing(&c, out, &r, o, a, mrr))
+                                goto nomem;
                 }
                 if (under) {
                         out->n_accounts_under++;
                         out->mrr_under += mrr;
                 }
-                if (r.plan != ENG_FIT_NONE) {
-                        struct eng_fit_plan_row *pr = &out->plans[r.plan];
-
-                        pr->n_accounts++;
-                        pr->mrr += mrr;
-                        if (r.n_plan_caps)
-                                pr->usage_ratio += r.usage_ratio;
-                        pr->paid_unused_mrr += r.over_reach_mrr;
-                        for (uint32_t q = f->plan_cap_off[r.plan]; q < f->plan_cap_off[r.plan + 1];
-                             q++)
-                                out->unused[unused_idx[(size_t)r.plan * nc + f->plan_caps[q]]]
-                                    .n_accounts++;
-                        for (size_t i = 0; i < r.n_over; i++) {
-                                struct eng_fit_unused_row *u =
-                                    &out->unused[unused_idx[(size_t)r.plan * nc + r.over[i].cap]];
-
-                                u->n_unused++;
-                                if (isfinite(r.over[i].price_share))
-                                        u->paid_unused_mrr += r.over[i].price_share;
-                        }
-                        if (r.n_over) {
-                                out->n_accounts_over++;
-                                out->mrr_over += r.over_reach_mrr;
-                        }
-                }
+                if (r.plan != ENG_FIT_NONE)
+                        count_plan_use(f, out, &r, unused_idx, mrr);
                 eng_fit_account_result_release(&r);
         }
         for (size_t p = 0; p < np; p++) {

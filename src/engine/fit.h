@@ -271,22 +271,7 @@ enum cxg_err eng_fit_account_report(const struct eng_fit_view *v, uint32_t a,
                                     struct cxg_error *err) CXG_WUR;
 void eng_fit_account_report_release(struct eng_fit_account_report *r);
 
-/*
- * Append the account report as a JSON object to b: account, plan, MRR, as_of, window, coverage,
- * objectives[] (with needs: available, included, used, gap), under_reach[], over_reach[] (with
- * price shares), stakeholders[] (with engagement and their objectives).
- */
-enum cxg_err eng_fit_account_json(const struct eng_fit_view *v,
-                                  const struct eng_fit_account_report *r,
-                                  struct cxg_buf *b) CXG_WUR;
 
-/*
- * Append the product summary as a JSON object to b: totals, objectives[] under-reached by MRR
- * at stake, blocking[] needs, plans[] with each plan's paid-and-unused capabilities. limit
- * caps the objectives and blocking lists (0: all).
- */
-enum cxg_err eng_fit_summary_json(const struct eng_fit_view *v, const struct eng_fit_summary *sum,
-                                  size_t limit, struct cxg_buf *b) CXG_WUR;
 
 /* An under-reached objective of some account. */
 struct eng_fit_under_row {
@@ -302,8 +287,5 @@ struct eng_fit_under_row {
 enum cxg_err eng_fit_under_list(const struct eng_fit_view *v, int active_only,
                                 struct eng_fit_under_row **out, size_t *n_out,
                                 struct cxg_error *err) CXG_WUR;
-/* Append the rows as a JSON array (objective, account, plan, MRR, gaps, missing ids) to b. */
-enum cxg_err eng_fit_under_json(const struct eng_fit_view *v, const struct eng_fit_under_row *rows,
-                                size_t n, struct cxg_buf *b) CXG_WUR;
 
 #endif

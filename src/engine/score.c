@@ -17,288 +17,10 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/timeconst.h"
 
-#define DAY 86400.0
-
-static const char *const comp_names[ENG_C__COUNT] = {
-    "stakeholders", "breadth",     "feedback",   "experience", "trend",
-    "coverage",     "senior_hold", "resilience", "tenure",     "garden",
-};
-static const char *const metric_names[ENG_M__COUNT] = {"support_time", "latency", "failure_rate",
-                                                       "csat"};
-
-const char *eng_comp_name(int c)
-{
-        return c >= 0 && c < ENG_C__COUNT ? comp_names[c] : "?";
-}
-
-const char *eng_metric_name(int m)
-{
-        return m >= 0 && m < ENG_M__COUNT ? metric_names[m] : "?";
-}
-
-const char *eng_band_name(int band)
-{
-        switch (band) {
-        case ENG_BAND_POOR:
-                return "poor";
-        case ENG_BAND_AVERAGE:
-                return "average";
-        case ENG_BAND_GOOD:
-                return "good";
-        default:
-                return "unknown";
-        }
-}
-
-const char *eng_stage_name(int stage)
-{
-        switch (stage) {
-        case ENG_STAGE_ONBOARDING:
-                return "onboarding";
-        case ENG_STAGE_CHURNED:
-                return "churned";
-        default:
-                return "active";
-        }
-}
-
-/* ---- parameters ---- */
-
-static void card_defaults(struct eng_scorecard *c, const char *name)
-{
-        static const double w[ENG_C__COUNT] = {0.35, 0.15, 0.20, 0.15, 0.15,
-                                               0.30, 0.25, 0.20, 0.10, 0.15};
-
-        memset(c, 0, sizeof(*c));
-        snprintf(c->name, sizeof(c->name), "%s", name);
-        memcpy(c->weight, w, sizeof(w));
-        c->band_poor = 40;
-        c->band_good = 70;
-}
-
-void eng_params_init(struct eng_params *p)
-{
-        static const double sen[CXG_SEN__COUNT] = {1, 1, 2, 3, 4};
-        static const double ch[CXG_CH__COUNT] = {
-            [CXG_CH_WEB] = 1,     [CXG_CH_APP] = 1,         [CXG_CH_EMAIL] = 0.5,
-            [CXG_CH_PHONE] = 2,   [CXG_CH_CHAT] = 1,        [CXG_CH_SUPPORT] = 0.5,
-            [CXG_CH_MEETING] = 3, [CXG_CH_COMMUNITY] = 1.5, [CXG_CH_EVENT] = 2,
-            [CXG_CH_OTHER] = 1,
-        };
-
-        memset(p, 0, sizeof(*p));
-        p->half_life_days = 30;
-        p->window_days = 90;
-        p->activity_scale = 10;
-        p->breadth_channels = 3;
-        p->breadth_caps = 5;
-        p->w_activity = 0.6;
-        p->w_breadth = 0.25;
-        p->w_feedback = 0.15;
-        p->engaged_threshold = 40;
-        p->feedback_days = 180;
-        p->trend_days = 30;
-        p->ewma_alpha = 0.3;
-        snprintf(p->expect_segment, sizeof(p->expect_segment), "plan");
-        p->resilience_days = 60;
-        p->bad_lookback_days = 365;
-        p->tenure_full_days = 730;
-        p->coverage_full = 8;
-        p->hold_days = 180;
-        memcpy(p->sen_weight, sen, sizeof(sen));
-        memcpy(p->ch_weight, ch, sizeof(ch));
-        card_defaults(&p->cards[0], "default");
-        p->n_cards = 1;
-}
-
-struct pkey {
-        const char *key;
-        size_t off;
-        double min, max;
-};
-
-#define PK(k, f, lo, hi)                                                                           \
-        {                                                                                          \
-                k, offsetof(struct eng_params, f), lo, hi                                          \
-        }
-static const struct pkey pkeys[] = {
-    PK("engagement.half_life_days", half_life_days, 0.1, 3650),
-    PK("engagement.window_days", window_days, 1, 3650),
-    PK("engagement.activity_scale", activity_scale, 0.001, 1e9),
-    PK("engagement.breadth_channels", breadth_channels, 1, CXG_CH__COUNT),
-    PK("engagement.breadth_capabilities", breadth_caps, 1, ENG_MAX_CAPS),
-    PK("engagement.weight_activity", w_activity, 0, 1000),
-    PK("engagement.weight_breadth", w_breadth, 0, 1000),
-    PK("engagement.weight_feedback", w_feedback, 0, 1000),
-    PK("engagement.engaged_threshold", engaged_threshold, 0, 100),
-    PK("health.feedback_days", feedback_days, 1, 3650),
-    PK("health.trend_days", trend_days, 1, 365),
-    PK("expectation.alpha", ewma_alpha, 0.001, 1),
-    PK("robustness.resilience_days", resilience_days, 1, 365),
-    PK("robustness.lookback_days", bad_lookback_days, 1, 3650),
-    PK("robustness.tenure_full_days", tenure_full_days, 1, 36500),
-    PK("robustness.coverage_full", coverage_full, 0.1, 1000),
-    PK("robustness.hold_days", hold_days, 30, 3650),
-};
-
-static enum cxg_err num(const char *path, const struct cxg_config_entry *e, double min, double max,
-                        double *out, struct cxg_error *err)
-{
-        double v;
-
-        if (cxg_parse_double(e->value, strlen(e->value), &v, NULL) || v < min || v > max)
-                return cxg_error_set(err, CXG_ERR_INVALID,
-                                     "config: %s:%ld: '%s' must be a number from %g to %g, not "
-                                     "\"%s\"",
-                                     path, e->line, e->key, min, max, e->value);
-        *out = v;
-        return CXG_OK;
-}
-
-static struct eng_scorecard *card_named(struct eng_params *p, const char *name, size_t n)
-{
-        char buf[48];
-
-        if (n >= sizeof(buf))
-                n = sizeof(buf) - 1;
-        memcpy(buf, name, n);
-        buf[n] = 0;
-        for (size_t i = 0; i < p->n_cards; i++)
-                if (strcmp(p->cards[i].name, buf) == 0)
-                        return &p->cards[i];
-        if (p->n_cards >= ENG_MAX_CARDS)
-                return NULL;
-        card_defaults(&p->cards[p->n_cards], buf);
-        /* a new card starts from the default card's weights and bands */
-        memcpy(p->cards[p->n_cards].weight, p->cards[0].weight, sizeof(p->cards[0].weight));
-        p->cards[p->n_cards].band_poor = p->cards[0].band_poor;
-        p->cards[p->n_cards].band_good = p->cards[0].band_good;
-        return &p->cards[p->n_cards++];
-}
-
-static enum cxg_err bad_key(const struct cxg_config *c, const struct cxg_config_entry *e,
-                            struct cxg_error *err)
-{
-        return cxg_error_set(err, CXG_ERR_INVALID, "config: %s:%ld: unknown key '%s'", c->path,
-                             e->line, e->key);
-}
-
-static enum cxg_err card_key(struct eng_params *p, const struct cxg_config *c,
-                             const struct cxg_config_entry *e, struct cxg_error *err)
-{
-        /* "scorecard NAME.key": the INI section "[scorecard NAME]" */
-        const char *name = e->key + 10, *dot = strrchr(e->key, '.');
-        struct eng_scorecard *card;
-        const char *k;
-        double v = 0;
-
-        if (!dot || dot <= name)
-                return bad_key(c, e, err);
-        card = card_named(p, name, (size_t)(dot - name));
-        if (!card)
-                return cxg_error_set(err, CXG_ERR_LIMIT, "config: %s:%ld: more than %d scorecards",
-                                     c->path, e->line, ENG_MAX_CARDS);
-        k = dot + 1;
-        if (strcmp(k, "match") == 0) {
-                const char *eq = strchr(e->value, '=');
-
-                if (!eq || eq == e->value || (size_t)(eq - e->value) >= sizeof(card->match_field))
-                        return cxg_error_setf(err, CXG_ERR_INVALID, e->key,
-                                              "config: %s:%ld: match must be FIELD=VALUE, not "
-                                              "\"%s\"",
-                                              c->path, e->line, e->value);
-                snprintf(card->match_field, sizeof(card->match_field), "%.*s", (int)(eq - e->value),
-                         e->value);
-                snprintf(card->match_value, sizeof(card->match_value), "%s", eq + 1);
-                return CXG_OK;
-        }
-        if (strcmp(k, "poor_below") == 0 || strcmp(k, "good_from") == 0) {
-                if (num(c->path, e, 0, 100, &v, err))
-                        return CXG_ERR_INVALID;
-                if (k[0] == 'p')
-                        card->band_poor = v;
-                else
-                        card->band_good = v;
-                return CXG_OK;
-        }
-        for (int i = 0; i < ENG_C__COUNT; i++) {
-                if (strcmp(k, comp_names[i]) == 0 ||
-                    (strncmp(k, "weight_", 7) == 0 && strcmp(k + 7, comp_names[i]) == 0))
-                        return num(c->path, e, 0, 1000, &card->weight[i], err);
-        }
-        return bad_key(c, e, err);
-}
-
-enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_config *c,
-                                    struct cxg_error *err)
-{
-        for (size_t i = 0; i < c->count; i++) {
-                const struct cxg_config_entry *e = &c->entries[i];
-                const char *k = e->key;
-                int done = 0;
-                enum cxg_err rc = CXG_OK;
-
-                for (size_t j = 0; j < sizeof(pkeys) / sizeof(pkeys[0]) && !done; j++)
-                        if (strcmp(k, pkeys[j].key) == 0) {
-                                rc = num(c->path, e, pkeys[j].min, pkeys[j].max,
-                                         (double *)((char *)p + pkeys[j].off), err);
-                                done = 1;
-                        }
-                if (done) {
-                        if (rc)
-                                return rc;
-                        continue;
-                }
-                if (strcmp(k, "expectation.segment") == 0) {
-                        if (strlen(e->value) >= sizeof(p->expect_segment))
-                                return bad_key(c, e, err);
-                        snprintf(p->expect_segment, sizeof(p->expect_segment), "%s", e->value);
-                } else if (strncmp(k, "seniority.", 10) == 0) {
-                        int s = model_seniority_parse(k + 10, strlen(k + 10));
-
-                        if (s < 0)
-                                return bad_key(c, e, err);
-                        if ((rc = num(c->path, e, 0, 1000, &p->sen_weight[s], err)))
-                                return rc;
-                } else if (strncmp(k, "channel.", 8) == 0) {
-                        int ch = model_channel_parse(k + 8, strlen(k + 8));
-
-                        if (ch < 0)
-                                return bad_key(c, e, err);
-                        if ((rc = num(c->path, e, 0, 1000, &p->ch_weight[ch], err)))
-                                return rc;
-                } else if (strncmp(k, "type.", 5) == 0) {
-                        size_t t = p->n_type_weights;
-
-                        if (t >= ENG_MAX_TYPE_WEIGHTS || strlen(k + 5) >= sizeof(p->type_name[0]))
-                                return cxg_error_set(err, CXG_ERR_LIMIT,
-                                                     "config: %s:%ld: at most %d type weights of "
-                                                     "up to 47 characters",
-                                                     c->path, e->line, ENG_MAX_TYPE_WEIGHTS);
-                        snprintf(p->type_name[t], sizeof(p->type_name[t]), "%s", k + 5);
-                        if ((rc = num(c->path, e, 0, 1000, &p->type_weight[t], err)))
-                                return rc;
-                        p->n_type_weights++;
-                } else if (strncmp(k, "scorecard ", 10) == 0) {
-                        if ((rc = card_key(p, c, e, err)))
-                                return rc;
-                } else if (strncmp(k, "engagement.", 11) == 0 || strncmp(k, "health.", 7) == 0 ||
-                           strncmp(k, "expectation.", 12) == 0 ||
-                           strncmp(k, "robustness.", 11) == 0) {
-                        return bad_key(c, e, err);
-                }
-                /* other sections belong to other modules */
-        }
-        for (size_t i = 0; i < p->n_cards; i++)
-                if (p->cards[i].band_poor > p->cards[i].band_good)
-                        return cxg_error_set(err, CXG_ERR_INVALID,
-                                             "config: scorecard '%s': poor_below (%g) is above "
-                                             "good_from (%g)",
-                                             p->cards[i].name, p->cards[i].band_poor,
-                                             p->cards[i].band_good);
-        return CXG_OK;
-}
+/* A day in seconds as a double, so that "seconds / DAY" divides in floating point. */
+#define DAY ((double)CXG_DAY)
 
 /* ---- formulas ---- */
 
@@ -400,11 +122,11 @@ static int fb_detractor(int kind, double score)
 {
         switch (kind) {
         case CXG_FB_NPS:
-                return score <= 6;
+                return score <= ENG_NPS_DETRACTOR_MAX;
         case CXG_FB_CES:
-                return score <= 3;
+                return score <= ENG_CES_DETRACTOR_MAX;
         default:
-                return score <= 2;
+                return score <= ENG_CSAT_DETRACTOR_MAX;
         }
 }
 
@@ -412,11 +134,11 @@ static int fb_promoter(int kind, double score)
 {
         switch (kind) {
         case CXG_FB_NPS:
-                return score >= 9;
+                return score >= ENG_NPS_PROMOTER_MIN;
         case CXG_FB_CES:
-                return score >= 7;
+                return score >= ENG_CES_PROMOTER_MIN;
         default:
-                return score >= 5;
+                return score >= ENG_CSAT_PROMOTER_MIN;
         }
 }
 
@@ -488,12 +210,34 @@ struct tscratch {
         uint32_t n_touched;
 };
 
+/*
+ * Experience counters of one account's rows of the last trend_days (accumulate_exp), read by
+ * comp_experience. Floats, summed in row order, as the scores have always been.
+ */
+struct exp_tally {
+        float rows;        /* every row */
+        float failed;      /* rows whose outcome is failed */
+        float support_sum; /* seconds of support durations */
+        float support_n;   /* support rows with a duration */
+        float latency_n;   /* web/app rows with a duration, of a type with an expectation */
+        float latency_idx; /* sum of those durations / their type's expectation */
+};
+
+/* What the people of one account add up to (comp_stakeholders), read by later components. */
+struct people_tally {
+        double eng_sum, weight_sum;  /* sum sw(p) E(p), sum sw(p) over active people */
+        double act_now, act_prior;   /* sum sw(p) A(p) as of at and as of at - trend_days */
+        double cover;                /* sum sw(p) over engaged people */
+        unsigned levels_present;     /* bit per known seniority level among active people */
+        unsigned levels_engaged;     /* the same among engaged people */
+};
+
 static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
-                                  float *exp_acc, struct tscratch *ts);
+                                  struct exp_tally *x, struct tscratch *ts);
 
 /* The generic loop over one account's rows: per-person decayed weighted activity and breadth. */
 static inline void accumulate(const struct ctx *c, const struct eng_icols *col, uint64_t j,
-                              uint32_t a, float *exp_acc, struct tscratch *ts)
+                              uint32_t a, struct exp_tally *x, struct tscratch *ts)
 {
         struct eng_scores *r = c->r;
         int32_t age = c->at_rel - col->ts[j];
@@ -510,48 +254,44 @@ static inline void accumulate(const struct ctx *c, const struct eng_icols *col, 
                         if (col->ts[j] > r->p_last[p])
                                 r->p_last[p] = col->ts[j];
                 }
-                if (age >= c->trend_s && exp_acc)
+                if (age >= c->trend_s && x)
                         r->p_prior[p] += w * d * c->k_trend;
         }
-        if (age < c->trend_s && exp_acc)
-                accumulate_exp(c, col, j, exp_acc, ts);
+        if (age < c->trend_s && x)
+                accumulate_exp(c, col, j, x, ts);
 }
 
 /* Experience counters of one row of the last trend_days. */
 static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
-                                  float *exp_acc, struct tscratch *ts)
+                                  struct exp_tally *x, struct tscratch *ts)
 {
-        {
-                uint32_t du = col->duration[j];
+        uint32_t du = col->duration[j];
+        int kind;
 
-                exp_acc[0] += 1;
-                if (col->outcome[j] == CXG_OUT_FAILED)
-                        exp_acc[1] += 1;
-                if (du != ENG_DUR_NONE) {
-                        int kind = c->dkind[col->type[j] * CXG_CH__COUNT + col->channel[j]];
+        x->rows += 1;
+        if (col->outcome[j] == CXG_OUT_FAILED)
+                x->failed += 1;
+        if (du == ENG_DUR_NONE)
+                return;
+        kind = c->dkind[col->type[j] * CXG_CH__COUNT + col->channel[j]];
+        if (kind == ENG_DUR_SUPPORT) {
+                x->support_sum += (float)du / 1000.0f;
+                x->support_n += 1;
+        } else if (kind == ENG_DUR_LATENCY) {
+                uint16_t t = col->type[j];
+                float e = c->t_expect[t];
 
-                        if (kind == ENG_DUR_SUPPORT) {
-                                exp_acc[2] += (float)du / 1000.0f;
-                                exp_acc[3] += 1;
-                        } else if (kind == ENG_DUR_LATENCY) {
-                                uint16_t t = col->type[j];
-                                float e = c->t_expect[t];
-
-                                if (e > 0) {
-                                        exp_acc[4] += (float)du / 1000.0f;
-                                        exp_acc[5] += 1;
-                                        exp_acc[6] += (float)du / 1000.0f / e;
-                                        if (!ts->n[t])
-                                                ts->touched[ts->n_touched++] = t;
-                                        ts->n[t]++;
-                                        ts->sum[t] += (float)du / 1000.0f;
-                                }
-                        }
+                if (e > 0) {
+                        x->latency_n += 1;
+                        x->latency_idx += (float)du / 1000.0f / e;
+                        if (!ts->n[t])
+                                ts->touched[ts->n_touched++] = t;
+                        ts->n[t]++;
+                        ts->sum[t] += (float)du / 1000.0f;
                 }
         }
 }
 
-/* Hot loop: rows [lo, hi) of the main segment inside the window (all of one account). */
 static void main_active(const struct ctx *c, uint64_t lo, uint64_t hi)
 {
         const struct eng_icols *m = &c->s->main;
@@ -698,15 +438,46 @@ static double inactive_days(const struct ctx *c, uint32_t p, int *never)
         return 0;
 }
 
+/* Lifecycle stage of account a as of at (docs/scoring.md#bands-and-scorecards). */
 static int stage_of(const struct ctx *c, uint32_t a)
 {
         const struct eng_snapshot *s = c->s;
 
         if (s->a_churned[a] && (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] <= c->at))
                 return ENG_STAGE_CHURNED;
-        if (s->a_created[a] != CXG_TS_NONE && c->at - s->a_created[a] < 90 * DAY)
+        if (s->a_created[a] != CXG_TS_NONE && c->at - s->a_created[a] < ENG_ONBOARDING_DAYS * DAY)
                 return ENG_STAGE_ONBOARDING;
         return ENG_STAGE_ACTIVE;
+}
+
+/* The worst complete month of failed or slow rows in [lo, hi]: its start and share, or 0. */
+static double worst_month(const struct ctx *c, uint32_t a, int64_t lo, int64_t hi,
+                          int64_t *start)
+{
+        const struct eng_snapshot *s = c->s;
+        const struct eng_month *mo = &s->a_month[(size_t)a * s->n_months];
+        uint64_t tot = 0, bad = 0;
+        double best = 0;
+
+        for (size_t m = 0; m < s->n_months; m++) {
+                if (c->mstart[m] < lo || c->mstart[m + 1] > hi)
+                        continue;
+                tot += mo[m].n;
+                bad += mo[m].failed + mo[m].slow;
+        }
+        for (size_t m = 0; tot && m < s->n_months; m++) {
+                double rt;
+
+                if (c->mstart[m] < lo || c->mstart[m + 1] > hi || mo[m].n < ENG_BAD_MONTH_MIN_ROWS)
+                        continue;
+                rt = (double)(mo[m].failed + mo[m].slow) / mo[m].n;
+                if (rt >= ENG_BAD_MONTH_MIN_SHARE && rt >= ENG_BAD_MONTH_FACTOR * bad / tot &&
+                    rt > best) {
+                        best = rt;
+                        *start = c->mstart[m];
+                }
+        }
+        return best;
 }
 
 /* The bad experience robustness tests against: latest detractor or worst month. */
@@ -725,31 +496,9 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
                         found = 1;
                 }
         if (s->n_months) {
-                const struct eng_month *mo = &s->a_month[(size_t)a * s->n_months];
-                uint64_t tot = 0, bad = 0;
-                double best = 0;
                 int64_t best_t = 0;
+                double best = worst_month(c, a, lo, hi, &best_t);
 
-                for (size_t m = 0; m < s->n_months; m++) {
-                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
-
-                        if (ms < lo || me > hi)
-                                continue;
-                        tot += mo[m].n;
-                        bad += mo[m].failed + mo[m].slow;
-                }
-                for (size_t m = 0; tot && m < s->n_months; m++) {
-                        int64_t ms = c->mstart[m], me = c->mstart[m + 1];
-                        double rt;
-
-                        if (ms < lo || me > hi || mo[m].n < 20)
-                                continue;
-                        rt = (double)(mo[m].failed + mo[m].slow) / mo[m].n;
-                        if (rt >= 0.05 && rt >= 2.0 * bad / tot && rt > best) {
-                                best = rt;
-                                best_t = ms;
-                        }
-                }
                 if (best > 0 && (!found || best_t > *when)) {
                         *when = best_t;
                         *kind = 1;
@@ -760,18 +509,16 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
         return found;
 }
 
-static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
+/* Start of the feedback window of the health scores. */
+static int64_t feedback_from(const struct ctx *c)
 {
-        const struct eng_snapshot *s = c->s;
-        const struct eng_params *p = c->p;
-        struct eng_scores *r = c->r;
-        struct eng_account_score *as = &r->acc[a];
-        const struct eng_scorecard *card = &p->cards[c->card[a]];
-        float ex[7] = {0};
-        uint64_t lo, hi;
-        double se_num = 0, se_den = 0, act_now = 0, act_prior = 0, cover = 0;
-        unsigned levels_present = 0, levels_engaged = 0;
-        int64_t fb_from = c->at - (int64_t)(p->feedback_days * DAY);
+        return c->at - (int64_t)(c->p->feedback_days * DAY);
+}
+
+/* Every component and experience value of account a absent; its stage and scorecard. */
+static void account_reset(const struct ctx *c, uint32_t a)
+{
+        struct eng_account_score *as = &c->r->acc[a];
 
         for (int k = 0; k < ENG_C__COUNT; k++)
                 as->comp[k] = NAN;
@@ -779,12 +526,22 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                 as->exp_value[k] = as->exp_base[k] = NAN;
         as->stage = (uint8_t)stage_of(c, a);
         as->card = c->card[a];
+}
 
-        /* pass over the rows of the window */
+/*
+ * One pass over account a's rows of the window (and of the trend before it): activity,
+ * channels, capabilities and last activity per person; experience counters into x unless x
+ * is NULL (core_only).
+ */
+static void scan_rows(const struct ctx *c, uint32_t a, struct exp_tally *x, struct tscratch *ts)
+{
+        const struct eng_snapshot *s = c->s;
+        uint64_t lo, hi;
+
         if (s->mixed_accounts) {
                 eng_account_range(s, a, c->at - c->span_s, c->at, &lo, &hi);
                 for (uint64_t j = lo; j < hi; j++)
-                        accumulate(c, &s->main, j, a, c->o->core_only ? NULL : ex, ts);
+                        accumulate(c, &s->main, j, a, x, ts);
         } else {
                 /* three sub-ranges by age, so the hot loops do not test ages per row */
                 uint64_t b0, b1, b2, b3;
@@ -796,13 +553,13 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                         b1 = b0;
                 if (b2 < b1)
                         b2 = b1;
-                if (c->o->core_only) {
+                if (!x) {
                         main_active(c, b1, b3);
                 } else {
                         main_prior(c, b0, b2);
                         main_active(c, b1, b3);
                         for (uint64_t j = b2; j < b3; j++)
-                                accumulate_exp(c, &s->main, j, ex, ts);
+                                accumulate_exp(c, &s->main, j, x, ts);
                 }
         }
         for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
@@ -810,15 +567,31 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                 int32_t age = c->at_rel - s->delta.ts[j];
 
                 if (age >= 0 && age < c->span_s)
-                        accumulate(c, &s->delta, j, a, c->o->core_only ? NULL : ex, ts);
+                        accumulate(c, &s->delta, j, a, x, ts);
         }
-        /* feedback answers per person in the feedback window */
+}
+
+/* Survey answers per person of account a in the feedback window. */
+static void count_answers(const struct ctx *c, uint32_t a)
+{
+        const struct eng_snapshot *s = c->s;
+        struct eng_scores *r = c->r;
+        int64_t fb_from = feedback_from(c);
+
         for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
                 if (s->f_ts[f] >= fb_from && s->f_ts[f] <= c->at && s->f_person[f] != ENG_NONE &&
                     s->p_account[s->f_person[f]] == a && r->p_feedback[s->f_person[f]] < UINT16_MAX)
                         r->p_feedback[s->f_person[f]]++;
+}
 
-        /* engagement per person, stakeholder component */
+/* Engagement per active person, tallied into t; the stakeholders component = engagement. */
+static void comp_stakeholders(const struct ctx *c, uint32_t a, struct people_tally *t)
+{
+        const struct eng_snapshot *s = c->s;
+        const struct eng_params *p = c->p;
+        struct eng_scores *r = c->r;
+        struct eng_account_score *as = &r->acc[a];
+
         for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
                 uint32_t pi = s->p_list[k];
                 double e, w = p->sen_weight[s->p_seniority[pi]];
@@ -832,279 +605,355 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                                           (unsigned)__builtin_popcount(r->p_channels[pi]),
                                           r->p_caps[pi], (unsigned)s->n_caps, r->p_feedback[pi]);
                 r->p_engagement[pi] = (float)e;
-                se_num += w * e;
-                se_den += w;
-                act_now += w * r->p_activity[pi];
-                act_prior += w * r->p_prior[pi];
+                t->eng_sum += w * e;
+                t->weight_sum += w;
+                t->act_now += w * r->p_activity[pi];
+                t->act_prior += w * r->p_prior[pi];
                 as->n_people++;
                 if (s->p_seniority[pi] != CXG_SEN_UNKNOWN)
-                        levels_present |= 1u << s->p_seniority[pi];
+                        t->levels_present |= 1u << s->p_seniority[pi];
                 if (e >= p->engaged_threshold) {
                         as->n_engaged++;
-                        cover += w;
+                        t->cover += w;
                         if (s->p_seniority[pi] != CXG_SEN_UNKNOWN)
-                                levels_engaged |= 1u << s->p_seniority[pi];
+                                t->levels_engaged |= 1u << s->p_seniority[pi];
                 }
         }
-        as->activity = (float)act_now;
-        as->activity_prior = (float)act_prior;
-        if (se_den > 0)
-                as->comp[ENG_C_STAKEHOLDERS] = (float)(se_num / se_den);
+        as->activity = (float)t->act_now;
+        as->activity_prior = (float)t->act_prior;
+        if (t->weight_sum > 0)
+                as->comp[ENG_C_STAKEHOLDERS] = (float)(t->eng_sum / t->weight_sum);
         as->engagement = as->comp[ENG_C_STAKEHOLDERS];
+}
+
+/* Breadth (health) and coverage (robustness) of the engaged people; absent without people. */
+static void comp_breadth(const struct ctx *c, uint32_t a, const struct people_tally *t)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+        unsigned lp, le;
+
+        if (!as->n_people)
+                return;
+        lp = (unsigned)__builtin_popcount(t->levels_present);
+        le = (unsigned)__builtin_popcount(t->levels_engaged);
+        as->comp[ENG_C_BREADTH] =
+            (float)(100 * (0.5 * fmin(as->n_engaged / ENG_BREADTH_ENGAGED_FULL, 1) +
+                           0.5 * (lp ? (double)le / lp : (as->n_engaged ? 1 : 0))));
+        as->comp[ENG_C_COVERAGE] = (float)(100 * fmin(t->cover / c->p->coverage_full, 1));
+}
+
+/* Feedback component, the account's mean CSAT, detractor and promoter reasons. */
+static void comp_feedback(const struct ctx *c, uint32_t a)
+{
+        const struct eng_snapshot *s = c->s;
+        const struct eng_params *p = c->p;
+        struct eng_account_score *as = &c->r->acc[a];
+        double sum = 0, csat = 0;
+        unsigned n = 0, nc = 0;
+        int64_t fb_from = feedback_from(c);
+        int64_t csat_from = c->at - ENG_CSAT_WINDOW_DAYS * (int64_t)CXG_DAY;
+
+        for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++) {
+                int kind = s->f_kind[f];
+                double sc = s->f_score[f];
+                uint32_t who = s->f_person[f];
+                double w = who != ENG_NONE ? p->sen_weight[s->p_seniority[who]] : 1;
+
+                if (s->f_ts[f] < fb_from || s->f_ts[f] > c->at)
+                        continue;
+                sum += fb_norm(kind, sc);
+                n++;
+                if (kind == CXG_FB_CSAT && s->f_ts[f] >= csat_from) {
+                        csat += sc;
+                        nc++;
+                }
+                if (fb_detractor(kind, sc))
+                        add_reason(as, ENG_R_DETRACTOR, 'h',
+                                   (float)(-(w + 1) * (1 - fb_norm(kind, sc)) *
+                                           ENG_DETRACTOR_IMPACT),
+                                   (float)sc, who, s->f_ts[f], (uint8_t)kind);
+                else if (fb_promoter(kind, sc) && w >= ENG_PROMOTER_MIN_WEIGHT)
+                        add_reason(as, ENG_R_PROMOTER, 'h', (float)w * ENG_PROMOTER_IMPACT,
+                                   (float)sc, who, s->f_ts[f], (uint8_t)kind);
+        }
+        if (n)
+                as->comp[ENG_C_FEEDBACK] = (float)(100 * sum / n);
+        if (nc)
+                as->exp_value[ENG_M_CSAT] = (float)(csat / nc);
+}
+
+/* The slowest interaction type against its own expectation (a reason); clears the scratch. */
+static void slowest_type_reason(const struct ctx *c, struct eng_account_score *as,
+                                struct tscratch *ts)
+{
+        uint16_t worst = 0;
+        double wr = 0;
+
+        for (uint32_t k = 0; k < ts->n_touched; k++) {
+                uint16_t t = ts->touched[k];
+                double rt = ts->sum[t] / ts->n[t] / c->t_expect[t];
+
+                if (ts->n[t] >= ENG_TYPE_SLOW_MIN_ROWS && rt > wr) {
+                        wr = rt;
+                        worst = t;
+                }
+                ts->sum[t] = 0;
+                ts->n[t] = 0;
+        }
+        ts->n_touched = 0;
+        if (wr >= ENG_TYPE_SLOW_RATIO)
+                add_reason(as, ENG_R_TYPE_SLOW, 'h', (float)(-(wr - 1) * ENG_TYPE_SLOW_IMPACT),
+                           (float)wr, worst, 0, 0);
+}
+
+/* Sub-score 0-100 of metric m, value v against expectation b, with its reason. */
+static double metric_score(struct eng_account_score *as, int m, double v, double b)
+{
+        double ratio, eps = m == ENG_M_FAILURES ? ENG_FAILURES_EPS : ENG_RATIO_EPS;
+
+        if (m == ENG_M_CSAT) {
+                ratio = v - b;
+                if (fabs(ratio) >= ENG_CSAT_GAP)
+                        add_reason(as, ENG_R_EXPERIENCE, 'h', (float)(ratio * ENG_CSAT_GAP_IMPACT),
+                                   (float)ratio, 0, 0, (uint8_t)m);
+                return 100 * clamp01(0.5 + (v - b) / 2);
+        }
+        ratio = (v + eps) / (b + eps);
+        if (ratio >= ENG_EXP_SLOW_RATIO || ratio <= ENG_EXP_FAST_RATIO)
+                add_reason(as, ENG_R_EXPERIENCE, 'h',
+                           (float)(ratio >= 1 ? -(ratio - 1) * ENG_EXP_SLOW_IMPACT
+                                              : (1 / ratio - 1) * ENG_EXP_FAST_IMPACT),
+                           (float)ratio, 0, 0, (uint8_t)m);
+        return eng_experience_ratio_score(ratio);
+}
+
+/* Experience against the segment's expectation: values, expectations, the component. */
+static void comp_experience(const struct ctx *c, uint32_t a, const struct exp_tally *x,
+                            struct tscratch *ts)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+        const float *base = &c->r->seg_base[(size_t)c->seg[a] * ENG_M__COUNT];
+        double xs = 0, lat_base = NAN;
+        int xn = 0;
+
+        if (x->support_n >= 1)
+                as->exp_value[ENG_M_SUPPORT] = x->support_sum / x->support_n;
+        /* latency is judged per interaction type: mean of duration / expectation */
+        if (x->latency_n >= 1) {
+                as->exp_value[ENG_M_LATENCY] = x->latency_idx / x->latency_n;
+                lat_base = 1;
+        }
+        slowest_type_reason(c, as, ts);
+        if (x->rows >= ENG_FAILURES_MIN_ROWS)
+                as->exp_value[ENG_M_FAILURES] = x->failed / x->rows;
+        for (int m = 0; m < ENG_M__COUNT; m++) {
+                double v = as->exp_value[m], b = m == ENG_M_LATENCY ? lat_base : base[m];
+
+                as->exp_base[m] = (float)b;
+                if (isnan(v) || isnan(b))
+                        continue;
+                xs += metric_score(as, m, v, b);
+                xn++;
+        }
+        if (xn)
+                as->comp[ENG_C_EXPERIENCE] = (float)(xs / xn);
+}
+
+/* Trend: score history when known, else the snapshot's activity trend_days earlier. */
+static void comp_trend(const struct ctx *c, uint32_t a, const struct people_tally *t)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+        double now = t->act_now, before = t->act_prior, ch;
+
+        if (!as->n_people)
+                return;
+        if (c->o->prev_engagement && !isnan(c->o->prev_engagement[a]) && !isnan(as->engagement)) {
+                now = as->engagement;
+                before = c->o->prev_engagement[a];
+        }
+        as->comp[ENG_C_TREND] = (float)eng_trend_score(now, before);
+        if (!(before > ENG_TREND_MIN_ACTIVITY || now > ENG_TREND_MIN_ACTIVITY))
+                return;
+        ch = (now - before) / (before > 0 ? before : 1);
+        if (fabs(ch) >= ENG_TREND_MIN_CHANGE && before > 0)
+                add_reason(as, ENG_R_TREND, 'h',
+                           (float)(ch < 0 ? ch * ENG_TREND_DOWN_IMPACT
+                                          : fmin(ch, 1) * ENG_TREND_UP_IMPACT),
+                           (float)ch, 0, 0, 0);
+}
+
+/* People: inactive senior stakeholders, the champion, few engaged, nobody known. */
+static void people_reasons(const struct ctx *c, uint32_t a)
+{
+        const struct eng_snapshot *s = c->s;
+        const struct eng_params *p = c->p;
+        struct eng_scores *r = c->r;
+        struct eng_account_score *as = &r->acc[a];
+        uint32_t best = ENG_NONE;
+
+        for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
+                uint32_t pi = s->p_list[k];
+                int sen = s->p_seniority[pi], never;
+                double w = p->sen_weight[sen], days;
+
+                if (!person_active(s, pi, c->at))
+                        continue;
+                if (r->p_engagement[pi] >= p->engaged_threshold) {
+                        if (sen >= CXG_SEN_DIRECTOR &&
+                            (best == ENG_NONE || r->p_engagement[pi] > r->p_engagement[best]))
+                                best = pi;
+                        continue;
+                }
+                if (sen < CXG_SEN_DIRECTOR)
+                        continue;
+                days = inactive_days(c, pi, &never);
+                if (never)
+                        add_reason(as, ENG_R_NEVER_ACTIVE, 'r',
+                                   (float)(-w * ENG_NEVER_ACTIVE_IMPACT), 0, pi, 0, 0);
+                else if (days >= ENG_INACTIVE_DAYS)
+                        add_reason(as, ENG_R_INACTIVE, 'r',
+                                   (float)(-w * fmin(days, ENG_INACTIVE_CAP_DAYS) /
+                                           ENG_INACTIVE_UNIT_DAYS),
+                                   (float)days, pi, 0, 0);
+        }
+        if (best != ENG_NONE)
+                add_reason(as, ENG_R_CHAMPION, 'r',
+                           (float)(p->sen_weight[s->p_seniority[best]] * ENG_CHAMPION_IMPACT),
+                           r->p_engagement[best], best, 0, 0);
+        if (as->n_people >= ENG_FEW_PEOPLE_MIN && as->n_engaged <= ENG_FEW_ENGAGED_MAX)
+                add_reason(as, ENG_R_FEW_ENGAGED, 'h', -ENG_FEW_ENGAGED_IMPACT,
+                           (float)as->n_engaged, as->n_people, 0, 0);
+        if (as->n_people == 0)
+                add_reason(as, ENG_R_NO_PEOPLE, 'h', -ENG_NO_PEOPLE_IMPACT, 0, 0, 0, 0);
+}
+
+/* Robustness: senior stakeholders' activity held up against hold_days before. */
+static void comp_senior_hold(const struct ctx *c, uint32_t a)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+        int64_t span = (int64_t)(c->p->window_days * DAY);
+        int64_t back = (int64_t)(c->p->hold_days * DAY);
+        double now = senior_count(c, a, c->at - span, c->at + 1);
+        double before = senior_count(c, a, c->at - back - span, c->at - back + 1);
+        double ratio;
+
+        if (!(before > 0))
+                return;
+        ratio = now / before;
+        as->comp[ENG_C_HOLD] = (float)(100 * clamp01(ratio));
+        if (ratio < ENG_HOLD_LOSS_RATIO)
+                add_reason(as, ENG_R_HOLD, 'r', (float)(-(1 - ratio) * ENG_HOLD_LOSS_IMPACT),
+                           (float)ratio, 0, 0, 0);
+        else if (ratio >= ENG_HOLD_GAIN_RATIO)
+                add_reason(as, ENG_R_HOLD, 'r', ENG_HOLD_GAIN_IMPACT, (float)ratio, 0, 0, 0);
+}
+
+/* Robustness: activity after the latest bad experience against before it. */
+static void comp_resilience(const struct ctx *c, uint32_t a)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+        int64_t when = 0, span = (int64_t)(c->p->resilience_days * DAY);
+        uint8_t kind = 0;
+        float rate = 0;
+        double before, after, ratio;
+
+        if (!bad_event(c, a, &when, &kind, &rate))
+                return;
+        before = weighted_count(c, a, when - span, when);
+        after = weighted_count(c, a, when, when + span);
+        if (!(before > 0))
+                return;
+        ratio = after / before;
+        as->comp[ENG_C_RESILIENCE] = (float)(100 * clamp01(ratio));
+        if (ratio < ENG_RESILIENCE_FELL_RATIO || ratio >= ENG_RESILIENCE_HELD_RATIO)
+                add_reason(as, ENG_R_RESILIENCE, 'r',
+                           (float)(ratio < 1 ? -(1 - ratio) * ENG_RESILIENCE_FELL_IMPACT
+                                             : ENG_RESILIENCE_HELD_IMPACT),
+                           (float)ratio, kind ? (uint32_t)(rate * 1000) : 0, when, kind);
+}
+
+/* Tenure: since account creation, else first subscription, else first activity. */
+static void comp_tenure(const struct ctx *c, uint32_t a)
+{
+        const struct eng_snapshot *s = c->s;
+        struct eng_account_score *as = &c->r->acc[a];
+        int64_t since = s->a_created[a];
+        double days;
+
+        if (since == CXG_TS_NONE && s->a_soff[a] < s->a_soff[a + 1])
+                since = s->s_start[s->a_soff[a]];
+        if (since == CXG_TS_NONE && s->a_ioff[a] < s->a_ioff[a + 1])
+                since = (int64_t)s->main.ts[s->a_ioff[a]] + ENG_EPOCH;
+        if (since == CXG_TS_NONE || since > c->at)
+                return;
+        days = (c->at - since) / DAY;
+        as->comp[ENG_C_TENURE] = (float)(100 * fmin(days / c->p->tenure_full_days, 1));
+        if (days < ENG_TENURE_NEW_DAYS)
+                add_reason(as, ENG_R_TENURE, 'r', -ENG_TENURE_IMPACT, (float)days, 0, 0, 0);
+        else if (days >= ENG_TENURE_LONG_DAYS)
+                add_reason(as, ENG_R_TENURE, 'r', ENG_TENURE_IMPACT, (float)days, 0, 0, 0);
+}
+
+/* Garden: 100 for a member of a customer garden, else 0. */
+static void comp_garden(const struct ctx *c, uint32_t a)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+
+        as->comp[ENG_C_GARDEN] = c->s->a_garden[a] ? 100.0f : 0.0f;
+        if (c->s->a_garden[a])
+                add_reason(as, ENG_R_GARDEN, 'r', ENG_GARDEN_IMPACT, 0, 0, 0, 0);
+}
+
+/* Objectives that need capabilities the account's plan lacks. */
+static void objective_reasons(const struct ctx *c, uint32_t a)
+{
+        const struct eng_snapshot *s = c->s;
+        struct eng_account_score *as = &c->r->acc[a];
+        uint64_t have = 0;
+
+        for (size_t k = 0; k < s->n_caps; k++)
+                if (s->a_plan[a] < 64 && (s->c_plans[k] >> s->a_plan[a] & 1))
+                        have |= UINT64_C(1) << k;
+        for (uint32_t k = s->a_ooff[a]; k < s->a_ooff[a + 1]; k++) {
+                uint32_t o = s->o_list[k];
+
+                if (s->o_caps[o] && (s->o_caps[o] & ~have))
+                        add_reason(as, ENG_R_OBJECTIVE, 'h',
+                                   -(float)s->o_importance[o] * ENG_OBJECTIVE_IMPACT, 0,
+                                   (uint32_t)o, 0, 0);
+        }
+}
+
+/*
+ * Every score of account a (docs/scoring.md, health and robustness): one pass over its rows,
+ * then one step per component in the order their reasons have always been added (ties in
+ * |impact| keep the first).
+ */
+static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
+{
+        struct eng_account_score *as = &c->r->acc[a];
+        const struct eng_scorecard *card = &c->p->cards[c->card[a]];
+        struct exp_tally x = {0};
+        struct people_tally people = {0};
+
+        account_reset(c, a);
+        scan_rows(c, a, c->o->core_only ? NULL : &x, ts);
+        count_answers(c, a);
+        comp_stakeholders(c, a, &people);
         if (c->o->core_only) {
                 as->health = as->engagement;
                 return;
         }
-        if (as->n_people) {
-                unsigned lp = (unsigned)__builtin_popcount(levels_present);
-                unsigned le = (unsigned)__builtin_popcount(levels_engaged);
-
-                as->comp[ENG_C_BREADTH] =
-                    (float)(100 * (0.5 * fmin(as->n_engaged / 3.0, 1) +
-                                   0.5 * (lp ? (double)le / lp : (as->n_engaged ? 1 : 0))));
-                as->comp[ENG_C_COVERAGE] = (float)(100 * fmin(cover / p->coverage_full, 1));
-        }
-
-        /* feedback component, detractor and promoter reasons */
-        {
-                double sum = 0, csat = 0;
-                unsigned n = 0, nc = 0;
-                int64_t csat_from = c->at - 90 * (int64_t)DAY;
-
-                for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++) {
-                        int kind = s->f_kind[f];
-                        double sc = s->f_score[f];
-                        uint32_t who = s->f_person[f];
-                        double w = who != ENG_NONE ? p->sen_weight[s->p_seniority[who]] : 1;
-
-                        if (s->f_ts[f] < fb_from || s->f_ts[f] > c->at)
-                                continue;
-                        sum += fb_norm(kind, sc);
-                        n++;
-                        if (kind == CXG_FB_CSAT && s->f_ts[f] >= csat_from) {
-                                csat += sc;
-                                nc++;
-                        }
-                        if (fb_detractor(kind, sc))
-                                add_reason(as, ENG_R_DETRACTOR, 'h',
-                                           (float)(-(w + 1) * (1 - fb_norm(kind, sc)) * 3),
-                                           (float)sc, who, s->f_ts[f], (uint8_t)kind);
-                        else if (fb_promoter(kind, sc) && w >= 3)
-                                add_reason(as, ENG_R_PROMOTER, 'h', (float)w * 0.5f, (float)sc, who,
-                                           s->f_ts[f], (uint8_t)kind);
-                }
-                if (n)
-                        as->comp[ENG_C_FEEDBACK] = (float)(100 * sum / n);
-                if (nc)
-                        as->exp_value[ENG_M_CSAT] = (float)(csat / nc);
-        }
-
-        /* experience against the segment's expectation */
-        {
-                const float *base = &r->seg_base[(size_t)c->seg[a] * ENG_M__COUNT];
-                double xs = 0, lat_base = NAN;
-                int xn = 0;
-
-                if (ex[3] >= 1)
-                        as->exp_value[ENG_M_SUPPORT] = ex[2] / ex[3];
-                /* latency is judged per interaction type: mean of duration / expectation */
-                if (ex[5] >= 1) {
-                        as->exp_value[ENG_M_LATENCY] = ex[6] / ex[5];
-                        lat_base = 1;
-                }
-                {
-                        uint16_t worst = 0;
-                        double wr = 0;
-
-                        for (uint32_t k = 0; k < ts->n_touched; k++) {
-                                uint16_t t = ts->touched[k];
-                                double rt = ts->sum[t] / ts->n[t] / c->t_expect[t];
-
-                                if (ts->n[t] >= 5 && rt > wr) {
-                                        wr = rt;
-                                        worst = t;
-                                }
-                                ts->sum[t] = 0;
-                                ts->n[t] = 0;
-                        }
-                        ts->n_touched = 0;
-                        if (wr >= 1.5)
-                                add_reason(as, ENG_R_TYPE_SLOW, 'h', (float)(-(wr - 1) * 2),
-                                           (float)wr, worst, 0, 0);
-                }
-                if (ex[0] >= 10)
-                        as->exp_value[ENG_M_FAILURES] = ex[1] / ex[0];
-                for (int m = 0; m < ENG_M__COUNT; m++) {
-                        double v = as->exp_value[m], b = base[m], x, ratio;
-
-                        if (m == ENG_M_LATENCY)
-                                b = lat_base;
-                        as->exp_base[m] = (float)b;
-                        if (isnan(v) || isnan(b))
-                                continue;
-                        if (m == ENG_M_CSAT) {
-                                x = 100 * clamp01(0.5 + (v - b) / 2);
-                                ratio = v - b;
-                                if (fabs(ratio) >= 0.5)
-                                        add_reason(as, ENG_R_EXPERIENCE, 'h', (float)(ratio * 4),
-                                                   (float)ratio, 0, 0, (uint8_t)m);
-                        } else {
-                                double eps = m == ENG_M_FAILURES ? 0.005 : 0.001;
-
-                                ratio = (v + eps) / (b + eps);
-                                x = eng_experience_ratio_score(ratio);
-                                if (ratio >= 1.5 || ratio <= 0.67)
-                                        add_reason(as, ENG_R_EXPERIENCE, 'h',
-                                                   (float)(ratio >= 1 ? -(ratio - 1) * 4
-                                                                      : (1 / ratio - 1) * 2),
-                                                   (float)ratio, 0, 0, (uint8_t)m);
-                        }
-                        xs += x;
-                        xn++;
-                }
-                if (xn)
-                        as->comp[ENG_C_EXPERIENCE] = (float)(xs / xn);
-        }
-
-        /* trend: score history when known, else the snapshot's activity 30 days earlier */
-        if (as->n_people) {
-                double now = act_now, before = act_prior;
-
-                if (c->o->prev_engagement && !isnan(c->o->prev_engagement[a]) &&
-                    !isnan(as->engagement)) {
-                        now = as->engagement;
-                        before = c->o->prev_engagement[a];
-                }
-                as->comp[ENG_C_TREND] = (float)eng_trend_score(now, before);
-                if (before > 0.5 || now > 0.5) {
-                        double ch = (now - before) / (before > 0 ? before : 1);
-
-                        if (fabs(ch) >= 0.2 && before > 0)
-                                add_reason(as, ENG_R_TREND, 'h',
-                                           (float)(ch < 0 ? ch * 8 : fmin(ch, 1) * 3), (float)ch, 0,
-                                           0, 0);
-                }
-        }
-
-        /* people: inactive senior stakeholders, champions, few engaged */
-        {
-                uint32_t best = ENG_NONE;
-
-                for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
-                        uint32_t pi = s->p_list[k];
-                        int sen = s->p_seniority[pi], never;
-                        double w = p->sen_weight[sen], days;
-
-                        if (!person_active(s, pi, c->at))
-                                continue;
-                        if (r->p_engagement[pi] >= p->engaged_threshold) {
-                                if (sen >= CXG_SEN_DIRECTOR &&
-                                    (best == ENG_NONE ||
-                                     r->p_engagement[pi] > r->p_engagement[best]))
-                                        best = pi;
-                                continue;
-                        }
-                        if (sen < CXG_SEN_DIRECTOR)
-                                continue;
-                        days = inactive_days(c, pi, &never);
-                        if (never)
-                                add_reason(as, ENG_R_NEVER_ACTIVE, 'r', (float)(-w * 1.5), 0, pi, 0,
-                                           0);
-                        else if (days >= 30)
-                                add_reason(as, ENG_R_INACTIVE, 'r',
-                                           (float)(-w * fmin(days, 180) / 30), (float)days, pi, 0,
-                                           0);
-                }
-                if (best != ENG_NONE)
-                        add_reason(as, ENG_R_CHAMPION, 'r',
-                                   (float)(p->sen_weight[s->p_seniority[best]] * 0.75),
-                                   r->p_engagement[best], best, 0, 0);
-                if (as->n_people >= 3 && as->n_engaged <= 1)
-                        add_reason(as, ENG_R_FEW_ENGAGED, 'h', -4, (float)as->n_engaged,
-                                   as->n_people, 0, 0);
-                if (as->n_people == 0)
-                        add_reason(as, ENG_R_NO_PEOPLE, 'h', -1, 0, 0, 0, 0);
-        }
-
-        /* robustness: senior stakeholders' activity held up against hold_days before */
-        {
-                int64_t span = (int64_t)(p->window_days * DAY);
-                int64_t back = (int64_t)(p->hold_days * DAY);
-                double now = senior_count(c, a, c->at - span, c->at + 1);
-                double before = senior_count(c, a, c->at - back - span, c->at - back + 1);
-
-                if (before > 0) {
-                        double ratio = now / before;
-
-                        as->comp[ENG_C_HOLD] = (float)(100 * clamp01(ratio));
-                        if (ratio < 0.7)
-                                add_reason(as, ENG_R_HOLD, 'r', (float)(-(1 - ratio) * 7),
-                                           (float)ratio, 0, 0, 0);
-                        else if (ratio >= 1.2)
-                                add_reason(as, ENG_R_HOLD, 'r', 1.5f, (float)ratio, 0, 0, 0);
-                }
-        }
-
-        /* robustness: resilience after the latest bad experience */
-        {
-                int64_t when = 0;
-                uint8_t kind = 0;
-                float rate = 0;
-
-                if (bad_event(c, a, &when, &kind, &rate)) {
-                        int64_t span = (int64_t)(p->resilience_days * DAY);
-                        double before = weighted_count(c, a, when - span, when);
-                        double after = weighted_count(c, a, when, when + span);
-
-                        if (before > 0) {
-                                double ratio = after / before;
-
-                                as->comp[ENG_C_RESILIENCE] = (float)(100 * clamp01(ratio));
-                                if (ratio < 0.8 || ratio >= 1)
-                                        add_reason(as, ENG_R_RESILIENCE, 'r',
-                                                   (float)(ratio < 1 ? -(1 - ratio) * 8 : 2),
-                                                   (float)ratio, kind ? (uint32_t)(rate * 1000) : 0,
-                                                   when, kind);
-                        }
-                }
-        }
-
-        /* tenure: account creation, else first subscription, else first activity */
-        {
-                int64_t since = s->a_created[a];
-
-                if (since == CXG_TS_NONE && s->a_soff[a] < s->a_soff[a + 1])
-                        since = s->s_start[s->a_soff[a]];
-                if (since == CXG_TS_NONE && s->a_ioff[a] < s->a_ioff[a + 1])
-                        since = (int64_t)s->main.ts[s->a_ioff[a]] + ENG_EPOCH;
-                if (since != CXG_TS_NONE && since <= c->at) {
-                        double days = (c->at - since) / DAY;
-
-                        as->comp[ENG_C_TENURE] = (float)(100 * fmin(days / p->tenure_full_days, 1));
-                        if (days < 90)
-                                add_reason(as, ENG_R_TENURE, 'r', -1, (float)days, 0, 0, 0);
-                        else if (days >= 730)
-                                add_reason(as, ENG_R_TENURE, 'r', 1, (float)days, 0, 0, 0);
-                }
-        }
-        as->comp[ENG_C_GARDEN] = s->a_garden[a] ? 100.0f : 0.0f;
-        if (s->a_garden[a])
-                add_reason(as, ENG_R_GARDEN, 'r', 2, 0, 0, 0, 0);
-
-        /* objectives that need capabilities the plan lacks */
-        for (uint32_t k = s->a_ooff[a]; k < s->a_ooff[a + 1]; k++) {
-                uint32_t o = s->o_list[k];
-                uint64_t have = 0;
-
-                if (!s->o_caps[o])
-                        continue;
-                for (size_t cap = 0; cap < s->n_caps; cap++)
-                        if (s->a_plan[a] < 64 && (s->c_plans[cap] >> s->a_plan[a] & 1))
-                                have |= UINT64_C(1) << cap;
-                if (s->o_caps[o] & ~have)
-                        add_reason(as, ENG_R_OBJECTIVE, 'h', -(float)s->o_importance[o] * 0.6f, 0,
-                                   (uint32_t)o, 0, 0);
-        }
+        comp_breadth(c, a, &people);
+        comp_feedback(c, a);
+        comp_experience(c, a, &x, ts);
+        comp_trend(c, a, &people);
+        people_reasons(c, a);
+        comp_senior_hold(c, a);
+        comp_resilience(c, a);
+        comp_tenure(c, a);
+        comp_garden(c, a);
+        objective_reasons(c, a);
 
         as->health = (float)eng_weighted(as->comp, card->weight, ENG_C_HEALTH_FIRST,
                                          ENG_C_ROBUST_FIRST - ENG_C_HEALTH_FIRST);
@@ -1287,6 +1136,148 @@ static double now_s(void)
         return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Allocate r's per-account and per-person arrays and c's tables; CXG_ERR_NOMEM on failure. */
+static enum cxg_err alloc_arrays(struct ctx *c, struct eng_scores *r, size_t na, size_t np)
+{
+        const struct eng_snapshot *s = c->s;
+
+        r->acc = cxg_calloc(na, sizeof(*r->acc));
+        r->p_engagement = cxg_calloc(np, sizeof(float));
+        r->p_activity = cxg_calloc(np, sizeof(float));
+        r->p_prior = cxg_calloc(np, sizeof(float));
+        r->p_last = cxg_malloc(np * sizeof(int32_t));
+        r->p_channels = cxg_calloc(np, sizeof(uint16_t));
+        r->p_caps = cxg_calloc(np, sizeof(uint8_t));
+        r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
+        r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
+        r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
+        c->tw = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c->decay = cxg_malloc(c->n_decay * sizeof(float));
+        c->dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
+        c->t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c->mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
+        c->wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
+        c->seg = cxg_malloc(na * sizeof(uint32_t));
+        c->card = cxg_calloc(na, 1);
+        if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
+            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
+            !c->tw || !c->decay || !c->dkind || !c->t_expect || !c->wt || !c->mstart || !c->seg ||
+            !c->card)
+                return CXG_ERR_NOMEM;
+        for (size_t i = 0; i < np; i++)
+                r->p_last[i] = INT32_MIN;
+        return CXG_OK;
+}
+
+/* Weights per type and channel, duration kinds and the decay table by hour of age. */
+static void fill_weights(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+
+        for (size_t t = 0; t <= s->types.n; t++) {
+                c->tw[t] = 1;
+                for (size_t k = 0; t < s->types.n && k < c->p->n_type_weights; k++)
+                        if (cxg_ieq(s->types.names[t], strlen(s->types.names[t]),
+                                    c->p->type_name[k]))
+                                c->tw[t] = (float)c->p->type_weight[k];
+        }
+        for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                c->cw[ch] = (float)c->p->ch_weight[ch];
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < 16; ch++)
+                        c->wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c->tw[t] * c->cw[ch] : 0;
+        for (size_t t = 0; t <= s->types.n; t++)
+                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
+                        c->dkind[t * CXG_CH__COUNT + ch] =
+                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
+        /* decay by whole hours of age: docs/scoring.md#decay */
+        for (size_t h = 0; h < c->n_decay; h++)
+                c->decay[h] = (float)eng_decay(h / 24.0, c->p->half_life_days);
+}
+
+/* Expectation segment and scorecard of every account (the first matching card wins). */
+static void assign_accounts(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+
+        for (uint32_t a = 0; a < s->n_accounts; a++) {
+                c->seg[a] = segment_of(s, c->p->expect_segment, a);
+                for (size_t k = 1; k < c->p->n_cards; k++)
+                        if (card_matches(s, &c->p->cards[k], a, stage_of(c, a))) {
+                                c->card[a] = (uint8_t)k;
+                                break;
+                        }
+        }
+}
+
+/* Month starts, and each type's expected web/app duration: EWMA of its monthly means. */
+static void type_expectations(struct ctx *c)
+{
+        const struct eng_snapshot *s = c->s;
+        size_t upto = c->month_at < s->n_months ? c->month_at : s->n_months;
+
+        for (size_t m = 0; m <= s->n_months; m++)
+                c->mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
+        for (size_t t = 0; t <= s->types.n; t++) {
+                double b = NAN;
+
+                for (size_t m = 0; m < upto && t < s->types.n; m++) {
+                        uint32_t n = s->t_lat_n[t * s->n_months + m];
+
+                        if (n)
+                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
+                                             c->p->ewma_alpha);
+                }
+                c->t_expect[t] = isnan(b) ? 0 : (float)b;
+        }
+}
+
+/*
+ * Score every account on `threads` threads over ranges of accounts holding about equal numbers
+ * of rows; a range whose thread could not start runs on the caller's.
+ */
+static enum cxg_err run_workers(struct ctx *c, int threads)
+{
+        const struct eng_snapshot *s = c->s;
+        struct worker w[ENG_MAX_THREADS];
+        pthread_t th[ENG_MAX_THREADS];
+        uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
+        uint32_t a = 0;
+        int nt = threads > 0 ? threads : 2, started = 0;
+
+        if (nt > ENG_MAX_THREADS)
+                nt = ENG_MAX_THREADS;
+        if ((size_t)nt > s->n_accounts)
+                nt = s->n_accounts ? (int)s->n_accounts : 1;
+        for (int t = 0; t < nt; t++) {
+                uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
+
+                w[t].c = c;
+                w[t].rc = CXG_OK;
+                w[t].a0 = a;
+                while (a < s->n_accounts && (done < goal || t == nt - 1)) {
+                        done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] +
+                                1;
+                        a++;
+                }
+                w[t].a1 = a;
+        }
+        for (int t = 1; t < nt; t++) {
+                if (pthread_create(&th[t], NULL, worker_run, &w[t]) != 0)
+                        break;
+                started = t;
+        }
+        worker_run(&w[0]);
+        for (int t = 1; t <= started; t++)
+                pthread_join(th[t], NULL);
+        for (int t = started + 1; t < nt; t++)
+                worker_run(&w[t]);
+        for (int t = 0; t < nt; t++)
+                if (w[t].rc)
+                        return w[t].rc;
+        return CXG_OK;
+}
+
 enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *params,
                          const struct eng_compute_opts *opts, struct eng_scores *r,
                          struct cxg_error *err)
@@ -1294,9 +1285,6 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         struct eng_params defaults;
         struct eng_compute_opts o0 = {.at = CXG_TS_NONE};
         struct ctx c;
-        struct worker w[64];
-        pthread_t th[64];
-        int nt;
         double t0 = now_s();
         enum cxg_err rc = CXG_OK;
         size_t np = s->n_people ? s->n_people : 1, na = s->n_accounts ? s->n_accounts : 1;
@@ -1321,8 +1309,8 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                : s->max_ts != CXG_TS_NONE ? s->max_ts
                                           : (int64_t)time(NULL);
         if (c.at - ENG_EPOCH < 0 || c.at - ENG_EPOCH > INT32_MAX)
-                return cxg_error_set(err, CXG_ERR_INVALID,
-                                     "engine: --at must fall between 2000 and 2068");
+                return cxg_error_setf(err, CXG_ERR_INVALID, "at",
+                                      "engine: the as-of time must fall between 2000 and 2068");
         r->at = c.at;
         c.at_rel = (int32_t)(c.at - ENG_EPOCH);
         r->n_accounts = s->n_accounts;
@@ -1337,123 +1325,19 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         if (s->n_months && cxg_month_index(c.at) < s->month0)
                 c.month_at = 0;
         r->n_segments = segment_count(s, c.p->expect_segment);
-
-        r->acc = cxg_calloc(na, sizeof(*r->acc));
-        r->p_engagement = cxg_calloc(np, sizeof(float));
-        r->p_activity = cxg_calloc(np, sizeof(float));
-        r->p_prior = cxg_calloc(np, sizeof(float));
-        r->p_last = cxg_malloc(np * sizeof(int32_t));
-        r->p_channels = cxg_calloc(np, sizeof(uint16_t));
-        r->p_caps = cxg_calloc(np, sizeof(uint8_t));
-        r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
-        r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
-        r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
-        c.tw = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c.decay = cxg_malloc(c.n_decay * sizeof(float));
-        c.dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
-        c.t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c.mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
-        c.wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
-        c.seg = cxg_malloc(na * sizeof(uint32_t));
-        c.card = cxg_calloc(na, 1);
-        if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
-            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c.tw || !c.decay || !c.dkind || !c.t_expect || !c.wt || !c.mstart || !c.seg ||
-            !c.card) {
+        if (alloc_arrays(&c, r, na, np)) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
-        for (size_t i = 0; i < np; i++)
-                r->p_last[i] = INT32_MIN;
-        for (size_t t = 0; t <= s->types.n; t++) {
-                c.tw[t] = 1;
-                for (size_t k = 0; t < s->types.n && k < c.p->n_type_weights; k++)
-                        if (cxg_ieq(s->types.names[t], strlen(s->types.names[t]),
-                                    c.p->type_name[k]))
-                                c.tw[t] = (float)c.p->type_weight[k];
-        }
-        for (int ch = 0; ch < CXG_CH__COUNT; ch++)
-                c.cw[ch] = (float)c.p->ch_weight[ch];
-        for (size_t t = 0; t <= s->types.n; t++)
-                for (int ch = 0; ch < 16; ch++)
-                        c.wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c.tw[t] * c.cw[ch] : 0;
-        for (size_t t = 0; t <= s->types.n; t++)
-                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
-                        c.dkind[t * CXG_CH__COUNT + ch] =
-                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
-        /* decay by whole hours of age: docs/scoring.md#decay */
-        for (size_t h = 0; h < c.n_decay; h++)
-                c.decay[h] = (float)eng_decay(h / 24.0, c.p->half_life_days);
-        for (uint32_t a = 0; a < s->n_accounts; a++) {
-                c.seg[a] = segment_of(s, c.p->expect_segment, a);
-                for (size_t k = 1; k < c.p->n_cards; k++)
-                        if (card_matches(s, &c.p->cards[k], a, stage_of(&c, a))) {
-                                c.card[a] = (uint8_t)k;
-                                break;
-                        }
-        }
+        fill_weights(&c);
+        assign_accounts(&c);
         c.have_caps = s->n_caps > 0;
-        for (size_t m = 0; m <= s->n_months; m++)
-                c.mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
-        for (size_t t = 0; t <= s->types.n; t++) {
-                double b = NAN;
-                size_t upto = c.month_at < s->n_months ? c.month_at : s->n_months;
-
-                for (size_t m = 0; m < upto && t < s->types.n; m++) {
-                        uint32_t n = s->t_lat_n[t * s->n_months + m];
-
-                        if (n)
-                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
-                                             c.p->ewma_alpha);
-                }
-                c.t_expect[t] = isnan(b) ? 0 : (float)b;
-        }
+        type_expectations(&c);
         if (!opts->core_only && (rc = baselines(&c)))
                 goto done;
-
-        /* threads over ranges of accounts holding about equal numbers of rows */
-        nt = opts->threads > 0 ? opts->threads : 2;
-        if (nt > 64)
-                nt = 64;
-        if ((size_t)nt > s->n_accounts)
-                nt = s->n_accounts ? (int)s->n_accounts : 1;
-        {
-                uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
-                uint32_t a = 0;
-
-                for (int t = 0; t < nt; t++) {
-                        uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
-
-                        w[t].c = &c;
-                        w[t].rc = CXG_OK;
-                        w[t].a0 = a;
-                        while (a < s->n_accounts && (done < goal || t == nt - 1)) {
-                                done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] -
-                                        s->a_doff[a] + 1;
-                                a++;
-                        }
-                        w[t].a1 = a;
-                }
-        }
-        {
-                int started = 0;
-
-                for (int t = 1; t < nt; t++) {
-                        if (pthread_create(&th[t], NULL, worker_run, &w[t]) != 0)
-                                break;
-                        started = t;
-                }
-                worker_run(&w[0]);
-                for (int t = 1; t <= started; t++)
-                        pthread_join(th[t], NULL);
-                /* ranges whose thread could not start run here */
-                for (int t = started + 1; t < nt; t++)
-                        worker_run(&w[t]);
-                for (int t = 0; t < nt; t++)
-                        if (w[t].rc && !rc)
-                                rc = cxg_error_set(err, w[t].rc, "engine: out of memory");
-                if (rc)
-                        goto done;
+        if ((rc = run_workers(&c, opts->threads))) {
+                rc = cxg_error_set(err, rc, "engine: out of memory");
+                goto done;
         }
         r->timing.compute_s = now_s() - t0;
 done:
@@ -1470,139 +1354,3 @@ done:
         return rc;
 }
 
-/* "CFO (Ann Lee)", or the seniority when the role is empty. */
-static void person_label(const struct eng_snapshot *s, uint32_t p, char *out, size_t cap)
-{
-        const char *role, *name;
-
-        if (p == ENG_NONE || p >= s->n_people) {
-                snprintf(out, cap, "someone");
-                return;
-        }
-        role =
-            s->p_role[p] && *s->p_role[p] ? s->p_role[p] : model_seniority_name(s->p_seniority[p]);
-        name = s->p_name[p] && *s->p_name[p] ? s->p_name[p] : s->p_ext[p];
-        snprintf(out, cap, "%s (%s)", role, name);
-}
-
-static const char *seniority_word(const struct eng_snapshot *s, uint32_t p)
-{
-        if (p == ENG_NONE || p >= s->n_people)
-                return "a respondent";
-        switch (s->p_seniority[p]) {
-        case CXG_SEN_EXECUTIVE:
-                return "an executive";
-        case CXG_SEN_DIRECTOR:
-                return "a director";
-        case CXG_SEN_MANAGER:
-                return "a manager";
-        case CXG_SEN_INDIVIDUAL:
-                return "an individual contributor";
-        default:
-                return "a contact";
-        }
-}
-
-char *eng_reason_format(const struct eng_scores *r, uint32_t account, const struct eng_reason *y,
-                        char *out, size_t cap)
-{
-        const struct eng_snapshot *s = r->snap;
-        char who[160], date[16];
-        static const char *const metric_words[ENG_M__COUNT] = {"support response", "response time",
-                                                               "failure rate", "CSAT"};
-
-        (void)account;
-        out[0] = 0;
-        switch (y->code) {
-        case ENG_R_INACTIVE:
-                person_label(s, y->ref, who, sizeof(who));
-                snprintf(out, cap, "%s inactive for %.0f days", who, y->value);
-                break;
-        case ENG_R_NEVER_ACTIVE:
-                person_label(s, y->ref, who, sizeof(who));
-                snprintf(out, cap, "%s has never been active", who);
-                break;
-        case ENG_R_CHAMPION:
-                person_label(s, y->ref, who, sizeof(who));
-                snprintf(out, cap, "%s engaged (%.0f/100)", who, y->value);
-                break;
-        case ENG_R_DETRACTOR:
-        case ENG_R_PROMOTER:
-                cxg_date_format(y->ts, date);
-                snprintf(out, cap, "%s %s (%g) from %s on %s",
-                         y->aux == CXG_FB_NPS    ? "NPS"
-                         : y->aux == CXG_FB_CSAT ? "CSAT"
-                         : y->aux == CXG_FB_CES  ? "CES"
-                                                 : "rating",
-                         y->code == ENG_R_DETRACTOR ? "detractor" : "promoter", y->value,
-                         seniority_word(s, y->ref), date);
-                break;
-        case ENG_R_EXPERIENCE:
-                if (y->aux == ENG_M_CSAT)
-                        snprintf(out, cap, "CSAT %.1f points %s segment expectation",
-                                 fabs(y->value), y->value < 0 ? "below" : "above");
-                else if (y->value >= 1)
-                        snprintf(out, cap, "%s %.1fx %s than segment expectation",
-                                 metric_words[y->aux % ENG_M__COUNT], y->value,
-                                 y->aux == ENG_M_FAILURES ? "higher" : "slower");
-                else
-                        snprintf(out, cap, "%s %.1fx %s than segment expectation",
-                                 metric_words[y->aux % ENG_M__COUNT], 1 / y->value,
-                                 y->aux == ENG_M_FAILURES ? "lower" : "faster");
-                break;
-        case ENG_R_TREND:
-                snprintf(out, cap, "engagement %s %.0f%% over %.0f days",
-                         y->value < 0 ? "down" : "up", fabs(y->value) * 100, r->params.trend_days);
-                break;
-        case ENG_R_FEW_ENGAGED:
-                snprintf(out, cap, "only %.0f engaged stakeholder%s of %u", y->value,
-                         y->value == 1 ? "" : "s", y->ref);
-                break;
-        case ENG_R_RESILIENCE:
-                cxg_date_format(y->ts, date);
-                if (y->aux == 0)
-                        snprintf(out, cap,
-                                 "engagement %s after a detractor answer on %s (%.0f%% "
-                                 "of before)",
-                                 y->value >= 1 ? "held up" : "fell", date, y->value * 100);
-                else
-                        snprintf(out, cap,
-                                 "engagement %s after a bad month (%.1f%% failed or "
-                                 "slow) from %.7s (%.0f%% of before)",
-                                 y->value >= 1 ? "held up" : "fell", y->ref / 10.0, date,
-                                 y->value * 100);
-                break;
-        case ENG_R_GARDEN:
-                snprintf(out, cap, "member of a customer garden");
-                break;
-        case ENG_R_TENURE:
-                if (y->value < 90)
-                        snprintf(out, cap, "new account (%.0f days)", y->value);
-                else
-                        snprintf(out, cap, "customer for %.1f years", y->value / 365.25);
-                break;
-        case ENG_R_OBJECTIVE:
-                snprintf(out, cap, "objective \"%s\" needs capabilities not in plan %s",
-                         y->ref < s->n_obj ? s->o_title[y->ref] : "?",
-                         s->plans.names[s->a_plan[account]][0] ? s->plans.names[s->a_plan[account]]
-                                                               : "(none)");
-                break;
-        case ENG_R_HOLD:
-                snprintf(out, cap,
-                         "senior stakeholders' activity %s %.0f%% against %.0f days "
-                         "earlier",
-                         y->value < 1 ? "down" : "up", fabs(y->value - 1) * 100,
-                         r->params.hold_days);
-                break;
-        case ENG_R_TYPE_SLOW:
-                snprintf(out, cap, "%s %.1fx slower than its usual response time",
-                         y->ref < s->types.n ? s->types.names[y->ref] : "an interaction", y->value);
-                break;
-        case ENG_R_NO_PEOPLE:
-                snprintf(out, cap, "no stakeholders known");
-                break;
-        default:
-                snprintf(out, cap, "?");
-        }
-        return out;
-}

@@ -49,7 +49,85 @@ enum eng_stage { ENG_STAGE_ONBOARDING, ENG_STAGE_ACTIVE, ENG_STAGE_CHURNED };
 
 #define ENG_MAX_CARDS 16
 #define ENG_MAX_REASONS 6
+#define ENG_MAX_THREADS 64
 #define ENG_MAX_TYPE_WEIGHTS 64
+
+/*
+ * Fixed thresholds and impacts of the scores: the table "Thresholds" of docs/scoring.md
+ * explains each one and names the function that applies it. The tunable parameters are in
+ * struct eng_params (config keys); these are not configurable.
+ */
+/* Feedback classes (fb_detractor, fb_promoter): NPS 0-10, CES 1-7, CSAT and rating 1-5. */
+#define ENG_NPS_DETRACTOR_MAX 6
+#define ENG_NPS_PROMOTER_MIN 9
+#define ENG_CES_DETRACTOR_MAX 3
+#define ENG_CES_PROMOTER_MIN 7
+#define ENG_CSAT_DETRACTOR_MAX 2
+#define ENG_CSAT_PROMOTER_MIN 5
+/* Lifecycle (stage_of): onboarding for this many days after creation. */
+#define ENG_ONBOARDING_DAYS 90
+/* Breadth (comp_breadth): engaged stakeholders that fill the "how many" half. */
+#define ENG_BREADTH_ENGAGED_FULL 3.0
+/* Feedback (comp_feedback): days of CSAT answers in the account's experience value. */
+#define ENG_CSAT_WINDOW_DAYS 90
+/* Reasons from answers (comp_feedback): impact factors, and the seniority weight from which a
+ * promoter is named (director and executive by default). */
+#define ENG_DETRACTOR_IMPACT 3.0
+#define ENG_PROMOTER_MIN_WEIGHT 3.0
+#define ENG_PROMOTER_IMPACT 0.5f
+/* Experience (comp_experience): rows needed for a failure rate, smoothing of the ratios, and
+ * the ratios and CSAT gap from which a reason is given, with their impact factors. */
+#define ENG_FAILURES_MIN_ROWS 10
+#define ENG_RATIO_EPS 0.001
+#define ENG_FAILURES_EPS 0.005
+#define ENG_EXP_SLOW_RATIO 1.5
+#define ENG_EXP_FAST_RATIO 0.67
+#define ENG_EXP_SLOW_IMPACT 4.0
+#define ENG_EXP_FAST_IMPACT 2.0
+#define ENG_CSAT_GAP 0.5
+#define ENG_CSAT_GAP_IMPACT 4.0
+/* Slowest interaction type (slowest_type_reason): rows needed, ratio from which it is named. */
+#define ENG_TYPE_SLOW_MIN_ROWS 5
+#define ENG_TYPE_SLOW_RATIO 1.5
+#define ENG_TYPE_SLOW_IMPACT 2.0
+/* Trend (comp_trend): activity below this on both sides gives no reason; relative change from
+ * which a reason is given; impact factors down and up. */
+#define ENG_TREND_MIN_ACTIVITY 0.5
+#define ENG_TREND_MIN_CHANGE 0.2
+#define ENG_TREND_DOWN_IMPACT 8.0
+#define ENG_TREND_UP_IMPACT 3.0
+/* People (people_reasons): days without activity before a senior stakeholder is named, the
+ * cap on the days that count, the days per unit of impact; never active; champion; few. */
+#define ENG_INACTIVE_DAYS 30
+#define ENG_INACTIVE_CAP_DAYS 180
+#define ENG_INACTIVE_UNIT_DAYS 30
+#define ENG_NEVER_ACTIVE_IMPACT 1.5
+#define ENG_CHAMPION_IMPACT 0.75
+#define ENG_FEW_PEOPLE_MIN 3
+#define ENG_FEW_ENGAGED_MAX 1
+#define ENG_FEW_ENGAGED_IMPACT 4
+#define ENG_NO_PEOPLE_IMPACT 1
+/* Senior hold (comp_senior_hold): ratio below which it is a loss, from which a gain. */
+#define ENG_HOLD_LOSS_RATIO 0.7
+#define ENG_HOLD_LOSS_IMPACT 7.0
+#define ENG_HOLD_GAIN_RATIO 1.2
+#define ENG_HOLD_GAIN_IMPACT 1.5f
+/* Resilience (comp_resilience): ratio below which it fell, from which it held up. */
+#define ENG_RESILIENCE_FELL_RATIO 0.8
+#define ENG_RESILIENCE_FELL_IMPACT 8.0
+#define ENG_RESILIENCE_HELD_RATIO 1.0
+#define ENG_RESILIENCE_HELD_IMPACT 2.0
+/* Bad month (bad_event): rows needed, share of failed or slow rows, times the usual share. */
+#define ENG_BAD_MONTH_MIN_ROWS 20
+#define ENG_BAD_MONTH_MIN_SHARE 0.05
+#define ENG_BAD_MONTH_FACTOR 2.0
+/* Tenure (comp_tenure): a new account below, a long-standing one from (2 years). */
+#define ENG_TENURE_NEW_DAYS 90
+#define ENG_TENURE_LONG_DAYS 730
+#define ENG_TENURE_IMPACT 1
+/* Garden (comp_garden) and objectives blocked by the plan (objective_reasons). */
+#define ENG_GARDEN_IMPACT 2
+#define ENG_OBJECTIVE_IMPACT 0.6f
 
 /* A scorecard: component weights and bands, chosen per account by a match rule. */
 struct eng_scorecard {
@@ -156,7 +234,7 @@ struct eng_scores {
 /* Options of one computation. */
 struct eng_compute_opts {
         int64_t at;  /* as-of time (unix seconds); CXG_TS_NONE: the latest data */
-        int threads; /* 0: 2 */
+        int threads; /* 0: 2; at most ENG_MAX_THREADS */
         /* optional score history: engagement per account index as of prev_at, NAN unknown */
         const float *prev_engagement;
         int64_t prev_at;

@@ -154,7 +154,8 @@ enum cxg_err eng_segments_compute(const struct eng_snapshot *s, const struct eng
 
         memset(out, 0, sizeof(*out));
         if (!field || !*field)
-                return cxg_error_set(err, CXG_ERR_USAGE, "segments: which field? (--by FIELD)");
+                return cxg_error_setf(err, CXG_ERR_USAGE, "by",
+                                      "segments: which field? name a field to group by");
         if (at == CXG_TS_NONE)
                 at = r ? r->at : (s->max_ts != CXG_TS_NONE ? s->max_ts : INT64_MAX / 2);
         nps_from = at - 365 * INT64_C(86400);
@@ -262,55 +263,4 @@ double eng_segment_metric(const struct eng_segment *g, int m)
         default:
                 return eng_segment_nps(g);
         }
-}
-
-static enum cxg_err json_row(struct cxg_buf *b, const struct eng_segment *g, const int *show)
-{
-        enum cxg_err rc = cxg_buf_puts(b, "{\"value\":");
-
-        if (!rc)
-                rc = cxg_buf_json_str(b, g->name, strlen(g->name));
-        for (int m = 0; m < ENG_SM__COUNT && !rc; m++) {
-                double v = eng_segment_metric(g, m);
-
-                if (show && !show[m])
-                        continue;
-                if (isnan(v))
-                        rc = cxg_buf_printf(b, ",\"%s\":null", sm_names[m]);
-                else if (m == ENG_SM_COUNT)
-                        rc = cxg_buf_printf(b, ",\"%s\":%zu", sm_names[m], g->count);
-                else
-                        rc = cxg_buf_printf(b, ",\"%s\":%.4f", sm_names[m],
-                                            m == ENG_SM_CHURN ? v / 100 : v);
-        }
-        if (!rc && (!show || show[ENG_SM_CHURN]))
-                rc = cxg_buf_printf(b, ",\"churned\":%zu", g->churned);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
-}
-
-enum cxg_err eng_segments_json(const struct eng_segments *g, const char *by, int people,
-                               const int *show, struct cxg_buf *b)
-{
-        enum cxg_err rc = cxg_buf_puts(b, "{\"by\":");
-
-        if (!rc)
-                rc = cxg_buf_json_str(b, by, strlen(by));
-        if (!rc)
-                rc = cxg_buf_printf(b, ",\"entity\":\"%s\",\"segments\":[",
-                                    people ? "people" : "accounts");
-        for (size_t k = 0; k < g->n && !rc; k++) {
-                if (k)
-                        rc = cxg_buf_putc(b, ',');
-                if (!rc)
-                        rc = json_row(b, &g->groups[k], show);
-        }
-        if (!rc)
-                rc = cxg_buf_puts(b, "],\"total\":");
-        if (!rc)
-                rc = json_row(b, &g->total, show);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
 }

@@ -74,12 +74,5 @@ const char *eng_segment_metric_name(int m);
 int eng_segment_metric_parse(const char *s, size_t n);
 /* Value of metric m of group g (NAN when it has none). */
 double eng_segment_metric(const struct eng_segment *g, int m);
-/*
- * Append {"by":..., "entity":"accounts"|"people", "segments":[{"value":..., metrics...}],
- * "total":{...}} to out; show[m] selects the metrics (NULL: all). Churn is a fraction (0.265)
- * with the churned count beside it.
- */
-enum cxg_err eng_segments_json(const struct eng_segments *g, const char *by, int people,
-                               const int *show, struct cxg_buf *out) CXG_WUR;
 
 #endif

@@ -651,6 +651,83 @@ void eng_themes_result_release(struct eng_themes_result *r)
         r->n_a = r->n_b = 0;
 }
 
+/* Count the unigrams and (with cfg.bigrams) the bigrams of tokenised comment d of group g. */
+static enum cxg_err count_doc_terms(struct ctx *c, const struct eng_tokenizer *tk, uint32_t d,
+                                    int g, double w)
+{
+        char key[2 * 256 + 2], surf[2 * (ENG_THEMES_MAX_TOKEN + 1)];
+        enum cxg_err rc;
+
+        for (size_t i = 0; i < tk->n; i++) {
+                const struct eng_token *t = &tk->tok[i];
+                const struct eng_token *p;
+                size_t l1, l2, s1, s2;
+
+                rc = count(c, t->stem, strlen(t->stem), t->surface, strlen(t->surface), 1, d, g, w);
+                if (rc)
+                        return rc;
+                if (!c->cfg->bigrams || i == 0 || t->brk)
+                        continue;
+                p = &tk->tok[i - 1];
+                l1 = strlen(p->stem), l2 = strlen(t->stem);
+                s1 = strlen(p->surface), s2 = strlen(t->surface);
+                if (l1 + l2 + 2 > sizeof(key) || s1 + s2 + 2 > sizeof(surf))
+                        continue;
+                memcpy(key, p->stem, l1);
+                key[l1] = ' ';
+                memcpy(key + l1 + 1, t->stem, l2 + 1);
+                memcpy(surf, p->surface, s1);
+                surf[s1] = ' ';
+                memcpy(surf + s1 + 1, t->surface, s2 + 1);
+                rc = count(c, key, l1 + l2 + 1, surf, s1 + s2 + 1, 2, d, g, w);
+                if (rc)
+                        return rc;
+        }
+        return CXG_OK;
+}
+
+/* Representative surfaces: the most frequent form of each stem (ties: the smaller). */
+static void pick_surfaces(struct ctx *c)
+{
+        for (size_t i = 0; i < c->surf_map.cap; i++) {
+                const struct cxg_hmap_slot *sl = &c->surf_map.slots[i];
+                struct term *t;
+                const struct surface *s;
+
+                if (!sl->key)
+                        continue;
+                s = &c->surf[sl->val];
+                t = &c->terms[s->term];
+                if (s->count > t->best_count ||
+                    (s->count == t->best_count && t->best && strcmp(sl->key, t->best) < 0)) {
+                        t->best_count = s->count;
+                        t->best = sl->key;
+                }
+        }
+}
+
+/* Example comments, in input order, from each theme's own side. */
+static void attach_examples(const struct ctx *c, const struct eng_themes_doc *docs, size_t n,
+                            struct eng_themes_result *out)
+{
+        for (size_t d = 0; d < n; d++) {
+                int g = docs[d].group;
+
+                if (g != 0 && g != 1)
+                        continue;
+                for (size_t j = c->off[d]; j < c->off[d + 1]; j++) {
+                        const struct term *t = &c->terms[c->ids[j]];
+                        struct eng_theme *th;
+
+                        if (t->side != g)
+                                continue;
+                        th = g == 0 ? &out->a[t->slot] : &out->b[t->slot];
+                        if (th->n_examples < c->cfg->max_examples)
+                                th->examples[th->n_examples++] = d;
+                }
+        }
+}
+
 enum cxg_err eng_themes_compute(const struct eng_themes_cfg *cfg_in,
                                 const struct eng_themes_doc *docs, size_t n,
                                 struct eng_themes_result *out, struct cxg_error *err)
@@ -660,7 +737,6 @@ enum cxg_err eng_themes_compute(const struct eng_themes_cfg *cfg_in,
         struct ctx c;
         struct term **sel = NULL;
         double scale = 1, sw = 0, sww = 0;
-        char key[2 * 256 + 2], surf[2 * (ENG_THEMES_MAX_TOKEN + 1)];
         enum cxg_err rc;
         size_t k_a = 0, k_b = 0;
 
@@ -721,53 +797,15 @@ enum cxg_err eng_themes_compute(const struct eng_themes_cfg *cfg_in,
                         else
                                 out->docs_other++;
                 }
-                for (size_t i = 0; i < tk.n; i++) {
-                        const struct eng_token *t = &tk.tok[i];
-
-                        rc = count(&c, t->stem, strlen(t->stem), t->surface, strlen(t->surface), 1,
-                                   (uint32_t)d, doc->group, w);
-                        if (rc)
-                                goto done;
-                        if (cfg.bigrams && i > 0 && !t->brk) {
-                                const struct eng_token *p = &tk.tok[i - 1];
-                                size_t l1 = strlen(p->stem), l2 = strlen(t->stem);
-                                size_t s1 = strlen(p->surface), s2 = strlen(t->surface);
-
-                                if (l1 + l2 + 2 > sizeof(key) || s1 + s2 + 2 > sizeof(surf))
-                                        continue;
-                                memcpy(key, p->stem, l1);
-                                key[l1] = ' ';
-                                memcpy(key + l1 + 1, t->stem, l2 + 1);
-                                memcpy(surf, p->surface, s1);
-                                surf[s1] = ' ';
-                                memcpy(surf + s1 + 1, t->surface, s2 + 1);
-                                rc = count(&c, key, l1 + l2 + 1, surf, s1 + s2 + 1, 2, (uint32_t)d,
-                                           doc->group, w);
-                                if (rc)
-                                        goto done;
-                        }
-                }
+                rc = count_doc_terms(&c, &tk, (uint32_t)d, doc->group, w);
+                if (rc)
+                        goto done;
         }
         c.off[n] = c.n_ids;
         out->vocab = c.n_terms;
         out->dropped_terms = c.dropped;
 
-        /* representative surfaces: the most frequent form of each stem (ties: the smaller) */
-        for (size_t i = 0; i < c.surf_map.cap; i++) {
-                const struct cxg_hmap_slot *sl = &c.surf_map.slots[i];
-                struct term *t;
-                const struct surface *s;
-
-                if (!sl->key)
-                        continue;
-                s = &c.surf[sl->val];
-                t = &c.terms[s->term];
-                if (s->count > t->best_count ||
-                    (s->count == t->best_count && t->best && strcmp(sl->key, t->best) < 0)) {
-                        t->best_count = s->count;
-                        t->best = sl->key;
-                }
-        }
+        pick_surfaces(&c);
 
         score(&c, 0, &out->a0, &out->n_a_terms, &out->n_b_terms);
         if (cfg.weighted)
@@ -811,23 +849,7 @@ enum cxg_err eng_themes_compute(const struct eng_themes_cfg *cfg_in,
         out->n_a = k_a;
         out->n_b = k_b;
 
-        /* example comments, in input order, from the theme's own side */
-        for (size_t d = 0; d < n; d++) {
-                int g = docs[d].group;
-
-                if (g != 0 && g != 1)
-                        continue;
-                for (size_t j = c.off[d]; j < c.off[d + 1]; j++) {
-                        struct term *t = &c.terms[c.ids[j]];
-                        struct eng_theme *th;
-
-                        if (t->side != g)
-                                continue;
-                        th = g == 0 ? &out->a[t->slot] : &out->b[t->slot];
-                        if (th->n_examples < cfg.max_examples)
-                                th->examples[th->n_examples++] = d;
-                }
-        }
+        attach_examples(&c, docs, n, out);
         rc = CXG_OK;
 done:
         if (rc == CXG_ERR_NOMEM)

@@ -183,12 +183,5 @@ enum cxg_err eng_themes_snapshot(const struct eng_snapshot *s, const struct eng_
 /* Free what the report holds. Safe on a zeroed report. */
 void eng_themes_report_release(struct eng_themes_report *rep);
 
-/*
- * Append the report as a JSON object to b: the groups with their comment counts, the prior,
- * and themes_a[] / themes_b[] each with z (and z_unweighted), counts and example comments
- * (text, account, person, kind, score, date).
- */
-enum cxg_err eng_themes_json(const struct eng_snapshot *s, const struct eng_themes_report *rep,
-                             struct cxg_buf *b) CXG_WUR;
 
 #endif

@@ -644,125 +644,6 @@ done:
         return rc;
 }
 
-/* ---- JSON ---- */
-
-static enum cxg_err jnum(struct cxg_buf *b, const char *key, double v, int comma)
-{
-        if (!isfinite(v))
-                return cxg_buf_printf(b, "%s\"%s\":null", comma ? "," : "", key);
-        return cxg_buf_printf(b, "%s\"%s\":%.6g", comma ? "," : "", key, v);
-}
-
-static enum cxg_err figure_json(const struct eng_voc_figure *f, struct cxg_buf *b)
-{
-        enum cxg_err rc = cxg_buf_putc(b, '{');
-
-        if (!rc)
-                rc = jnum(b, "value", f->value, 0);
-        if (!rc)
-                rc = jnum(b, "ci_low", f->lo, 1);
-        if (!rc)
-                rc = jnum(b, "ci_high", f->hi, 1);
-        if (!rc)
-                rc = jnum(b, "se", f->se, 1);
-        if (!rc)
-                rc = jnum(b, "n", f->n, 1);
-        if (!rc)
-                rc = jnum(b, "positive_share", f->pos_share, 1);
-        if (!rc)
-                rc = jnum(b, "negative_share", f->neg_share, 1);
-        if (!rc)
-                rc = jnum(b, "mean", f->mean, 1);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
-}
-
-enum cxg_err eng_voc_stat_json(const struct eng_voc_stat *st, struct cxg_buf *b)
-{
-        enum cxg_err rc;
-
-        rc = cxg_buf_printf(b,
-                            "{\"metric\":\"%s\",\"n\":%llu,\"positive\":%llu,\"neutral\":%llu,"
-                            "\"negative\":%llu,\"skipped\":%llu,\"unweighted\":",
-                            eng_voc_metric_name(st->metric), (unsigned long long)st->n,
-                            (unsigned long long)st->n_pos, (unsigned long long)st->n_mid,
-                            (unsigned long long)st->n_neg, (unsigned long long)st->n_skipped);
-        if (!rc)
-                rc = figure_json(&st->unweighted, b);
-        if (!rc && st->has_weighted) {
-                rc = cxg_buf_printf(b, ",\"n_weighted\":%llu", (unsigned long long)st->n_weighted);
-                if (!rc)
-                        rc = jnum(b, "weight_sum", st->weight_sum, 1);
-                if (!rc)
-                        rc = cxg_buf_puts(b, ",\"weighted\":");
-                if (!rc)
-                        rc = figure_json(&st->weighted, b);
-        } else if (!rc) {
-                rc = cxg_buf_puts(b, ",\"weighted\":null");
-        }
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
-}
-
-static enum cxg_err row_json(const struct eng_voc_row *row, struct cxg_buf *b)
-{
-        enum cxg_err rc = cxg_buf_puts(b, "{\"name\":");
-
-        if (!rc)
-                rc = cxg_buf_json_str(b, row->name, strlen(row->name));
-        if (!rc)
-                rc = cxg_buf_puts(b, ",\"stat\":");
-        if (!rc)
-                rc = eng_voc_stat_json(&row->stat, b);
-        if (!rc && row->months) {
-                rc = cxg_buf_puts(b, ",\"months\":[");
-                for (size_t m = 0; m < row->n_months && !rc; m++) {
-                        char d[16];
-
-                        cxg_date_format(cxg_month_start(row->months[m].month), d);
-                        d[7] = '\0';
-                        rc = cxg_buf_printf(b, "%s{\"month\":\"%s\",\"stat\":", m ? "," : "", d);
-                        if (!rc)
-                                rc = eng_voc_stat_json(&row->months[m].stat, b);
-                        if (!rc)
-                                rc = cxg_buf_putc(b, '}');
-                }
-                if (!rc)
-                        rc = cxg_buf_putc(b, ']');
-        }
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
-}
-
-enum cxg_err eng_voc_report_json(const struct eng_voc_report *rep, struct cxg_buf *b)
-{
-        enum cxg_err rc;
-
-        rc = cxg_buf_printf(b, "{\"metric\":\"%s\",\"weight\":\"%s\",\"by\":",
-                            eng_voc_metric_name(rep->all.stat.metric),
-                            eng_voc_weight_name(rep->weight));
-        if (!rc)
-                rc = rep->by ? cxg_buf_json_str(b, rep->by, strlen(rep->by))
-                             : cxg_buf_puts(b, "null");
-        if (!rc)
-                rc = cxg_buf_puts(b, ",\"all\":");
-        if (!rc)
-                rc = row_json(&rep->all, b);
-        if (!rc)
-                rc = cxg_buf_puts(b, ",\"groups\":[");
-        for (size_t g = 0; g < rep->n_groups && !rc; g++) {
-                if (g)
-                        rc = cxg_buf_putc(b, ',');
-                if (!rc)
-                        rc = row_json(&rep->groups[g], b);
-        }
-        if (!rc)
-                rc = cxg_buf_puts(b, "]}");
-        return rc;
-}
 
 /* ---- experience over the snapshot ---- */
 
@@ -910,21 +791,6 @@ done:
         return rc;
 }
 
-static enum cxg_err exp_row_json(const char *key, const char *label,
-                                 const struct eng_voc_exp_row *row, struct cxg_buf *b)
-{
-        enum cxg_err rc = cxg_buf_printf(b, "{\"%s\":\"%s\",\"stat\":", key, label);
-
-        if (!rc)
-                rc = eng_voc_stat_json(&row->stat, b);
-        if (!rc)
-                rc = cxg_buf_puts(b, ",\"mean\":");
-        if (!rc)
-                rc = eng_voc_stat_json(&row->mean, b);
-        if (!rc)
-                rc = cxg_buf_putc(b, '}');
-        return rc;
-}
 
 /* Label of band k ("<1s", "1s-5s", ">=5min", "no duration") into out (cap >= 32). */
 static void band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap)
@@ -958,42 +824,6 @@ static void band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, s
 #undef DUR
 }
 
-enum cxg_err eng_voc_experience_json(const struct eng_voc_exp_result *res,
-                                     const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b)
-{
-        static const char *const outcomes[4] = {"none", "ok", "failed", "abandoned"};
-        enum cxg_err rc;
-        char label[64]; /* two 31-character durations and a dash */
-
-        rc = cxg_buf_printf(b, "{\"metric\":\"%s\",\"window_days\":%.6g,\"all\":",
-                            eng_voc_metric_name(cfg->voc.metric), (double)cfg->window_s / 86400);
-        if (!rc)
-                rc = eng_voc_stat_json(&res->all.stat, b);
-        if (!rc)
-                rc = cxg_buf_puts(b, ",\"no_interaction\":");
-        if (!rc)
-                rc = exp_row_json("group", "no interaction", &res->no_interaction, b);
-        if (!rc)
-                rc = cxg_buf_puts(b, ",\"by_outcome\":[");
-        for (size_t k = 0; k < 4 && !rc; k++) {
-                if (k)
-                        rc = cxg_buf_putc(b, ',');
-                if (!rc)
-                        rc = exp_row_json("outcome", outcomes[k], &res->by_outcome[k], b);
-        }
-        if (!rc)
-                rc = cxg_buf_puts(b, "],\"by_duration\":[");
-        for (size_t k = 0; k <= res->n_bands && !rc; k++) {
-                band_label(cfg, k, label, sizeof(label));
-                if (k)
-                        rc = cxg_buf_putc(b, ',');
-                if (!rc)
-                        rc = exp_row_json("band", label, &res->by_band[k], b);
-        }
-        if (!rc)
-                rc = cxg_buf_puts(b, "]}");
-        return rc;
-}
 
 /* Label of a duration band, for text output. */
 void eng_voc_band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap)

@@ -257,10 +257,6 @@ enum cxg_err eng_voc_report(const struct eng_snapshot *s, const struct eng_score
                             struct cxg_error *err) CXG_WUR;
 void eng_voc_report_release(struct eng_voc_report *rep);
 
-/* Append a statistic as a JSON object (counts, value, interval, weighted figure) to b. */
-enum cxg_err eng_voc_stat_json(const struct eng_voc_stat *st, struct cxg_buf *b) CXG_WUR;
-/* Append the report as a JSON object: metric, weight, by, all, groups[], months[]. */
-enum cxg_err eng_voc_report_json(const struct eng_voc_report *rep, struct cxg_buf *b) CXG_WUR;
 
 struct eng_voc_exp_query {
         struct eng_voc_exp_cfg cfg;
@@ -282,9 +278,6 @@ enum cxg_err eng_voc_experience_snapshot(const struct eng_snapshot *s,
                                          const struct eng_voc_exp_query *q,
                                          struct eng_voc_exp_result *out,
                                          struct cxg_error *err) CXG_WUR;
-/* Append the experience result as JSON (by_outcome, by_band with bounds, none, all) to b. */
-enum cxg_err eng_voc_experience_json(const struct eng_voc_exp_result *res,
-                                     const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b) CXG_WUR;
 /* Label of duration band k of cfg ("<1s", "5s-30s", ">=5min"; k = n_bands: "no duration"). */
 void eng_voc_band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap);
 

@@ -198,9 +198,10 @@ again:
                 r->n_fields = 0;
                 cxg_error_at(err, r->name, r->rec_line);
                 if (over)
-                        return cxg_error_set(err, CXG_ERR_LIMIT,
-                                             "record longer than %zu bytes (see --max-record)",
-                                             r->max_record);
+                        return cxg_error_setf(err, CXG_ERR_LIMIT, "max_record",
+                                              "record longer than %zu bytes (the max_record "
+                                              "limit)",
+                                              r->max_record);
                 return cxg_error_set(err, CXG_ERR_LIMIT, "record has more than %d fields",
                                      INGEST_CSV_MAX_FIELDS);
         }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
 #include "ingest/ingest_int.h"
@@ -35,9 +36,9 @@ enum cxg_err ingest_jsonl_next(struct ingest_jsonl *r, const char **p, size_t *n
                 r->line++;
                 if ((size_t)(e - s) > r->max_line) {
                         cxg_error_at(err, r->name, r->line);
-                        return cxg_error_set(err, CXG_ERR_LIMIT,
-                                             "line longer than %zu bytes (see --max-record)",
-                                             r->max_line);
+                        return cxg_error_setf(err, CXG_ERR_LIMIT, "max_record",
+                                              "line longer than %zu bytes (the max_record limit)",
+                                              r->max_line);
                 }
                 if (e > s && e[-1] == '\r')
                         e--;
@@ -174,7 +175,7 @@ enum cxg_err ingest_json_cells(enum ingest_kind k, void *obj_, const char *const
                 }
         }
 done:
-        free(text);
+        cxg_free(text);
         json_decref(extra);
         return rc;
 }

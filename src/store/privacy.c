@@ -394,62 +394,56 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
 
 /* ---- retention ---- */
 
-#define PURGE_CHUNK 50000
-
 static enum cxg_err change(struct store *s, sqlite3_stmt *st, int64_t *n, struct cxg_error *err);
 
-enum cxg_err store_purge_interactions(struct store *s, int64_t before, int dry_run,
-                                      const char *actor, int64_t *deleted, struct cxg_error *err)
+enum cxg_err store_interactions_before(struct store *s, int64_t before, int64_t *n,
+                                       struct cxg_error *err)
 {
         sqlite3_stmt *st;
-        enum cxg_err rc;
-        char summary[128], when[40];
-        int64_t n;
         int src;
 
-        *deleted = 0;
-        if (dry_run) {
-                if (!(st = store_stmt(s, "SELECT count(*) FROM interactions WHERE ts < ?", err)))
-                        return err && err->code ? err->code : CXG_ERR_STORE;
-                sqlite3_bind_int64(st, 1, before);
-                src = sqlite3_step(st);
-                if (src == SQLITE_ROW)
-                        *deleted = sqlite3_column_int64(st, 0);
-                sqlite3_reset(st);
-                return src == SQLITE_ROW ? CXG_OK : store_sqlite_err(s, src, "purge", err);
-        }
-        if ((rc = store_exec(s, "PRAGMA secure_delete = ON", err)))
-                return rc;
-        do {
-                if ((rc = store_begin(s, err)))
-                        return rc;
-                if (!(st = store_stmt(s,
-                                      "DELETE FROM interactions WHERE id IN (SELECT id FROM"
-                                      " interactions WHERE ts < ?1 LIMIT ?2)",
-                                      err))) {
-                        store_rollback(s);
-                        return err && err->code ? err->code : CXG_ERR_STORE;
-                }
-                sqlite3_bind_int64(st, 1, before);
-                sqlite3_bind_int(st, 2, PURGE_CHUNK);
-                n = 0;
-                if ((rc = change(s, st, &n, err)) || (rc = store_commit(s, err))) {
-                        store_rollback(s);
-                        return rc;
-                }
-                *deleted += n;
-        } while (n == PURGE_CHUNK);
-        snprintf(summary, sizeof(summary), "{\"before\":\"%s\",\"deleted\":%" PRId64 "}",
-                 cxg_time_format(before, when), *deleted);
+        *n = 0;
+        if (!(st = store_stmt(s, "SELECT count(*) FROM interactions WHERE ts < ?", err)))
+                return err && err->code ? err->code : CXG_ERR_STORE;
+        sqlite3_bind_int64(st, 1, before);
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW)
+                *n = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return src == SQLITE_ROW ? CXG_OK : store_sqlite_err(s, src, "purge", err);
+}
+
+enum cxg_err store_purge_chunk(struct store *s, int64_t before, int64_t *n, struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+
+        *n = 0;
         if (!(st = store_stmt(s,
-                              "INSERT INTO audit_log(at, actor, action, entity, entity_id, summary)"
-                              " VALUES (CAST(strftime('%s', 'now') AS INTEGER), ?1, 'purge',"
-                              " 'interactions', NULL, ?2)",
+                              "DELETE FROM interactions WHERE id IN (SELECT id FROM"
+                              " interactions WHERE ts < ?1 LIMIT ?2)",
                               err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        store_bind_text(st, 1, actor && actor[0] ? actor : "cli");
-        store_bind_text(st, 2, summary);
-        return change(s, st, NULL, err);
+        sqlite3_bind_int64(st, 1, before);
+        sqlite3_bind_int(st, 2, STORE_PURGE_CHUNK);
+        return change(s, st, n, err);
+}
+
+enum cxg_err store_secure_delete(struct store *s, struct cxg_error *err)
+{
+        return store_exec(s, "PRAGMA secure_delete = ON", err);
+}
+
+enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_error *err)
+{
+        int log = 0, ckpt = 0, src;
+
+        *frames_left = 0;
+        src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
+        if (src == SQLITE_BUSY || (src == SQLITE_OK && log > 0))
+                *frames_left = log > ckpt ? log - ckpt : (log > 0 ? log : 1);
+        else if (src != SQLITE_OK)
+                return store_sqlite_err(s, src, "checkpoint", err);
+        return CXG_OK;
 }
 
 /* ---- erase ---- */
@@ -578,28 +572,15 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
         return rc;
 }
 
-enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char *actor,
+/* Redact the audit entries about the person: they are found by what is about to be erased. */
+static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid,
                                 struct store_erase_report *report, struct cxg_error *err)
 {
         sqlite3_stmt *st;
-        enum cxg_err rc;
-        int64_t pid, ignored = 0;
-        char summary[256];
-        int log = 0, ckpt = 0, src;
+        enum cxg_err rc = CXG_OK;
 
-        memset(report, 0, sizeof(*report));
-        if (strncmp(ext_id, "erased-", 7) == 0)
-                return cxg_error_set(err, CXG_ERR_CONFLICT,
-                                     "erase person: \"%.64s\" is already erased", ext_id);
-        if ((rc = store_exec(s, "PRAGMA secure_delete = ON", err)) || (rc = store_begin(s, err)))
-                return rc;
-        if ((rc = find_person(s, ext_id, "erase person", &pid, err)))
-                goto fail;
-        snprintf(report->anon_id, sizeof(report->anon_id), "erased-%" PRId64, pid);
-
-        /* the audit entries first: they are found by what is about to be erased */
         if ((rc = store_exec(s, "DROP TRIGGER audit_no_update", err)))
-                goto fail;
+                return rc;
         if (!(st = prep(
                   s,
                   "UPDATE audit_log SET entity_id = ?2, summary = '{\"redacted\":\"personal data "
@@ -609,100 +590,77 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char 
                   " OR (length((SELECT name FROM people WHERE id = ?3)) >= 3 AND"
                   " instr(summary, (SELECT name FROM people WHERE id = ?3)) > 0)",
                   &rc, err)))
-                goto fail;
+                return rc;
         store_bind_text(st, 1, ext_id);
         store_bind_text(st, 2, report->anon_id);
         sqlite3_bind_int64(st, 3, pid);
-        if ((rc = change(s, st, &report->audit, err)) || (rc = store_exec(s, AUDIT_NO_UPDATE, err)))
-                goto fail;
+        if ((rc = change(s, st, &report->audit, err)))
+                return rc;
+        return store_exec(s, AUDIT_NO_UPDATE, err);
+}
+
+/* One statement of the erasure, bound to the person's internal id; changes added to *n. */
+static enum cxg_err erase_by_pid(struct store *s, const char *sql, int64_t pid, int64_t *n,
+                                 struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        enum cxg_err rc = CXG_OK;
+
+        if (!(st = prep(s, sql, &rc, err)))
+                return rc;
+        sqlite3_bind_int64(st, 1, pid);
+        return change(s, st, n, err);
+}
+
+enum cxg_err store_person_erase(struct store *s, const char *ext_id,
+                                struct store_erase_report *report, struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        enum cxg_err rc;
+        int64_t pid, ignored = 0;
+
+        memset(report, 0, sizeof(*report));
+        if (!s->in_tx)
+                return cxg_error_set(err, CXG_ERR_INTERNAL, "erase person: no transaction is open");
+        if ((rc = find_person(s, ext_id, "erase person", &pid, err)))
+                return rc;
+        snprintf(report->anon_id, sizeof(report->anon_id), "erased-%" PRId64, pid);
+        if ((rc = erase_audit(s, ext_id, pid, report, err)))
+                return rc;
         /* alerts, tasks, webhook deliveries, garden contributions and the ledger */
         if ((rc = erase_mentions(s, ext_id, report->anon_id, pid, report, err)))
-                goto fail;
-
+                return rc;
         if (!(st = prep(s,
                         "UPDATE people SET ext_id = ?2, name = NULL, email = NULL, role = NULL,"
                         " attributes = NULL WHERE id = ?1",
                         &rc, err)))
-                goto fail;
+                return rc;
         sqlite3_bind_int64(st, 1, pid);
         store_bind_text(st, 2, report->anon_id);
-        if ((rc = change(s, st, &ignored, err)))
-                goto fail;
-        if (!(st = prep(
-                  s, "UPDATE interactions SET ext_id = NULL, attributes = NULL WHERE person_id = ?",
-                  &rc, err)))
-                goto fail;
-        sqlite3_bind_int64(st, 1, pid);
-        if ((rc = change(s, st, &report->interactions, err)))
-                goto fail;
-        if (!(st = prep(s,
-                        "UPDATE feedback SET ext_id = NULL, comment = NULL, topic = NULL"
-                        " WHERE person_id = ?",
-                        &rc, err)))
-                goto fail;
-        sqlite3_bind_int64(st, 1, pid);
-        if ((rc = change(s, st, &report->feedback, err)))
-                goto fail;
-        if (!(st = prep(s, "UPDATE objectives SET person_id = NULL WHERE person_id = ?", &rc, err)))
-                goto fail;
-        sqlite3_bind_int64(st, 1, pid);
-        if ((rc = change(s, st, &report->objectives, err)))
-                goto fail;
-        if (!(st = prep(s,
-                        "DELETE FROM sessions WHERE user_id IN"
-                        " (SELECT id FROM users WHERE person_id = ?)",
-                        &rc, err)))
-                goto fail;
-        sqlite3_bind_int64(st, 1, pid);
-        if ((rc = change(s, st, NULL, err)))
-                goto fail;
-        if (!(st = prep(s,
-                        "DELETE FROM api_tokens WHERE user_id IN"
-                        " (SELECT id FROM users WHERE person_id = ?)",
-                        &rc, err)))
-                goto fail;
-        sqlite3_bind_int64(st, 1, pid);
-        if ((rc = change(s, st, NULL, err)))
-                goto fail;
-        if (!(st = prep(
-                  s,
-                  "UPDATE users SET name = 'erased-user-' || id, password_hash = NULL, disabled = 1"
-                  " WHERE person_id = ?",
-                  &rc, err)))
-                goto fail;
-        sqlite3_bind_int64(st, 1, pid);
-        if ((rc = change(s, st, &report->users, err)))
-                goto fail;
-
-        snprintf(summary, sizeof(summary),
-                 "{\"interactions\":%" PRId64 ",\"feedback\":%" PRId64 ",\"objectives\":%" PRId64
-                 ",\"users\":%" PRId64 ",\"audit_redacted\":%" PRId64
-                 ",\"mentions_redacted\":%" PRId64 "}",
-                 report->interactions, report->feedback, report->objectives, report->users,
-                 report->audit, report->mentions);
-        if (!(st = prep(
-                  s,
-                  "INSERT INTO audit_log(at, actor, action, entity, entity_id, summary)"
-                  " VALUES (CAST(strftime('%s', 'now') AS INTEGER), ?1, 'erase', 'person', ?2, ?3)",
-                  &rc, err)))
-                goto fail;
-        store_bind_text(st, 1, actor && actor[0] ? actor : "cli");
-        store_bind_text(st, 2, report->anon_id);
-        store_bind_text(st, 3, summary);
-        if ((rc = change(s, st, NULL, err)))
-                goto fail;
-        if ((rc = store_commit(s, err)))
+        if ((rc = change(s, st, &ignored, err)) ||
+            (rc = erase_by_pid(
+                 s, "UPDATE interactions SET ext_id = NULL, attributes = NULL WHERE person_id = ?",
+                 pid, &report->interactions, err)) ||
+            (rc = erase_by_pid(s,
+                               "UPDATE feedback SET ext_id = NULL, comment = NULL, topic = NULL"
+                               " WHERE person_id = ?",
+                               pid, &report->feedback, err)) ||
+            (rc = erase_by_pid(s, "UPDATE objectives SET person_id = NULL WHERE person_id = ?", pid,
+                               &report->objectives, err)) ||
+            (rc = erase_by_pid(s,
+                               "DELETE FROM sessions WHERE user_id IN"
+                               " (SELECT id FROM users WHERE person_id = ?)",
+                               pid, &ignored, err)) ||
+            (rc = erase_by_pid(s,
+                               "DELETE FROM api_tokens WHERE user_id IN"
+                               " (SELECT id FROM users WHERE person_id = ?)",
+                               pid, &ignored, err)) ||
+            (rc = erase_by_pid(s,
+                               "UPDATE users SET name = 'erased-user-' || id, password_hash = "
+                               "NULL, disabled = 1 WHERE person_id = ?",
+                               pid, &report->users, err)))
                 return rc;
         /* the id caches may still map the old external id */
         store_cache_drop(s);
-        /* older versions of the rows may sit in the WAL: copy it back and empty it */
-        src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
-        if (src == SQLITE_BUSY || (src == SQLITE_OK && log > 0))
-                report->wal_frames_left = log > ckpt ? log - ckpt : (log > 0 ? log : 1);
-        else if (src != SQLITE_OK)
-                return store_sqlite_err(s, src, "erase person: checkpoint", err);
         return CXG_OK;
-fail:
-        store_rollback(s);
-        return rc;
 }

@@ -38,30 +38,43 @@ struct store_erase_report {
 };
 
 /*
- * Erase the personal data of the person with external id ext_id, in one transaction with
- * SQLite's secure_delete on (freed space is zeroed): the external id becomes
- * "erased-<internal id>"; name, email, role and attributes are removed; their interactions
- * lose external ids and attributes, their feedback its comments and topics (scores, times and
- * channels stay, so aggregates are unchanged); objectives stop naming them; linked login users
- * are disabled and renamed, their sessions and tokens deleted; audit entries about them keep
- * their time, actor and action but their summary is redacted. An audit entry "erase" by actor
- * is added that names only the anonymous id. Then the WAL is checkpointed and truncated, so
- * no earlier version of the rows stays in the files (a concurrent reader may delay that:
- * report->wal_frames_left). CXG_ERR_NOTFOUND when there is no such person; erasing an
- * "erased-" id again is CXG_ERR_CONFLICT.
+ * Erase the personal data of the person with external id ext_id, inside the caller's
+ * transaction (store_begin; call store_secure_delete before it, so freed space is zeroed):
+ * the external id becomes "erased-<internal id>"; name, email, role and attributes are
+ * removed; their interactions lose external ids and attributes, their feedback its comments
+ * and topics (scores, times and channels stay, so aggregates are unchanged); objectives stop
+ * naming them; linked login users are disabled and renamed, their sessions and tokens deleted;
+ * audit entries about them keep their time, actor and action but their summary is redacted
+ * (that is data about the person; recording the erasure itself is the caller's audit). The
+ * id caches are dropped. CXG_ERR_NOTFOUND when there is no such person. report->
+ * wal_frames_left is left 0: see store_wal_truncate, called after the commit.
  */
-enum cxg_err store_person_erase(struct store *s, const char *ext_id, const char *actor,
+enum cxg_err store_person_erase(struct store *s, const char *ext_id,
                                 struct store_erase_report *report, struct cxg_error *err) CXG_WUR;
 
+/* PRAGMA secure_delete = ON for this handle: deleted content is overwritten with zeros. */
+enum cxg_err store_secure_delete(struct store *s, struct cxg_error *err) CXG_WUR;
+
 /*
- * Retention: delete the interactions with ts before `before` (unix seconds), in transactions of
- * at most 50,000 rows (so a long purge never holds the write lock for long and a crash keeps
- * what was done), with secure_delete on. *deleted receives the count (with dry_run: the count
- * that would be deleted, nothing written). An audit entry "purge" by actor records the cut-off
- * and the count. Other entities are kept: scores computed later no longer see the purged rows.
+ * Copy the WAL back into the database and truncate it, so no earlier version of rows stays
+ * in the files. Call outside a transaction. A concurrent reader may keep frames: their number
+ * in *frames_left (0: the WAL is empty).
  */
-enum cxg_err store_purge_interactions(struct store *s, int64_t before, int dry_run,
-                                      const char *actor, int64_t *deleted,
-                                      struct cxg_error *err) CXG_WUR;
+enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_error *err) CXG_WUR;
+
+/* Retention: the most rows store_purge_chunk deletes at once (the write lock stays short). */
+#define STORE_PURGE_CHUNK 50000
+
+/* The number of interactions with ts before `before` (unix seconds) in *n. */
+enum cxg_err store_interactions_before(struct store *s, int64_t before, int64_t *n,
+                                       struct cxg_error *err) CXG_WUR;
+
+/*
+ * Delete at most STORE_PURGE_CHUNK interactions with ts before `before`, inside the caller's
+ * transaction; the count in *n (less than STORE_PURGE_CHUNK: nothing is left to delete).
+ * Other entities are kept: scores computed later no longer see the purged rows.
+ */
+enum cxg_err store_purge_chunk(struct store *s, int64_t before, int64_t *n,
+                               struct cxg_error *err) CXG_WUR;
 
 #endif

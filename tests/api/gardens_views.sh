@@ -3,7 +3,9 @@
 # and one recorded from the CLI are measured on the configured `[gardens] impact_segment`
 # (here `none`: no segment matching, not the default `currency`), and CLI `ideas show --json` and
 # GET /api/v1/ideas/{id} answer the same document (key order aside) for ideas moved from
-# either front end. Fails when the views or the recording drift apart.
+# either front end; CLI `ideas rollout-report --json` and GET /api/v1/ideas/{id}/rollouts answer
+# the same rollout document for the demo's rolled-out ideas. Fails when the views or the
+# recording drift apart.
 # Data: the generator (scale 0.2) and `gardens seed-demo`.
 . "$(dirname "$0")/lib/common.bash"
 
@@ -74,5 +76,32 @@ for id in "$IA" "$IB"; do
                 '["array","array","object"]'
 done
 check "idea A carries the API result" "$(as "$AN" GET "/api/v1/ideas/$IA"; printf '%s' "$BODY" | jq -S .experiment.result)" "$API_RES"
+
+# the rollout report: one document from both front ends, for every rolled-out demo idea
+ROLLED=$(q "SELECT DISTINCT idea_id FROM rollouts ORDER BY idea_id")
+[ "$(printf '%s\n' $ROLLED | wc -l)" -ge 2 ] || fail "seed-demo rolled out fewer than two ideas: '$ROLLED'"
+for id in $ROLLED; do
+        for days in 90 30; do
+                as "$AN" GET "/api/v1/ideas/$id/rollouts?days=$days"
+                expect "API rollouts of $id" 200 '.rollouts|length' "$(q "SELECT count(*) FROM rollouts WHERE idea_id = $id")"
+                API_DOC=$(printf '%s' "$BODY" | norm)
+                CLI_DOC=$("${C[@]}" ideas rollout-report "$id" --days "$days" --json | norm)
+                check "rollouts of idea $id ($days days): CLI --json = API" "$CLI_DOC" "$API_DOC"
+                check "rollouts of idea $id ($days days): ids, segments and windows" \
+                        "$(printf '%s' "$CLI_DOC" | jq -c '[.rollouts[] | [.id, .segment_spec, .window_days, (.difference_in_differences|type)]]')" \
+                        "$(q "SELECT json_group_array(json_array(id, segment, $days, 'object')) FROM (SELECT id, segment FROM rollouts WHERE idea_id = $id ORDER BY id)")"
+        done
+done
+
+# garden impact and invitation candidates: one document from both front ends
+for g in all "$GA"; do
+        as "$AN" GET "/api/v1/gardens/$g/impact?bands=2"
+        expect "API impact of $g" 200 .garden "$g" '.retention_180d.ci95|length' 2
+        cli_g=$g; [ "$g" = all ] && cli_g=""
+        check "impact of $g: CLI --json = API" "$("${C[@]}" gardens impact $cli_g --bands 2 --json | norm)" "$(printf '%s' "$BODY" | norm)"
+done
+as "$AN" GET "/api/v1/gardens/$GB/suggestions?limit=5"
+expect "API suggestions" 200 '.candidates|length>0' true
+check "suggestions: CLI --json = API" "$("${C[@]}" gardens suggest "$GB" --limit 5 --json | norm)" "$(printf '%s' "$BODY" | norm)"
 
 finish

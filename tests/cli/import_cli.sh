@@ -31,7 +31,7 @@ expect 2 "$BIN" --db t.db import accounts acc.csv --batch 0
 expect 2 "$BIN" --db t.db import accounts acc.csv --map id=nope
 grep -q "no column 'nope'" err || fail "--map message: $(cat err)"
 expect 2 "$BIN" --db t.db import people people.txt
-grep -q 'use --format' err || fail "format message"
+grep -q "set with --format" err || fail "format message"
 expect 1 "$BIN" --db t.db import accounts missing.csv
 
 expect 0 "$BIN" --db t.db import accounts acc.csv --json

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "app/view_fit.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "engine/fit.h"
@@ -229,7 +230,7 @@ static void test_fit_over_snapshot_splits_plan_and_product_gaps(void **st)
         assert_int_equal(r.stakeholders[0].n_under, 1);
         assert_int_equal(r.stakeholders[1].person, ENG_FIT_NONE);
         cxg_buf_init(&b, 0);
-        assert_int_equal(eng_fit_account_json(&v, &r, &b), CXG_OK);
+        assert_int_equal(view_fit_account_json(&v, &r, &b), CXG_OK);
         assert_non_null(strstr(b.data, "{\"objective\":\"o1\",\"capability\":{\"id\":\"cap-ai\","
                                        "\"name\":null},\"gap\":\"product\"}"));
         assert_non_null(strstr(b.data, "\"person\":\"cfo\""));
@@ -243,7 +244,7 @@ static void test_fit_over_snapshot_splits_plan_and_product_gaps(void **st)
         assert_string_equal(s.o_ext[rows[1].objective], "o4");
         assert_true(rows[1].plan_gap && !rows[1].product_gap);
         cxg_buf_init(&b, 0);
-        assert_int_equal(eng_fit_under_json(&v, rows + 1, 1, &b), CXG_OK);
+        assert_int_equal(view_fit_under_json(&v, rows + 1, 1, &b), CXG_OK);
         assert_non_null(strstr(b.data, "\"missing\":[{\"id\":\"cap-api\",\"name\":\"cap-api\","
                                        "\"gap\":\"plan\"}]"));
         cxg_buf_release(&b);

@@ -1,5 +1,6 @@
 /*
- * test_privacy.c: store_person_export and store_person_erase (src/store/privacy.c): values of
+ * test_privacy.c: store_person_export and app_person_erase (src/store/privacy.c, src/app/privacy.c):
+ * values of
  * the export, unknown and already erased people, the id caches after an erasure, and the
  * append-only audit log restored exactly. tests/cli/privacy_erase.sh searches the files.
  */
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -17,9 +19,34 @@
 #include "core/alloc.h"
 #include "engine/engine.h"
 #include "store/store_int.h"
+#include "app/privacy.h"
 #include "store/store_privacy.h"
 
 #define DB "tp_privacy.db"
+
+/* The use-case operations (src/app/privacy.h) as `actor` now. */
+static struct app_ctx as(struct store *s, const char *actor)
+{
+        struct app_ctx c = {s, actor, 0, NULL, (int64_t)time(NULL)};
+
+        return c;
+}
+
+static enum cxg_err erase(struct store *s, const char *id, const char *actor,
+                          struct store_erase_report *r, struct cxg_error *err)
+{
+        struct app_ctx c = as(s, actor);
+
+        return app_person_erase(&c, id, r, err);
+}
+
+static enum cxg_err purge(struct store *s, int64_t before, int dry, const char *actor,
+                          int64_t *n, struct cxg_error *err)
+{
+        struct app_ctx c = as(s, actor);
+
+        return app_purge_interactions(&c, before, dry, n, err);
+}
 
 static void remove_db(void)
 {
@@ -144,7 +171,7 @@ static void test_erase_forgets_the_old_id_and_keeps_the_audit_log_append_only(vo
         (void)state;
         snprintf(trigger, sizeof(trigger), "%s",
                  text(s, "SELECT sql FROM sqlite_master WHERE name = 'audit_no_update'"));
-        assert_int_equal(store_person_erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
+        assert_int_equal(erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
         assert_int_equal(r.interactions, 1);
         assert_int_equal(r.feedback, 1);
         assert_int_equal(r.wal_frames_left, 0);
@@ -158,15 +185,15 @@ static void test_erase_forgets_the_old_id_and_keeps_the_audit_log_append_only(vo
         assert_string_equal(text(s, "SELECT coalesce(comment, 'none') || score FROM feedback"),
                             "none4.0");
         assert_string_equal(text(s, "SELECT summary FROM audit_log WHERE action = 'erase'"),
-                            "{\"interactions\":1,\"feedback\":1,\"objectives\":0,\"users\":0,"
-                            "\"audit_redacted\":0,\"mentions_redacted\":0}");
+                            "{\"audit_redacted\":0,\"feedback\":1,\"interactions\":1,"
+                            "\"mentions_redacted\":0,\"objectives\":0,\"users\":0}");
         /* the trigger is back, word for word */
         assert_string_equal(text(s, "SELECT sql FROM sqlite_master WHERE name = 'audit_no_update'"),
                             trigger);
         assert_int_not_equal(
             sqlite3_exec(s->db, "UPDATE audit_log SET actor = 'x'", NULL, NULL, NULL), SQLITE_OK);
-        assert_int_equal(store_person_erase(s, "erased-1", "dpo", &r, &err), CXG_ERR_CONFLICT);
-        assert_int_equal(store_person_erase(s, "carol-9", "dpo", &r, &err), CXG_ERR_NOTFOUND);
+        assert_int_equal(erase(s, "erased-1", "dpo", &r, &err), CXG_ERR_CONFLICT);
+        assert_int_equal(erase(s, "carol-9", "dpo", &r, &err), CXG_ERR_NOTFOUND);
         store_close(s);
         remove_db();
 }
@@ -184,7 +211,7 @@ static void test_erase_that_fails_changes_nothing(void **state)
                                       "SELECT RAISE(ABORT, 'boom'); END",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
-        assert_int_not_equal(store_person_erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
+        assert_int_not_equal(erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
         assert_string_equal(text(s, "SELECT email FROM people"), "carol@example.org");
         assert_string_equal(text(s, "SELECT ext_id FROM interactions"), "call-1");
         assert_string_equal(text(s, "SELECT count(*) FROM audit_log"), "0");
@@ -215,10 +242,10 @@ static void test_purge_deletes_only_interactions_before_the_cut(void **state)
                 rows[i].type_id = tid;
         }
         assert_int_equal(store_put_interactions(s, rows, 3, NULL, NULL, &err), CXG_OK);
-        assert_int_equal(store_purge_interactions(s, 1600001500, 1, "t", &n, &err), CXG_OK);
+        assert_int_equal(purge(s, 1600001500, 1, "t", &n, &err), CXG_OK);
         assert_int_equal(n, 2);
         assert_string_equal(text(s, "SELECT count(*) FROM interactions"), "4");
-        assert_int_equal(store_purge_interactions(s, 1600001500, 0, "ops", &n, &err), CXG_OK);
+        assert_int_equal(purge(s, 1600001500, 0, "ops", &n, &err), CXG_OK);
         assert_int_equal(n, 2);
         assert_string_equal(text(s, "SELECT group_concat(ts) FROM interactions ORDER BY ts"),
                             "1700000100,1600002000");
@@ -242,7 +269,7 @@ static void test_engine_reload_forgets_an_erased_person_and_their_comment(void *
         assert_int_not_equal(eng_person_find(&e.snap, "carol-9"), ENG_NONE);
         assert_int_equal(e.snap.n_fb, 1);
         assert_string_equal(e.snap.f_comment[0], "slow answers");
-        assert_int_equal(store_person_erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
+        assert_int_equal(erase(s, "carol-9", "dpo", &r, &err), CXG_OK);
         assert_int_equal(eng_engine_reload(&e, s, &err), CXG_OK);
         assert_int_equal(eng_person_find(&e.snap, "carol-9"), ENG_NONE);
         i = eng_person_find(&e.snap, "erased-1");

@@ -1,6 +1,6 @@
 /*
- * api_privacy.c: a person's data export (GET /api/v1/people/{id}/export) and erasure
- * (DELETE /api/v1/people/{id}?erase=true), both for admins, through src/store/store_privacy.h.
+ * routes_privacy.c: a person's data export (GET /api/v1/people/{id}/export) and erasure
+ * (DELETE /api/v1/people/{id}?erase=true), both for admins, through src/app/privacy.h.
  * After an erasure every worker's store handle forgets its cached ids and the engine snapshot
  * is reloaded in full, so nothing of the person is served any more.
  */
@@ -9,18 +9,21 @@
 #include "api/api_int.h"
 #include "core/alloc.h"
 #include "core/banned.h"
-#include "store/store_privacy.h"
+#include "app/privacy.h"
+#include "app/view_entities.h"
 
 void api_h_person_export(struct api_req *r)
 {
         struct cxg_error err = {0};
+        struct app_ctx c;
         struct cxg_buf b;
         enum cxg_err rc;
 
         if (!api_store(r))
                 return;
+        api_app_ctx(r, &c);
         cxg_buf_init(&b, 0);
-        rc = store_person_export(r->st, r->params[0], &b, &err);
+        rc = app_person_export(&c, r->params[0], &b, &err);
         if (rc == CXG_ERR_NOTFOUND) {
                 cxg_buf_release(&b);
                 api_reply_error(r, 404, "not_found", NULL, "no person with id \"%s\"",
@@ -52,12 +55,14 @@ void api_h_person_erase(struct api_req *r)
 {
         struct store_erase_report rep;
         struct cxg_error err = {0};
+        struct app_ctx c;
         enum cxg_err rc;
         json_t *j;
 
         if (!api_store(r))
                 return;
-        rc = store_person_erase(r->st, r->params[0], r->who.name, &rep, &err);
+        api_app_ctx(r, &c);
+        rc = app_person_erase(&c, r->params[0], &rep, &err);
         if (rc == CXG_ERR_NOTFOUND) {
                 api_reply_error(r, 404, "not_found", NULL, "no person with id \"%s\"",
                                 r->params[0]);
@@ -74,13 +79,7 @@ void api_h_person_erase(struct api_req *r)
         }
         atomic_fetch_add(&api_g.generation, 1);
         api_engine_reload(r);
-        j = json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "erased", 1, "id", rep.anon_id,
-                      "interactions", (json_int_t)rep.interactions, "feedback",
-                      (json_int_t)rep.feedback, "objectives", (json_int_t)rep.objectives, "users",
-                      (json_int_t)rep.users, "audit_redacted", (json_int_t)rep.audit,
-                      "texts_redacted", (json_int_t)rep.mentions, "wal_cleared",
-                      rep.wal_frames_left == 0);
-        if (!j) {
+        if (!(j = view_erase_report(&rep))) {
                 api_reply_error(r, 503, "unavailable", NULL, "out of memory");
                 return;
         }

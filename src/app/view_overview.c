@@ -1,16 +1,16 @@
 /*
- * overview.c: top-line monthly series and the scored account list for the dashboard.
- * Formulas: docs/scoring.md, "Overview".
+ * view_overview.c: the dashboard's JSON: top-line monthly series, the scored account list with
+ * sparklines and an account's recent activity (GET /api/v1/overview...).
  */
+#include "app/view_overview.h"
+
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
-#include "engine/overview.h"
 
 #define TRY(x)                                                                                     \
         do {                                                                                       \
@@ -36,7 +36,7 @@ static enum cxg_err put_num(struct cxg_buf *b, const char *key, double v, int co
         return cxg_buf_printf(b, "%s\"%s\":%.10g", comma ? "," : "", key, v);
 }
 
-/* A score rounded to 2 decimals, as eng_account_json shows it; null when NAN. */
+/* A score rounded to 2 decimals, as view_account_json shows it; null when NAN. */
 static enum cxg_err put_score(struct cxg_buf *b, const char *key, double v)
 {
         return put_num(b, key, isnan(v) ? v : round(v * 100.0) / 100.0, 1);
@@ -54,7 +54,7 @@ static int64_t window_first(const struct eng_snapshot *s, const struct eng_score
         return end - (int64_t)n + 1;
 }
 
-enum cxg_err eng_overview_json(const struct eng_snapshot *s, const struct eng_scores *r,
+enum cxg_err view_overview_json(const struct eng_snapshot *s, const struct eng_scores *r,
                                size_t months, struct cxg_buf *b)
 {
         enum cxg_err rc = CXG_OK;
@@ -64,7 +64,7 @@ enum cxg_err eng_overview_json(const struct eng_snapshot *s, const struct eng_sc
         char t[24], m[16];
 
         if (months == 0)
-                months = ENG_OVERVIEW_MONTHS;
+                months = VIEW_OVERVIEW_MONTHS;
         if (months > 240)
                 return CXG_ERR_LIMIT;
         for (size_t a = 0; a < s->n_accounts && a < r->n_accounts; a++) {
@@ -147,7 +147,7 @@ done:
         return rc;
 }
 
-enum cxg_err eng_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
+enum cxg_err view_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
                                         size_t months, struct cxg_buf *b)
 {
         enum cxg_err rc = CXG_OK;
@@ -236,7 +236,7 @@ done:
         return rc;
 }
 
-enum cxg_err eng_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
+enum cxg_err view_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
                                         struct cxg_buf *b)
 {
         enum cxg_err rc = CXG_OK;

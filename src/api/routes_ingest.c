@@ -1,5 +1,5 @@
 /*
- * api_ingest.c: POST /api/v1/interactions and /api/v1/feedback. A body is one JSON object, a
+ * routes_ingest.c: POST /api/v1/interactions and /api/v1/feedback. A body is one JSON object, a
  * JSON array of them, or JSON lines (application/x-ndjson). Every row is validated by the
  * importer's JSON batch entry point (ingest_json_batch); the valid rows are written in one
  * transaction and the reply lists each rejected row with its index, field and reason.
@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "app/import.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "ingest/import.h"
 
@@ -41,6 +43,59 @@ static void reply_committed(struct api_req *r, const struct ingest_summary *sum,
         r->static_data = (const unsigned char *)r->fallback;
         r->reply_len = n > 0 && (size_t)n < sizeof(r->fallback) ? (size_t)n : 0;
         r->status = 200;
+}
+
+/*
+ * A JSON lines body into *arr (one object per non-blank line) with the line index of each in
+ * *map; lines that are not JSON go to *pre with their reason. -1 when out of memory.
+ */
+static int parse_lines(struct api_req *r, json_t **arr, size_t **map, struct pre_reject **pre,
+                       size_t *npre, size_t *total)
+{
+        const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
+        size_t line = 0, cap = 0, cap_pre = 0;
+
+        if (!(*arr = json_array()))
+                return -1;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                const char *le = nl ? nl : end;
+                json_error_t je;
+                json_t *o;
+                const char *q = p;
+
+                while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
+                        q++;
+                if (q < le) {
+                        unsigned long failed = cxg_alloc_failures();
+
+                        o = json_loadb(p, (size_t)(le - p), JSON_REJECT_DUPLICATES, &je);
+                        if (!o && cxg_alloc_failures() != failed)
+                                return -1; /* not the line's fault */
+                        if (o) {
+                                /* the body's size limit bounds the number of lines */
+                                if (CXG_GROW(*map, json_array_size(*arr) + 1, cap,
+                                             CXG_GROW_NOCAP)) {
+                                        json_decref(o);
+                                        return -1;
+                                }
+                                (*map)[json_array_size(*arr)] = line;
+                                if (json_array_append_new(*arr, o))
+                                        return -1;
+                        } else {
+                                if (CXG_GROW(*pre, *npre + 1, cap_pre, CXG_GROW_NOCAP))
+                                        return -1;
+                                (*pre)[*npre].index = line;
+                                snprintf((*pre)[*npre].reason, sizeof((*pre)[*npre].reason),
+                                         "not valid JSON: %s (column %d)", je.text, je.column);
+                                (*npre)++;
+                        }
+                        line++;
+                }
+                p = nl ? nl + 1 : end;
+        }
+        *total = line;
+        return 0;
 }
 
 static void ingest(struct api_req *r, enum ingest_kind kind, int k)
@@ -75,61 +130,8 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
                 }
                 total = json_array_size(arr);
         } else {
-                /* JSON lines: blank lines are skipped, a line that is not JSON is rejected */
-                const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
-                size_t line = 0, cap = 0;
-
-                arr = json_array();
-                if (!arr)
+                if (parse_lines(r, &arr, &map, &pre, &npre, &total))
                         goto nomem;
-                while (p < end) {
-                        const char *nl = memchr(p, '\n', (size_t)(end - p));
-                        const char *le = nl ? nl : end;
-                        json_error_t je;
-                        json_t *o;
-                        const char *q = p;
-
-                        while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
-                                q++;
-                        if (q < le) {
-                                unsigned long failed = cxg_alloc_failures();
-
-                                o = json_loadb(p, (size_t)(le - p), JSON_REJECT_DUPLICATES, &je);
-                                if (!o && cxg_alloc_failures() != failed)
-                                        goto nomem; /* not the line's fault */
-                                if (o) {
-                                        if (json_array_size(arr) == cap) {
-                                                size_t nc = cap ? cap * 2 : 64;
-                                                size_t *nm = cxg_realloc(map, nc * sizeof(*nm));
-
-                                                if (!nm) {
-                                                        json_decref(o);
-                                                        goto nomem;
-                                                }
-                                                map = nm;
-                                                cap = nc;
-                                        }
-                                        map[json_array_size(arr)] = line;
-                                        if (json_array_append_new(arr, o))
-                                                goto nomem;
-                                } else {
-                                        struct pre_reject *np =
-                                            cxg_realloc(pre, (npre + 1) * sizeof(*np));
-
-                                        if (!np)
-                                                goto nomem;
-                                        pre = np;
-                                        pre[npre].index = line;
-                                        snprintf(pre[npre].reason, sizeof(pre[npre].reason),
-                                                 "not valid JSON: %s (column %d)", je.text,
-                                                 je.column);
-                                        npre++;
-                                }
-                                line++;
-                        }
-                        p = nl ? nl + 1 : end;
-                }
-                total = line;
         }
         if (total == 0) {
                 api_reply_error(r, 422, "invalid", NULL, "the request holds no rows");
@@ -141,8 +143,11 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
         if (!api_store(r))
                 goto done;
         if (json_array_size(arr) > 0) {
-                rc = ingest_json_batch(r->st, kind, text, strlen(text), INGEST_JSON_PARTIAL, &errs,
-                                       &n_errs, &sum, &err);
+                struct app_ctx c;
+
+                api_app_ctx(r, &c);
+                rc = app_ingest_batch(&c, kind, text, strlen(text), npre, &errs, &n_errs, &sum,
+                                      &err);
                 if (rc) {
                         api_reply_cxg(r, rc, &err);
                         goto done;
@@ -173,22 +178,7 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
                 atomic_fetch_add(&api_g.ingest_accepted[k], (long)accepted);
                 atomic_fetch_add(&api_g.ingest_rejected[k], (long)nrej);
                 if (accepted) {
-                        json_t *s =
-                            json_pack("{s:I,s:I,s:I,s:I}", "accepted", (json_int_t)accepted,
-                                      "inserted", (json_int_t)sum.inserted, "updated",
-                                      (json_int_t)sum.updated, "rejected", (json_int_t)nrej);
-                        struct cxg_error aerr = {0};
-
                         atomic_fetch_add(&api_g.ingest_batches[k], 1);
-                        /* the batch committed on its own; its audit record follows it */
-                        if (!s || store_begin(r->st, &aerr) ||
-                            api_audit(r, "ingest", ingest_kind_name(kind), NULL, s, &aerr) ||
-                            store_commit(r->st, &aerr)) {
-                                store_rollback(r->st);
-                                cxg_log(CXG_LOG_ERROR, "serve: audit of an ingest batch: %s",
-                                        aerr.msg);
-                        }
-                        json_decref(s);
                         api_engine_refresh(r);
                 }
                 if (oom && accepted) {
@@ -218,7 +208,7 @@ nomem:
 done:
         json_decref(arr);
         json_decref(rejected);
-        free(text);
+        cxg_free(text);
         cxg_free(errs);
         cxg_free(pre);
         cxg_free(map);

@@ -1,20 +1,22 @@
 /*
- * overview.h: the dashboard's top-line figures from the engine snapshot and scores: monthly
- * MRR, paying accounts, active people and interactions per active person, today's counts and
- * means; and the account list with scores and a monthly activity trend for sparklines.
- * Formulas: docs/scoring.md, "Overview".
+ * view_overview.h: the dashboard's JSON: top-line monthly series, the scored account list with
+ * sparklines and an account's recent activity (GET /api/v1/overview...).
+ * Engine computes the structs; these render them, once for both front ends. Each appends
+ * to a cxg_buf and returns CXG_OK or CXG_ERR_NOMEM / CXG_ERR_LIMIT.
  */
-#ifndef CXG_ENG_OVERVIEW_H
-#define CXG_ENG_OVERVIEW_H
+#ifndef CXG_APP_VIEW_OVERVIEW_H
+#define CXG_APP_VIEW_OVERVIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
+#include "core/err.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
 
 /* Months of history in the overview and sparklines when the caller asks for 0. */
-#define ENG_OVERVIEW_MONTHS 24
+#define VIEW_OVERVIEW_MONTHS 24
 
 /*
  * Append the overview of snapshot s with scores r (computed on s) as one JSON object to b:
@@ -24,7 +26,7 @@
  * paying_accounts, active_people, interactions, interactions_per_active. Read-only over s and r.
  * Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
-enum cxg_err eng_overview_json(const struct eng_snapshot *s, const struct eng_scores *r,
+enum cxg_err view_overview_json(const struct eng_snapshot *s, const struct eng_scores *r,
                                size_t months, struct cxg_buf *b) CXG_WUR;
 
 /*
@@ -33,7 +35,7 @@ enum cxg_err eng_overview_json(const struct eng_snapshot *s, const struct eng_sc
  * churned and trend[] (interactions per month over the last `months` months, 0:
  * 12, at most 240). Read-only over s and r. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
-enum cxg_err eng_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
+enum cxg_err view_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
                                         size_t months, struct cxg_buf *b) CXG_WUR;
 
 /*
@@ -42,7 +44,7 @@ enum cxg_err eng_overview_accounts_json(const struct eng_snapshot *s, const stru
  * outcome, duration_ms, value) and feedback[] (the newest `limit` answers: ts, person, kind,
  * score, comment). limit 1-1000. Read-only over s. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
-enum cxg_err eng_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
+enum cxg_err view_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
                                         struct cxg_buf *b) CXG_WUR;
 
 #endif

@@ -1,0 +1,254 @@
+/*
+ * routes_engine.c: the read endpoints over the analytics engine: an account's scores with
+ * components and reasons, a person's engagement, segments and cohorts. The engine object and
+ * its refresh are in api_engine.c. Formulas: docs/scoring.md.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "app/view_account.h"
+#include "core/alloc.h"
+#include "core/banned.h"
+#include "engine/cohorts.h"
+#include "engine/engine.h"
+#include "engine/segments.h"
+
+/* The loaded engine, or NULL after replying 503. */
+static struct eng_engine *engine_ready(struct api_req *r)
+{
+        struct eng_engine *e = api_engine_get();
+
+        if (!e)
+                api_reply_error(r, 503, "unavailable", NULL, "the analytics engine is not loaded");
+        return e;
+}
+
+void api_h_account_scores(struct api_req *r)
+{
+        struct eng_engine *e;
+        struct cxg_buf b;
+        enum cxg_err rc;
+        uint32_t a;
+
+        if (!(e = engine_ready(r)))
+                return;
+        cxg_buf_init(&b, 16u << 20);
+        eng_engine_read_lock(e);
+        a = eng_account_find(&e->snap, r->params[0]);
+        if (a == ENG_NONE) {
+                eng_engine_unlock(e);
+                api_reply_error(r, 404, "not_found", NULL, "no account with id \"%s\"",
+                                r->params[0]);
+                return;
+        }
+        rc = view_account_json(&e->scores, a, 1, &b);
+        eng_engine_unlock(e);
+        if (rc) {
+                cxg_buf_release(&b);
+                api_reply_cxg(r, rc, NULL);
+                return;
+        }
+        api_reply_buf(r, &b);
+}
+
+static json_t *num_or_null(double v)
+{
+        return isnan(v) ? json_null() : json_real(v);
+}
+
+void api_h_person_engagement(struct api_req *r)
+{
+        struct eng_engine *e;
+        json_t *o = NULL, *ch;
+        uint32_t p;
+        char t[24];
+
+        if (!(e = engine_ready(r)))
+                return;
+        eng_engine_read_lock(e);
+        p = eng_person_find(&e->snap, r->params[0]);
+        if (p == ENG_NONE || p >= e->scores.n_people) {
+                eng_engine_unlock(e);
+                api_reply_error(r, 404, "not_found", NULL, "no person with id \"%s\"",
+                                r->params[0]);
+                return;
+        }
+        ch = json_array();
+        for (int c = 0; ch && c < CXG_CH__COUNT; c++)
+                if (e->scores.p_channels[p] & (1u << c))
+                        json_array_append_new(ch, json_string(model_channel_name(c)));
+        o = json_pack(
+            "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:i}", "id", e->snap.p_ext[p], "account_id",
+            e->snap.p_account[p] < e->snap.n_accounts ? e->snap.a_ext[e->snap.p_account[p]]
+                                                        : "",
+            "at", cxg_time_format(e->scores.at, t), "engagement",
+            num_or_null(e->scores.p_engagement[p]), "activity",
+            num_or_null(e->scores.p_activity[p]), "activity_before",
+            num_or_null(e->scores.p_prior[p]), "last_interaction",
+            e->scores.p_last[p] == INT32_MIN
+                ? json_null()
+                : json_string(cxg_time_format(ENG_EPOCH + e->scores.p_last[p], t)),
+            "channels", ch ? ch : json_array(), "capabilities_used", (int)e->scores.p_caps[p],
+            "feedback_answers", (int)e->scores.p_feedback[p]);
+        if (o)
+                json_object_set_new(o, "seniority",
+                                    json_string(model_seniority_name(e->snap.p_seniority[p])));
+        eng_engine_unlock(e);
+        if (!o) {
+                api_reply_error(r, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        api_reply_json(r, 200, o);
+}
+
+static json_t *segment_json(const struct eng_segment *g)
+{
+        return json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:I}", "name", g->name, "count",
+                         (json_int_t)g->count, "churned", (json_int_t)g->churned, "churn_rate",
+                         num_or_null(eng_segment_churn(g)), "mrr", num_or_null(g->mrr), "health",
+                         num_or_null(g->health_n ? g->health_sum / (double)g->health_n : NAN),
+                         "engagement", num_or_null(g->eng_n ? g->eng_sum / (double)g->eng_n : NAN),
+                         "nps", num_or_null(eng_segment_nps(g)), "nps_answers",
+                         (json_int_t)g->nps_n);
+}
+
+void api_h_segments(struct api_req *r)
+{
+        struct eng_engine *e;
+        const char *by = api_arg(r, "by"), *ent = api_arg(r, "entity");
+        struct eng_segments g;
+        struct cxg_error err = {0};
+        json_t *arr, *o;
+        int people = 0;
+        char t[24];
+
+        if (!by || !*by) {
+                api_reply_error(r, 400, "bad_request", "by",
+                                "which field? give by=FIELD (plan, owner, an attribute, ...)");
+                return;
+        }
+        if (ent && strcmp(ent, "people") == 0)
+                people = 1;
+        else if (ent && strcmp(ent, "accounts") != 0) {
+                api_reply_error(r, 400, "bad_request", "entity",
+                                "entity must be accounts or people");
+                return;
+        }
+        if (!(e = engine_ready(r)))
+                return;
+        memset(&g, 0, sizeof(g));
+        eng_engine_read_lock(e);
+        if (eng_segments_compute(&e->snap, &e->scores, by, people, e->scores.at, &g, &err)) {
+                eng_engine_unlock(e);
+                api_reply_error(r, err.code == CXG_ERR_NOMEM ? 500 : 400,
+                                err.code == CXG_ERR_NOMEM ? "internal" : "bad_request", "by", "%s",
+                                err.msg);
+                return;
+        }
+        arr = json_array();
+        for (size_t k = 0; arr && k < g.n; k++)
+                json_array_append_new(arr, segment_json(&g.groups[k]));
+        o = json_pack("{s:s,s:s,s:s,s:o,s:o}", "by", by, "entity", people ? "people" : "accounts",
+                      "at", cxg_time_format(e->scores.at, t), "segments", arr ? arr : json_null(),
+                      "total", segment_json(&g.total));
+        eng_engine_unlock(e);
+        eng_segments_release(&g);
+        if (!o) {
+                api_reply_error(r, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        api_reply_json(r, 200, o);
+}
+
+void api_h_cohorts(struct api_req *r)
+{
+        struct eng_engine *e;
+        const char *by = api_arg(r, "by"), *cum = api_arg(r, "cumulative"),
+                   *seg = api_arg(r, "segment");
+        struct eng_cohort_opts opt;
+        struct eng_cohorts co;
+        struct cxg_error err = {0};
+        char field[128] = "", m[16];
+        json_t *arr, *o;
+
+        memset(&opt, 0, sizeof(opt));
+        opt.by = ENG_COHORT_ACCOUNTS;
+        if (by && strcmp(by, "people") == 0)
+                opt.by = ENG_COHORT_PEOPLE;
+        else if (by && strcmp(by, "revenue") == 0)
+                opt.by = ENG_COHORT_REVENUE;
+        else if (by && strcmp(by, "accounts") != 0) {
+                api_reply_error(r, 400, "bad_request", "by",
+                                "by must be accounts, people or revenue");
+                return;
+        }
+        if (cum && strcmp(cum, "true") && strcmp(cum, "false") && strcmp(cum, "1") &&
+            strcmp(cum, "0")) {
+                api_reply_error(r, 400, "bad_request", "cumulative",
+                                "cumulative must be true or false");
+                return;
+        }
+        opt.cumulative = cum && (strcmp(cum, "true") == 0 || strcmp(cum, "1") == 0);
+        if (seg) {
+                const char *eq = strchr(seg, '=');
+
+                if (!eq || eq == seg || (size_t)(eq - seg) >= sizeof(field)) {
+                        api_reply_error(r, 400, "bad_request", "segment",
+                                        "segment must be FIELD=VALUE");
+                        return;
+                }
+                memcpy(field, seg, (size_t)(eq - seg));
+                field[eq - seg] = '\0';
+                opt.segment_field = field;
+                opt.segment_value = eq + 1;
+        }
+        if (!(e = engine_ready(r)))
+                return;
+        memset(&co, 0, sizeof(co));
+        eng_engine_read_lock(e);
+        opt.at = e->scores.at;
+        opt.scores = &e->scores;
+        if (eng_cohorts_compute(&e->snap, &opt, &co, &err)) {
+                eng_engine_unlock(e);
+                api_reply_error(r, err.code == CXG_ERR_NOMEM ? 500 : 400,
+                                err.code == CXG_ERR_NOMEM ? "internal" : "bad_request", NULL, "%s",
+                                err.msg);
+                return;
+        }
+        eng_engine_unlock(e);
+        arr = json_array();
+        for (size_t c = 0; arr && c < co.n; c++) {
+                json_t *act = json_array(), *ret = json_array();
+                int64_t y;
+                unsigned mo, d;
+
+                cxg_civil_from_days(cxg_month_start(co.first_month + (int64_t)c) / 86400, &y, &mo,
+                                    &d);
+                snprintf(m, sizeof(m), "%04lld-%02u", (long long)y, mo);
+                for (size_t k = 0; act && ret && c + k < co.n; k++) {
+                        double v = co.value[c * co.n + k];
+
+                        json_array_append_new(act, num_or_null(v));
+                        json_array_append_new(ret, co.size[c] > 0 && !isnan(v)
+                                                       ? json_real(v / co.size[c])
+                                                       : json_null());
+                }
+                json_array_append_new(arr, json_pack("{s:s,s:f,s:o,s:o}", "month", m, "size",
+                                                     co.size[c], "active", act ? act : json_null(),
+                                                     "retention", ret ? ret : json_null()));
+        }
+        o = json_pack("{s:s,s:b,s:o}", "by",
+                      opt.by == ENG_COHORT_PEOPLE    ? "people"
+                      : opt.by == ENG_COHORT_REVENUE ? "revenue"
+                                                     : "accounts",
+                      "cumulative", opt.cumulative, "cohorts", arr ? arr : json_null());
+        eng_cohorts_release(&co);
+        if (!o) {
+                api_reply_error(r, 500, "internal", NULL, "out of memory");
+                return;
+        }
+        api_reply_json(r, 200, o);
+}

@@ -1,0 +1,36 @@
+/*
+ * import.h: importing rows, once for the CLI (`cxgarden import KIND FILE`: a file) and the
+ * API (POST /api/v1/interactions and /feedback: a JSON batch), each followed by its audit
+ * record "ingest" on the kind (accounts, people, interactions, ...) with the counts.
+ */
+#ifndef CXG_APP_IMPORT_H
+#define CXG_APP_IMPORT_H
+
+#include <stddef.h>
+
+#include "app/app.h"
+#include "ingest/import.h"
+
+/*
+ * Import the file at path as o->kind rows (ingest_file: many transactions of o->batch rows;
+ * c->st may be NULL for a dry run without a database). When rows were written, one audit
+ * record "ingest" follows the last batch, with {"file": base name, "inserted", "updated",
+ * "rejected"}: the rows stay committed even when that record cannot be written (the error
+ * is returned, err names it). Dry runs write nothing and are not audited.
+ */
+enum cxg_err app_import(const struct app_ctx *c, const char *path, const struct ingest_opts *o,
+                        struct ingest_summary *sum, struct cxg_error *err) CXG_WUR;
+
+/*
+ * Write the valid rows of a JSON array (json, len bytes) as kind rows in one transaction
+ * (ingest_json_batch with INGEST_JSON_PARTIAL; *errs and *n_errs as there). pre_rejected
+ * counts rows the front end rejected before (lines that were not JSON). When rows were
+ * accepted, an audit record "ingest" {"accepted", "inserted", "updated", "rejected"} follows;
+ * as the rows are committed by then, a failure to audit is logged, not returned.
+ */
+enum cxg_err app_ingest_batch(const struct app_ctx *c, enum ingest_kind kind, const char *json,
+                              size_t len, size_t pre_rejected, struct ingest_row_error **errs,
+                              size_t *n_errs, struct ingest_summary *sum,
+                              struct cxg_error *err) CXG_WUR;
+
+#endif
