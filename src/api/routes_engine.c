@@ -12,6 +12,7 @@
 #include "app/view_account.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/timeconst.h"
 #include "engine/cohorts.h"
 #include "engine/engine.h"
 #include "engine/segments.h"
@@ -225,7 +226,7 @@ void api_h_cohorts(struct api_req *r)
                 int64_t y;
                 unsigned mo, d;
 
-                cxg_civil_from_days(cxg_month_start(co.first_month + (int64_t)c) / 86400, &y, &mo,
+                cxg_civil_from_days(cxg_month_start(co.first_month + (int64_t)c) / CXG_DAY, &y, &mo,
                                     &d);
                 snprintf(m, sizeof(m), "%04lld-%02u", (long long)y, mo);
                 for (size_t k = 0; act && ret && c + k < co.n; k++) {

@@ -14,9 +14,9 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 #include "store/store_gardens.h"
 
-#define DAY 86400
 #define MAX_MONTHS 1200 /* a century of monthly activity */
 
 void eng_garden_panel_init(struct eng_garden_panel *p)
@@ -642,7 +642,7 @@ double eng_garden_metric_value(const struct eng_garden_panel *p, size_t a, int m
         case GARDEN_METRIC_RETENTION_180: {
                 /* retained over the window's first 90/180 days, or the whole window if shorter
                  * is asked for by the caller through `to` */
-                int64_t h = (metric == GARDEN_METRIC_RETENTION_90 ? 90 : 180) * (int64_t)DAY;
+                int64_t h = (metric == GARDEN_METRIC_RETENTION_90 ? 90 : 180) * (int64_t)CXG_DAY;
                 int64_t until = from + h;
 
                 (void)to;
@@ -690,7 +690,7 @@ double eng_garden_metric_value(const struct eng_garden_panel *p, size_t a, int m
                         sum += p->act[a * p->n_months + (size_t)k];
                         days += (double)(cxg_month_start(p->month0 + k + 1) -
                                          cxg_month_start(p->month0 + k)) /
-                                DAY;
+                                CXG_DAY;
                 }
                 if (!(days > 0))
                         return NAN;

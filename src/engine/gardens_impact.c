@@ -10,9 +10,9 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 #include "engine/gardens.h"
 
-#define DAY 86400
 #define FOLLOW_DAYS 180
 
 /* Engagement bands per month of reference, computed once per month. */
@@ -112,8 +112,8 @@ enum cxg_err eng_garden_impact(const struct eng_garden_panel *p, int bands,
         if (!used)
                 goto done;
         for (size_t a = 0; a < p->n; a++) {
-                int64_t j = p->joined[a], j90 = j + 90 * (int64_t)DAY,
-                        j180 = j + FOLLOW_DAYS * (int64_t)DAY;
+                int64_t j = p->joined[a], j90 = j + 90 * (int64_t)CXG_DAY,
+                        j180 = j + FOLLOW_DAYS * (int64_t)CXG_DAY;
                 const uint8_t *band;
                 int plan, ok, y90, y180, n0 = 0, x90 = 0, x180 = 0, nall = 0, xall = 0;
                 double m0, v;
@@ -343,7 +343,7 @@ enum cxg_err eng_garden_rollout_report(const struct eng_garden_panel *p, const i
         out->metric = metric;
         out->at = at;
         out->days = days > 0 ? days : 90;
-        w = (int64_t)out->days * DAY;
+        w = (int64_t)out->days * CXG_DAY;
         if (metric < 0 || metric >= GARDEN_METRIC__COUNT)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "metric", "rollout: unknown metric");
         in = cxg_calloc(p->n ? p->n : 1, 1);
