@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/parse.h"
 #include "core/timeconst.h"
 #include "engine/gardens.h"
@@ -53,24 +54,6 @@ static const uint8_t *bands_for(struct band_cache *c, const struct eng_garden_pa
         c->month[c->n] = m;
         c->band[c->n++] = b;
         return b;
-}
-
-static int grow_bins(void **arr, size_t *cap, size_t need, size_t elem)
-{
-        size_t ncap;
-        void *np;
-
-        if (need <= *cap)
-                return 0;
-        ncap = *cap ? *cap * 2 : 256;
-        while (ncap < need)
-                ncap *= 2;
-        np = cxg_realloc(*arr, ncap * elem);
-        if (!np)
-                return -1;
-        *arr = np;
-        *cap = ncap;
-        return 0;
 }
 
 static void num_add(struct eng_garden_num *s, int group, double v)
@@ -160,11 +143,11 @@ enum cxg_err eng_garden_impact(const struct eng_garden_panel *p, int bands,
                         if (ok)
                                 num_add(&sn, 0, v);
                 }
-                if (grow_bins((void **)&crude, &cap3, n_str + 1, sizeof(*crude)) ||
-                    grow_bins((void **)&b90, &cap1, n_str + 1, sizeof(*b90)) ||
-                    grow_bins((void **)&b180, &cap2, n_str + 1, sizeof(*b180)) ||
-                    grow_bins((void **)&mrr, &cap4, n_str + 1, sizeof(*mrr)) ||
-                    grow_bins((void **)&nps, &cap5, n_str + 1, sizeof(*nps)))
+                if (CXG_GROW(crude, n_str + 1, cap3, CXG_GROW_NOCAP) ||
+                    CXG_GROW(b90, n_str + 1, cap1, CXG_GROW_NOCAP) ||
+                    CXG_GROW(b180, n_str + 1, cap2, CXG_GROW_NOCAP) ||
+                    CXG_GROW(mrr, n_str + 1, cap4, CXG_GROW_NOCAP) ||
+                    CXG_GROW(nps, n_str + 1, cap5, CXG_GROW_NOCAP))
                         goto done;
                 crude[n_str] = (struct eng_garden_bin){1, y180, nall, xall};
                 b90[n_str] = (struct eng_garden_bin){1, y90, n0, x90};
@@ -240,8 +223,8 @@ static enum cxg_err stratum(struct strata *s, uint16_t seg, uint16_t plan, uint8
                 *out = (size_t)v;
                 return CXG_OK;
         }
-        if (grow_bins((void **)&s->bin, &s->cap_b, s->n + 1, sizeof(*s->bin)) ||
-            grow_bins((void **)&s->num, &s->cap_n, s->n + 1, sizeof(*s->num)) ||
+        if (CXG_GROW(s->bin, s->n + 1, s->cap_b, CXG_GROW_NOCAP) ||
+            CXG_GROW(s->num, s->n + 1, s->cap_n, CXG_GROW_NOCAP) ||
             cxg_hmap_put(&s->ix, key, sizeof(key), s->n))
                 return CXG_ERR_NOMEM;
         memset(&s->bin[s->n], 0, sizeof(s->bin[0]));
