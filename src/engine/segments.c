@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
 #include "core/timeconst.h"
 
@@ -178,15 +179,8 @@ enum cxg_err eng_segments_compute(const struct eng_snapshot *s, const struct eng
                 if ((rc = cxg_hmap_intern(&idx, buf, strlen(buf), &g, &found, NULL)))
                         goto done;
                 if (!found) {
-                        if (out->n == cap) {
-                                size_t nc = cap ? cap * 2 : 16;
-                                void *tmp = cxg_realloc(out->groups, nc * sizeof(*out->groups));
-
-                                if (!tmp)
-                                        goto nomem;
-                                out->groups = tmp;
-                                cap = nc;
-                        }
+                        if (CXG_GROW(out->groups, out->n + 1, cap, CXG_GROW_NOCAP))
+                                goto nomem;
                         memset(&out->groups[out->n], 0, sizeof(out->groups[0]));
                         out->groups[out->n].name = cxg_strdup(buf);
                         if (!out->groups[out->n].name)

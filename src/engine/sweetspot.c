@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
 #include "core/timeconst.h"
 #include "engine/detect_int.h"
@@ -291,15 +292,8 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
                 if (cxg_hmap_intern(&keys, key, kl, &ix, &found, NULL))
                         goto nomem;
                 if (!found) {
-                        if (r->n == cap) {
-                                size_t nc = cap ? 2 * cap : 16;
-                                struct eng_sweet_segment *v = cxg_realloc(r->seg, nc * sizeof(*v));
-
-                                if (!v)
-                                        goto nomem;
-                                r->seg = v;
-                                cap = nc;
-                        }
+                        if (CXG_GROW(r->seg, r->n + 1, cap, CXG_GROW_NOCAP))
+                                goto nomem;
                         memset(&r->seg[r->n], 0, sizeof(r->seg[0]));
                         snprintf(r->seg[r->n].key, sizeof(r->seg[0].key), "%s", key);
                         r->n++;
