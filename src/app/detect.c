@@ -1,13 +1,15 @@
 /*
  * detect.c: one detection cycle, the same for `cxgarden detect`, detection after an import,
  * POST /api/v1/detect and the server's scheduled runs: the engine's detectors find, this file
- * decides what becomes an alert, a task and a follow-up, and writes it with its audit record.
+ * decides what becomes an alert (its evidence rendered by view_evidence.c), a task and a
+ * follow-up, and writes it with its audit record.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app/alerts.h"
+#include "app/view_evidence.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/grow.h"
@@ -99,8 +101,11 @@ static enum cxg_err record_all(const struct app_ctx *c, const struct app_detect_
         for (size_t i = 0; i < r->alerts.n && !rc; i++) {
                 const struct eng_alert *a = &r->alerts.v[i];
                 struct store_alert sa;
+                char *evidence = view_evidence_text(a);
                 int how = 0;
 
+                if (!evidence)
+                        return cxg_error_set(err, CXG_ERR_NOMEM, "detect: evidence: out of memory");
                 memset(&sa, 0, sizeof(sa));
                 sa.kind = eng_alert_kind_name(a->kind);
                 sa.severity = eng_severity_name(a->severity);
@@ -108,13 +113,14 @@ static enum cxg_err record_all(const struct app_ctx *c, const struct app_detect_
                 sa.subject = a->subject;
                 sa.dedup_key = a->dedup_key;
                 sa.summary = a->summary;
-                sa.evidence = a->evidence ? a->evidence : "{}";
+                sa.evidence = evidence;
                 sa.first_seen = a->first_seen;
                 sa.last_seen = a->detected_at;
                 sa.account_id = *a->account ? a->account : NULL;
                 sa.person_id = *a->person ? a->person : NULL;
                 rc = store_alert_record(c->st, &sa, r->at, (int64_t)(o->suppress_days * CXG_DAY),
                                         &r->ids[i], &how, err);
+                cxg_free(evidence);
                 if (rc)
                         break;
                 switch (how) {

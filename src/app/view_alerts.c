@@ -6,6 +6,8 @@
 
 #include "app/view.h"
 #include "app/view_alerts.h"
+#include "app/view_evidence.h"
+#include "core/alloc.h"
 #include "core/banned.h"
 
 /* An id, or null for 0 (none). */
@@ -15,7 +17,7 @@ static json_t *view_id(int64_t id)
 }
 
 /* Stored evidence text as an object ({} when absent or unreadable). */
-static json_t *view_evidence(const char *text)
+static json_t *evidence_of_text(const char *text)
 {
         json_t *j = text ? json_loads(text, 0, NULL) : NULL;
 
@@ -47,7 +49,7 @@ json_t *view_alert(const struct store_alert *a)
         bad |= view_put(x, "status_at", view_time(a->status_at));
         bad |= view_put(x, "task_id", view_id(a->task_id));
         bad |= view_put(x, "dedup_key", view_str(a->dedup_key));
-        bad |= view_put(x, "evidence", view_evidence(a->evidence));
+        bad |= view_put(x, "evidence", evidence_of_text(a->evidence));
         return view_done(x, bad);
 }
 
@@ -141,6 +143,22 @@ json_t *view_delivery(const struct store_delivery *d)
         return view_done(x, bad);
 }
 
+/*
+ * The evidence of a finding through its stored text, so that a finding (also of a dry run)
+ * reads exactly as the alert it is stored as: same digits. NULL when out of memory.
+ */
+static json_t *finding_evidence(const struct eng_alert *a)
+{
+        char *text = view_evidence_text(a);
+        json_t *j;
+
+        if (!text)
+                return NULL;
+        j = evidence_of_text(text);
+        cxg_free(text);
+        return j;
+}
+
 /* One finding of a detection cycle, with the id it was stored under (null: not stored). */
 static json_t *view_finding(const struct eng_alert *a, int64_t id)
 {
@@ -157,7 +175,7 @@ static json_t *view_finding(const struct eng_alert *a, int64_t id)
         bad |= view_put(x, "summary", json_string(a->summary));
         bad |= view_put(x, "first_seen", view_time(a->first_seen));
         bad |= view_put(x, "account_id", view_str(*a->account ? a->account : NULL));
-        bad |= view_put(x, "evidence", view_evidence(a->evidence));
+        bad |= view_put(x, "evidence", finding_evidence(a));
         return view_done(x, bad);
 }
 

@@ -2,7 +2,8 @@
  * detect.h: the early-warning detectors. Each detector is a function over plain arrays (so
  * it can be tested on hand-made numbers) that appends alerts to a list; detect_snap.c feeds
  * them from the engine snapshot and scores. Alerts carry a kind, a severity, a subject, a
- * dedup key (one open alert per key), a one-line summary and the numbers as JSON evidence.
+ * dedup key (one open alert per key), a one-line summary and the numbers behind it as typed
+ * evidence (rendered to JSON by src/app/view_evidence.c).
  * Every rule and threshold is in docs/scoring.md, "Early warning".
  */
 #ifndef CXG_ENG_DETECT_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "engine/stats.h"
@@ -24,6 +26,152 @@ enum eng_alert_kind {
 };
 
 enum eng_severity { ENG_SEV_LOW, ENG_SEV_MEDIUM, ENG_SEV_HIGH, ENG_SEV_CRITICAL, ENG_SEV__COUNT };
+
+/* ---- evidence: the numbers behind an alert, one struct per detector ---- */
+
+/*
+ * Evidence holds numbers and names only; src/app/view_evidence.c renders it (the JSON stored
+ * with the alert). NAN means "unknown" (rendered null), CXG_TS_NONE an absent date. Strings
+ * and arrays live in the arena of the alert list that holds the alert.
+ */
+
+/* A top-line figure and its growth from window B to window A. */
+struct eng_ev_topline {
+        const char *metric; /* "mrr", "customers" */
+        double before, after, growth;
+};
+
+/* One metric of a segment that fell. */
+struct eng_ev_erosion_metric {
+        int metric;                 /* enum eng_erosion_metric */
+        double before, after;       /* the metric in B and A */
+        double change;              /* after / before - 1 */
+        double lost_before;         /* retention only: 1 - before */
+        double lost_after;          /* retention only: 1 - after */
+        int has_rest;               /* the rest of the population is known: */
+        double rest_before;         /*   its metric in B, */
+        double rest_after;          /*   in A, */
+        double rest_change;         /*   its change (NAN when rest_before is 0) */
+        double relative_to_rest;    /*   and the segment's change relative to it */
+        uint64_t n_before, n_after; /* people tested in B and A (paired: both the pairs) */
+        double z, p, p_adjusted;
+};
+
+struct eng_ev_erosion {
+        const char *field, *value;         /* the segment */
+        int64_t before_start, after_start; /* starts of windows B and A */
+        int64_t end;                       /* the run's as-of time */
+        double days;                       /* length of a window */
+        struct eng_ev_topline top_line;    /* the top line that grew most */
+        struct eng_ev_topline *top_lines;  /* every top line */
+        size_t n_top_lines;
+        struct eng_ev_erosion_metric *metrics; /* the metrics that fell */
+        size_t n_metrics;
+        size_t tests;   /* tests in the run (the correction's family) */
+        int correction; /* enum eng_correction */
+        double alpha;
+};
+
+/* One week of a drifting series, as reported. */
+struct eng_ev_week {
+        int64_t week; /* its Monday */
+        uint32_t interactions;
+        double p50_ms, p95_ms, failure_rate;
+};
+
+struct eng_ev_experience {
+        const char *interaction_type;
+        int64_t first_week; /* Monday of the first drifting week */
+        size_t weeks_drifting;
+        double base_p50_ms, base_p95_ms, base_failure_rate; /* baseline medians */
+        double base_p95_sigma_ms, base_failure_sigma;
+        struct eng_ev_week current; /* the last week */
+        double z_p95, z_failure;    /* of the last week */
+        int on_p95, on_failure;     /* which metrics drift */
+        struct eng_ev_week *weeks;  /* from the first drifting week to the last */
+        size_t n_weeks;
+        struct eng_exposure *exposed; /* accounts most exposed, most bad first */
+        size_t n_exposed;
+        double slow_threshold_ms; /* above it a duration is bad (NAN: none) */
+};
+
+/* What an account-at-risk signal is. */
+enum eng_risk_signal {
+        ENG_SIG_HEALTH_DROP,
+        ENG_SIG_CHAMPION_LEFT,
+        ENG_SIG_EXECUTIVE_LEFT,
+        ENG_SIG_CHAMPION_SILENT,
+        ENG_SIG_EXECUTIVE_SILENT,
+        ENG_SIG_SENIOR_DETRACTOR,
+        ENG_SIG_DOWNGRADE,
+        ENG_SIG__COUNT
+};
+
+struct eng_ev_signal {
+        int signal; /* enum eng_risk_signal: which member of u is set */
+        union {
+                struct { /* ENG_SIG_HEALTH_DROP */
+                        double before, now, drop;
+                } health;
+                struct {                                  /* the four *_LEFT and *_SILENT */
+                        const char *person, *name, *role; /* name, role: NULL unknown */
+                        int seniority;                    /* enum cxg_seniority */
+                        int champion;
+                        uint32_t interactions_prior;
+                        int64_t last_active;
+                        int64_t left_at; /* *_LEFT only */
+                } person;
+                struct {                           /* ENG_SIG_SENIOR_DETRACTOR */
+                        const char *person, *name; /* name: NULL unknown */
+                        int seniority;
+                        int kind; /* enum cxg_fb_kind */
+                        double score;
+                        int64_t at;
+                } detractor;
+                struct { /* ENG_SIG_DOWNGRADE */
+                        double mrr_before, mrr;
+                        const char *plan_before, *plan; /* NULL unknown */
+                        int64_t at;
+                } downgrade;
+        } u;
+};
+
+struct eng_ev_at_risk {
+        const char *account;
+        const char *name, *owner, *plan; /* NULL unknown */
+        double mrr, health, health_before;
+        double window_days;
+        int weight; /* sum of the signals' weights */
+        struct eng_ev_signal *signals;
+        size_t n_signals;
+};
+
+/* One period of a wave series. */
+struct eng_ev_period {
+        uint32_t accounts, cancellations, downgrades;
+};
+
+struct eng_ev_wave {
+        const char *field, *value;
+        int downgrade; /* 1: downgrades, 0: cancellations */
+        int64_t window_start;
+        double window_days;
+        uint64_t accounts, events; /* in the window */
+        double rate, historical_rate;
+        uint64_t historical_events, historical_exposure;
+        double ratio, z, p, p_adjusted;
+        uint32_t cancellations, downgrades; /* in the window */
+        struct eng_ev_period *periods;      /* oldest first, the window last */
+        size_t n_periods;
+};
+
+/* The evidence of an alert; the member set is the alert's kind. */
+union eng_evidence {
+        struct eng_ev_erosion erosion;       /* ENG_ALERT_EROSION */
+        struct eng_ev_experience experience; /* ENG_ALERT_EXPERIENCE */
+        struct eng_ev_at_risk at_risk;       /* ENG_ALERT_AT_RISK */
+        struct eng_ev_wave wave;             /* ENG_ALERT_DOWNGRADE_WAVE */
+};
 
 /* One finding of a detector. */
 struct eng_alert {
@@ -39,24 +187,23 @@ struct eng_alert {
         char owner[64];        /* the account's owner, else "" */
         char person[128];      /* the silent or departed stakeholder (closed-loop follow-up) */
         double health;         /* account health at detection, NAN when not an account alert */
-        char *evidence;        /* JSON object text (cxg_malloc), owned by the alert */
+        int has_evidence;      /* 0: ev is unset (an alert made by hand) */
+        union eng_evidence ev; /* the numbers, by kind; its memory is the list's arena */
 };
 
-/* A growable list of alerts; owns their evidence. */
+/* A growable list of alerts; its arena holds their evidence. */
 struct eng_alerts {
         struct eng_alert *v;
         size_t n, cap;
+        struct cxg_arena mem; /* strings and arrays of the alerts' evidence */
 };
 
 /* Set up an empty list. */
 void eng_alerts_init(struct eng_alerts *l);
-/* Free every alert's evidence and the list; l is empty and reusable. */
+/* Free the alerts and their evidence; l is empty and reusable. */
 void eng_alerts_release(struct eng_alerts *l);
-/*
- * Append a copy of *a; the list takes ownership of a->evidence (also on failure, when it is
- * freed). CXG_ERR_NOMEM on failure.
- */
-enum cxg_err eng_alerts_push(struct eng_alerts *l, struct eng_alert *a) CXG_WUR;
+/* Append a copy of *a (its evidence must live in l->mem). CXG_ERR_NOMEM on failure. */
+enum cxg_err eng_alerts_push(struct eng_alerts *l, const struct eng_alert *a) CXG_WUR;
 
 /* "erosion_behind_growth", "experience_degradation", "account_at_risk", "downgrade_wave". */
 const char *eng_alert_kind_name(int kind);
@@ -150,6 +297,14 @@ struct eng_erosion_topline {
 
 /* "active_share", "engagement", "retention". */
 const char *eng_erosion_metric_name(int metric);
+/* What a metric counts: "active share", "interactions per person", "retained share". */
+const char *eng_erosion_metric_unit(int metric);
+/* The test run on a metric: "two-proportion z", "paired z on per-person change". */
+const char *eng_erosion_test_name(int metric);
+/* "bh", "bonferroni", "none". */
+const char *eng_correction_name(int correction);
+/* "health_drop", "champion_left", ..., "downgrade". */
+const char *eng_risk_signal_name(int signal);
 
 /*
  * Erosion behind growth: when a top line grows by at least min_growth from B to A, test every

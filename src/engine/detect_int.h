@@ -1,14 +1,24 @@
 /*
- * detect_int.h: helpers the early-warning files of src/engine/ share (detect_snap.c,
- * sweetspot.c): reading the snapshot's accounts and subscriptions as of a time. Not for
- * other modules.
+ * detect_int.h: helpers the early-warning files of src/engine/ share: making an alert and
+ * keeping its evidence in the list's arena (detect*.c), and reading the snapshot's accounts
+ * and subscriptions as of a time (detect_snap.c, sweetspot.c). Not for other modules.
  */
 #ifndef CXG_ENG_DETECT_INT_H
 #define CXG_ENG_DETECT_INT_H
 
 #include <math.h>
 
+#include "engine/detect.h"
 #include "engine/snapshot.h"
+
+/* A blank alert of kind found at at (first seen at, health NAN), with evidence to fill. */
+void eng_alert_init(struct eng_alert *a, int kind, int64_t at);
+/* Copy of s in l's arena (NULL stays NULL); *bad set when out of memory. */
+const char *eng_ev_keep(struct eng_alerts *l, const char *s, int *bad);
+/* n zeroed elements of size bytes in l's arena (NULL for none); *bad set on failure. */
+void *eng_ev_keep_array(struct eng_alerts *l, size_t n, size_t size, int *bad);
+/* CXG_ERR_NOMEM with "detect: WHAT: out of memory" in err. */
+enum cxg_err eng_detect_nomem(struct cxg_error *err, const char *what);
 
 static inline int64_t ts_of(int32_t t)
 {

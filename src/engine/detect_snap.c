@@ -155,6 +155,211 @@ static enum cxg_err attr_segments(const struct eng_snapshot *s, struct segset *s
         return rc;
 }
 
+/* The windows, per-person counts and per-account sums of one erosion run. */
+struct ero_work {
+        const struct eng_snapshot *s;
+        int64_t at, a0, b0;               /* end of A, start of A (end of B), start of B */
+        uint32_t *cnt_a, *cnt_b;          /* interactions per person in A and B */
+        uint32_t *acc_segs;               /* segments of each account, MAX_ACC_SEGS apart */
+        uint8_t *acc_nseg;                /* how many */
+        uint32_t *sen_seg;                /* segment of each seniority */
+        double *acc_pb, *acc_pa, *acc_pn; /* per account: B and A counts of people through */
+        struct eng_erosion_segment *segs; /* ENG_ERO__COUNT metrics per segment */
+        size_t nseg;
+};
+
+/* Active share, engagement and retention of people, into each of their segments. */
+static void ero_people(struct ero_work *w)
+{
+        const struct eng_snapshot *s = w->s;
+        int64_t at = w->at, a0 = w->a0, b0 = w->b0;
+        const uint32_t *cnt_a = w->cnt_a, *cnt_b = w->cnt_b, *acc_segs = w->acc_segs;
+        const uint32_t *sen_seg = w->sen_seg;
+        const uint8_t *acc_nseg = w->acc_nseg;
+        double *acc_pb = w->acc_pb, *acc_pa = w->acc_pa, *acc_pn = w->acc_pn;
+        struct eng_erosion_segment *segs = w->segs;
+
+        for (uint32_t pi = 0; pi < s->n_people; pi++) {
+                uint32_t a = s->p_account[pi];
+                int64_t cr = s->p_created[pi], lf = s->p_left[pi];
+                int in_b, in_a, at_b0, at_a0, through;
+                uint32_t mine[MAX_ACC_SEGS + 1];
+                size_t nm = 0;
+
+                if (a >= s->n_accounts)
+                        continue;
+                /* present during a window: joined by its end, not gone by its start */
+                in_b = (cr == CXG_TS_NONE || cr <= a0) && (lf == CXG_TS_NONE || lf > b0) &&
+                       (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] > b0) &&
+                       (s->a_created[a] == CXG_TS_NONE || s->a_created[a] <= a0);
+                in_a = (cr == CXG_TS_NONE || cr <= at) && (lf == CXG_TS_NONE || lf > a0) &&
+                       (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] > a0) &&
+                       (s->a_created[a] == CXG_TS_NONE || s->a_created[a] <= at);
+                /* present at a window's start (the retention base) */
+                at_b0 = (cr == CXG_TS_NONE || cr <= b0) && (lf == CXG_TS_NONE || lf > b0) &&
+                        account_alive(s, a, b0);
+                at_a0 = (cr == CXG_TS_NONE || cr <= a0) && (lf == CXG_TS_NONE || lf > a0) &&
+                        account_alive(s, a, a0);
+                through = (cr == CXG_TS_NONE || cr <= b0) && (lf == CXG_TS_NONE || lf > at) &&
+                          account_alive(s, a, b0) && account_alive(s, a, at);
+                if (through) {
+                        acc_pb[a] += cnt_b[pi];
+                        acc_pa[a] += cnt_a[pi];
+                        acc_pn[a]++;
+                }
+                mine[nm++] = sen_seg[s->p_seniority[pi] < CXG_SEN__COUNT ? s->p_seniority[pi] : 0];
+                for (uint8_t q = 0; q < acc_nseg[a]; q++)
+                        mine[nm++] = acc_segs[(size_t)a * MAX_ACC_SEGS + q];
+                for (size_t q = 0; q < nm; q++) {
+                        struct eng_erosion_segment *g = &segs[(size_t)mine[q] * ENG_ERO__COUNT];
+
+                        if (in_b) {
+                                g[ENG_ERO_ACTIVE].n_b++;
+                                g[ENG_ERO_ACTIVE].x_b += cnt_b[pi] > 0;
+                        }
+                        if (in_a) {
+                                g[ENG_ERO_ACTIVE].n_a++;
+                                g[ENG_ERO_ACTIVE].x_a += cnt_a[pi] > 0;
+                        }
+                        /*
+                         * engagement: the same people, present from the start of B to the end
+                         * of A (leaving and churn are retention's business); people for the
+                         * seniority segments, accounts (their people's mean) for the others,
+                         * since people of one account move together
+                         */
+                        if (through && q == 0) {
+                                eng_stats_moments_add(&g[ENG_ERO_ENGAGEMENT].m_b, cnt_b[pi]);
+                                eng_stats_moments_add(&g[ENG_ERO_ENGAGEMENT].m_a, cnt_a[pi]);
+                                eng_stats_moments_add(&g[ENG_ERO_ENGAGEMENT].m_d,
+                                                      (double)cnt_a[pi] - (double)cnt_b[pi]);
+                        }
+                        /*
+                         * retention of people (seniority segments): departures from accounts
+                         * that stay customers, so one churned account does not count as all
+                         * of its people leaving; account segments count accounts below
+                         */
+                        if (q)
+                                continue;
+                        if (at_b0 && account_alive(s, a, a0)) {
+                                g[ENG_ERO_RETENTION].n_b++;
+                                g[ENG_ERO_RETENTION].x_b += lf == CXG_TS_NONE || lf > a0;
+                        }
+                        if (at_a0 && account_alive(s, a, at)) {
+                                g[ENG_ERO_RETENTION].n_a++;
+                                g[ENG_ERO_RETENTION].x_a += lf == CXG_TS_NONE || lf > at;
+                        }
+                }
+        }
+}
+
+/* Retention of accounts, and engagement per account, in the account segments. */
+static void ero_accounts(struct ero_work *w)
+{
+        const struct eng_snapshot *s = w->s;
+        int64_t at = w->at, a0 = w->a0, b0 = w->b0;
+        const uint32_t *acc_segs = w->acc_segs;
+        const uint8_t *acc_nseg = w->acc_nseg;
+        const double *acc_pb = w->acc_pb, *acc_pa = w->acc_pa, *acc_pn = w->acc_pn;
+        struct eng_erosion_segment *segs = w->segs;
+
+        for (uint32_t a = 0; a < s->n_accounts; a++)
+                for (uint8_t q = 0; q < acc_nseg[a]; q++) {
+                        struct eng_erosion_segment *e =
+                            &segs[(size_t)acc_segs[(size_t)a * MAX_ACC_SEGS + q] * ENG_ERO__COUNT +
+                                  ENG_ERO_ENGAGEMENT];
+
+                        if (acc_pn[a]) {
+                                eng_stats_moments_add(&e->m_b, acc_pb[a] / acc_pn[a]);
+                                eng_stats_moments_add(&e->m_a, acc_pa[a] / acc_pn[a]);
+                                eng_stats_moments_add(&e->m_d, (acc_pa[a] - acc_pb[a]) / acc_pn[a]);
+                        }
+                }
+        for (uint32_t a = 0; a < s->n_accounts; a++)
+                for (uint8_t q = 0; q < acc_nseg[a]; q++) {
+                        struct eng_erosion_segment *g =
+                            &segs[(size_t)acc_segs[(size_t)a * MAX_ACC_SEGS + q] * ENG_ERO__COUNT +
+                                  ENG_ERO_RETENTION];
+
+                        if (account_alive(s, a, b0)) {
+                                g->n_b++;
+                                g->x_b += account_alive(s, a, a0);
+                        }
+                        if (account_alive(s, a, a0)) {
+                                g->n_a++;
+                                g->x_a += account_alive(s, a, at);
+                        }
+                }
+}
+
+/* The same metrics for everyone outside each segment (rest_b, rest_a). */
+static void ero_rest(struct ero_work *w)
+{
+        const struct eng_snapshot *s = w->s;
+        int64_t at = w->at, a0 = w->a0, b0 = w->b0;
+        const uint32_t *sen_seg = w->sen_seg;
+        const double *acc_pb = w->acc_pb, *acc_pa = w->acc_pa, *acc_pn = w->acc_pn;
+        struct eng_erosion_segment *segs = w->segs;
+        size_t nseg = w->nseg;
+
+        /* everyone (the "seniority" segments partition people) */
+        struct eng_erosion_segment all[ENG_ERO__COUNT];
+
+        memset(all, 0, sizeof(all));
+        for (int k = 0; k < CXG_SEN__COUNT; k++)
+                for (int m = 0; m < ENG_ERO__COUNT; m++) {
+                        const struct eng_erosion_segment *g =
+                            &segs[(size_t)sen_seg[k] * ENG_ERO__COUNT + (size_t)m];
+
+                        all[m].n_b += g->n_b;
+                        all[m].x_b += g->x_b;
+                        all[m].n_a += g->n_a;
+                        all[m].x_a += g->x_a;
+                        all[m].m_b.n += g->m_b.n;
+                        all[m].m_b.sum += g->m_b.sum;
+                        all[m].m_a.sum += g->m_a.sum;
+                }
+        struct eng_erosion_segment acc_all, acc_eng;
+
+        memset(&acc_all, 0, sizeof(acc_all));
+        memset(&acc_eng, 0, sizeof(acc_eng));
+        for (uint32_t a = 0; a < s->n_accounts; a++) {
+                if (acc_pn[a]) {
+                        acc_eng.m_b.n++;
+                        acc_eng.m_b.sum += acc_pb[a] / acc_pn[a];
+                        acc_eng.m_a.sum += acc_pa[a] / acc_pn[a];
+                }
+                if (account_alive(s, a, b0)) {
+                        acc_all.n_b++;
+                        acc_all.x_b += account_alive(s, a, a0);
+                }
+                if (account_alive(s, a, a0)) {
+                        acc_all.n_a++;
+                        acc_all.x_a += account_alive(s, a, at);
+                }
+        }
+        for (size_t k = 0; k < nseg * ENG_ERO__COUNT; k++) {
+                struct eng_erosion_segment *g = &segs[k], *t = &all[g->metric];
+
+                if (strcmp(g->field, "seniority") != 0 && g->metric == ENG_ERO_RETENTION)
+                        t = &acc_all;
+                if (strcmp(g->field, "seniority") != 0 && g->metric == ENG_ERO_ENGAGEMENT)
+                        t = &acc_eng;
+
+                g->rest_b = g->rest_a = NAN;
+                if (g->metric == ENG_ERO_ENGAGEMENT) {
+                        double n = t->m_b.n - g->m_b.n;
+
+                        if (n > 0) {
+                                g->rest_b = (t->m_b.sum - g->m_b.sum) / n;
+                                g->rest_a = (t->m_a.sum - g->m_a.sum) / n;
+                        }
+                } else if (t->n_b > g->n_b && t->n_a > g->n_a) {
+                        g->rest_b = (double)(t->x_b - g->x_b) / (double)(t->n_b - g->n_b);
+                        g->rest_a = (double)(t->x_a - g->x_a) / (double)(t->n_a - g->n_a);
+                }
+        }
+}
+
 static enum cxg_err run_erosion(const struct eng_detect_params *p,
                                 const struct eng_detect_input *in, struct eng_alerts *out,
                                 size_t *tested, struct cxg_error *err)
@@ -235,163 +440,22 @@ static enum cxg_err run_erosion(const struct eng_detect_params *p,
                         g->value = ss.k[k].value;
                         g->metric = m;
                 }
-        for (uint32_t pi = 0; pi < s->n_people; pi++) {
-                uint32_t a = s->p_account[pi];
-                int64_t cr = s->p_created[pi], lf = s->p_left[pi];
-                int in_b, in_a, at_b0, at_a0, through;
-                uint32_t mine[MAX_ACC_SEGS + 1];
-                size_t nm = 0;
-
-                if (a >= s->n_accounts)
-                        continue;
-                /* present during a window: joined by its end, not gone by its start */
-                in_b = (cr == CXG_TS_NONE || cr <= a0) && (lf == CXG_TS_NONE || lf > b0) &&
-                       (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] > b0) &&
-                       (s->a_created[a] == CXG_TS_NONE || s->a_created[a] <= a0);
-                in_a = (cr == CXG_TS_NONE || cr <= at) && (lf == CXG_TS_NONE || lf > a0) &&
-                       (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] > a0) &&
-                       (s->a_created[a] == CXG_TS_NONE || s->a_created[a] <= at);
-                /* present at a window's start (the retention base) */
-                at_b0 = (cr == CXG_TS_NONE || cr <= b0) && (lf == CXG_TS_NONE || lf > b0) &&
-                        account_alive(s, a, b0);
-                at_a0 = (cr == CXG_TS_NONE || cr <= a0) && (lf == CXG_TS_NONE || lf > a0) &&
-                        account_alive(s, a, a0);
-                through = (cr == CXG_TS_NONE || cr <= b0) && (lf == CXG_TS_NONE || lf > at) &&
-                          account_alive(s, a, b0) && account_alive(s, a, at);
-                if (through) {
-                        acc_pb[a] += cnt_b[pi];
-                        acc_pa[a] += cnt_a[pi];
-                        acc_pn[a]++;
-                }
-                mine[nm++] = sen_seg[s->p_seniority[pi] < CXG_SEN__COUNT ? s->p_seniority[pi] : 0];
-                for (uint8_t q = 0; q < acc_nseg[a]; q++)
-                        mine[nm++] = acc_segs[(size_t)a * MAX_ACC_SEGS + q];
-                for (size_t q = 0; q < nm; q++) {
-                        struct eng_erosion_segment *g = &segs[(size_t)mine[q] * ENG_ERO__COUNT];
-
-                        if (in_b) {
-                                g[ENG_ERO_ACTIVE].n_b++;
-                                g[ENG_ERO_ACTIVE].x_b += cnt_b[pi] > 0;
-                        }
-                        if (in_a) {
-                                g[ENG_ERO_ACTIVE].n_a++;
-                                g[ENG_ERO_ACTIVE].x_a += cnt_a[pi] > 0;
-                        }
-                        /*
-                         * engagement: the same people, present from the start of B to the end
-                         * of A (leaving and churn are retention's business); people for the
-                         * seniority segments, accounts (their people's mean) for the others,
-                         * since people of one account move together
-                         */
-                        if (through && q == 0) {
-                                eng_stats_moments_add(&g[ENG_ERO_ENGAGEMENT].m_b, cnt_b[pi]);
-                                eng_stats_moments_add(&g[ENG_ERO_ENGAGEMENT].m_a, cnt_a[pi]);
-                                eng_stats_moments_add(&g[ENG_ERO_ENGAGEMENT].m_d,
-                                                      (double)cnt_a[pi] - (double)cnt_b[pi]);
-                        }
-                        /*
-                         * retention of people (seniority segments): departures from accounts
-                         * that stay customers, so one churned account does not count as all
-                         * of its people leaving; account segments count accounts below
-                         */
-                        if (q)
-                                continue;
-                        if (at_b0 && account_alive(s, a, a0)) {
-                                g[ENG_ERO_RETENTION].n_b++;
-                                g[ENG_ERO_RETENTION].x_b += lf == CXG_TS_NONE || lf > a0;
-                        }
-                        if (at_a0 && account_alive(s, a, at)) {
-                                g[ENG_ERO_RETENTION].n_a++;
-                                g[ENG_ERO_RETENTION].x_a += lf == CXG_TS_NONE || lf > at;
-                        }
-                }
-        }
-        /* retention of accounts, and engagement per account, in the account segments */
-        for (uint32_t a = 0; a < s->n_accounts; a++)
-                for (uint8_t q = 0; q < acc_nseg[a]; q++) {
-                        struct eng_erosion_segment *e =
-                            &segs[(size_t)acc_segs[(size_t)a * MAX_ACC_SEGS + q] * ENG_ERO__COUNT +
-                                  ENG_ERO_ENGAGEMENT];
-
-                        if (acc_pn[a]) {
-                                eng_stats_moments_add(&e->m_b, acc_pb[a] / acc_pn[a]);
-                                eng_stats_moments_add(&e->m_a, acc_pa[a] / acc_pn[a]);
-                                eng_stats_moments_add(&e->m_d, (acc_pa[a] - acc_pb[a]) / acc_pn[a]);
-                        }
-                }
-        for (uint32_t a = 0; a < s->n_accounts; a++)
-                for (uint8_t q = 0; q < acc_nseg[a]; q++) {
-                        struct eng_erosion_segment *g =
-                            &segs[(size_t)acc_segs[(size_t)a * MAX_ACC_SEGS + q] * ENG_ERO__COUNT +
-                                  ENG_ERO_RETENTION];
-
-                        if (account_alive(s, a, b0)) {
-                                g->n_b++;
-                                g->x_b += account_alive(s, a, a0);
-                        }
-                        if (account_alive(s, a, a0)) {
-                                g->n_a++;
-                                g->x_a += account_alive(s, a, at);
-                        }
-                }
-        /* the rest of each segment: everyone (the "seniority" segments partition people) */
         {
-                struct eng_erosion_segment all[ENG_ERO__COUNT];
+                struct ero_work wk = {.s = s, .at = at, .a0 = a0, .b0 = b0};
 
-                memset(all, 0, sizeof(all));
-                for (int k = 0; k < CXG_SEN__COUNT; k++)
-                        for (int m = 0; m < ENG_ERO__COUNT; m++) {
-                                const struct eng_erosion_segment *g =
-                                    &segs[(size_t)sen_seg[k] * ENG_ERO__COUNT + (size_t)m];
-
-                                all[m].n_b += g->n_b;
-                                all[m].x_b += g->x_b;
-                                all[m].n_a += g->n_a;
-                                all[m].x_a += g->x_a;
-                                all[m].m_b.n += g->m_b.n;
-                                all[m].m_b.sum += g->m_b.sum;
-                                all[m].m_a.sum += g->m_a.sum;
-                        }
-                struct eng_erosion_segment acc_all, acc_eng;
-
-                memset(&acc_all, 0, sizeof(acc_all));
-                memset(&acc_eng, 0, sizeof(acc_eng));
-                for (uint32_t a = 0; a < s->n_accounts; a++) {
-                        if (acc_pn[a]) {
-                                acc_eng.m_b.n++;
-                                acc_eng.m_b.sum += acc_pb[a] / acc_pn[a];
-                                acc_eng.m_a.sum += acc_pa[a] / acc_pn[a];
-                        }
-                        if (account_alive(s, a, b0)) {
-                                acc_all.n_b++;
-                                acc_all.x_b += account_alive(s, a, a0);
-                        }
-                        if (account_alive(s, a, a0)) {
-                                acc_all.n_a++;
-                                acc_all.x_a += account_alive(s, a, at);
-                        }
-                }
-                for (size_t k = 0; k < nseg * ENG_ERO__COUNT; k++) {
-                        struct eng_erosion_segment *g = &segs[k], *t = &all[g->metric];
-
-                        if (strcmp(g->field, "seniority") != 0 && g->metric == ENG_ERO_RETENTION)
-                                t = &acc_all;
-                        if (strcmp(g->field, "seniority") != 0 && g->metric == ENG_ERO_ENGAGEMENT)
-                                t = &acc_eng;
-
-                        g->rest_b = g->rest_a = NAN;
-                        if (g->metric == ENG_ERO_ENGAGEMENT) {
-                                double n = t->m_b.n - g->m_b.n;
-
-                                if (n > 0) {
-                                        g->rest_b = (t->m_b.sum - g->m_b.sum) / n;
-                                        g->rest_a = (t->m_a.sum - g->m_a.sum) / n;
-                                }
-                        } else if (t->n_b > g->n_b && t->n_a > g->n_a) {
-                                g->rest_b = (double)(t->x_b - g->x_b) / (double)(t->n_b - g->n_b);
-                                g->rest_a = (double)(t->x_a - g->x_a) / (double)(t->n_a - g->n_a);
-                        }
-                }
+                wk.cnt_a = cnt_a;
+                wk.cnt_b = cnt_b;
+                wk.acc_segs = acc_segs;
+                wk.acc_nseg = acc_nseg;
+                wk.sen_seg = sen_seg;
+                wk.acc_pb = acc_pb;
+                wk.acc_pa = acc_pa;
+                wk.acc_pn = acc_pn;
+                wk.segs = segs;
+                wk.nseg = nseg;
+                ero_people(&wk);
+                ero_accounts(&wk);
+                ero_rest(&wk);
         }
         *tested = nseg;
         rc = eng_detect_erosion(p, top, 2, segs, nseg * ENG_ERO__COUNT, a0, at, out, err);

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/config.h"
 #include "app/alerts.h"
+#include "app/view_evidence.h"
 #include "core/parse.h"
 #include "engine/detect.h"
 #include "engine/snapshot.h"
@@ -39,13 +40,18 @@ static int64_t date(int y, unsigned m, unsigned d)
         return cxg_days_from_civil(y, m, d) * DAY;
 }
 
+/* The evidence of a as stored: the engine's typed evidence rendered by app/view_evidence.c. */
 static json_t *evidence(const struct eng_alert *a)
 {
         json_error_t je;
-        json_t *j = json_loads(a->evidence, 0, &je);
+        char *text = view_evidence_text(a);
+        json_t *j;
 
+        assert_non_null(text);
+        j = json_loads(text, 0, &je);
         if (!j)
-                fail_msg("evidence is not JSON: %s: %s", je.text, a->evidence);
+                fail_msg("evidence is not JSON: %s: %s", je.text, text);
+        cxg_free(text);
         return j;
 }
 
@@ -650,6 +656,45 @@ static void test_wave_cancellations_in_one_plan(void **state)
         eng_alerts_release(&out);
 }
 
+/* The evidence is the list's own: it outlives the inputs the detector read. */
+static void test_evidence_outlives_the_inputs(void **state)
+{
+        struct eng_detect_params p;
+        struct eng_alerts out;
+        uint32_t base[13], canc[13], down[13];
+        char field[16] = "plan", value[16] = "Premium";
+        struct eng_wave_series s;
+        int64_t at = date(2026, 10, 1);
+        const struct eng_ev_wave *e;
+
+        (void)state;
+        for (int k = 0; k < 13; k++) {
+                base[k] = 100;
+                canc[k] = 2;
+                down[k] = 1;
+        }
+        canc[12] = 12;
+        s = (struct eng_wave_series){field, value, base, canc, down, 13, at - 30 * DAY};
+        eng_detect_params_init(&p);
+        eng_alerts_init(&out);
+        assert_int_equal(eng_detect_waves(&p, &s, 1, at, &out, NULL), CXG_OK);
+        assert_int_equal(out.n, 1);
+        memset(field, 'x', sizeof(field) - 1);
+        memset(value, 'x', sizeof(value) - 1);
+        memset(canc, 0, sizeof(canc));
+        e = &out.v[0].ev.wave;
+        assert_int_equal(out.v[0].has_evidence, 1);
+        assert_string_equal(e->field, "plan");
+        assert_string_equal(e->value, "Premium");
+        assert_int_equal(e->downgrade, 0);
+        assert_int_equal(e->events, 12);
+        assert_int_equal(e->n_periods, 13);
+        assert_int_equal(e->periods[12].cancellations, 12);
+        assert_int_equal(e->cancellations, 12);
+        eng_alerts_release(&out);
+        assert_int_equal(out.n, 0);
+}
+
 /* ---- the snapshot adapter: windows, skipping churned accounts, tasks and follow-up ---- */
 
 #define AT INT64_C(1790000000) /* 2026-09-21T... */
@@ -968,6 +1013,7 @@ int main(void)
             cmocka_unit_test(test_at_risk_signals_and_severity),
             cmocka_unit_test(test_at_risk_champion_left_and_downgrade),
             cmocka_unit_test(test_wave_cancellations_in_one_plan),
+            cmocka_unit_test(test_evidence_outlives_the_inputs),
             cmocka_unit_test(test_snapshot_at_risk_tasks_and_reconnection),
             cmocka_unit_test(test_params_from_config),
             cmocka_unit_test(test_names_and_weeks),
