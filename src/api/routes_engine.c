@@ -14,6 +14,7 @@
 #include "app/view_segments.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/timeconst.h"
 #include "engine/cohorts.h"
 #include "engine/engine.h"
 #include "engine/segments.h"

@@ -20,6 +20,7 @@
 #include "api/webhook.h"
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "store/store_alerts.h"
@@ -290,15 +291,8 @@ static enum cxg_err take_due(void *ctx, const struct store_delivery *d)
         struct due_list *l = ctx;
         struct due *x;
 
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? 2 * l->cap : 16;
-                struct due *v = cxg_realloc(l->v, cap * sizeof(*v));
-
-                if (!v)
-                        return CXG_ERR_NOMEM;
-                l->v = v;
-                l->cap = cap;
-        }
+        if (CXG_GROW(l->v, l->n + 1, l->cap, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
         x = &l->v[l->n];
         memset(x, 0, sizeof(*x));
         x->id = d->id;

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 
 /* ---- JSON ---- */
 
@@ -105,7 +106,8 @@ enum cxg_err view_account_json(const struct eng_scores *r, uint32_t a, int detai
                         double days =
                             r->p_last[p] == INT32_MIN
                                 ? NAN
-                                : (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) / 86400.0;
+                                : (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) /
+                                      (double)CXG_DAY;
 
                         if ((rc = cxg_buf_puts(b, first ? "{\"id\":" : ",{\"id\":")) ||
                             (rc = str(b, s->p_ext[p])) || (rc = cxg_buf_puts(b, ",\"name\":")) ||

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 
 /* ---- JSON ---- */
 
@@ -59,7 +60,7 @@ static enum cxg_err window_json(const struct eng_fit_view *v, struct cxg_buf *b)
         cxg_time_format(v->q.at, at);
         cxg_time_format(v->since, since);
         return cxg_buf_printf(b, ",\"as_of\":\"%s\",\"usage_since\":\"%s\",\"window_days\":%.6g",
-                              at, since, (double)v->q.window_s / 86400.0);
+                              at, since, (double)v->q.window_s / (double)CXG_DAY);
 }
 
 static enum cxg_err objective_json(const struct eng_fit_view *v,

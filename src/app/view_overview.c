@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 
 #define TRY(x)                                                                                     \
         do {                                                                                       \
@@ -24,7 +25,7 @@ static void month_label(int64_t mi, char out[16])
         int64_t y;
         unsigned mo, d;
 
-        cxg_civil_from_days(cxg_month_start(mi) / 86400, &y, &mo, &d);
+        cxg_civil_from_days(cxg_month_start(mi) / CXG_DAY, &y, &mo, &d);
         snprintf(out, 16, "%04lld-%02u", (long long)y, mo);
 }
 

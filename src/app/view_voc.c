@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 
 /* ---- JSON ---- */
 
@@ -150,7 +151,7 @@ enum cxg_err view_voc_experience_json(const struct eng_voc_exp_result *res,
         char label[64]; /* two 31-character durations and a dash */
 
         rc = cxg_buf_printf(b, "{\"metric\":\"%s\",\"window_days\":%.6g,\"all\":",
-                            eng_voc_metric_name(cfg->voc.metric), (double)cfg->window_s / 86400);
+                            eng_voc_metric_name(cfg->voc.metric), (double)cfg->window_s / CXG_DAY);
         if (!rc)
                 rc = view_voc_stat_json(&res->all.stat, b);
         if (!rc)

@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/buf.h"
+#include "core/timeconst.h"
 #include "store/store_scores.h"
 
 enum sort_key { SORT_HEALTH, SORT_ROBUSTNESS, SORT_ENGAGEMENT, SORT_MRR };
@@ -365,7 +366,7 @@ int cli_account(struct cli *c)
                         else
                                 snprintf(x, sizeof(x), "%.0f d",
                                          (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) /
-                                             86400.0);
+                                             (double)CXG_DAY);
                         printf("  %-16.16s %-22.22s %-24.24s %-10s engagement %6s  last active "
                                "%s\n",
                                s->p_ext[p], s->p_name[p] ? s->p_name[p] : "",

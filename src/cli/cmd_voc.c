@@ -19,6 +19,7 @@
 #include "engine/voc.h"
 
 #include "core/banned.h"
+#include "core/timeconst.h"
 
 static void usage(FILE *f, const char *cmd)
 {
@@ -286,7 +287,7 @@ int cli_voc(struct cli *c)
                                 cli_errorf("voc: --window: expected days (0-365], not '%s'", v);
                                 return CLI_USAGE;
                         }
-                        q.cfg.window_s = (int64_t)(d * 86400);
+                        q.cfg.window_s = (int64_t)(d * CXG_DAY);
                         i++;
                 } else if (strcmp(a, "--weight") == 0 && v) {
                         int w = eng_voc_weight_parse(v);

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/timeconst.h"
 #include "store/store_scores.h"
 
 double eng_now(void)
@@ -51,7 +52,7 @@ enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t 
         struct eng_compute_opts o = {.at = resolve_at(&e->snap, at), .threads = e->threads};
         float *prev = NULL;
         enum cxg_err rc;
-        int64_t td = (int64_t)(e->params.trend_days * 86400);
+        int64_t td = (int64_t)(e->params.trend_days * CXG_DAY);
 
         /* the trend compares with the history row closest to trend_days before, +-1/3 */
         if (st && e->snap.n_accounts) {

@@ -18,11 +18,12 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/timeconst.h"
 
 /* "None": no plan, no person, or a needed capability the product does not have. */
 #define ENG_FIT_NONE UINT32_MAX
 /* The default usage window: 90 days. */
-#define ENG_FIT_WINDOW_S (90 * 86400)
+#define ENG_FIT_WINDOW_S (90 * CXG_DAY)
 
 /* The columns fit reads; all borrowed, and they must outlive the struct eng_fit. */
 struct eng_fit_input {

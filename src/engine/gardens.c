@@ -13,10 +13,11 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 #include "store/store_gardens.h"
 
-#define DAY 86400
 #define MAX_MONTHS 1200 /* a century of monthly activity */
 
 void eng_garden_panel_init(struct eng_garden_panel *p)
@@ -61,14 +62,17 @@ void eng_garden_panel_release(struct eng_garden_panel *p)
         eng_garden_panel_init(p);
 }
 
-/* Intern s into a dictionary (names array grows with *n); index in *ix. */
+/* Names in a dictionary: indexed by a uint16_t. */
+#define NAMES_MAX UINT16_MAX
+
+/* Intern s into a dictionary (names array of *n, room for *cap); index in *ix. */
 static enum cxg_err intern(struct eng_garden_panel *p, struct cxg_hmap *m, const char ***names,
-                           size_t *n, const char *s, uint16_t *ix)
+                           size_t *n, size_t *cap, const char *s, uint16_t *ix)
 {
         uint64_t v;
         size_t len;
         const char *copy;
-        const char **nn;
+        enum cxg_err rc;
 
         if (!s)
                 s = "";
@@ -77,36 +81,16 @@ static enum cxg_err intern(struct eng_garden_panel *p, struct cxg_hmap *m, const
                 *ix = (uint16_t)v;
                 return CXG_OK;
         }
-        if (*n >= UINT16_MAX)
-                return CXG_ERR_LIMIT;
+        if ((rc = CXG_GROW(*names, *n + 1, *cap, NAMES_MAX)))
+                return rc;
         copy = cxg_arena_strndup(&p->strings, s, len);
-        nn = cxg_realloc((void *)*names, (*n + 1) * sizeof(*nn));
-        if (!copy || !nn)
+        if (!copy)
                 return CXG_ERR_NOMEM;
-        *names = nn;
-        nn[*n] = copy;
+        (*names)[*n] = copy;
         if (cxg_hmap_put(m, copy, len, *n))
                 return CXG_ERR_NOMEM;
         *ix = (uint16_t)(*n)++;
         return CXG_OK;
-}
-
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-        size_t ncap;
-        void *np;
-
-        if (need <= *cap)
-                return 0;
-        ncap = *cap ? *cap * 2 : 256;
-        while (ncap < need)
-                ncap *= 2;
-        np = cxg_realloc(*arr, ncap * elem);
-        if (!np)
-                return -1;
-        *arr = np;
-        *cap = ncap;
-        return 0;
 }
 
 struct loader {
@@ -189,12 +173,12 @@ static enum cxg_err account_cb(void *ctx, int64_t id, const struct account *a)
         if (need > l->cap) {
                 size_t c = l->cap;
 
-                if (grow((void **)&p->id, &c, need, sizeof(*p->id)))
+                if (CXG_GROW(p->id, need, c, CXG_GROW_NOCAP))
                         return CXG_ERR_NOMEM;
 #define G(arr)                                                                                     \
         do {                                                                                       \
                 size_t cc = l->cap;                                                                \
-                if (grow((void **)&p->arr, &cc, need, sizeof(*p->arr)))                            \
+                if (CXG_GROW(p->arr, need, cc, CXG_GROW_NOCAP))                                    \
                         return CXG_ERR_NOMEM;                                                      \
         } while (0)
                 G(ext);
@@ -211,17 +195,11 @@ static enum cxg_err account_cb(void *ctx, int64_t id, const struct account *a)
                 l->cap = c;
         }
         if ((size_t)id >= l->n_ix) {
-                size_t nn = l->n_ix ? l->n_ix : 1024;
-                uint32_t *np;
+                size_t old = l->n_ix;
 
-                while (nn <= (size_t)id)
-                        nn *= 2;
-                np = cxg_realloc(l->ix_of_id, nn * sizeof(*np));
-                if (!np)
+                if (CXG_GROW(l->ix_of_id, (size_t)id + 1, l->n_ix, CXG_GROW_NOCAP))
                         return CXG_ERR_NOMEM;
-                memset(np + l->n_ix, 0, (nn - l->n_ix) * sizeof(*np));
-                l->ix_of_id = np;
-                l->n_ix = nn;
+                memset(l->ix_of_id + old, 0, (l->n_ix - old) * sizeof(*l->ix_of_id));
         }
         l->ix_of_id[id] = (uint32_t)i + 1;
         p->id[i] = id;
@@ -235,10 +213,12 @@ static enum cxg_err account_cb(void *ctx, int64_t id, const struct account *a)
         p->people[i] = 0;
         p->joined[i] = CXG_TS_NONE;
         segment_value(p, a, seg, sizeof(seg));
-        if ((rc = intern(p, &p->plan_ix, &p->plans, &p->n_plans, a->plan, &p->plan[i])) ||
-            (rc = intern(p, &p->cur_ix, &p->currencies, &p->n_currencies, a->currency,
-                         &p->currency[i])) ||
-            (rc = intern(p, &p->seg_ix, &p->segments, &p->n_segments, seg, &p->segment[i])))
+        if ((rc = intern(p, &p->plan_ix, &p->plans, &p->n_plans, &p->cap_plans, a->plan,
+                         &p->plan[i])) ||
+            (rc = intern(p, &p->cur_ix, &p->currencies, &p->n_currencies, &p->cap_currencies,
+                         a->currency, &p->currency[i])) ||
+            (rc = intern(p, &p->seg_ix, &p->segments, &p->n_segments, &p->cap_segments, seg,
+                         &p->segment[i])))
                 return rc;
         if (cxg_hmap_put(&p->by_ext, p->ext[i], strlen(p->ext[i]), i) ||
             cxg_hmap_put(&p->by_id, (const char *)&id, sizeof(id), i))
@@ -261,11 +241,12 @@ static enum cxg_err sub_cb(void *ctx, int64_t id, int64_t account_id,
         (void)id;
         if (a < 0)
                 return CXG_OK;
-        if (grow((void **)&l->tmp_per, &c1, l->n_per + 1, sizeof(*l->tmp_per)) ||
-            grow((void **)&l->tmp_per_acc, &c2, l->n_per + 1, sizeof(*l->tmp_per_acc)))
+        if (CXG_GROW(l->tmp_per, l->n_per + 1, c1, CXG_GROW_NOCAP) ||
+            CXG_GROW(l->tmp_per_acc, l->n_per + 1, c2, CXG_GROW_NOCAP))
                 return CXG_ERR_NOMEM;
         l->cap_per = c1;
-        if ((rc = intern(l->p, &l->p->plan_ix, &l->p->plans, &l->p->n_plans, sub->plan, &plan)))
+        if ((rc = intern(l->p, &l->p->plan_ix, &l->p->plans, &l->p->n_plans, &l->p->cap_plans,
+                         sub->plan, &plan)))
                 return rc;
         l->tmp_per[l->n_per] =
             (struct eng_garden_period){sub->started_at, sub->ended_at, sub->mrr, plan};
@@ -323,9 +304,9 @@ static enum cxg_err feedback_cb(void *ctx, int64_t id, int64_t person_id, int64_
         see_time(l->p, f->ts);
         if (a < 0 || f->kind != CXG_FB_NPS)
                 return CXG_OK;
-        if (grow((void **)&l->fb_ts, &c1, l->n_fb + 1, sizeof(*l->fb_ts)) ||
-            grow((void **)&l->fb_score, &c2, l->n_fb + 1, sizeof(*l->fb_score)) ||
-            grow((void **)&l->fb_acc, &c3, l->n_fb + 1, sizeof(*l->fb_acc)))
+        if (CXG_GROW(l->fb_ts, l->n_fb + 1, c1, CXG_GROW_NOCAP) ||
+            CXG_GROW(l->fb_score, l->n_fb + 1, c2, CXG_GROW_NOCAP) ||
+            CXG_GROW(l->fb_acc, l->n_fb + 1, c3, CXG_GROW_NOCAP))
                 return CXG_ERR_NOMEM;
         l->cap_fb = c1;
         l->fb_ts[l->n_fb] = f->ts;
@@ -642,7 +623,7 @@ double eng_garden_metric_value(const struct eng_garden_panel *p, size_t a, int m
         case GARDEN_METRIC_RETENTION_180: {
                 /* retained over the window's first 90/180 days, or the whole window if shorter
                  * is asked for by the caller through `to` */
-                int64_t h = (metric == GARDEN_METRIC_RETENTION_90 ? 90 : 180) * (int64_t)DAY;
+                int64_t h = (metric == GARDEN_METRIC_RETENTION_90 ? 90 : 180) * (int64_t)CXG_DAY;
                 int64_t until = from + h;
 
                 (void)to;
@@ -690,7 +671,7 @@ double eng_garden_metric_value(const struct eng_garden_panel *p, size_t a, int m
                         sum += p->act[a * p->n_months + (size_t)k];
                         days += (double)(cxg_month_start(p->month0 + k + 1) -
                                          cxg_month_start(p->month0 + k)) /
-                                DAY;
+                                CXG_DAY;
                 }
                 if (!(days > 0))
                         return NAN;
@@ -726,7 +707,7 @@ static enum cxg_err seg_cb(void *ctx, int64_t id, const struct account *a)
         segment_value(&tmp, a, v, sizeof(v));
         if (strcmp(v, s->value) != 0)
                 return CXG_OK;
-        if (grow((void **)&s->ids, &s->cap, s->n + 1, sizeof(*s->ids)))
+        if (CXG_GROW(s->ids, s->n + 1, s->cap, CXG_GROW_NOCAP))
                 return CXG_ERR_NOMEM;
         s->ids[s->n++] = id;
         return CXG_OK;

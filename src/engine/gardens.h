@@ -50,6 +50,7 @@ struct eng_garden_panel {
         int64_t *joined;        /* earliest garden membership, CXG_TS_NONE: never a member */
         const char **plans, **currencies, **segments;
         size_t n_plans, n_currencies, n_segments;
+        size_t cap_plans, cap_currencies, cap_segments; /* room in the three arrays */
         struct cxg_hmap plan_ix, cur_ix, seg_ix, by_ext, by_id;
         /* subscription periods grouped by account (n + 1 offsets), sorted by start */
         uint32_t *poff;

@@ -9,10 +9,11 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/parse.h"
+#include "core/timeconst.h"
 #include "engine/gardens.h"
 
-#define DAY 86400
 #define FOLLOW_DAYS 180
 
 /* Engagement bands per month of reference, computed once per month. */
@@ -55,24 +56,6 @@ static const uint8_t *bands_for(struct band_cache *c, const struct eng_garden_pa
         return b;
 }
 
-static int grow_bins(void **arr, size_t *cap, size_t need, size_t elem)
-{
-        size_t ncap;
-        void *np;
-
-        if (need <= *cap)
-                return 0;
-        ncap = *cap ? *cap * 2 : 256;
-        while (ncap < need)
-                ncap *= 2;
-        np = cxg_realloc(*arr, ncap * elem);
-        if (!np)
-                return -1;
-        *arr = np;
-        *cap = ncap;
-        return 0;
-}
-
 static void num_add(struct eng_garden_num *s, int group, double v)
 {
         if (group) {
@@ -112,8 +95,8 @@ enum cxg_err eng_garden_impact(const struct eng_garden_panel *p, int bands,
         if (!used)
                 goto done;
         for (size_t a = 0; a < p->n; a++) {
-                int64_t j = p->joined[a], j90 = j + 90 * (int64_t)DAY,
-                        j180 = j + FOLLOW_DAYS * (int64_t)DAY;
+                int64_t j = p->joined[a], j90 = j + 90 * (int64_t)CXG_DAY,
+                        j180 = j + FOLLOW_DAYS * (int64_t)CXG_DAY;
                 const uint8_t *band;
                 int plan, ok, y90, y180, n0 = 0, x90 = 0, x180 = 0, nall = 0, xall = 0;
                 double m0, v;
@@ -160,11 +143,11 @@ enum cxg_err eng_garden_impact(const struct eng_garden_panel *p, int bands,
                         if (ok)
                                 num_add(&sn, 0, v);
                 }
-                if (grow_bins((void **)&crude, &cap3, n_str + 1, sizeof(*crude)) ||
-                    grow_bins((void **)&b90, &cap1, n_str + 1, sizeof(*b90)) ||
-                    grow_bins((void **)&b180, &cap2, n_str + 1, sizeof(*b180)) ||
-                    grow_bins((void **)&mrr, &cap4, n_str + 1, sizeof(*mrr)) ||
-                    grow_bins((void **)&nps, &cap5, n_str + 1, sizeof(*nps)))
+                if (CXG_GROW(crude, n_str + 1, cap3, CXG_GROW_NOCAP) ||
+                    CXG_GROW(b90, n_str + 1, cap1, CXG_GROW_NOCAP) ||
+                    CXG_GROW(b180, n_str + 1, cap2, CXG_GROW_NOCAP) ||
+                    CXG_GROW(mrr, n_str + 1, cap4, CXG_GROW_NOCAP) ||
+                    CXG_GROW(nps, n_str + 1, cap5, CXG_GROW_NOCAP))
                         goto done;
                 crude[n_str] = (struct eng_garden_bin){1, y180, nall, xall};
                 b90[n_str] = (struct eng_garden_bin){1, y90, n0, x90};
@@ -240,8 +223,8 @@ static enum cxg_err stratum(struct strata *s, uint16_t seg, uint16_t plan, uint8
                 *out = (size_t)v;
                 return CXG_OK;
         }
-        if (grow_bins((void **)&s->bin, &s->cap_b, s->n + 1, sizeof(*s->bin)) ||
-            grow_bins((void **)&s->num, &s->cap_n, s->n + 1, sizeof(*s->num)) ||
+        if (CXG_GROW(s->bin, s->n + 1, s->cap_b, CXG_GROW_NOCAP) ||
+            CXG_GROW(s->num, s->n + 1, s->cap_n, CXG_GROW_NOCAP) ||
             cxg_hmap_put(&s->ix, key, sizeof(key), s->n))
                 return CXG_ERR_NOMEM;
         memset(&s->bin[s->n], 0, sizeof(s->bin[0]));
@@ -343,7 +326,7 @@ enum cxg_err eng_garden_rollout_report(const struct eng_garden_panel *p, const i
         out->metric = metric;
         out->at = at;
         out->days = days > 0 ? days : 90;
-        w = (int64_t)out->days * DAY;
+        w = (int64_t)out->days * CXG_DAY;
         if (metric < 0 || metric >= GARDEN_METRIC__COUNT)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "metric", "rollout: unknown metric");
         in = cxg_calloc(p->n ? p->n : 1, 1);

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/parse.h"
 
 static const char *const group_names[ENG_GARDEN_GROUP__COUNT] = {"internal", "external", "board"};
@@ -85,15 +86,8 @@ enum cxg_err eng_garden_board_add(struct eng_garden_board *b, int by,
         }
         n = strlen(key);
         if (!cxg_hmap_get(&b->index, key, n, &idx)) {
-                if (b->n == b->cap) {
-                        size_t ncap = b->cap ? b->cap * 2 : 16;
-                        void *p = cxg_realloc(b->rows, ncap * sizeof(*b->rows));
-
-                        if (!p)
-                                return CXG_ERR_NOMEM;
-                        b->rows = p;
-                        b->cap = ncap;
-                }
+                if (CXG_GROW(b->rows, b->n + 1, b->cap, CXG_GROW_NOCAP))
+                        return CXG_ERR_NOMEM;
                 if (cxg_hmap_put(&b->index, key, n, b->n))
                         return CXG_ERR_NOMEM;
                 idx = b->n++;

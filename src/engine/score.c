@@ -19,9 +19,6 @@
 #include "core/banned.h"
 #include "core/timeconst.h"
 
-/* A day in seconds as a double, so that "seconds / DAY" divides in floating point. */
-#define DAY ((double)CXG_DAY)
-
 /* ---- formulas ---- */
 
 /* docs/scoring.md#decay */
@@ -402,7 +399,7 @@ static double inactive_days(const struct ctx *c, uint32_t p, int *never)
 
         *never = 0;
         if (c->r->p_last[p] != INT32_MIN)
-                return (c->at_rel - c->r->p_last[p]) / DAY;
+                return (c->at_rel - c->r->p_last[p]) / (double)CXG_DAY;
         if (s->p_words) {
                 size_t m = c->month_at + 1 < s->n_months ? c->month_at + 1 : s->n_months;
 
@@ -431,7 +428,7 @@ static double inactive_days(const struct ctx *c, uint32_t p, int *never)
                                         last = t;
                         }
                         if (last != CXG_TS_NONE)
-                                return (c->at - last) / DAY;
+                                return (c->at - last) / (double)CXG_DAY;
                 }
         }
         *never = 1;
@@ -445,7 +442,8 @@ static int stage_of(const struct ctx *c, uint32_t a)
 
         if (s->a_churned[a] && (s->a_churned_at[a] == CXG_TS_NONE || s->a_churned_at[a] <= c->at))
                 return ENG_STAGE_CHURNED;
-        if (s->a_created[a] != CXG_TS_NONE && c->at - s->a_created[a] < ENG_ONBOARDING_DAYS * DAY)
+        if (s->a_created[a] != CXG_TS_NONE &&
+            c->at - s->a_created[a] < ENG_ONBOARDING_DAYS * (double)CXG_DAY)
                 return ENG_STAGE_ONBOARDING;
         return ENG_STAGE_ACTIVE;
 }
@@ -484,8 +482,8 @@ static double worst_month(const struct ctx *c, uint32_t a, int64_t lo, int64_t h
 static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *kind, float *rate)
 {
         const struct eng_snapshot *s = c->s;
-        int64_t lo = c->at - (int64_t)(c->p->bad_lookback_days * DAY);
-        int64_t hi = c->at - (int64_t)(c->p->resilience_days * DAY);
+        int64_t lo = c->at - (int64_t)(c->p->bad_lookback_days * (double)CXG_DAY);
+        int64_t hi = c->at - (int64_t)(c->p->resilience_days * (double)CXG_DAY);
         int found = 0;
 
         for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++)
@@ -512,7 +510,7 @@ static int bad_event(const struct ctx *c, uint32_t a, int64_t *when, uint8_t *ki
 /* Start of the feedback window of the health scores. */
 static int64_t feedback_from(const struct ctx *c)
 {
-        return c->at - (int64_t)(c->p->feedback_days * DAY);
+        return c->at - (int64_t)(c->p->feedback_days * (double)CXG_DAY);
 }
 
 /* Every component and experience value of account a absent; its stage and scorecard. */
@@ -831,8 +829,8 @@ static void people_reasons(const struct ctx *c, uint32_t a)
 static void comp_senior_hold(const struct ctx *c, uint32_t a)
 {
         struct eng_account_score *as = &c->r->acc[a];
-        int64_t span = (int64_t)(c->p->window_days * DAY);
-        int64_t back = (int64_t)(c->p->hold_days * DAY);
+        int64_t span = (int64_t)(c->p->window_days * (double)CXG_DAY);
+        int64_t back = (int64_t)(c->p->hold_days * (double)CXG_DAY);
         double now = senior_count(c, a, c->at - span, c->at + 1);
         double before = senior_count(c, a, c->at - back - span, c->at - back + 1);
         double ratio;
@@ -852,7 +850,7 @@ static void comp_senior_hold(const struct ctx *c, uint32_t a)
 static void comp_resilience(const struct ctx *c, uint32_t a)
 {
         struct eng_account_score *as = &c->r->acc[a];
-        int64_t when = 0, span = (int64_t)(c->p->resilience_days * DAY);
+        int64_t when = 0, span = (int64_t)(c->p->resilience_days * (double)CXG_DAY);
         uint8_t kind = 0;
         float rate = 0;
         double before, after, ratio;
@@ -886,7 +884,7 @@ static void comp_tenure(const struct ctx *c, uint32_t a)
                 since = (int64_t)s->main.ts[s->a_ioff[a]] + ENG_EPOCH;
         if (since == CXG_TS_NONE || since > c->at)
                 return;
-        days = (c->at - since) / DAY;
+        days = (c->at - since) / (double)CXG_DAY;
         as->comp[ENG_C_TENURE] = (float)(100 * fmin(days / c->p->tenure_full_days, 1));
         if (days < ENG_TENURE_NEW_DAYS)
                 add_reason(as, ENG_R_TENURE, 'r', -ENG_TENURE_IMPACT, (float)days, 0, 0, 0);
@@ -1315,8 +1313,8 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         c.at_rel = (int32_t)(c.at - ENG_EPOCH);
         r->n_accounts = s->n_accounts;
         r->n_people = s->n_people;
-        c.window_s = (int32_t)(c.p->window_days * DAY);
-        c.trend_s = (int32_t)(c.p->trend_days * DAY);
+        c.window_s = (int32_t)(c.p->window_days * (double)CXG_DAY);
+        c.trend_s = (int32_t)(c.p->trend_days * (double)CXG_DAY);
         /* the benchmark's core reads the window only; the full run also the trend's month */
         c.span_s = opts->core_only ? c.window_s : c.window_s + c.trend_s;
         c.k_trend = (float)exp2(c.p->trend_days / c.p->half_life_days);

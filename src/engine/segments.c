@@ -12,7 +12,9 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
+#include "core/timeconst.h"
 
 static const char *const acc_fields[] = {"plan", "owner",  "currency", "stage",
                                          "band", "garden", "churned",  NULL};
@@ -158,7 +160,7 @@ enum cxg_err eng_segments_compute(const struct eng_snapshot *s, const struct eng
                                       "segments: which field? name a field to group by");
         if (at == CXG_TS_NONE)
                 at = r ? r->at : (s->max_ts != CXG_TS_NONE ? s->max_ts : INT64_MAX / 2);
-        nps_from = at - 365 * INT64_C(86400);
+        nps_from = at - (int64_t)CXG_YEAR;
         cxg_hmap_init(&idx);
         member_group = cxg_malloc((n ? n : 1) * sizeof(uint32_t));
         out->total.name = cxg_strdup("(all)");
@@ -177,15 +179,8 @@ enum cxg_err eng_segments_compute(const struct eng_snapshot *s, const struct eng
                 if ((rc = cxg_hmap_intern(&idx, buf, strlen(buf), &g, &found, NULL)))
                         goto done;
                 if (!found) {
-                        if (out->n == cap) {
-                                size_t nc = cap ? cap * 2 : 16;
-                                void *tmp = cxg_realloc(out->groups, nc * sizeof(*out->groups));
-
-                                if (!tmp)
-                                        goto nomem;
-                                out->groups = tmp;
-                                cap = nc;
-                        }
+                        if (CXG_GROW(out->groups, out->n + 1, cap, CXG_GROW_NOCAP))
+                                goto nomem;
                         memset(&out->groups[out->n], 0, sizeof(out->groups[0]));
                         out->groups[out->n].name = cxg_strdup(buf);
                         if (!out->groups[out->n].name)

@@ -15,8 +15,6 @@
 #include "core/log.h"
 #include "engine/snapshot_int.h"
 
-
-
 /* ---- strings and dictionaries ---- */
 
 static const char *sdup(struct eng_snapshot *s, const char *str)
@@ -45,14 +43,12 @@ static enum cxg_err dict_intern(struct eng_dict *d, const char *str, uint16_t *o
         uint64_t v;
         int found;
         const char *stored;
-        void *tmp;
         enum cxg_err rc;
 
         if (d->n == 0) {
                 /* slot 0 is the empty string */
-                if (GROW(d->names, 16))
+                if (CXG_GROW(d->names, 1, d->cap, CXG_GROW_NOCAP))
                         return CXG_ERR_NOMEM;
-                d->cap = 16;
                 v = 0;
                 rc = cxg_hmap_intern(&d->map, "", 0, &v, &found, &stored);
                 if (rc)
@@ -74,11 +70,8 @@ static enum cxg_err dict_intern(struct eng_dict *d, const char *str, uint16_t *o
         }
         if (d->n >= UINT16_MAX)
                 return CXG_ERR_LIMIT;
-        if (d->n == d->cap) {
-                if (GROW(d->names, d->cap * 2))
-                        return CXG_ERR_NOMEM;
-                d->cap *= 2;
-        }
+        if (CXG_GROW(d->names, d->n + 1, d->cap, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
         d->names[d->n] = stored;
         *out = (uint16_t)d->n++;
         return CXG_OK;
@@ -158,18 +151,16 @@ void eng_snapshot_release(struct eng_snapshot *s)
 
 static enum cxg_err idmap_set(uint32_t **map, size_t *cap, int64_t id, uint32_t idx)
 {
-        void *tmp;
 
         if (id < 0 || id > (int64_t)UINT32_MAX)
                 return CXG_ERR_LIMIT;
         if ((size_t)id >= *cap) {
-                size_t nc = snap_next_cap(*cap, (size_t)id + 1);
+                size_t old = *cap;
 
-                if (GROW(*map, nc))
+                if (CXG_GROW(*map, (size_t)id + 1, *cap, CXG_GROW_NOCAP))
                         return CXG_ERR_NOMEM;
-                for (size_t i = *cap; i < nc; i++)
+                for (size_t i = old; i < *cap; i++)
                         (*map)[i] = ENG_NONE;
-                *cap = nc;
         }
         (*map)[id] = idx;
         return CXG_OK;
@@ -225,17 +216,16 @@ static int attrs_garden(const char *attrs)
 
 static enum cxg_err grow_accounts(struct eng_snapshot *s, size_t need)
 {
-        void *tmp;
         size_t c;
 
         if (need <= s->cap_accounts)
                 return CXG_OK;
-        c = snap_next_cap(s->cap_accounts, need);
-        if (GROW(s->a_id, c) || GROW(s->a_ext, c) || GROW(s->a_name, c) || GROW(s->a_attrs, c) ||
-            GROW(s->a_plan, c) || GROW(s->a_currency, c) || GROW(s->a_owner, c) ||
-            GROW(s->a_mrr, c) || GROW(s->a_created, c) || GROW(s->a_churned_at, c) ||
-            GROW(s->a_churned, c) || GROW(s->a_garden, c))
+#define COL(x) SNAP_GROW(s->x, need, s->cap_accounts, c)
+        if (COL(a_id) || COL(a_ext) || COL(a_name) || COL(a_attrs) || COL(a_plan) ||
+            COL(a_currency) || COL(a_owner) || COL(a_mrr) || COL(a_created) || COL(a_churned_at) ||
+            COL(a_churned) || COL(a_garden))
                 return CXG_ERR_NOMEM;
+#undef COL
         s->cap_accounts = c;
         return CXG_OK;
 }
@@ -295,16 +285,15 @@ enum cxg_err eng_snapshot_add_account(struct eng_snapshot *s, int64_t id, const 
 
 static enum cxg_err grow_people(struct eng_snapshot *s, size_t need)
 {
-        void *tmp;
         size_t c;
 
         if (need <= s->cap_people)
                 return CXG_OK;
-        c = snap_next_cap(s->cap_people, need);
-        if (GROW(s->p_id, c) || GROW(s->p_ext, c) || GROW(s->p_name, c) || GROW(s->p_role, c) ||
-            GROW(s->p_attrs, c) || GROW(s->p_account, c) || GROW(s->p_seniority, c) ||
-            GROW(s->p_created, c) || GROW(s->p_left, c))
+#define COL(x) SNAP_GROW(s->x, need, s->cap_people, c)
+        if (COL(p_id) || COL(p_ext) || COL(p_name) || COL(p_role) || COL(p_attrs) ||
+            COL(p_account) || COL(p_seniority) || COL(p_created) || COL(p_left))
                 return CXG_ERR_NOMEM;
+#undef COL
         s->cap_people = c;
         return CXG_OK;
 }
@@ -356,19 +345,17 @@ enum cxg_err eng_snapshot_add_type(struct eng_snapshot *s, int32_t id, const cha
 {
         uint16_t t;
         enum cxg_err rc;
-        void *tmp;
 
         if ((rc = dict_intern(&s->types, name, &t)))
                 return rc;
         if (id < 0)
                 return CXG_ERR_INVALID;
         if ((size_t)id >= s->t_by_id_cap) {
-                size_t nc = snap_next_cap(s->t_by_id_cap, (size_t)id + 1);
+                size_t old = s->t_by_id_cap;
 
-                if (GROW(s->t_by_id, nc))
+                if (CXG_GROW(s->t_by_id, (size_t)id + 1, s->t_by_id_cap, CXG_GROW_NOCAP))
                         return CXG_ERR_NOMEM;
-                memset(s->t_by_id + s->t_by_id_cap, 0, (nc - s->t_by_id_cap) * sizeof(uint16_t));
-                s->t_by_id_cap = nc;
+                memset(s->t_by_id + old, 0, (s->t_by_id_cap - old) * sizeof(uint16_t));
         }
         s->t_by_id[id] = t;
         return CXG_OK;
@@ -378,16 +365,15 @@ enum cxg_err eng_snapshot_add_type(struct eng_snapshot *s, int32_t id, const cha
 
 static enum cxg_err icols_grow(struct eng_icols *c, size_t need)
 {
-        void *tmp;
         size_t nc;
 
         if (need <= c->cap)
                 return CXG_OK;
-        nc = snap_next_cap(c->cap, need);
-        if (GROW(c->ts, nc) || GROW(c->person, nc) || GROW(c->account, nc) ||
-            GROW(c->duration, nc) || GROW(c->value, nc) || GROW(c->type, nc) ||
-            GROW(c->channel, nc) || GROW(c->outcome, nc))
+#define COL(x) SNAP_GROW(c->x, need, c->cap, nc)
+        if (COL(ts) || COL(person) || COL(account) || COL(duration) || COL(value) || COL(type) ||
+            COL(channel) || COL(outcome))
                 return CXG_ERR_NOMEM;
+#undef COL
         c->cap = nc;
         return CXG_OK;
 }
@@ -454,16 +440,17 @@ enum cxg_err eng_snapshot_add_feedback(struct eng_snapshot *s, int64_t person_id
 {
         uint32_t p = idmap_get(s->p_by_id, s->p_by_id_cap, person_id);
         uint32_t a = idmap_get(s->a_by_id, s->a_by_id_cap, account_id);
-        void *tmp;
 
         if (a == ENG_NONE)
                 return CXG_ERR_NOTFOUND;
         if (s->n_fb == s->cap_fb) {
-                size_t c = snap_next_cap(s->cap_fb, s->n_fb + 1);
+                size_t c;
 
-                if (GROW(s->f_ts, c) || GROW(s->f_person, c) || GROW(s->f_account, c) ||
-                    GROW(s->f_kind, c) || GROW(s->f_score, c) || GROW(s->f_comment, c))
+#define COL(x) SNAP_GROW(s->x, s->n_fb + 1, s->cap_fb, c)
+                if (COL(f_ts) || COL(f_person) || COL(f_account) || COL(f_kind) || COL(f_score) ||
+                    COL(f_comment))
                         return CXG_ERR_NOMEM;
+#undef COL
                 s->cap_fb = c;
         }
         s->f_comment[s->n_fb] = NULL;
@@ -485,16 +472,16 @@ enum cxg_err eng_snapshot_add_subscription(struct eng_snapshot *s, int64_t accou
 {
         uint32_t a = idmap_get(s->a_by_id, s->a_by_id_cap, account_id);
         enum cxg_err rc;
-        void *tmp;
 
         if (a == ENG_NONE)
                 return CXG_ERR_NOTFOUND;
         if (s->n_subs == s->cap_subs) {
-                size_t c = snap_next_cap(s->cap_subs, s->n_subs + 1);
+                size_t c;
 
-                if (GROW(s->s_account, c) || GROW(s->s_plan, c) || GROW(s->s_mrr, c) ||
-                    GROW(s->s_start, c) || GROW(s->s_end, c))
+#define COL(x) SNAP_GROW(s->x, s->n_subs + 1, s->cap_subs, c)
+                if (COL(s_account) || COL(s_plan) || COL(s_mrr) || COL(s_start) || COL(s_end))
                         return CXG_ERR_NOMEM;
+#undef COL
                 s->cap_subs = c;
         }
         if ((rc = dict_intern(&s->plans, sub->plan, &s->s_plan[s->n_subs])))
@@ -519,7 +506,8 @@ enum cxg_err eng_snapshot_add_capability(struct eng_snapshot *s, const struct ca
 
         if (i >= ENG_MAX_CAPS)
                 return CXG_OK; /* counted only up to ENG_MAX_CAPS (documented) */
-        if (GROW(s->c_ext, i + 1) || GROW(s->c_name, i + 1) || GROW(s->c_plans, i + 1))
+        if (SNAP_RESIZE(s->c_ext, i + 1) || SNAP_RESIZE(s->c_name, i + 1) ||
+            SNAP_RESIZE(s->c_plans, i + 1))
                 return CXG_ERR_NOMEM;
         s->c_ext[i] = sdup(s, c->id ? c->id : "");
         s->c_name[i] = sdup(s, c->name ? c->name : (c->id ? c->id : ""));
@@ -542,13 +530,11 @@ enum cxg_err eng_snapshot_add_capability(struct eng_snapshot *s, const struct ca
                 if ((rc = dict_intern(&s->types, c->interaction_types[k], &t)))
                         return rc;
                 if (t >= s->t_caps_cap) {
-                        size_t nc = snap_next_cap(s->t_caps_cap, (size_t)t + 1);
+                        size_t old = s->t_caps_cap;
 
-                        if (GROW(s->t_caps, nc))
+                        if (CXG_GROW(s->t_caps, (size_t)t + 1, s->t_caps_cap, CXG_GROW_NOCAP))
                                 return CXG_ERR_NOMEM;
-                        memset(s->t_caps + s->t_caps_cap, 0,
-                               (nc - s->t_caps_cap) * sizeof(uint64_t));
-                        s->t_caps_cap = nc;
+                        memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
                 }
                 s->t_caps[t] |= UINT64_C(1) << i;
         }
@@ -567,21 +553,25 @@ enum cxg_err eng_snapshot_add_objective(struct eng_snapshot *s, int64_t account_
         if (a == ENG_NONE)
                 return CXG_ERR_NOTFOUND;
         if (i == s->cap_obj) {
-                size_t c = snap_next_cap(s->cap_obj, i + 1);
+                size_t c;
 
-                if (GROW(s->o_account, c) || GROW(s->o_importance, c) || GROW(s->o_caps, c) ||
-                    GROW(s->o_title, c) || GROW(s->o_status, c) || GROW(s->o_person, c) ||
-                    GROW(s->o_ext, c) || GROW(s->o_need_off, c + 1))
+#define COL(x) SNAP_GROW(s->x, i + 1, s->cap_obj, c)
+                if (COL(o_account) || COL(o_importance) || COL(o_caps) || COL(o_title) ||
+                    COL(o_status) || COL(o_person) || COL(o_ext) ||
+                    SNAP_RESIZE(s->o_need_off, c + 1))
                         return CXG_ERR_NOMEM;
+#undef COL
                 s->cap_obj = c;
         }
         if (i == 0)
                 s->n_o_needs = 0;
         if (s->n_o_needs + o->n_capabilities > s->cap_o_needs) {
-                size_t c = snap_next_cap(s->cap_o_needs, s->n_o_needs + o->n_capabilities);
+                size_t c;
 
-                if (GROW(s->o_need_cap, c) || GROW(s->o_need_id, c))
+#define COL(x) SNAP_GROW(s->x, s->n_o_needs + o->n_capabilities, s->cap_o_needs, c)
+                if (COL(o_need_cap) || COL(o_need_id))
                         return CXG_ERR_NOMEM;
+#undef COL
                 s->cap_o_needs = c;
         }
         s->o_need_off[i] = (uint32_t)s->n_o_needs;

@@ -39,7 +39,8 @@
 struct eng_dict {
         struct cxg_hmap map;
         const char **names;
-        uint32_t n, cap;
+        uint32_t n;
+        size_t cap;
 };
 
 /* Interaction columns (one segment). */

@@ -297,7 +297,7 @@ static enum cxg_err extend_ioff(struct eng_snapshot *s, size_t old_n)
 {
         void *tmp;
 
-        if (GROW(s->a_ioff, s->n_accounts + 1))
+        if (SNAP_RESIZE(s->a_ioff, s->n_accounts + 1))
                 return CXG_ERR_NOMEM;
         if (old_n == 0)
                 s->a_ioff[0] = 0;
@@ -431,7 +431,6 @@ static enum cxg_err build_months(struct eng_snapshot *s)
 enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
 {
         enum cxg_err rc;
-        void *tmp;
 
         if ((rc = finish_people(s)) || (rc = finish_subs(s)) || (rc = finish_feedback(s)))
                 goto fail;
@@ -446,14 +445,13 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
                 s->o_list = order;
         }
         if (s->t_caps_cap < s->types.n + 1) {
-                size_t nc = snap_next_cap(s->t_caps_cap, s->types.n + 1);
+                size_t old = s->t_caps_cap;
 
-                if (GROW(s->t_caps, nc)) {
+                if (CXG_GROW(s->t_caps, s->types.n + 1, s->t_caps_cap, CXG_GROW_NOCAP)) {
                         rc = CXG_ERR_NOMEM;
                         goto fail;
                 }
-                memset(s->t_caps + s->t_caps_cap, 0, (nc - s->t_caps_cap) * sizeof(uint64_t));
-                s->t_caps_cap = nc;
+                memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
         }
         if ((rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;

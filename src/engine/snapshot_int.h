@@ -8,19 +8,18 @@
 #include <stddef.h>
 
 #include "core/alloc.h"
+#include "core/grow.h"
 
-/* Grow ptr to hold n elements; evaluates to 0 on success, 1 when out of memory (needs a local
- * `void *tmp`). */
-#define GROW(ptr, n) (tmp = cxg_realloc((ptr), (n) * sizeof(*(ptr))), tmp ? ((ptr) = tmp, 0) : 1)
+/* Resize ptr to exactly n elements (offset arrays sized to a known count, the few capability
+ * columns); evaluates to 0 on success, 1 when out of memory (needs a local `void *tmp`). */
+#define SNAP_RESIZE(ptr, n)                                                                        \
+        (tmp = cxg_realloc((ptr), (n) * sizeof(*(ptr))), tmp ? ((ptr) = tmp, 0) : 1)
 
-/* The next capacity from cap (0: 64), doubled until need fits. */
-static inline size_t snap_next_cap(size_t cap, size_t need)
-{
-        size_t c = cap ? cap : 64;
-
-        while (c < need)
-                c *= 2;
-        return c;
-}
+/*
+ * Grow column col of a table whose columns share the capacity cap so that need rows fit, the
+ * new capacity landing in the size_t c: CXG_GROW picks the same capacity for every column grown
+ * from the same cap and need. Nonzero when out of memory; on failure cap is left as it was.
+ */
+#define SNAP_GROW(col, need, cap, c) ((c) = (cap), CXG_GROW(col, need, c, CXG_GROW_NOCAP))
 
 #endif

@@ -10,12 +10,13 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
+#include "core/timeconst.h"
 #include "engine/detect_int.h"
 #include "engine/score.h"
 #include "engine/sweetspot.h"
 
-#define DAY INT64_C(86400)
 #define MAX_FIELDS 4
 
 void eng_sweet_opts_init(struct eng_sweet_opts *o)
@@ -253,8 +254,8 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
         }
         snprintf(r->by, sizeof(r->by), "%s", o->by ? o->by : "plan");
         r->at = at;
-        r0 = at - (int64_t)(o->retention_days * DAY);
-        f0 = at - (int64_t)(o->fit_days * DAY);
+        r0 = at - (int64_t)(o->retention_days * (int64_t)CXG_DAY);
+        f0 = at - (int64_t)(o->fit_days * (int64_t)CXG_DAY);
         rows = cxg_calloc(s->n_accounts + 1, sizeof(*rows));
         used = cxg_calloc(s->n_accounts + 1, sizeof(*used));
         if (!rows || !used)
@@ -291,15 +292,8 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
                 if (cxg_hmap_intern(&keys, key, kl, &ix, &found, NULL))
                         goto nomem;
                 if (!found) {
-                        if (r->n == cap) {
-                                size_t nc = cap ? 2 * cap : 16;
-                                struct eng_sweet_segment *v = cxg_realloc(r->seg, nc * sizeof(*v));
-
-                                if (!v)
-                                        goto nomem;
-                                r->seg = v;
-                                cap = nc;
-                        }
+                        if (CXG_GROW(r->seg, r->n + 1, cap, CXG_GROW_NOCAP))
+                                goto nomem;
                         memset(&r->seg[r->n], 0, sizeof(r->seg[0]));
                         snprintf(r->seg[r->n].key, sizeof(r->seg[0].key), "%s", key);
                         r->n++;

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 
 /* ---- stopwords (function words; negations are kept: "not working" is a theme) ---- */
 
@@ -381,15 +382,8 @@ enum cxg_err eng_themes_tokenize(struct eng_tokenizer *t, const char *text, size
                         pending_brk = 1; /* a dropped word breaks bigrams, as stopwords should */
                         continue;
                 }
-                if (t->n == t->cap) {
-                        size_t nc = t->cap ? t->cap * 2 : 64;
-                        struct eng_token *nt = cxg_realloc(t->tok, nc * sizeof(*nt));
-
-                        if (!nt)
-                                return CXG_ERR_NOMEM;
-                        t->tok = nt;
-                        t->cap = nc;
-                }
+                if (CXG_GROW(t->tok, t->n + 1, t->cap, CXG_GROW_NOCAP))
+                        return CXG_ERR_NOMEM;
                 st = sb_stemmer_stem(t->stemmer, (const sb_symbol *)word, (int)len);
                 if (!st)
                         return CXG_ERR_NOMEM;
@@ -455,15 +449,8 @@ struct ctx {
 
 static enum cxg_err push_id(struct ctx *c, uint32_t id)
 {
-        if (c->n_ids == c->cap_ids) {
-                size_t nc = c->cap_ids ? c->cap_ids * 2 : 4096;
-                uint32_t *ni = cxg_realloc(c->ids, nc * sizeof(*ni));
-
-                if (!ni)
-                        return CXG_ERR_NOMEM;
-                c->ids = ni;
-                c->cap_ids = nc;
-        }
+        if (CXG_GROW(c->ids, c->n_ids + 1, c->cap_ids, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
         c->ids[c->n_ids++] = id;
         return CXG_OK;
 }
@@ -484,15 +471,8 @@ static enum cxg_err count(struct ctx *c, const char *k, size_t kn, const char *s
                         c->dropped++;
                         return CXG_OK;
                 }
-                if (c->n_terms == c->cap_terms) {
-                        size_t nc = c->cap_terms ? c->cap_terms * 2 : 1024;
-                        struct term *nt = cxg_realloc(c->terms, nc * sizeof(*nt));
-
-                        if (!nt)
-                                return CXG_ERR_NOMEM;
-                        c->terms = nt;
-                        c->cap_terms = nc;
-                }
+                if (CXG_GROW(c->terms, c->n_terms + 1, c->cap_terms, CXG_GROW_NOCAP))
+                        return CXG_ERR_NOMEM;
                 v = c->n_terms;
                 rc = cxg_hmap_intern(&c->terms_map, k, kn, &v, &found, &stored);
                 if (rc)
@@ -512,15 +492,8 @@ static enum cxg_err count(struct ctx *c, const char *k, size_t kn, const char *s
                 if (rc)
                         return rc;
                 if (!found) {
-                        if (c->n_surf == c->cap_surf) {
-                                size_t nc = c->cap_surf ? c->cap_surf * 2 : 1024;
-                                struct surface *ns = cxg_realloc(c->surf, nc * sizeof(*ns));
-
-                                if (!ns)
-                                        return CXG_ERR_NOMEM;
-                                c->surf = ns;
-                                c->cap_surf = nc;
-                        }
+                        if (CXG_GROW(c->surf, c->n_surf + 1, c->cap_surf, CXG_GROW_NOCAP))
+                                return CXG_ERR_NOMEM;
                         c->surf[c->n_surf].term = (uint32_t)v;
                         c->surf[c->n_surf].count = 0;
                         c->n_surf++;

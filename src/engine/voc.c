@@ -20,6 +20,7 @@
 #include "model/model.h"
 
 #include "core/banned.h"
+#include "core/timeconst.h"
 
 void eng_voc_cfg_init(struct eng_voc_cfg *cfg, enum eng_voc_metric metric)
 {
@@ -322,7 +323,7 @@ void eng_voc_exp_cfg_init(struct eng_voc_exp_cfg *cfg, enum eng_voc_metric metri
 
         memset(cfg, 0, sizeof(*cfg));
         eng_voc_cfg_init(&cfg->voc, metric);
-        cfg->window_s = 7 * 86400;
+        cfg->window_s = CXG_WEEK;
         memcpy(cfg->band_ms, bands, sizeof(bands));
         cfg->n_bands = sizeof(bands) / sizeof(bands[0]) + 1;
 }

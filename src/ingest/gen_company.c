@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/banned.h"
+#include "core/grow.h"
 #include "ingest/gen_int.h"
 
 static const char *title_of(int sen, unsigned k)
@@ -100,30 +101,16 @@ unsigned gen_plan_caps(int plan)
 
 static enum cxg_err add_period(struct gen *g, int64_t start, int plan, double mrr)
 {
-        if (g->nper == g->cap_per) {
-                size_t nc = g->cap_per ? g->cap_per * 2 : 4096;
-                void *p = cxg_realloc(g->per, nc * sizeof(*g->per));
-
-                if (!p)
-                        return gen_nomem(g);
-                g->per = p;
-                g->cap_per = nc;
-        }
+        if (CXG_GROW(g->per, g->nper + 1, g->cap_per, CXG_GROW_NOCAP))
+                return gen_nomem(g);
         g->per[g->nper++] = (struct gperiod){start, CXG_TS_NONE, mrr, plan};
         return CXG_OK;
 }
 
 static struct gperson *add_person(struct gen *g)
 {
-        if (g->nppl == g->cap_ppl) {
-                size_t nc = g->cap_ppl ? g->cap_ppl * 2 : 8192;
-                void *p = cxg_realloc(g->ppl, nc * sizeof(*g->ppl));
-
-                if (!p)
-                        return NULL;
-                g->ppl = p;
-                g->cap_ppl = nc;
-        }
+        if (CXG_GROW(g->ppl, g->nppl + 1, g->cap_ppl, CXG_GROW_NOCAP))
+                return NULL;
         memset(&g->ppl[g->nppl], 0, sizeof(g->ppl[0]));
         return &g->ppl[g->nppl++];
 }

@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/parse.h"
 #include "ingest/import_int.h"
 
@@ -40,15 +41,8 @@ void ingest_batch_clear(struct batch *b)
 
 struct item *ingest_batch_add(struct batch *b)
 {
-        if (b->n == b->cap) {
-                size_t ncap = b->cap ? b->cap * 2 : 256;
-                struct item *p = cxg_realloc(b->items, ncap * sizeof(*p));
-
-                if (!p)
-                        return NULL;
-                b->items = p;
-                b->cap = ncap;
-        }
+        if (CXG_GROW(b->items, b->n + 1, b->cap, CXG_GROW_NOCAP))
+                return NULL;
         memset(&b->items[b->n], 0, sizeof(b->items[0]));
         return &b->items[b->n++];
 }
@@ -131,15 +125,8 @@ static enum cxg_err reject(struct writer *w, const struct item *it, const char *
         if (k->json_mode) {
                 struct ingest_row_error *e;
 
-                if (k->n_errs == k->cap_errs) {
-                        size_t ncap = k->cap_errs ? k->cap_errs * 2 : 16;
-
-                        e = cxg_realloc(k->errs, ncap * sizeof(*e));
-                        if (!e)
-                                return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
-                        k->errs = e;
-                        k->cap_errs = ncap;
-                }
+                if (CXG_GROW(k->errs, k->n_errs + 1, k->cap_errs, CXG_GROW_NOCAP))
+                        return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                 e = &k->errs[k->n_errs++];
                 e->index = it->index;
                 snprintf(e->field, sizeof(e->field), "%s", r.field[0] ? r.field : r.column);
