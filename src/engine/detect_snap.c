@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "core/grow.h"
 #include "core/hmap.h"
 #include "core/timeconst.h"
 #include "engine/detect.h"
@@ -20,7 +21,6 @@
 #include "engine/score.h"
 #include "engine/snapshot.h"
 
-#define DAY CXG_DAY
 #define WEEK CXG_WEEK
 #define RESERVOIR 2048     /* durations kept per (type, week) for its quantiles */
 #define MAX_WEEKS 104      /* weekly history judged at most */
@@ -57,15 +57,8 @@ static enum cxg_err seg_add(struct segset *ss, const char *field, const char *va
         if (cxg_hmap_intern(&ss->map, key, (size_t)n, &v, &found, NULL))
                 return CXG_ERR_NOMEM;
         if (!found) {
-                if (ss->n == ss->cap) {
-                        size_t cap = ss->cap ? 2 * ss->cap : 32;
-                        struct seg_key *k = cxg_realloc(ss->k, cap * sizeof(*k));
-
-                        if (!k)
-                                return CXG_ERR_NOMEM;
-                        ss->k = k;
-                        ss->cap = cap;
-                }
+                if (CXG_GROW(ss->k, ss->n + 1, ss->cap, CXG_GROW_NOCAP))
+                        return CXG_ERR_NOMEM;
                 snprintf(ss->k[ss->n].field, sizeof(ss->k[ss->n].field), "%s", field);
                 snprintf(ss->k[ss->n].value, sizeof(ss->k[ss->n].value), "%s", value);
                 ss->n++;
@@ -365,7 +358,7 @@ static enum cxg_err run_erosion(const struct eng_detect_params *p,
                                 size_t *tested, struct cxg_error *err)
 {
         const struct eng_snapshot *s = in->snap;
-        int64_t at = in->at, w = (int64_t)(p->window_days * DAY), a0 = at - w, b0 = at - 2 * w;
+        int64_t at = in->at, w = (int64_t)(p->window_days * CXG_DAY), a0 = at - w, b0 = at - 2 * w;
         uint32_t *cnt_a = NULL, *cnt_b = NULL, *acc_segs = NULL, *sen_seg = NULL;
         uint8_t *acc_nseg = NULL;
         double *acc_pb = NULL, *acc_pa = NULL, *acc_pn = NULL;
@@ -647,13 +640,13 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                                 size_t *checked, struct cxg_error *err)
 {
         const struct eng_snapshot *s = in->snap;
-        int64_t at = in->at, r0 = at - (int64_t)(p->risk_days * DAY),
-                p0 = r0 - (int64_t)(p->risk_prior_days * DAY);
+        int64_t at = in->at, r0 = at - (int64_t)(p->risk_days * CXG_DAY),
+                p0 = r0 - (int64_t)(p->risk_prior_days * CXG_DAY);
         uint32_t *n_prior = NULL, *n_recent = NULL;
         int32_t *last = NULL;
         struct eng_risk_person *ppl = NULL;
         struct eng_risk_feedback *fb = NULL;
-        size_t cap_fb = 0;
+        size_t cap_fb = 0, cap_ppl = 0;
         enum cxg_err rc = CXG_OK;
 
         n_prior = cxg_calloc(s->n_people + 1, sizeof(*n_prior));
@@ -687,8 +680,7 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                 if (!account_alive(s, a, at))
                         continue;
                 (*checked)++;
-                ppl = cxg_realloc(ppl, (np + 1) * sizeof(*ppl));
-                if (!ppl) {
+                if (CXG_GROW(ppl, np + 1, cap_ppl, CXG_GROW_NOCAP)) {
                         rc = nomem(err, "account at risk");
                         break;
                 }
@@ -711,16 +703,9 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                         if (s->f_ts[f] <= r0 || s->f_ts[f] > at || pi >= s->n_people ||
                             s->p_seniority[pi] < CXG_SEN_DIRECTOR)
                                 continue;
-                        if (nf == cap_fb) {
-                                size_t cap = cap_fb ? 2 * cap_fb : 8;
-                                struct eng_risk_feedback *v = cxg_realloc(fb, cap * sizeof(*v));
-
-                                if (!v) {
-                                        rc = nomem(err, "account at risk");
-                                        goto done;
-                                }
-                                fb = v;
-                                cap_fb = cap;
+                        if (CXG_GROW(fb, nf + 1, cap_fb, CXG_GROW_NOCAP)) {
+                                rc = nomem(err, "account at risk");
+                                goto done;
                         }
                         fb[nf].person = s->p_ext[pi];
                         fb[nf].name = s->p_name[pi];
@@ -771,7 +756,7 @@ static enum cxg_err run_waves(const struct eng_detect_params *p, const struct en
 {
         const struct eng_snapshot *s = in->snap;
         size_t np = s->plans.n, K = (size_t)p->wave_history + 1, ns, n = 0;
-        int64_t d = (int64_t)(p->wave_days * DAY);
+        int64_t d = (int64_t)(p->wave_days * CXG_DAY);
         uint32_t *base = NULL, *canc = NULL, *down = NULL, *acc_segs = NULL;
         uint8_t *acc_nseg = NULL;
         struct eng_wave_series *ser = NULL;
