@@ -1,11 +1,12 @@
 /*
- * score.c: the scores of docs/scoring.md. eng_compute runs one pass per account (in parallel,
- * each thread over a contiguous range of accounts weighted by row count, no locks in the hot
- * loop): decayed weighted activity per person over the window, experience counters of the
- * last 30 days, then engagement, health, robustness and reasons. Expectation baselines are
- * computed first from the snapshot's monthly counters.
+ * score.c: the per-account pass of docs/scoring.md (score_account): decayed weighted activity
+ * per person over the window, experience counters of the last trend_days, then one function
+ * per component (comp_*), health, robustness and worded reasons. The formulas shared with other
+ * modules come first; eng_compute, which prepares the run and calls score_account for every
+ * account on several threads, is in score_compute.c.
  */
 #include "engine/score.h"
+#include "engine/score_int.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -141,35 +142,6 @@ static int fb_promoter(int kind, double score)
 
 /* ---- the computation ---- */
 
-struct ctx {
-        const struct eng_snapshot *s;
-        const struct eng_params *p;
-        const struct eng_compute_opts *o;
-        struct eng_scores *r;
-        int64_t at;
-        int32_t at_rel;
-        float *tw;       /* weight per type index */
-        uint8_t *dkind;  /* eng_duration_kind per (type, channel) */
-        float *wt;       /* type weight * channel weight, [type * 16 + channel] */
-        float *t_expect; /* expected web/app duration per type (s), EWMA of its months */
-        int64_t *mstart; /* start of snapshot month k, k <= n_months */
-        float cw[CXG_CH__COUNT];
-        float *decay; /* per hour of age */
-        size_t n_decay;
-        float k_trend; /* 2^(trend_days / half_life) */
-        int32_t window_s, trend_s, span_s;
-        uint32_t *seg;   /* expectation segment per account */
-        uint8_t *card;   /* scorecard per account */
-        size_t month_at; /* month slot of `at` (may be n_months when after the data) */
-        int have_caps;
-};
-
-struct worker {
-        struct ctx *c;
-        uint32_t a0, a1;
-        enum cxg_err rc;
-};
-
 static void add_reason(struct eng_account_score *as, uint8_t code, char score, float impact,
                        float value, uint32_t ref, int64_t ts, uint8_t aux)
 {
@@ -198,14 +170,6 @@ static void add_reason(struct eng_account_score *as, uint8_t code, char score, f
                 as->reasons[k - 1] = r;
         }
 }
-
-/* Per-thread, per-account latency sums by interaction type (reset after each account). */
-struct tscratch {
-        float *sum;
-        uint32_t *n;
-        uint16_t *touched;
-        uint32_t n_touched;
-};
 
 /*
  * Experience counters of one account's rows of the last trend_days (accumulate_exp), read by
@@ -436,7 +400,7 @@ static double inactive_days(const struct ctx *c, uint32_t p, int *never)
 }
 
 /* Lifecycle stage of account a as of at (docs/scoring.md#bands-and-scorecards). */
-static int stage_of(const struct ctx *c, uint32_t a)
+int score_stage_of(const struct ctx *c, uint32_t a)
 {
         const struct eng_snapshot *s = c->s;
 
@@ -522,7 +486,7 @@ static void account_reset(const struct ctx *c, uint32_t a)
                 as->comp[k] = NAN;
         for (int k = 0; k < ENG_M__COUNT; k++)
                 as->exp_value[k] = as->exp_base[k] = NAN;
-        as->stage = (uint8_t)stage_of(c, a);
+        as->stage = (uint8_t)score_stage_of(c, a);
         as->card = c->card[a];
 }
 
@@ -927,7 +891,7 @@ static void objective_reasons(const struct ctx *c, uint32_t a)
  * then one step per component in the order their reasons have always been added (ties in
  * |impact| keep the first).
  */
-static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
+void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
 {
         struct eng_account_score *as = &c->r->acc[a];
         const struct eng_scorecard *card = &c->p->cards[c->card[a]];
@@ -962,393 +926,3 @@ static void score_account(struct ctx *c, uint32_t a, struct tscratch *ts)
                                                    ENG_C__COUNT - ENG_C_ROBUST_FIRST);
         as->band = (uint8_t)eng_band(card, as->health);
 }
-
-static void *worker_run(void *arg)
-{
-        struct worker *w = arg;
-        size_t nt = w->c->s->types.n + 1;
-        struct tscratch ts = {cxg_calloc(nt, sizeof(float)), cxg_calloc(nt, sizeof(uint32_t)),
-                              cxg_malloc(nt * sizeof(uint16_t)), 0};
-
-        if (!ts.sum || !ts.n || !ts.touched) {
-                w->rc = CXG_ERR_NOMEM;
-        } else {
-                for (uint32_t a = w->a0; a < w->a1; a++)
-                        score_account(w->c, a, &ts);
-        }
-        cxg_free(ts.sum);
-        cxg_free(ts.n);
-        cxg_free(ts.touched);
-        return NULL;
-}
-
-/* Expectation segment of account a (docs/scoring.md#expectation). */
-static uint32_t segment_of(const struct eng_snapshot *s, const char *field, uint32_t a)
-{
-        if (strcmp(field, "currency") == 0)
-                return s->a_currency[a];
-        if (strcmp(field, "owner") == 0)
-                return s->a_owner[a];
-        if (strcmp(field, "all") == 0)
-                return 0;
-        return s->a_plan[a];
-}
-
-static uint32_t segment_count(const struct eng_snapshot *s, const char *field)
-{
-        const struct eng_dict *d = strcmp(field, "currency") == 0 ? &s->currencies
-                                   : strcmp(field, "owner") == 0  ? &s->owners
-                                   : strcmp(field, "all") == 0    ? NULL
-                                                                  : &s->plans;
-
-        return d && d->n ? d->n : 1;
-}
-
-/* EWMA of each segment's monthly means over the complete months before `at`. */
-static enum cxg_err baselines(struct ctx *c)
-{
-        const struct eng_snapshot *s = c->s;
-        struct eng_scores *r = c->r;
-        uint32_t ns = r->n_segments;
-        size_t nm = s->n_months, upto = c->month_at < nm ? c->month_at : nm;
-        double *acc = cxg_calloc((size_t)ns * (nm ? nm : 1) * 8, sizeof(double));
-
-        if (!acc)
-                return CXG_ERR_NOMEM;
-        for (size_t i = 0; i < (size_t)ns * ENG_M__COUNT; i++)
-                r->seg_base[i] = NAN;
-        for (uint32_t a = 0; a < s->n_accounts; a++) {
-                double *row = &acc[(size_t)c->seg[a] * nm * 8];
-
-                for (size_t m = 0; m < upto; m++) {
-                        const struct eng_month *mo = &s->a_month[(size_t)a * nm + m];
-
-                        row[m * 8 + 0] += mo->sup_sum;
-                        row[m * 8 + 1] += mo->sup_n;
-                        row[m * 8 + 2] += mo->lat_sum;
-                        row[m * 8 + 3] += mo->lat_n;
-                        row[m * 8 + 4] += mo->failed;
-                        row[m * 8 + 5] += mo->n;
-                }
-        }
-        for (size_t f = 0; f < s->n_fb; f++) {
-                int64_t mi = cxg_month_index(s->f_ts[f]) - s->month0;
-                double *row = &acc[(size_t)c->seg[s->f_account[f]] * nm * 8];
-
-                if (s->f_kind[f] != CXG_FB_CSAT || mi < 0 || (size_t)mi >= upto)
-                        continue;
-                row[mi * 8 + 6] += s->f_score[f];
-                row[mi * 8 + 7] += 1;
-        }
-        for (uint32_t g = 0; g < ns; g++) {
-                const double *row = &acc[(size_t)g * nm * 8];
-                double b[ENG_M__COUNT] = {NAN, NAN, NAN, NAN};
-
-                for (size_t m = 0; m < upto; m++) {
-                        const double *x = &row[m * 8];
-
-                        if (x[1] > 0)
-                                b[ENG_M_SUPPORT] =
-                                    eng_ewma(b[ENG_M_SUPPORT], x[0] / x[1], c->p->ewma_alpha);
-                        if (x[3] > 0)
-                                b[ENG_M_LATENCY] =
-                                    eng_ewma(b[ENG_M_LATENCY], x[2] / x[3], c->p->ewma_alpha);
-                        if (x[5] > 0)
-                                b[ENG_M_FAILURES] =
-                                    eng_ewma(b[ENG_M_FAILURES], x[4] / x[5], c->p->ewma_alpha);
-                        if (x[7] > 0)
-                                b[ENG_M_CSAT] =
-                                    eng_ewma(b[ENG_M_CSAT], x[6] / x[7], c->p->ewma_alpha);
-                }
-                for (int m = 0; m < ENG_M__COUNT; m++)
-                        r->seg_base[(size_t)g * ENG_M__COUNT + m] = (float)b[m];
-        }
-        cxg_free(acc);
-        return CXG_OK;
-}
-
-static int card_matches(const struct eng_snapshot *s, const struct eng_scorecard *card, uint32_t a,
-                        int stage)
-{
-        const char *f = card->match_field, *v = card->match_value, *have = NULL;
-        char buf[64];
-
-        if (strcmp(f, "plan") == 0)
-                have = s->plans.names[s->a_plan[a]];
-        else if (strcmp(f, "owner") == 0)
-                have = s->owners.names[s->a_owner[a]];
-        else if (strcmp(f, "currency") == 0)
-                have = s->currencies.names[s->a_currency[a]];
-        else if (strcmp(f, "stage") == 0)
-                have = eng_stage_name(stage);
-        else if (strcmp(f, "garden") == 0)
-                have = s->a_garden[a] ? "yes" : "no";
-        else if (s->a_attrs[a]) {
-                json_t *root = json_loads(s->a_attrs[a], 0, NULL), *x;
-                int ok = 0;
-
-                if (!root)
-                        return 0;
-                x = json_object_get(root, f);
-                if (json_is_string(x))
-                        ok = cxg_ieq(json_string_value(x), strlen(json_string_value(x)), v);
-                else if (json_is_integer(x) || json_is_real(x) || json_is_boolean(x)) {
-                        if (json_is_boolean(x))
-                                snprintf(buf, sizeof(buf), "%s",
-                                         json_is_true(x) ? "true" : "false");
-                        else
-                                snprintf(buf, sizeof(buf), "%g", json_number_value(x));
-                        ok = strcmp(buf, v) == 0;
-                }
-                json_decref(root);
-                return ok;
-        }
-        return have && cxg_ieq(have, strlen(have), v);
-}
-
-void eng_scores_init(struct eng_scores *r)
-{
-        memset(r, 0, sizeof(*r));
-}
-
-void eng_scores_release(struct eng_scores *r)
-{
-        cxg_free(r->acc);
-        cxg_free(r->p_engagement);
-        cxg_free(r->p_activity);
-        cxg_free(r->p_last);
-        cxg_free(r->p_channels);
-        cxg_free(r->p_caps);
-        cxg_free(r->p_capmask);
-        cxg_free(r->p_feedback);
-        cxg_free(r->p_prior);
-        cxg_free(r->seg_base);
-        memset(r, 0, sizeof(*r));
-}
-
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Allocate r's per-account and per-person arrays and c's tables; CXG_ERR_NOMEM on failure. */
-static enum cxg_err alloc_arrays(struct ctx *c, struct eng_scores *r, size_t na, size_t np)
-{
-        const struct eng_snapshot *s = c->s;
-
-        r->acc = cxg_calloc(na, sizeof(*r->acc));
-        r->p_engagement = cxg_calloc(np, sizeof(float));
-        r->p_activity = cxg_calloc(np, sizeof(float));
-        r->p_prior = cxg_calloc(np, sizeof(float));
-        r->p_last = cxg_malloc(np * sizeof(int32_t));
-        r->p_channels = cxg_calloc(np, sizeof(uint16_t));
-        r->p_caps = cxg_calloc(np, sizeof(uint8_t));
-        r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
-        r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
-        r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
-        c->tw = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c->decay = cxg_malloc(c->n_decay * sizeof(float));
-        c->dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
-        c->t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c->mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
-        c->wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
-        c->seg = cxg_malloc(na * sizeof(uint32_t));
-        c->card = cxg_calloc(na, 1);
-        if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
-            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c->tw || !c->decay || !c->dkind || !c->t_expect || !c->wt || !c->mstart || !c->seg ||
-            !c->card)
-                return CXG_ERR_NOMEM;
-        for (size_t i = 0; i < np; i++)
-                r->p_last[i] = INT32_MIN;
-        return CXG_OK;
-}
-
-/* Weights per type and channel, duration kinds and the decay table by hour of age. */
-static void fill_weights(struct ctx *c)
-{
-        const struct eng_snapshot *s = c->s;
-
-        for (size_t t = 0; t <= s->types.n; t++) {
-                c->tw[t] = 1;
-                for (size_t k = 0; t < s->types.n && k < c->p->n_type_weights; k++)
-                        if (cxg_ieq(s->types.names[t], strlen(s->types.names[t]),
-                                    c->p->type_name[k]))
-                                c->tw[t] = (float)c->p->type_weight[k];
-        }
-        for (int ch = 0; ch < CXG_CH__COUNT; ch++)
-                c->cw[ch] = (float)c->p->ch_weight[ch];
-        for (size_t t = 0; t <= s->types.n; t++)
-                for (int ch = 0; ch < 16; ch++)
-                        c->wt[t * 16 + ch] = ch < CXG_CH__COUNT ? c->tw[t] * c->cw[ch] : 0;
-        for (size_t t = 0; t <= s->types.n; t++)
-                for (int ch = 0; ch < CXG_CH__COUNT; ch++)
-                        c->dkind[t * CXG_CH__COUNT + ch] =
-                            (uint8_t)eng_duration_kind(s, (uint16_t)t, (uint8_t)ch);
-        /* decay by whole hours of age: docs/scoring.md#decay */
-        for (size_t h = 0; h < c->n_decay; h++)
-                c->decay[h] = (float)eng_decay(h / 24.0, c->p->half_life_days);
-}
-
-/* Expectation segment and scorecard of every account (the first matching card wins). */
-static void assign_accounts(struct ctx *c)
-{
-        const struct eng_snapshot *s = c->s;
-
-        for (uint32_t a = 0; a < s->n_accounts; a++) {
-                c->seg[a] = segment_of(s, c->p->expect_segment, a);
-                for (size_t k = 1; k < c->p->n_cards; k++)
-                        if (card_matches(s, &c->p->cards[k], a, stage_of(c, a))) {
-                                c->card[a] = (uint8_t)k;
-                                break;
-                        }
-        }
-}
-
-/* Month starts, and each type's expected web/app duration: EWMA of its monthly means. */
-static void type_expectations(struct ctx *c)
-{
-        const struct eng_snapshot *s = c->s;
-        size_t upto = c->month_at < s->n_months ? c->month_at : s->n_months;
-
-        for (size_t m = 0; m <= s->n_months; m++)
-                c->mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
-        for (size_t t = 0; t <= s->types.n; t++) {
-                double b = NAN;
-
-                for (size_t m = 0; m < upto && t < s->types.n; m++) {
-                        uint32_t n = s->t_lat_n[t * s->n_months + m];
-
-                        if (n)
-                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
-                                             c->p->ewma_alpha);
-                }
-                c->t_expect[t] = isnan(b) ? 0 : (float)b;
-        }
-}
-
-/*
- * Score every account on `threads` threads over ranges of accounts holding about equal numbers
- * of rows; a range whose thread could not start runs on the caller's.
- */
-static enum cxg_err run_workers(struct ctx *c, int threads)
-{
-        const struct eng_snapshot *s = c->s;
-        struct worker w[ENG_MAX_THREADS];
-        pthread_t th[ENG_MAX_THREADS];
-        uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
-        uint32_t a = 0;
-        int nt = threads > 0 ? threads : 2, started = 0;
-
-        if (nt > ENG_MAX_THREADS)
-                nt = ENG_MAX_THREADS;
-        if ((size_t)nt > s->n_accounts)
-                nt = s->n_accounts ? (int)s->n_accounts : 1;
-        for (int t = 0; t < nt; t++) {
-                uint64_t goal = total * (uint64_t)(t + 1) / (uint64_t)nt;
-
-                w[t].c = c;
-                w[t].rc = CXG_OK;
-                w[t].a0 = a;
-                while (a < s->n_accounts && (done < goal || t == nt - 1)) {
-                        done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] +
-                                1;
-                        a++;
-                }
-                w[t].a1 = a;
-        }
-        for (int t = 1; t < nt; t++) {
-                if (pthread_create(&th[t], NULL, worker_run, &w[t]) != 0)
-                        break;
-                started = t;
-        }
-        worker_run(&w[0]);
-        for (int t = 1; t <= started; t++)
-                pthread_join(th[t], NULL);
-        for (int t = started + 1; t < nt; t++)
-                worker_run(&w[t]);
-        for (int t = 0; t < nt; t++)
-                if (w[t].rc)
-                        return w[t].rc;
-        return CXG_OK;
-}
-
-enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *params,
-                         const struct eng_compute_opts *opts, struct eng_scores *r,
-                         struct cxg_error *err)
-{
-        struct eng_params defaults;
-        struct eng_compute_opts o0 = {.at = CXG_TS_NONE};
-        struct ctx c;
-        double t0 = now_s();
-        enum cxg_err rc = CXG_OK;
-        size_t np = s->n_people ? s->n_people : 1, na = s->n_accounts ? s->n_accounts : 1;
-
-        if (!s->finished)
-                return cxg_error_set(err, CXG_ERR_INTERNAL, "engine: snapshot not finished");
-        if (!params) {
-                eng_params_init(&defaults);
-                params = &defaults;
-        }
-        if (!opts)
-                opts = &o0;
-        eng_scores_release(r);
-        memset(&c, 0, sizeof(c));
-        r->snap = s;
-        r->params = *params;
-        c.s = s;
-        c.p = &r->params;
-        c.o = opts;
-        c.r = r;
-        c.at = opts->at != CXG_TS_NONE    ? opts->at
-               : s->max_ts != CXG_TS_NONE ? s->max_ts
-                                          : (int64_t)time(NULL);
-        if (c.at - ENG_EPOCH < 0 || c.at - ENG_EPOCH > INT32_MAX)
-                return cxg_error_setf(err, CXG_ERR_INVALID, "at",
-                                      "engine: the as-of time must fall between 2000 and 2068");
-        r->at = c.at;
-        c.at_rel = (int32_t)(c.at - ENG_EPOCH);
-        r->n_accounts = s->n_accounts;
-        r->n_people = s->n_people;
-        c.window_s = (int32_t)(c.p->window_days * (double)CXG_DAY);
-        c.trend_s = (int32_t)(c.p->trend_days * (double)CXG_DAY);
-        /* the benchmark's core reads the window only; the full run also the trend's month */
-        c.span_s = opts->core_only ? c.window_s : c.window_s + c.trend_s;
-        c.k_trend = (float)exp2(c.p->trend_days / c.p->half_life_days);
-        c.n_decay = (size_t)c.span_s / 3600 + 2;
-        c.month_at = s->n_months ? (size_t)(cxg_month_index(c.at) - s->month0) : 0;
-        if (s->n_months && cxg_month_index(c.at) < s->month0)
-                c.month_at = 0;
-        r->n_segments = segment_count(s, c.p->expect_segment);
-        if (alloc_arrays(&c, r, na, np)) {
-                rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
-                goto done;
-        }
-        fill_weights(&c);
-        assign_accounts(&c);
-        c.have_caps = s->n_caps > 0;
-        type_expectations(&c);
-        if (!opts->core_only && (rc = baselines(&c)))
-                goto done;
-        if ((rc = run_workers(&c, opts->threads))) {
-                rc = cxg_error_set(err, rc, "engine: out of memory");
-                goto done;
-        }
-        r->timing.compute_s = now_s() - t0;
-done:
-        cxg_free(c.tw);
-        cxg_free(c.decay);
-        cxg_free(c.dkind);
-        cxg_free(c.t_expect);
-        cxg_free(c.mstart);
-        cxg_free(c.wt);
-        cxg_free(c.seg);
-        cxg_free(c.card);
-        if (rc)
-                eng_scores_release(r);
-        return rc;
-}
-
