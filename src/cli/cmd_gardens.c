@@ -262,7 +262,7 @@ static enum cxg_err list_cb(void *ctx, const struct store_garden_row *g)
 static int gardens_list(struct cli *c, int argc, char **argv)
 {
         struct gcli_opt o[] = {{"json", 0, NULL}};
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct cxg_error err;
@@ -357,7 +357,7 @@ static enum cxg_err show_idea_cb(void *ctx, const struct store_idea_row *i)
 static int gardens_show(struct cli *c, int argc, char **argv)
 {
         struct gcli_opt o[] = {{"json", 0, NULL}};
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct cxg_error err;
@@ -421,7 +421,7 @@ static int gardens_create(struct cli *c, int argc, char **argv)
                                {"starts", 1, NULL}, {"ends", 1, NULL},  {"as", 1, NULL},
                                {"json", 0, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos;
-        const char *pos[1], *topic;
+        const char *pos[1] = {NULL}, *topic;
         struct store *st = NULL;
         struct garden g;
         struct garden_actor who;
@@ -478,7 +478,7 @@ static int gardens_add_member(struct cli *c, int argc, char **argv)
                                {"as", 1, NULL},
                                {"accepted", 0, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos;
-        const char *pos[1], *role;
+        const char *pos[1] = {NULL}, *role;
         struct store *st = NULL;
         struct garden_member m = {0};
         struct garden_actor who;
@@ -532,7 +532,7 @@ static int gardens_member_status(struct cli *c, int argc, char **argv)
         struct app_ctx ac;
         struct gcli_opt o[] = {{"person", 1, NULL}, {"user", 1, NULL}, {"as", 1, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos;
-        const char *pos[2];
+        const char *pos[2] = {NULL};
         struct store *st = NULL;
         struct garden_actor who;
         struct cxg_error err;

@@ -59,7 +59,7 @@ int gcli_gardens_impact(struct cli *c, int argc, char **argv)
         const char *cmd = "gardens impact";
         struct gcli_opt o[] = {{"segment", 1, NULL}, {"bands", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct eng_garden_impact im;
         struct app_ctx ac;
@@ -115,7 +115,7 @@ int gcli_gardens_seed_demo(struct cli *c, int argc, char **argv)
 {
         const char *cmd = "gardens seed-demo";
         struct gcli_opt o[] = {{"json", 0, NULL}};
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct app_gardens_seed_summary sum;
@@ -160,7 +160,7 @@ int gcli_ideas_results(struct cli *c, int argc, char **argv)
         const char *cmd = "ideas results";
         struct gcli_opt o[] = {{"as", 1, NULL}, {"json", 0, NULL}, {"dry-run", 0, NULL}};
         size_t no = 3, npos;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct garden_actor who;
         struct eng_garden_experiment x;
@@ -211,7 +211,7 @@ int gcli_ideas_rollout(struct cli *c, int argc, char **argv)
         struct gcli_opt o[] = {
             {"segment", 1, NULL}, {"at", 1, NULL}, {"note", 1, NULL}, {"as", 1, NULL}};
         size_t no = 4, npos, n = 0;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct garden_actor who;
         struct app_ctx ac;
@@ -267,7 +267,7 @@ int gcli_ideas_rollout_report(struct cli *c, int argc, char **argv)
         const char *cmd = "ideas rollout-report";
         struct gcli_opt o[] = {{"days", 1, NULL}, {"json", 0, NULL}};
         size_t no = 2, npos;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct app_rollout_report rep = {0};
         struct app_ctx ac;
@@ -316,7 +316,7 @@ int gcli_gardens_suggest(struct cli *c, int argc, char **argv)
         const char *cmd = "gardens suggest";
         struct gcli_opt o[] = {{"limit", 1, NULL}, {"segment", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos, n;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct eng_engine e;
         struct app_garden_suggestion sg = {0};

@@ -63,7 +63,7 @@ static int ideas_list(struct cli *c, int argc, char **argv)
 {
         struct gcli_opt o[] = {{"garden", 1, NULL}, {"state", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos;
-        const char *pos[1], *state;
+        const char *pos[1] = {NULL}, *state;
         struct store *st = NULL;
         struct cxg_error err;
         json_t *arr = NULL;
@@ -149,7 +149,7 @@ static enum cxg_err idea_exp_cb(void *ctx, const struct store_experiment_row *e)
 static int ideas_show(struct cli *c, int argc, char **argv)
 {
         struct gcli_opt o[] = {{"json", 0, NULL}};
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct cxg_error err;
@@ -202,7 +202,7 @@ static int ideas_create(struct cli *c, int argc, char **argv)
                                {"hypothesis", 1, NULL},
                                {"as", 1, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos;
-        const char *pos[1], *metric;
+        const char *pos[1] = {NULL}, *metric;
         struct store *st = NULL;
         struct garden_actor who;
         struct cxg_error err;
@@ -248,7 +248,7 @@ static int ideas_vote_comment(struct cli *c, int argc, char **argv, int vote)
         struct app_ctx ac;
         const char *cmd = vote ? "ideas vote" : "ideas comment";
         struct gcli_opt o[] = {{"as", 1, NULL}};
-        const char *pos[2];
+        const char *pos[2] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct garden_actor who;
@@ -300,7 +300,7 @@ static int ideas_move(struct cli *c, int argc, char **argv)
         struct app_ctx ac;
         struct gcli_opt o[] = {{"as", 1, NULL}, {"why", 1, NULL}, {"json", 0, NULL}};
         size_t no = 3, npos;
-        const char *pos[2];
+        const char *pos[2] = {NULL};
         struct store *st = NULL;
         struct garden_actor who;
         struct garden_rules rules;
@@ -363,7 +363,7 @@ static int ideas_experiment(struct cli *c, int argc, char **argv)
         struct gcli_opt o[] = {
             {"start", 1, NULL}, {"end", 1, NULL}, {"accounts", 1, NULL}, {"as", 1, NULL}};
         size_t no = 4, npos, n = 0;
-        const char *pos[1], *list;
+        const char *pos[1] = {NULL}, *list;
         char *copy = NULL, **accs = NULL, *p;
         struct store *st = NULL;
         struct garden_actor who;

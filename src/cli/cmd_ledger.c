@@ -63,7 +63,7 @@ static int garden_opt(struct store *st, const char *cmd, const char *key, int64_
 static int ledger_list(struct cli *c, int argc, char **argv)
 {
         struct gcli_opt o[] = {{"garden", 1, NULL}, {"json", 0, NULL}};
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct cxg_error err;
@@ -100,7 +100,7 @@ static int ledger_leaderboard(struct cli *c, int argc, char **argv)
         struct gcli_opt o[] = {{"garden", 1, NULL}, {"by", 1, NULL},    {"since", 1, NULL},
                                {"until", 1, NULL},  {"limit", 1, NULL}, {"json", 0, NULL}};
         size_t no = sizeof(o) / sizeof(o[0]), npos, limit = 20;
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         struct store *st = NULL;
         struct cxg_error err;
         struct eng_garden_board b;
@@ -166,7 +166,7 @@ static int ledger_leaderboard(struct cli *c, int argc, char **argv)
 static int ledger_trend(struct cli *c, int argc, char **argv)
 {
         struct gcli_opt o[] = {{"garden", 1, NULL}, {"json", 0, NULL}};
-        const char *pos[1];
+        const char *pos[1] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct cxg_error err;
@@ -215,7 +215,7 @@ static int ledger_points(struct cli *c, int argc, char **argv)
 {
         struct app_ctx ac;
         struct gcli_opt o[] = {{"as", 1, NULL}, {"json", 0, NULL}};
-        const char *pos[2];
+        const char *pos[2] = {NULL};
         size_t npos;
         struct store *st = NULL;
         struct garden_actor who;
