@@ -46,8 +46,7 @@ static void req_ctx(struct api_req *r, struct app_ctx *c)
 static void reply_err(struct api_req *r, enum cxg_err rc, const struct cxg_error *e, int reading)
 {
         if (reading && rc == CXG_ERR_INVALID)
-                api_reply_error(r, 400, "bad_request", e->field[0] ? e->field : NULL, "%s",
-                                e->msg);
+                api_reply_error(r, 400, "bad_request", e->field[0] ? e->field : NULL, "%s", e->msg);
         else
                 api_reply_cxg(r, rc ? rc : CXG_ERR_NOMEM, e);
 }
@@ -324,10 +323,10 @@ void api_h_tasks_list(struct api_req *r)
                 reply_err(r, rc, &e, 1);
                 return;
         }
-        api_reply_json(r, 200,
-                       json_pack("{s:o,s:o}", "tasks", arr, "next_after",
-                                 json_array_size(arr) == (size_t)limit ? json_integer(last)
-                                                                       : json_null()));
+        api_reply_json(
+            r, 200,
+            json_pack("{s:o,s:o}", "tasks", arr, "next_after",
+                      json_array_size(arr) == (size_t)limit ? json_integer(last) : json_null()));
 }
 
 void api_h_task_get(struct api_req *r)

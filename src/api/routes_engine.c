@@ -1,7 +1,7 @@
 /*
  * routes_engine.c: the read endpoints over the analytics engine: an account's scores with
- * components and reasons, a person's engagement, segments and cohorts (views in src/app/). The engine object and
- * its refresh are in api_engine.c. Formulas: docs/scoring.md.
+ * components and reasons, a person's engagement, segments and cohorts (views in src/app/). The
+ * engine object and its refresh are in api_engine.c. Formulas: docs/scoring.md.
  */
 #include <math.h>
 #include <stdio.h>
@@ -85,8 +85,7 @@ void api_h_person_engagement(struct api_req *r)
                         json_array_append_new(ch, json_string(model_channel_name(c)));
         o = json_pack(
             "{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:i,s:i}", "id", e->snap.p_ext[p], "account_id",
-            e->snap.p_account[p] < e->snap.n_accounts ? e->snap.a_ext[e->snap.p_account[p]]
-                                                        : "",
+            e->snap.p_account[p] < e->snap.n_accounts ? e->snap.a_ext[e->snap.p_account[p]] : "",
             "at", cxg_time_format(e->scores.at, t), "engagement",
             num_or_null(e->scores.p_engagement[p]), "activity",
             num_or_null(e->scores.p_activity[p]), "activity_before",

@@ -26,8 +26,8 @@ static int one_of(const char *s, const char *const *set)
 
 enum cxg_err app_alert_filter_check(const struct store_alert_filter *f, struct cxg_error *err)
 {
-        static const char *const statuses[] = {"open", "acknowledged", "resolved",
-                                               "dismissed", "live", NULL};
+        static const char *const statuses[] = {"open",      "acknowledged", "resolved",
+                                               "dismissed", "live",         NULL};
 
         if (f->status && !one_of(f->status, statuses))
                 return cxg_error_setf(err, CXG_ERR_INVALID, "status",
@@ -122,8 +122,8 @@ enum cxg_err app_alert_set_status(const struct app_ctx *c, int64_t id, const cha
         if (!rc) {
                 id_text(id, idt, sizeof(idt));
                 s = json_pack("{s:s?,s:s,s:s?}", "before",
-                              json_string_value(json_object_get(before, "status")), "after",
-                              status, "reason", reason);
+                              json_string_value(json_object_get(before, "status")), "after", status,
+                              "reason", reason);
                 rc = s ? app_audit(c, "update", "alerts", idt, s, err)
                        : cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
         }
@@ -160,8 +160,8 @@ static json_t *change_json(const struct store_task_change *ch)
 enum cxg_err app_task_update(const struct app_ctx *c, int64_t id,
                              const struct store_task_change *ch, struct cxg_error *err)
 {
-        static const char *const drop[] = {"title", "account_name", "created_at",
-                                           "health_after_at", NULL};
+        static const char *const drop[] = {"title", "account_name", "created_at", "health_after_at",
+                                           NULL};
         json_t *before = NULL, *s = NULL;
         char idt[24];
         enum cxg_err rc;
@@ -243,8 +243,8 @@ enum cxg_err app_webhook_add(const struct app_ctx *c, struct store_webhook *w, c
                 return rc;
         rc = store_webhook_add(c->st, w, c->now, id, err);
         if (!rc) {
-                s = json_pack("{s:s,s:s?,s:s?}", "url", w->url, "kinds", w->kinds,
-                              "min_severity", w->min_severity);
+                s = json_pack("{s:s,s:s?,s:s?}", "url", w->url, "kinds", w->kinds, "min_severity",
+                              w->min_severity);
                 id_text(*id, idt, sizeof(idt));
                 rc = s ? app_audit(c, "create", "webhooks", idt, s, err)
                        : cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");

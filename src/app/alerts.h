@@ -45,10 +45,10 @@ enum cxg_err app_detect_opts_from_config(struct app_detect_opts *o, const struct
 
 /* What one cycle found and did. Release with app_detect_result_release. */
 struct app_detect_result {
-        int64_t at;                   /* as-of time of the run */
-        int dry_run;                  /* nothing was written */
-        struct eng_alerts alerts;     /* the findings, in detector order */
-        int64_t *ids;                 /* stored alert id per finding (0: not stored) */
+        int64_t at;                    /* as-of time of the run */
+        int dry_run;                   /* nothing was written */
+        struct eng_alerts alerts;      /* the findings, in detector order */
+        int64_t *ids;                  /* stored alert id per finding (0: not stored) */
         struct eng_detect_stats stats; /* sizes and timings of the detectors */
         size_t created, seen, escalated, suppressed, tasks, followed;
         /* set by a front end that delivers webhooks after the cycle (not by the cycle) */
@@ -123,8 +123,7 @@ enum cxg_err app_webhook_add(const struct app_ctx *c, struct store_webhook *w, c
 enum cxg_err app_webhook_set_disabled(const struct app_ctx *c, int64_t id, int disabled,
                                       struct cxg_error *err) CXG_WUR;
 /* Delete webhook id and its deliveries, audited ("delete", "webhooks"). */
-enum cxg_err app_webhook_delete(const struct app_ctx *c, int64_t id,
-                                struct cxg_error *err) CXG_WUR;
+enum cxg_err app_webhook_delete(const struct app_ctx *c, int64_t id, struct cxg_error *err) CXG_WUR;
 /* Queue a signed test event ("alert.test") to webhook id; *delivery_id receives its id. */
 enum cxg_err app_webhook_queue_test(const struct app_ctx *c, int64_t id, int64_t *delivery_id,
                                     struct cxg_error *err) CXG_WUR;

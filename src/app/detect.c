@@ -220,10 +220,10 @@ enum cxg_err app_detect_save(const struct app_ctx *c, const struct app_detect_op
         if (!rc)
                 rc = follow_up(c, snap, now, r->at, o->follow_days, &r->followed, err);
         if (!rc) {
-                s = json_pack("{s:I,s:I,s:I,s:I,s:I}", "found", (json_int_t)r->alerts.n,
-                              "created", (json_int_t)r->created, "escalated",
-                              (json_int_t)r->escalated, "tasks_created", (json_int_t)r->tasks,
-                              "tasks_followed_up", (json_int_t)r->followed);
+                s = json_pack("{s:I,s:I,s:I,s:I,s:I}", "found", (json_int_t)r->alerts.n, "created",
+                              (json_int_t)r->created, "escalated", (json_int_t)r->escalated,
+                              "tasks_created", (json_int_t)r->tasks, "tasks_followed_up",
+                              (json_int_t)r->followed);
                 rc = s ? app_audit(c, "run", "detect", NULL, s, err)
                        : cxg_error_set(err, CXG_ERR_NOMEM, "detect: out of memory");
                 json_decref(s);
@@ -262,8 +262,8 @@ enum cxg_err app_detect_cycle(const struct app_ctx *c, struct eng_engine *eng,
         in.before = NULL;
         r->at = in.at;
         if (o->kinds & ENG_DETECT_BIT(ENG_ALERT_AT_RISK)) {
-                rc = eng_engine_compute(eng, c->st, in.at - (int64_t)(o->params.risk_days * CXG_DAY),
-                                        &before, err);
+                rc = eng_engine_compute(
+                    eng, c->st, in.at - (int64_t)(o->params.risk_days * CXG_DAY), &before, err);
                 if (rc)
                         goto done;
                 own_before = 1;

@@ -177,8 +177,7 @@ struct app_rollout_report {
  * never rolled out gets a report with n == 0; CXG_ERR_NOTFOUND when there is no idea.
  */
 enum cxg_err app_idea_rollout_report(const struct app_ctx *c, int64_t idea_id, int days,
-                                     struct app_rollout_report *out,
-                                     struct cxg_error *err) CXG_WUR;
+                                     struct app_rollout_report *out, struct cxg_error *err) CXG_WUR;
 void app_rollout_report_release(struct app_rollout_report *r);
 
 /*

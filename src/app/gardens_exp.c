@@ -372,8 +372,8 @@ static enum cxg_err rollout_measure(struct store *st, const struct eng_garden_pa
         enum cxg_err rc;
 
         if (!(rc = store_rollout_accounts(st, it->id, gop_ids_cb, &acc, err)))
-                rc = eng_garden_rollout_report(p, acc.v, acc.n, metric, it->r.at, days, &it->r,
-                                               err);
+                rc =
+                    eng_garden_rollout_report(p, acc.v, acc.n, metric, it->r.at, days, &it->r, err);
         cxg_free(acc.v);
         return rc;
 }

@@ -52,9 +52,9 @@ static enum cxg_err who(struct seed *sd, const char *name, struct garden_actor *
 static enum cxg_err do_user(struct seed *sd, const struct gdemo_op *o)
 {
         int created = 0;
-        enum cxg_err rc = store_garden_user_ensure(sd->c.st, o->u.user.name, o->u.user.role,
-                                                   o->u.user.person, at(sd, o->t), &created,
-                                                   sd->err);
+        enum cxg_err rc =
+            store_garden_user_ensure(sd->c.st, o->u.user.name, o->u.user.role, o->u.user.person,
+                                     at(sd, o->t), &created, sd->err);
 
         sd->sum->users += !rc && created;
         return rc;
@@ -114,7 +114,7 @@ static enum cxg_err do_experiment(struct seed *sd, const struct gdemo_op *o,
                                   const struct garden_actor *by)
 {
         int64_t ids[GDEMO_MAX_PARTICIPANTS], from = at(sd, o->u.experiment.from),
-                                               to = at(sd, o->u.experiment.to);
+                                             to = at(sd, o->u.experiment.to);
         const char *ext[GDEMO_MAX_PARTICIPANTS];
         int idea = o->u.experiment.idea;
         size_t n = participants(sd, o->u.experiment.garden, from, ids);
@@ -136,8 +136,8 @@ static enum cxg_err do_experiment(struct seed *sd, const struct gdemo_op *o,
         sd->sum->experiments++;
         if (!o->u.experiment.measure)
                 return CXG_OK;
-        return eng_garden_experiment(&sd->p, ids, n, sd->metric[idea], from, to,
-                                     APP_GARDENS_BANDS, &sd->x[idea], sd->err);
+        return eng_garden_experiment(&sd->p, ids, n, sd->metric[idea], from, to, APP_GARDENS_BANDS,
+                                     &sd->x[idea], sd->err);
 }
 
 static enum cxg_err move(struct seed *sd, struct gdemo_time t, const struct garden_actor *by,
@@ -165,8 +165,8 @@ static enum cxg_err do_conclude(struct seed *sd, size_t k, const struct gdemo_op
         snprintf(why, sizeof(why),
                  "participants vs comparison on %s: %+.3g (95%% CI %+.3g to %+.3g)",
                  model_garden_metric_name(xw->metric), xw->est.diff, xw->est.lo, xw->est.hi);
-        if ((rc = move(sd, o->u.conclude.at[win], by, o->u.conclude.idea[win], IDEA_ADOPTED,
-                       why)) ||
+        if ((rc =
+                 move(sd, o->u.conclude.at[win], by, o->u.conclude.idea[win], IDEA_ADOPTED, why)) ||
             (rc = who(sd, o->u.conclude.rejecter, &rejecter)))
                 return rc;
         snprintf(why, sizeof(why),
@@ -233,8 +233,8 @@ static enum cxg_err step(struct seed *sd, size_t k, const struct gdemo_op *o,
                 return rc;
         }
         case GDEMO_VOTE:
-                if (!(rc = app_idea_vote(c, by, sd->idea[o->u.vote.idea], o->u.vote.value,
-                                         sd->err)))
+                if (!(rc =
+                          app_idea_vote(c, by, sd->idea[o->u.vote.idea], o->u.vote.value, sd->err)))
                         sd->sum->votes++;
                 return rc;
         case GDEMO_COMMENT:

@@ -1,6 +1,6 @@
 /*
- * view_account.c: the JSON of an account's scores (CLI accounts/account --json, GET /api/v1/accounts/{id}/scores)
- * and the components object stored in the score history.
+ * view_account.c: the JSON of an account's scores (CLI accounts/account --json, GET
+ * /api/v1/accounts/{id}/scores) and the components object stored in the score history.
  */
 #include "app/view_account.h"
 
@@ -74,7 +74,8 @@ enum cxg_err view_components_json(const struct eng_scores *r, uint32_t a, struct
         return cxg_buf_putc(out, '}');
 }
 
-enum cxg_err view_account_json(const struct eng_scores *r, uint32_t a, int detail, struct cxg_buf *b)
+enum cxg_err view_account_json(const struct eng_scores *r, uint32_t a, int detail,
+                               struct cxg_buf *b)
 {
         const struct eng_snapshot *s = r->snap;
         const struct eng_account_score *as = &r->acc[a];
@@ -103,11 +104,10 @@ enum cxg_err view_account_json(const struct eng_scores *r, uint32_t a, int detai
                         return rc;
                 for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
                         uint32_t p = s->p_list[k];
-                        double days =
-                            r->p_last[p] == INT32_MIN
-                                ? NAN
-                                : (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) /
-                                      (double)CXG_DAY;
+                        double days = r->p_last[p] == INT32_MIN
+                                          ? NAN
+                                          : (double)((int64_t)r->at - ENG_EPOCH - r->p_last[p]) /
+                                                (double)CXG_DAY;
 
                         if ((rc = cxg_buf_puts(b, first ? "{\"id\":" : ",{\"id\":")) ||
                             (rc = str(b, s->p_ext[p])) || (rc = cxg_buf_puts(b, ",\"name\":")) ||

@@ -1,8 +1,8 @@
 /*
- * view_account.h: the JSON of an account's scores (CLI accounts/account --json, GET /api/v1/accounts/{id}/scores)
- * and the components object stored in the score history.
- * Engine computes the structs; these render them, once for both front ends. Each appends
- * to a cxg_buf and returns CXG_OK or CXG_ERR_NOMEM / CXG_ERR_LIMIT.
+ * view_account.h: the JSON of an account's scores (CLI accounts/account --json, GET
+ * /api/v1/accounts/{id}/scores) and the components object stored in the score history. Engine
+ * computes the structs; these render them, once for both front ends. Each appends to a cxg_buf and
+ * returns CXG_OK or CXG_ERR_NOMEM / CXG_ERR_LIMIT.
  */
 #ifndef CXG_APP_VIEW_ACCOUNT_H
 #define CXG_APP_VIEW_ACCOUNT_H
@@ -20,10 +20,10 @@
  * the stakeholders (name, role, seniority, engagement, days inactive).
  */
 enum cxg_err view_account_json(const struct eng_scores *r, uint32_t a, int detail,
-                              struct cxg_buf *out) CXG_WUR;
+                               struct cxg_buf *out) CXG_WUR;
 
 /* Components, experience and reasons as the JSON object stored in the score history. */
 enum cxg_err view_components_json(const struct eng_scores *r, uint32_t a,
-                                 struct cxg_buf *out) CXG_WUR;
+                                  struct cxg_buf *out) CXG_WUR;
 
 #endif

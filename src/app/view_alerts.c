@@ -190,8 +190,8 @@ json_t *view_detect_result(const struct app_detect_result *r)
         int bad = !x || !arr || !tm;
 
         for (size_t i = 0; !bad && i < r->alerts.n; i++)
-                bad |= !arr || json_array_append_new(arr, view_finding(&r->alerts.v[i],
-                                                                       r->ids ? r->ids[i] : 0));
+                bad |= !arr || json_array_append_new(
+                                   arr, view_finding(&r->alerts.v[i], r->ids ? r->ids[i] : 0));
         for (int k = 0; !bad && k < ENG_ALERT__COUNT; k++)
                 bad |= view_put(tm, eng_alert_kind_name(k), json_real(r->stats.seconds[k]));
         if (bad) {
@@ -357,7 +357,8 @@ enum cxg_err view_webhooks_read(struct store *st, int64_t id, json_t **arr, stru
         struct reading rd;
         enum cxg_err rc = begin(&rd, err);
 
-        return rc ? rc : end(&rd, store_webhooks_list(st, id, on_webhook, &rd, err), arr, NULL, err);
+        return rc ? rc
+                  : end(&rd, store_webhooks_list(st, id, on_webhook, &rd, err), arr, NULL, err);
 }
 
 enum cxg_err view_deliveries_read(struct store *st, int64_t webhook_id, int limit, json_t **arr,

@@ -35,8 +35,7 @@ enum cxg_err view_alerts_read(struct store *st, const struct store_alert_filter 
                               int64_t *last, struct cxg_error *err) CXG_WUR;
 enum cxg_err view_tasks_read(struct store *st, const struct store_task_filter *f, json_t **arr,
                              int64_t *last, struct cxg_error *err) CXG_WUR;
-enum cxg_err view_task_outcomes_read(struct store *st, json_t **arr,
-                                     struct cxg_error *err) CXG_WUR;
+enum cxg_err view_task_outcomes_read(struct store *st, json_t **arr, struct cxg_error *err) CXG_WUR;
 enum cxg_err view_webhooks_read(struct store *st, int64_t id, json_t **arr,
                                 struct cxg_error *err) CXG_WUR;
 enum cxg_err view_deliveries_read(struct store *st, int64_t webhook_id, int limit, json_t **arr,

@@ -50,7 +50,7 @@ static json_t *cohort(const struct eng_cohorts *co, size_t c)
 }
 
 enum cxg_err view_cohorts_json(const struct eng_cohorts *co, int by, int cumulative,
-                              struct cxg_buf *b)
+                               struct cxg_buf *b)
 {
         json_t *o = json_object(), *arr = json_array();
         int bad = !o || !arr;
@@ -58,9 +58,10 @@ enum cxg_err view_cohorts_json(const struct eng_cohorts *co, int by, int cumulat
         for (size_t c = 0; !bad && c < co->n; c++)
                 bad |= json_array_append_new(arr, cohort(co, c)) != 0;
         if (!bad) {
-                bad |= view_put(o, "by", json_string(by == ENG_COHORT_PEOPLE    ? "people"
-                                                     : by == ENG_COHORT_REVENUE ? "revenue"
-                                                                                : "accounts"));
+                bad |= view_put(o, "by",
+                                json_string(by == ENG_COHORT_PEOPLE    ? "people"
+                                            : by == ENG_COHORT_REVENUE ? "revenue"
+                                                                       : "accounts"));
                 bad |= view_put(o, "cumulative", json_boolean(cumulative));
                 bad |= view_put(o, "cohorts", arr);
                 arr = NULL;

@@ -19,13 +19,13 @@
  * "size":n,"active":[...],"retention":[fractions]}]} to out (null where not observed).
  */
 enum cxg_err view_cohorts_json(const struct eng_cohorts *co, int by, int cumulative,
-                              struct cxg_buf *out) CXG_WUR;
+                               struct cxg_buf *out) CXG_WUR;
 
 /*
  * Append {"entity":...,"months":[{"month":...,"new":n,"returning":n,"resurrecting":n,
  * "dormant":n,"leaky":bool}]} to out.
  */
 enum cxg_err view_lifecycle_json(const struct eng_lifecycle *l, int people,
-                                struct cxg_buf *out) CXG_WUR;
+                                 struct cxg_buf *out) CXG_WUR;
 
 #endif

@@ -117,7 +117,7 @@ static enum cxg_err objective_json(const struct eng_fit_view *v,
 }
 
 enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
-                                  const struct eng_fit_account_report *rep, struct cxg_buf *b)
+                                   const struct eng_fit_account_report *rep, struct cxg_buf *b)
 {
         const struct eng_snapshot *s = v->snap;
         const struct eng_fit_account_result *r = &rep->fit;
@@ -196,7 +196,7 @@ enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
                         rc = view_buf_num(b, "price_share", ov->price_share, 1);
                 if (!rc)
                         rc = view_buf_num(b, "share_of_plan_price",
-                                  r->n_plan_caps ? 1.0 / (double)r->n_plan_caps : NAN, 1);
+                                          r->n_plan_caps ? 1.0 / (double)r->n_plan_caps : NAN, 1);
                 if (!rc)
                         rc = cxg_buf_printf(b, ",\"needed\":%s}", ov->needed ? "true" : "false");
         }
@@ -254,7 +254,7 @@ enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
 }
 
 enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct eng_fit_summary *sum,
-                                  size_t limit, struct cxg_buf *b)
+                                   size_t limit, struct cxg_buf *b)
 {
         const struct eng_snapshot *s = v->snap;
         size_t n_obj = 0, n_miss, shown = 0;
@@ -294,7 +294,8 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
                                             "\"accounts_under_reached\":%u",
                                             o->n_objectives, o->n_under, o->n_accounts_under);
                 if (!rc)
-                        rc = view_buf_num(b, "under_share", (double)o->n_under / o->n_objectives, 1);
+                        rc =
+                            view_buf_num(b, "under_share", (double)o->n_under / o->n_objectives, 1);
                 if (!rc)
                         rc = view_buf_num(b, "mrr_at_stake", o->mrr_at_stake, 1);
                 if (!rc)
@@ -372,7 +373,7 @@ enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct en
 }
 
 enum cxg_err view_fit_under_json(const struct eng_fit_view *v, const struct eng_fit_under_row *rows,
-                                size_t n, struct cxg_buf *b)
+                                 size_t n, struct cxg_buf *b)
 {
         const struct eng_snapshot *s = v->snap;
         const struct eng_fit *f = &v->fit;

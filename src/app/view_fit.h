@@ -21,8 +21,8 @@
  * price shares), stakeholders[] (with engagement and their objectives).
  */
 enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
-                                  const struct eng_fit_account_report *r,
-                                  struct cxg_buf *b) CXG_WUR;
+                                   const struct eng_fit_account_report *r,
+                                   struct cxg_buf *b) CXG_WUR;
 
 /*
  * Append the product summary as a JSON object to b: totals, objectives[] under-reached by MRR
@@ -30,10 +30,10 @@ enum cxg_err view_fit_account_json(const struct eng_fit_view *v,
  * caps the objectives and blocking lists (0: all).
  */
 enum cxg_err view_fit_summary_json(const struct eng_fit_view *v, const struct eng_fit_summary *sum,
-                                  size_t limit, struct cxg_buf *b) CXG_WUR;
+                                   size_t limit, struct cxg_buf *b) CXG_WUR;
 
 /* Append the rows as a JSON array (objective, account, plan, MRR, gaps, missing ids) to b. */
 enum cxg_err view_fit_under_json(const struct eng_fit_view *v, const struct eng_fit_under_row *rows,
-                                size_t n, struct cxg_buf *b) CXG_WUR;
+                                 size_t n, struct cxg_buf *b) CXG_WUR;
 
 #endif

@@ -56,7 +56,7 @@ static int64_t window_first(const struct eng_snapshot *s, const struct eng_score
 }
 
 enum cxg_err view_overview_json(const struct eng_snapshot *s, const struct eng_scores *r,
-                               size_t months, struct cxg_buf *b)
+                                size_t months, struct cxg_buf *b)
 {
         enum cxg_err rc = CXG_OK;
         double mrr = 0, hsum = 0, rsum = 0, esum = 0;
@@ -149,7 +149,7 @@ done:
 }
 
 enum cxg_err view_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
-                                        size_t months, struct cxg_buf *b)
+                                         size_t months, struct cxg_buf *b)
 {
         enum cxg_err rc = CXG_OK;
         int64_t first, last;
@@ -238,7 +238,7 @@ done:
 }
 
 enum cxg_err view_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
-                                        struct cxg_buf *b)
+                                         struct cxg_buf *b)
 {
         enum cxg_err rc = CXG_OK;
         uint64_t mlo = 0, mhi = 0;

@@ -27,7 +27,7 @@
  * Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
 enum cxg_err view_overview_json(const struct eng_snapshot *s, const struct eng_scores *r,
-                               size_t months, struct cxg_buf *b) CXG_WUR;
+                                size_t months, struct cxg_buf *b) CXG_WUR;
 
 /*
  * Append every account with its scores as one JSON object to b: at, months[] (labels of the
@@ -36,7 +36,7 @@ enum cxg_err view_overview_json(const struct eng_snapshot *s, const struct eng_s
  * 12, at most 240). Read-only over s and r. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
 enum cxg_err view_overview_accounts_json(const struct eng_snapshot *s, const struct eng_scores *r,
-                                        size_t months, struct cxg_buf *b) CXG_WUR;
+                                         size_t months, struct cxg_buf *b) CXG_WUR;
 
 /*
  * Append account a's recent activity as one JSON object to b: id, interactions[] (the newest
@@ -45,6 +45,6 @@ enum cxg_err view_overview_accounts_json(const struct eng_snapshot *s, const str
  * score, comment). limit 1-1000. Read-only over s. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
 enum cxg_err view_overview_timeline_json(const struct eng_snapshot *s, uint32_t a, size_t limit,
-                                        struct cxg_buf *b) CXG_WUR;
+                                         struct cxg_buf *b) CXG_WUR;
 
 #endif

@@ -44,7 +44,7 @@ static json_t *segment(const struct eng_segment *g, const int *show)
 }
 
 enum cxg_err view_segments_json(const struct eng_segments *g, const char *by, int people,
-                               int64_t at, const int *show, struct cxg_buf *b)
+                                int64_t at, const int *show, struct cxg_buf *b)
 {
         json_t *o = json_object(), *arr = json_array();
         int bad = !o || !arr;

@@ -20,6 +20,6 @@
  * with its companion count (churn: churned, nps: nps_answers).
  */
 enum cxg_err view_segments_json(const struct eng_segments *g, const char *by, int people,
-                               int64_t at, const int *show, struct cxg_buf *out) CXG_WUR;
+                                int64_t at, const int *show, struct cxg_buf *out) CXG_WUR;
 
 #endif

@@ -144,7 +144,7 @@ static enum cxg_err exp_row_json(const char *key, const char *label,
 }
 
 enum cxg_err view_voc_experience_json(const struct eng_voc_exp_result *res,
-                                     const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b)
+                                      const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b)
 {
         static const char *const outcomes[4] = {"none", "ok", "failed", "abandoned"};
         enum cxg_err rc;
@@ -258,7 +258,7 @@ static enum cxg_err themes_list(const struct eng_snapshot *s, const struct eng_t
 }
 
 enum cxg_err view_themes_json(const struct eng_snapshot *s, const struct eng_themes_report *rep,
-                             struct cxg_buf *b)
+                              struct cxg_buf *b)
 {
         const struct eng_themes_result *r = &rep->res;
         enum cxg_err rc;

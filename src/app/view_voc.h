@@ -24,7 +24,7 @@ enum cxg_err view_voc_report_json(const struct eng_voc_report *rep, struct cxg_b
 
 /* Append the experience result as JSON (by_outcome, by_band with bounds, none, all) to b. */
 enum cxg_err view_voc_experience_json(const struct eng_voc_exp_result *res,
-                                     const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b) CXG_WUR;
+                                      const struct eng_voc_exp_cfg *cfg, struct cxg_buf *b) CXG_WUR;
 
 /*
  * Append the report as a JSON object to b: the groups with their comment counts, the prior,
@@ -32,6 +32,6 @@ enum cxg_err view_voc_experience_json(const struct eng_voc_exp_result *res,
  * (text, account, person, kind, score, date).
  */
 enum cxg_err view_themes_json(const struct eng_snapshot *s, const struct eng_themes_report *rep,
-                             struct cxg_buf *b) CXG_WUR;
+                              struct cxg_buf *b) CXG_WUR;
 
 #endif

@@ -12,7 +12,7 @@
 #include "core/banned.h"
 
 static const struct cli_flag alert_flags[] = {
-    {"status", "status"}, {"kind", "kind"},     {"min_severity", "min-severity"},
+    {"status", "status"}, {"kind", "kind"},          {"min_severity", "min-severity"},
     {"reason", "reason"}, {"account_id", "account"}, {NULL, NULL}};
 
 static void alerts_usage(FILE *f)
@@ -94,7 +94,8 @@ static void print_detail(json_t *a)
         printf("subject:     %s %s\n", str(a, "subject_type"), str(a, "subject"));
         printf("summary:     %s\n", str(a, "summary"));
         printf("first seen:  %.10s, last seen %.10s, seen %lld time%s\n", str(a, "first_seen"),
-               str(a, "last_seen"), (long long)json_integer_value(json_object_get(a, "occurrences")),
+               str(a, "last_seen"),
+               (long long)json_integer_value(json_object_get(a, "occurrences")),
                json_integer_value(json_object_get(a, "occurrences")) == 1 ? "" : "s");
         if ((s = json_string_value(json_object_get(a, "account_id"))))
                 printf("account:     %s\n", s);

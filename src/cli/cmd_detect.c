@@ -79,8 +79,7 @@ static void print_text(const struct app_detect_result *r, double seconds)
 }
 
 /* The JSON view of the cycle, with this command's load and total seconds added. */
-static int print_json(const struct app_detect_result *r, const struct eng_engine *e,
-                      double seconds)
+static int print_json(const struct app_detect_result *r, const struct eng_engine *e, double seconds)
 {
         json_t *j = view_detect_result(r), *tm = json_object_get(j, "seconds");
 
@@ -137,9 +136,9 @@ static int run_detect(struct cli *c, const struct detect_opts *o)
         else if (!o->quiet)
                 print_text(&r, eng_now() - t0);
         else
-                fprintf(stderr, "detect: %zu finding%s, %zu new alert%s, %zu task%s\n",
-                        r.alerts.n, r.alerts.n == 1 ? "" : "s", r.created,
-                        r.created == 1 ? "" : "s", r.tasks, r.tasks == 1 ? "" : "s");
+                fprintf(stderr, "detect: %zu finding%s, %zu new alert%s, %zu task%s\n", r.alerts.n,
+                        r.alerts.n == 1 ? "" : "s", r.created, r.created == 1 ? "" : "s", r.tasks,
+                        r.tasks == 1 ? "" : "s");
         goto done;
 failed:
         code = acli_fail("detect", &err, detect_flags);

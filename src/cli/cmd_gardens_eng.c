@@ -20,7 +20,6 @@
 #include "engine/gardens_suggest.h"
 #include "store/store_gardens.h"
 
-
 static int parse_long(const char *cmd, const char *opt, const char *s, long min, long max,
                       long *out)
 {

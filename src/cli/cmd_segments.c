@@ -126,8 +126,8 @@ int cli_segments(struct cli *c)
                 enum cxg_err rc;
 
                 cxg_buf_init(&b, 0);
-                rc = view_segments_json(&g, by, people, e.scores.at, metric_given ? show : NULL,
-                                        &b);
+                rc =
+                    view_segments_json(&g, by, people, e.scores.at, metric_given ? show : NULL, &b);
                 if (!rc)
                         rc = cxg_buf_putc(&b, '\n');
                 if (rc) {

@@ -14,9 +14,8 @@
 #include "core/banned.h"
 
 static const struct cli_flag task_flags[] = {
-    {"status", "status"}, {"action", "action"}, {"owner", "owner"},
-    {"notes", "notes"},   {"outcome", "outcome"}, {"due_at", "due"},
-    {NULL, NULL}};
+    {"status", "status"},   {"action", "action"}, {"owner", "owner"}, {"notes", "notes"},
+    {"outcome", "outcome"}, {"due_at", "due"},    {NULL, NULL}};
 
 static void tasks_usage(FILE *f)
 {
@@ -77,8 +76,8 @@ static void print_detail(json_t *t)
                 printf("done:     %.10s\n", str(t, "resolved_at"));
         if (!isnan(hb) || !isnan(ha))
                 printf("health:   %.0f before, %s after%s%.10s%s\n", hb, isnan(ha) ? "not yet" : "",
-                       isnan(ha) ? "" : " (as of ", isnan(ha) ? "" : or_dash(str(t, "health_after_at")),
-                       isnan(ha) ? "" : ")");
+                       isnan(ha) ? "" : " (as of ",
+                       isnan(ha) ? "" : or_dash(str(t, "health_after_at")), isnan(ha) ? "" : ")");
         if (!isnan(ha))
                 printf("          %.0f after\n", ha);
         if (json_is_boolean(rec))

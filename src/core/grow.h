@@ -23,7 +23,7 @@
 enum cxg_err cxg_grow_array(void **arr, size_t elem, size_t need, size_t *alloc,
                             size_t cap) CXG_WUR;
 
-#define CXG_GROW(arr, need, alloc, cap)                                                         \
+#define CXG_GROW(arr, need, alloc, cap)                                                            \
         cxg_grow_array((void **)&(arr), sizeof(*(arr)), (size_t)(need), &(alloc), (size_t)(cap))
 
 #endif

@@ -62,5 +62,4 @@ enum cxg_err eng_lifecycle_compute(const struct eng_snapshot *s, const struct en
 /* Free what l holds; l is empty afterwards. */
 void eng_lifecycle_release(struct eng_lifecycle *l);
 
-
 #endif

@@ -63,8 +63,6 @@ void eng_engine_unlock(struct eng_engine *e);
 enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
                                 struct eng_scores *r, struct cxg_error *err) CXG_WUR;
 
-
-
 /* Seconds on a monotonic clock, for timings. */
 double eng_now(void);
 

@@ -272,8 +272,6 @@ enum cxg_err eng_fit_account_report(const struct eng_fit_view *v, uint32_t a,
                                     struct cxg_error *err) CXG_WUR;
 void eng_fit_account_report_release(struct eng_fit_account_report *r);
 
-
-
 /* An under-reached objective of some account. */
 struct eng_fit_under_row {
         uint32_t objective, account; /* snapshot indexes */

@@ -186,11 +186,11 @@ struct exp_tally {
 
 /* What the people of one account add up to (comp_stakeholders), read by later components. */
 struct people_tally {
-        double eng_sum, weight_sum;  /* sum sw(p) E(p), sum sw(p) over active people */
-        double act_now, act_prior;   /* sum sw(p) A(p) as of at and as of at - trend_days */
-        double cover;                /* sum sw(p) over engaged people */
-        unsigned levels_present;     /* bit per known seniority level among active people */
-        unsigned levels_engaged;     /* the same among engaged people */
+        double eng_sum, weight_sum; /* sum sw(p) E(p), sum sw(p) over active people */
+        double act_now, act_prior;  /* sum sw(p) A(p) as of at and as of at - trend_days */
+        double cover;               /* sum sw(p) over engaged people */
+        unsigned levels_present;    /* bit per known seniority level among active people */
+        unsigned levels_engaged;    /* the same among engaged people */
 };
 
 static inline void accumulate_exp(const struct ctx *c, const struct eng_icols *col, uint64_t j,
@@ -413,8 +413,7 @@ int score_stage_of(const struct ctx *c, uint32_t a)
 }
 
 /* The worst complete month of failed or slow rows in [lo, hi]: its start and share, or 0. */
-static double worst_month(const struct ctx *c, uint32_t a, int64_t lo, int64_t hi,
-                          int64_t *start)
+static double worst_month(const struct ctx *c, uint32_t a, int64_t lo, int64_t hi, int64_t *start)
 {
         const struct eng_snapshot *s = c->s;
         const struct eng_month *mo = &s->a_month[(size_t)a * s->n_months];
@@ -630,10 +629,10 @@ static void comp_feedback(const struct ctx *c, uint32_t a)
                         nc++;
                 }
                 if (fb_detractor(kind, sc))
-                        add_reason(as, ENG_R_DETRACTOR, 'h',
-                                   (float)(-(w + 1) * (1 - fb_norm(kind, sc)) *
-                                           ENG_DETRACTOR_IMPACT),
-                                   (float)sc, who, s->f_ts[f], (uint8_t)kind);
+                        add_reason(
+                            as, ENG_R_DETRACTOR, 'h',
+                            (float)(-(w + 1) * (1 - fb_norm(kind, sc)) * ENG_DETRACTOR_IMPACT),
+                            (float)sc, who, s->f_ts[f], (uint8_t)kind);
                 else if (fb_promoter(kind, sc) && w >= ENG_PROMOTER_MIN_WEIGHT)
                         add_reason(as, ENG_R_PROMOTER, 'h', (float)w * ENG_PROMOTER_IMPACT,
                                    (float)sc, who, s->f_ts[f], (uint8_t)kind);

@@ -309,8 +309,8 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
                 w[t].rc = CXG_OK;
                 w[t].a0 = a;
                 while (a < s->n_accounts && (done < goal || t == nt - 1)) {
-                        done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] +
-                                1;
+                        done +=
+                            s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] + 1;
                         a++;
                 }
                 w[t].a1 = a;

@@ -11,7 +11,6 @@
 
 #include "core/banned.h"
 
-
 static const char *const comp_names[ENG_C__COUNT] = {
     "stakeholders", "breadth",     "feedback",   "experience", "trend",
     "coverage",     "senior_hold", "resilience", "tenure",     "garden",
@@ -291,4 +290,3 @@ enum cxg_err eng_params_from_config(struct eng_params *p, const struct cxg_confi
                                              p->cards[i].band_good);
         return CXG_OK;
 }
-

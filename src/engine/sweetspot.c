@@ -240,9 +240,9 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
                 while (len && p[len - 1] == ' ')
                         len--;
                 if (!len || len >= sizeof(fields[0]))
-                        return cxg_error_setf(err, CXG_ERR_INVALID, "by",
-                                              "sweetspot: by: empty or too long field name in \"%s\"",
-                                              o->by);
+                        return cxg_error_setf(
+                            err, CXG_ERR_INVALID, "by",
+                            "sweetspot: by: empty or too long field name in \"%s\"", o->by);
                 if (nf == MAX_FIELDS)
                         return cxg_error_setf(err, CXG_ERR_INVALID, "by",
                                               "sweetspot: by: at most %d fields", MAX_FIELDS);

@@ -183,5 +183,4 @@ enum cxg_err eng_themes_snapshot(const struct eng_snapshot *s, const struct eng_
 /* Free what the report holds. Safe on a zeroed report. */
 void eng_themes_report_release(struct eng_themes_report *rep);
 
-
 #endif

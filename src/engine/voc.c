@@ -645,7 +645,6 @@ done:
         return rc;
 }
 
-
 /* ---- experience over the snapshot ---- */
 
 void eng_voc_exp_query_init(struct eng_voc_exp_query *q, enum eng_voc_metric m)
@@ -792,7 +791,6 @@ done:
         return rc;
 }
 
-
 /* Label of band k ("<1s", "1s-5s", ">=5min", "no duration") into out (cap >= 32). */
 static void band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap)
 {
@@ -824,7 +822,6 @@ static void band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, s
         }
 #undef DUR
 }
-
 
 /* Label of a duration band, for text output. */
 void eng_voc_band_label(const struct eng_voc_exp_cfg *cfg, size_t k, char *out, size_t cap)

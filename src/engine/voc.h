@@ -257,7 +257,6 @@ enum cxg_err eng_voc_report(const struct eng_snapshot *s, const struct eng_score
                             struct cxg_error *err) CXG_WUR;
 void eng_voc_report_release(struct eng_voc_report *rep);
 
-
 struct eng_voc_exp_query {
         struct eng_voc_exp_cfg cfg;
         enum eng_voc_weight weight;

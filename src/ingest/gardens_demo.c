@@ -29,9 +29,9 @@ struct builder {
         struct gdemo_plan *p;
         const char *gname[MAX_GARDENS];
         int64_t gfirst[MAX_GARDENS]; /* earliest joining */
-        const char **users; /* names a GDEMO_USER creates */
+        const char **users;          /* names a GDEMO_USER creates */
         size_t n_users, cap_users;
-        int *best_sen; /* by member: seniority of its person */
+        int *best_sen;         /* by member: seniority of its person */
         struct gdemo_op dummy; /* written to after out of memory */
         enum cxg_err rc;
 };
@@ -185,8 +185,7 @@ static void user(struct builder *b, const char *name, const char *role, const ch
                 b->users[b->n_users++] = o->u.user.name;
 }
 
-static void move(struct builder *b, const char *by, int idea, int to, const char *why,
-                 int64_t off)
+static void move(struct builder *b, const char *by, int idea, int to, const char *why, int64_t off)
 {
         struct gdemo_op *o = op(b, GDEMO_MOVE, at_end(off), by);
 
@@ -292,8 +291,9 @@ static void garden_ideas(struct builder *b, int g, const char *const *voters, si
 {
         for (int k = 0; k < IDEAS_PER_GARDEN; k++) {
                 int64_t c = (int64_t)ideas[k].created_day * CXG_DAY;
-                struct gdemo_op *o = op(b, GDEMO_IDEA, at_end(c),
-                                        nmem ? members[(size_t)k % nmem] : (k % 2 ? PRODUCT : STAFF));
+                struct gdemo_op *o =
+                    op(b, GDEMO_IDEA, at_end(c),
+                       nmem ? members[(size_t)k % nmem] : (k % 2 ? PRODUCT : STAFF));
 
                 o->u.idea.garden = g;
                 o->u.idea.title = ideas[k].title;
@@ -358,8 +358,8 @@ static void garden_workflow(struct builder *b, int g, const char *const *members
         move(b, PRODUCT, id[2], IDEA_APPROVED, "product can support it", -70 * CXG_DAY);
         experiment(b, id[2], g, -45 * CXG_DAY, 45 * CXG_DAY, 0);
         move(b, STAFF, id[2], IDEA_RUNNING, "pilot started", -45 * CXG_DAY);
-        comment(b, voters[nv - 1], id[2], "First shared candidates hired already",
-                -10 * CXG_DAY, 0);
+        comment(b, voters[nv - 1], id[2], "First shared candidates hired already", -10 * CXG_DAY,
+                0);
         /* D approved (no experiment yet), E under review with one of two approvals */
         move(b, STAFF, id[3], IDEA_UNDER_REVIEW, "ready for review", -55 * CXG_DAY);
         move(b, SPONSOR, id[3], IDEA_APPROVED, "cheap to try", -52 * CXG_DAY);
@@ -451,8 +451,8 @@ static void garden(struct builder *b, int g)
 
                 if (m->garden != g || !m->person)
                         continue;
-                member(b, g, m->owner ? m->owner : STAFF, m->joined - 7 * CXG_DAY, NULL,
-                       m->person, GARDEN_MROLE_CUSTOMER, GARDEN_ST_INVITED);
+                member(b, g, m->owner ? m->owner : STAFF, m->joined - 7 * CXG_DAY, NULL, m->person,
+                       GARDEN_MROLE_CUSTOMER, GARDEN_ST_INVITED);
                 if (nmem < GDEMO_MEMBER_USERS) {
                         snprintf(text, sizeof(text), "member-%s", m->person);
                         user(b, text, "member", m->person, m->joined);

@@ -124,7 +124,7 @@ struct gdemo_op {
                         const char *rejecter;
                 } conclude;
                 struct {
-                        int conclude; /* index of the GDEMO_CONCLUDE operation */
+                        int conclude;  /* index of the GDEMO_CONCLUDE operation */
                         int64_t after; /* seconds after the adoption */
                         const char *segment, *note;
                 } rollout;

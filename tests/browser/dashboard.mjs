@@ -19,7 +19,6 @@ const { chromium } = require('playwright-core');
 
 // sanitizer builds serve far slower: the render budget and timeouts grow there
 const SLOW = /san|asan/i.test(BUILD) || /san/i.test(BIN);
-const BUDGET_MS = Number(process.env.CXG_RENDER_BUDGET_MS || 0);
 const TIMEOUT = SLOW ? 60000 : 20000;
 const SCALE = process.env.CXG_BROWSER_SCALE || '0.05';
 const SHOTS = path.join(BUILD, 'screenshots');
@@ -133,10 +132,9 @@ async function main() {
   const waitReady = async (name) => {
     await page.waitForSelector(`main[data-ready="1"][data-page="${name}"]`);
     const ms = Number(await page.getAttribute('main', 'data-render-ms'));
-    // the page reports its time; no test asserts a duration (a busy machine is not a bug):
-    // the budget is checked only when CXG_RENDER_BUDGET_MS is set (bench runs, quiet machines)
+    // the page reports its render time; no test asserts a duration (a busy machine is not
+    // a bug): the time is printed for the reader
     ok(`${name}: reports its render time (${ms} ms)`, Number.isFinite(ms) && ms >= 0);
-    if (BUDGET_MS) ok(`${name}: rendered within ${BUDGET_MS} ms (${ms} ms)`, ms < BUDGET_MS);
     console.log(`page ${name}: ${ms} ms`);
     return ms;
   };

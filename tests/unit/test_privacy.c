@@ -1,8 +1,8 @@
 /*
- * test_privacy.c: store_person_export and app_person_erase (src/store/privacy.c, src/app/privacy.c):
- * values of
- * the export, unknown and already erased people, the id caches after an erasure, and the
- * append-only audit log restored exactly. tests/cli/privacy_erase.sh searches the files.
+ * test_privacy.c: store_person_export and app_person_erase (src/store/privacy.c,
+ * src/app/privacy.c): values of the export, unknown and already erased people, the id caches after
+ * an erasure, and the append-only audit log restored exactly. tests/cli/privacy_erase.sh searches
+ * the files.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,8 +40,8 @@ static enum cxg_err erase(struct store *s, const char *id, const char *actor,
         return app_person_erase(&c, id, r, err);
 }
 
-static enum cxg_err purge(struct store *s, int64_t before, int dry, const char *actor,
-                          int64_t *n, struct cxg_error *err)
+static enum cxg_err purge(struct store *s, int64_t before, int dry, const char *actor, int64_t *n,
+                          struct cxg_error *err)
 {
         struct app_ctx c = as(s, actor);
 

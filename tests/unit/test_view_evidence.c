@@ -137,19 +137,20 @@ static void test_evidence_of_account_at_risk_names_each_signal(void **state)
         e->signals = sig;
         e->n_signals = 5;
         assert_evidence(
-            &a, "{\"account\":\"A1\",\"name\":null,\"owner\":\"ana\",\"plan\":\"Pro\",\"mrr\":100.5,"
-                "\"health\":40.0,\"health_before\":null,\"window_days\":30.0,\"weight\":9,"
-                "\"signals\":[{\"signal\":\"health_drop\",\"before\":60.0,\"now\":40.0,"
-                "\"drop\":20.0},{\"signal\":\"executive_left\",\"person\":\"p1\",\"name\":\"Bo\","
-                "\"role\":null,\"seniority\":\"executive\",\"champion\":true,"
-                "\"interactions_prior\":7,\"last_active\":\"2026-05-01\","
-                "\"left_at\":\"2026-05-20\"},{\"signal\":\"champion_silent\",\"person\":\"p2\","
-                "\"name\":null,\"role\":\"buyer\",\"seniority\":\"manager\",\"champion\":true,"
-                "\"interactions_prior\":4,\"last_active\":null},{\"signal\":\"senior_detractor\","
-                "\"person\":\"\",\"name\":null,\"seniority\":\"director\",\"kind\":\"nps\","
-                "\"score\":3.0,\"at\":\"2026-05-25\"},{\"signal\":\"downgrade\","
-                "\"mrr_before\":200.0,\"mrr\":100.5,\"plan_before\":\"Premium\",\"plan\":null,"
-                "\"at\":\"2026-05-26\"}]}");
+            &a,
+            "{\"account\":\"A1\",\"name\":null,\"owner\":\"ana\",\"plan\":\"Pro\",\"mrr\":100.5,"
+            "\"health\":40.0,\"health_before\":null,\"window_days\":30.0,\"weight\":9,"
+            "\"signals\":[{\"signal\":\"health_drop\",\"before\":60.0,\"now\":40.0,"
+            "\"drop\":20.0},{\"signal\":\"executive_left\",\"person\":\"p1\",\"name\":\"Bo\","
+            "\"role\":null,\"seniority\":\"executive\",\"champion\":true,"
+            "\"interactions_prior\":7,\"last_active\":\"2026-05-01\","
+            "\"left_at\":\"2026-05-20\"},{\"signal\":\"champion_silent\",\"person\":\"p2\","
+            "\"name\":null,\"role\":\"buyer\",\"seniority\":\"manager\",\"champion\":true,"
+            "\"interactions_prior\":4,\"last_active\":null},{\"signal\":\"senior_detractor\","
+            "\"person\":\"\",\"name\":null,\"seniority\":\"director\",\"kind\":\"nps\","
+            "\"score\":3.0,\"at\":\"2026-05-25\"},{\"signal\":\"downgrade\","
+            "\"mrr_before\":200.0,\"mrr\":100.5,\"plan_before\":\"Premium\",\"plan\":null,"
+            "\"at\":\"2026-05-26\"}]}");
 }
 
 static void test_evidence_of_erosion_shows_losses_and_rest_only_when_known(void **state)
@@ -202,7 +203,8 @@ static void test_evidence_of_erosion_shows_losses_and_rest_only_when_known(void 
         assert_evidence(
             &a,
             "{\"segment\":{\"field\":\"seniority\",\"value\":\"executive\"},\"window\":"
-            "{\"before_start\":\"2026-01-01\",\"after_start\":\"2026-04-01\",\"end\":\"2026-06-30\","
+            "{\"before_start\":\"2026-01-01\",\"after_start\":\"2026-04-01\",\"end\":\"2026-06-"
+            "30\","
             "\"days\":90.0},\"top_line\":{\"metric\":\"mrr\",\"before\":100.0,\"after\":125.0,"
             "\"growth\":0.25},\"top_lines\":[{\"metric\":\"mrr\",\"before\":100.0,\"after\":125.0,"
             "\"growth\":0.25},{\"metric\":\"customers\",\"before\":0.0,\"after\":3.0,"
