@@ -28,6 +28,7 @@ struct eng_engine {
         int64_t at;    /* fixed as-of time, or CXG_TS_NONE for "latest data" */
         double load_s; /* seconds of the last load or refresh */
         double compute_s;
+        int64_t seq; /* change-log seq (store_changes.h) the snapshot and scores include */
         int lock_ok;
 };
 
@@ -51,6 +52,29 @@ enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st,
  */
 enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st,
                                struct cxg_error *err) CXG_WUR;
+/* What one eng_engine_catch_up did. */
+struct eng_catchup {
+        int64_t seq;           /* e->seq afterwards */
+        size_t changes;        /* change-log rows applied */
+        size_t rows;           /* interactions and other rows read */
+        size_t dirty_accounts; /* accounts rescored */
+        int reloaded;          /* 1 when a change needed a full reload */
+};
+
+/*
+ * Apply the change log after e->seq (at most max_changes rows, 0: all) to the snapshot and
+ * rescore the accounts whose rows changed (write lock inside, held for the apply and the
+ * rescore only). out may be NULL.
+ */
+enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t max_changes,
+                                 struct eng_catchup *out, struct cxg_error *err) CXG_WUR;
+/*
+ * Recompute every account's scores, with fresh cross-account baselines (expectations) and
+ * time decay as of now (the periodic full recompute).
+ */
+enum cxg_err eng_engine_recompute(struct eng_engine *e, struct store *st,
+                                  struct cxg_error *err) CXG_WUR;
+
 /* Shared lock for readers of e->snap and e->scores; pair with eng_engine_unlock. */
 void eng_engine_read_lock(struct eng_engine *e);
 /* Release the lock taken by eng_engine_read_lock. */

@@ -289,5 +289,36 @@ const char *const store_migrations[] = {
     "CREATE TABLE ledger_points (kind TEXT PRIMARY KEY, points INTEGER NOT NULL);"
     "INSERT INTO ledger_points(kind, points) VALUES ('promotion', 10), ('enabling', 5),"
     " ('sponsoring', 8), ('participation', 1), ('idea', 5), ('feedback', 2);",
+
+    /*
+     * 4: the change log (store_changes.h): one row per committed change of a table the
+     * engine snapshots, in commit order (seq), and the store's identity, which a persisted
+     * engine snapshot records so that it is never applied to another database.
+     */
+    "CREATE TABLE changes ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " entity INTEGER NOT NULL,"
+    " op INTEGER NOT NULL,"
+    " id_lo INTEGER NOT NULL, id_hi INTEGER NOT NULL,"
+    " account_id INTEGER);"
+    "CREATE INDEX changes_at ON changes(at);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('store.id', lower(hex(randomblob(16))));",
+
+    /*
+     * 5: events the collection endpoints accepted in a batch but could not store, with the
+     * reason, for the admin to review (docs/collect.md).
+     */
+    "CREATE TABLE ingest_rejects ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at INTEGER NOT NULL,"
+    " source TEXT NOT NULL,"
+    " token_id INTEGER,"
+    " message_id TEXT,"
+    " kind TEXT,"
+    " field TEXT,"
+    " reason TEXT NOT NULL,"
+    " payload TEXT);"
+    "CREATE INDEX ingest_rejects_at ON ingest_rejects(at);",
     NULL,
 };
