@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api_commit.h"
 #include "api/api_int.h"
@@ -59,6 +60,15 @@ static void collect(struct api_req *r, int kind)
         struct cxg_error err = {0};
         enum cxg_err rc;
 
+        const char *enc = api_header(r, "Content-Encoding");
+
+        if (enc && strcasecmp(enc, "identity") != 0) {
+                api_reply_error(r, 415, "unsupported_media_type", NULL,
+                                "Content-Encoding %s is not supported: send uncompressed JSON "
+                                "(rudder-sdk-node: gzip: false)",
+                                enc);
+                return;
+        }
         if ((rc = app_collect_config(api_g.cfg.ini, &cfg, &err))) {
                 api_reply_cxg(r, rc, &err);
                 return;
