@@ -184,6 +184,7 @@ enum cxg_err app_collect_parse(struct collect_req *r, const char *body, size_t l
         if (cxg_jtype(root) != CXG_J_OBJECT)
                 return cxg_error_set(err, CXG_ERR_PARSE, "the body must be a JSON object");
         env.received_at = r->received_at;
+        env.sent_at = CXG_TS_NONE;
         env.default_channel = r->cfg->channel;
         if (r->kind < 0) {
                 if (!cxg_jget(root, "batch", &list) || cxg_jtype(list) != CXG_J_ARRAY)
