@@ -25,7 +25,7 @@ enum api_group {
         API_G_WRITE,   /* entity writes and ingest: admin */
         API_G_ADMIN,   /* users and audit: admin */
         API_G_PORTAL,  /* member portal: any signed-in user, gardens they belong to */
-        API_G_INGEST,  /* event collection (the /v1/ routes): an admin's ingest or read-write token */
+        API_G_INGEST,  /* event collection (/v1/ routes): admin's ingest or read-write token */
 };
 
 enum api_role { API_ROLE_NONE, API_ROLE_ADMIN, API_ROLE_ANALYST, API_ROLE_AM, API_ROLE_MEMBER };
@@ -39,7 +39,7 @@ struct api_principal {
         int64_t token_id;
         int read_only;   /* token with scope "read" */
         int ingest_only; /* token with scope "ingest": collection and ingest endpoints only */
-        char csrf[80]; /* session's CSRF token */
+        char csrf[80];   /* session's CSRF token */
         unsigned char session_hash[STORE_HASH_LEN];
 };
 

@@ -202,8 +202,7 @@ int api_access_check(struct api_req *r)
                                 "scope");
                 return 0;
         }
-        if ((g == API_G_ADMIN || g == API_G_WRITE || g == API_G_INGEST) &&
-            role != API_ROLE_ADMIN) {
+        if ((g == API_G_ADMIN || g == API_G_WRITE || g == API_G_INGEST) && role != API_ROLE_ADMIN) {
                 api_reply_error(
                     r, 403, "forbidden", NULL, "the %s role may not %s", api_role_name(role),
                     g == API_G_ADMIN ? "manage users or read the audit log" : "change data");

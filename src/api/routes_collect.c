@@ -15,7 +15,6 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 
-
 /* The 200 answer: {"success": true, "accepted", "duplicates", "rejected": [...]} */
 static void reply(struct api_req *r, const struct collect_req *c)
 {
@@ -25,10 +24,10 @@ static void reply(struct api_req *r, const struct collect_req *c)
                 const struct collect_reject *x = &c->rejects[k];
 
                 if (json_array_append_new(
-                        rej, json_pack("{s:I,s:s?,s:s?,s:s?,s:s}", "index", (json_int_t)x->index,
-                                       "messageId", x->message_id, "type",
-                                       x->kind[0] ? x->kind : NULL, "field",
-                                       x->field[0] ? x->field : NULL, "reason", x->reason))) {
+                        rej,
+                        json_pack("{s:I,s:s?,s:s?,s:s?,s:s}", "index", (json_int_t)x->index,
+                                  "messageId", x->message_id, "type", x->kind[0] ? x->kind : NULL,
+                                  "field", x->field[0] ? x->field : NULL, "reason", x->reason))) {
                         json_decref(rej);
                         rej = NULL;
                 }

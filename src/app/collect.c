@@ -148,8 +148,8 @@ static enum cxg_err map_one(struct collect_req *r, size_t i, struct cxg_jval v, 
                 if (cxg_jwrite(v, &r->scratch))
                         return CXG_ERR_NOMEM;
                 if (r->scratch.len > SEG_MAX_MESSAGE) {
-                        cxg_error_setf(&e, CXG_ERR_LIMIT, "", "event is larger than 32 KB (%zu bytes)",
-                                       r->scratch.len);
+                        cxg_error_setf(&e, CXG_ERR_LIMIT, "",
+                                       "event is larger than 32 KB (%zu bytes)", r->scratch.len);
                         r->bad[i] = 1;
                         return add_reject(r, i, &e);
                 }
@@ -224,8 +224,8 @@ enum cxg_err app_collect_parse(struct collect_req *r, const char *body, size_t l
  * Make sure account ext exists: an existing one is kept as it is; a missing one is created
  * (with name when given) when create is set, else CXG_ERR_NOTFOUND naming field.
  */
-static enum cxg_err ensure_account(struct store *st, const char *ext, const char *name,
-                                   int create, const char *field, struct cxg_error *err)
+static enum cxg_err ensure_account(struct store *st, const char *ext, const char *name, int create,
+                                   const char *field, struct cxg_error *err)
 {
         struct account a;
         int64_t id;
@@ -259,8 +259,7 @@ static enum cxg_err new_person_account(struct collect_req *r, struct store *st,
                                       "context.groupId or a group call first",
                                       m->user_id);
         *acct = r->cfg->placeholder;
-        return ensure_account(st, r->cfg->placeholder, "Unassigned (collected events)", 1, "",
-                              err);
+        return ensure_account(st, r->cfg->placeholder, "Unassigned (collected events)", 1, "", err);
 }
 
 /* identify: create or update the person; its account stays unless context.groupId names one. */
@@ -395,8 +394,7 @@ fail:
                 *err = e;
                 return rc;
         }
-        return add_reject(r, i, &e) ? cxg_error_set(err, CXG_ERR_NOMEM, "out of memory")
-                                    : CXG_OK;
+        return add_reject(r, i, &e) ? cxg_error_set(err, CXG_ERR_NOMEM, "out of memory") : CXG_OK;
 }
 
 /* Insert the queued rows; a row the store refuses is rejected and the rest go in. */

@@ -64,8 +64,8 @@ enum cxg_err app_token_create(const struct app_ctx *c, const struct store_user *
         char idt[32];
         enum cxg_err rc;
 
-        if (!scope || (strcmp(scope, "read") && strcmp(scope, "read-write") &&
-                       strcmp(scope, "ingest")))
+        if (!scope ||
+            (strcmp(scope, "read") && strcmp(scope, "read-write") && strcmp(scope, "ingest")))
                 return cxg_error_setf(err, CXG_ERR_INVALID, "scope",
                                       "scope must be read, read-write or ingest");
         if ((rc = store_begin(c->st, err)))

@@ -166,8 +166,8 @@ done:
 static void token_help(FILE *f)
 {
         fprintf(f,
-                "usage: cxgarden [--db PATH] token create --user NAME [--scope read|read-write|ingest] "
-                "[--expires DAYS]\n"
+                "usage: cxgarden [--db PATH] token create --user NAME\n"
+                "           [--scope read|read-write|ingest] [--expires DAYS]\n"
                 "       cxgarden [--db PATH] token list\n"
                 "       cxgarden [--db PATH] token revoke ID\n"
                 "create prints the token once (send it as 'Authorization: Bearer TOKEN');\n"

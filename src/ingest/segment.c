@@ -224,8 +224,8 @@ static enum cxg_err event_attributes(struct cxg_jval v, const struct seg_env *en
 
                 if (!s)
                         continue;
-                if ((!first && (rc = cxg_buf_putc(b, ','))) || (rc = put_key(b, key, strlen(key))) ||
-                    (rc = cxg_buf_json_str(b, s, n)))
+                if ((!first && (rc = cxg_buf_putc(b, ','))) ||
+                    (rc = put_key(b, key, strlen(key))) || (rc = cxg_buf_json_str(b, s, n)))
                         goto nomem;
                 first = 0;
         }
@@ -293,10 +293,9 @@ int seg_channel(struct cxg_jval context, struct cxg_jval batch_context, int def)
 }
 
 static const char *const person_skip[] = {"name", "firstName", "lastName", "email", "title",
-                                          "role",  "createdAt", "groupId", NULL};
-static const char *const account_skip[] = {"name",         "plan",           "mrr",
-                                           "monthlyRevenue", "monthly_revenue", "createdAt",
-                                           "currency",     NULL};
+                                          "role", "createdAt", "groupId",  NULL};
+static const char *const account_skip[] = {
+    "name", "plan", "mrr", "monthlyRevenue", "monthly_revenue", "createdAt", "currency", NULL};
 
 /* identify: traits -> person columns and attributes. */
 static enum cxg_err map_identify(struct cxg_jval v, struct cxg_arena *a, struct cxg_buf *b,
@@ -424,8 +423,7 @@ static enum cxg_err map_common(struct cxg_jval v, int kind, const struct seg_env
                 s = cxg_jstr(m, &n);
                 if (!s || n == 0 || n > SEG_MAX_MESSAGE_ID || memchr(s, '\0', n))
                         return cxg_error_setf(err, CXG_ERR_INVALID, "messageId",
-                                              "must be text of 1 to %d bytes",
-                                              SEG_MAX_MESSAGE_ID);
+                                              "must be text of 1 to %d bytes", SEG_MAX_MESSAGE_ID);
                 o->message_id = s;
         }
         if (o->kind == SEG_ALIAS)

@@ -15,19 +15,19 @@
 #include "core/json.h"
 #include "model/model.h"
 
-#define SEG_MAX_MESSAGE (32 * 1024)  /* bytes of one message (Segment's limit) */
-#define SEG_MAX_BATCH (500 * 1024)   /* bytes of a /v1/batch body (Segment's limit) */
-#define SEG_MAX_MESSAGE_ID 200       /* bytes of a messageId */
-#define SEG_MAX_ID 255               /* bytes of a userId or groupId */
+#define SEG_MAX_MESSAGE (32 * 1024) /* bytes of one message (Segment's limit) */
+#define SEG_MAX_BATCH (500 * 1024)  /* bytes of a /v1/batch body (Segment's limit) */
+#define SEG_MAX_MESSAGE_ID 200      /* bytes of a messageId */
+#define SEG_MAX_ID 255              /* bytes of a userId or groupId */
 
 enum seg_kind { SEG_IDENTIFY, SEG_GROUP, SEG_TRACK, SEG_PAGE, SEG_SCREEN, SEG_ALIAS, SEG__COUNT };
 
 /* What the envelope says about every message of a request. */
 struct seg_env {
-        int64_t received_at;   /* unix seconds the request arrived */
-        int64_t sent_at;       /* batch-level sentAt, CXG_TS_NONE when absent */
+        int64_t received_at;     /* unix seconds the request arrived */
+        int64_t sent_at;         /* batch-level sentAt, CXG_TS_NONE when absent */
         struct cxg_jval context; /* batch-level context (merged under each message's), or zero */
-        int default_channel;   /* enum cxg_channel for track calls with no channel hint */
+        int default_channel;     /* enum cxg_channel for track calls with no channel hint */
 };
 
 /* One mapped message. Strings live in the parsed document or in the arena given to seg_map. */
@@ -35,9 +35,9 @@ struct seg_msg {
         enum seg_kind kind;
         const char *message_id; /* NULL when the message has none */
         const char *user_id;
-        const char *group_id; /* group: groupId; others: context.groupId; NULL when absent */
-        int64_t ts;           /* the event time (see seg_event_time) */
-        struct person person; /* identify; account_id left NULL for the writer */
+        const char *group_id;   /* group: groupId; others: context.groupId; NULL when absent */
+        int64_t ts;             /* the event time (see seg_event_time) */
+        struct person person;   /* identify; account_id left NULL for the writer */
         struct account account; /* group */
         struct interaction ia;  /* track, page, screen; person_id = user_id */
 };

@@ -9,8 +9,7 @@
 #include "core/banned.h"
 #include "store/store_int.h"
 
-static enum cxg_err done(struct store *s, sqlite3_stmt *st, const char *what,
-                         struct cxg_error *err)
+static enum cxg_err done(struct store *s, sqlite3_stmt *st, const char *what, struct cxg_error *err)
 {
         int rc = sqlite3_step(st);
 
@@ -18,8 +17,7 @@ static enum cxg_err done(struct store *s, sqlite3_stmt *st, const char *what,
         return rc == SQLITE_DONE ? CXG_OK : store_sqlite_err(s, rc, what, err);
 }
 
-enum cxg_err store_reject_add(struct store *s, const struct store_reject *r,
-                              struct cxg_error *err)
+enum cxg_err store_reject_add(struct store *s, const struct store_reject *r, struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(s,
                                       "INSERT INTO ingest_rejects(at, source, token_id, message_id,"
@@ -77,8 +75,8 @@ enum cxg_err store_collect_seen(struct store *s, int64_t token_id, const char *m
 enum cxg_err store_collect_unsee(struct store *s, int64_t token_id, const char *message_id,
                                  struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(
-            s, "DELETE FROM collect_seen WHERE token_id = ? AND message_id = ?", err);
+        sqlite3_stmt *st =
+            store_stmt(s, "DELETE FROM collect_seen WHERE token_id = ? AND message_id = ?", err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;

@@ -153,7 +153,8 @@ static void test_segment_batch_context_merges_under_the_message(void **state)
         /* a second parser keeps the batch context alive while the message is parsed */
         {
                 struct cxg_jparser *p2 = cxg_jparser_new();
-                const char *msg = "{\"userId\":\"u\",\"event\":\"e\",\"context\":{\"ip\":\"1.1.1.1\"}}";
+                const char *msg =
+                    "{\"userId\":\"u\",\"event\":\"e\",\"context\":{\"ip\":\"1.1.1.1\"}}";
                 struct cxg_jval v;
 
                 assert_non_null(p2);
@@ -230,8 +231,8 @@ static void test_segment_rejects_name_the_field(void **state)
             {"{\"type\":\"track\",\"userId\":\"u\"}", -1, "event"},
             {"{\"event\":\"e\",\"anonymousId\":\"a\"}", SEG_TRACK, "userId"},
             {"{\"event\":\"e\",\"userId\":[1]}", SEG_TRACK, "userId"},
-            {"{\"event\":\"e\",\"userId\":\"u\",\"timestamp\":\"2015-2-02T00:30:08Z\"}",
-             SEG_TRACK, "timestamp"},
+            {"{\"event\":\"e\",\"userId\":\"u\",\"timestamp\":\"2015-2-02T00:30:08Z\"}", SEG_TRACK,
+             "timestamp"},
             {"{\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"\"}", SEG_TRACK, "messageId"},
             {"{\"userId\":\"u\"}", SEG_GROUP, "groupId"},
             {"{\"userId\":\"u\",\"groupId\":\"g\",\"traits\":{\"mrr\":-1}}", SEG_GROUP,
@@ -264,8 +265,7 @@ int main(void)
                                             setup, teardown),
             cmocka_unit_test_setup_teardown(test_segment_identify_traits_to_person, setup,
                                             teardown),
-            cmocka_unit_test_setup_teardown(test_segment_group_traits_to_account, setup,
-                                            teardown),
+            cmocka_unit_test_setup_teardown(test_segment_group_traits_to_account, setup, teardown),
             cmocka_unit_test_setup_teardown(test_segment_rejects_name_the_field, setup, teardown),
         };
 
