@@ -324,8 +324,14 @@ static enum cxg_err queue_event(struct collect_req *r, struct store *st, size_t 
                                               m->user_id);
                 model_person_init(&p);
                 p.id = m->user_id;
+                if ((rc = store_savepoint(st, err)))
+                        return rc;
                 if ((rc = new_person_account(r, st, m, 1, &p.account_id, err)) ||
-                    (rc = store_put_person(st, &p, NULL, NULL, err)))
+                    (rc = store_put_person(st, &p, NULL, NULL, err))) {
+                        store_savepoint_rollback(st);
+                        return rc;
+                }
+                if ((rc = store_savepoint_release(st, err)))
                         return rc;
                 rc = store_person_ref(st, m->user_id, strlen(m->user_id), &pid, &aid, err);
         }
@@ -357,13 +363,26 @@ static int is_reject(enum cxg_err rc)
                rc == CXG_ERR_PARSE;
 }
 
-/* Write message i under a savepoint of its own: a reject undoes it alone. */
-static enum cxg_err write_one(struct collect_req *r, struct store *st, size_t i,
-                              struct cxg_error *err)
+/* File message i as rejected (err e), or return the store failure rc. */
+static enum cxg_err reject_or_fail(struct collect_req *r, size_t i, enum cxg_err rc,
+                                   struct cxg_error *e, struct cxg_error *err)
+{
+        if (!is_reject(rc)) {
+                *err = *e;
+                return rc;
+        }
+        return add_reject(r, i, e) ? cxg_error_set(err, CXG_ERR_NOMEM, "out of memory") : CXG_OK;
+}
+
+/*
+ * identify and group: under a savepoint of their own, so a reject undoes the message alone
+ * (its messageId included).
+ */
+static enum cxg_err write_entity(struct collect_req *r, struct store *st, size_t i,
+                                 struct cxg_error *err)
 {
         struct seg_msg *m = &r->msgs[i];
         struct cxg_error e = {0};
-        size_t queued = r->nrows;
         int dup = 0;
         enum cxg_err rc;
 
@@ -376,25 +395,42 @@ static enum cxg_err write_one(struct collect_req *r, struct store *st, size_t i,
                 r->duplicates++;
                 return store_savepoint_release(st, err);
         }
-        if (m->kind == SEG_IDENTIFY)
-                rc = write_identify(r, st, m, &e);
-        else if (m->kind == SEG_GROUP)
-                rc = write_group(st, m, &e);
-        else
-                rc = queue_event(r, st, i, &e);
+        rc = m->kind == SEG_IDENTIFY ? write_identify(r, st, m, &e) : write_group(st, m, &e);
         if (rc)
                 goto fail;
-        if (m->kind == SEG_IDENTIFY || m->kind == SEG_GROUP)
-                r->accepted++;
+        r->accepted++;
         return store_savepoint_release(st, err);
 fail:
         store_savepoint_rollback(st);
-        r->nrows = queued;
-        if (!is_reject(rc)) {
-                *err = e;
+        return reject_or_fail(r, i, rc, &e, err);
+}
+
+/*
+ * track, page, screen: no savepoint on the hot path (a known person: one messageId insert and
+ * a queued row); creating an unknown person takes one (queue_event). A reject forgets the
+ * messageId again.
+ */
+static enum cxg_err write_event(struct collect_req *r, struct store *st, size_t i,
+                                struct cxg_error *err)
+{
+        struct seg_msg *m = &r->msgs[i];
+        struct cxg_error e = {0};
+        int dup = 0;
+        enum cxg_err rc, urc;
+
+        if (m->message_id &&
+            (rc = store_collect_seen(st, r->token_id, m->message_id, r->received_at, &dup, err)))
                 return rc;
+        if (dup) {
+                r->duplicates++;
+                return CXG_OK;
         }
-        return add_reject(r, i, &e) ? cxg_error_set(err, CXG_ERR_NOMEM, "out of memory") : CXG_OK;
+        if (!(rc = queue_event(r, st, i, &e)))
+                return CXG_OK;
+        if (is_reject(rc) && m->message_id &&
+            (urc = store_collect_unsee(st, r->token_id, m->message_id, err)))
+                return urc;
+        return reject_or_fail(r, i, rc, &e, err);
 }
 
 /* Insert the queued rows; a row the store refuses is rejected and the rest go in. */
@@ -468,7 +504,11 @@ enum cxg_err app_collect_write(struct store *st, void *arg, struct cxg_error *er
         for (size_t i = 0; i < r->n; i++) {
                 if (r->bad[i])
                         continue;
-                if ((rc = write_one(r, st, i, err)))
+                if (r->msgs[i].kind == SEG_IDENTIFY || r->msgs[i].kind == SEG_GROUP)
+                        rc = write_entity(r, st, i, err);
+                else
+                        rc = write_event(r, st, i, err);
+                if (rc)
                         return rc;
         }
         if ((rc = flush_rows(r, st, err)))
