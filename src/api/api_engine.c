@@ -17,9 +17,30 @@
 
 static struct eng_engine eng;
 static int eng_ok;
+static char eng_db_path[1024]; /* for the store handle of the save at shutdown */
 static atomic_long refreshes, refresh_failures;
 
 enum cxg_err api_engine_metrics(struct cxg_buf *b);
+
+/*
+ * The persisted snapshot's path: [server] data_dir/engine.snapshot, or beside the store
+ * (PATH.snapshot); 0 (none) for an in-memory store or with [server] snapshot_file = off.
+ */
+static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap)
+{
+        const char *dir = cfg->ini ? cxg_config_get(cfg->ini, "server.data_dir") : NULL;
+        const char *off = cfg->ini ? cxg_config_get(cfg->ini, "server.snapshot_file") : NULL;
+        int n;
+
+        if ((off && strcmp(off, "off") == 0) || !cfg->db_path[0] ||
+            strcmp(cfg->db_path, ":memory:") == 0)
+                return 0;
+        if (dir && *dir)
+                n = snprintf(out, cap, "%s/engine.snapshot", dir);
+        else
+                n = snprintf(out, cap, "%s.snapshot", cfg->db_path);
+        return n > 0 && (size_t)n < cap;
+}
 
 enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *err)
 {
@@ -27,10 +48,17 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
         enum cxg_err rc;
         double t0 = api_mono();
 
+        char snapfile[1100];
+
         if ((rc = store_open(cfg->db_path, 0, &st, err)))
                 return rc;
-        rc = eng_engine_open(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, err);
+        if (api_snapfile_path(cfg, snapfile, sizeof(snapfile)))
+                rc = eng_engine_open_file(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, snapfile,
+                                          NULL, err);
+        else
+                rc = eng_engine_open(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, err);
         store_close(st);
+        snprintf(eng_db_path, sizeof(eng_db_path), "%s", cfg->db_path);
         if (rc)
                 return rc;
         eng_ok = 1;
@@ -54,7 +82,16 @@ struct eng_engine *api_engine_get(void)
 
 void api_engine_stop(void)
 {
+        struct store *st = NULL;
+        struct cxg_error err;
+
         api_alerts_stop(); /* its threads read the engine */
+        cxg_error_clear(&err);
+        /* persist the snapshot, so the next start replays only what comes after it */
+        if (eng_ok && eng.snapfile &&
+            (store_open(eng_db_path, 0, &st, &err) || eng_engine_save(&eng, st, &err)))
+                cxg_log(CXG_LOG_WARN, "serve: snapshot file not saved: %s", err.msg);
+        store_close(st);
         if (eng_ok)
                 eng_engine_release(&eng);
         eng_ok = 0;
