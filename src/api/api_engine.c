@@ -17,7 +17,23 @@
 
 static struct eng_engine eng;
 static int eng_ok;
-static char eng_db_path[1024]; /* for the store handle of the save at shutdown */
+static char eng_db_path[1024]; /* for the store handles of the saves */
+static pthread_t save_thread;
+static int save_started;
+
+/* A fresh snapshot file after a start that could not use one, off the serving path. */
+static void *save_main(void *arg)
+{
+        struct store *st = NULL;
+        struct cxg_error err;
+
+        (void)arg;
+        cxg_error_clear(&err);
+        if (store_open(eng_db_path, 0, &st, &err) || eng_engine_save(&eng, st, &err))
+                cxg_log(CXG_LOG_WARN, "serve: snapshot file not written: %s", err.msg);
+        store_close(st);
+        return NULL;
+}
 static atomic_long refreshes, refresh_failures;
 
 enum cxg_err api_engine_metrics(struct cxg_buf *b);
@@ -49,20 +65,26 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
         double t0 = api_mono();
 
         char snapfile[1100];
+        struct eng_open_report rep = {.from_file = 1};
 
         if ((rc = store_open(cfg->db_path, 0, &st, err)))
                 return rc;
         if (api_snapfile_path(cfg, snapfile, sizeof(snapfile)))
                 rc = eng_engine_open_file(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, snapfile,
-                                          NULL, err);
+                                          &rep, err);
         else
                 rc = eng_engine_open(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, err);
         store_close(st);
         snprintf(eng_db_path, sizeof(eng_db_path), "%s", cfg->db_path);
+        if (rc == CXG_OK && !rep.from_file)
+                save_started = pthread_create(&save_thread, NULL, save_main, NULL) == 0;
         if (rc)
                 return rc;
         eng_ok = 1;
         if ((rc = api_alerts_start(cfg, err))) {
+                if (save_started)
+                        pthread_join(save_thread, NULL);
+                save_started = 0;
                 eng_engine_release(&eng);
                 eng_ok = 0;
                 return rc;
@@ -86,6 +108,9 @@ void api_engine_stop(void)
         struct cxg_error err;
 
         api_alerts_stop(); /* its threads read the engine */
+        if (save_started)
+                pthread_join(save_thread, NULL);
+        save_started = 0;
         cxg_error_clear(&err);
         /* persist the snapshot, so the next start replays only what comes after it */
         if (eng_ok && eng.snapfile &&

@@ -57,7 +57,6 @@ struct eng_open_report {
         double read_s;     /* seconds reading the file (or loading from the store) */
         double compute_s;  /* seconds computing the scores */
         double catch_up_s; /* seconds replaying the changes */
-        int written;       /* 1: a fresh file was written after a rebuild */
 };
 
 /*
@@ -65,7 +64,8 @@ struct eng_open_report {
  * it is read, the scores computed, and the change log after its seq replayed with
  * eng_engine_catch_up. A missing, corrupt, foreign or stale file (seq ahead of the store's
  * head or behind its floor), or one built with other options, is never trusted: the engine
- * is loaded from the store and a fresh file written. path is remembered for eng_engine_save.
+ * is loaded from the store; the caller then writes a fresh file with eng_engine_save (the
+ * server does it in the background, so serving does not wait). path is kept in e->snapfile.
  * rep may be NULL; each outcome is logged.
  */
 enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,

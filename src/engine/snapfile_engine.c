@@ -127,14 +127,6 @@ enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
         }
         if (!(e->snapfile = cxg_strdup(path)))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
-        if (!rep->from_file) {
-                struct cxg_error werr;
-
-                cxg_error_clear(&werr);
-                rep->written = eng_engine_save(e, st, &werr) == CXG_OK;
-                if (!rep->written)
-                        cxg_log(CXG_LOG_WARN, "engine: %s", werr.msg);
-        }
         return CXG_OK;
 }
 
