@@ -30,8 +30,8 @@ struct eng_engine {
         double compute_s;
         int64_t seq; /* change-log seq (store_changes.h) the snapshot and scores include */
         int lock_ok;
-        char *snapfile;       /* persisted snapshot path (snapfile.h), NULL: none; owned */
-        double snapfile_at;   /* eng_now() of its last write */
+        char *snapfile;     /* persisted snapshot path (snapfile.h), NULL: none; owned */
+        double snapfile_at; /* eng_now() of its last write */
 };
 
 /*
@@ -76,8 +76,7 @@ enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
  * Write e's snapshot to its file (e->snapfile; nothing when NULL) under the read lock, with
  * st's identity and e->seq.
  */
-enum cxg_err eng_engine_save(struct eng_engine *e, struct store *st,
-                             struct cxg_error *err) CXG_WUR;
+enum cxg_err eng_engine_save(struct eng_engine *e, struct store *st, struct cxg_error *err) CXG_WUR;
 /* Seconds between two writes of the file after full recomputes (a shutdown always writes). */
 #define ENG_SNAPFILE_INTERVAL 600.0
 /* eng_engine_save after a full recompute, at most every ENG_SNAPFILE_INTERVAL; failures logged. */

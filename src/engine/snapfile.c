@@ -66,11 +66,12 @@ struct col {
 
 /* Scalars, in file order (int64 each). */
 #define SCALARS(X)                                                                                 \
-        X(n_accounts) X(n_people) X(n_subs) X(n_fb) X(n_caps) X(n_obj) X(n_o_needs) X(main.n)      \
-            X(delta.n) X(ioff_accounts) X(last_interaction_id) X(last_person_id)                   \
-                X(last_account_id) X(mixed_accounts) X(n_skipped) X(min_ts) X(max_ts) X(month0)    \
-                    X(n_months) X(p_words) X(a_by_id_cap) X(p_by_id_cap) X(t_by_id_cap)            \
-                        X(t_caps_cap) X(plans.n) X(currencies.n) X(owners.n) X(types.n)
+        X(n_accounts)                                                                              \
+        X(n_people) X(n_subs) X(n_fb) X(n_caps) X(n_obj) X(n_o_needs) X(main.n) X(delta.n)         \
+            X(ioff_accounts) X(last_interaction_id) X(last_person_id) X(last_account_id)           \
+                X(mixed_accounts) X(n_skipped) X(min_ts) X(max_ts) X(month0) X(n_months)           \
+                    X(p_words) X(a_by_id_cap) X(p_by_id_cap) X(t_by_id_cap) X(t_caps_cap)          \
+                        X(plans.n) X(currencies.n) X(owners.n) X(types.n)
 #define COUNT_ONE(f) +1
 enum { N_SCALARS = 0 SCALARS(COUNT_ONE) };
 /* generous upper bound of cols_of's entries */
@@ -82,9 +83,21 @@ static size_t cols_of(struct eng_snapshot *s, struct col *c)
         uint64_t na = s->n_accounts, np = s->n_people, nm = s->n_months;
 
 #define RAW(f, cnt) c[k++] = (struct col){#f, &s->f, sizeof(*s->f), (cnt), K_RAW}
-#define STR(f, cnt) c[k++] = (struct col){#f, &s->f, 8, (cnt), K_STR}
-#define TEXT(f, cnt) c[k++] = (struct col){#f, &s->f, 8, (cnt), K_TEXT}
-#define DICT(d) c[k++] = (struct col){#d, &s->d.names, 8, s->d.n, K_DICT}
+#define STR(f, cnt)                                                                                \
+        c[k++] = (struct col)                                                                      \
+        {                                                                                          \
+#f, &s->f, 8, (cnt), K_STR                                                         \
+        }
+#define TEXT(f, cnt)                                                                               \
+        c[k++] = (struct col)                                                                      \
+        {                                                                                          \
+#f, &s->f, 8, (cnt), K_TEXT                                                        \
+        }
+#define DICT(d)                                                                                    \
+        c[k++] = (struct col)                                                                      \
+        {                                                                                          \
+#d, &s->d.names, 8, s->d.n, K_DICT                                                 \
+        }
         DICT(plans);
         DICT(currencies);
         DICT(owners);
@@ -115,7 +128,8 @@ static size_t cols_of(struct eng_snapshot *s, struct col *c)
         RAW(delta.outcome, s->delta.n);
         RAW(a_ioff, s->ioff_accounts + 1), RAW(a_doff, na + 1), RAW(d_idx, s->delta.n);
         RAW(a_month, na * nm), RAW(p_active, np * s->p_words);
-        RAW(t_lat_sum, ((uint64_t)s->types.n + 1) * nm), RAW(t_lat_n, ((uint64_t)s->types.n + 1) * nm);
+        RAW(t_lat_sum, ((uint64_t)s->types.n + 1) * nm),
+            RAW(t_lat_n, ((uint64_t)s->types.n + 1) * nm);
 #undef RAW
 #undef STR
 #undef TEXT
@@ -366,7 +380,8 @@ enum cxg_err eng_snapfile_write(const struct eng_snapshot *snap, int64_t seq, co
         if (!s->finished)
                 return cxg_error_set(err, CXG_ERR_INTERNAL, "snapshot file: snapshot not finished");
         if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-                return cxg_error_set(err, CXG_ERR_INVALID, "snapshot file: path too long: %s", path);
+                return cxg_error_set(err, CXG_ERR_INVALID, "snapshot file: path too long: %s",
+                                     path);
         header_fill(&h, s, seq, store_id);
         w.buf = cxg_malloc(SNAP_WBUF);
         if (!w.buf)
@@ -578,8 +593,8 @@ static enum cxg_err rd_strings(struct rd *r, struct eng_snapshot *s, const struc
                                 return bad(r, "string offset out of range at column ", c->name);
                         v[i + j] = blob + tmp[j];
                         if (map)
-                                rc = cxg_hmap_intern(map, v[i + j], strlen(v[i + j]), &val,
-                                                     &found, &v[i + j]);
+                                rc = cxg_hmap_intern(map, v[i + j], strlen(v[i + j]), &val, &found,
+                                                     &v[i + j]);
                 }
         }
         return rc;
@@ -697,8 +712,8 @@ enum cxg_err eng_snapfile_read(struct eng_snapshot *s, const char *path, const c
                 goto done;
         if (store_id && strcmp(h.store_id, store_id) != 0) {
                 rc = cxg_error_set(err, CXG_ERR_INVALID,
-                                   "snapshot file %s: written for store %s, this store is %s",
-                                   path, h.store_id, store_id);
+                                   "snapshot file %s: written for store %s, this store is %s", path,
+                                   h.store_id, store_id);
                 goto done;
         }
         if (h.slow_ms != s->slow_ms) {

@@ -85,8 +85,8 @@ static void report_file(const char *path, const struct eng_open_report *rep,
                 "engine: snapshot file %s loaded (change %" PRId64
                 ", %zu interactions) in %.2f s, scores in %.2f s; replayed %zu changes in "
                 "%.2f s",
-                path, rep->file_seq, e->snap.main.n + e->snap.delta.n, rep->read_s,
-                rep->compute_s, rep->replayed, rep->catch_up_s);
+                path, rep->file_seq, e->snap.main.n + e->snap.delta.n, rep->read_s, rep->compute_s,
+                rep->replayed, rep->catch_up_s);
 }
 
 enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
@@ -156,7 +156,8 @@ void eng_engine_save_periodic(struct eng_engine *e, struct store *st)
 {
         struct cxg_error err;
 
-        if (!e->snapfile || (e->snapfile_at > 0 && eng_now() - e->snapfile_at < ENG_SNAPFILE_INTERVAL))
+        if (!e->snapfile ||
+            (e->snapfile_at > 0 && eng_now() - e->snapfile_at < ENG_SNAPFILE_INTERVAL))
                 return;
         cxg_error_clear(&err);
         if (eng_engine_save(e, st, &err))

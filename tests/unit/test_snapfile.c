@@ -102,8 +102,7 @@ static int open_file(struct eng_engine *e, struct store *s, struct eng_open_repo
 {
         struct cxg_error err;
 
-        assert_int_equal(eng_engine_open_file(e, s, NULL, CXG_TS_NONE, 2, file, rep, &err),
-                         CXG_OK);
+        assert_int_equal(eng_engine_open_file(e, s, NULL, CXG_TS_NONE, 2, file, rep, &err), CXG_OK);
         return rep->from_file;
 }
 
