@@ -38,20 +38,6 @@ enum cxg_err store_reject_add(struct store *s, const struct store_reject *r, str
         return done(s, st, "insert ingest reject", err);
 }
 
-enum cxg_err store_reject_count(struct store *s, int64_t *n, struct cxg_error *err)
-{
-        sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM ingest_rejects", err);
-        int rc;
-
-        if (!st)
-                return err ? err->code : CXG_ERR_STORE;
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *n = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW ? CXG_OK : store_sqlite_err(s, rc, "count ingest rejects", err);
-}
-
 enum cxg_err store_collect_seen(struct store *s, int64_t token_id, const char *message_id,
                                 int64_t at, int *dup, struct cxg_error *err)
 {

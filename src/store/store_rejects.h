@@ -28,9 +28,6 @@ struct store_reject {
 enum cxg_err store_reject_add(struct store *s, const struct store_reject *r,
                               struct cxg_error *err) CXG_WUR;
 
-/* Number of rejects stored, all sources. */
-enum cxg_err store_reject_count(struct store *s, int64_t *n, struct cxg_error *err) CXG_WUR;
-
 /*
  * Record that token_id stored message_id at `at`: *dup = 0 when it is new (recorded now), 1
  * when it was stored before (nothing is written).
