@@ -158,8 +158,8 @@ enum cxg_err api_token_find(struct api_req *r, const unsigned char hash[STORE_HA
         int cached = api_read_gen(r);
         enum cxg_err rc;
 
-        if (cached && cache_get(c, hash, STORE_HASH_LEN, r->gen_auth, out, sizeof(*out), NULL,
-                                NULL))
+        if (cached &&
+            cache_get(c, hash, STORE_HASH_LEN, r->gen_auth, out, sizeof(*out), NULL, NULL))
                 return CXG_OK;
         rc = store_token_find(r->st, hash, out, err);
         if (!rc && cached)
@@ -174,8 +174,8 @@ enum cxg_err api_session_find(struct api_req *r, const unsigned char hash[STORE_
         int cached = api_read_gen(r);
         enum cxg_err rc;
 
-        if (cached && cache_get(c, hash, STORE_HASH_LEN, r->gen_auth, out, sizeof(*out), NULL,
-                                NULL)) {
+        if (cached &&
+            cache_get(c, hash, STORE_HASH_LEN, r->gen_auth, out, sizeof(*out), NULL, NULL)) {
                 if (out->expires_at > now) /* as the store's query: expires_at > now */
                         return CXG_OK;
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "no such session");
