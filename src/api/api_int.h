@@ -71,6 +71,8 @@ struct api_req {
         int nparams;
         struct api_principal who;
         struct store *st;
+        int gen_state; /* read caches: 0 generations not read, 1 read, -1 unreadable */
+        int64_t gen_auth, gen_entities;
         /* the reply */
         unsigned status;
         size_t bytes;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api_cache.h"
 #include "api/api_int.h"
 #include "api/web_assets.h"
 #include "api/routes_alerts.h"
@@ -237,7 +238,7 @@ static int fill_user(struct api_req *r, int64_t user_id)
 {
         struct store_user u;
         struct cxg_error err = {0};
-        enum cxg_err rc = store_user_by_id(r->st, user_id, &u, &err);
+        enum cxg_err rc = api_user_by_id(r, user_id, &u, &err);
 
         if (rc == CXG_ERR_NOTFOUND || (!rc && u.disabled)) {
                 r->www_auth = 1;
@@ -292,7 +293,7 @@ int api_authenticate(struct api_req *r)
                 if (!api_store(r))
                         return -1;
                 api_secret_hash(api_g.key, h, strlen(h), hash);
-                rc = store_token_find(r->st, hash, &t, &err);
+                rc = api_token_find(r, hash, &t, &err);
                 if (rc == CXG_ERR_NOTFOUND ||
                     (!rc && sodium_memcmp(t.hash, hash, STORE_HASH_LEN) != 0)) {
                         r->www_auth = 1;
@@ -338,7 +339,7 @@ int api_authenticate(struct api_req *r)
                 if (!api_store(r))
                         return -1;
                 api_secret_hash(api_g.key, cookie, strlen(cookie), hash);
-                rc = store_session_find(r->st, hash, api_now(), &s, &err);
+                rc = api_session_find(r, hash, api_now(), &s, &err);
                 if (rc == CXG_ERR_NOTFOUND ||
                     (!rc && sodium_memcmp(s.hash, hash, STORE_HASH_LEN) != 0)) {
                         snprintf(r->cookie, sizeof(r->cookie),
