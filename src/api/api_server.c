@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sodium.h>
 
+#include "api/api_commit.h"
 #include "api/api_int.h"
 #include "core/alloc.h"
 #include "core/banned.h"
@@ -155,7 +156,9 @@ struct store *api_store(struct api_req *r)
                 }
                 return r->st = tl_store;
         }
-        if (store_open(api_g.cfg.db_path, 0, &tl_store, &err)) {
+        if (store_open(api_g.cfg.db_path, 0, &tl_store, &err) ||
+            store_set_durability(tl_store, api_commit_durability_full(), &err)) {
+                store_close(tl_store);
                 cxg_log(CXG_LOG_ERROR, "serve: cannot open store: %s", err.msg);
                 tl_store = NULL;
                 api_reply_error(r, 503, "unavailable", NULL, "the database is not available");
