@@ -50,8 +50,8 @@ static struct {
         long wait_ms;
         int durability_full;
 } cm = {.mu = PTHREAD_MUTEX_INITIALIZER,
-          .work = PTHREAD_COND_INITIALIZER,
-          .done = PTHREAD_COND_INITIALIZER};
+        .work = PTHREAD_COND_INITIALIZER,
+        .done = PTHREAD_COND_INITIALIZER};
 
 /* counters for /metrics */
 static atomic_long n_requests, n_groups, n_failed_groups, n_rejected_busy, n_rejected_lag;
@@ -312,7 +312,7 @@ enum cxg_err api_commit_run(struct api_req *r, api_commit_fn fn, void *arg, int6
 void api_commit_reply_error(struct api_req *r, enum cxg_err rc, const struct cxg_error *err)
 {
         if (rc == CXG_ERR_LIMIT && r->retry_after > 0) {
-                api_reply_error(r, 429, "behind", NULL, "%s", err->msg);
+                api_reply_error(r, 429, "too_many_requests", NULL, "%s", err->msg);
         } else if (rc == CXG_ERR_BUSY && r->retry_after > 0) {
                 api_reply_error(r, 503, "busy", NULL, "%s", err->msg);
         } else {

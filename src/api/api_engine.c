@@ -22,13 +22,13 @@
 #include "engine/engine.h"
 #include "store/store_changes.h"
 
-#define APPLY_BATCH 10000          /* change-log rows per catch-up: bounds its memory */
-#define POLL_MS 50                 /* look for other processes' writes this often */
-#define RECOMPUTE_DEFAULT_S 300    /* [engine] full_recompute_seconds */
-#define MAX_LAG_DEFAULT 1000000    /* [engine] max_lag: changes behind before 429 */
-#define SYNC_WAIT_MS 60000         /* read-your-writes of entity writes: at most 1 min */
-#define RETRY_AFTER_MAX_S 60       /* Retry-After of a 429 for a lagging engine */
-#define RATE_WINDOW_S 1.0          /* rows/s gauges over this window */
+#define APPLY_BATCH 10000       /* change-log rows per catch-up: bounds its memory */
+#define POLL_MS 50              /* look for other processes' writes this often */
+#define RECOMPUTE_DEFAULT_S 300 /* [engine] full_recompute_seconds */
+#define MAX_LAG_DEFAULT 1000000 /* [engine] max_lag: changes behind before 429 */
+#define SYNC_WAIT_MS 60000      /* read-your-writes of entity writes: at most 1 min */
+#define RETRY_AFTER_MAX_S 60    /* Retry-After of a 429 for a lagging engine */
+#define RATE_WINDOW_S 1.0       /* rows/s gauges over this window */
 
 static struct eng_engine eng;
 static int eng_ok;
@@ -48,7 +48,7 @@ static struct {
          * full reloads asked for; each with the count that the last round covered */
         uint64_t writes, writes_applied, sync_req, sync_done, reload_req, reload_done;
         double last_recompute;
-        double rate_t;         /* start of the rows/s window */
+        double rate_t; /* start of the rows/s window */
         long rate_in0, rate_ap0;
         double rate_in, rate_ap; /* rows/s ingested and applied over the last window */
         /* settings */
@@ -86,11 +86,11 @@ static enum cxg_err applier_settings(const struct cxg_config *ini, struct cxg_er
                 return CXG_OK;
         if ((rc = cxg_config_long(ini, "engine.full_recompute_seconds", RECOMPUTE_DEFAULT_S, 1,
                                   7L * 24 * 3600, &ap.recompute_s, err)) ||
-            (rc = cxg_config_long(ini, "engine.max_lag", MAX_LAG_DEFAULT, 1, 1L << 40,
-                                  &ap.max_lag, err)))
+            (rc = cxg_config_long(ini, "engine.max_lag", MAX_LAG_DEFAULT, 1, 1L << 40, &ap.max_lag,
+                                  err)))
                 return rc;
-        return cxg_config_long(ini, "engine.test_applier_delay_ms", 0, -1, 60000,
-                               &ap.test_delay_ms, err);
+        return cxg_config_long(ini, "engine.test_applier_delay_ms", 0, -1, 60000, &ap.test_delay_ms,
+                               err);
 }
 
 /* What a round of the applier covers: everything asked for before it began (at t0). */
@@ -360,9 +360,9 @@ struct eng_engine *api_engine_get(void)
 
 void api_engine_stop(void)
 {
-        api_commit_stop();  /* commits what is queued (the HTTP workers are stopped) */
-        applier_stop();     /* it uses the engine */
-        api_alerts_stop();  /* its threads read the engine */
+        api_commit_stop(); /* commits what is queued (the HTTP workers are stopped) */
+        applier_stop();    /* it uses the engine */
+        api_alerts_stop(); /* its threads read the engine */
         if (eng_ok)
                 eng_engine_release(&eng);
         eng_ok = 0;
@@ -482,9 +482,9 @@ static enum cxg_err applier_metrics(struct cxg_buf *b)
             "cxgarden_engine_applied_changes_total %ld\n"
             "cxgarden_engine_applied_rows_total %ld\n"
             "cxgarden_engine_recomputes_total %ld\n",
-            fresh, (long long)head, (long long)seq, (long long)lag,
-            ap.max_lag, rin, rap, atomic_load(&applies), atomic_load(&apply_failures),
-            atomic_load(&applied_changes), atomic_load(&applied_rows), atomic_load(&recomputes));
+            fresh, (long long)head, (long long)seq, (long long)lag, ap.max_lag, rin, rap,
+            atomic_load(&applies), atomic_load(&apply_failures), atomic_load(&applied_changes),
+            atomic_load(&applied_rows), atomic_load(&recomputes));
 }
 
 enum cxg_err api_engine_metrics(struct cxg_buf *b)

@@ -167,8 +167,8 @@ static void reply_batch(struct api_req *r, struct ingest_work *w, json_t *reject
                 atomic_fetch_add(&api_g.ingest_batches[k], 1);
         if (accepted == 0) {
                 reply = json_pack("{s:{s:s,s:s,s:n},s:i,s:o}", "error", "code", "invalid",
-                                  "message", "every row was rejected: nothing was written",
-                                  "field", "accepted", 0, "rejected", rejected);
+                                  "message", "every row was rejected: nothing was written", "field",
+                                  "accepted", 0, "rejected", rejected);
                 api_reply_json(r, 422, reply);
                 return;
         }

@@ -293,8 +293,9 @@ static void tx_undo(struct writer *w)
 }
 
 /*
- * Write one batch as one transaction (a savepoint when w->nested). Returns CXG_OK (rows may have been rejected) or a
- * failure that stops the import: the batch is then rolled back and nothing of it counted.
+ * Write one batch as one transaction (a savepoint when w->nested). Returns CXG_OK (rows may have
+ * been rejected) or a failure that stops the import: the batch is then rolled back and nothing of
+ * it counted.
  */
 enum cxg_err ingest_write_batch(struct writer *w, struct batch *b, struct cxg_error *err)
 {
