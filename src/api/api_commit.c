@@ -16,6 +16,7 @@
 #include "core/banned.h"
 #include "core/log.h"
 #include "store/store_changes.h"
+#include "store/store_query.h"
 
 #define COMMIT_QUEUE_DEFAULT 1024     /* requests waiting for the next group */
 #define COMMIT_QUEUE_MAX 1000000      /* the most [server] commit_queue may ask for */
@@ -44,6 +45,7 @@ static struct {
         int started, stopping;
         pthread_t th;
         struct store *st;
+        long generation; /* api_g.generation the handle's id caches are from */
         /* settings */
         size_t max_depth;
         long linger_us;
@@ -98,7 +100,12 @@ static void run_group(struct job *first, size_t n)
         enum cxg_err rc;
         int64_t head = INT64_MAX; /* unknown: ?wait=scores then times out rather than lie */
         size_t any = 0;
+        long gen = atomic_load(&api_g.generation);
 
+        if (gen != cm.generation) { /* rows were deleted: cached ids may be stale */
+                store_query_forget_ids(cm.st);
+                cm.generation = gen;
+        }
         if ((rc = store_begin(cm.st, &err))) {
                 for (struct job *j = first; j; j = j->next) {
                         j->rc = rc;
@@ -217,6 +224,7 @@ enum cxg_err api_commit_start(const struct api_config *cfg, struct cxg_error *er
                 return rc;
         }
         cm.stopping = 0;
+        cm.generation = atomic_load(&api_g.generation);
         if (pthread_create(&cm.th, NULL, committer, NULL) != 0) {
                 store_close(cm.st);
                 cm.st = NULL;
