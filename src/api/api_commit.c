@@ -16,7 +16,6 @@
 #include "core/banned.h"
 #include "core/log.h"
 #include "store/store_changes.h"
-#include "store/store_query.h"
 
 #define COMMIT_QUEUE_DEFAULT 1024     /* requests waiting for the next group */
 #define COMMIT_QUEUE_MAX 1000000      /* the most [server] commit_queue may ask for */
@@ -100,12 +99,7 @@ static void run_group(struct job *first, size_t n)
         enum cxg_err rc;
         int64_t head = INT64_MAX; /* unknown: ?wait=scores then times out rather than lie */
         size_t any = 0;
-        long gen = atomic_load(&api_g.generation);
-
-        if (gen != cm.generation) { /* rows were deleted: cached ids may be stale */
-                store_query_forget_ids(cm.st);
-                cm.generation = gen;
-        }
+        api_store_sync_ids(cm.st, &cm.generation); /* after deletions: cached ids may be stale */
         if ((rc = store_begin(cm.st, &err))) {
                 for (struct job *j = first; j; j = j->next) {
                         j->rc = rc;

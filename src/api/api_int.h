@@ -128,6 +128,8 @@ void api_reply_empty(struct api_req *r, unsigned status);
 
 /* The request's store handle (one per worker thread); NULL with a 503 reply when unavailable. */
 struct store *api_store(struct api_req *r);
+/* Forget st's cached ids when rows were deleted since *generation (api_g.generation). */
+void api_store_sync_ids(struct store *st, long *generation);
 
 /* Query-string value (NULL when absent). */
 const char *api_arg(struct api_req *r, const char *name);
