@@ -20,12 +20,39 @@
 typedef enum cxg_err (*api_commit_fn)(struct store *st, void *arg, struct cxg_error *err);
 
 /*
- * Run fn(st, arg) in the next group transaction and return after it committed. *seq (may be
- * NULL) receives a change-log seq at or after the one this work's changes took, for waiting
- * until the engine has applied them (?wait=scores). CXG_ERR_BUSY / CXG_ERR_LIMIT when the
- * committer's queue is full (the caller answers 503 / 429 with Retry-After).
+ * Run fn(st, arg) in the next group transaction and return after it committed (CXG_OK) or
+ * failed. *seq (may be NULL) receives a change-log seq at or after the one this work's
+ * changes took, for waiting until the engine has applied them (?wait=scores). Backpressure,
+ * before anything is queued: CXG_ERR_BUSY when the committer's queue is full ([server]
+ * commit_queue) and CXG_ERR_LIMIT when the engine is more than [engine] max_lag changes
+ * behind, both with r->retry_after set; answer them with api_commit_reply_error (503 / 429
+ * with Retry-After). Without a running committer (a handler called outside a server) the
+ * work runs in a transaction of its own on r's store handle.
  */
 enum cxg_err api_commit_run(struct api_req *r, api_commit_fn fn, void *arg, int64_t *seq,
                             struct cxg_error *err) CXG_WUR;
+
+/* The error reply for a failed api_commit_run: 429 / 503 with Retry-After for backpressure,
+ * api_reply_cxg otherwise. */
+void api_commit_reply_error(struct api_req *r, enum cxg_err rc, const struct cxg_error *err);
+
+/*
+ * The ?wait= argument of a write: -1 when absent, the milliseconds to wait for the scores
+ * ([server] wait_scores_timeout_ms) for wait=scores, -2 for any other value (answer 400).
+ */
+long api_commit_wait_ms(struct api_req *r);
+
+/*
+ * Start the committer: its store handle on cfg->db_path at [store] durability (normal or
+ * full) and its thread; read [server] commit_queue, commit_linger_us and
+ * wait_scores_timeout_ms from cfg->ini. CXG_ERR_INVALID naming the key for a bad setting.
+ */
+enum cxg_err api_commit_start(const struct api_config *cfg, struct cxg_error *err) CXG_WUR;
+/* Commit what is queued, stop the thread and close its handle (after the HTTP workers). */
+void api_commit_stop(void);
+/* 1 when [store] durability = full (request threads' handles follow it too). */
+int api_commit_durability_full(void);
+/* The committer's /metrics lines (queue depth, commits, group sizes, rejections). */
+enum cxg_err api_commit_metrics(struct cxg_buf *b) CXG_WUR;
 
 #endif

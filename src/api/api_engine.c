@@ -1,22 +1,332 @@
 /*
  * api_engine.c: the bridge between the API and the analytics engine: the engine object the
- * server loads at start, its refresh after accepted writes and the snapshot gauges of
- * /metrics. The read endpoints over it are in routes_engine.c.
+ * server loads at start, the applier thread that keeps it up to date with the change log
+ * (eng_engine_catch_up after every commit and on a short poll, so other processes' writes are
+ * seen too; eng_engine_recompute every [engine] full_recompute_seconds), the waits of
+ * ?wait=scores and of read-your-writes, the backpressure bound on its lag, and the engine's
+ * /metrics lines. The read endpoints over the engine are in routes_engine.c.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "api/api_commit.h"
 #include "api/api_int.h"
 #include "api/routes_alerts.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/log.h"
 #include "engine/engine.h"
+#include "store/store_changes.h"
+
+#define APPLY_BATCH 10000       /* change-log rows per catch-up: bounds its memory */
+#define POLL_MS 50              /* look for other processes' writes this often */
+#define RECOMPUTE_DEFAULT_S 300 /* [engine] full_recompute_seconds */
+#define MAX_LAG_DEFAULT 1000000 /* [engine] max_lag: changes behind before 429 */
+#define SYNC_WAIT_MS 60000      /* read-your-writes of entity writes: at most 1 min */
+#define RETRY_AFTER_MAX_S 60    /* Retry-After of a 429 for a lagging engine */
+#define RATE_WINDOW_S 1.0       /* rows/s gauges over this window */
 
 static struct eng_engine eng;
 static int eng_ok;
+
+/* The applier's state; mu guards everything but the settings and the counters. */
+static struct {
+        pthread_mutex_t mu;
+        pthread_cond_t poke;    /* the applier waits for work */
+        pthread_cond_t applied; /* waiters wait for the applier */
+        pthread_t th;
+        int started, stopping, poked;
+        struct store *st;
+        int64_t seq;          /* the change-log seq the engine has applied (e->seq) */
+        int64_t head;         /* newest seq known to be committed */
+        double pending_since; /* monotonic time of the oldest unapplied commit known; 0 none */
+        /* requests: write requests the committer committed, rounds asked for by waiters,
+         * full reloads asked for; each with the count that the last round covered */
+        uint64_t writes, writes_applied, sync_req, sync_done, reload_req, reload_done;
+        double last_recompute;
+        double rate_t; /* start of the rows/s window */
+        long rate_in0, rate_ap0;
+        double rate_in, rate_ap; /* rows/s ingested and applied over the last window */
+        /* settings */
+        long recompute_s, max_lag, test_delay_ms;
+} ap;
+
+static atomic_long applies, apply_failures, applied_changes, applied_rows, recomputes;
+
+enum cxg_err api_engine_metrics(struct cxg_buf *b);
+
+/* Absolute CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(long ms)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += ms / 1000;
+        ts.tv_nsec += (ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+        }
+        return ts;
+}
+
+/* The [engine] settings of the applier (defaults without a config). */
+static enum cxg_err applier_settings(const struct cxg_config *ini, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        ap.recompute_s = RECOMPUTE_DEFAULT_S;
+        ap.max_lag = MAX_LAG_DEFAULT;
+        ap.test_delay_ms = 0;
+        if (!ini)
+                return CXG_OK;
+        if ((rc = cxg_config_long(ini, "engine.full_recompute_seconds", RECOMPUTE_DEFAULT_S, 1,
+                                  7L * 24 * 3600, &ap.recompute_s, err)) ||
+            (rc = cxg_config_long(ini, "engine.max_lag", MAX_LAG_DEFAULT, 1, 1L << 40, &ap.max_lag,
+                                  err)))
+                return rc;
+        return cxg_config_long(ini, "engine.test_applier_delay_ms", 0, -1, 60000, &ap.test_delay_ms,
+                               err);
+}
+
+/* What a round of the applier covers: everything asked for before it began (at t0). */
+struct round {
+        int64_t h; /* the change-log head at t0 */
+        uint64_t writes, sync_req, reload_req;
+        double t0;
+};
+
+/* The change log moved to seq (seen at monotonic time t). Under ap.mu. */
+static void note_head(int64_t seq, double t)
+{
+        if (seq > ap.head)
+                ap.head = seq;
+        if (seq > ap.seq && ap.pending_since == 0)
+                ap.pending_since = t;
+}
+
+/* Changes or write requests committed but not applied. Under ap.mu. */
+static int64_t lag_locked(void)
+{
+        int64_t lag = ap.head > ap.seq ? ap.head - ap.seq : 0;
+        int64_t w = (int64_t)(ap.writes - ap.writes_applied);
+
+        return w > lag ? w : lag;
+}
+
+void api_engine_committed(int64_t seq, size_t writes)
+{
+        double now = api_mono();
+
+        if (!ap.started)
+                return;
+        pthread_mutex_lock(&ap.mu);
+        ap.writes += writes;
+        if (ap.pending_since == 0)
+                ap.pending_since = now;
+        note_head(seq, now);
+        ap.poked = 1;
+        pthread_cond_signal(&ap.poke);
+        pthread_mutex_unlock(&ap.mu);
+}
+
+/* The engine applied the change log up to seq (one batch of a catch-up). */
+static void note_applied(int64_t seq)
+{
+        pthread_mutex_lock(&ap.mu);
+        if (seq > ap.seq)
+                ap.seq = seq;
+        pthread_cond_broadcast(&ap.applied);
+        pthread_mutex_unlock(&ap.mu);
+}
+
+/*
+ * Round rd succeeded: everything asked for before rd.t0 is applied. What is still pending
+ * was committed after rd.t0 (when the round applied up to its head), so t0 bounds its age.
+ */
+static void round_done(const struct round *rd)
+{
+        pthread_mutex_lock(&ap.mu);
+        ap.writes_applied = rd->writes;
+        ap.sync_done = rd->sync_req;
+        ap.reload_done = rd->reload_req;
+        if (lag_locked() == 0)
+                ap.pending_since = 0;
+        else if (ap.seq >= rd->h && ap.pending_since < rd->t0)
+                ap.pending_since = rd->t0;
+        pthread_cond_broadcast(&ap.applied);
+        pthread_mutex_unlock(&ap.mu);
+}
+
+/* Catch the engine up with the change log to at least h (in batches of APPLY_BATCH): 0 when
+ * done, -1 after a failure (logged; the next round retries). */
+static int catch_up(int64_t h)
+{
+        struct cxg_error err = {0};
+        struct eng_catchup out;
+        int64_t before;
+
+        do {
+                before = ap.seq;
+                memset(&out, 0, sizeof(out));
+                atomic_fetch_add(&applies, 1);
+                if (eng_engine_catch_up(&eng, ap.st, APPLY_BATCH, &out, &err)) {
+                        atomic_fetch_add(&apply_failures, 1);
+                        cxg_log(CXG_LOG_ERROR, "serve: applying the change log: %s", err.msg);
+                        return -1;
+                }
+                atomic_fetch_add(&applied_changes, (long)out.changes);
+                atomic_fetch_add(&applied_rows, (long)out.rows);
+                note_applied(out.seq);
+        } while (out.seq < h && out.seq > before);
+        api_alerts_poke(); /* early warning on the new data, off the requests' path */
+        return 0;
+}
+
+/* A full reload asked for by api_engine_sync (after an erasure): 0, or -1 (logged). */
+static int reload(void)
+{
+        struct cxg_error err = {0};
+
+        atomic_fetch_add(&applies, 1);
+        if (eng_engine_reload(&eng, ap.st, &err)) {
+                atomic_fetch_add(&apply_failures, 1);
+                cxg_log(CXG_LOG_ERROR, "serve: engine reload: %s", err.msg);
+                return -1;
+        }
+        return 0;
+}
+
+/* The rows/s gauges, over windows of RATE_WINDOW_S. */
+static void sample_rates(double now)
+{
+        long in = atomic_load(&api_g.ingest_accepted[0]) + atomic_load(&api_g.ingest_accepted[1]);
+        long apl = atomic_load(&applied_rows);
+        double dt = now - ap.rate_t;
+
+        if (dt < RATE_WINDOW_S)
+                return;
+        pthread_mutex_lock(&ap.mu);
+        ap.rate_in = (double)(in - ap.rate_in0) / dt;
+        ap.rate_ap = (double)(apl - ap.rate_ap0) / dt;
+        pthread_mutex_unlock(&ap.mu);
+        ap.rate_in0 = in;
+        ap.rate_ap0 = apl;
+        ap.rate_t = now;
+}
+
+/*
+ * One round of the applier: reload if asked, catch up when the log moved or a write or a
+ * waiter asks for it (a catch-up without new changes is cheap), recompute when it is due.
+ */
+static void apply_round(void)
+{
+        struct cxg_error err = {0};
+        struct round rd;
+        int rc = 0;
+
+        rd.t0 = api_mono();
+        if (store_changes_head(ap.st, &rd.h, &err)) {
+                cxg_log(CXG_LOG_ERROR, "serve: reading the change-log head: %s", err.msg);
+                return;
+        }
+        pthread_mutex_lock(&ap.mu);
+        note_head(rd.h, rd.t0);
+        rd.writes = ap.writes;
+        rd.sync_req = ap.sync_req;
+        rd.reload_req = ap.reload_req;
+        pthread_mutex_unlock(&ap.mu);
+        if (rd.reload_req > ap.reload_done)
+                rc = reload();
+        if (!rc && (rd.h > ap.seq || rd.writes > ap.writes_applied || rd.sync_req > ap.sync_done ||
+                    rd.reload_req > ap.reload_done))
+                rc = catch_up(rd.h);
+        if (!rc)
+                round_done(&rd);
+        if (api_mono() - ap.last_recompute >= (double)ap.recompute_s) {
+                atomic_fetch_add(&recomputes, 1);
+                if (eng_engine_recompute(&eng, ap.st, &err))
+                        cxg_log(CXG_LOG_ERROR, "serve: periodic recompute: %s", err.msg);
+                ap.last_recompute = api_mono();
+        }
+        sample_rates(api_mono());
+}
+
+static void *applier(void *unused)
+{
+        (void)unused;
+        pthread_mutex_lock(&ap.mu);
+        while (!ap.stopping) {
+                if (!ap.poked) {
+                        struct timespec ts = deadline_in(POLL_MS);
+
+                        pthread_cond_timedwait(&ap.poke, &ap.mu, &ts);
+                }
+                ap.poked = 0;
+                if (ap.stopping || ap.test_delay_ms < 0)
+                        continue; /* [engine] test_applier_delay_ms = -1: stalled (tests) */
+                pthread_mutex_unlock(&ap.mu);
+                if (ap.test_delay_ms > 0)
+                        nanosleep(&(struct timespec){ap.test_delay_ms / 1000,
+                                                     (ap.test_delay_ms % 1000) * 1000000L},
+                                  NULL);
+                apply_round();
+                pthread_mutex_lock(&ap.mu);
+        }
+        pthread_mutex_unlock(&ap.mu);
+        return NULL;
+}
+
+/* Start the applier on a store handle of its own (the engine is loaded). */
+static enum cxg_err applier_start(const struct api_config *cfg, struct cxg_error *err)
+{
+        pthread_condattr_t ca;
+        enum cxg_err rc;
+
+        if ((rc = applier_settings(cfg->ini, err)))
+                return rc;
+        if ((rc = store_open(cfg->db_path, 0, &ap.st, err)))
+                return rc;
+        pthread_mutex_init(&ap.mu, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&ap.poke, &ca);
+        pthread_cond_init(&ap.applied, &ca);
+        pthread_condattr_destroy(&ca);
+        ap.seq = ap.head = eng.seq;
+        ap.last_recompute = ap.rate_t = api_mono();
+        ap.stopping = ap.poked = 0;
+        ap.pending_since = 0;
+        ap.writes = ap.writes_applied = ap.sync_req = ap.sync_done = 0;
+        ap.reload_req = ap.reload_done = 0;
+        if (pthread_create(&ap.th, NULL, applier, NULL) != 0) {
+                store_close(ap.st);
+                ap.st = NULL;
+                return cxg_error_set(err, CXG_ERR_NOMEM, "cannot start the engine's applier");
+        }
+        ap.started = 1;
+        return CXG_OK;
+}
+
+static void applier_stop(void)
+{
+        if (!ap.started)
+                return;
+        pthread_mutex_lock(&ap.mu);
+        ap.stopping = 1;
+        pthread_cond_signal(&ap.poke);
+        pthread_cond_broadcast(&ap.applied);
+        pthread_mutex_unlock(&ap.mu);
+        pthread_join(ap.th, NULL);
+        ap.started = 0;
+        store_close(ap.st);
+        ap.st = NULL;
+}
+
 static char eng_db_path[1024]; /* for the store handles of the saves */
 static pthread_t save_thread;
 static int save_started;
@@ -34,9 +344,6 @@ static void *save_main(void *arg)
         store_close(st);
         return NULL;
 }
-static atomic_long refreshes, refresh_failures;
-
-enum cxg_err api_engine_metrics(struct cxg_buf *b);
 
 /*
  * The persisted snapshot's path: [server] data_dir/engine.snapshot, or beside the store
@@ -56,6 +363,19 @@ static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap
         else
                 n = snprintf(out, cap, "%s.snapshot", cfg->db_path);
         return n > 0 && (size_t)n < cap;
+}
+
+/* Undo a start that failed after the engine was loaded (no snapshot file is saved). */
+static void start_failed(void)
+{
+        api_commit_stop();
+        applier_stop();
+        api_alerts_stop();
+        if (save_started)
+                pthread_join(save_thread, NULL);
+        save_started = 0;
+        eng_engine_release(&eng);
+        eng_ok = 0;
 }
 
 enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *err)
@@ -81,12 +401,9 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
         if (rc)
                 return rc;
         eng_ok = 1;
-        if ((rc = api_alerts_start(cfg, err))) {
-                if (save_started)
-                        pthread_join(save_thread, NULL);
-                save_started = 0;
-                eng_engine_release(&eng);
-                eng_ok = 0;
+        if ((rc = api_alerts_start(cfg, err)) || (rc = applier_start(cfg, err)) ||
+            (rc = api_commit_start(cfg, err))) {
+                start_failed();
                 return rc;
         }
         cxg_log(CXG_LOG_INFO,
@@ -107,6 +424,8 @@ void api_engine_stop(void)
         struct store *st = NULL;
         struct cxg_error err;
 
+        api_commit_stop(); /* commits what is queued (the HTTP workers are stopped) */
+        applier_stop();    /* it uses the engine; the saved snapshot includes what it applied */
         api_alerts_stop(); /* its threads read the engine */
         if (save_started)
                 pthread_join(save_thread, NULL);
@@ -123,88 +442,129 @@ void api_engine_stop(void)
 }
 
 /*
- * Refreshes are coalesced: a writer whose commit happened while another refresh was running
- * waits for the next one, which covers every commit made before it started; so N concurrent
- * writes cost about two recomputes instead of N, and each reply still comes after a refresh
- * that saw its rows.
+ * Ask for a round (and a full reload first when full) and wait until one that began after
+ * this call is done and the engine has applied seq, or until ts: 1 when it did.
  */
-static pthread_mutex_t refresh_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t refresh_cv = PTHREAD_COND_INITIALIZER;
-static uint64_t refresh_wanted, refresh_done;
-static int refresh_running;
-
-void api_engine_refresh(struct api_req *r)
+static int wait_round(int64_t seq, int full, const struct timespec *ts)
 {
-        struct cxg_error err = {0};
-        uint64_t mine, target;
-        enum cxg_err rc;
+        uint64_t mine, rmine = 0;
+        int ok;
 
-        if (!eng_ok || !r->st)
-                return;
-        pthread_mutex_lock(&refresh_mu);
-        mine = ++refresh_wanted;
-        while (refresh_done < mine && refresh_running)
-                pthread_cond_wait(&refresh_cv, &refresh_mu);
-        if (refresh_done >= mine) {
-                pthread_mutex_unlock(&refresh_mu);
-                return;
-        }
-        refresh_running = 1;
-        target = refresh_wanted; /* every commit counted so far is visible to this refresh */
-        pthread_mutex_unlock(&refresh_mu);
-
-        atomic_fetch_add(&refreshes, 1);
-        rc = eng_engine_refresh(&eng, r->st, &err);
-        if (rc) {
-                atomic_fetch_add(&refresh_failures, 1);
-                cxg_log(CXG_LOG_ERROR, "serve: engine refresh after %s %s: %s", r->method, r->path,
-                        err.msg);
-        }
-        pthread_mutex_lock(&refresh_mu);
-        refresh_running = 0;
-        if (target > refresh_done)
-                refresh_done = target;
-        pthread_cond_broadcast(&refresh_cv);
-        pthread_mutex_unlock(&refresh_mu);
-        if (!rc)
-                api_alerts_poke(); /* early warning on the new data, off the request's path */
+        pthread_mutex_lock(&ap.mu);
+        mine = ++ap.sync_req;
+        if (full)
+                rmine = ++ap.reload_req;
+        ap.poked = 1;
+        pthread_cond_signal(&ap.poke);
+        while ((ap.seq < seq || ap.sync_done < mine || ap.reload_done < rmine) && !ap.stopping)
+                if (pthread_cond_timedwait(&ap.applied, &ap.mu, ts) == ETIMEDOUT)
+                        break;
+        ok = ap.seq >= seq && ap.sync_done >= mine && ap.reload_done >= rmine;
+        pthread_mutex_unlock(&ap.mu);
+        return ok;
 }
 
-/*
- * A full reload (after an erasure, which a refresh does not see) takes the refresh slot, so a
- * refresh never runs on the snapshot being replaced; it covers every commit made before it.
- */
-void api_engine_reload(struct api_req *r)
+int api_engine_wait(int64_t seq, long ms)
+{
+        struct timespec ts = deadline_in(ms);
+
+        return ap.started ? wait_round(seq, 0, &ts) : 1;
+}
+
+void api_engine_sync(struct api_req *r, int full)
 {
         struct cxg_error err = {0};
-        uint64_t target;
+        struct timespec ts = deadline_in(SYNC_WAIT_MS);
+        int64_t h;
 
-        if (!eng_ok || !r->st)
+        if (!ap.started || !r->st)
                 return;
-        pthread_mutex_lock(&refresh_mu);
-        while (refresh_running)
-                pthread_cond_wait(&refresh_cv, &refresh_mu);
-        refresh_running = 1;
-        target = refresh_wanted;
-        pthread_mutex_unlock(&refresh_mu);
-        atomic_fetch_add(&refreshes, 1);
-        if (eng_engine_reload(&eng, r->st, &err)) {
-                atomic_fetch_add(&refresh_failures, 1);
-                cxg_log(CXG_LOG_ERROR, "serve: engine reload after %s %s: %s", r->method, r->path,
+        if (store_changes_head(r->st, &h, &err)) {
+                cxg_log(CXG_LOG_WARN, "serve: %s %s: change-log head: %s", r->method, r->path,
                         err.msg);
+                return;
         }
-        pthread_mutex_lock(&refresh_mu);
-        refresh_running = 0;
-        if (target > refresh_done)
-                refresh_done = target;
-        pthread_cond_broadcast(&refresh_cv);
-        pthread_mutex_unlock(&refresh_mu);
+        pthread_mutex_lock(&ap.mu);
+        note_head(h, api_mono());
+        pthread_mutex_unlock(&ap.mu);
+        if (!wait_round(h, full, &ts))
+                cxg_log(CXG_LOG_WARN,
+                        "serve: %s %s: the engine has not applied the write after %d s; "
+                        "answering without it",
+                        r->method, r->path, SYNC_WAIT_MS / 1000);
+}
+
+long api_engine_backlog_retry(void)
+{
+        int64_t lag;
+        double age;
+        long s;
+
+        if (!ap.started)
+                return 0;
+        pthread_mutex_lock(&ap.mu);
+        lag = lag_locked();
+        age = ap.pending_since > 0 ? api_mono() - ap.pending_since : 0;
+        pthread_mutex_unlock(&ap.mu);
+        if (lag <= ap.max_lag)
+                return 0;
+        s = (long)ceil(age);
+        return s < 1 ? 1 : s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : s;
+}
+
+/* The applier's gauges and counters: freshness, lag, rows/s. */
+static enum cxg_err applier_metrics(struct cxg_buf *b)
+{
+        int64_t seq, head, lag;
+        double fresh, rin, rap;
+
+        pthread_mutex_lock(&ap.mu);
+        seq = ap.seq;
+        head = ap.head;
+        lag = lag_locked();
+        fresh = ap.started && ap.pending_since > 0 ? api_mono() - ap.pending_since : 0;
+        rin = ap.rate_in;
+        rap = ap.rate_ap;
+        pthread_mutex_unlock(&ap.mu);
+        return cxg_buf_printf(
+            b,
+            "# HELP cxgarden_freshness_seconds Age of the oldest committed change the engine has "
+            "not applied (0: caught up).\n"
+            "# TYPE cxgarden_freshness_seconds gauge\n"
+            "cxgarden_freshness_seconds %.6f\n"
+            "# HELP cxgarden_changelog_seq Change-log seq: newest committed, and applied by the "
+            "engine.\n"
+            "# TYPE cxgarden_changelog_seq gauge\n"
+            "cxgarden_changelog_seq{what=\"head\"} %lld\n"
+            "cxgarden_changelog_seq{what=\"applied\"} %lld\n"
+            "# HELP cxgarden_changelog_lag Changes (or write requests, whichever is more) "
+            "committed but not applied by the engine.\n"
+            "# TYPE cxgarden_changelog_lag gauge\n"
+            "cxgarden_changelog_lag %lld\n"
+            "cxgarden_changelog_lag_bound %ld\n"
+            "# HELP cxgarden_rows_per_second Rows per second over the last second: accepted by "
+            "the ingest endpoints, and applied by the engine.\n"
+            "# TYPE cxgarden_rows_per_second gauge\n"
+            "cxgarden_rows_per_second{stage=\"ingested\"} %.1f\n"
+            "cxgarden_rows_per_second{stage=\"applied\"} %.1f\n"
+            "# HELP cxgarden_engine_applies_total Catch-ups and reloads of the engine, failures, "
+            "change-log rows and rows applied, full recomputes.\n"
+            "# TYPE cxgarden_engine_applies_total counter\n"
+            "cxgarden_engine_applies_total %ld\n"
+            "cxgarden_engine_apply_failures_total %ld\n"
+            "cxgarden_engine_applied_changes_total %ld\n"
+            "cxgarden_engine_applied_rows_total %ld\n"
+            "cxgarden_engine_recomputes_total %ld\n",
+            fresh, (long long)head, (long long)seq, (long long)lag, ap.max_lag, rin, rap,
+            atomic_load(&applies), atomic_load(&apply_failures), atomic_load(&applied_changes),
+            atomic_load(&applied_rows), atomic_load(&recomputes));
 }
 
 enum cxg_err api_engine_metrics(struct cxg_buf *b)
 {
         size_t acc = 0, ppl = 0, inter = 0, fb = 0;
         double load = 0, compute = 0;
+        enum cxg_err rc;
 
         if (eng_ok) {
                 eng_engine_read_lock(&eng);
@@ -216,7 +576,7 @@ enum cxg_err api_engine_metrics(struct cxg_buf *b)
                 compute = eng.compute_s;
                 eng_engine_unlock(&eng);
         }
-        return cxg_buf_printf(
+        rc = cxg_buf_printf(
             b,
             "# HELP cxgarden_snapshot_rows Rows in the engine's in-memory snapshot.\n"
             "# TYPE cxgarden_snapshot_rows gauge\n"
@@ -229,13 +589,13 @@ enum cxg_err api_engine_metrics(struct cxg_buf *b)
             "cxgarden_snapshot_load_seconds %.6f\n"
             "# HELP cxgarden_scores_compute_seconds Duration of the last score computation.\n"
             "# TYPE cxgarden_scores_compute_seconds gauge\n"
-            "cxgarden_scores_compute_seconds %.6f\n"
-            "# HELP cxgarden_snapshot_refreshes_total Refreshes after API writes, and failures.\n"
-            "# TYPE cxgarden_snapshot_refreshes_total counter\n"
-            "cxgarden_snapshot_refreshes_total %ld\n"
-            "cxgarden_snapshot_refresh_failures_total %ld\n",
-            acc, ppl, inter, fb, load, compute, atomic_load(&refreshes),
-            atomic_load(&refresh_failures));
+            "cxgarden_scores_compute_seconds %.6f\n",
+            acc, ppl, inter, fb, load, compute);
+        if (!rc)
+                rc = applier_metrics(b);
+        if (!rc)
+                rc = api_commit_metrics(b);
+        return rc;
 }
 
 void api_reply_buf(struct api_req *r, struct cxg_buf *b)

@@ -132,6 +132,8 @@ void api_reply_empty(struct api_req *r, unsigned status);
 
 /* The request's store handle (one per worker thread); NULL with a 503 reply when unavailable. */
 struct store *api_store(struct api_req *r);
+/* Forget st's cached ids when rows were deleted since *generation (api_g.generation). */
+void api_store_sync_ids(struct store *st, long *generation);
 
 /* Query-string value (NULL when absent). */
 const char *api_arg(struct api_req *r, const char *name);
@@ -159,10 +161,19 @@ enum api_role api_role_parse(const char *s);
 
 /* Metrics: record one finished request. */
 void api_metrics_record(int route_index, unsigned status, double seconds);
-/* Refresh the engine snapshot after accepted writes (no-op until the engine exists). */
-void api_engine_refresh(struct api_req *r);
-/* Reload the engine snapshot in full (after changes a refresh does not pick up). */
-void api_engine_reload(struct api_req *r);
+/*
+ * Read-your-writes for a write committed on r's store handle: wait (bounded) until the
+ * engine's applier has applied the change log up to the current head. full = 1 asks the
+ * applier for a full reload first (after a person's erasure).
+ */
+void api_engine_sync(struct api_req *r, int full);
+/* Wait up to ms milliseconds until the engine has applied seq: 1 when it has, 0 if not. */
+int api_engine_wait(int64_t seq, long ms);
+/* The committer committed writes requests, up to change-log seq: wake the applier. */
+void api_engine_committed(int64_t seq, size_t writes);
+/* Backpressure: Retry-After seconds when the engine is more than [engine] max_lag changes
+ * (or write requests) behind, 0 when writes may go on. */
+long api_engine_backlog_retry(void);
 
 /* Handlers (routes_session.c, routes_entities.c, routes_ingest.c). */
 void api_h_healthz(struct api_req *r);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <sodium.h>
 
+#include "api/api_commit.h"
 #include "api/api_int.h"
 #include "core/alloc.h"
 #include "core/banned.h"
@@ -143,19 +144,28 @@ double api_mono(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void api_store_sync_ids(struct store *st, long *generation)
+{
+        long gen = atomic_load(&api_g.generation);
+
+        if (gen != *generation) {
+                store_query_forget_ids(st);
+                *generation = gen;
+        }
+}
+
 struct store *api_store(struct api_req *r)
 {
         struct cxg_error err = {0};
         long gen = atomic_load(&api_g.generation);
 
         if (tl_store) {
-                if (gen != tl_generation) {
-                        store_query_forget_ids(tl_store);
-                        tl_generation = gen;
-                }
+                api_store_sync_ids(tl_store, &tl_generation);
                 return r->st = tl_store;
         }
-        if (store_open(api_g.cfg.db_path, 0, &tl_store, &err)) {
+        if (store_open(api_g.cfg.db_path, 0, &tl_store, &err) ||
+            store_set_durability(tl_store, api_commit_durability_full(), &err)) {
+                store_close(tl_store);
                 cxg_log(CXG_LOG_ERROR, "serve: cannot open store: %s", err.msg);
                 tl_store = NULL;
                 api_reply_error(r, 503, "unavailable", NULL, "the database is not available");

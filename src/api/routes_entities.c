@@ -344,7 +344,7 @@ void api_h_create(struct api_req *r)
                 api_reply_cxg(r, rc, &err);
                 goto done;
         }
-        api_engine_refresh(r);
+        api_engine_sync(r, 0);
         snprintf(r->location, sizeof(r->location), "/api/v1/%s/%s", app_entity_plural(e), id);
         api_reply_json(r, 201, after);
 done:
@@ -366,7 +366,7 @@ static void update(struct api_req *r, int patch)
                 api_reply_cxg(r, rc, &err);
                 goto done;
         }
-        api_engine_refresh(r);
+        api_engine_sync(r, 0);
         api_reply_json(r, 200, after);
 done:
         json_decref(body);
@@ -400,6 +400,6 @@ void api_h_delete(struct api_req *r)
                 return;
         }
         atomic_fetch_add(&api_g.generation, 1);
-        api_engine_refresh(r);
+        api_engine_sync(r, 0);
         api_reply_empty(r, 204);
 }

@@ -1,13 +1,16 @@
 /*
  * routes_ingest.c: POST /api/v1/interactions and /api/v1/feedback. A body is one JSON object, a
  * JSON array of them, or JSON lines (application/x-ndjson). Every row is validated by the
- * importer's JSON batch entry point (ingest_json_batch); the valid rows are written in one
- * transaction and the reply lists each rejected row with its index, field and reason.
+ * importer's JSON batch entry point (ingest_json_batch); the valid rows are written by the
+ * group committer (api_commit.h) and the reply, sent once they are committed and without
+ * waiting for the scores unless ?wait=scores asks to, lists each rejected row with its index,
+ * field and reason.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_commit.h"
 #include "api/api_int.h"
 #include "app/import.h"
 #include "core/alloc.h"
@@ -98,18 +101,116 @@ static int parse_lines(struct api_req *r, json_t **arr, size_t **map, struct pre
         return 0;
 }
 
+/* A batch handed to the group committer (api_commit_run). */
+struct ingest_work {
+        struct app_ctx c; /* c.st: the committer's handle */
+        enum ingest_kind kind;
+        const char *text;
+        size_t npre;
+        struct ingest_row_error *errs;
+        size_t n_errs;
+        struct ingest_summary sum;
+};
+
+static enum cxg_err ingest_fn(struct store *st, void *arg, struct cxg_error *err)
+{
+        struct ingest_work *w = arg;
+
+        w->c.st = st;
+        return app_ingest_batch_tx(&w->c, w->kind, w->text, strlen(w->text), w->npre, &w->errs,
+                                   &w->n_errs, &w->sum, err);
+}
+
+/* The rejected rows as the reply's array; NULL when out of memory. */
+static json_t *rejected_rows(const struct pre_reject *pre, size_t npre,
+                             const struct ingest_row_error *errs, size_t n_errs, const size_t *map)
+{
+        json_t *rejected = json_array();
+        int oom = !rejected;
+
+        for (size_t i = 0; i < npre && !oom; i++)
+                oom = json_array_append_new(rejected, json_pack("{s:I,s:n,s:s}", "index",
+                                                                (json_int_t)pre[i].index, "field",
+                                                                "reason", pre[i].reason)) != 0;
+        for (size_t i = 0; i < n_errs && !oom; i++) {
+                size_t idx = map ? map[errs[i].index] : errs[i].index;
+
+                oom = json_array_append_new(
+                          rejected,
+                          json_pack("{s:I,s:o,s:s}", "index", (json_int_t)idx, "field",
+                                    errs[i].field[0] ? json_string(errs[i].field) : json_null(),
+                                    "reason", errs[i].reason)) != 0;
+        }
+        if (oom) {
+                json_decref(rejected);
+                return NULL;
+        }
+        return rejected;
+}
+
+/*
+ * The reply once the batch is committed (2xx: out of memory must not turn into a 5xx).
+ * wait_ms >= 0 (?wait=scores): first wait until the engine applied seq; 200 with
+ * "scored":true when it did, 202 with "scored":false when the wait timed out.
+ */
+static void reply_batch(struct api_req *r, struct ingest_work *w, json_t *rejected, int64_t seq,
+                        long wait_ms, int k)
+{
+        size_t accepted = (size_t)(w->sum.inserted + w->sum.updated);
+        size_t nrej = w->npre + w->n_errs;
+        unsigned status = 200;
+        json_t *reply;
+
+        atomic_fetch_add(&api_g.ingest_accepted[k], (long)accepted);
+        atomic_fetch_add(&api_g.ingest_rejected[k], (long)nrej);
+        if (accepted)
+                atomic_fetch_add(&api_g.ingest_batches[k], 1);
+        if (accepted == 0) {
+                reply = json_pack("{s:{s:s,s:s,s:n},s:i,s:o}", "error", "code", "invalid",
+                                  "message", "every row was rejected: nothing was written", "field",
+                                  "accepted", 0, "rejected", rejected);
+                api_reply_json(r, 422, reply);
+                return;
+        }
+        if (!rejected) {
+                reply_committed(r, &w->sum, nrej);
+                return;
+        }
+        reply = json_pack("{s:I,s:I,s:I,s:o}", "accepted", (json_int_t)accepted, "inserted",
+                          (json_int_t)w->sum.inserted, "updated", (json_int_t)w->sum.updated,
+                          "rejected", rejected);
+        if (reply && wait_ms >= 0) {
+                int scored = api_engine_wait(seq, wait_ms);
+
+                status = scored ? 200 : 202;
+                if (json_object_set_new(reply, "scored", json_boolean(scored))) {
+                        json_decref(reply);
+                        reply = NULL;
+                }
+        }
+        api_reply_json(r, status, reply);
+        if (r->status != status || !r->reply)
+                reply_committed(r, &w->sum, nrej);
+}
+
 static void ingest(struct api_req *r, enum ingest_kind kind, int k)
 {
-        json_t *arr = NULL, *rejected = NULL, *reply;
-        struct ingest_row_error *errs = NULL;
+        json_t *arr = NULL, *rejected;
+        struct ingest_work w;
         struct pre_reject *pre = NULL;
-        size_t n_errs = 0, npre = 0, *map = NULL, total = 0;
-        struct ingest_summary sum;
+        size_t npre = 0, *map = NULL, total = 0;
         struct cxg_error err = {0};
         char *text = NULL;
         enum cxg_err rc;
-        int ndjson = api_body_is_ndjson(r), oom = 0;
+        int64_t seq = 0;
+        int ndjson = api_body_is_ndjson(r);
+        long wait_ms = api_commit_wait_ms(r);
 
+        memset(&w, 0, sizeof(w));
+        if (wait_ms == -2) {
+                api_reply_error(r, 400, "bad_request", "wait", "wait: expected \"scores\"");
+                return;
+        }
         if (!ndjson) {
                 arr = api_body_json(r); /* 415 when it is not JSON either */
                 if (!arr)
@@ -140,76 +241,29 @@ static void ingest(struct api_req *r, enum ingest_kind kind, int k)
         text = json_dumps(arr, JSON_COMPACT);
         if (!text)
                 goto nomem;
-        if (!api_store(r))
-                goto done;
         if (json_array_size(arr) > 0) {
-                struct app_ctx c;
-
-                api_app_ctx(r, &c);
-                rc = app_ingest_batch(&c, kind, text, strlen(text), npre, &errs, &n_errs, &sum,
-                                      &err);
-                if (rc) {
-                        api_reply_cxg(r, rc, &err);
+                api_app_ctx(r, &w.c);
+                w.kind = kind;
+                w.text = text;
+                w.npre = npre;
+                /* 2xx from here on means committed, a 5xx that nothing was */
+                if ((rc = api_commit_run(r, ingest_fn, &w, &seq, &err))) {
+                        api_commit_reply_error(r, rc, &err);
                         goto done;
                 }
-        } else {
-                memset(&sum, 0, sizeof(sum));
         }
-        /* from here on the accepted rows are committed: out of memory must not turn into a 5xx */
-        rejected = json_array();
-        oom = !rejected;
-        for (size_t i = 0; i < npre && !oom; i++)
-                oom = json_array_append_new(rejected, json_pack("{s:I,s:n,s:s}", "index",
-                                                                (json_int_t)pre[i].index, "field",
-                                                                "reason", pre[i].reason)) != 0;
-        for (size_t i = 0; i < n_errs && !oom; i++) {
-                size_t idx = map ? map[errs[i].index] : errs[i].index;
-
-                oom = json_array_append_new(
-                          rejected,
-                          json_pack("{s:I,s:o,s:s}", "index", (json_int_t)idx, "field",
-                                    errs[i].field[0] ? json_string(errs[i].field) : json_null(),
-                                    "reason", errs[i].reason)) != 0;
-        }
-        {
-                size_t accepted = (size_t)(sum.inserted + sum.updated);
-                size_t nrej = npre + n_errs;
-
-                atomic_fetch_add(&api_g.ingest_accepted[k], (long)accepted);
-                atomic_fetch_add(&api_g.ingest_rejected[k], (long)nrej);
-                if (accepted) {
-                        atomic_fetch_add(&api_g.ingest_batches[k], 1);
-                        api_engine_refresh(r);
-                }
-                if (oom && accepted) {
-                        reply_committed(r, &sum, nrej);
-                } else if (oom) {
-                        goto nomem;
-                } else if (accepted == 0) {
-                        reply = json_pack("{s:{s:s,s:s,s:n},s:i,s:o}", "error", "code", "invalid",
-                                          "message", "every row was rejected: nothing was written",
-                                          "field", "accepted", 0, "rejected", rejected);
-                        rejected = NULL;
-                        api_reply_json(r, 422, reply);
-                } else {
-                        reply = json_pack("{s:I,s:I,s:I,s:o}", "accepted", (json_int_t)accepted,
-                                          "inserted", (json_int_t)sum.inserted, "updated",
-                                          (json_int_t)sum.updated, "rejected", rejected);
-                        rejected = NULL;
-                        api_reply_json(r, 200, reply);
-                        if (r->status != 200 || !r->reply)
-                                reply_committed(r, &sum, nrej);
-                }
-        }
+        rejected = rejected_rows(pre, npre, w.errs, w.n_errs, map);
+        if (!rejected && w.sum.inserted + w.sum.updated == 0)
+                goto nomem; /* nothing was written */
+        reply_batch(r, &w, rejected, seq, wait_ms, k);
         goto done;
 nomem:
         r->retry_after = 1;
         api_reply_error(r, 503, "unavailable", NULL, "out of memory; retry later");
 done:
         json_decref(arr);
-        json_decref(rejected);
         cxg_free(text);
-        cxg_free(errs);
+        cxg_free(w.errs);
         cxg_free(pre);
         cxg_free(map);
 }

@@ -78,7 +78,7 @@ void api_h_person_erase(struct api_req *r)
                 return;
         }
         atomic_fetch_add(&api_g.generation, 1);
-        api_engine_reload(r);
+        api_engine_sync(r, 1);
         if (!(j = view_erase_report(&rep))) {
                 api_reply_error(r, 503, "unavailable", NULL, "out of memory");
                 return;

@@ -22,12 +22,18 @@ enum cxg_err app_import(const struct app_ctx *c, const char *path, const struct 
                         struct ingest_summary *sum, struct cxg_error *err) CXG_WUR;
 
 /*
- * Write the valid rows of a JSON array (json, len bytes) as kind rows in one transaction
- * (ingest_json_batch with INGEST_JSON_PARTIAL; *errs and *n_errs as there). pre_rejected
- * counts rows the front end rejected before (lines that were not JSON). When rows were
- * accepted, an audit record "ingest" {"accepted", "inserted", "updated", "rejected"} follows;
- * as the rows are committed by then, a failure to audit is logged, not returned.
+ * Write the valid rows of a JSON array (json, len bytes) as kind rows, with the audit record
+ * "ingest" {"accepted", "inserted", "updated", "rejected"} when rows were accepted, inside the
+ * transaction the caller has open on c->st (ingest_json_batch with INGEST_JSON_PARTIAL and
+ * INGEST_JSON_NESTED; *errs and *n_errs as there). pre_rejected counts rows the front end
+ * rejected before (lines that were not JSON). On an error (the audit record's too) the caller
+ * undoes the transaction or its savepoint: rows and record commit together or not at all.
  */
+enum cxg_err app_ingest_batch_tx(const struct app_ctx *c, enum ingest_kind kind, const char *json,
+                                 size_t len, size_t pre_rejected, struct ingest_row_error **errs,
+                                 size_t *n_errs, struct ingest_summary *sum,
+                                 struct cxg_error *err) CXG_WUR;
+/* app_ingest_batch_tx in a transaction of its own on c->st. */
 enum cxg_err app_ingest_batch(const struct app_ctx *c, enum ingest_kind kind, const char *json,
                               size_t len, size_t pre_rejected, struct ingest_row_error **errs,
                               size_t *n_errs, struct ingest_summary *sum,

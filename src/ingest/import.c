@@ -422,6 +422,7 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
         w.s = s;
         w.kind = kind;
         w.atomic = !(flags & INGEST_JSON_PARTIAL);
+        w.nested = (flags & INGEST_JSON_NESTED) != 0;
         w.sink = &sink;
         rc = ingest_write_batch(&w, &b, err);
         if (rc == CXG_ERR_INVALID)

@@ -123,6 +123,7 @@ struct ingest_row_error {
 };
 
 #define INGEST_JSON_PARTIAL 0x1u /* write the valid rows even when others fail */
+#define INGEST_JSON_NESTED 0x2u  /* inside the caller's open transaction (a savepoint) */
 
 /*
  * Convert, validate and write the rows of a JSON array of objects (json: len bytes of UTF-8
@@ -133,6 +134,8 @@ struct ingest_row_error {
  * Either way *errs (owned by the caller, free with cxg_free; NULL when there are none)
  * receives one entry per failed row and *n_errs their count. Counts go to out (may be NULL).
  * Text that is not a JSON array is CXG_ERR_PARSE; store failures roll back everything.
+ * With INGEST_JSON_NESTED the caller has a transaction open: the batch is a savepoint in it
+ * (released on success, rolled back on failure) and nothing is committed here.
  */
 enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const char *json, size_t len,
                                unsigned flags, struct ingest_row_error **errs, size_t *n_errs,

@@ -62,6 +62,7 @@ struct writer {
         enum ingest_kind kind;
         int dry_run;
         int atomic; /* a JSON batch without INGEST_JSON_PARTIAL */
+        int nested; /* INGEST_JSON_NESTED: a savepoint in the caller's transaction */
         struct store_interaction *rows;
         size_t *row_item; /* batch index of each pending interaction */
         size_t cap_rows;

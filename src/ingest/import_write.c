@@ -283,9 +283,19 @@ static enum cxg_err resolve_interaction(struct writer *w, const struct interacti
         return CXG_OK;
 }
 
+/* Undo the batch: its transaction, or its savepoint in the caller's (INGEST_JSON_NESTED). */
+static void tx_undo(struct writer *w)
+{
+        if (w->nested)
+                store_savepoint_rollback(w->s);
+        else
+                store_rollback(w->s);
+}
+
 /*
- * Write one batch as one transaction. Returns CXG_OK (rows may have been rejected) or a
- * failure that stops the import: the batch is then rolled back and nothing of it counted.
+ * Write one batch as one transaction (a savepoint when w->nested). Returns CXG_OK (rows may have
+ * been rejected) or a failure that stops the import: the batch is then rolled back and nothing of
+ * it counted.
  */
 enum cxg_err ingest_write_batch(struct writer *w, struct batch *b, struct cxg_error *err)
 {
@@ -309,7 +319,7 @@ enum cxg_err ingest_write_batch(struct writer *w, struct batch *b, struct cxg_er
                 w->cap_rows = b->n;
         }
         if (!w->dry_run && w->s) {
-                if ((rc = store_begin(w->s, err)))
+                if ((rc = w->nested ? store_savepoint(w->s, err) : store_begin(w->s, err)))
                         return rc;
                 tx = 1;
         }
@@ -361,7 +371,7 @@ enum cxg_err ingest_write_batch(struct writer *w, struct batch *b, struct cxg_er
         }
         if (w->atomic && w->rejected > rej0) {
                 if (tx)
-                        store_rollback(w->s);
+                        tx_undo(w);
                 w->valid += valid;
                 return CXG_ERR_INVALID;
         }
@@ -376,8 +386,8 @@ enum cxg_err ingest_write_batch(struct writer *w, struct batch *b, struct cxg_er
                 ins += bi;
                 upd += bu;
         }
-        if (tx && (rc = store_commit(w->s, err))) {
-                tx = 0;
+        if (tx && (rc = w->nested ? store_savepoint_release(w->s, err) : store_commit(w->s, err))) {
+                tx = w->nested; /* a failed commit rolled back; a failed release did not */
                 goto fail;
         }
         w->valid += valid;
@@ -394,6 +404,6 @@ enum cxg_err ingest_write_batch(struct writer *w, struct batch *b, struct cxg_er
         return CXG_OK;
 fail:
         if (tx)
-                store_rollback(w->s);
+                tx_undo(w);
         return rc ? rc : CXG_ERR_INTERNAL;
 }

@@ -20,13 +20,13 @@ post /api/v1/people '{"id":"P2","account_id":"A2","role":"Engineer","created_at"
 as "$AN" GET /api/v1/people/P1/engagement
 expect "engagement before activity" 200 .id P1 .account_id A1 .seniority executive .last_interaction null '.channels|length' 0
 
-as "$A" POST /api/v1/interactions "${J[@]}" -d '[{"person_id":"P1","ts":"2024-03-01T10:00:00Z","channel":"web","type":"login"},{"person_id":"P1","ts":"2024-03-05T10:00:00Z","channel":"app","type":"report"}]'
-expect "interactions" 200 .accepted 2
-# accepted rows are in the snapshot at once
+# ?wait=scores: the reply comes once the engine has applied the rows (docs/api.md, "Writes")
+as "$A" POST "/api/v1/interactions?wait=scores" "${J[@]}" -d '[{"person_id":"P1","ts":"2024-03-01T10:00:00Z","channel":"web","type":"login"},{"person_id":"P1","ts":"2024-03-05T10:00:00Z","channel":"app","type":"report"}]'
+expect "interactions" 200 .accepted 2 .scored true
 as "$AN" GET /api/v1/people/P1/engagement
 expect "engagement after activity" 200 .last_interaction 2024-03-05T10:00:00Z '.channels|join(",")' web,app .at 2024-03-05T10:00:00Z
 printf '%s' "$BODY" | jq -e '.engagement > 0 and .engagement <= 100' >/dev/null || fail "engagement in (0, 100]: $BODY"
-as "$A" POST /api/v1/interactions "${J[@]}" -d '{"person_id":"P2","ts":"2024-03-06T09:00:00Z","channel":"email","type":"open"}'
+as "$A" POST "/api/v1/interactions?wait=scores" "${J[@]}" -d '{"person_id":"P2","ts":"2024-03-06T09:00:00Z","channel":"email","type":"open"}'
 as "$AN" GET /api/v1/people/P2/engagement
 expect "second person at once" 200 .last_interaction 2024-03-06T09:00:00Z '.channels|join(",")' email
 

@@ -22,13 +22,13 @@ post /api/v1/subscriptions '{"account_id":"A3","plan":"Pro","mrr":50,"started_at
 post /api/v1/people '{"id":"P1","account_id":"A1","role":"CEO","created_at":"2024-01-01"}'
 post /api/v1/people '{"id":"P2","account_id":"A2","role":"Engineer","created_at":"2024-02-01"}'
 post /api/v1/people '{"id":"P3","account_id":"A3","role":"Engineer","created_at":"2024-02-10"}'
-post /api/v1/interactions '[{"person_id":"P1","ts":"2024-01-15T10:00:00Z","channel":"web","type":"login"},
+post "/api/v1/interactions?wait=scores" '[{"person_id":"P1","ts":"2024-01-15T10:00:00Z","channel":"web","type":"login"},
  {"person_id":"P3","ts":"2024-02-15T10:00:00Z","channel":"web","type":"login"},
  {"person_id":"P3","ts":"2024-02-20T10:00:00Z","channel":"app","type":"report","duration_ms":1200,"outcome":"failed"}]' 200
-post /api/v1/interactions '[{"person_id":"P1","ts":"2024-03-01T10:00:00Z","channel":"web","type":"login"},
+post "/api/v1/interactions?wait=scores" '[{"person_id":"P1","ts":"2024-03-01T10:00:00Z","channel":"web","type":"login"},
  {"person_id":"P1","ts":"2024-03-05T10:00:00Z","channel":"app","type":"report"},
  {"person_id":"P2","ts":"2024-03-06T09:00:00Z","channel":"email","type":"open"}]' 200
-post /api/v1/feedback '[{"person_id":"P1","ts":"2024-03-02T10:00:00Z","kind":"nps","score":9,"comment":"fast and easy"},
+post "/api/v1/feedback?wait=scores" '[{"person_id":"P1","ts":"2024-03-02T10:00:00Z","kind":"nps","score":9,"comment":"fast and easy"},
  {"person_id":"P2","ts":"2024-03-06T10:00:00Z","kind":"nps","score":3,"comment":"slow and slow"}]' 200
 
 # months: Jan: A1 pays 100 (A2's subscription has MRR 0: not paying); Feb: A1 100 + A3 50
