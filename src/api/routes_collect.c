@@ -15,10 +15,14 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 
-/* The 200 answer: {"success": true, "accepted", "duplicates", "rejected": [...]} */
-static void reply(struct api_req *r, const struct collect_req *c)
+/*
+ * The answer: {"success": true, "accepted", "duplicates", "rejected": [...]}, 200; with
+ * ?wait=scores also "scored", and 202 when the engine had not applied the write in time.
+ */
+static void reply(struct api_req *r, const struct collect_req *c, int scored)
 {
         json_t *rej = json_array(), *body;
+        unsigned status = scored == 0 ? 202 : 200;
 
         for (size_t k = 0; rej && k < c->nrejects; k++) {
                 const struct collect_reject *x = &c->rejects[k];
@@ -35,9 +39,13 @@ static void reply(struct api_req *r, const struct collect_req *c)
         body = json_pack("{s:b,s:I,s:I,s:I,s:o*}", "success", 1, "accepted",
                          (json_int_t)c->accepted, "duplicates", (json_int_t)c->duplicates,
                          "rejected_count", (json_int_t)c->nrejects, "rejected", rej);
+        if (body && scored >= 0 && json_object_set_new(body, "scored", json_boolean(scored))) {
+                json_decref(body);
+                body = NULL;
+        }
         if (body) {
-                api_reply_json(r, 200, body);
-                if (r->status == 200 && r->reply)
+                api_reply_json(r, status, body);
+                if (r->status == status && r->reply)
                         return;
         }
         /* committed: the answer must stay a 2xx (a 5xx would make the client send again) */
@@ -58,8 +66,15 @@ static void collect(struct api_req *r, int kind)
         struct collect_req c;
         struct cxg_error err = {0};
         enum cxg_err rc;
-
+        int64_t seq = 0;
+        long wait_ms = api_commit_wait_ms(r);
+        int scored = -1;
         const char *enc = api_header(r, "Content-Encoding");
+
+        if (wait_ms == -2) {
+                api_reply_error(r, 400, "bad_request", "wait", "wait: expected \"scores\"");
+                return;
+        }
 
         if (enc && strcasecmp(enc, "identity") != 0) {
                 api_reply_error(r, 415, "unsupported_media_type", NULL,
@@ -85,20 +100,14 @@ static void collect(struct api_req *r, int kind)
         }
         if (!api_store(r))
                 goto done;
-        rc = api_commit_run(r, app_collect_write, &c, NULL, &err);
-        if (rc == CXG_ERR_BUSY || rc == CXG_ERR_LIMIT) {
-                r->retry_after = 1;
-                api_reply_error(r, rc == CXG_ERR_LIMIT ? 429 : 503, "unavailable", NULL,
-                                "the server is busy; retry later");
+        /* 2xx from here on means committed, a 5xx (or 429/503 with Retry-After) that not */
+        if ((rc = api_commit_run(r, app_collect_write, &c, &seq, &err))) {
+                api_commit_reply_error(r, rc, &err);
                 goto done;
         }
-        if (rc) {
-                api_reply_cxg(r, rc, &err);
-                goto done;
-        }
-        if (c.accepted)
-                api_engine_refresh(r);
-        reply(r, &c);
+        if (wait_ms >= 0)
+                scored = api_engine_wait(seq, wait_ms);
+        reply(r, &c, scored);
 done:
         app_collect_release(&c);
 }
