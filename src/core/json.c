@@ -16,25 +16,30 @@
 #include "core/banned.h"
 #include "core/json_int.h"
 
-enum cxg_err cxg_json_fail(const char *buf, size_t len, const char *why, struct cxg_error *err)
+enum cxg_err cxg_json_fail(const char *buf, size_t len, const char *why, struct cxg_jfail *f,
+                           struct cxg_error *err)
 {
         unsigned long failed = cxg_alloc_failures();
         json_error_t je;
         json_t *j = json_loadb(buf ? buf : "", len,
                                JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 
-        if (j) {
-                json_decref(j);
-                cxg_error_set(err, CXG_ERR_PARSE, "line 1, column 0: %s", why);
-                if (err)
-                        err->line = 1;
-                return CXG_ERR_PARSE;
-        }
-        if (cxg_alloc_failures() != failed)
+        if (!j && cxg_alloc_failures() != failed)
                 return cxg_error_set(err, CXG_ERR_NOMEM, "json: out of memory");
-        cxg_error_set(err, CXG_ERR_PARSE, "line %d, column %d: %s", je.line, je.column, je.text);
+        if (j) { /* a limit only the backend has */
+                json_decref(j);
+                f->line = 1;
+                f->column = 0;
+                snprintf(f->reason, sizeof(f->reason), "%s", why);
+        } else {
+                f->line = je.line;
+                f->column = je.column;
+                snprintf(f->reason, sizeof(f->reason), "%s", je.text);
+        }
+        cxg_error_set(err, CXG_ERR_PARSE, "line %d, column %d: %s", f->line, f->column,
+                      f->reason);
         if (err)
-                err->line = je.line;
+                err->line = f->line;
         return CXG_ERR_PARSE;
 }
 

@@ -45,11 +45,20 @@ void cxg_jparser_free(struct cxg_jparser *p);
 
 /*
  * Decode len bytes of buf (need not be NUL-terminated) as one JSON document into *root.
- * Rejects invalid UTF-8 and duplicate keys in an object. On failure err says what and where
- * ("line L, column C: reason"; err->line is set) and returns CXG_ERR_PARSE, or CXG_ERR_NOMEM.
+ * Any value may be the document. Rejects invalid UTF-8, duplicate keys in an object, a NUL
+ * byte in a key (\u0000 in string values is fine), integers beyond int64 ("too big integer",
+ * as jansson) and nesting deeper than 1024. On failure err says what and where ("line L,
+ * column C: reason"; err->line is set) and returns CXG_ERR_PARSE, or CXG_ERR_NOMEM.
  */
 enum cxg_err cxg_jparse(struct cxg_jparser *p, const char *buf, size_t len, struct cxg_jval *root,
                         struct cxg_error *err) CXG_WUR;
+
+/*
+ * The reason of the last failed cxg_jparse on p without its position (e.g. "duplicate object
+ * key"), with its line and column (1-based, as jansson counts them; column 0 when the
+ * decoder knows no position) in *line and *column (either may be NULL). "" before a failure.
+ */
+const char *cxg_jparser_failure(const struct cxg_jparser *p, int *line, int *column);
 
 /* Type of v. */
 enum cxg_jtype cxg_jtype(struct cxg_jval v);

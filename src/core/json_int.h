@@ -12,12 +12,19 @@
 /* Nesting depth the decoder accepts (simdjson's default; jansson's is 2048). */
 #define CXG_JSON_MAX_DEPTH 1024
 
+/* The last failure of a parser, for cxg_jparser_failure. */
+struct cxg_jfail {
+        int line, column;
+        char reason[160];
+};
+
 /*
  * The backend rejected len bytes of buf for why (its own words, no position): re-parse them
  * with jansson for "line L, column C: reason" in err (err->line set) and return CXG_ERR_PARSE,
  * or CXG_ERR_NOMEM when jansson runs out of memory. When jansson accepts the text (a limit
  * only the backend has, such as nesting depth), err says why at line 1, column 0.
  */
-enum cxg_err cxg_json_fail(const char *buf, size_t len, const char *why, struct cxg_error *err);
+enum cxg_err cxg_json_fail(const char *buf, size_t len, const char *why, struct cxg_jfail *f,
+                           struct cxg_error *err);
 
 #endif

@@ -45,6 +45,7 @@ struct cxg_jparser {
         simdjson::dom::parser parser;
         std::string_view *keys; /* scratch for the duplicate check of large objects */
         size_t cap;
+        struct cxg_jfail fail; /* the last failure, for cxg_jparser_failure */
 };
 
 static element el(const struct cxg_jval &v)
@@ -78,6 +79,7 @@ struct cxg_jparser *cxg_jparser_new(void)
         p = new (m) cxg_jparser();
         p->keys = nullptr;
         p->cap = 0;
+        std::memset(&p->fail, 0, sizeof(p->fail));
         return p;
 }
 
@@ -180,13 +182,22 @@ enum cxg_err cxg_jparse(struct cxg_jparser *p, const char *buf, size_t len, stru
         if (e == simdjson::MEMALLOC)
                 return cxg_error_set(err, CXG_ERR_NOMEM, "json: out of memory");
         if (e)
-                return cxg_json_fail(buf, len, simdjson::error_message(e), err);
+                return cxg_json_fail(buf, len, simdjson::error_message(e), &p->fail, err);
         if (!(why = check(p, doc)))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "json: out of memory");
         if (*why)
-                return cxg_json_fail(buf, len, why, err);
+                return cxg_json_fail(buf, len, why, &p->fail, err);
         *root = wrap(doc);
         return CXG_OK;
+}
+
+const char *cxg_jparser_failure(const struct cxg_jparser *p, int *line, int *column)
+{
+        if (line)
+                *line = p->fail.line;
+        if (column)
+                *column = p->fail.column;
+        return p->fail.reason;
 }
 
 enum cxg_jtype cxg_jtype(struct cxg_jval v)
