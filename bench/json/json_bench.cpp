@@ -20,8 +20,8 @@ extern "C" {
 
 using namespace simdjson;
 
-static const char *const FIELDS[] = {"person_id", "ts", "channel", "type", "duration_ms", "outcome",
-                                     "value"};
+static const char *const FIELDS[] = {"person_id",   "ts",      "channel", "type",
+                                     "duration_ms", "outcome", "value"};
 
 struct line {
         size_t off, len;
@@ -100,8 +100,8 @@ int main(int argc, char **argv)
                                         check += (unsigned long)v.get_double().value_unsafe();
                         }
                 }
-                report(copy ? "simdjson DOM (copy per line)" : "simdjson DOM (in place)",
-                       now() - t, n, bytes, check);
+                report(copy ? "simdjson DOM (copy per line)" : "simdjson DOM (in place)", now() - t,
+                       n, bytes, check);
         }
 
         {
@@ -111,7 +111,9 @@ int main(int argc, char **argv)
                 for (auto &l : lines) {
                         ondemand::document doc;
                         // lines sit inside the padded file buffer: the padding is readable
-                        if (parser.iterate(data.data() + l.off, l.len, data.size() + SIMDJSON_PADDING - l.off)
+                        if (parser
+                                .iterate(data.data() + l.off, l.len,
+                                         data.size() + SIMDJSON_PADDING - l.off)
                                 .get(doc))
                                 return 1;
                         ondemand::object o;

@@ -36,8 +36,7 @@ enum cxg_err cxg_json_fail(const char *buf, size_t len, const char *why, struct 
                 f->column = je.column;
                 snprintf(f->reason, sizeof(f->reason), "%s", je.text);
         }
-        cxg_error_set(err, CXG_ERR_PARSE, "line %d, column %d: %s", f->line, f->column,
-                      f->reason);
+        cxg_error_set(err, CXG_ERR_PARSE, "line %d, column %d: %s", f->line, f->column, f->reason);
         if (err)
                 err->line = f->line;
         return CXG_ERR_PARSE;
@@ -84,8 +83,8 @@ static enum cxg_err put_container(struct cxg_jval v, int is_obj, struct cxg_buf 
                 if (!first && (rc = cxg_buf_putc(out, ',')))
                         break;
                 first = 0;
-                if (is_obj && ((rc = cxg_buf_json_str(out, key, kn)) ||
-                               (rc = cxg_buf_putc(out, ':'))))
+                if (is_obj &&
+                    ((rc = cxg_buf_json_str(out, key, kn)) || (rc = cxg_buf_putc(out, ':'))))
                         break;
                 rc = cxg_jwrite(m, out);
         }

@@ -80,7 +80,7 @@ struct reader {
         size_t size;
         struct ingest_csv csv;
         struct ingest_jsonl jl;
-        struct cxg_jparser *jp; /* JSON lines: made on the first line, reused for the rest */
+        struct cxg_jparser *jp;        /* JSON lines: made on the first line, reused for the rest */
         char *keys[INGEST_MAX_FIELDS]; /* the map option: column or key of each field, or NULL */
         /* CSV header */
         struct cxg_arena hdr;
@@ -138,8 +138,8 @@ enum cxg_err ingest_read_header(struct reader *rd, struct ingest_summary *sum,
  * Turn one JSON value (a line of a file or an element of a batch) into the item it. Errors
  * are the row's; only out-of-memory is returned.
  */
-enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, struct cxg_jval v, struct batch *b,
-                              struct item *it);
+enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, struct cxg_jval v,
+                              struct batch *b, struct item *it);
 
 /* Fill b with up to max rows; *more is 0 at the end of the input. */
 enum cxg_err ingest_fill_batch(struct reader *rd, struct batch *b, size_t max, int *more,

@@ -398,8 +398,8 @@ done:
  * Turn one JSON value (a line of a file or an element of a batch) into the item it. Errors
  * are the row's; only out-of-memory is returned.
  */
-enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, struct cxg_jval v, struct batch *b,
-                              struct item *it)
+enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, struct cxg_jval v,
+                              struct batch *b, struct item *it)
 {
         struct ingest_cell cells[INGEST_MAX_FIELDS];
         struct cxg_error e;

@@ -95,11 +95,11 @@ enum cxg_err ingest_jsonl_next(struct ingest_jsonl *r, const char **p, size_t *n
                                struct cxg_error *err) CXG_WUR;
 
 /*
- * Fill cells (indexed like ingest_fdefs(k)) from the decoded JSON object obj. keys[f], when not NULL, is the key mapped to field f by --map;
- * other fields match keys by normalised name. Keys used by no field become attributes: JSON
- * text in *attrs (copied into a; NULL when there are none or the kind keeps none), and when
- * ignored is not NULL their names are appended to it (for kinds without attributes).
- * Numbers and booleans become their text. On failure err->field names the key.
+ * Fill cells (indexed like ingest_fdefs(k)) from the decoded JSON object obj. keys[f], when not
+ * NULL, is the key mapped to field f by --map; other fields match keys by normalised name. Keys
+ * used by no field become attributes: JSON text in *attrs (copied into a; NULL when there are none
+ * or the kind keeps none), and when ignored is not NULL their names are appended to it (for kinds
+ * without attributes). Numbers and booleans become their text. On failure err->field names the key.
  */
 enum cxg_err ingest_json_cells(enum ingest_kind k, struct cxg_jval obj, const char *const *keys,
                                struct cxg_arena *a, struct ingest_cell *cells, const char **attrs,

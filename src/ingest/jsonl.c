@@ -98,8 +98,8 @@ static enum cxg_err scalar(struct cxg_jval v, struct cxg_arena *a, struct ingest
         return CXG_OK;
 }
 
-static enum cxg_err cell(struct cxg_jval v, int is_list, struct cxg_arena *a,
-                         struct ingest_cell *c, const char *key, struct cxg_error *err)
+static enum cxg_err cell(struct cxg_jval v, int is_list, struct cxg_arena *a, struct ingest_cell *c,
+                         const char *key, struct cxg_error *err)
 {
         struct cxg_jiter it;
         struct cxg_jval x;
@@ -154,8 +154,9 @@ static enum cxg_err put_attribute(struct cxg_buf *out, const char *key, size_t k
 
         if (has_nul(v))
                 return cxg_error_setf(err, CXG_ERR_INVALID, key, "text contains a NUL character");
-        if ((rc = cxg_buf_putc(out, out->len ? ',' : '{')) || (rc = cxg_buf_json_str(out, key, kn)) ||
-            (rc = cxg_buf_putc(out, ':')) || (rc = cxg_jwrite(v, out)))
+        if ((rc = cxg_buf_putc(out, out->len ? ',' : '{')) ||
+            (rc = cxg_buf_json_str(out, key, kn)) || (rc = cxg_buf_putc(out, ':')) ||
+            (rc = cxg_jwrite(v, out)))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
         return CXG_OK;
 }

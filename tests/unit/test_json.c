@@ -70,8 +70,9 @@ static void expect_write(struct cxg_jval v, const char *want)
 
 static void test_types_and_values(void **state)
 {
-        struct cxg_jval r = parse_ok(" {\"s\":\"h\\u00e9\",\"i\":-42,\"r\":2.5,\"e\":1e2,\"t\":true,"
-                                     "\"f\":false,\"n\":null,\"a\":[1],\"o\":{}} "),
+        struct cxg_jval r = parse_ok(
+                            " {\"s\":\"h\\u00e9\",\"i\":-42,\"r\":2.5,\"e\":1e2,\"t\":true,"
+                            "\"f\":false,\"n\":null,\"a\":[1],\"o\":{}} "),
                         v;
         const char *s;
         size_t n;
@@ -124,7 +125,8 @@ static void test_types_and_values(void **state)
 
 static void test_nested_get_and_iteration_order(void **state)
 {
-        struct cxg_jval r = parse_ok("{\"z\":1,\"a\":{\"m\":[10,\"x\",{\"k\":true}],\"b\":2},\"m\":3}");
+        struct cxg_jval r =
+            parse_ok("{\"z\":1,\"a\":{\"m\":[10,\"x\",{\"k\":true}],\"b\":2},\"m\":3}");
         struct cxg_jval a, m, v, k;
         struct cxg_jiter it;
         const char *key, *want[] = {"z", "a", "m"};
@@ -208,6 +210,15 @@ static void test_bad_input_rejected_with_position(void **state)
         m = parse_bad("{\n  \"a\": 1,\n  \"b\": }", 20, &line);
         assert_int_equal(line, 3);
         assert_non_null(strstr(m, "line 3, column"));
+        {
+                int fl = 0, fc = 0;
+                const char *why = cxg_jparser_failure(P, &fl, &fc);
+
+                assert_int_equal(fl, 3);
+                assert_true(fc >= 7 && fc <= 8); /* at the '}' where a value should be */
+                assert_non_null(strstr(m, why));
+                assert_null(strstr(why, "line"));
+        }
         m = parse_bad("[1,]", 4, &line);
         assert_true(strncmp(m, "line 1, column ", 15) == 0);
         parse_bad("", 0, &line);
