@@ -320,19 +320,36 @@ void cxg_jiter_init(struct cxg_jval v, struct cxg_jiter *it)
         std::memcpy(it->opaque, v.opaque, sizeof(v.opaque));
 }
 
-static int next_member(struct cxg_jiter *it, const object &o, const char **key, size_t *keylen,
-                       struct cxg_jval *val)
+/* the member or element at it's position (into *val and, for objects, *key and *keylen) */
+static void take(const object::iterator &i, const char **key, size_t *keylen, struct cxg_jval *val)
 {
-        object::iterator i = o.begin(), end = o.end();
-
-        std::memcpy(static_cast<void *>(&i), &it->opaque[2], sizeof(i));
-        if (!(i != end))
-                return 0;
         *val = wrap(i.value());
         if (key)
                 *key = i.key_c_str();
         if (keylen)
                 *keylen = i.key_length();
+}
+
+static void take(const array::iterator &i, const char **key, size_t *keylen, struct cxg_jval *val)
+{
+        *val = wrap(*i);
+        if (key)
+                *key = nullptr;
+        if (keylen)
+                *keylen = 0;
+}
+
+/* one step over container c (a dom::object or dom::array) from the position kept in it */
+template <class C>
+static int step(struct cxg_jiter *it, const C &c, const char **key, size_t *keylen,
+                struct cxg_jval *val)
+{
+        typename C::iterator i = c.begin(), end = c.end();
+
+        std::memcpy(static_cast<void *>(&i), &it->opaque[2], sizeof(i));
+        if (!(i != end))
+                return 0;
+        take(i, key, keylen, val);
         ++i;
         std::memcpy(&it->opaque[2], static_cast<const void *>(&i), sizeof(i));
         return 1;
@@ -347,19 +364,6 @@ int cxg_jiter_next(struct cxg_jiter *it, const char **key, size_t *keylen, struc
                 return 0;
         e = el(c);
         if (e.is_object())
-                return next_member(it, e.get_object().value_unsafe(), key, keylen, val);
-        array a = e.get_array().value_unsafe();
-        array::iterator i = a.begin(), end = a.end();
-
-        std::memcpy(static_cast<void *>(&i), &it->opaque[2], sizeof(i));
-        if (!(i != end))
-                return 0;
-        *val = wrap(*i);
-        if (key)
-                *key = nullptr;
-        if (keylen)
-                *keylen = 0;
-        ++i;
-        std::memcpy(&it->opaque[2], static_cast<const void *>(&i), sizeof(i));
-        return 1;
+                return step(it, e.get_object().value_unsafe(), key, keylen, val);
+        return step(it, e.get_array().value_unsafe(), key, keylen, val);
 }
