@@ -5,8 +5,9 @@
  * hands out stay valid until the next cxg_jparse on that parser or cxg_jparser_free.
  *
  * Handles (struct cxg_jval, struct cxg_jiter) are small opaque values copied freely; the
- * backend behind them is an implementation detail of json.c (see docs/architecture.md,
- * "JSON decoding", for which one and why). Building JSON for replies stays with jansson.
+ * backend behind them is simdjson's DOM (json_simd.cpp, a C++ file behind this C header;
+ * json.c holds error positions and cxg_jwrite). Why simdjson and what it costs against
+ * jansson: bench/RESULTS.md, "JSON decoding". Building JSON for replies stays with jansson.
  *
  * Thread-safety: a parser and its handles belong to one thread at a time.
  */
