@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/api_cache.h"
 #include "api/api_int.h"
 #include "core/banned.h"
 
@@ -119,7 +120,7 @@ void api_h_metrics(struct api_req *r)
         struct cxg_buf b;
 
         cxg_buf_init(&b, 4u << 20);
-        if (metrics_text(&b) || api_engine_metrics(&b)) {
+        if (metrics_text(&b) || api_engine_metrics(&b) || api_cache_metrics(&b)) {
                 cxg_buf_release(&b);
                 api_reply_error(r, 500, "internal", NULL, "out of memory");
                 return;

@@ -379,6 +379,27 @@ enum cxg_err store_token_list(struct store *s, store_token_cb cb, void *ctx, str
         return CXG_OK;
 }
 
+enum cxg_err store_read_gen(struct store *s, int64_t *auth, int64_t *entities,
+                            struct cxg_error *err)
+{
+        sqlite3_stmt *st = store_stmt(s, "SELECT auth, entities FROM read_gen WHERE id = 1", err);
+        int rc;
+
+        if (!st)
+                return err ? err->code : CXG_ERR_STORE;
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                *auth = sqlite3_column_int64(st, 0);
+                *entities = sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+                return cxg_error_set(err, CXG_ERR_STORE, "read_gen row is missing (migration 6)");
+        if (rc != SQLITE_ROW)
+                return store_sqlite_err(s, rc, "read cache generations", err);
+        return CXG_OK;
+}
+
 enum cxg_err store_audit_append(struct store *s, const struct store_audit *a, struct cxg_error *err)
 {
         sqlite3_stmt *st = store_stmt(s,

@@ -319,6 +319,42 @@ const char *const store_migrations[] = {
     " field TEXT,"
     " reason TEXT NOT NULL,"
     " payload TEXT);"
-    "CREATE INDEX ingest_rejects_at ON ingest_rejects(at);",
+    "CREATE INDEX ingest_rejects_at ON ingest_rejects(at);"
+    /* messageIds already stored, per write key (token): a retry is acknowledged and ignored */
+    "CREATE TABLE collect_seen ("
+    " token_id INTEGER NOT NULL,"
+    " message_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (token_id, message_id)) WITHOUT ROWID;",
+
+    /*
+     * 6: generation counters of the API server's in-memory read caches (store_read_gen):
+     * auth counts every update or delete of a token, user or session, entities every update
+     * or delete of an account or person, from any process, in the writing transaction. New
+     * rows need no bump: the caches hold only rows that were found.
+     */
+    "CREATE TABLE read_gen (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " auth INTEGER NOT NULL, entities INTEGER NOT NULL);"
+    "INSERT INTO read_gen(id, auth, entities) VALUES (1, 0, 0);"
+    "CREATE TRIGGER read_gen_token_u AFTER UPDATE ON api_tokens"
+    " BEGIN UPDATE read_gen SET auth = auth + 1; END;"
+    "CREATE TRIGGER read_gen_token_d AFTER DELETE ON api_tokens"
+    " BEGIN UPDATE read_gen SET auth = auth + 1; END;"
+    "CREATE TRIGGER read_gen_user_u AFTER UPDATE ON users"
+    " BEGIN UPDATE read_gen SET auth = auth + 1; END;"
+    "CREATE TRIGGER read_gen_user_d AFTER DELETE ON users"
+    " BEGIN UPDATE read_gen SET auth = auth + 1; END;"
+    "CREATE TRIGGER read_gen_session_u AFTER UPDATE ON sessions"
+    " BEGIN UPDATE read_gen SET auth = auth + 1; END;"
+    "CREATE TRIGGER read_gen_session_d AFTER DELETE ON sessions"
+    " BEGIN UPDATE read_gen SET auth = auth + 1; END;"
+    "CREATE TRIGGER read_gen_account_u AFTER UPDATE ON accounts"
+    " BEGIN UPDATE read_gen SET entities = entities + 1; END;"
+    "CREATE TRIGGER read_gen_account_d AFTER DELETE ON accounts"
+    " BEGIN UPDATE read_gen SET entities = entities + 1; END;"
+    "CREATE TRIGGER read_gen_person_u AFTER UPDATE ON people"
+    " BEGIN UPDATE read_gen SET entities = entities + 1; END;"
+    "CREATE TRIGGER read_gen_person_d AFTER DELETE ON people"
+    " BEGIN UPDATE read_gen SET entities = entities + 1; END;",
     NULL,
 };

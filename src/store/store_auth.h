@@ -106,6 +106,15 @@ typedef enum cxg_err (*store_token_cb)(void *ctx, const struct store_token *t);
 enum cxg_err store_token_list(struct store *s, store_token_cb cb, void *ctx,
                               struct cxg_error *err) CXG_WUR;
 
+/*
+ * The generation counters of the read caches (migration 6): *auth grows with every update or
+ * delete of a token, user or session, *entities with every update or delete of an account or
+ * person, whichever process commits it (triggers). One single-row read: cheap enough per
+ * request. A cache entry filled after reading generation g is current while the counter is g.
+ */
+enum cxg_err store_read_gen(struct store *s, int64_t *auth, int64_t *entities,
+                            struct cxg_error *err) CXG_WUR;
+
 /* One audit record; strings borrowed. */
 struct store_audit {
         int64_t id;
