@@ -57,7 +57,7 @@ bench: build
 	@bash bench/run.sh
 
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@clang-format -i $$(git ls-files '*.c' '*.h' '*.cpp')
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(RELEASE_BUILD) build-fuzz

@@ -241,6 +241,13 @@ json_t *api_body_json(struct api_req *r)
         return j;
 }
 
+/* Exposed for routes_ingest.c: 1 when the body is declared JSON (application/json). */
+int api_body_is_json(struct api_req *r);
+int api_body_is_json(struct api_req *r)
+{
+        return content_type_is(r, "application/json");
+}
+
 /* Exposed for routes_ingest.c: 1 when the body is JSON lines. */
 int api_body_is_ndjson(struct api_req *r);
 int api_body_is_ndjson(struct api_req *r)

@@ -4,7 +4,8 @@
  * importer's JSON batch entry point (ingest_json_batch); the valid rows are written by the
  * group committer (api_commit.h) and the reply, sent once they are committed and without
  * waiting for the scores unless ?wait=scores asks to, lists each rejected row with its index,
- * field and reason.
+ * field and reason. The body is checked with core/json.h's decoder and handed over as array
+ * text: an array body as it is, an object or the valid lines of JSON lines in brackets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,12 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/grow.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "ingest/import.h"
 
 int api_body_is_ndjson(struct api_req *r);
+int api_body_is_json(struct api_req *r);
 
 struct pre_reject {
         size_t index;
@@ -49,48 +52,48 @@ static void reply_committed(struct api_req *r, const struct ingest_summary *sum,
 }
 
 /*
- * A JSON lines body into *arr (one object per non-blank line) with the line index of each in
- * *map; lines that are not JSON go to *pre with their reason. -1 when out of memory.
+ * A JSON lines body as the text of a JSON array of its valid lines in *out, with the line index
+ * of each in *map and their count in *ngood; lines that are not JSON go to *pre with their
+ * reason. -1 when out of memory.
  */
-static int parse_lines(struct api_req *r, json_t **arr, size_t **map, struct pre_reject **pre,
-                       size_t *npre, size_t *total)
+static int parse_lines(struct api_req *r, struct cxg_jparser *jp, struct cxg_buf *out,
+                       size_t *ngood, size_t **map, struct pre_reject **pre, size_t *npre,
+                       size_t *total)
 {
         const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
         size_t line = 0, cap = 0, cap_pre = 0;
 
-        if (!(*arr = json_array()))
+        if (cxg_buf_putc(out, '['))
                 return -1;
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t)(end - p));
                 const char *le = nl ? nl : end;
-                json_error_t je;
-                json_t *o;
                 const char *q = p;
+                struct cxg_jval v;
+                enum cxg_err rc;
+                int column;
 
                 while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
                         q++;
                 if (q < le) {
-                        unsigned long failed = cxg_alloc_failures();
-
-                        o = json_loadb(p, (size_t)(le - p), JSON_REJECT_DUPLICATES, &je);
-                        if (!o && cxg_alloc_failures() != failed)
+                        rc = cxg_jparse(jp, p, (size_t)(le - p), &v, NULL);
+                        if (rc == CXG_ERR_NOMEM)
                                 return -1; /* not the line's fault */
-                        if (o) {
+                        if (!rc) {
                                 /* the body's size limit bounds the number of lines */
-                                if (CXG_GROW(*map, json_array_size(*arr) + 1, cap,
-                                             CXG_GROW_NOCAP)) {
-                                        json_decref(o);
+                                if (CXG_GROW(*map, *ngood + 1, cap, CXG_GROW_NOCAP) ||
+                                    (*ngood && cxg_buf_putc(out, ',')) ||
+                                    cxg_buf_append(out, p, (size_t)(le - p)))
                                         return -1;
-                                }
-                                (*map)[json_array_size(*arr)] = line;
-                                if (json_array_append_new(*arr, o))
-                                        return -1;
+                                (*map)[(*ngood)++] = line;
                         } else {
+                                const char *why = cxg_jparser_failure(jp, NULL, &column);
+
                                 if (CXG_GROW(*pre, *npre + 1, cap_pre, CXG_GROW_NOCAP))
                                         return -1;
                                 (*pre)[*npre].index = line;
                                 snprintf((*pre)[*npre].reason, sizeof((*pre)[*npre].reason),
-                                         "not valid JSON: %s (column %d)", je.text, je.column);
+                                         "not valid JSON: %s (column %d)", why, column);
                                 (*npre)++;
                         }
                         line++;
@@ -98,14 +101,72 @@ static int parse_lines(struct api_req *r, json_t **arr, size_t **map, struct pre
                 p = nl ? nl + 1 : end;
         }
         *total = line;
+        return cxg_buf_putc(out, ']') ? -1 : 0;
+}
+
+/*
+ * A JSON body (one object or an array of them) as array text in *text and *len: the body
+ * itself, or the object in brackets (built in out); its rows in *total. Otherwise replies
+ * (415 when not JSON, 400 when empty, malformed or another value, 503 out of memory), -1.
+ */
+static int parse_body(struct api_req *r, struct cxg_jparser *jp, struct cxg_buf *out,
+                      const char **text, size_t *len, size_t *total)
+{
+        struct cxg_error err = {0};
+        struct cxg_jval v;
+        enum cxg_err rc;
+        enum cxg_jtype t;
+        int line, column;
+
+        if (!api_body_is_json(r)) {
+                api_reply_error(r, 415, "unsupported_media_type", NULL,
+                                "request body must be application/json");
+                return -1;
+        }
+        if (r->body.len == 0) {
+                api_reply_error(r, 400, "bad_request", NULL, "request body is empty");
+                return -1;
+        }
+        rc = cxg_jparse(jp, r->body.data, r->body.len, &v, &err);
+        if (rc == CXG_ERR_NOMEM)
+                goto nomem;
+        if (rc) {
+                const char *why = cxg_jparser_failure(jp, &line, &column);
+
+                api_reply_error(r, 400, "bad_request", NULL,
+                                "request body is not valid JSON: line %d, column %d: %s", line,
+                                column, why);
+                return -1;
+        }
+        t = cxg_jtype(v);
+        if (t != CXG_J_OBJECT && t != CXG_J_ARRAY) {
+                api_reply_error(r, 400, "bad_request", NULL,
+                                "expected a JSON object or an array of objects");
+                return -1;
+        }
+        *total = t == CXG_J_ARRAY ? cxg_jsize(v) : 1;
+        *text = r->body.data;
+        *len = r->body.len;
+        if (t == CXG_J_ARRAY)
+                return 0;
+        if (cxg_buf_putc(out, '[') || cxg_buf_append(out, r->body.data, r->body.len) ||
+            cxg_buf_putc(out, ']'))
+                goto nomem;
+        *text = out->data;
+        *len = out->len;
         return 0;
+nomem:
+        r->retry_after = 1;
+        api_reply_error(r, 503, "unavailable", NULL, "out of memory; retry later");
+        return -1;
 }
 
 /* A batch handed to the group committer (api_commit_run). */
 struct ingest_work {
         struct app_ctx c; /* c.st: the committer's handle */
         enum ingest_kind kind;
-        const char *text;
+        const char *text; /* array text of len bytes (not NUL-terminated) */
+        size_t len;
         size_t npre;
         struct ingest_row_error *errs;
         size_t n_errs;
@@ -117,7 +178,7 @@ static enum cxg_err ingest_fn(struct store *st, void *arg, struct cxg_error *err
         struct ingest_work *w = arg;
 
         w->c.st = st;
-        return app_ingest_batch_tx(&w->c, w->kind, w->text, strlen(w->text), w->npre, &w->errs,
+        return app_ingest_batch_tx(&w->c, w->kind, w->text, w->len, w->npre, &w->errs,
                                    &w->n_errs, &w->sum, err);
 }
 
@@ -195,56 +256,46 @@ static void reply_batch(struct api_req *r, struct ingest_work *w, json_t *reject
 
 static void ingest(struct api_req *r, enum ingest_kind kind, int k)
 {
-        json_t *arr = NULL, *rejected;
+        json_t *rejected;
         struct ingest_work w;
         struct pre_reject *pre = NULL;
-        size_t npre = 0, *map = NULL, total = 0;
+        size_t npre = 0, *map = NULL, total = 0, ngood = 0, len = 0;
         struct cxg_error err = {0};
-        char *text = NULL;
+        struct cxg_jparser *jp = cxg_jparser_new();
+        struct cxg_buf own;
+        const char *text = NULL;
         enum cxg_err rc;
         int64_t seq = 0;
         int ndjson = api_body_is_ndjson(r);
         long wait_ms = api_commit_wait_ms(r);
 
         memset(&w, 0, sizeof(w));
+        cxg_buf_init(&own, 0);
         if (wait_ms == -2) {
                 api_reply_error(r, 400, "bad_request", "wait", "wait: expected \"scores\"");
-                return;
+                goto done;
         }
+        if (!jp)
+                goto nomem;
         if (!ndjson) {
-                arr = api_body_json(r); /* 415 when it is not JSON either */
-                if (!arr)
-                        return;
-                if (json_is_object(arr)) {
-                        json_t *a = json_array();
-
-                        if (!a || json_array_append_new(a, arr)) {
-                                json_decref(a);
-                                arr = NULL;
-                                goto nomem;
-                        }
-                        arr = a;
-                } else if (!json_is_array(arr)) {
-                        api_reply_error(r, 400, "bad_request", NULL,
-                                        "expected a JSON object or an array of objects");
+                if (parse_body(r, jp, &own, &text, &len, &total))
                         goto done;
-                }
-                total = json_array_size(arr);
+                ngood = total;
         } else {
-                if (parse_lines(r, &arr, &map, &pre, &npre, &total))
+                if (parse_lines(r, jp, &own, &ngood, &map, &pre, &npre, &total))
                         goto nomem;
+                text = own.data;
+                len = own.len;
         }
         if (total == 0) {
                 api_reply_error(r, 422, "invalid", NULL, "the request holds no rows");
                 goto done;
         }
-        text = json_dumps(arr, JSON_COMPACT);
-        if (!text)
-                goto nomem;
-        if (json_array_size(arr) > 0) {
+        if (ngood > 0) {
                 api_app_ctx(r, &w.c);
                 w.kind = kind;
                 w.text = text;
+                w.len = len;
                 w.npre = npre;
                 /* 2xx from here on means committed, a 5xx that nothing was */
                 if ((rc = api_commit_run(r, ingest_fn, &w, &seq, &err))) {
@@ -261,8 +312,8 @@ nomem:
         r->retry_after = 1;
         api_reply_error(r, 503, "unavailable", NULL, "out of memory; retry later");
 done:
-        json_decref(arr);
-        cxg_free(text);
+        cxg_jparser_free(jp);
+        cxg_buf_release(&own);
         cxg_free(w.errs);
         cxg_free(pre);
         cxg_free(map);

@@ -5,8 +5,9 @@
  * hands out stay valid until the next cxg_jparse on that parser or cxg_jparser_free.
  *
  * Handles (struct cxg_jval, struct cxg_jiter) are small opaque values copied freely; the
- * backend behind them is an implementation detail of json.c (see docs/architecture.md,
- * "JSON decoding", for which one and why). Building JSON for replies stays with jansson.
+ * backend behind them is simdjson's DOM (json_simd.cpp, a C++ file behind this C header;
+ * json.c holds error positions and cxg_jwrite). Why simdjson and what it costs against
+ * jansson: bench/RESULTS.md, "JSON decoding". Building JSON for replies stays with jansson.
  *
  * Thread-safety: a parser and its handles belong to one thread at a time.
  */
@@ -45,11 +46,20 @@ void cxg_jparser_free(struct cxg_jparser *p);
 
 /*
  * Decode len bytes of buf (need not be NUL-terminated) as one JSON document into *root.
- * Rejects invalid UTF-8 and duplicate keys in an object. On failure err says what and where
- * ("line L, column C: reason"; err->line is set) and returns CXG_ERR_PARSE, or CXG_ERR_NOMEM.
+ * Any value may be the document. Rejects invalid UTF-8, duplicate keys in an object, a NUL
+ * byte in a key (\u0000 in string values is fine), integers beyond int64 ("too big integer",
+ * as jansson) and nesting deeper than 1024. On failure err says what and where ("line L,
+ * column C: reason"; err->line is set) and returns CXG_ERR_PARSE, or CXG_ERR_NOMEM.
  */
 enum cxg_err cxg_jparse(struct cxg_jparser *p, const char *buf, size_t len, struct cxg_jval *root,
                         struct cxg_error *err) CXG_WUR;
+
+/*
+ * The reason of the last failed cxg_jparse on p without its position (e.g. "duplicate object
+ * key"), with its line and column (1-based, as jansson counts them; column 0 when the
+ * decoder knows no position) in *line and *column (either may be NULL). "" before a failure.
+ */
+const char *cxg_jparser_failure(const struct cxg_jparser *p, int *line, int *column);
 
 /* Type of v. */
 enum cxg_jtype cxg_jtype(struct cxg_jval v);

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -33,17 +32,6 @@ static double now(void)
 
         clock_gettime(CLOCK_MONOTONIC, &t);
         return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/*
- * jansson failed for want of memory: an allocation failed during the call (failed counted
- * cxg_alloc_failures() before it; jansson may then report a syntax error), or it says so in
- * the error code, or its lexer could not even start (NULL with an empty message).
- */
-int ingest_json_oom(const json_error_t *e, unsigned long failed)
-{
-        return cxg_alloc_failures() != failed || e->text[0] == '\0' ||
-               json_error_code(e) == json_error_out_of_memory;
 }
 
 void ingest_opts_init(struct ingest_opts *o, enum ingest_kind kind)
@@ -379,11 +367,14 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
         struct writer w;
         struct sink sink;
         struct batch b;
-        json_error_t jerr;
-        json_t *arr = NULL;
+        struct cxg_jparser *jp = NULL;
+        struct cxg_jval arr, v;
+        struct cxg_jiter ai;
+        struct cxg_error je;
         enum cxg_err rc = CXG_OK;
         double t0 = now();
-        unsigned long failed;
+        int line, column;
+        size_t i = 0;
 
         *errs = NULL;
         *n_errs = 0;
@@ -395,28 +386,36 @@ enum cxg_err ingest_json_batch(struct store *s, enum ingest_kind kind, const cha
                 rc = cxg_error_set(err, CXG_ERR_USAGE, "unknown kind");
                 goto done;
         }
-        failed = cxg_alloc_failures();
-        arr = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!arr && ingest_json_oom(&jerr, failed)) {
+        if (!(jp = cxg_jparser_new())) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                 goto done;
         }
-        if (!arr || !json_is_array(arr)) {
-                rc = arr ? cxg_error_set(err, CXG_ERR_PARSE, "expected a JSON array of objects")
-                         : cxg_error_set(err, CXG_ERR_PARSE,
-                                         "not valid JSON: %s (line %d, column %d)", jerr.text,
-                                         jerr.line, jerr.column);
+        cxg_error_clear(&je);
+        rc = cxg_jparse(jp, json, len, &arr, &je);
+        if (rc == CXG_ERR_NOMEM) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                 goto done;
         }
-        for (size_t i = 0; i < json_array_size(arr); i++) {
+        if (rc || cxg_jtype(arr) != CXG_J_ARRAY) {
+                const char *why = cxg_jparser_failure(jp, &line, &column);
+
+                rc = !rc ? cxg_error_set(err, CXG_ERR_PARSE, "expected a JSON array of objects")
+                         : cxg_error_set(err, CXG_ERR_PARSE,
+                                         "not valid JSON: %s (line %d, column %d)", why, line,
+                                         column);
+                goto done;
+        }
+        cxg_jiter_init(arr, &ai);
+        while (cxg_jiter_next(&ai, NULL, NULL, &v)) {
                 struct item *it = ingest_batch_add(&b);
 
-                if (!it || ingest_json_item(kind, NULL, json_array_get(arr, i), &b, it)) {
+                if (!it || ingest_json_item(kind, NULL, v, &b, it)) {
                         rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                         goto done;
                 }
                 it->index = i;
                 it->line = (long)i + 1;
+                i++;
         }
         sink.json_mode = 1;
         w.s = s;
@@ -446,7 +445,7 @@ done:
                 *errs = sink.errs;
                 *n_errs = sink.n_errs;
         }
-        json_decref(arr);
+        cxg_jparser_free(jp);
         ingest_batch_release(&b);
         cxg_free(w.rows);
         cxg_free(w.row_item);

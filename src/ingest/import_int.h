@@ -5,7 +5,6 @@
 #ifndef CXG_INGEST_IMPORT_INT_H
 #define CXG_INGEST_IMPORT_INT_H
 
-#include <jansson.h>
 #include <stdio.h>
 
 #include "core/arena.h"
@@ -82,6 +81,7 @@ struct reader {
         size_t size;
         struct ingest_csv csv;
         struct ingest_jsonl jl;
+        struct cxg_jparser *jp;        /* JSON lines: made on the first line, reused for the rest */
         char *keys[INGEST_MAX_FIELDS]; /* the map option: column or key of each field, or NULL */
         /* CSV header */
         struct cxg_arena hdr;
@@ -95,15 +95,6 @@ struct reader {
         struct cxg_buf attrs;
         size_t index;
 };
-
-/* ---- import.c ---- */
-
-/*
- * jansson failed for want of memory: an allocation failed during the call (failed counted
- * cxg_alloc_failures() before it; jansson may then report a syntax error), or it says so in
- * the error code, or its lexer could not even start (NULL with an empty message).
- */
-int ingest_json_oom(const json_error_t *e, unsigned long failed);
 
 /* ---- import_write.c: batches, rejects, the writer ---- */
 
@@ -148,8 +139,8 @@ enum cxg_err ingest_read_header(struct reader *rd, struct ingest_summary *sum,
  * Turn one JSON value (a line of a file or an element of a batch) into the item it. Errors
  * are the row's; only out-of-memory is returned.
  */
-enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, json_t *v, struct batch *b,
-                              struct item *it);
+enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, struct cxg_jval v,
+                              struct batch *b, struct item *it);
 
 /* Fill b with up to max rows; *more is 0 at the end of the input. */
 enum cxg_err ingest_fill_batch(struct reader *rd, struct batch *b, size_t max, int *more,

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@ void ingest_reader_release(struct reader *rd)
         cxg_buf_release(&rd->attrs);
         cxg_free(rd->attr_cols);
         cxg_free(rd->attr_keys);
+        cxg_jparser_free(rd->jp);
 }
 
 /* "field=column,..." into keys[]; usage errors name the bad part */
@@ -398,8 +398,8 @@ done:
  * Turn one JSON value (a line of a file or an element of a batch) into the item it. Errors
  * are the row's; only out-of-memory is returned.
  */
-enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, json_t *v, struct batch *b,
-                              struct item *it)
+enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, struct cxg_jval v,
+                              struct batch *b, struct item *it)
 {
         struct ingest_cell cells[INGEST_MAX_FIELDS];
         struct cxg_error e;
@@ -408,7 +408,7 @@ enum cxg_err ingest_json_item(enum ingest_kind kind, char *const *keys, json_t *
         size_t nf;
         struct reader tmp;
 
-        if (!json_is_object(v))
+        if (cxg_jtype(v) != CXG_J_OBJECT)
                 return set_reason(b, it, "", "", "not a JSON object");
         ingest_fdefs(kind, &nf);
         cxg_error_clear(&e);
@@ -438,12 +438,10 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
         struct cxg_error e;
         struct item *it;
         enum cxg_err rc;
-        json_error_t jerr;
-        json_t *v;
+        struct cxg_jval v;
         const char *p;
         size_t n;
-        unsigned long failed;
-        int g;
+        int g, column;
 
         cxg_error_clear(&e);
         rc = ingest_jsonl_next(&rd->jl, &p, &n, &g, &e);
@@ -452,7 +450,7 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
                 return CXG_OK;
         }
         *got = 1;
-        if (!(it = ingest_batch_add(b)))
+        if (!(it = ingest_batch_add(b)) || (!rd->jp && !(rd->jp = cxg_jparser_new())))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
         it->index = rd->index++;
         it->line = rd->jl.line;
@@ -462,19 +460,16 @@ static enum cxg_err next_jsonl(struct reader *rd, struct batch *b, int *got, str
         }
         it->raw = p;
         it->raw_n = n;
-        failed = cxg_alloc_failures();
-        v = json_loadb(p, n, JSON_REJECT_DUPLICATES, &jerr);
-        if (!v && ingest_json_oom(&jerr, failed)) {
-                rc = CXG_ERR_NOMEM; /* not the line's fault: stop, never reject it */
-                goto done;
-        }
-        if (!v) {
-                rc = set_reason(b, it, "", "", "not valid JSON: %s (column %d)", jerr.text,
-                                jerr.column);
+        rc = cxg_jparse(rd->jp, p, n, &v, &e);
+        if (rc == CXG_ERR_NOMEM)
+                goto done; /* not the line's fault: stop, never reject it */
+        if (rc) {
+                const char *why = cxg_jparser_failure(rd->jp, NULL, &column);
+
+                rc = set_reason(b, it, "", "", "not valid JSON: %s (column %d)", why, column);
                 goto done;
         }
         rc = ingest_json_item(rd->kind, rd->keys, v, b, it);
-        json_decref(v);
 done:
         if (rc)
                 return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");

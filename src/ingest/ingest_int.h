@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/json.h"
 #include "ingest/import.h"
 #include "model/model.h"
 
@@ -94,14 +95,13 @@ enum cxg_err ingest_jsonl_next(struct ingest_jsonl *r, const char **p, size_t *n
                                struct cxg_error *err) CXG_WUR;
 
 /*
- * Fill cells (indexed like ingest_fdefs(k)) from the JSON object obj (a json_t *, kept out
- * of this header's types). keys[f], when not NULL, is the key mapped to field f by --map;
- * other fields match keys by normalised name. Keys used by no field become attributes: JSON
- * text in *attrs (copied into a; NULL when there are none or the kind keeps none), and when
- * ignored is not NULL their names are appended to it (for kinds without attributes).
- * Numbers and booleans become their text. On failure err->field names the key.
+ * Fill cells (indexed like ingest_fdefs(k)) from the decoded JSON object obj. keys[f], when not
+ * NULL, is the key mapped to field f by --map; other fields match keys by normalised name. Keys
+ * used by no field become attributes: JSON text in *attrs (copied into a; NULL when there are none
+ * or the kind keeps none), and when ignored is not NULL their names are appended to it (for kinds
+ * without attributes). Numbers and booleans become their text. On failure err->field names the key.
  */
-enum cxg_err ingest_json_cells(enum ingest_kind k, void *obj, const char *const *keys,
+enum cxg_err ingest_json_cells(enum ingest_kind k, struct cxg_jval obj, const char *const *keys,
                                struct cxg_arena *a, struct ingest_cell *cells, const char **attrs,
                                struct cxg_error *err) CXG_WUR;
 

@@ -1,13 +1,15 @@
 /*
  * jsonl.c: JSON lines: splitting the input into lines (blank ones skipped, a cap on each)
- * and turning one JSON object into the cells of a row (jansson parses the line itself).
+ * and turning one decoded JSON object (core/json.h) into the cells of a row.
  */
-#include <jansson.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
+#include "core/json.h"
 #include "core/banned.h"
 #include "core/parse.h"
 #include "ingest/ingest_int.h"
@@ -53,37 +55,41 @@ enum cxg_err ingest_jsonl_next(struct ingest_jsonl *r, const char **p, size_t *n
 }
 
 /* a scalar JSON value as text in the cell (numbers formatted into a) */
-static enum cxg_err scalar(json_t *v, struct cxg_arena *a, struct ingest_cell *c, const char *key,
-                           struct cxg_error *err)
+static enum cxg_err scalar(struct cxg_jval v, struct cxg_arena *a, struct ingest_cell *c,
+                           const char *key, struct cxg_error *err)
 {
         char tmp[64];
-        int w;
+        int w, b;
+        int64_t i;
+        double d;
+        enum cxg_jtype t = cxg_jtype(v);
 
-        switch (json_typeof(v)) {
-        case JSON_STRING:
-                c->p = json_string_value(v);
-                c->n = json_string_length(v);
+        switch (t) {
+        case CXG_J_STRING:
+                c->p = cxg_jstr(v, &c->n);
                 if (memchr(c->p, '\0', c->n))
                         return cxg_error_setf(err, CXG_ERR_INVALID, key,
                                               "text contains a NUL character");
                 c->present = 1;
                 return CXG_OK;
-        case JSON_INTEGER:
-                w = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        case CXG_J_INT:
+                (void)cxg_jint(v, &i);
+                w = snprintf(tmp, sizeof(tmp), "%" PRId64, i);
                 break;
-        case JSON_REAL:
-                w = snprintf(tmp, sizeof(tmp), "%.17g", json_real_value(v));
+        case CXG_J_REAL:
+                (void)cxg_jnum(v, &d);
+                w = snprintf(tmp, sizeof(tmp), "%.17g", d);
                 break;
-        case JSON_TRUE:
-        case JSON_FALSE:
-                w = snprintf(tmp, sizeof(tmp), "%s", json_is_true(v) ? "true" : "false");
+        case CXG_J_BOOL:
+                (void)cxg_jbool(v, &b);
+                w = snprintf(tmp, sizeof(tmp), "%s", b ? "true" : "false");
                 break;
-        case JSON_NULL:
+        case CXG_J_NULL:
                 c->present = 0;
                 return CXG_OK;
         default:
                 return cxg_error_setf(err, CXG_ERR_INVALID, key, "expected one value, got %s",
-                                      json_is_object(v) ? "an object" : "a list");
+                                      t == CXG_J_OBJECT ? "an object" : "a list");
         }
         if (!(c->p = cxg_arena_strndup(a, tmp, (size_t)w)))
                 return cxg_error_setf(err, CXG_ERR_NOMEM, key, "out of memory");
@@ -92,61 +98,107 @@ static enum cxg_err scalar(json_t *v, struct cxg_arena *a, struct ingest_cell *c
         return CXG_OK;
 }
 
-static enum cxg_err cell(json_t *v, int is_list, struct cxg_arena *a, struct ingest_cell *c,
+static enum cxg_err cell(struct cxg_jval v, int is_list, struct cxg_arena *a, struct ingest_cell *c,
                          const char *key, struct cxg_error *err)
 {
+        struct cxg_jiter it;
+        struct cxg_jval x;
         enum cxg_err rc;
+        size_t i = 0;
 
         memset(c, 0, sizeof(*c));
-        if (!json_is_array(v))
+        if (cxg_jtype(v) != CXG_J_ARRAY)
                 return scalar(v, a, c, key, err);
         if (!is_list)
                 return cxg_error_setf(err, CXG_ERR_INVALID, key, "expected one value, got a list");
         c->present = c->is_array = 1;
-        c->n_items = json_array_size(v);
+        c->n_items = cxg_jsize(v);
         c->items = cxg_arena_alloc(a, (c->n_items + 1) * sizeof(*c->items));
         if (!c->items)
                 return cxg_error_setf(err, CXG_ERR_NOMEM, key, "out of memory");
-        for (size_t i = 0; i < c->n_items; i++) {
+        cxg_jiter_init(v, &it);
+        while (i < c->n_items && cxg_jiter_next(&it, NULL, NULL, &x)) {
                 struct ingest_cell item = {0};
 
-                if ((rc = scalar(json_array_get(v, i), a, &item, key, err)))
+                if ((rc = scalar(x, a, &item, key, err)))
                         return rc;
-                if (!(c->items[i] = cxg_arena_strndup(a, item.present ? item.p : "",
-                                                      item.present ? item.n : 0)))
+                if (!(c->items[i++] = cxg_arena_strndup(a, item.present ? item.p : "",
+                                                        item.present ? item.n : 0)))
                         return cxg_error_setf(err, CXG_ERR_NOMEM, key, "out of memory");
         }
         return CXG_OK;
 }
 
-enum cxg_err ingest_json_cells(enum ingest_kind k, void *obj_, const char *const *keys,
+/* 1 when a string anywhere in v holds a NUL byte (stored attributes never do) */
+static int has_nul(struct cxg_jval v)
+{
+        struct cxg_jiter it;
+        struct cxg_jval x;
+        const char *s;
+        size_t n;
+
+        if ((s = cxg_jstr(v, &n)))
+                return memchr(s, '\0', n) != NULL;
+        cxg_jiter_init(v, &it);
+        while (cxg_jiter_next(&it, NULL, NULL, &x))
+                if (has_nul(x))
+                        return 1;
+        return 0;
+}
+
+/* key and v appended to the attributes' JSON object text in out ('{' first, no '}') */
+static enum cxg_err put_attribute(struct cxg_buf *out, const char *key, size_t kn,
+                                  struct cxg_jval v, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        if (has_nul(v))
+                return cxg_error_setf(err, CXG_ERR_INVALID, key, "text contains a NUL character");
+        if ((rc = cxg_buf_putc(out, out->len ? ',' : '{')) ||
+            (rc = cxg_buf_json_str(out, key, kn)) || (rc = cxg_buf_putc(out, ':')) ||
+            (rc = cxg_jwrite(v, out)))
+                return cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
+        return CXG_OK;
+}
+
+/* the field of kind k that key (kn bytes) fills, or -1 (keys: the --map option's, or NULL) */
+static int field_of(enum ingest_kind k, size_t nf, const char *const *keys, const char *key,
+                    size_t kn)
+{
+        int f = -1;
+
+        for (size_t i = 0; keys && i < nf && f < 0; i++)
+                if (keys[i] && strcmp(keys[i], key) == 0)
+                        f = (int)i;
+        if (f < 0) {
+                f = ingest_field_match(k, key, kn);
+                if (f >= 0 && keys && keys[f])
+                        f = -1; /* --map points this field at another key */
+        }
+        return f;
+}
+
+enum cxg_err ingest_json_cells(enum ingest_kind k, struct cxg_jval obj, const char *const *keys,
                                struct cxg_arena *a, struct ingest_cell *cells, const char **attrs,
                                struct cxg_error *err)
 {
-        json_t *obj = obj_, *v, *extra = NULL;
+        struct cxg_jiter it;
+        struct cxg_jval v;
+        struct cxg_buf extra;
         const char *key;
-        size_t nf;
+        size_t nf, kn;
         const struct ingest_fdef *d = ingest_fdefs(k, &nf);
         enum cxg_err rc = CXG_OK;
-        char *text = NULL;
 
         *attrs = NULL;
         memset(cells, 0, nf * sizeof(*cells));
-        json_object_foreach(obj, key, v)
-        {
-                int f = -1;
-                size_t kn = strlen(key);
+        cxg_buf_init(&extra, 0);
+        cxg_jiter_init(obj, &it);
+        while (cxg_jiter_next(&it, &key, &kn, &v)) {
+                int f = field_of(k, nf, keys, key, kn);
 
-                for (size_t i = 0; i < nf && f < 0; i++)
-                        if (keys && keys[i] && strcmp(keys[i], key) == 0)
-                                f = (int)i;
-                if (f < 0) {
-                        f = ingest_field_match(k, key, kn);
-                        if (f >= 0 && keys && keys[f])
-                                f = -1; /* --map points this field at another key */
-                }
                 if (f >= 0) {
-                        if (cells[f].present && !json_is_null(v)) {
+                        if (cells[f].present && cxg_jtype(v) != CXG_J_NULL) {
                                 rc = cxg_error_setf(err, CXG_ERR_INVALID, key,
                                                     "field '%s' is given twice", d[f].name);
                                 goto done;
@@ -156,26 +208,17 @@ enum cxg_err ingest_json_cells(enum ingest_kind k, void *obj_, const char *const
                         cells[f].name = key;
                         continue;
                 }
-                if (!ingest_kind_has_attributes(k))
-                        continue;
-                if (!extra && !(extra = json_object())) {
-                        rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
+                if (ingest_kind_has_attributes(k) && (rc = put_attribute(&extra, key, kn, v, err)))
                         goto done;
-                }
-                if (json_object_set(extra, key, v)) {
-                        rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
-                        goto done;
-                }
         }
-        if (extra) {
-                text = json_dumps(extra, JSON_COMPACT | JSON_PRESERVE_ORDER);
-                if (!text || !(*attrs = cxg_arena_strdup(a, text))) {
+        if (extra.len) {
+                if ((rc = cxg_buf_putc(&extra, '}')) ||
+                    !(*attrs = cxg_arena_strndup(a, extra.data, extra.len))) {
                         rc = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                         goto done;
                 }
         }
 done:
-        cxg_free(text);
-        json_decref(extra);
+        cxg_buf_release(&extra);
         return rc;
 }
