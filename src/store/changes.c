@@ -16,7 +16,8 @@ enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_l
         sqlite3_stmt *st;
         int rc;
 
-        if (!s->in_tx)
+        /* a savepoint outside store_begin is a transaction too */
+        if (!s->in_tx && sqlite3_get_autocommit(s->db))
                 return cxg_error_set(err, CXG_ERR_INTERNAL,
                                      "note change: %s: no transaction is open", s->path);
         st = store_stmt(s,

@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 /* What changed: the table (values are stored in changes.entity; never renumber). */
-enum store_entity {
+enum store_change_entity {
         STORE_E_ACCOUNT = 1,
         STORE_E_PERSON = 2,
         STORE_E_SUBSCRIPTION = 3,
@@ -41,7 +41,7 @@ enum store_change_op {
 struct store_change {
         int64_t seq;
         int64_t at; /* unix seconds of the write */
-        int entity; /* enum store_entity */
+        int entity; /* enum store_change_entity */
         int op;     /* enum store_change_op */
         int64_t id_lo, id_hi;
         int64_t account_id; /* the account concerned, or 0 when none or unknown */
