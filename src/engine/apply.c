@@ -347,6 +347,7 @@ enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t 
         struct rows w = {0};
         struct eng_catchup o = {.seq = e->seq};
         enum cxg_err rc;
+        double t0 = eng_now();
 
         memset(&p, 0, sizeof(p));
         if ((rc = store_changes_scan(st, e->seq, max_changes, on_change, &p, err)))
@@ -369,10 +370,15 @@ enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t 
                 goto done;
         }
         o.rows = w.n + p.n_accounts + p.n_people;
+        o.read_s = eng_now() - t0;
         pthread_rwlock_wrlock(&e->lock);
+        t0 = eng_now();
         rc = apply_rows(e, st, &p, &w, err);
+        o.apply_s = eng_now() - t0;
+        t0 = eng_now();
         if (rc == CXG_OK && (rc = rescore(e, st, &p, &w, &o.dirty_accounts, err)) == CXG_OK)
                 e->seq = o.seq = p.last_seq;
+        o.rescore_s = eng_now() - t0;
         pthread_rwlock_unlock(&e->lock);
         /* a person moved to another account, or a half-applied page: start again from the
          * tables (on failure the snapshot may hold part of the page) */

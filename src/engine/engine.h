@@ -59,6 +59,9 @@ struct eng_catchup {
         size_t rows;           /* interactions and other rows read */
         size_t dirty_accounts; /* accounts rescored */
         int reloaded;          /* 1 when a change needed a full reload */
+        double read_s;         /* seconds reading the log and the new rows (no lock held) */
+        double apply_s;        /* seconds applying them to the snapshot (write lock held) */
+        double rescore_s;      /* seconds rescoring (write lock held) */
 };
 
 /*
