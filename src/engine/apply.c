@@ -224,9 +224,8 @@ struct dirty {
 
 static enum cxg_err dirty_add(struct dirty *d, const struct eng_snapshot *s, int64_t account_id)
 {
-        uint32_t a = account_id >= 0 && (size_t)account_id < s->a_by_id_cap
-                         ? s->a_by_id[account_id]
-                         : ENG_NONE;
+        uint32_t a = account_id >= 0 && (size_t)account_id < s->a_by_id_cap ? s->a_by_id[account_id]
+                                                                            : ENG_NONE;
 
         if (a == ENG_NONE || d->mark[a])
                 return CXG_OK;
@@ -246,8 +245,8 @@ static enum cxg_err dirty_collect(struct dirty *d, const struct eng_snapshot *s,
         for (size_t i = 0; i < p->n_accounts && !rc; i++)
                 rc = dirty_add(d, s, p->accounts[i]);
         for (size_t i = 0; i < p->n_people && !rc; i++) {
-                uint32_t pi = (size_t)p->people[i] < s->p_by_id_cap ? s->p_by_id[p->people[i]]
-                                                                    : ENG_NONE;
+                uint32_t pi =
+                    (size_t)p->people[i] < s->p_by_id_cap ? s->p_by_id[p->people[i]] : ENG_NONE;
 
                 if (pi != ENG_NONE)
                         rc = dirty_add(d, s, s->a_id[s->p_account[pi]]);
@@ -304,8 +303,8 @@ static enum cxg_err rescore(struct eng_engine *e, struct store *st, const struct
 
         if (!p->all_dirty && !e->snap.mixed_accounts) {
                 if (!(rc = dirty_collect(&d, &e->snap, p, w)))
-                        rc = eng_compute_accounts(&e->snap, &e->scores, d.list, d.n,
-                                                  latest_at(e), err);
+                        rc = eng_compute_accounts(&e->snap, &e->scores, d.list, d.n, latest_at(e),
+                                                  err);
                 *n_dirty = d.n;
                 cxg_free(d.mark);
                 cxg_free(d.list);
@@ -363,8 +362,8 @@ enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t 
          * snapshot, so last_interaction_id cannot move meanwhile */
         w.after = e->snap.last_interaction_id;
         for (size_t i = 0; i < p.n_ranges && !rc; i++)
-                rc = store_scan_interactions_range(st, p.ranges[i][0], p.ranges[i][1], on_row,
-                                                   &w, err);
+                rc = store_scan_interactions_range(st, p.ranges[i][0], p.ranges[i][1], on_row, &w,
+                                                   err);
         if (rc) {
                 rc = rc == CXG_ERR_NOMEM ? cxg_error_set(err, rc, "engine: out of memory") : rc;
                 goto done;

@@ -232,9 +232,9 @@ struct eng_scores {
         /* the last full eng_compute: its as-of, and the cross-account baselines it computed,
          * which eng_compute_accounts reuses (docs/scoring.md, "Continuous rescoring") */
         int64_t full_at;
-        float *t_base;    /* expected web/app duration per type index (s), 0: none */
-        size_t n_t_base;  /* types.n + 1 at the time */
-        float *prev_eng;  /* score history's engagement per account as of prev_at, or NULL */
+        float *t_base;   /* expected web/app duration per type index (s), 0: none */
+        size_t n_t_base; /* types.n + 1 at the time */
+        float *prev_eng; /* score history's engagement per account as of prev_at, or NULL */
         int64_t prev_at;
 };
 

@@ -485,8 +485,8 @@ static enum cxg_err grow_results(struct eng_scores *r, const struct eng_snapshot
             regrow((void **)&r->p_caps, op, np, sizeof(uint8_t), 0) ||
             regrow((void **)&r->p_capmask, op, np, sizeof(uint64_t), 0) ||
             regrow((void **)&r->p_feedback, op, np, sizeof(uint16_t), 0) ||
-            regrow((void **)&r->seg_base, (size_t)r->n_segments * ENG_M__COUNT,
-                   ns * ENG_M__COUNT, sizeof(float), NAN_BYTES) ||
+            regrow((void **)&r->seg_base, (size_t)r->n_segments * ENG_M__COUNT, ns * ENG_M__COUNT,
+                   sizeof(float), NAN_BYTES) ||
             regrow((void **)&r->t_base, r->n_t_base, nt, sizeof(float), 0))
                 return CXG_ERR_NOMEM;
         for (size_t p = op; p < np; p++)
@@ -519,8 +519,7 @@ static void reset_account(const struct eng_snapshot *s, struct eng_scores *r, ui
 }
 
 enum cxg_err eng_compute_accounts(const struct eng_snapshot *s, struct eng_scores *r,
-                                  const uint32_t *acc, size_t n, int64_t at,
-                                  struct cxg_error *err)
+                                  const uint32_t *acc, size_t n, int64_t at, struct cxg_error *err)
 {
         struct eng_compute_opts o = {.at = at, .threads = 1};
         size_t nt = s->types.n + 1;
@@ -544,8 +543,7 @@ enum cxg_err eng_compute_accounts(const struct eng_snapshot *s, struct eng_score
         ts.sum = cxg_calloc(nt, sizeof(float));
         ts.n = cxg_calloc(nt, sizeof(uint32_t));
         ts.touched = cxg_malloc(nt * sizeof(uint16_t));
-        if (alloc_ctx(&c, s->n_accounts ? s->n_accounts : 1) || !ts.sum || !ts.n ||
-            !ts.touched) {
+        if (alloc_ctx(&c, s->n_accounts ? s->n_accounts : 1) || !ts.sum || !ts.n || !ts.touched) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }

@@ -530,8 +530,7 @@ enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng
 
         /* new rows outside the months counted (or the first rows): count everything again
          * (s->finished is 0 here: adding rows clears it) */
-        if (!s->n_months || b->delta > s->delta.n ||
-            cxg_month_index(s->min_ts) != s->month0 ||
+        if (!s->n_months || b->delta > s->delta.n || cxg_month_index(s->min_ts) != s->month0 ||
             (size_t)(cxg_month_index(s->max_ts) - s->month0 + 1) != s->n_months)
                 return eng_snapshot_finish(s, err);
         if ((rc = count_new_rows(s, b->delta, b)) || (rc = finish_people(s)))

@@ -10,8 +10,8 @@
 #include "store/store_changes.h"
 #include "store/store_int.h"
 
-enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo,
-                               int64_t id_hi, int64_t account_id, struct cxg_error *err)
+enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo, int64_t id_hi,
+                               int64_t account_id, struct cxg_error *err)
 {
         sqlite3_stmt *st;
         int rc;

@@ -702,8 +702,8 @@ static enum cxg_err run_flush(struct store *s, struct ins_run *r, struct cxg_err
 }
 
 /* Rows rows[0..k) were just inserted by one statement: extend the run or start a new one. */
-static enum cxg_err run_add(struct store *s, struct ins_run *r, const struct store_interaction *rows,
-                            size_t k, struct cxg_error *err)
+static enum cxg_err run_add(struct store *s, struct ins_run *r,
+                            const struct store_interaction *rows, size_t k, struct cxg_error *err)
 {
         int64_t hi = sqlite3_last_insert_rowid(s->db), lo = hi - (int64_t)k + 1;
         int64_t acc = rows[0].account_id;

@@ -22,8 +22,8 @@ typedef enum cxg_err (*row_fn)(struct store *s, sqlite3_stmt *st, any_cb cb, voi
  * Run sql (its parameters, when it has them: p1, p2) and hand each row to fn. Returns the
  * first non-zero value of a callback, or a store error.
  */
-static enum cxg_err scan(struct store *s, const char *sql, int64_t p1, int64_t p2,
-                         row_fn fn, any_cb cb, void *ctx, const char *what, struct cxg_error *err)
+static enum cxg_err scan(struct store *s, const char *sql, int64_t p1, int64_t p2, row_fn fn,
+                         any_cb cb, void *ctx, const char *what, struct cxg_error *err)
 {
         sqlite3_stmt *st = NULL;
         enum cxg_err rc = CXG_OK;
@@ -377,8 +377,8 @@ enum cxg_err store_scan_capabilities(struct store *s, store_capability_cb cb, vo
 
 /* ---- id ranges (the change log's) ---- */
 
-enum cxg_err store_scan_accounts_range(struct store *s, int64_t lo, int64_t hi,
-                                       store_account_cb cb, void *ctx, struct cxg_error *err)
+enum cxg_err store_scan_accounts_range(struct store *s, int64_t lo, int64_t hi, store_account_cb cb,
+                                       void *ctx, struct cxg_error *err)
 {
         if (hi < lo)
                 return CXG_OK;

@@ -53,8 +53,8 @@ typedef enum cxg_err (*store_change_cb)(void *ctx, const struct store_change *c)
  * Record a change inside the open transaction (CXG_ERR_INTERNAL outside one). Store write
  * functions call it; nothing above the store needs to.
  */
-enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo,
-                               int64_t id_hi, int64_t account_id, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo, int64_t id_hi,
+                               int64_t account_id, struct cxg_error *err) CXG_WUR;
 
 /* The changes with seq > after, in seq order, at most limit of them (0: all). */
 enum cxg_err store_changes_scan(struct store *s, int64_t after, size_t limit, store_change_cb cb,
