@@ -306,6 +306,19 @@ static enum cxg_err extend_ioff(struct eng_snapshot *s, size_t old_n)
         return CXG_OK;
 }
 
+/* t_caps must cover every type (types added since are zero: no capability). */
+static enum cxg_err grow_t_caps(struct eng_snapshot *s)
+{
+        size_t old = s->t_caps_cap;
+
+        if (old >= s->types.n + 1)
+                return CXG_OK;
+        if (CXG_GROW(s->t_caps, s->types.n + 1, s->t_caps_cap, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
+        memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
+        return CXG_OK;
+}
+
 static enum cxg_err index_delta(struct eng_snapshot *s)
 {
         uint32_t *off = NULL, *order = NULL;
@@ -444,16 +457,7 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
                 s->a_ooff = off;
                 s->o_list = order;
         }
-        if (s->t_caps_cap < s->types.n + 1) {
-                size_t old = s->t_caps_cap;
-
-                if (CXG_GROW(s->t_caps, s->types.n + 1, s->t_caps_cap, CXG_GROW_NOCAP)) {
-                        rc = CXG_ERR_NOMEM;
-                        goto fail;
-                }
-                memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
-        }
-        if ((rc = extend_ioff(s, s->ioff_accounts)))
+        if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;
         s->ioff_accounts = s->n_accounts;
         if (s->delta.n &&
@@ -546,16 +550,7 @@ enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng
                 s->a_ooff = off;
                 s->o_list = order;
         }
-        if (s->t_caps_cap < s->types.n + 1) {
-                size_t old = s->t_caps_cap;
-
-                if (CXG_GROW(s->t_caps, s->types.n + 1, s->t_caps_cap, CXG_GROW_NOCAP)) {
-                        rc = CXG_ERR_NOMEM;
-                        goto fail;
-                }
-                memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
-        }
-        if ((rc = extend_ioff(s, s->ioff_accounts)))
+        if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;
         s->ioff_accounts = s->n_accounts;
         if (s->delta.n > s->merge_fraction * (double)s->main.n && (rc = merge_delta(s)))
