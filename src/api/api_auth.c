@@ -165,3 +165,31 @@ void api_token_new(const unsigned char key[API_KEY_LEN], char *token,
         snprintf(prefix, 16, "%.12s", token);
         sodium_memzero(b, sizeof(b));
 }
+
+int api_basic_user(const char *b64, char *out, size_t cap)
+{
+        unsigned char raw[256];
+        size_t n = 0, k;
+
+        while (*b64 == ' ')
+                b64++;
+        if (sodium_base642bin(raw, sizeof(raw), b64, strlen(b64), " ", &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) != 0 &&
+            sodium_base642bin(raw, sizeof(raw), b64, strlen(b64), " ", &n, NULL,
+                              sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)
+                return -1;
+        for (k = 0; k < n && raw[k] != ':'; k++)
+                ;
+        if (k == 0 || k >= cap || memchr(raw, '\0', k))
+                return -1;
+        memcpy(out, raw, k);
+        out[k] = '\0';
+        sodium_memzero(raw, sizeof(raw));
+        return 0;
+}
+
+int api_scope_valid(const char *scope)
+{
+        return scope && (strcmp(scope, "read") == 0 || strcmp(scope, "read-write") == 0 ||
+                         strcmp(scope, "ingest") == 0);
+}

@@ -55,6 +55,14 @@ void api_token_new(const unsigned char key[API_KEY_LEN], char *token,
 /* The keyed BLAKE2b hash of n bytes of secret (a token or cookie value). */
 void api_secret_hash(const unsigned char key[API_KEY_LEN], const char *secret, size_t n,
                      unsigned char hash[STORE_HASH_LEN]);
+/*
+ * The user name of an HTTP Basic credential (the text after "Basic "): base64 of "user:pass"
+ * decoded, the user part copied into out (capacity cap). 0 on success, -1 when it is not
+ * valid base64, holds no colon-terminated user (a bare "user" is accepted too) or is too long.
+ */
+int api_basic_user(const char *b64, char *out, size_t cap);
+/* 1 when scope is a token scope: read, read-write or ingest (write-only: collection). */
+int api_scope_valid(const char *scope);
 /* 256 random bits as 43 base64url characters (plus NUL) into out (capacity >= 44). */
 void api_random_b64(char *out);
 

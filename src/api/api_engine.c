@@ -17,9 +17,46 @@
 
 static struct eng_engine eng;
 static int eng_ok;
+static char eng_db_path[1024]; /* for the store handles of the saves */
+static pthread_t save_thread;
+static int save_started;
+
+/* A fresh snapshot file after a start that could not use one, off the serving path. */
+static void *save_main(void *arg)
+{
+        struct store *st = NULL;
+        struct cxg_error err;
+
+        (void)arg;
+        cxg_error_clear(&err);
+        if (store_open(eng_db_path, 0, &st, &err) || eng_engine_save(&eng, st, &err))
+                cxg_log(CXG_LOG_WARN, "serve: snapshot file not written: %s", err.msg);
+        store_close(st);
+        return NULL;
+}
 static atomic_long refreshes, refresh_failures;
 
 enum cxg_err api_engine_metrics(struct cxg_buf *b);
+
+/*
+ * The persisted snapshot's path: [server] data_dir/engine.snapshot, or beside the store
+ * (PATH.snapshot); 0 (none) for an in-memory store or with [server] snapshot_file = off.
+ */
+static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap)
+{
+        const char *dir = cfg->ini ? cxg_config_get(cfg->ini, "server.data_dir") : NULL;
+        const char *off = cfg->ini ? cxg_config_get(cfg->ini, "server.snapshot_file") : NULL;
+        int n;
+
+        if ((off && strcmp(off, "off") == 0) || !cfg->db_path[0] ||
+            strcmp(cfg->db_path, ":memory:") == 0)
+                return 0;
+        if (dir && *dir)
+                n = snprintf(out, cap, "%s/engine.snapshot", dir);
+        else
+                n = snprintf(out, cap, "%s.snapshot", cfg->db_path);
+        return n > 0 && (size_t)n < cap;
+}
 
 enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *err)
 {
@@ -27,14 +64,27 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
         enum cxg_err rc;
         double t0 = api_mono();
 
+        char snapfile[1100];
+        struct eng_open_report rep = {.from_file = 1};
+
         if ((rc = store_open(cfg->db_path, 0, &st, err)))
                 return rc;
-        rc = eng_engine_open(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, err);
+        if (api_snapfile_path(cfg, snapfile, sizeof(snapfile)))
+                rc = eng_engine_open_file(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, snapfile,
+                                          &rep, err);
+        else
+                rc = eng_engine_open(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, err);
         store_close(st);
+        snprintf(eng_db_path, sizeof(eng_db_path), "%s", cfg->db_path);
+        if (rc == CXG_OK && !rep.from_file)
+                save_started = pthread_create(&save_thread, NULL, save_main, NULL) == 0;
         if (rc)
                 return rc;
         eng_ok = 1;
         if ((rc = api_alerts_start(cfg, err))) {
+                if (save_started)
+                        pthread_join(save_thread, NULL);
+                save_started = 0;
                 eng_engine_release(&eng);
                 eng_ok = 0;
                 return rc;
@@ -54,7 +104,19 @@ struct eng_engine *api_engine_get(void)
 
 void api_engine_stop(void)
 {
+        struct store *st = NULL;
+        struct cxg_error err;
+
         api_alerts_stop(); /* its threads read the engine */
+        if (save_started)
+                pthread_join(save_thread, NULL);
+        save_started = 0;
+        cxg_error_clear(&err);
+        /* persist the snapshot, so the next start replays only what comes after it */
+        if (eng_ok && eng.snapfile &&
+            (store_open(eng_db_path, 0, &st, &err) || eng_engine_save(&eng, st, &err)))
+                cxg_log(CXG_LOG_WARN, "serve: snapshot file not saved: %s", err.msg);
+        store_close(st);
         if (eng_ok)
                 eng_engine_release(&eng);
         eng_ok = 0;

@@ -25,6 +25,7 @@ enum api_group {
         API_G_WRITE,   /* entity writes and ingest: admin */
         API_G_ADMIN,   /* users and audit: admin */
         API_G_PORTAL,  /* member portal: any signed-in user, gardens they belong to */
+        API_G_INGEST,  /* event collection (/v1/ routes): admin's ingest or read-write token */
 };
 
 enum api_role { API_ROLE_NONE, API_ROLE_ADMIN, API_ROLE_ANALYST, API_ROLE_AM, API_ROLE_MEMBER };
@@ -36,8 +37,9 @@ struct api_principal {
         char person_id[128];
         int via_token; /* 1: bearer token, 0: session cookie */
         int64_t token_id;
-        int read_only; /* token with scope "read" */
-        char csrf[80]; /* session's CSRF token */
+        int read_only;   /* token with scope "read" */
+        int ingest_only; /* token with scope "ingest": collection and ingest endpoints only */
+        char csrf[80];   /* session's CSRF token */
         unsigned char session_hash[STORE_HASH_LEN];
 };
 
@@ -189,6 +191,15 @@ void api_h_person_export(struct api_req *r);
 void api_h_person_erase(struct api_req *r);
 /* 1 when r is DELETE /api/v1/people/{id}?erase=true. */
 int api_person_erase_requested(struct api_req *r);
+
+/* Event collection in the Segment convention (routes_collect.c, docs/collect.md). */
+void api_h_collect_track(struct api_req *r);
+void api_h_collect_identify(struct api_req *r);
+void api_h_collect_group(struct api_req *r);
+void api_h_collect_page(struct api_req *r);
+void api_h_collect_screen(struct api_req *r);
+void api_h_collect_alias(struct api_req *r);
+void api_h_collect_batch(struct api_req *r);
 
 /* Dashboard reads (routes_overview.c) and voice of the customer and fit (routes_voc.c). */
 void api_h_overview(struct api_req *r);

@@ -60,6 +60,13 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/fit/summary", api_h_fit_summary, API_G_READ},
     API_ALERT_ROUTES,
     API_GARDEN_ROUTES,
+    {"POST", "/v1/track", api_h_collect_track, API_G_INGEST},
+    {"POST", "/v1/identify", api_h_collect_identify, API_G_INGEST},
+    {"POST", "/v1/group", api_h_collect_group, API_G_INGEST},
+    {"POST", "/v1/page", api_h_collect_page, API_G_INGEST},
+    {"POST", "/v1/screen", api_h_collect_screen, API_G_INGEST},
+    {"POST", "/v1/alias", api_h_collect_alias, API_G_INGEST},
+    {"POST", "/v1/batch", api_h_collect_batch, API_G_INGEST},
     /* not listed: the embedded dashboard files other than "/" */
     {"GET", "/{asset}", api_h_asset, API_G_PUBLIC},
     {NULL, NULL, NULL, API_G_PUBLIC},
@@ -182,7 +189,20 @@ int api_access_check(struct api_req *r)
                 api_reply_error(r, 404, "not_found", NULL, "no such endpoint: %s", r->path);
                 return 0;
         }
-        if ((g == API_G_ADMIN || g == API_G_WRITE) && role != API_ROLE_ADMIN) {
+        if (r->who.via_token && r->who.ingest_only && g != API_G_INGEST &&
+            r->route->fn != api_h_interactions && r->route->fn != api_h_feedback) {
+                api_reply_error(r, 403, "forbidden", NULL,
+                                "this token has the ingest scope: it may only send events "
+                                "(/v1/*, /api/v1/interactions, /api/v1/feedback)");
+                return 0;
+        }
+        if (g == API_G_INGEST && (!r->who.via_token || r->who.read_only)) {
+                api_reply_error(r, 403, "forbidden", NULL,
+                                "sending events needs a token with the ingest or read-write "
+                                "scope");
+                return 0;
+        }
+        if ((g == API_G_ADMIN || g == API_G_WRITE || g == API_G_INGEST) && role != API_ROLE_ADMIN) {
                 api_reply_error(
                     r, 403, "forbidden", NULL, "the %s role may not %s", api_role_name(role),
                     g == API_G_ADMIN ? "manage users or read the audit log" : "change data");
@@ -246,14 +266,27 @@ int api_authenticate(struct api_req *r)
         if (h) {
                 struct store_token t;
                 int64_t now = api_now();
+                char basic[API_TOKEN_LEN + 16];
 
-                if (strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
+                if (r->route && r->route->group == API_G_INGEST &&
+                    strncasecmp(h, "Basic ", 6) == 0) {
+                        /* Segment's convention: the write key as the Basic user name */
+                        if (api_basic_user(h + 6, basic, sizeof(basic))) {
+                                r->www_auth = 1;
+                                api_reply_error(r, 401, "unauthorized", NULL,
+                                                "the Basic credential must be base64 of "
+                                                "'WRITE_KEY:'");
+                                return -1;
+                        }
+                        h = basic;
+                } else if (strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
                         r->www_auth = 1;
                         api_reply_error(r, 401, "unauthorized", NULL,
                                         "the Authorization header must be 'Bearer TOKEN'");
                         return -1;
+                } else {
+                        h += 7;
                 }
-                h += 7;
                 while (*h == ' ')
                         h++;
                 if (!api_store(r))
@@ -290,7 +323,8 @@ int api_authenticate(struct api_req *r)
                 }
                 r->who.via_token = 1;
                 r->who.token_id = t.id;
-                r->who.read_only = strcmp(t.scope, "read-write") != 0;
+                r->who.ingest_only = strcmp(t.scope, "ingest") == 0;
+                r->who.read_only = strcmp(t.scope, "read-write") != 0 && !r->who.ingest_only;
                 r->who.user_id = t.user_id;
                 snprintf(r->who.name, sizeof(r->who.name), "%s", t.user_name);
                 snprintf(r->who.person_id, sizeof(r->who.person_id), "%s", t.user_person);

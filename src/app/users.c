@@ -1,5 +1,6 @@
 /* users.c: login users and API tokens written together with their audit records. */
 #include <stdio.h>
+#include <string.h>
 
 #include "app/users.h"
 #include "core/banned.h"
@@ -63,6 +64,10 @@ enum cxg_err app_token_create(const struct app_ctx *c, const struct store_user *
         char idt[32];
         enum cxg_err rc;
 
+        if (!scope ||
+            (strcmp(scope, "read") && strcmp(scope, "read-write") && strcmp(scope, "ingest")))
+                return cxg_error_setf(err, CXG_ERR_INVALID, "scope",
+                                      "scope must be read, read-write or ingest");
         if ((rc = store_begin(c->st, err)))
                 return rc;
         rc = store_token_add(c->st, hash, prefix, u->id, scope, c->now, expires_at, id, err);

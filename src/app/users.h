@@ -27,8 +27,9 @@ enum cxg_err app_user_passwd(const struct app_ctx *c, const char *name, const ch
                              struct cxg_error *err) CXG_WUR;
 
 /*
- * Store a new API token (its hash and display prefix) for user u with scope "read" or
- * "read-write", expiring at expires_at (CXG_TS_NONE: never), audited "create" on tokens <id>
+ * Store a new API token (its hash and display prefix) for user u with scope "read",
+ * "read-write" or "ingest" (write-only: event collection and ingest; CXG_ERR_INVALID with field
+ * "scope" for any other), expiring at expires_at (CXG_TS_NONE: never), audited "create" on tokens <id>
  * with {"after": {"scope", "user"}}. *id receives the token's id.
  */
 enum cxg_err app_token_create(const struct app_ctx *c, const struct store_user *u,

@@ -166,12 +166,14 @@ done:
 static void token_help(FILE *f)
 {
         fprintf(f,
-                "usage: cxgarden [--db PATH] token create --user NAME [--scope read|read-write] "
-                "[--expires DAYS]\n"
+                "usage: cxgarden [--db PATH] token create --user NAME\n"
+                "           [--scope read|read-write|ingest] [--expires DAYS]\n"
                 "       cxgarden [--db PATH] token list\n"
                 "       cxgarden [--db PATH] token revoke ID\n"
                 "create prints the token once (send it as 'Authorization: Bearer TOKEN');\n"
-                "the default scope is read and tokens do not expire unless --expires is given.\n");
+                "the default scope is read and tokens do not expire unless --expires is given;\n"
+                "ingest is write-only: event collection (/v1/*, the token as the Basic user name,\n"
+                "docs/collect.md), /api/v1/interactions and /api/v1/feedback, nothing else.\n");
 }
 
 static enum cxg_err print_token(void *ctx, const struct store_token *t)
@@ -234,8 +236,8 @@ int cli_token(struct cli *c)
                         cli_errorf("token create: --user NAME is required");
                         return CLI_USAGE;
                 }
-                if (strcmp(scope, "read") && strcmp(scope, "read-write")) {
-                        cli_errorf("token create: --scope must be read or read-write");
+                if (!api_scope_valid(scope)) {
+                        cli_errorf("token create: --scope must be read, read-write or ingest");
                         return CLI_USAGE;
                 }
         } else if (strcmp(sub, "revoke") == 0) {

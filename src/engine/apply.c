@@ -419,5 +419,7 @@ enum cxg_err eng_engine_recompute(struct eng_engine *e, struct store *st, struct
                 e->compute_s = eng_now() - t0;
         }
         pthread_rwlock_unlock(&e->lock);
+        if (rc == CXG_OK)
+                eng_engine_save_periodic(e, st); /* snapfile_engine.c: persisted after it */
         return rc;
 }

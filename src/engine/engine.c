@@ -84,12 +84,9 @@ enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t 
         return rc;
 }
 
-enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struct cxg_config *cfg,
-                             int64_t at, int threads, struct cxg_error *err)
+enum cxg_err eng_engine_init(struct eng_engine *e, const struct cxg_config *cfg, int64_t at,
+                             int threads, struct cxg_error *err)
 {
-        enum cxg_err rc;
-        double t0;
-
         memset(e, 0, sizeof(*e));
         eng_snapshot_init(&e->snap, NULL);
         eng_scores_init(&e->scores);
@@ -99,7 +96,16 @@ enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struc
         if (pthread_rwlock_init(&e->lock, NULL) != 0)
                 return cxg_error_set(err, CXG_ERR_NOMEM, "engine: cannot create a lock");
         e->lock_ok = 1;
-        if (cfg && (rc = eng_params_from_config(&e->params, cfg, err)))
+        return cfg ? eng_params_from_config(&e->params, cfg, err) : CXG_OK;
+}
+
+enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struct cxg_config *cfg,
+                             int64_t at, int threads, struct cxg_error *err)
+{
+        enum cxg_err rc;
+        double t0;
+
+        if ((rc = eng_engine_init(e, cfg, at, threads, err)))
                 return rc;
         t0 = eng_now();
         /* the head before the load: changes after it may or may not be in the snapshot, and
@@ -119,6 +125,8 @@ void eng_engine_release(struct eng_engine *e)
 {
         eng_scores_release(&e->scores);
         eng_snapshot_release(&e->snap);
+        cxg_free(e->snapfile);
+        e->snapfile = NULL;
         if (e->lock_ok)
                 pthread_rwlock_destroy(&e->lock);
         e->lock_ok = 0;

@@ -30,6 +30,8 @@ struct eng_engine {
         double compute_s;
         int64_t seq; /* change-log seq (store_changes.h) the snapshot and scores include */
         int lock_ok;
+        char *snapfile;     /* persisted snapshot path (snapfile.h), NULL: none; owned */
+        double snapfile_at; /* eng_now() of its last write */
 };
 
 /*
@@ -39,6 +41,47 @@ struct eng_engine {
  */
 enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struct cxg_config *cfg,
                              int64_t at, int threads, struct cxg_error *err) CXG_WUR;
+/*
+ * The first half of eng_engine_open: e set up empty (lock, parameters from cfg, options), no
+ * snapshot loaded. Release with eng_engine_release.
+ */
+enum cxg_err eng_engine_init(struct eng_engine *e, const struct cxg_config *cfg, int64_t at,
+                             int threads, struct cxg_error *err) CXG_WUR;
+
+/* What eng_engine_open_file did. */
+struct eng_open_report {
+        int from_file;     /* 1: the snapshot came from the file */
+        char reason[600];  /* why the file was not used (empty when it was) */
+        int64_t file_seq;  /* seq the file included */
+        size_t replayed;   /* change-log rows after it, applied by eng_engine_catch_up */
+        double read_s;     /* seconds reading the file (or loading from the store) */
+        double compute_s;  /* seconds computing the scores */
+        double catch_up_s; /* seconds replaying the changes */
+};
+
+/*
+ * eng_engine_open from the persisted snapshot at path (snapfile.h) when it is valid for st:
+ * it is read, the scores computed, and the change log after its seq replayed with
+ * eng_engine_catch_up. A missing, corrupt, foreign or stale file (seq ahead of the store's
+ * head or behind its floor), or one built with other options, is never trusted: the engine
+ * is loaded from the store; the caller then writes a fresh file with eng_engine_save (the
+ * server does it in the background, so serving does not wait). path is kept in e->snapfile.
+ * rep may be NULL; each outcome is logged.
+ */
+enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
+                                  const struct cxg_config *cfg, int64_t at, int threads,
+                                  const char *path, struct eng_open_report *rep,
+                                  struct cxg_error *err) CXG_WUR;
+/*
+ * Write e's snapshot to its file (e->snapfile; nothing when NULL) under the read lock, with
+ * st's identity and e->seq.
+ */
+enum cxg_err eng_engine_save(struct eng_engine *e, struct store *st, struct cxg_error *err) CXG_WUR;
+/* Seconds between two writes of the file after full recomputes (a shutdown always writes). */
+#define ENG_SNAPFILE_INTERVAL 600.0
+/* eng_engine_save after a full recompute, at most every ENG_SNAPFILE_INTERVAL; failures logged. */
+void eng_engine_save_periodic(struct eng_engine *e, struct store *st);
+
 /* Release everything e holds. No other thread may use e any more. */
 void eng_engine_release(struct eng_engine *e);
 /* Pick up rows added to the store since the last load and recompute (write lock inside). */

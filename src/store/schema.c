@@ -439,6 +439,12 @@ const char *const store_migrations[] = {
     " field TEXT,"
     " reason TEXT NOT NULL,"
     " payload TEXT);"
-    "CREATE INDEX ingest_rejects_at ON ingest_rejects(at);",
+    "CREATE INDEX ingest_rejects_at ON ingest_rejects(at);"
+    /* messageIds already stored, per write key (token): a retry is acknowledged and ignored */
+    "CREATE TABLE collect_seen ("
+    " token_id INTEGER NOT NULL,"
+    " message_id TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (token_id, message_id)) WITHOUT ROWID;",
     NULL,
 };
