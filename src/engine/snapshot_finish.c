@@ -306,6 +306,21 @@ static enum cxg_err extend_ioff(struct eng_snapshot *s, size_t old_n)
         return CXG_OK;
 }
 
+/* Objectives grouped by account (a_ooff, o_list). */
+static enum cxg_err group_objectives(struct eng_snapshot *s)
+{
+        uint32_t *off = NULL, *order = NULL;
+        enum cxg_err rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order);
+
+        if (rc)
+                return rc;
+        cxg_free(s->a_ooff);
+        cxg_free(s->o_list);
+        s->a_ooff = off;
+        s->o_list = order;
+        return CXG_OK;
+}
+
 /* t_caps must cover every type (types added since are zero: no capability). */
 static enum cxg_err grow_t_caps(struct eng_snapshot *s)
 {
@@ -447,16 +462,8 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
 
         if ((rc = finish_people(s)) || (rc = finish_subs(s)) || (rc = finish_feedback(s)))
                 goto fail;
-        {
-                uint32_t *off = NULL, *order = NULL;
-
-                if ((rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order)))
-                        goto fail;
-                cxg_free(s->a_ooff);
-                cxg_free(s->o_list);
-                s->a_ooff = off;
-                s->o_list = order;
-        }
+        if ((rc = group_objectives(s)))
+                goto fail;
         if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;
         s->ioff_accounts = s->n_accounts;
@@ -539,17 +546,9 @@ enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng
                 return eng_snapshot_finish(s, err);
         if ((rc = count_new_rows(s, b->delta, b)) || (rc = finish_people(s)))
                 goto fail;
-        if (b->regroup || s->n_accounts != b->accounts) {
-                uint32_t *off = NULL, *order = NULL;
-
-                if ((rc = finish_subs(s)) || (rc = finish_feedback(s)) ||
-                    (rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order)))
-                        goto fail;
-                cxg_free(s->a_ooff);
-                cxg_free(s->o_list);
-                s->a_ooff = off;
-                s->o_list = order;
-        }
+        if ((b->regroup || s->n_accounts != b->accounts) &&
+            ((rc = finish_subs(s)) || (rc = finish_feedback(s)) || (rc = group_objectives(s))))
+                goto fail;
         if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;
         s->ioff_accounts = s->n_accounts;
