@@ -197,38 +197,3 @@ void eng_engine_unlock(struct eng_engine *e)
 {
         pthread_rwlock_unlock(&e->lock);
 }
-
-/*
- * PROVISIONAL (issue 14 in progress): catch-up is a refresh of everything added since the
- * last load, and the full recompute a refresh; the change-log applier replaces both.
- */
-enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t max_changes,
-                                 struct eng_catchup *out, struct cxg_error *err)
-{
-        int64_t head;
-        enum cxg_err rc;
-
-        (void)max_changes;
-        if ((rc = store_changes_head(st, &head, err)))
-                return rc;
-        if ((rc = eng_engine_refresh(e, st, err)))
-                return rc;
-        pthread_rwlock_wrlock(&e->lock);
-        e->seq = head;
-        pthread_rwlock_unlock(&e->lock);
-        if (out) {
-                memset(out, 0, sizeof(*out));
-                out->seq = head;
-                out->dirty_accounts = e->snap.n_accounts;
-        }
-        return CXG_OK;
-}
-
-enum cxg_err eng_engine_recompute(struct eng_engine *e, struct store *st, struct cxg_error *err)
-{
-        enum cxg_err rc = eng_engine_refresh(e, st, err);
-
-        if (rc == CXG_OK)
-                eng_engine_save_periodic(e, st); /* snapfile.c: persisted after a recompute */
-        return rc;
-}

@@ -102,18 +102,27 @@ struct eng_catchup {
         size_t rows;           /* interactions and other rows read */
         size_t dirty_accounts; /* accounts rescored */
         int reloaded;          /* 1 when a change needed a full reload */
+        double read_s;         /* seconds reading the log and the new rows (no lock held) */
+        double apply_s;        /* seconds applying them to the snapshot (write lock held) */
+        double rescore_s;      /* seconds rescoring (write lock held) */
 };
 
 /*
  * Apply the change log after e->seq (at most max_changes rows, 0: all) to the snapshot and
- * rescore the accounts whose rows changed (write lock inside, held for the apply and the
- * rescore only). out may be NULL.
+ * rescore the accounts whose rows changed, as of the new latest data, against the last full
+ * computation's baselines (write lock inside, held for the apply and the rescore only; the log
+ * and the new rows are read before it). Deletions, erasures, edited interactions and a person
+ * moving account reload the snapshot (e->seq then jumps to the head read before the load).
+ * Call it, eng_engine_recompute and the other mutators from one thread: the snapshot is read
+ * without the lock before the write lock is taken. out may be NULL. docs/scoring.md,
+ * "Continuous rescoring", says what is stale until the next eng_engine_recompute.
  */
 enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t max_changes,
                                  struct eng_catchup *out, struct cxg_error *err) CXG_WUR;
 /*
  * Recompute every account's scores, with fresh cross-account baselines (expectations) and
- * time decay as of now (the periodic full recompute).
+ * time decay as of the latest data (or e->at): the periodic full recompute. Computed under the
+ * read lock, swapped in under the write lock. Writes no score history.
  */
 enum cxg_err eng_engine_recompute(struct eng_engine *e, struct store *st,
                                   struct cxg_error *err) CXG_WUR;

@@ -845,6 +845,14 @@ static void comp_tenure(const struct ctx *c, uint32_t a)
                 since = s->s_start[s->a_soff[a]];
         if (since == CXG_TS_NONE && s->a_ioff[a] < s->a_ioff[a + 1])
                 since = (int64_t)s->main.ts[s->a_ioff[a]] + ENG_EPOCH;
+        /* rows not merged yet: the delta's first row of the account may be earlier */
+        if (s->a_created[a] == CXG_TS_NONE && s->a_soff[a] == s->a_soff[a + 1] &&
+            s->a_doff[a] < s->a_doff[a + 1]) {
+                int64_t d = (int64_t)s->delta.ts[s->d_idx[s->a_doff[a]]] + ENG_EPOCH;
+
+                if (since == CXG_TS_NONE || d < since)
+                        since = d;
+        }
         if (since == CXG_TS_NONE || since > c->at)
                 return;
         days = (c->at - since) / (double)CXG_DAY;

@@ -229,6 +229,13 @@ struct eng_scores {
         uint32_t n_segments;  /* expectation segments */
         float *seg_base;      /* n_segments * ENG_M__COUNT expectations */
         struct eng_timing timing;
+        /* the last full eng_compute: its as-of, and the cross-account baselines it computed,
+         * which eng_compute_accounts reuses (docs/scoring.md, "Continuous rescoring") */
+        int64_t full_at;
+        float *t_base;   /* expected web/app duration per type index (s), 0: none */
+        size_t n_t_base; /* types.n + 1 at the time */
+        float *prev_eng; /* score history's engagement per account as of prev_at, or NULL */
+        int64_t prev_at;
 };
 
 /* Options of one computation. */
@@ -265,6 +272,18 @@ void eng_scores_release(struct eng_scores *r);
 enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *p,
                          const struct eng_compute_opts *opts, struct eng_scores *r,
                          struct cxg_error *err) CXG_WUR;
+
+/*
+ * Rescore accounts acc[0..n) of s (finished, possibly grown since) as of at into r, which holds
+ * the last full eng_compute of s: with that computation's parameters and cross-account
+ * baselines (segment expectations, type expectations, score history), and grown for the
+ * accounts and people added since. Other accounts keep their scores. r->at becomes at. When
+ * the snapshot has rows whose account is not their person's (mixed_accounts), a person's
+ * figures depend on several accounts: CXG_ERR_CONFLICT, and the caller recomputes in full.
+ */
+enum cxg_err eng_compute_accounts(const struct eng_snapshot *s, struct eng_scores *r,
+                                  const uint32_t *acc, size_t n, int64_t at,
+                                  struct cxg_error *err) CXG_WUR;
 
 /* Render a reason in words into out (capacity cap), e.g. "CFO (Ann Lee) inactive for 60 days". */
 char *eng_reason_format(const struct eng_scores *r, uint32_t account, const struct eng_reason *why,

@@ -178,6 +178,8 @@ void eng_scores_release(struct eng_scores *r)
         cxg_free(r->p_feedback);
         cxg_free(r->p_prior);
         cxg_free(r->seg_base);
+        cxg_free(r->t_base);
+        cxg_free(r->prev_eng);
         memset(r, 0, sizeof(*r));
 }
 
@@ -189,11 +191,40 @@ static double now_s(void)
         return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Allocate r's per-account and per-person arrays and c's tables; CXG_ERR_NOMEM on failure. */
-static enum cxg_err alloc_arrays(struct ctx *c, struct eng_scores *r, size_t na, size_t np)
+/* Allocate c's tables for na accounts; CXG_ERR_NOMEM on failure (ctx_free frees them). */
+static enum cxg_err alloc_ctx(struct ctx *c, size_t na)
 {
         const struct eng_snapshot *s = c->s;
 
+        c->tw = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c->decay = cxg_malloc(c->n_decay * sizeof(float));
+        c->dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
+        c->t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
+        c->mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
+        c->wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
+        c->seg = cxg_malloc(na * sizeof(uint32_t));
+        c->card = cxg_calloc(na, 1);
+        if (!c->tw || !c->decay || !c->dkind || !c->t_expect || !c->wt || !c->mstart || !c->seg ||
+            !c->card)
+                return CXG_ERR_NOMEM;
+        return CXG_OK;
+}
+
+static void ctx_free(struct ctx *c)
+{
+        cxg_free(c->tw);
+        cxg_free(c->decay);
+        cxg_free(c->dkind);
+        cxg_free(c->t_expect);
+        cxg_free(c->mstart);
+        cxg_free(c->wt);
+        cxg_free(c->seg);
+        cxg_free(c->card);
+}
+
+/* Allocate r's per-account and per-person arrays; CXG_ERR_NOMEM on failure. */
+static enum cxg_err alloc_arrays(struct eng_scores *r, size_t na, size_t np)
+{
         r->acc = cxg_calloc(na, sizeof(*r->acc));
         r->p_engagement = cxg_calloc(np, sizeof(float));
         r->p_activity = cxg_calloc(np, sizeof(float));
@@ -204,18 +235,8 @@ static enum cxg_err alloc_arrays(struct ctx *c, struct eng_scores *r, size_t na,
         r->p_capmask = cxg_calloc(np, sizeof(uint64_t));
         r->p_feedback = cxg_calloc(np, sizeof(uint16_t));
         r->seg_base = cxg_calloc((size_t)r->n_segments * ENG_M__COUNT, sizeof(float));
-        c->tw = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c->decay = cxg_malloc(c->n_decay * sizeof(float));
-        c->dkind = cxg_malloc((s->types.n + 1) * CXG_CH__COUNT);
-        c->t_expect = cxg_malloc((s->types.n + 1) * sizeof(float));
-        c->mstart = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
-        c->wt = cxg_malloc((s->types.n + 1) * 16 * sizeof(float));
-        c->seg = cxg_malloc(na * sizeof(uint32_t));
-        c->card = cxg_calloc(na, 1);
         if (!r->acc || !r->p_engagement || !r->p_activity || !r->p_prior || !r->p_last ||
-            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base ||
-            !c->tw || !c->decay || !c->dkind || !c->t_expect || !c->wt || !c->mstart || !c->seg ||
-            !c->card)
+            !r->p_channels || !r->p_caps || !r->p_capmask || !r->p_feedback || !r->seg_base)
                 return CXG_ERR_NOMEM;
         for (size_t i = 0; i < np; i++)
                 r->p_last[i] = INT32_MIN;
@@ -248,19 +269,18 @@ static void fill_weights(struct ctx *c)
                 c->decay[h] = (float)eng_decay(h / 24.0, c->p->half_life_days);
 }
 
-/* Expectation segment and scorecard of every account (the first matching card wins). */
-static void assign_accounts(struct ctx *c)
+/* Expectation segment and scorecard of account a (the first matching card wins). */
+static void assign_account(struct ctx *c, uint32_t a)
 {
         const struct eng_snapshot *s = c->s;
 
-        for (uint32_t a = 0; a < s->n_accounts; a++) {
-                c->seg[a] = segment_of(s, c->p->expect_segment, a);
-                for (size_t k = 1; k < c->p->n_cards; k++)
-                        if (card_matches(s, &c->p->cards[k], a, score_stage_of(c, a))) {
-                                c->card[a] = (uint8_t)k;
-                                break;
-                        }
-        }
+        c->seg[a] = segment_of(s, c->p->expect_segment, a);
+        c->card[a] = 0;
+        for (size_t k = 1; k < c->p->n_cards; k++)
+                if (card_matches(s, &c->p->cards[k], a, score_stage_of(c, a))) {
+                        c->card[a] = (uint8_t)k;
+                        break;
+                }
 }
 
 /* Month starts, and each type's expected web/app duration: EWMA of its monthly means. */
@@ -331,6 +351,57 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
         return CXG_OK;
 }
 
+/* The as-of time and the windows of a computation as of opts->at into c (and r->at). */
+static enum cxg_err ctx_init(struct ctx *c, const struct eng_snapshot *s, struct eng_scores *r,
+                             const struct eng_compute_opts *opts, struct cxg_error *err)
+{
+        memset(c, 0, sizeof(*c));
+        c->s = s;
+        c->p = &r->params;
+        c->o = opts;
+        c->r = r;
+        c->at = opts->at != CXG_TS_NONE    ? opts->at
+                : s->max_ts != CXG_TS_NONE ? s->max_ts
+                                           : (int64_t)time(NULL);
+        if (c->at - ENG_EPOCH < 0 || c->at - ENG_EPOCH > INT32_MAX)
+                return cxg_error_setf(err, CXG_ERR_INVALID, "at",
+                                      "engine: the as-of time must fall between 2000 and 2068");
+        r->at = c->at;
+        c->at_rel = (int32_t)(c->at - ENG_EPOCH);
+        c->window_s = (int32_t)(c->p->window_days * (double)CXG_DAY);
+        c->trend_s = (int32_t)(c->p->trend_days * (double)CXG_DAY);
+        /* the benchmark's core reads the window only; the full run also the trend's month */
+        c->span_s = opts->core_only ? c->window_s : c->window_s + c->trend_s;
+        c->k_trend = (float)exp2(c->p->trend_days / c->p->half_life_days);
+        c->n_decay = (size_t)c->span_s / 3600 + 2;
+        c->month_at = s->n_months ? (size_t)(cxg_month_index(c->at) - s->month0) : 0;
+        if (s->n_months && cxg_month_index(c->at) < s->month0)
+                c->month_at = 0;
+        c->have_caps = s->n_caps > 0;
+        return CXG_OK;
+}
+
+/* Keep the run's cross-account baselines in r for eng_compute_accounts. */
+static enum cxg_err keep_baselines(const struct ctx *c, struct eng_scores *r)
+{
+        size_t nt = c->s->types.n + 1;
+
+        r->full_at = c->at;
+        r->t_base = cxg_malloc(nt * sizeof(float));
+        if (!r->t_base)
+                return CXG_ERR_NOMEM;
+        memcpy(r->t_base, c->t_expect, nt * sizeof(float));
+        r->n_t_base = nt;
+        if (c->o->prev_engagement && r->n_accounts) {
+                r->prev_eng = cxg_malloc(r->n_accounts * sizeof(float));
+                if (!r->prev_eng)
+                        return CXG_ERR_NOMEM;
+                memcpy(r->prev_eng, c->o->prev_engagement, r->n_accounts * sizeof(float));
+                r->prev_at = c->o->prev_at;
+        }
+        return CXG_OK;
+}
+
 enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *params,
                          const struct eng_compute_opts *opts, struct eng_scores *r,
                          struct cxg_error *err)
@@ -351,58 +422,145 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         if (!opts)
                 opts = &o0;
         eng_scores_release(r);
-        memset(&c, 0, sizeof(c));
         r->snap = s;
         r->params = *params;
-        c.s = s;
-        c.p = &r->params;
-        c.o = opts;
-        c.r = r;
-        c.at = opts->at != CXG_TS_NONE    ? opts->at
-               : s->max_ts != CXG_TS_NONE ? s->max_ts
-                                          : (int64_t)time(NULL);
-        if (c.at - ENG_EPOCH < 0 || c.at - ENG_EPOCH > INT32_MAX)
-                return cxg_error_setf(err, CXG_ERR_INVALID, "at",
-                                      "engine: the as-of time must fall between 2000 and 2068");
-        r->at = c.at;
-        c.at_rel = (int32_t)(c.at - ENG_EPOCH);
+        if ((rc = ctx_init(&c, s, r, opts, err)))
+                return rc;
         r->n_accounts = s->n_accounts;
         r->n_people = s->n_people;
-        c.window_s = (int32_t)(c.p->window_days * (double)CXG_DAY);
-        c.trend_s = (int32_t)(c.p->trend_days * (double)CXG_DAY);
-        /* the benchmark's core reads the window only; the full run also the trend's month */
-        c.span_s = opts->core_only ? c.window_s : c.window_s + c.trend_s;
-        c.k_trend = (float)exp2(c.p->trend_days / c.p->half_life_days);
-        c.n_decay = (size_t)c.span_s / 3600 + 2;
-        c.month_at = s->n_months ? (size_t)(cxg_month_index(c.at) - s->month0) : 0;
-        if (s->n_months && cxg_month_index(c.at) < s->month0)
-                c.month_at = 0;
         r->n_segments = segment_count(s, c.p->expect_segment);
-        if (alloc_arrays(&c, r, na, np)) {
+        if (alloc_ctx(&c, na) || alloc_arrays(r, na, np)) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
         }
         fill_weights(&c);
-        assign_accounts(&c);
-        c.have_caps = s->n_caps > 0;
+        for (uint32_t a = 0; a < s->n_accounts; a++)
+                assign_account(&c, a);
         type_expectations(&c);
         if (!opts->core_only && (rc = baselines(&c)))
                 goto done;
-        if ((rc = run_workers(&c, opts->threads))) {
+        if ((rc = run_workers(&c, opts->threads)) || (rc = keep_baselines(&c, r))) {
                 rc = cxg_error_set(err, rc, "engine: out of memory");
                 goto done;
         }
         r->timing.compute_s = now_s() - t0;
 done:
-        cxg_free(c.tw);
-        cxg_free(c.decay);
-        cxg_free(c.dkind);
-        cxg_free(c.t_expect);
-        cxg_free(c.mstart);
-        cxg_free(c.wt);
-        cxg_free(c.seg);
-        cxg_free(c.card);
+        ctx_free(&c);
         if (rc)
                 eng_scores_release(r);
+        return rc;
+}
+
+/* ---- continuous rescoring: a few accounts against the last full computation ---- */
+
+/* Realloc *p from old_n to n entries of size sz, the new ones filled with byte fill. */
+static int regrow(void **p, size_t old_n, size_t n, size_t sz, int fill)
+{
+        void *tmp;
+
+        if (n <= old_n)
+                return 0;
+        if (!(tmp = cxg_realloc(*p, n * sz)))
+                return 1;
+        memset((char *)tmp + old_n * sz, fill, (n - old_n) * sz);
+        *p = tmp;
+        return 0;
+}
+
+#define NAN_BYTES 0xff /* a float of all one bits is a NaN */
+
+/* Grow r for the accounts, people, segments and types s gained since r was computed. */
+static enum cxg_err grow_results(struct eng_scores *r, const struct eng_snapshot *s)
+{
+        size_t na = s->n_accounts, oa = r->n_accounts, np = s->n_people, op = r->n_people;
+        size_t ns = segment_count(s, r->params.expect_segment), nt = s->types.n + 1;
+
+        if (regrow((void **)&r->acc, oa, na, sizeof(*r->acc), 0) ||
+            (r->prev_eng && regrow((void **)&r->prev_eng, oa, na, sizeof(float), NAN_BYTES)) ||
+            regrow((void **)&r->p_engagement, op, np, sizeof(float), 0) ||
+            regrow((void **)&r->p_activity, op, np, sizeof(float), 0) ||
+            regrow((void **)&r->p_prior, op, np, sizeof(float), 0) ||
+            regrow((void **)&r->p_last, op, np, sizeof(int32_t), 0) ||
+            regrow((void **)&r->p_channels, op, np, sizeof(uint16_t), 0) ||
+            regrow((void **)&r->p_caps, op, np, sizeof(uint8_t), 0) ||
+            regrow((void **)&r->p_capmask, op, np, sizeof(uint64_t), 0) ||
+            regrow((void **)&r->p_feedback, op, np, sizeof(uint16_t), 0) ||
+            regrow((void **)&r->seg_base, (size_t)r->n_segments * ENG_M__COUNT, ns * ENG_M__COUNT,
+                   sizeof(float), NAN_BYTES) ||
+            regrow((void **)&r->t_base, r->n_t_base, nt, sizeof(float), 0))
+                return CXG_ERR_NOMEM;
+        for (size_t p = op; p < np; p++)
+                r->p_last[p] = INT32_MIN;
+        if (na > oa)
+                r->n_accounts = na;
+        if (np > op)
+                r->n_people = np;
+        if (ns > r->n_segments)
+                r->n_segments = (uint32_t)ns;
+        if (nt > r->n_t_base)
+                r->n_t_base = nt;
+        return CXG_OK;
+}
+
+/* Account a and its people as a fresh computation starts them (eng_compute's calloc). */
+static void reset_account(const struct eng_snapshot *s, struct eng_scores *r, uint32_t a)
+{
+        memset(&r->acc[a], 0, sizeof(r->acc[a]));
+        for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++) {
+                uint32_t p = s->p_list[k];
+
+                r->p_engagement[p] = r->p_activity[p] = r->p_prior[p] = 0;
+                r->p_last[p] = INT32_MIN;
+                r->p_channels[p] = 0;
+                r->p_caps[p] = 0;
+                r->p_capmask[p] = 0;
+                r->p_feedback[p] = 0;
+        }
+}
+
+enum cxg_err eng_compute_accounts(const struct eng_snapshot *s, struct eng_scores *r,
+                                  const uint32_t *acc, size_t n, int64_t at, struct cxg_error *err)
+{
+        struct eng_compute_opts o = {.at = at, .threads = 1};
+        size_t nt = s->types.n + 1;
+        struct tscratch ts = {0};
+        struct ctx c;
+        enum cxg_err rc;
+
+        if (!s->finished || r->snap != s || !r->acc || !r->t_base)
+                return cxg_error_set(err, CXG_ERR_INTERNAL,
+                                     "engine: rescoring accounts needs a full computation first");
+        if (s->mixed_accounts)
+                return cxg_error_set(err, CXG_ERR_CONFLICT,
+                                     "engine: some rows' account is not their person's: "
+                                     "rescore every account");
+        if (grow_results(r, s))
+                return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
+        o.prev_engagement = r->prev_eng;
+        o.prev_at = r->prev_at;
+        if ((rc = ctx_init(&c, s, r, &o, err)))
+                return rc;
+        ts.sum = cxg_calloc(nt, sizeof(float));
+        ts.n = cxg_calloc(nt, sizeof(uint32_t));
+        ts.touched = cxg_malloc(nt * sizeof(uint16_t));
+        if (alloc_ctx(&c, s->n_accounts ? s->n_accounts : 1) || !ts.sum || !ts.n || !ts.touched) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
+                goto done;
+        }
+        fill_weights(&c);
+        type_expectations(&c); /* the month starts; the expectations are the full run's: */
+        memcpy(c.t_expect, r->t_base, nt * sizeof(float));
+        for (size_t i = 0; i < n; i++) {
+                if (acc[i] >= s->n_accounts)
+                        continue;
+                assign_account(&c, acc[i]);
+                reset_account(s, r, acc[i]);
+                score_account(&c, acc[i], &ts);
+        }
+done:
+        ctx_free(&c);
+        cxg_free(ts.sum);
+        cxg_free(ts.n);
+        cxg_free(ts.touched);
         return rc;
 }

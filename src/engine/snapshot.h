@@ -224,6 +224,24 @@ enum cxg_err eng_snapshot_reserve(struct eng_snapshot *s, size_t n) CXG_WUR;
 /* Group, sort, index; merge the delta when it is large. Call after adding rows. */
 enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err) CXG_WUR;
 
+/* A finished snapshot's sizes before rows were appended to it (eng_snapshot_finish_append). */
+struct eng_append_base {
+        size_t accounts, people, types; /* n_accounts, n_people, types.n */
+        size_t delta;                   /* delta.n: rows from here on are new */
+        int regroup;                    /* subscriptions, feedback or objectives were re-read */
+};
+
+/*
+ * Finish a snapshot that was finished at sizes b and has had rows added since (the change-log
+ * applier): the new interactions are counted into the monthly counters, the groupings
+ * rebuilt only where rows came, the delta re-indexed (merged when large). Costs the new rows
+ * plus the accounts and people, not the interactions, unless the new rows fall outside the
+ * months counted so far: then it is a full eng_snapshot_finish. Edits of existing people or
+ * interactions, and deletions, still need a full load.
+ */
+enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng_append_base *b,
+                                        struct cxg_error *err) CXG_WUR;
+
 /*
  * What a row's duration measures: support response time (support channel, or a type whose name
  * starts with "support"), product latency (web and app), or something else (a meeting's

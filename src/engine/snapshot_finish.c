@@ -306,6 +306,34 @@ static enum cxg_err extend_ioff(struct eng_snapshot *s, size_t old_n)
         return CXG_OK;
 }
 
+/* Objectives grouped by account (a_ooff, o_list). */
+static enum cxg_err group_objectives(struct eng_snapshot *s)
+{
+        uint32_t *off = NULL, *order = NULL;
+        enum cxg_err rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order);
+
+        if (rc)
+                return rc;
+        cxg_free(s->a_ooff);
+        cxg_free(s->o_list);
+        s->a_ooff = off;
+        s->o_list = order;
+        return CXG_OK;
+}
+
+/* t_caps must cover every type (types added since are zero: no capability). */
+static enum cxg_err grow_t_caps(struct eng_snapshot *s)
+{
+        size_t old = s->t_caps_cap;
+
+        if (old >= s->types.n + 1)
+                return CXG_OK;
+        if (CXG_GROW(s->t_caps, s->types.n + 1, s->t_caps_cap, CXG_GROW_NOCAP))
+                return CXG_ERR_NOMEM;
+        memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
+        return CXG_OK;
+}
+
 static enum cxg_err index_delta(struct eng_snapshot *s)
 {
         uint32_t *off = NULL, *order = NULL;
@@ -434,26 +462,9 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
 
         if ((rc = finish_people(s)) || (rc = finish_subs(s)) || (rc = finish_feedback(s)))
                 goto fail;
-        {
-                uint32_t *off = NULL, *order = NULL;
-
-                if ((rc = group_by(s->o_account, s->n_obj, s->n_accounts, &off, &order)))
-                        goto fail;
-                cxg_free(s->a_ooff);
-                cxg_free(s->o_list);
-                s->a_ooff = off;
-                s->o_list = order;
-        }
-        if (s->t_caps_cap < s->types.n + 1) {
-                size_t old = s->t_caps_cap;
-
-                if (CXG_GROW(s->t_caps, s->types.n + 1, s->t_caps_cap, CXG_GROW_NOCAP)) {
-                        rc = CXG_ERR_NOMEM;
-                        goto fail;
-                }
-                memset(s->t_caps + old, 0, (s->t_caps_cap - old) * sizeof(uint64_t));
-        }
-        if ((rc = extend_ioff(s, s->ioff_accounts)))
+        if ((rc = group_objectives(s)))
+                goto fail;
+        if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;
         s->ioff_accounts = s->n_accounts;
         if (s->delta.n &&
@@ -473,4 +484,82 @@ enum cxg_err eng_snapshot_finish(struct eng_snapshot *s, struct cxg_error *err)
         return CXG_OK;
 fail:
         return cxg_error_set(err, rc, "engine: building the snapshot: %s", cxg_strerror(rc));
+}
+
+/* Zero-extend a per-row table from old_n to n entries of size sz (the monthly counters). */
+static int extend_zero(void **p, size_t old_n, size_t n, size_t sz)
+{
+        void *tmp;
+
+        if (n <= old_n)
+                return 0;
+        tmp = cxg_realloc(*p, n * sz);
+        if (!tmp)
+                return 1;
+        memset((char *)tmp + old_n * sz, 0, (n - old_n) * sz);
+        *p = tmp;
+        return 0;
+}
+
+/*
+ * Count delta rows d0.. into monthly counters that cover their months, grown for the accounts,
+ * people and types added since they were built (old_* their counts then).
+ */
+static enum cxg_err count_new_rows(struct eng_snapshot *s, size_t d0,
+                                   const struct eng_append_base *b)
+{
+        size_t nm = s->n_months, w = s->p_words;
+        int64_t *starts;
+
+        if (extend_zero((void **)&s->a_month, b->accounts * nm + 1, s->n_accounts * nm + 1,
+                        sizeof(struct eng_month)) ||
+            extend_zero((void **)&s->p_active, b->people * w + 1, s->n_people * w + 1,
+                        sizeof(uint64_t)) ||
+            extend_zero((void **)&s->t_lat_sum, (b->types + 1) * nm, (s->types.n + 1) * nm,
+                        sizeof(float)) ||
+            extend_zero((void **)&s->t_lat_n, (b->types + 1) * nm, (s->types.n + 1) * nm,
+                        sizeof(uint32_t)))
+                return CXG_ERR_NOMEM;
+        starts = cxg_malloc((nm + 1) * sizeof(int64_t));
+        if (!starts)
+                return CXG_ERR_NOMEM;
+        for (size_t m = 0; m <= nm; m++)
+                starts[m] = cxg_month_start(s->month0 + (int64_t)m);
+        for (size_t j = d0; j < s->delta.n; j++) {
+                month_count(s, &s->delta, j, month_of(starts, nm, s->delta.ts[j]));
+                if (s->p_account[s->delta.person[j]] != s->delta.account[j])
+                        s->mixed_accounts = 1;
+        }
+        cxg_free(starts);
+        return CXG_OK;
+}
+
+enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng_append_base *b,
+                                        struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        /* new rows outside the months counted (or the first rows): count everything again
+         * (s->finished is 0 here: adding rows clears it) */
+        if (!s->n_months || b->delta > s->delta.n || cxg_month_index(s->min_ts) != s->month0 ||
+            (size_t)(cxg_month_index(s->max_ts) - s->month0 + 1) != s->n_months)
+                return eng_snapshot_finish(s, err);
+        if ((rc = count_new_rows(s, b->delta, b)) || (rc = finish_people(s)))
+                goto fail;
+        if ((b->regroup || s->n_accounts != b->accounts) &&
+            ((rc = finish_subs(s)) || (rc = finish_feedback(s)) || (rc = group_objectives(s))))
+                goto fail;
+        if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
+                goto fail;
+        s->ioff_accounts = s->n_accounts;
+        if (s->delta.n > s->merge_fraction * (double)s->main.n && (rc = merge_delta(s)))
+                goto fail;
+        if ((rc = index_delta(s)))
+                goto fail;
+        s->finished = 1;
+        return CXG_OK;
+fail:
+        s->finished = 0;
+        return cxg_error_set(err, rc, "engine: applying changes to the snapshot: %s",
+                             cxg_strerror(rc));
 }

@@ -10,13 +10,14 @@
 #include "store/store_changes.h"
 #include "store/store_int.h"
 
-enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo,
-                               int64_t id_hi, int64_t account_id, struct cxg_error *err)
+enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo, int64_t id_hi,
+                               int64_t account_id, struct cxg_error *err)
 {
         sqlite3_stmt *st;
         int rc;
 
-        if (!s->in_tx)
+        /* a savepoint outside store_begin is a transaction too */
+        if (!s->in_tx && sqlite3_get_autocommit(s->db))
                 return cxg_error_set(err, CXG_ERR_INTERNAL,
                                      "note change: %s: no transaction is open", s->path);
         st = store_stmt(s,

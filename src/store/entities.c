@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/buf.h"
+#include "store/store_changes.h"
 #include "store/store_int.h"
 
 /* Rows per multi-row INSERT of the interaction fast path. */
@@ -681,10 +682,55 @@ static enum cxg_err upsert_one(struct store *s, const struct store_interaction *
         return step_done(s, st, "update interactions", err);
 }
 
+/*
+ * The ids a batch inserted, as runs of consecutive ids, each noted in the change log as one
+ * range (store_changes.h) with its account when every row of the run has the same one.
+ */
+struct ins_run {
+        int64_t lo, hi, account;
+};
+
+static enum cxg_err run_flush(struct store *s, struct ins_run *r, struct cxg_error *err)
+{
+        enum cxg_err rc = CXG_OK;
+
+        if (r->hi > 0)
+                rc = store_change_note(s, STORE_E_INTERACTION, STORE_OP_INSERT, r->lo, r->hi,
+                                       r->account, err);
+        memset(r, 0, sizeof(*r));
+        return rc;
+}
+
+/* Rows rows[0..k) were just inserted by one statement: extend the run or start a new one. */
+static enum cxg_err run_add(struct store *s, struct ins_run *r,
+                            const struct store_interaction *rows, size_t k, struct cxg_error *err)
+{
+        int64_t hi = sqlite3_last_insert_rowid(s->db), lo = hi - (int64_t)k + 1;
+        int64_t acc = rows[0].account_id;
+        enum cxg_err rc;
+
+        for (size_t i = 1; i < k && acc; i++)
+                if (rows[i].account_id != acc)
+                        acc = 0;
+        if (r->hi > 0 && lo == r->hi + 1) {
+                r->hi = hi;
+                if (r->account != acc)
+                        r->account = 0;
+                return CXG_OK;
+        }
+        if ((rc = run_flush(s, r, err)))
+                return rc;
+        r->lo = lo;
+        r->hi = hi;
+        r->account = acc;
+        return CXG_OK;
+}
+
 enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
                                     size_t *inserted, size_t *updated, struct cxg_error *err)
 {
         sqlite3_stmt *one = NULL, *many = NULL;
+        struct ins_run run_ids = {0, 0, 0};
         size_t i = 0, ins = 0, upd = 0;
         enum cxg_err rc = CXG_OK;
         int src;
@@ -719,6 +765,8 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
                                 rc = store_sqlite_err(s, src, "insert interactions", err);
                                 goto fail;
                         }
+                        if ((rc = run_add(s, &run_ids, &rows[i], INS_ROWS, err)))
+                                goto fail;
                         ins += INS_ROWS;
                         i += INS_ROWS;
                         continue;
@@ -737,6 +785,10 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
                                         rc = store_sqlite_err(s, src, "insert interactions", err);
                                         goto fail;
                                 }
+                                if ((rc = run_add(s, &run_ids, &rows[i + k], 1, err))) {
+                                        i += k;
+                                        goto fail;
+                                }
                         }
                         ins += run;
                         i += run;
@@ -749,12 +801,14 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
                                 goto fail;
                         if (was_update)
                                 upd++;
+                        else if ((rc = run_add(s, &run_ids, &rows[i], 1, err)))
+                                goto fail;
                         else
                                 ins++;
                         i++;
                 }
         }
-        if ((rc = store_exec(s, "RELEASE cxg_batch", err)))
+        if ((rc = run_flush(s, &run_ids, err)) || (rc = store_exec(s, "RELEASE cxg_batch", err)))
                 goto fail;
         if (inserted)
                 *inserted += ins;

@@ -12,6 +12,7 @@
 
 #include "core/banned.h"
 #include "core/parse.h"
+#include "store/store_changes.h"
 #include "store/store_int.h"
 #include "store/store_privacy.h"
 
@@ -612,6 +613,22 @@ static enum cxg_err erase_by_pid(struct store *s, const char *sql, int64_t pid, 
         return change(s, st, n, err);
 }
 
+/* The change log's ERASE of person pid (store_changes.h), with their account. */
+static enum cxg_err erase_note(struct store *s, int64_t pid, struct cxg_error *err)
+{
+        sqlite3_stmt *st;
+        enum cxg_err rc = CXG_OK;
+        int64_t account = 0;
+
+        if (!(st = prep(s, "SELECT account_id FROM people WHERE id = ?", &rc, err)))
+                return rc;
+        sqlite3_bind_int64(st, 1, pid);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                account = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return store_change_note(s, STORE_E_PERSON, STORE_OP_ERASE, pid, pid, account, err);
+}
+
 enum cxg_err store_person_erase(struct store *s, const char *ext_id,
                                 struct store_erase_report *report, struct cxg_error *err)
 {
@@ -659,6 +676,8 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id,
                                "UPDATE users SET name = 'erased-user-' || id, password_hash = "
                                "NULL, disabled = 1 WHERE person_id = ?",
                                pid, &report->users, err)))
+                return rc;
+        if ((rc = erase_note(s, pid, err)))
                 return rc;
         /* the id caches may still map the old external id */
         store_cache_drop(s);

@@ -19,11 +19,11 @@ typedef enum cxg_err (*row_fn)(struct store *s, sqlite3_stmt *st, any_cb cb, voi
                                struct cxg_error *err);
 
 /*
- * Run sql (parameter 1: after_id, when has_after) and hand each row to fn. Returns the first
- * non-zero value of a callback, or a store error.
+ * Run sql (its parameters, when it has them: p1, p2) and hand each row to fn. Returns the
+ * first non-zero value of a callback, or a store error.
  */
-static enum cxg_err scan(struct store *s, const char *sql, int has_after, int64_t after_id,
-                         row_fn fn, any_cb cb, void *ctx, const char *what, struct cxg_error *err)
+static enum cxg_err scan(struct store *s, const char *sql, int64_t p1, int64_t p2, row_fn fn,
+                         any_cb cb, void *ctx, const char *what, struct cxg_error *err)
 {
         sqlite3_stmt *st = NULL;
         enum cxg_err rc = CXG_OK;
@@ -33,8 +33,10 @@ static enum cxg_err scan(struct store *s, const char *sql, int has_after, int64_
                 sqlite3_finalize(st);
                 return store_sqlite_err(s, src, what, err);
         }
-        if (has_after)
-                sqlite3_bind_int64(st, 1, after_id);
+        if (sqlite3_bind_parameter_count(st) >= 1)
+                sqlite3_bind_int64(st, 1, p1);
+        if (sqlite3_bind_parameter_count(st) >= 2)
+                sqlite3_bind_int64(st, 2, p2);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
                 if ((rc = fn(s, st, cb, ctx, err)))
                         break;
@@ -81,7 +83,7 @@ enum cxg_err store_scan_accounts(struct store *s, int64_t after_id, store_accoun
         return scan(s,
                     "SELECT id, ext_id, name, plan, mrr, currency, created_at, churned_at,"
                     " churned, owner, attributes FROM accounts WHERE id > ? ORDER BY id",
-                    1, after_id, account_row, (any_cb)cb, ctx, "scan accounts", err);
+                    after_id, 0, account_row, (any_cb)cb, ctx, "scan accounts", err);
 }
 
 /* ---- people ---- */
@@ -115,7 +117,7 @@ enum cxg_err store_scan_people(struct store *s, int64_t after_id, store_person_c
                     " p.seniority, p.created_at, p.left_at, p.attributes"
                     " FROM people p JOIN accounts a ON a.id = p.account_id"
                     " WHERE p.id > ? ORDER BY p.id",
-                    1, after_id, person_row, (any_cb)cb, ctx, "scan people", err);
+                    after_id, 0, person_row, (any_cb)cb, ctx, "scan people", err);
 }
 
 /* ---- subscriptions ---- */
@@ -144,7 +146,7 @@ enum cxg_err store_scan_subscriptions(struct store *s, int64_t after_id, store_s
                     "SELECT s.id, s.account_id, a.ext_id, s.plan, s.mrr, s.started_at,"
                     " s.ended_at FROM subscriptions s JOIN accounts a ON a.id = s.account_id"
                     " WHERE s.id > ? ORDER BY s.id",
-                    1, after_id, subscription_row, (any_cb)cb, ctx, "scan subscriptions", err);
+                    after_id, 0, subscription_row, (any_cb)cb, ctx, "scan subscriptions", err);
 }
 
 /* ---- interactions ---- */
@@ -178,7 +180,7 @@ enum cxg_err store_scan_interactions(struct store *s, int64_t after_id, store_in
                     "SELECT id, person_id, account_id, ts, channel, type_id, duration_ms,"
                     " outcome, value, ext_id, attributes FROM interactions WHERE id > ?"
                     " ORDER BY id",
-                    1, after_id, interaction_row, (any_cb)cb, ctx, "scan interactions", err);
+                    after_id, 0, interaction_row, (any_cb)cb, ctx, "scan interactions", err);
 }
 
 /* ---- feedback ---- */
@@ -213,7 +215,7 @@ enum cxg_err store_scan_feedback(struct store *s, int64_t after_id, store_feedba
                     " f.ts, f.kind, f.score, f.comment, f.topic, f.channel FROM feedback f"
                     " JOIN people p ON p.id = f.person_id JOIN accounts a ON a.id = f.account_id"
                     " WHERE f.id > ? ORDER BY f.id",
-                    1, after_id, feedback_row, (any_cb)cb, ctx, "scan feedback", err);
+                    after_id, 0, feedback_row, (any_cb)cb, ctx, "scan feedback", err);
 }
 
 /* ---- interaction types ---- */
@@ -371,4 +373,44 @@ enum cxg_err store_scan_capabilities(struct store *s, store_capability_cb cb, vo
                     "SELECT id, ext_id, name, plans, interaction_types FROM capabilities"
                     " ORDER BY id",
                     0, 0, capability_row, (any_cb)cb, ctx, "scan capabilities", err);
+}
+
+/* ---- id ranges (the change log's) ---- */
+
+enum cxg_err store_scan_accounts_range(struct store *s, int64_t lo, int64_t hi, store_account_cb cb,
+                                       void *ctx, struct cxg_error *err)
+{
+        if (hi < lo)
+                return CXG_OK;
+        return scan(s,
+                    "SELECT id, ext_id, name, plan, mrr, currency, created_at, churned_at,"
+                    " churned, owner, attributes FROM accounts WHERE id BETWEEN ?1 AND ?2"
+                    " ORDER BY id",
+                    lo, hi, account_row, (any_cb)cb, ctx, "scan accounts", err);
+}
+
+enum cxg_err store_scan_people_range(struct store *s, int64_t lo, int64_t hi, store_person_cb cb,
+                                     void *ctx, struct cxg_error *err)
+{
+        if (hi < lo)
+                return CXG_OK;
+        return scan(s,
+                    "SELECT p.id, p.ext_id, p.account_id, a.ext_id, p.name, p.email, p.role,"
+                    " p.seniority, p.created_at, p.left_at, p.attributes"
+                    " FROM people p JOIN accounts a ON a.id = p.account_id"
+                    " WHERE p.id BETWEEN ?1 AND ?2 ORDER BY p.id",
+                    lo, hi, person_row, (any_cb)cb, ctx, "scan people", err);
+}
+
+enum cxg_err store_scan_interactions_range(struct store *s, int64_t lo, int64_t hi,
+                                           store_interaction_cb cb, void *ctx,
+                                           struct cxg_error *err)
+{
+        if (hi < lo)
+                return CXG_OK;
+        return scan(s,
+                    "SELECT id, person_id, account_id, ts, channel, type_id, duration_ms,"
+                    " outcome, value, ext_id, attributes FROM interactions"
+                    " WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+                    lo, hi, interaction_row, (any_cb)cb, ctx, "scan interactions", err);
 }

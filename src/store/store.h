@@ -180,6 +180,17 @@ enum cxg_err store_scan_objectives(struct store *s, store_objective_cb cb, void 
                                    struct cxg_error *err) CXG_WUR;
 enum cxg_err store_scan_capabilities(struct store *s, store_capability_cb cb, void *ctx,
                                      struct cxg_error *err) CXG_WUR;
+/*
+ * The rows with lo <= id <= hi, in id order (the change log's ranges, store_changes.h); people
+ * as store_scan_people gives them.
+ */
+enum cxg_err store_scan_accounts_range(struct store *s, int64_t lo, int64_t hi, store_account_cb cb,
+                                       void *ctx, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_people_range(struct store *s, int64_t lo, int64_t hi, store_person_cb cb,
+                                     void *ctx, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_scan_interactions_range(struct store *s, int64_t lo, int64_t hi,
+                                           store_interaction_cb cb, void *ctx,
+                                           struct cxg_error *err) CXG_WUR;
 
 /* Small key/value settings kept in the database (e.g. "generator.seed"). */
 enum cxg_err store_meta_set(struct store *s, const char *key, const char *value,

@@ -19,7 +19,7 @@
 #include "store/store.h"
 
 /* What changed: the table (values are stored in changes.entity; never renumber). */
-enum store_entity {
+enum store_change_entity {
         STORE_E_ACCOUNT = 1,
         STORE_E_PERSON = 2,
         STORE_E_SUBSCRIPTION = 3,
@@ -41,7 +41,7 @@ enum store_change_op {
 struct store_change {
         int64_t seq;
         int64_t at; /* unix seconds of the write */
-        int entity; /* enum store_entity */
+        int entity; /* enum store_change_entity */
         int op;     /* enum store_change_op */
         int64_t id_lo, id_hi;
         int64_t account_id; /* the account concerned, or 0 when none or unknown */
@@ -53,8 +53,8 @@ typedef enum cxg_err (*store_change_cb)(void *ctx, const struct store_change *c)
  * Record a change inside the open transaction (CXG_ERR_INTERNAL outside one). Store write
  * functions call it; nothing above the store needs to.
  */
-enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo,
-                               int64_t id_hi, int64_t account_id, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo, int64_t id_hi,
+                               int64_t account_id, struct cxg_error *err) CXG_WUR;
 
 /* The changes with seq > after, in seq order, at most limit of them (0: all). */
 enum cxg_err store_changes_scan(struct store *s, int64_t after, size_t limit, store_change_cb cb,
