@@ -25,6 +25,9 @@
 #define APPLY_BATCH 10000       /* change-log rows per catch-up: bounds its memory */
 #define POLL_MS 50              /* look for other processes' writes this often */
 #define RECOMPUTE_DEFAULT_S 300 /* [engine] full_recompute_seconds */
+/* [engine] full_recompute_drift_seconds: how far the dirty rescores' as-of time (the latest
+ * data) may run ahead of the last full recompute's before the next round recomputes all */
+#define DRIFT_DEFAULT_S 3600
 #define MAX_LAG_DEFAULT 1000000 /* [engine] max_lag: changes behind before 429 */
 #define SYNC_WAIT_MS 60000      /* read-your-writes of entity writes: at most 1 min */
 #define RETRY_AFTER_MAX_S 60    /* Retry-After of a 429 for a lagging engine */
@@ -52,7 +55,7 @@ static struct {
         long rate_in0, rate_ap0;
         double rate_in, rate_ap; /* rows/s ingested and applied over the last window */
         /* settings */
-        long recompute_s, max_lag, test_delay_ms;
+        long recompute_s, drift_s, max_lag, test_delay_ms;
 } ap;
 
 static atomic_long applies, apply_failures, applied_changes, applied_rows, recomputes;
@@ -80,12 +83,15 @@ static enum cxg_err applier_settings(const struct cxg_config *ini, struct cxg_er
         enum cxg_err rc;
 
         ap.recompute_s = RECOMPUTE_DEFAULT_S;
+        ap.drift_s = DRIFT_DEFAULT_S;
         ap.max_lag = MAX_LAG_DEFAULT;
         ap.test_delay_ms = 0;
         if (!ini)
                 return CXG_OK;
         if ((rc = cxg_config_long(ini, "engine.full_recompute_seconds", RECOMPUTE_DEFAULT_S, 1,
                                   7L * 24 * 3600, &ap.recompute_s, err)) ||
+            (rc = cxg_config_long(ini, "engine.full_recompute_drift_seconds", DRIFT_DEFAULT_S, 0,
+                                  365L * 24 * 3600, &ap.drift_s, err)) ||
             (rc = cxg_config_long(ini, "engine.max_lag", MAX_LAG_DEFAULT, 1, 1L << 40, &ap.max_lag,
                                   err)))
                 return rc;
@@ -220,8 +226,28 @@ static void sample_rates(double now)
 }
 
 /*
+ * 1 when a full recompute is due: every full_recompute_seconds, or as soon as the latest data
+ * moved more than full_recompute_drift_seconds past the last full recompute's as-of time (a
+ * backfill, or a quiet period ended), so that accounts without new rows are not judged at an
+ * as-of time far behind the dirty ones'.
+ */
+static int recompute_due(void)
+{
+        int64_t drift;
+
+        if (api_mono() - ap.last_recompute >= (double)ap.recompute_s)
+                return 1;
+        eng_engine_read_lock(&eng);
+        drift = eng.scores.at - eng.scores.full_at;
+        eng_engine_unlock(&eng);
+        return drift > ap.drift_s || -drift > ap.drift_s; /* also back: an engine opened on
+                                                               an empty store is as of now */
+}
+
+/*
  * One round of the applier: reload if asked, catch up when the log moved or a write or a
- * waiter asks for it (a catch-up without new changes is cheap), recompute when it is due.
+ * waiter asks for it (a catch-up without new changes is cheap), recompute when it is due
+ * (before the waiters are told, so ?wait=scores sees the recomputed scores).
  */
 static void apply_round(void)
 {
@@ -245,14 +271,14 @@ static void apply_round(void)
         if (!rc && (rd.h > ap.seq || rd.writes > ap.writes_applied || rd.sync_req > ap.sync_done ||
                     rd.reload_req > ap.reload_done))
                 rc = catch_up(rd.h);
-        if (!rc)
-                round_done(&rd);
-        if (api_mono() - ap.last_recompute >= (double)ap.recompute_s) {
+        if (recompute_due()) {
                 atomic_fetch_add(&recomputes, 1);
                 if (eng_engine_recompute(&eng, ap.st, &err))
                         cxg_log(CXG_LOG_ERROR, "serve: periodic recompute: %s", err.msg);
                 ap.last_recompute = api_mono();
         }
+        if (!rc)
+                round_done(&rd);
         sample_rates(api_mono());
 }
 

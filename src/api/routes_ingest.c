@@ -178,8 +178,8 @@ static enum cxg_err ingest_fn(struct store *st, void *arg, struct cxg_error *err
         struct ingest_work *w = arg;
 
         w->c.st = st;
-        return app_ingest_batch_tx(&w->c, w->kind, w->text, w->len, w->npre, &w->errs,
-                                   &w->n_errs, &w->sum, err);
+        return app_ingest_batch_tx(&w->c, w->kind, w->text, w->len, w->npre, &w->errs, &w->n_errs,
+                                   &w->sum, err);
 }
 
 /* The rejected rows as the reply's array; NULL when out of memory. */

@@ -29,8 +29,8 @@ enum cxg_err app_user_passwd(const struct app_ctx *c, const char *name, const ch
 /*
  * Store a new API token (its hash and display prefix) for user u with scope "read",
  * "read-write" or "ingest" (write-only: event collection and ingest; CXG_ERR_INVALID with field
- * "scope" for any other), expiring at expires_at (CXG_TS_NONE: never), audited "create" on tokens <id>
- * with {"after": {"scope", "user"}}. *id receives the token's id.
+ * "scope" for any other), expiring at expires_at (CXG_TS_NONE: never), audited "create" on tokens
+ * <id> with {"after": {"scope", "user"}}. *id receives the token's id.
  */
 enum cxg_err app_token_create(const struct app_ctx *c, const struct store_user *u,
                               const unsigned char hash[STORE_HASH_LEN], const char *prefix,
