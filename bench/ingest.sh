@@ -6,7 +6,7 @@
 # cxgarden_freshness_seconds (age of the oldest committed change the engine has not applied).
 # Prints requests/s, latency p50/p99, freshness p50/p99/max, the group-commit figures and
 # checks that every 2xx is a stored row; --record appends them to bench/RESULTS.md ("Ingest").
-# Settings: DURATION (10), CONNS (64), THREADS (server threads, 16), LINGER_US (0), EXTRA_INI
+# Settings: PERF (a file: profile the server with perf during the load), DURATION (10), CONNS (64), THREADS (server threads, 16), LINGER_US (0), EXTRA_INI
 # (more config lines, e.g. $'[engine]\ntest_applier_delay_ms = -1\nmax_lag = 1000000000' for the
 # ceiling of the write path alone).
 set -euo pipefail
@@ -90,7 +90,10 @@ code=$(curl -s -o "$T/first" -w '%{http_code}' -X POST -H "Authorization: Bearer
         done
 ) &
 SAMPLER=$!
+# PERF=FILE: a CPU profile of the server during the load (perf record -e cpu-clock -g)
+[ -n "${PERF:-}" ] && { perf record -q -e cpu-clock -g -p "$PID" -o "$PERF" -- sleep "$DURATION" 2>/dev/null & }
 wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$T/post.lua" "$URL/api/v1/interactions" >"$T/load.out" 2>&1 || true
+[ -n "${PERF:-}" ] && wait
 touch "$T/done"
 wait $SAMPLER || true
 curl -s -H "Authorization: Bearer $TOKEN" "$URL/metrics" >"$T/metrics"

@@ -354,6 +354,83 @@ static enum cxg_err index_delta(struct eng_snapshot *s)
         return CXG_OK;
 }
 
+/* Merge the sorted runs order[lo, mid) and [mid, hi) by ts (ties: the first run first). */
+static void merge_runs(uint32_t *order, size_t lo, size_t mid, size_t hi, const int32_t *ts,
+                       uint32_t *tmp)
+{
+        size_t i = lo, j = mid, k = 0;
+
+        if (mid == lo || mid == hi || ts[order[mid - 1]] <= ts[order[mid]])
+                return;
+        while (i < mid && j < hi)
+                tmp[k++] = ts[order[j]] < ts[order[i]] ? order[j++] : order[i++];
+        while (i < mid)
+                tmp[k++] = order[i++];
+        while (j < hi)
+                tmp[k++] = order[j++];
+        memcpy(order + lo, tmp, k * sizeof(uint32_t));
+}
+
+/*
+ * Index delta rows d0.. into a_doff / d_idx, which cover the rows below d0 for the first na0
+ * accounts: each account's sorted run is copied, its new rows are sorted and merged after it.
+ * Linear in the delta plus the sort of the new rows, where index_delta sorts every account's
+ * rows again on each append (the applier appends many times a second).
+ */
+static enum cxg_err index_delta_append(struct eng_snapshot *s, size_t d0, size_t na0)
+{
+        size_t na = s->n_accounts, n = s->delta.n;
+        uint32_t *off, *order, *pos, *tmp;
+        enum cxg_err rc = CXG_OK;
+
+        if (d0 == 0 || d0 > n || !s->a_doff || !s->d_idx || na0 > na)
+                return index_delta(s);
+        off = cxg_calloc(na + 1, sizeof(uint32_t));
+        pos = cxg_malloc((na + 1) * sizeof(uint32_t));
+        order = cxg_malloc((n ? n : 1) * sizeof(uint32_t));
+        tmp = cxg_malloc((n ? n : 1) * sizeof(uint32_t));
+        if (!off || !pos || !order || !tmp) {
+                rc = CXG_ERR_NOMEM;
+                goto done;
+        }
+        for (size_t a = 0; a < na0; a++)
+                off[a + 1] = s->a_doff[a + 1] - s->a_doff[a];
+        for (size_t j = d0; j < n; j++)
+                off[s->delta.account[j] + 1]++;
+        for (size_t a = 0; a < na; a++)
+                off[a + 1] += off[a];
+        for (size_t a = 0; a < na; a++) {
+                size_t old = a < na0 ? s->a_doff[a + 1] - s->a_doff[a] : 0;
+
+                if (old)
+                        memcpy(order + off[a], s->d_idx + s->a_doff[a], old * sizeof(uint32_t));
+                pos[a] = off[a] + (uint32_t)old;
+        }
+        for (size_t j = d0; j < n; j++)
+                order[pos[s->delta.account[j]]++] = (uint32_t)j;
+        for (size_t a = 0; a < na && !rc; a++) {
+                size_t mid = off[a] + (a < na0 ? s->a_doff[a + 1] - s->a_doff[a] : 0);
+
+                if (mid == off[a + 1])
+                        continue; /* no new rows */
+                if (!(rc = sort_by_ts32(order, mid, off[a + 1], s->delta.ts)))
+                        merge_runs(order, off[a], mid, off[a + 1], s->delta.ts, tmp);
+        }
+done:
+        cxg_free(pos);
+        cxg_free(tmp);
+        if (rc) {
+                cxg_free(off);
+                cxg_free(order);
+                return rc;
+        }
+        cxg_free(s->a_doff);
+        cxg_free(s->d_idx);
+        s->a_doff = off;
+        s->d_idx = order;
+        return CXG_OK;
+}
+
 int eng_duration_kind(const struct eng_snapshot *s, uint16_t type, uint8_t channel)
 {
         const char *name = type < s->types.n ? s->types.names[type] : "";
@@ -552,10 +629,12 @@ enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng
         if ((rc = grow_t_caps(s)) || (rc = extend_ioff(s, s->ioff_accounts)))
                 goto fail;
         s->ioff_accounts = s->n_accounts;
-        if (s->delta.n > s->merge_fraction * (double)s->main.n && (rc = merge_delta(s)))
+        if (s->delta.n > s->merge_fraction * (double)s->main.n) {
+                if ((rc = merge_delta(s)) || (rc = index_delta(s)))
+                        goto fail;
+        } else if ((rc = index_delta_append(s, b->delta, b->accounts))) {
                 goto fail;
-        if ((rc = index_delta(s)))
-                goto fail;
+        }
         s->finished = 1;
         return CXG_OK;
 fail:

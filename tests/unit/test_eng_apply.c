@@ -368,6 +368,52 @@ static void test_pages(void **st)
         eng_engine_release(&e);
 }
 
+/* Every account's delta run holds exactly its delta rows, sorted by ts. */
+static void delta_index_ok(const struct eng_snapshot *s)
+{
+        size_t seen = 0;
+
+        for (size_t a = 0; a < s->n_accounts; a++)
+                for (uint32_t k = s->a_doff[a]; k < s->a_doff[a + 1]; k++) {
+                        uint32_t j = s->d_idx[k];
+
+                        assert_true(j < s->delta.n);
+                        assert_int_equal(s->delta.account[j], a);
+                        if (k > s->a_doff[a])
+                                assert_true(s->delta.ts[s->d_idx[k - 1]] <= s->delta.ts[j]);
+                        seen++;
+                }
+        assert_int_equal(seen, s->delta.n);
+}
+
+/* Appends in several catch-ups, each batch in descending time and interleaved with the
+ * earlier ones: the delta index is merged, not rebuilt, and stays right. */
+static void test_delta_index_stays_sorted(void **st)
+{
+        struct eng_engine e;
+        struct eng_catchup out;
+        struct cxg_error err;
+        uint32_t dirty[] = {0, 1};
+
+        (void)st;
+        assert_int_equal(eng_engine_open(&e, db, NULL, CXG_TS_NONE, 1, &err), CXG_OK);
+        events(1, 10, T0 + 5 * DAY, 3 * HOUR);
+        catch_up(&e, 0, &out);
+        delta_index_ok(&e.snap);
+        events(2, 9, T0 + 5 * DAY - HOUR, 2 * HOUR); /* between P1's new rows */
+        events(3, 4, T0 + 2 * DAY, HOUR);            /* another account */
+        catch_up(&e, 0, &out);
+        assert_int_equal(out.reloaded, 0);
+        assert_int_equal(e.snap.delta.n, 23);
+        delta_index_ok(&e.snap);
+        events(1, 5, T0 + 4 * DAY + 30 * 60, 7 * HOUR);
+        catch_up(&e, 0, &out);
+        assert_int_equal(e.snap.delta.n, 28);
+        delta_index_ok(&e.snap);
+        same_as_fresh(&e, dirty, 2);
+        eng_engine_release(&e);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -375,6 +421,7 @@ int main(void)
                                             teardown),
             cmocka_unit_test_setup_teardown(test_edits_reach_a_fresh_load, setup, teardown),
             cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_delta_index_stays_sorted, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
