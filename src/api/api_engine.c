@@ -22,8 +22,12 @@
 #include "engine/engine.h"
 #include "store/store_changes.h"
 
-#define APPLY_BATCH 10000       /* change-log rows per catch-up: bounds its memory */
-#define POLL_MS 50              /* look for other processes' writes this often */
+#define APPLY_BATCH 10000 /* change-log rows per catch-up: bounds its memory */
+#define POLL_MS 50        /* look for other processes' writes this often */
+/* [engine] apply_interval_ms: rounds start at most this often, so that under a stream of
+ * small commits one catch-up (and one rescore of each dirty account) covers many of them
+ * instead of taking the write lock once per commit */
+#define APPLY_INTERVAL_DEFAULT_MS 10
 #define RECOMPUTE_DEFAULT_S 300 /* [engine] full_recompute_seconds */
 /* [engine] full_recompute_drift_seconds: how far the dirty rescores' as-of time (the latest
  * data) may run ahead of the last full recompute's before the next round recomputes all */
@@ -55,7 +59,7 @@ static struct {
         long rate_in0, rate_ap0;
         double rate_in, rate_ap; /* rows/s ingested and applied over the last window */
         /* settings */
-        long recompute_s, drift_s, max_lag, test_delay_ms;
+        long recompute_s, drift_s, max_lag, test_delay_ms, interval_ms;
 } ap;
 
 static atomic_long applies, apply_failures, applied_changes, applied_rows, recomputes;
@@ -84,6 +88,7 @@ static enum cxg_err applier_settings(const struct cxg_config *ini, struct cxg_er
 
         ap.recompute_s = RECOMPUTE_DEFAULT_S;
         ap.drift_s = DRIFT_DEFAULT_S;
+        ap.interval_ms = APPLY_INTERVAL_DEFAULT_MS;
         ap.max_lag = MAX_LAG_DEFAULT;
         ap.test_delay_ms = 0;
         if (!ini)
@@ -92,6 +97,8 @@ static enum cxg_err applier_settings(const struct cxg_config *ini, struct cxg_er
                                   7L * 24 * 3600, &ap.recompute_s, err)) ||
             (rc = cxg_config_long(ini, "engine.full_recompute_drift_seconds", DRIFT_DEFAULT_S, 0,
                                   365L * 24 * 3600, &ap.drift_s, err)) ||
+            (rc = cxg_config_long(ini, "engine.apply_interval_ms", APPLY_INTERVAL_DEFAULT_MS, 0,
+                                  1000, &ap.interval_ms, err)) ||
             (rc = cxg_config_long(ini, "engine.max_lag", MAX_LAG_DEFAULT, 1, 1L << 40, &ap.max_lag,
                                   err)))
                 return rc;
@@ -301,6 +308,10 @@ static void *applier(void *unused)
                                                      (ap.test_delay_ms % 1000) * 1000000L},
                                   NULL);
                 apply_round();
+                if (ap.interval_ms > 0)
+                        nanosleep(&(struct timespec){ap.interval_ms / 1000,
+                                                     (ap.interval_ms % 1000) * 1000000L},
+                                  NULL);
                 pthread_mutex_lock(&ap.mu);
         }
         pthread_mutex_unlock(&ap.mu);
