@@ -64,7 +64,10 @@ for _ in $(seq 1 400); do
         sleep 0.05
 done
 URL=http://127.0.0.1:$PORT
+# PERF=FILE: a CPU profile of the server during (b) (perf record -e cpu-clock -g)
+[ -n "${PERF:-}" ] && { perf record -q -e cpu-clock -g -p "$PID" -o "$PERF" 2>/dev/null & PERFPID=$!; }
 load=$(node "$ROOT/bench/collect_load.mjs" "$URL" "$KEY" 4 "$dir"/batch*.json)
+[ -n "${PERF:-}" ] && { kill -INT $PERFPID; wait $PERFPID 2>/dev/null || true; }
 stored=$(sqlite3 "$dir/http.db" 'SELECT count(*) FROM interactions')
 [ "$stored" = "$EVENTS" ] || { echo "stored $stored of $EVENTS: $load" >&2; exit 1; }
 http_rate=$(jq -r '.events / .seconds | floor' <<<"$load")
