@@ -76,7 +76,7 @@ static void test_types_and_values(void **state)
                         v;
         const char *s;
         size_t n;
-        int64_t i;
+        int64_t i = 0;
         double d;
         int b;
 
@@ -127,7 +127,7 @@ static void test_nested_get_and_iteration_order(void **state)
 {
         struct cxg_jval r =
             parse_ok("{\"z\":1,\"a\":{\"m\":[10,\"x\",{\"k\":true}],\"b\":2},\"m\":3}");
-        struct cxg_jval a, m, v, k;
+        struct cxg_jval a = {{0}}, m = {{0}}, v, k;
         struct cxg_jiter it;
         const char *key, *want[] = {"z", "a", "m"};
         size_t kn, i = 0;
@@ -255,7 +255,7 @@ static void test_int64_limits(void **state)
 {
         struct cxg_jval r = parse_ok("[9223372036854775807,-9223372036854775808,-0,1.0]"), v;
         struct cxg_jiter it;
-        int64_t i;
+        int64_t i = 0;
         double d;
 
         (void)state;
