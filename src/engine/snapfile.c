@@ -65,14 +65,14 @@ struct col {
 };
 
 /* Scalars, in file order (int64 each). */
+// clang-format off
 #define SCALARS(X)                                                                                 \
-        X(n_accounts)                                                                              \
-        X(n_people)                                                                                \
-        X(n_subs) X(n_fb) X(n_caps) X(n_obj) X(n_o_needs) X(main.n) X(delta.n) X(ioff_accounts)    \
-            X(last_interaction_id) X(last_person_id) X(last_account_id) X(mixed_accounts)          \
-                X(n_skipped) X(min_ts) X(max_ts) X(month0) X(n_months) X(p_words) X(a_by_id_cap)   \
-                    X(p_by_id_cap) X(t_by_id_cap) X(t_caps_cap) X(plans.n) X(currencies.n)         \
-                        X(owners.n) X(types.n)
+        X(n_accounts) X(n_people) X(n_subs) X(n_fb) X(n_caps) X(n_obj) X(n_o_needs) X(main.n)     \
+        X(delta.n) X(ioff_accounts) X(last_interaction_id) X(last_person_id) X(last_account_id)    \
+        X(mixed_accounts) X(n_skipped) X(min_ts) X(max_ts) X(month0) X(n_months) X(p_words)        \
+        X(a_by_id_cap) X(p_by_id_cap) X(t_by_id_cap) X(t_caps_cap) X(plans.n) X(currencies.n)      \
+        X(owners.n) X(types.n)
+// clang-format on
 #define COUNT_ONE(f) +1
 enum { N_SCALARS = 0 SCALARS(COUNT_ONE) };
 /* generous upper bound of cols_of's entries */
