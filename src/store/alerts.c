@@ -54,14 +54,14 @@ static enum cxg_err tx_close(struct store *s, int own, enum cxg_err rc, struct c
         return own ? store_commit(s, err) : store_savepoint_release(s, err);
 }
 
-static enum cxg_err step_done(struct store *s, sqlite3_stmt *st, const char *what,
+static enum cxg_err step_done(struct store *s, struct sdb_stmt *st, const char *what,
                               struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
@@ -93,7 +93,7 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
 static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char *event, int64_t now,
                                      struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s,
                        "INSERT INTO webhook_deliveries (webhook_id, alert_id, event, body, next_at,"
                        " created_at) SELECT w.id, a.id, ?1, " ALERT_BODY ", ?2, ?2"
@@ -106,9 +106,9 @@ static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char 
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, alert);
+        sdb_bind_text(st, 1, event, -1, SDB_STATIC);
+        sdb_bind_int64(st, 2, now);
+        sdb_bind_int64(st, 3, alert);
         return step_done(s, st, "queue webhook deliveries", err);
 }
 
@@ -131,7 +131,7 @@ static enum cxg_err check_alert(const struct store_alert *a, struct cxg_error *e
 static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t now,
                            int64_t suppress_s, int64_t *id, int *how, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t acc = 0, live = 0;
         int rc, escalated = 0;
         enum cxg_err e;
@@ -146,17 +146,17 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
                         err);
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_text(st, 1, a->dedup_key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, a->severity, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                live = sqlite3_column_int64(st, 0);
-                escalated = sqlite3_column_int(st, 1);
-                rc = SQLITE_DONE;
+        sdb_bind_text(st, 1, a->dedup_key, -1, SDB_STATIC);
+        sdb_bind_text(st, 2, a->severity, -1, SDB_STATIC);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
+                live = sdb_column_int64(st, 0);
+                escalated = sdb_column_int(st, 1);
+                rc = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "find alert", err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "find alert", err);
         if (live) {
                 st = store_stmt(s,
                                 "UPDATE alerts SET severity = ?2, summary = ?3, evidence = ?4,"
@@ -165,12 +165,12 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
                                 err);
                 if (!st)
                         return stmt_fail(err);
-                sqlite3_bind_int64(st, 1, live);
+                sdb_bind_int64(st, 1, live);
                 store_bind_text(st, 2, a->severity);
                 store_bind_text(st, 3, a->summary ? a->summary : "");
                 store_bind_text(st, 4, a->evidence);
-                sqlite3_bind_int64(st, 5, a->last_seen != CXG_TS_NONE ? a->last_seen : now);
-                sqlite3_bind_int64(st, 6, a->first_seen != CXG_TS_NONE ? a->first_seen : now);
+                sdb_bind_int64(st, 5, a->last_seen != CXG_TS_NONE ? a->last_seen : now);
+                sdb_bind_int64(st, 6, a->first_seen != CXG_TS_NONE ? a->first_seen : now);
                 if ((e = step_done(s, st, "update alert", err)))
                         return e;
                 if (escalated && (e = queue_deliveries(s, live, "alert.escalated", now, err)))
@@ -187,18 +187,18 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
                                 err);
                 if (!st)
                         return stmt_fail(err);
-                sqlite3_bind_text(st, 1, a->dedup_key, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 2, now - suppress_s);
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW) {
-                        *id = sqlite3_column_int64(st, 0);
+                sdb_bind_text(st, 1, a->dedup_key, -1, SDB_STATIC);
+                sdb_bind_int64(st, 2, now - suppress_s);
+                rc = sdb_step(st);
+                if (rc == SDB_ROW) {
+                        *id = sdb_column_int64(st, 0);
                         *how = STORE_ALERT_SUPPRESSED;
-                        sqlite3_reset(st);
+                        sdb_reset(st);
                         return CXG_OK;
                 }
-                sqlite3_reset(st);
-                if (rc != SQLITE_DONE)
-                        return store_sqlite_err(s, rc, "find alert", err);
+                sdb_reset(st);
+                if (rc != SDB_DONE)
+                        return store_db_err(s, rc, "find alert", err);
         }
         st = store_stmt(s,
                         "INSERT INTO alerts (kind, severity, subject_type, subject, dedup_key,"
@@ -214,17 +214,17 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
         store_bind_text(st, 5, a->dedup_key);
         store_bind_text(st, 6, a->summary ? a->summary : "");
         store_bind_text(st, 7, a->evidence);
-        sqlite3_bind_int64(st, 8, a->first_seen != CXG_TS_NONE ? a->first_seen : now);
-        sqlite3_bind_int64(st, 9, a->last_seen != CXG_TS_NONE ? a->last_seen : now);
-        sqlite3_bind_int64(st, 10, now);
+        sdb_bind_int64(st, 8, a->first_seen != CXG_TS_NONE ? a->first_seen : now);
+        sdb_bind_int64(st, 9, a->last_seen != CXG_TS_NONE ? a->last_seen : now);
+        sdb_bind_int64(st, 10, now);
         if (acc)
-                sqlite3_bind_int64(st, 11, acc);
+                sdb_bind_int64(st, 11, acc);
         else
-                sqlite3_bind_null(st, 11);
+                sdb_bind_null(st, 11);
         store_bind_text(st, 12, a->person_id);
         if ((e = step_done(s, st, "insert alert", err)))
                 return e;
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = sdb_last_insert_rowid(s);
         *how = STORE_ALERT_NEW;
         return queue_deliveries(s, *id, "alert.created", now, err);
 }
@@ -248,10 +248,10 @@ enum cxg_err store_alert_record(struct store *s, const struct store_alert *a, in
         return tx_close(s, own, rc, err);
 }
 
-static void alert_from_row(sqlite3_stmt *st, struct store_alert *a)
+static void alert_from_row(struct sdb_stmt *st, struct store_alert *a)
 {
         memset(a, 0, sizeof(*a));
-        a->id = sqlite3_column_int64(st, 0);
+        a->id = sdb_column_int64(st, 0);
         a->kind = store_col_text(st, 1);
         a->severity = store_col_text(st, 2);
         a->subject_type = store_col_text(st, 3);
@@ -268,8 +268,8 @@ static void alert_from_row(sqlite3_stmt *st, struct store_alert *a)
         a->status_at = store_col_ts(st, 14);
         a->account_id = store_col_text(st, 15);
         a->person_id = store_col_text(st, 16);
-        a->occurrences = sqlite3_column_int64(st, 17);
-        a->task_id = sqlite3_column_int64(st, 18);
+        a->occurrences = sdb_column_int64(st, 17);
+        a->task_id = sdb_column_int64(st, 18);
 }
 
 static int clamp_limit(int limit)
@@ -282,7 +282,7 @@ static int clamp_limit(int limit)
 enum cxg_err store_alerts_list(struct store *s, const struct store_alert_filter *f,
                                store_alert_cb cb, void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         struct store_alert a;
         enum cxg_err rc = CXG_OK;
         int r;
@@ -316,19 +316,19 @@ enum cxg_err store_alerts_list(struct store *s, const struct store_alert_filter 
         store_bind_text(st, 2, f->kind);
         store_bind_text(st, 3, f->account_id);
         store_bind_text(st, 4, f->min_severity);
-        sqlite3_bind_int64(st, 5, f->before_id);
-        sqlite3_bind_int64(st, 6, f->id);
-        sqlite3_bind_int(st, 7, clamp_limit(f->limit));
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        sdb_bind_int64(st, 5, f->before_id);
+        sdb_bind_int64(st, 6, f->id);
+        sdb_bind_int(st, 7, clamp_limit(f->limit));
+        while ((r = sdb_step(st)) == SDB_ROW) {
                 alert_from_row(st, &a);
                 if ((rc = cb(ctx, &a)))
                         break;
         }
-        sqlite3_reset(st);
+        sdb_reset(st);
         if (rc)
                 return rc;
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "list alerts", err);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "list alerts", err);
         return CXG_OK;
 }
 
@@ -336,7 +336,7 @@ enum cxg_err store_alert_set_status(struct store *s, int64_t id, const char *sta
                                     const char *reason, const char *actor, int64_t now,
                                     struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc;
 
         if (!one_of(status, statuses))
@@ -353,11 +353,11 @@ enum cxg_err store_alert_set_status(struct store *s, int64_t id, const char *sta
                         err);
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, id);
+        sdb_bind_int64(st, 1, id);
         store_bind_text(st, 2, status);
         store_bind_text(st, 3, reason && *reason ? reason : NULL);
         store_bind_text(st, 4, actor);
-        sqlite3_bind_int64(st, 5, now);
+        sdb_bind_int64(st, 5, now);
         rc = step_done(s, st, "update alert", err);
         if (rc == CXG_ERR_CONFLICT)
                 return cxg_error_setf(err, CXG_ERR_CONFLICT, "status",
@@ -366,7 +366,7 @@ enum cxg_err store_alert_set_status(struct store *s, int64_t id, const char *sta
                                       (long long)id);
         if (rc)
                 return rc;
-        if (sqlite3_changes(s->db) == 0)
+        if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "alert %lld not found", (long long)id);
         return CXG_OK;
 }
@@ -374,16 +374,16 @@ enum cxg_err store_alert_set_status(struct store *s, int64_t id, const char *sta
 enum cxg_err store_alerts_count(struct store *s, struct store_alert_counts *out,
                                 struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s, "SELECT status, count(*) FROM alerts GROUP BY status", err);
         int r;
 
         memset(out, 0, sizeof(*out));
         if (!st)
                 return stmt_fail(err);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((r = sdb_step(st)) == SDB_ROW) {
                 const char *k = store_col_text(st, 0);
-                int64_t n = sqlite3_column_int64(st, 1);
+                int64_t n = sdb_column_int64(st, 1);
 
                 if (!k)
                         continue;
@@ -396,9 +396,9 @@ enum cxg_err store_alerts_count(struct store *s, struct store_alert_counts *out,
                 else if (strcmp(k, "dismissed") == 0)
                         out->dismissed = n;
         }
-        sqlite3_reset(st);
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "count alerts", err);
+        sdb_reset(st);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "count alerts", err);
         return CXG_OK;
 }
 
@@ -407,7 +407,7 @@ enum cxg_err store_alerts_count(struct store *s, struct store_alert_counts *out,
 enum cxg_err store_task_create(struct store *s, const struct store_task *t, int64_t now,
                                int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t acc = 0;
         enum cxg_err rc;
 
@@ -425,19 +425,19 @@ enum cxg_err store_task_create(struct store *s, const struct store_task *t, int6
         if (!st)
                 return stmt_fail(err);
         if (t->alert_id)
-                sqlite3_bind_int64(st, 1, t->alert_id);
+                sdb_bind_int64(st, 1, t->alert_id);
         else
-                sqlite3_bind_null(st, 1);
+                sdb_bind_null(st, 1);
         if (acc)
-                sqlite3_bind_int64(st, 2, acc);
+                sdb_bind_int64(st, 2, acc);
         else
-                sqlite3_bind_null(st, 2);
+                sdb_bind_null(st, 2);
         store_bind_text(st, 3, t->person_id);
         store_bind_text(st, 4, t->owner);
         store_bind_text(st, 5, t->title);
         store_bind_ts(st, 6, t->due_at);
         store_bind_text(st, 7, t->notes);
-        sqlite3_bind_int64(st, 8, now);
+        sdb_bind_int64(st, 8, now);
         store_bind_double(st, 9, t->health_before);
         rc = step_done(s, st, "insert task", err);
         if (rc == CXG_ERR_CONFLICT)
@@ -446,7 +446,7 @@ enum cxg_err store_task_create(struct store *s, const struct store_task *t, int6
         if (rc)
                 return rc;
         if (id)
-                *id = sqlite3_last_insert_rowid(s->db);
+                *id = sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
@@ -458,11 +458,11 @@ enum cxg_err store_task_create(struct store *s, const struct store_task *t, int6
         " FROM tasks t LEFT JOIN accounts c ON c.id = t.account_id"                                \
         " LEFT JOIN alerts a ON a.id = t.alert_id"
 
-static void task_from_row(sqlite3_stmt *st, struct store_task *t)
+static void task_from_row(struct sdb_stmt *st, struct store_task *t)
 {
         memset(t, 0, sizeof(*t));
-        t->id = sqlite3_column_int64(st, 0);
-        t->alert_id = sqlite3_column_int64(st, 1);
+        t->id = sdb_column_int64(st, 0);
+        t->alert_id = sdb_column_int64(st, 1);
         t->account_id = store_col_text(st, 2);
         t->account_name = store_col_text(st, 3);
         t->person_id = store_col_text(st, 4);
@@ -479,35 +479,34 @@ static void task_from_row(sqlite3_stmt *st, struct store_task *t)
         t->health_before = store_col_double(st, 15);
         t->health_after = store_col_double(st, 16);
         t->health_after_at = store_col_ts(st, 17);
-        t->reconnected =
-            sqlite3_column_type(st, 18) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 18);
+        t->reconnected = sdb_column_type(st, 18) == SDB_NULL ? -1 : sdb_column_int(st, 18);
         t->alert_kind = store_col_text(st, 19);
 }
 
-static enum cxg_err run_tasks(struct store *s, sqlite3_stmt *st, store_task_cb cb, void *ctx,
+static enum cxg_err run_tasks(struct store *s, struct sdb_stmt *st, store_task_cb cb, void *ctx,
                               struct cxg_error *err)
 {
         struct store_task t;
         enum cxg_err rc = CXG_OK;
         int r;
 
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((r = sdb_step(st)) == SDB_ROW) {
                 task_from_row(st, &t);
                 if ((rc = cb(ctx, &t)))
                         break;
         }
-        sqlite3_reset(st);
+        sdb_reset(st);
         if (rc)
                 return rc;
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "list tasks", err);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "list tasks", err);
         return CXG_OK;
 }
 
 enum cxg_err store_tasks_list(struct store *s, const struct store_task_filter *f, store_task_cb cb,
                               void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
 
         if (f->status && !one_of(f->status, task_statuses))
                 return cxg_error_setf(err, CXG_ERR_INVALID, "status",
@@ -525,9 +524,9 @@ enum cxg_err store_tasks_list(struct store *s, const struct store_task_filter *f
         store_bind_text(st, 1, f->owner);
         store_bind_text(st, 2, f->status);
         store_bind_text(st, 3, f->account_id);
-        sqlite3_bind_int64(st, 4, f->id);
-        sqlite3_bind_int64(st, 5, f->after_id);
-        sqlite3_bind_int(st, 6, clamp_limit(f->limit));
+        sdb_bind_int64(st, 4, f->id);
+        sdb_bind_int64(st, 5, f->after_id);
+        sdb_bind_int(st, 6, clamp_limit(f->limit));
         return run_tasks(s, st, cb, ctx, err);
 }
 
@@ -541,7 +540,7 @@ void store_task_change_init(struct store_task_change *c)
 enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_task_change *c,
                                int64_t now, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         char *old_status = NULL, *old_action = NULL;
         const char *status, *action;
         enum cxg_err rc = CXG_OK;
@@ -566,22 +565,22 @@ enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_t
                 rc = stmt_fail(err);
                 goto done;
         }
-        sqlite3_bind_int64(st, 1, id);
-        r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
+        sdb_bind_int64(st, 1, id);
+        r = sdb_step(st);
+        if (r == SDB_ROW) {
                 old_status = cxg_strdup(store_col_text(st, 0));
                 old_action = store_col_text(st, 1) ? cxg_strdup(store_col_text(st, 1)) : NULL;
                 if (!old_status || (store_col_text(st, 1) && !old_action)) {
-                        sqlite3_reset(st);
+                        sdb_reset(st);
                         rc = cxg_error_set(err, CXG_ERR_NOMEM, "update task: out of memory");
                         goto done;
                 }
         }
-        sqlite3_reset(st);
-        if (r != SQLITE_ROW) {
-                rc = r == SQLITE_DONE ? cxg_error_set(err, CXG_ERR_NOTFOUND, "task %lld not found",
-                                                      (long long)id)
-                                      : store_sqlite_err(s, r, "read task", err);
+        sdb_reset(st);
+        if (r != SDB_ROW) {
+                rc = r == SDB_DONE ? cxg_error_set(err, CXG_ERR_NOTFOUND, "task %lld not found",
+                                                   (long long)id)
+                                   : store_db_err(s, r, "read task", err);
                 goto done;
         }
         status = c->status ? c->status : old_status;
@@ -611,7 +610,7 @@ enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_t
                 rc = stmt_fail(err);
                 goto done;
         }
-        sqlite3_bind_int64(st, 1, id);
+        sdb_bind_int64(st, 1, id);
         store_bind_text(st, 2, status);
         store_bind_text(st, 3, action);
         store_bind_text(st, 4, c->notes);
@@ -619,7 +618,7 @@ enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_t
         store_bind_text(st, 6, c->owner);
         store_bind_ts(st, 7, c->due_at);
         store_bind_double(st, 8, c->health_before);
-        sqlite3_bind_int64(st, 9, now);
+        sdb_bind_int64(st, 9, now);
         rc = step_done(s, st, "update task", err);
 done:
         cxg_free(old_status);
@@ -630,39 +629,39 @@ done:
 enum cxg_err store_tasks_due_followup(struct store *s, int64_t now, int64_t follow_s,
                                       store_task_cb cb, void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT " TASK_COLS TASK_FROM
-                                      " WHERE t.status = 'done' AND t.health_after_at IS NULL"
-                                      " AND t.resolved_at <= ?1 ORDER BY t.id",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT " TASK_COLS TASK_FROM
+                                         " WHERE t.status = 'done' AND t.health_after_at IS NULL"
+                                         " AND t.resolved_at <= ?1 ORDER BY t.id",
+                                         err);
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, now - follow_s);
+        sdb_bind_int64(st, 1, now - follow_s);
         return run_tasks(s, st, cb, ctx, err);
 }
 
 enum cxg_err store_task_set_followup(struct store *s, int64_t id, double health_after, int64_t at,
                                      int reconnected, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "UPDATE tasks SET health_after = ?2, health_after_at = ?3,"
-                                      " reconnected = ?4 WHERE id = ?1",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "UPDATE tasks SET health_after = ?2, health_after_at = ?3,"
+                                         " reconnected = ?4 WHERE id = ?1",
+                                         err);
         enum cxg_err rc;
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, id);
+        sdb_bind_int64(st, 1, id);
         store_bind_double(st, 2, health_after);
-        sqlite3_bind_int64(st, 3, at);
+        sdb_bind_int64(st, 3, at);
         if (reconnected < 0)
-                sqlite3_bind_null(st, 4);
+                sdb_bind_null(st, 4);
         else
-                sqlite3_bind_int(st, 4, reconnected ? 1 : 0);
+                sdb_bind_int(st, 4, reconnected ? 1 : 0);
         if ((rc = step_done(s, st, "update task", err)))
                 return rc;
-        if (sqlite3_changes(s->db) == 0)
+        if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "task %lld not found", (long long)id);
         return CXG_OK;
 }
@@ -670,7 +669,7 @@ enum cxg_err store_task_set_followup(struct store *s, int64_t id, double health_
 enum cxg_err store_task_outcomes(struct store *s, store_task_outcome_cb cb, void *ctx,
                                  struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s,
                        "SELECT action, count(*),"
                        " sum(health_after IS NOT NULL AND health_before IS NOT NULL),"
@@ -686,21 +685,21 @@ enum cxg_err store_task_outcomes(struct store *s, store_task_outcome_cb cb, void
 
         if (!st)
                 return stmt_fail(err);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((r = sdb_step(st)) == SDB_ROW) {
                 o.action = store_col_text(st, 0);
-                o.done = sqlite3_column_int64(st, 1);
-                o.followed = sqlite3_column_int64(st, 2);
+                o.done = sdb_column_int64(st, 1);
+                o.followed = sdb_column_int64(st, 2);
                 o.health_change = store_col_double(st, 3);
-                o.reconnect_n = sqlite3_column_int64(st, 4);
-                o.reconnected = sqlite3_column_int64(st, 5);
+                o.reconnect_n = sdb_column_int64(st, 4);
+                o.reconnected = sdb_column_int64(st, 5);
                 if ((rc = cb(ctx, &o)))
                         break;
         }
-        sqlite3_reset(st);
+        sdb_reset(st);
         if (rc)
                 return rc;
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "task outcomes", err);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "task outcomes", err);
         return CXG_OK;
 }
 
@@ -709,7 +708,7 @@ enum cxg_err store_task_outcomes(struct store *s, store_task_outcome_cb cb, void
 enum cxg_err store_webhook_add(struct store *s, const struct store_webhook *w, int64_t now,
                                int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc;
 
         if (!w->url ||
@@ -734,21 +733,21 @@ enum cxg_err store_webhook_add(struct store *s, const struct store_webhook *w, i
                 return stmt_fail(err);
         store_bind_text(st, 1, w->url);
         store_bind_text(st, 2, w->secret);
-        sqlite3_bind_int64(st, 3, now);
-        sqlite3_bind_int(st, 4, w->disabled ? 1 : 0);
+        sdb_bind_int64(st, 3, now);
+        sdb_bind_int(st, 4, w->disabled ? 1 : 0);
         store_bind_text(st, 5, w->kinds && *w->kinds ? w->kinds : NULL);
         store_bind_text(st, 6, w->min_severity);
         if ((rc = step_done(s, st, "insert webhook", err)))
                 return rc;
         if (id)
-                *id = sqlite3_last_insert_rowid(s->db);
+                *id = sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
 enum cxg_err store_webhooks_list(struct store *s, int64_t id, store_webhook_cb cb, void *ctx,
                                  struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(
+        struct sdb_stmt *st = store_stmt(
             s,
             "SELECT w.id, w.url, w.secret, w.created_at, w.disabled, w.kinds, w.min_severity,"
             " (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND"
@@ -765,43 +764,43 @@ enum cxg_err store_webhooks_list(struct store *s, int64_t id, store_webhook_cb c
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, id);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                w.id = sqlite3_column_int64(st, 0);
+        sdb_bind_int64(st, 1, id);
+        while ((r = sdb_step(st)) == SDB_ROW) {
+                w.id = sdb_column_int64(st, 0);
                 w.url = store_col_text(st, 1);
                 w.secret = store_col_text(st, 2);
                 w.created_at = store_col_ts(st, 3);
-                w.disabled = sqlite3_column_int(st, 4);
+                w.disabled = sdb_column_int(st, 4);
                 w.kinds = store_col_text(st, 5);
                 w.min_severity = store_col_text(st, 6);
-                w.delivered = sqlite3_column_int64(st, 7);
-                w.pending = sqlite3_column_int64(st, 8);
-                w.failed = sqlite3_column_int64(st, 9);
+                w.delivered = sdb_column_int64(st, 7);
+                w.pending = sdb_column_int64(st, 8);
+                w.failed = sdb_column_int64(st, 9);
                 if ((rc = cb(ctx, &w)))
                         break;
         }
-        sqlite3_reset(st);
+        sdb_reset(st);
         if (rc)
                 return rc;
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "list webhooks", err);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "list webhooks", err);
         return CXG_OK;
 }
 
 static enum cxg_err exec_id(struct store *s, const char *sql, int64_t id, int extra,
                             const char *what, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
         enum cxg_err rc;
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, id);
-        if (sqlite3_bind_parameter_count(st) >= 2)
-                sqlite3_bind_int(st, 2, extra);
+        sdb_bind_int64(st, 1, id);
+        if (sdb_bind_parameter_count(st) >= 2)
+                sdb_bind_int(st, 2, extra);
         if ((rc = step_done(s, st, what, err)))
                 return rc;
-        if (sqlite3_changes(s->db) == 0)
+        if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "webhook %lld not found",
                                      (long long)id);
         return CXG_OK;
@@ -816,7 +815,7 @@ enum cxg_err store_webhook_set_disabled(struct store *s, int64_t id, int disable
 
 enum cxg_err store_webhook_delete(struct store *s, int64_t id, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int own;
         enum cxg_err rc;
 
@@ -826,7 +825,7 @@ enum cxg_err store_webhook_delete(struct store *s, int64_t id, struct cxg_error 
         if (!st) {
                 rc = stmt_fail(err);
         } else {
-                sqlite3_bind_int64(st, 1, id);
+                sdb_bind_int64(st, 1, id);
                 rc = step_done(s, st, "delete webhook deliveries", err);
         }
         if (!rc)
@@ -838,43 +837,43 @@ enum cxg_err store_webhook_delete(struct store *s, int64_t id, struct cxg_error 
         "d.id, d.webhook_id, d.alert_id, d.event, d.body, w.url, w.secret, d.attempt, d.status,"   \
         " d.next_at, d.created_at, d.delivered_at, d.last_error, d.last_status"
 
-static enum cxg_err run_deliveries(struct store *s, sqlite3_stmt *st, store_delivery_cb cb,
+static enum cxg_err run_deliveries(struct store *s, struct sdb_stmt *st, store_delivery_cb cb,
                                    void *ctx, struct cxg_error *err)
 {
         struct store_delivery d;
         enum cxg_err rc = CXG_OK;
         int r;
 
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                d.id = sqlite3_column_int64(st, 0);
-                d.webhook_id = sqlite3_column_int64(st, 1);
-                d.alert_id = sqlite3_column_int64(st, 2);
+        while ((r = sdb_step(st)) == SDB_ROW) {
+                d.id = sdb_column_int64(st, 0);
+                d.webhook_id = sdb_column_int64(st, 1);
+                d.alert_id = sdb_column_int64(st, 2);
                 d.event = store_col_text(st, 3);
                 d.body = store_col_text(st, 4);
                 d.url = store_col_text(st, 5);
                 d.secret = store_col_text(st, 6);
-                d.attempt = sqlite3_column_int(st, 7);
+                d.attempt = sdb_column_int(st, 7);
                 d.status = store_col_text(st, 8);
                 d.next_at = store_col_ts(st, 9);
                 d.created_at = store_col_ts(st, 10);
                 d.delivered_at = store_col_ts(st, 11);
                 d.last_error = store_col_text(st, 12);
-                d.last_status = sqlite3_column_int(st, 13);
+                d.last_status = sdb_column_int(st, 13);
                 if ((rc = cb(ctx, &d)))
                         break;
         }
-        sqlite3_reset(st);
+        sdb_reset(st);
         if (rc)
                 return rc;
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "list webhook deliveries", err);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "list webhook deliveries", err);
         return CXG_OK;
 }
 
 enum cxg_err store_deliveries_due(struct store *s, int64_t now, int limit, store_delivery_cb cb,
                                   void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s,
                        "SELECT " DELIVERY_COLS " FROM webhook_deliveries d JOIN webhooks w ON"
                        " w.id = d.webhook_id WHERE d.status = 'pending' AND"
@@ -884,15 +883,15 @@ enum cxg_err store_deliveries_due(struct store *s, int64_t now, int limit, store
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int(st, 2, clamp_limit(limit));
+        sdb_bind_int64(st, 1, now);
+        sdb_bind_int(st, 2, clamp_limit(limit));
         return run_deliveries(s, st, cb, ctx, err);
 }
 
 enum cxg_err store_deliveries_list(struct store *s, int64_t webhook_id, int limit,
                                    store_delivery_cb cb, void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s,
                        "SELECT " DELIVERY_COLS " FROM webhook_deliveries d JOIN webhooks w ON"
                        " w.id = d.webhook_id WHERE ?1 = 0 OR d.webhook_id = ?1"
@@ -901,8 +900,8 @@ enum cxg_err store_deliveries_list(struct store *s, int64_t webhook_id, int limi
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, webhook_id);
-        sqlite3_bind_int(st, 2, clamp_limit(limit));
+        sdb_bind_int64(st, 1, webhook_id);
+        sdb_bind_int(st, 2, clamp_limit(limit));
         return run_deliveries(s, st, cb, ctx, err);
 }
 
@@ -910,7 +909,7 @@ enum cxg_err store_delivery_result(struct store *s, int64_t id, int ok, int http
                                    const char *error, int64_t now, int64_t next_at,
                                    struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(
+        struct sdb_stmt *st = store_stmt(
             s,
             "UPDATE webhook_deliveries SET attempt = attempt + 1, last_status = ?3,"
             " last_error = ?4, status = CASE WHEN ?2 THEN 'delivered' WHEN ?6 IS NULL THEN"
@@ -921,21 +920,21 @@ enum cxg_err store_delivery_result(struct store *s, int64_t id, int ok, int http
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int(st, 2, ok ? 1 : 0);
+        sdb_bind_int64(st, 1, id);
+        sdb_bind_int(st, 2, ok ? 1 : 0);
         if (http_status > 0)
-                sqlite3_bind_int(st, 3, http_status);
+                sdb_bind_int(st, 3, http_status);
         else
-                sqlite3_bind_null(st, 3);
+                sdb_bind_null(st, 3);
         store_bind_text(st, 4, ok ? NULL : error);
-        sqlite3_bind_int64(st, 5, now);
+        sdb_bind_int64(st, 5, now);
         if (ok)
-                sqlite3_bind_int64(st, 6, now);
+                sdb_bind_int64(st, 6, now);
         else
                 store_bind_ts(st, 6, next_at);
         if ((rc = step_done(s, st, "update webhook delivery", err)))
                 return rc;
-        if (sqlite3_changes(s->db) == 0)
+        if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "webhook delivery %lld not found",
                                      (long long)id);
         return CXG_OK;
@@ -944,24 +943,24 @@ enum cxg_err store_delivery_result(struct store *s, int64_t id, int ok, int http
 enum cxg_err store_delivery_queue_test(struct store *s, int64_t webhook_id, const char *body,
                                        int64_t now, int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT INTO webhook_deliveries (webhook_id, event, body,"
-                                      " next_at, created_at) SELECT id, 'alert.test', ?2, ?3, ?3"
-                                      " FROM webhooks WHERE id = ?1",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "INSERT INTO webhook_deliveries (webhook_id, event, body,"
+                                         " next_at, created_at) SELECT id, 'alert.test', ?2, ?3, ?3"
+                                         " FROM webhooks WHERE id = ?1",
+                                         err);
         enum cxg_err rc;
 
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, webhook_id);
+        sdb_bind_int64(st, 1, webhook_id);
         store_bind_text(st, 2, body);
-        sqlite3_bind_int64(st, 3, now);
+        sdb_bind_int64(st, 3, now);
         if ((rc = step_done(s, st, "queue webhook test", err)))
                 return rc;
-        if (sqlite3_changes(s->db) == 0)
+        if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "webhook %lld not found",
                                      (long long)webhook_id);
         if (id)
-                *id = sqlite3_last_insert_rowid(s->db);
+                *id = sdb_last_insert_rowid(s);
         return CXG_OK;
 }

@@ -13,11 +13,11 @@
 enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo, int64_t id_hi,
                                int64_t account_id, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int rc;
 
         /* a savepoint outside store_begin is a transaction too */
-        if (!s->in_tx && sqlite3_get_autocommit(s->db))
+        if (!s->in_tx && !sdb_in_tx(s))
                 return cxg_error_set(err, CXG_ERR_INTERNAL,
                                      "note change: %s: no transaction is open", s->path);
         st = store_stmt(s,
@@ -26,65 +26,65 @@ enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_l
                         err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-        sqlite3_bind_int(st, 2, entity);
-        sqlite3_bind_int(st, 3, op);
-        sqlite3_bind_int64(st, 4, id_lo);
-        sqlite3_bind_int64(st, 5, id_hi);
+        sdb_bind_int64(st, 1, (int64_t)time(NULL));
+        sdb_bind_int(st, 2, entity);
+        sdb_bind_int(st, 3, op);
+        sdb_bind_int64(st, 4, id_lo);
+        sdb_bind_int64(st, 5, id_hi);
         if (account_id > 0)
-                sqlite3_bind_int64(st, 6, account_id);
+                sdb_bind_int64(st, 6, account_id);
         else
-                sqlite3_bind_null(st, 6);
-        rc = sqlite3_step(st);
-        return rc == SQLITE_DONE ? CXG_OK : store_sqlite_err(s, rc, "note change", err);
+                sdb_bind_null(st, 6);
+        rc = sdb_step(st);
+        return rc == SDB_DONE ? CXG_OK : store_db_err(s, rc, "note change", err);
 }
 
 enum cxg_err store_changes_scan(struct store *s, int64_t after, size_t limit, store_change_cb cb,
                                 void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT seq, at, entity, op, id_lo, id_hi, account_id"
-                                      " FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT seq, at, entity, op, id_lo, id_hi, account_id"
+                                         " FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                                         err);
         enum cxg_err e = CXG_OK;
         int rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, after);
-        sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sdb_bind_int64(st, 1, after);
+        sdb_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+        while ((rc = sdb_step(st)) == SDB_ROW) {
                 struct store_change c = {
-                    .seq = sqlite3_column_int64(st, 0),
-                    .at = sqlite3_column_int64(st, 1),
-                    .entity = sqlite3_column_int(st, 2),
-                    .op = sqlite3_column_int(st, 3),
-                    .id_lo = sqlite3_column_int64(st, 4),
-                    .id_hi = sqlite3_column_int64(st, 5),
-                    .account_id = sqlite3_column_int64(st, 6),
+                    .seq = sdb_column_int64(st, 0),
+                    .at = sdb_column_int64(st, 1),
+                    .entity = sdb_column_int(st, 2),
+                    .op = sdb_column_int(st, 3),
+                    .id_lo = sdb_column_int64(st, 4),
+                    .id_hi = sdb_column_int64(st, 5),
+                    .account_id = sdb_column_int64(st, 6),
                 };
 
                 if ((e = cb(ctx, &c)))
                         break;
         }
-        if (!e && rc != SQLITE_DONE)
-                e = store_sqlite_err(s, rc, "read change log", err);
-        sqlite3_reset(st);
+        if (!e && rc != SDB_DONE)
+                e = store_db_err(s, rc, "read change log", err);
+        sdb_reset(st);
         return e;
 }
 
 static enum cxg_err one_int(struct store *s, const char *sql, const char *what, int64_t *out,
                             struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
         int rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        rc = sqlite3_step(st);
-        *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? CXG_OK : store_sqlite_err(s, rc, what, err);
+        rc = sdb_step(st);
+        *out = rc == SDB_ROW ? sdb_column_int64(st, 0) : 0;
+        sdb_reset(st);
+        return rc == SDB_ROW || rc == SDB_DONE ? CXG_OK : store_db_err(s, rc, what, err);
 }
 
 enum cxg_err store_changes_head(struct store *s, int64_t *seq, struct cxg_error *err)
@@ -112,18 +112,18 @@ enum cxg_err store_changes_floor(struct store *s, int64_t *seq, struct cxg_error
 
 enum cxg_err store_changes_prune(struct store *s, int64_t before, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "DELETE FROM changes WHERE at < ? AND seq <"
-                                      " (SELECT max(seq) FROM changes)",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "DELETE FROM changes WHERE at < ? AND seq <"
+                                         " (SELECT max(seq) FROM changes)",
+                                         err);
         int rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, before);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? CXG_OK : store_sqlite_err(s, rc, "prune change log", err);
+        sdb_bind_int64(st, 1, before);
+        rc = sdb_step(st);
+        sdb_reset(st);
+        return rc == SDB_DONE ? CXG_OK : store_db_err(s, rc, "prune change log", err);
 }
 
 enum cxg_err store_identity(struct store *s, char *out, size_t cap, struct cxg_error *err)

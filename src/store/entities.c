@@ -82,39 +82,39 @@ static enum cxg_err check_attributes(const char *attr, struct cxg_error *err)
 }
 
 /* Step a statement that returns no rows; reset it. */
-static enum cxg_err step_done(struct store *s, sqlite3_stmt *st, const char *what,
+static enum cxg_err step_done(struct store *s, struct sdb_stmt *st, const char *what,
                               struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
 /* Internal id of the row found by sql (bound by bind_key), *found = 0 when none. */
-static enum cxg_err find_id(struct store *s, sqlite3_stmt *st, int64_t *id, int *found,
+static enum cxg_err find_id(struct store *s, struct sdb_stmt *st, int64_t *id, int *found,
                             const char *what, struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
         *found = 0;
-        if (rc == SQLITE_ROW) {
-                *id = sqlite3_column_int64(st, 0);
+        if (rc == SDB_ROW) {
+                *id = sdb_column_int64(st, 0);
                 *found = 1;
-                rc = SQLITE_DONE;
+                rc = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
 static enum cxg_err find_by_ext(struct store *s, const char *sql, const char *ext, int64_t *id,
                                 int *found, const char *what, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
 
         if (!st)
                 return stmt_fail(err);
@@ -147,15 +147,15 @@ static enum cxg_err json_list(struct cxg_buf *b, const char **v, size_t n, const
 /* External id of an account, for messages; "?" when unknown. */
 static void account_ext(struct store *s, int64_t id, char *out, size_t cap)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT ext_id FROM accounts WHERE id = ?", NULL);
+        struct sdb_stmt *st = store_stmt(s, "SELECT ext_id FROM accounts WHERE id = ?", NULL);
 
         snprintf(out, cap, "?");
         if (!st)
                 return;
-        sqlite3_bind_int64(st, 1, id);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-                snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_reset(st);
+        sdb_bind_int64(st, 1, id);
+        if (sdb_step(st) == SDB_ROW && sdb_column_text(st, 0))
+                snprintf(out, cap, "%s", (const char *)sdb_column_text(st, 0));
+        sdb_reset(st);
 }
 
 /*
@@ -197,7 +197,7 @@ static enum cxg_err person_and_account(struct store *s, const char *person_ext,
 enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
                                struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t rid = 0;
         int found, churn_flag;
         enum cxg_err rc;
@@ -231,7 +231,7 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
         if (!st)
                 return stmt_fail(err);
         if (found)
-                sqlite3_bind_int64(st, 1, rid);
+                sdb_bind_int64(st, 1, rid);
         else
                 store_bind_text(st, 1, a->id);
         store_bind_text(st, 2, a->name);
@@ -242,13 +242,13 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
         store_bind_ts(st, 7, a->churned_at);
         churn_flag = a->churned;
         if (churn_flag == 0 || churn_flag == 1)
-                sqlite3_bind_int(st, 8, churn_flag);
+                sdb_bind_int(st, 8, churn_flag);
         store_bind_text(st, 9, a->owner);
         store_bind_text(st, 10, a->attributes);
         if ((rc = step_done(s, st, found ? "update account" : "insert account", err)))
                 return rc;
         if (!found) {
-                rid = sqlite3_last_insert_rowid(s->db);
+                rid = sdb_last_insert_rowid(s);
                 store_cache_touch(s);
                 store_cache_account(s, a->id, strlen(a->id), rid);
         }
@@ -261,7 +261,7 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
 enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *id, int *how,
                               struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t rid = 0, aid, old_aid = 0;
         int found = 0, sen = p->seniority, rcs;
         enum cxg_err rc;
@@ -276,16 +276,16 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
         if (!st)
                 return stmt_fail(err);
         store_bind_text(st, 1, p->id);
-        rcs = sqlite3_step(st);
-        if (rcs == SQLITE_ROW) {
+        rcs = sdb_step(st);
+        if (rcs == SDB_ROW) {
                 found = 1;
-                rid = sqlite3_column_int64(st, 0);
-                old_aid = sqlite3_column_int64(st, 1);
-                rcs = SQLITE_DONE;
+                rid = sdb_column_int64(st, 0);
+                old_aid = sdb_column_int64(st, 1);
+                rcs = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rcs != SQLITE_DONE)
-                return store_sqlite_err(s, rcs, "find person", err);
+        sdb_reset(st);
+        if (rcs != SDB_DONE)
+                return store_db_err(s, rcs, "find person", err);
         if (found)
                 st = store_stmt(
                     s,
@@ -304,22 +304,22 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
         if (!st)
                 return stmt_fail(err);
         if (found)
-                sqlite3_bind_int64(st, 1, rid);
+                sdb_bind_int64(st, 1, rid);
         else
                 store_bind_text(st, 1, p->id);
-        sqlite3_bind_int64(st, 2, aid);
+        sdb_bind_int64(st, 2, aid);
         store_bind_text(st, 3, p->name);
         store_bind_text(st, 4, p->email);
         store_bind_text(st, 5, p->role);
         if (sen >= 0)
-                sqlite3_bind_int(st, 6, sen);
+                sdb_bind_int(st, 6, sen);
         store_bind_ts(st, 7, p->created_at);
         store_bind_ts(st, 8, p->left_at);
         store_bind_text(st, 9, p->attributes);
         if ((rc = step_done(s, st, found ? "update person" : "insert person", err)))
                 return rc;
         if (!found)
-                rid = sqlite3_last_insert_rowid(s->db);
+                rid = sdb_last_insert_rowid(s);
         if (!found || old_aid != aid) {
                 store_cache_touch(s);
                 store_cache_person(s, p->id, strlen(p->id), rid, aid);
@@ -333,7 +333,7 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
 enum cxg_err store_put_subscription(struct store *s, const struct subscription *sub, int64_t *id,
                                     int *how, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t rid = 0, aid;
         int found;
         enum cxg_err rc;
@@ -345,8 +345,8 @@ enum cxg_err store_put_subscription(struct store *s, const struct subscription *
                         err);
         if (!st)
                 return stmt_fail(err);
-        sqlite3_bind_int64(st, 1, aid);
-        sqlite3_bind_int64(st, 2, sub->started_at);
+        sdb_bind_int64(st, 1, aid);
+        sdb_bind_int64(st, 2, sub->started_at);
         if ((rc = find_id(s, st, &rid, &found, "find subscription", err)))
                 return rc;
         if (found)
@@ -363,18 +363,18 @@ enum cxg_err store_put_subscription(struct store *s, const struct subscription *
         if (!st)
                 return stmt_fail(err);
         if (found)
-                sqlite3_bind_int64(st, 1, rid);
+                sdb_bind_int64(st, 1, rid);
         else
-                sqlite3_bind_int64(st, 2, aid);
+                sdb_bind_int64(st, 2, aid);
         store_bind_text(st, 3, sub->plan);
         store_bind_double(st, 4, sub->mrr);
         store_bind_ts(st, 5, sub->ended_at);
         if (!found)
-                sqlite3_bind_int64(st, 6, sub->started_at);
+                sdb_bind_int64(st, 6, sub->started_at);
         if ((rc = step_done(s, st, found ? "update subscription" : "insert subscription", err)))
                 return rc;
         if (!found)
-                rid = sqlite3_last_insert_rowid(s->db);
+                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
 }
@@ -384,7 +384,7 @@ enum cxg_err store_put_subscription(struct store *s, const struct subscription *
 enum cxg_err store_put_feedback(struct store *s, const struct feedback *f, int64_t *id, int *how,
                                 struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t rid = 0, pid, aid;
         int found = 0;
         enum cxg_err rc;
@@ -411,22 +411,22 @@ enum cxg_err store_put_feedback(struct store *s, const struct feedback *f, int64
         if (!st)
                 return stmt_fail(err);
         if (found)
-                sqlite3_bind_int64(st, 1, rid);
+                sdb_bind_int64(st, 1, rid);
         else
                 store_bind_text(st, 1, f->id);
-        sqlite3_bind_int64(st, 2, pid);
-        sqlite3_bind_int64(st, 3, aid);
-        sqlite3_bind_int64(st, 4, f->ts);
-        sqlite3_bind_int(st, 5, f->kind);
-        sqlite3_bind_double(st, 6, f->score);
+        sdb_bind_int64(st, 2, pid);
+        sdb_bind_int64(st, 3, aid);
+        sdb_bind_int64(st, 4, f->ts);
+        sdb_bind_int(st, 5, f->kind);
+        sdb_bind_double(st, 6, f->score);
         store_bind_text(st, 7, f->comment);
         store_bind_text(st, 8, f->topic);
         if (f->channel >= 0)
-                sqlite3_bind_int(st, 9, f->channel);
+                sdb_bind_int(st, 9, f->channel);
         if ((rc = step_done(s, st, found ? "update feedback" : "insert feedback", err)))
                 return rc;
         if (!found)
-                rid = sqlite3_last_insert_rowid(s->db);
+                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
 }
@@ -437,7 +437,7 @@ enum cxg_err store_put_objective(struct store *s, const struct objective *o, int
                                  struct cxg_error *err)
 {
         struct cxg_buf caps;
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         const char *caps_json;
         int64_t rid = 0, aid, pid = 0;
         int found;
@@ -480,21 +480,21 @@ enum cxg_err store_put_objective(struct store *s, const struct objective *o, int
                 goto done;
         }
         if (found)
-                sqlite3_bind_int64(st, 1, rid);
+                sdb_bind_int64(st, 1, rid);
         else
                 store_bind_text(st, 1, o->id);
-        sqlite3_bind_int64(st, 2, aid);
+        sdb_bind_int64(st, 2, aid);
         if (pid)
-                sqlite3_bind_int64(st, 3, pid);
+                sdb_bind_int64(st, 3, pid);
         store_bind_text(st, 4, o->title);
         if (o->importance >= 0)
-                sqlite3_bind_int(st, 5, o->importance);
+                sdb_bind_int(st, 5, o->importance);
         store_bind_text(st, 6, o->status);
         store_bind_text(st, 7, caps_json);
         if ((rc = step_done(s, st, found ? "update objective" : "insert objective", err)))
                 goto done;
         if (!found)
-                rid = sqlite3_last_insert_rowid(s->db);
+                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
 done:
         cxg_buf_release(&caps);
@@ -507,7 +507,7 @@ enum cxg_err store_put_capability(struct store *s, const struct capability *c, i
                                   int *how, struct cxg_error *err)
 {
         struct cxg_buf plans, types;
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         const char *plans_json, *types_json;
         int64_t rid = 0;
         int found;
@@ -545,7 +545,7 @@ enum cxg_err store_put_capability(struct store *s, const struct capability *c, i
                 goto done;
         }
         if (found)
-                sqlite3_bind_int64(st, 1, rid);
+                sdb_bind_int64(st, 1, rid);
         else
                 store_bind_text(st, 1, c->id);
         store_bind_text(st, 2, c->name);
@@ -554,7 +554,7 @@ enum cxg_err store_put_capability(struct store *s, const struct capability *c, i
         if ((rc = step_done(s, st, found ? "update capability" : "insert capability", err)))
                 goto done;
         if (!found)
-                rid = sqlite3_last_insert_rowid(s->db);
+                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
 done:
         cxg_buf_release(&plans);
@@ -589,26 +589,26 @@ static enum cxg_err check_row(const struct store_interaction *r, struct cxg_erro
 }
 
 /* Bind the 9 value columns of row r at parameters base+1..base+9. */
-static inline void bind_row(sqlite3_stmt *st, int base, const struct store_interaction *r)
+static inline void bind_row(struct sdb_stmt *st, int base, const struct store_interaction *r)
 {
-        sqlite3_bind_int64(st, base + 1, r->person_id);
-        sqlite3_bind_int64(st, base + 2, r->account_id);
-        sqlite3_bind_int64(st, base + 3, r->ts);
-        sqlite3_bind_int(st, base + 4, r->channel);
-        sqlite3_bind_int(st, base + 5, r->type_id);
+        sdb_bind_int64(st, base + 1, r->person_id);
+        sdb_bind_int64(st, base + 2, r->account_id);
+        sdb_bind_int64(st, base + 3, r->ts);
+        sdb_bind_int(st, base + 4, r->channel);
+        sdb_bind_int(st, base + 5, r->type_id);
         if (r->duration_ms >= 0)
-                sqlite3_bind_int64(st, base + 6, r->duration_ms);
+                sdb_bind_int64(st, base + 6, r->duration_ms);
         else
-                sqlite3_bind_null(st, base + 6);
-        sqlite3_bind_int(st, base + 7, r->outcome);
+                sdb_bind_null(st, base + 6);
+        sdb_bind_int(st, base + 7, r->outcome);
         if (isnan(r->value))
-                sqlite3_bind_null(st, base + 8);
+                sdb_bind_null(st, base + 8);
         else
-                sqlite3_bind_double(st, base + 8, r->value);
+                sdb_bind_double(st, base + 8, r->value);
         if (r->attributes)
-                sqlite3_bind_text(st, base + 9, r->attributes, -1, SQLITE_STATIC);
+                sdb_bind_text(st, base + 9, r->attributes, -1, SDB_STATIC);
         else
-                sqlite3_bind_null(st, base + 9);
+                sdb_bind_null(st, base + 9);
 }
 
 #define INS_HEAD                                                                                   \
@@ -617,14 +617,14 @@ static inline void bind_row(sqlite3_stmt *st, int base, const struct store_inter
 #define INS_TUPLE "(?,?,?,?,?,?,?,?,?)"
 
 /* The INS_ROWS-row INSERT, prepared once per handle. */
-static sqlite3_stmt *ins_many(struct store *s, struct cxg_error *err)
+static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
 {
         struct cxg_buf b;
         enum cxg_err rc;
         int src;
 
         if (s->ins_many) {
-                sqlite3_reset(s->ins_many);
+                sdb_reset(s->ins_many);
                 return s->ins_many;
         }
         cxg_buf_init(&b, 0);
@@ -636,12 +636,11 @@ static sqlite3_stmt *ins_many(struct store *s, struct cxg_error *err)
                 cxg_error_set(err, rc, "insert interactions: out of memory");
                 return NULL;
         }
-        src = sqlite3_prepare_v3(s->db, b.data, (int)b.len + 1, SQLITE_PREPARE_PERSISTENT,
-                                 &s->ins_many, NULL);
+        src = sdb_prepare(s, b.data, &s->ins_many);
         cxg_buf_release(&b);
-        if (src != SQLITE_OK) {
-                store_sqlite_err(s, src, "insert interactions", err);
-                sqlite3_finalize(s->ins_many);
+        if (src != SDB_OK) {
+                store_db_err(s, src, "insert interactions", err);
+                sdb_finalize(s->ins_many);
                 s->ins_many = NULL;
         }
         return s->ins_many;
@@ -651,7 +650,7 @@ static sqlite3_stmt *ins_many(struct store *s, struct cxg_error *err)
 static enum cxg_err upsert_one(struct store *s, const struct store_interaction *r, int *updated,
                                struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc;
 
         st = store_stmt(s,
@@ -663,10 +662,10 @@ static enum cxg_err upsert_one(struct store *s, const struct store_interaction *
         if (!st)
                 return stmt_fail(err);
         bind_row(st, 0, r);
-        sqlite3_bind_text(st, 10, r->ext_id, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 10, r->ext_id, -1, SDB_STATIC);
         if ((rc = step_done(s, st, "insert interactions", err)))
                 return rc;
-        *updated = sqlite3_changes(s->db) == 0;
+        *updated = sdb_changes(s) == 0;
         if (!*updated)
                 return CXG_OK;
         st = store_stmt(s,
@@ -678,7 +677,7 @@ static enum cxg_err upsert_one(struct store *s, const struct store_interaction *
         if (!st)
                 return stmt_fail(err);
         bind_row(st, 0, r);
-        sqlite3_bind_text(st, 10, r->ext_id, -1, SQLITE_STATIC);
+        sdb_bind_text(st, 10, r->ext_id, -1, SDB_STATIC);
         return step_done(s, st, "update interactions", err);
 }
 
@@ -705,7 +704,7 @@ static enum cxg_err run_flush(struct store *s, struct ins_run *r, struct cxg_err
 static enum cxg_err run_add(struct store *s, struct ins_run *r,
                             const struct store_interaction *rows, size_t k, struct cxg_error *err)
 {
-        int64_t hi = sqlite3_last_insert_rowid(s->db), lo = hi - (int64_t)k + 1;
+        int64_t hi = sdb_last_insert_rowid(s), lo = hi - (int64_t)k + 1;
         int64_t acc = rows[0].account_id;
         enum cxg_err rc;
 
@@ -729,7 +728,7 @@ static enum cxg_err run_add(struct store *s, struct ins_run *r,
 enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
                                     size_t *inserted, size_t *updated, struct cxg_error *err)
 {
-        sqlite3_stmt *one = NULL, *many = NULL;
+        struct sdb_stmt *one = NULL, *many = NULL;
         struct ins_run run_ids = {0, 0, 0};
         size_t i = 0, ins = 0, upd = 0;
         enum cxg_err rc = CXG_OK;
@@ -759,10 +758,10 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
                         }
                         for (size_t k = 0; k < INS_ROWS; k++)
                                 bind_row(many, (int)k * INS_COLS, &rows[i + k]);
-                        src = sqlite3_step(many);
-                        sqlite3_reset(many);
-                        if (src != SQLITE_DONE) {
-                                rc = store_sqlite_err(s, src, "insert interactions", err);
+                        src = sdb_step(many);
+                        sdb_reset(many);
+                        if (src != SDB_DONE) {
+                                rc = store_db_err(s, src, "insert interactions", err);
                                 goto fail;
                         }
                         if ((rc = run_add(s, &run_ids, &rows[i], INS_ROWS, err)))
@@ -778,11 +777,11 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
                         }
                         for (size_t k = 0; k < run; k++) {
                                 bind_row(one, 0, &rows[i + k]);
-                                src = sqlite3_step(one);
-                                sqlite3_reset(one);
-                                if (src != SQLITE_DONE) {
+                                src = sdb_step(one);
+                                sdb_reset(one);
+                                if (src != SDB_DONE) {
                                         i += k;
-                                        rc = store_sqlite_err(s, src, "insert interactions", err);
+                                        rc = store_db_err(s, src, "insert interactions", err);
                                         goto fail;
                                 }
                                 if ((rc = run_add(s, &run_ids, &rows[i + k], 1, err))) {
@@ -818,7 +817,7 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
 fail:
         if (err && !err->line)
                 err->line = (long)(i + 1);
-        if (!sqlite3_get_autocommit(s->db))
-                sqlite3_exec(s->db, "ROLLBACK TO cxg_batch; RELEASE cxg_batch", NULL, NULL, NULL);
+        if (!!sdb_in_tx(s))
+                sdb_exec(s, "ROLLBACK TO cxg_batch; RELEASE cxg_batch");
         return rc;
 }

@@ -12,7 +12,7 @@ enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t star
                                   int64_t ends_at, int metric, int64_t by, int64_t now, int64_t *id,
                                   int *existed, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t eid = 0;
         enum cxg_err rc;
 
@@ -25,7 +25,7 @@ enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t star
                                 "WHERE id = ?",
                                 err);
                 if (st)
-                        sqlite3_bind_int64(st, 4, eid);
+                        sdb_bind_int64(st, 4, eid);
         } else {
                 st = store_stmt(s,
                                 "INSERT INTO experiments(starts_at, ends_at, metric, idea_id, "
@@ -33,19 +33,19 @@ enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t star
                                 "?, ?)",
                                 err);
                 if (st) {
-                        sqlite3_bind_int64(st, 4, idea_id);
-                        sqlite3_bind_int64(st, 5, by);
-                        sqlite3_bind_int64(st, 6, now);
+                        sdb_bind_int64(st, 4, idea_id);
+                        sdb_bind_int64(st, 5, by);
+                        sdb_bind_int64(st, 6, now);
                 }
         }
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, starts_at);
-        sqlite3_bind_int64(st, 2, ends_at);
+        sdb_bind_int64(st, 1, starts_at);
+        sdb_bind_int64(st, 2, ends_at);
         store_bind_text(st, 3, model_garden_metric_name(metric));
         if ((rc = sg_step_done(s, st, "set up experiment", err)))
                 return rc;
-        *id = *existed ? eid : sqlite3_last_insert_rowid(s->db);
+        *id = *existed ? eid : sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
@@ -80,7 +80,7 @@ enum cxg_err store_experiment_add_account(struct store *s, int64_t experiment_id
                                       "account_id) VALUES (?, ?)",
                                       experiment_id, account_id, "add experiment account", err);
 
-        *added = !rc && sqlite3_changes(s->db) > 0;
+        *added = !rc && sdb_changes(s) > 0;
         return rc;
 }
 
@@ -103,17 +103,17 @@ enum cxg_err store_experiment_start(struct store *s, int64_t idea_id, struct cxg
 enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
                                      const char *result_json, int64_t now, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "UPDATE experiments SET result = json(?), result_at = ?, "
-                                      "status = 'finished' WHERE id = ?",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "UPDATE experiments SET result = json(?), result_at = ?, "
+                                         "status = 'finished' WHERE id = ?",
+                                         err);
         enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, result_json);
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, experiment_id);
+        sdb_bind_int64(st, 2, now);
+        sdb_bind_int64(st, 3, experiment_id);
         rc = sg_step_done(s, st, "record experiment results", err);
         if (rc == CXG_ERR_STORE)
                 rc = cxg_error_setf(err, CXG_ERR_INVALID, "result",
@@ -124,57 +124,57 @@ enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
 enum cxg_err store_experiment_get(struct store *s, int64_t idea_id, store_experiment_cb cb,
                                   void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT e.id, e.starts_at, e.ends_at, e.status, e.metric, "
-                                      "e.result, e.result_at, (SELECT count(*) FROM "
-                                      "experiment_accounts a WHERE a.experiment_id = e.id) FROM "
-                                      "experiments e WHERE e.idea_id = ?",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT e.id, e.starts_at, e.ends_at, e.status, e.metric, "
+                                         "e.result, e.result_at, (SELECT count(*) FROM "
+                                         "experiment_accounts a WHERE a.experiment_id = e.id) FROM "
+                                         "experiments e WHERE e.idea_id = ?",
+                                         err);
         struct store_experiment_row r;
         enum cxg_err rc = CXG_OK;
         int src;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, idea_id);
-        src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
-                r.id = sqlite3_column_int64(st, 0);
+        sdb_bind_int64(st, 1, idea_id);
+        src = sdb_step(st);
+        if (src == SDB_ROW) {
+                r.id = sdb_column_int64(st, 0);
                 r.idea_id = idea_id;
-                r.starts_at = sqlite3_column_int64(st, 1);
-                r.ends_at = sqlite3_column_int64(st, 2);
+                r.starts_at = sdb_column_int64(st, 1);
+                r.ends_at = sdb_column_int64(st, 2);
                 r.status = store_col_text(st, 3);
                 r.metric = sg_parse_name(model_garden_metric_parse, store_col_text(st, 4));
                 r.result = store_col_text(st, 5);
                 r.result_at = store_col_ts(st, 6);
-                r.accounts = sqlite3_column_int64(st, 7);
+                r.accounts = sdb_column_int64(st, 7);
                 rc = cb(ctx, &r);
-                sqlite3_reset(st);
+                sdb_reset(st);
                 return rc;
         }
-        sqlite3_reset(st);
-        if (src == SQLITE_DONE)
+        sdb_reset(st);
+        if (src == SDB_DONE)
                 return cxg_error_setf(err, CXG_ERR_NOTFOUND, "experiment",
                                       "idea %" PRId64 " has no experiment", idea_id);
-        return store_sqlite_err(s, src, "read experiment", err);
+        return store_db_err(s, src, "read experiment", err);
 }
 
 static enum cxg_err id_rows(struct store *s, const char *sql, int64_t key, store_id_cb cb,
                             void *ctx, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
         enum cxg_err rc = CXG_OK;
         int src;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, key);
-        while ((src = sqlite3_step(st)) == SQLITE_ROW)
-                if ((rc = cb(ctx, sqlite3_column_int64(st, 0))))
+        sdb_bind_int64(st, 1, key);
+        while ((src = sdb_step(st)) == SDB_ROW)
+                if ((rc = cb(ctx, sdb_column_int64(st, 0))))
                         break;
-        sqlite3_reset(st);
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "read accounts", err);
+        sdb_reset(st);
+        if (!rc && src != SDB_DONE && src != SDB_ROW)
+                return store_db_err(s, src, "read accounts", err);
         return rc;
 }
 
@@ -190,7 +190,7 @@ enum cxg_err store_experiment_accounts(struct store *s, int64_t experiment_id, s
 enum cxg_err store_experiment_participates(struct store *s, int64_t idea_id, int64_t person_id,
                                            int *yes, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t v = 0;
         int found;
         enum cxg_err rc;
@@ -205,8 +205,8 @@ enum cxg_err store_experiment_participates(struct store *s, int64_t idea_id, int
                         err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, idea_id);
-        sqlite3_bind_int64(st, 2, person_id);
+        sdb_bind_int64(st, 1, idea_id);
+        sdb_bind_int64(st, 2, person_id);
         if ((rc = sg_step_int(s, st, "read experiment participation", &v, &found, err)))
                 return rc;
         *yes = v > 0;
@@ -219,23 +219,23 @@ enum cxg_err store_rollout_add(struct store *s, int64_t idea_id, const char *seg
                                int64_t by, const int64_t *accounts, size_t n_accounts,
                                const char *note, int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT INTO rollouts(idea_id, segment, at, created_by, "
-                                      "note) VALUES (?, ?, ?, ?, ?)",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "INSERT INTO rollouts(idea_id, segment, at, created_by, "
+                                         "note) VALUES (?, ?, ?, ?, ?)",
+                                         err);
         int64_t rid;
         enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, idea_id);
+        sdb_bind_int64(st, 1, idea_id);
         store_bind_text(st, 2, segment);
-        sqlite3_bind_int64(st, 3, at);
-        sqlite3_bind_int64(st, 4, by);
+        sdb_bind_int64(st, 3, at);
+        sdb_bind_int64(st, 4, by);
         store_bind_text(st, 5, note);
         if ((rc = sg_step_done(s, st, "roll out idea", err)))
                 return rc;
-        rid = sqlite3_last_insert_rowid(s->db);
+        rid = sdb_last_insert_rowid(s);
         for (size_t k = 0; k < n_accounts; k++)
                 if ((rc = sg_exec_ids(s,
                                       "INSERT OR IGNORE INTO rollout_accounts(rollout_id, "
@@ -250,34 +250,35 @@ enum cxg_err store_rollout_add(struct store *s, int64_t idea_id, const char *seg
 enum cxg_err store_rollout_list(struct store *s, int64_t idea_id, store_rollout_cb cb, void *ctx,
                                 struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT r.id, r.idea_id, r.segment, r.at, u.name, r.note, "
-                                      "(SELECT count(*) FROM rollout_accounts a WHERE "
-                                      "a.rollout_id = r.id) FROM rollouts r JOIN users u ON u.id "
-                                      "= r.created_by WHERE ?1 = 0 OR r.idea_id = ?1 ORDER BY "
-                                      "r.id",
-                                      err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "SELECT r.id, r.idea_id, r.segment, r.at, u.name, r.note, "
+                       "(SELECT count(*) FROM rollout_accounts a WHERE "
+                       "a.rollout_id = r.id) FROM rollouts r JOIN users u ON u.id "
+                       "= r.created_by WHERE ?1 = 0 OR r.idea_id = ?1 ORDER BY "
+                       "r.id",
+                       err);
         struct store_rollout_row r;
         enum cxg_err rc = CXG_OK;
         int src;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, idea_id);
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-                r.id = sqlite3_column_int64(st, 0);
-                r.idea_id = sqlite3_column_int64(st, 1);
+        sdb_bind_int64(st, 1, idea_id);
+        while ((src = sdb_step(st)) == SDB_ROW) {
+                r.id = sdb_column_int64(st, 0);
+                r.idea_id = sdb_column_int64(st, 1);
                 r.segment = store_col_text(st, 2);
-                r.at = sqlite3_column_int64(st, 3);
+                r.at = sdb_column_int64(st, 3);
                 r.by = store_col_text(st, 4);
                 r.note = store_col_text(st, 5);
-                r.accounts = sqlite3_column_int64(st, 6);
+                r.accounts = sdb_column_int64(st, 6);
                 if ((rc = cb(ctx, &r)))
                         break;
         }
-        sqlite3_reset(st);
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "read rollouts", err);
+        sdb_reset(st);
+        if (!rc && src != SDB_DONE && src != SDB_ROW)
+                return store_db_err(s, src, "read rollouts", err);
         return rc;
 }
 

@@ -14,56 +14,56 @@
 
 /* ---- helpers shared by the garden sources ---- */
 
-enum cxg_err sg_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+enum cxg_err sg_step_done(struct store *s, struct sdb_stmt *st, const char *what,
                           struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
-enum cxg_err sg_step_int(struct store *s, sqlite3_stmt *st, const char *what, int64_t *out,
+enum cxg_err sg_step_int(struct store *s, struct sdb_stmt *st, const char *what, int64_t *out,
                          int *found, struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
         *found = 0;
-        if (rc == SQLITE_ROW) {
-                if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-                        *out = sqlite3_column_int64(st, 0);
+        if (rc == SDB_ROW) {
+                if (sdb_column_type(st, 0) != SDB_NULL) {
+                        *out = sdb_column_int64(st, 0);
                         *found = 1;
                 }
-                rc = SQLITE_DONE;
+                rc = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
 enum cxg_err sg_int_by_id(struct store *s, const char *sql, int64_t id, const char *what,
                           int64_t *out, int *found, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
 
         *found = 0;
         if (!st)
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, id);
+        sdb_bind_int64(st, 1, id);
         return sg_step_int(s, st, what, out, found, err);
 }
 
-int64_t sg_col_id(sqlite3_stmt *st, int i)
+int64_t sg_col_id(struct sdb_stmt *st, int i)
 {
-        return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+        return sdb_column_type(st, i) == SDB_NULL ? 0 : sdb_column_int64(st, i);
 }
 
-int sg_bind_id(sqlite3_stmt *st, int i, int64_t id)
+int sg_bind_id(struct sdb_stmt *st, int i, int64_t id)
 {
-        return id ? sqlite3_bind_int64(st, i, id) : sqlite3_bind_null(st, i);
+        return id ? sdb_bind_int64(st, i, id) : sdb_bind_null(st, i);
 }
 
 int sg_parse_name(int (*parse)(const char *, size_t), const char *s)
@@ -74,13 +74,13 @@ int sg_parse_name(int (*parse)(const char *, size_t), const char *s)
 enum cxg_err sg_exec_ids(struct store *s, const char *sql, int64_t a, int64_t b, const char *what,
                          struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
 
         if (!st)
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, a);
-        if (sqlite3_bind_parameter_count(st) > 1)
-                sqlite3_bind_int64(st, 2, b);
+        sdb_bind_int64(st, 1, a);
+        if (sdb_bind_parameter_count(st) > 1)
+                sdb_bind_int64(st, 2, b);
         return sg_step_done(s, st, what, err);
 }
 
@@ -120,7 +120,7 @@ enum cxg_err store_garden_tx_close(struct store *s, int own, enum cxg_err rc, st
 enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden_actor *out,
                                 struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int rc, role;
 
         memset(out, 0, sizeof(*out));
@@ -130,23 +130,23 @@ enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, name);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) {
-                sqlite3_reset(st);
+        rc = sdb_step(st);
+        if (rc == SDB_DONE) {
+                sdb_reset(st);
                 return cxg_error_setf(err, CXG_ERR_NOTFOUND, "user",
                                       "unknown user \"%.64s\" (add it with 'cxgarden user add')",
                                       name);
         }
-        if (rc != SQLITE_ROW) {
-                sqlite3_reset(st);
-                return store_sqlite_err(s, rc, "read user", err);
+        if (rc != SDB_ROW) {
+                sdb_reset(st);
+                return store_db_err(s, rc, "read user", err);
         }
-        out->user_id = sqlite3_column_int64(st, 0);
+        out->user_id = sdb_column_int64(st, 0);
         role = sg_parse_name(model_garden_urole_parse, store_col_text(st, 1));
         out->role = role;
         out->person_id = sg_col_id(st, 2);
-        rc = sqlite3_column_int(st, 3);
-        sqlite3_reset(st);
+        rc = sdb_column_int(st, 3);
+        sdb_reset(st);
         snprintf(out->name, sizeof(out->name), "%s", name);
         if (rc)
                 return cxg_error_setf(err, CXG_ERR_FORBIDDEN, "user", "user \"%.64s\" is disabled",
@@ -160,7 +160,7 @@ enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden
 enum cxg_err store_garden_actor_by_id(struct store *s, int64_t user_id, struct garden_actor *out,
                                       int *found, struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s, "SELECT name, role, person_id FROM users WHERE id = ?", err);
         int rc;
 
@@ -168,19 +168,19 @@ enum cxg_err store_garden_actor_by_id(struct store *s, int64_t user_id, struct g
         *found = 0;
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, user_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        sdb_bind_int64(st, 1, user_id);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
                 out->user_id = user_id;
                 snprintf(out->name, sizeof(out->name), "%s", store_col_text(st, 0));
                 out->role = sg_parse_name(model_garden_urole_parse, store_col_text(st, 1));
                 out->person_id = sg_col_id(st, 2);
                 *found = out->name[0] != 0;
-                rc = SQLITE_DONE;
+                rc = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "read user", err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "read user", err);
         return CXG_OK;
 }
 
@@ -204,13 +204,13 @@ enum cxg_err store_garden_person(struct store *s, const char *ext, int64_t *id, 
 enum cxg_err store_garden_person_account(struct store *s, int64_t person_id, int64_t *account,
                                          struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT account_id FROM people WHERE id = ?", err);
+        struct sdb_stmt *st = store_stmt(s, "SELECT account_id FROM people WHERE id = ?", err);
         int found;
         enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, person_id);
+        sdb_bind_int64(st, 1, person_id);
         if ((rc = sg_step_int(s, st, "read person", account, &found, err)))
                 return rc;
         if (!found)
@@ -222,7 +222,7 @@ enum cxg_err store_garden_person_account(struct store *s, int64_t person_id, int
 enum cxg_err store_garden_account_owned(struct store *s, int64_t account_id, const char *owner,
                                         int *yes, struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s, "SELECT count(*) FROM accounts WHERE id = ? AND owner = ?", err);
         int64_t n = 0;
         int found;
@@ -231,7 +231,7 @@ enum cxg_err store_garden_account_owned(struct store *s, int64_t account_id, con
         *yes = 0;
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, account_id);
+        sdb_bind_int64(st, 1, account_id);
         store_bind_text(st, 2, owner);
         if ((rc = sg_step_int(s, st, "read account owner", &n, &found, err)))
                 return rc;
@@ -243,7 +243,7 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
                                       const char *person_ext, int64_t now, int *created,
                                       struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t pid = 0, id = 0;
         int found = 0, own = 0;
         enum cxg_err rc;
@@ -279,7 +279,7 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
         store_bind_text(st, 1, name);
         store_bind_text(st, 2, role);
         sg_bind_id(st, 3, pid);
-        sqlite3_bind_int64(st, 4, now);
+        sdb_bind_int64(st, 4, now);
         if ((rc = sg_step_done(s, st, "add user", err)))
                 goto done;
         if (created)
@@ -292,7 +292,7 @@ enum cxg_err store_garden_membership(struct store *s, const struct garden_actor 
                                      int64_t garden_id, int *member, int *mrole,
                                      struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int rc;
 
         *member = 0;
@@ -306,7 +306,7 @@ enum cxg_err store_garden_membership(struct store *s, const struct garden_actor 
                                 err);
                 if (!st)
                         return err ? err->code : CXG_ERR_STORE;
-                sqlite3_bind_int64(st, 2, who->person_id);
+                sdb_bind_int64(st, 2, who->person_id);
         } else {
                 st = store_stmt(s,
                                 "SELECT role FROM garden_members WHERE garden_id = ? AND "
@@ -314,18 +314,18 @@ enum cxg_err store_garden_membership(struct store *s, const struct garden_actor 
                                 err);
                 if (!st)
                         return err ? err->code : CXG_ERR_STORE;
-                sqlite3_bind_int64(st, 2, who->user_id);
+                sdb_bind_int64(st, 2, who->user_id);
         }
-        sqlite3_bind_int64(st, 1, garden_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        sdb_bind_int64(st, 1, garden_id);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
                 *member = 1;
                 *mrole = sg_parse_name(model_garden_mrole_parse, store_col_text(st, 0));
-                rc = SQLITE_DONE;
+                rc = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "read garden membership", err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "read garden membership", err);
         return CXG_OK;
 }
 
@@ -334,7 +334,7 @@ enum cxg_err store_garden_membership(struct store *s, const struct garden_actor 
 enum cxg_err store_garden_create(struct store *s, const struct garden *g, const char *by,
                                  int64_t now, int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s, "SELECT id FROM gardens WHERE ext_id = ? OR name = ?", err);
         int64_t dummy;
         int found;
@@ -367,12 +367,12 @@ enum cxg_err store_garden_create(struct store *s, const struct garden *g, const 
         store_bind_text(st, 7, g->segment);
         store_bind_ts(st, 8, g->starts_at);
         store_bind_ts(st, 9, g->ends_at);
-        sqlite3_bind_int64(st, 10, now);
+        sdb_bind_int64(st, 10, now);
         store_bind_text(st, 11, by);
         if ((rc = sg_step_done(s, st, "create garden", err)))
                 return rc;
         if (id)
-                *id = sqlite3_last_insert_rowid(s->db);
+                *id = sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
@@ -399,7 +399,7 @@ enum cxg_err store_garden_exists(struct store *s, int64_t garden_id, struct cxg_
         "p.id = m.person_id WHERE m.garden_id = g.id AND m.status = 'accepted'), "                 \
         "(SELECT count(*) FROM ideas i WHERE i.garden_id = g.id) FROM gardens g "
 
-static enum cxg_err garden_rows(struct store *s, sqlite3_stmt *st, store_garden_cb cb, void *ctx,
+static enum cxg_err garden_rows(struct store *s, struct sdb_stmt *st, store_garden_cb cb, void *ctx,
                                 int *n, struct cxg_error *err)
 {
         struct store_garden_row r;
@@ -407,9 +407,9 @@ static enum cxg_err garden_rows(struct store *s, sqlite3_stmt *st, store_garden_
         int src;
 
         *n = 0;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((src = sdb_step(st)) == SDB_ROW) {
                 memset(&r, 0, sizeof(r));
-                r.id = sqlite3_column_int64(st, 0);
+                r.id = sdb_column_int64(st, 0);
                 model_garden_init(&r.g);
                 r.g.key = store_col_text(st, 1);
                 r.g.name = store_col_text(st, 2);
@@ -420,26 +420,26 @@ static enum cxg_err garden_rows(struct store *s, sqlite3_stmt *st, store_garden_
                 r.g.segment = store_col_text(st, 7);
                 r.g.starts_at = store_col_ts(st, 8);
                 r.g.ends_at = store_col_ts(st, 9);
-                r.created_at = sqlite3_column_int64(st, 10);
+                r.created_at = sdb_column_int64(st, 10);
                 r.created_by = store_col_text(st, 11);
-                r.members = sqlite3_column_int64(st, 12);
-                r.invited = sqlite3_column_int64(st, 13);
-                r.accounts = sqlite3_column_int64(st, 14);
-                r.ideas = sqlite3_column_int64(st, 15);
+                r.members = sdb_column_int64(st, 12);
+                r.invited = sdb_column_int64(st, 13);
+                r.accounts = sdb_column_int64(st, 14);
+                r.ideas = sdb_column_int64(st, 15);
                 (*n)++;
                 if ((rc = cb(ctx, &r)))
                         break;
         }
-        sqlite3_reset(st);
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "read gardens", err);
+        sdb_reset(st);
+        if (!rc && src != SDB_DONE && src != SDB_ROW)
+                return store_db_err(s, src, "read gardens", err);
         return rc;
 }
 
 enum cxg_err store_garden_list(struct store *s, store_garden_cb cb, void *ctx,
                                struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, GARDEN_SELECT "ORDER BY g.id", err);
+        struct sdb_stmt *st = store_stmt(s, GARDEN_SELECT "ORDER BY g.id", err);
         int n;
 
         if (!st)
@@ -451,7 +451,7 @@ enum cxg_err store_garden_find(struct store *s, const char *key, store_garden_cb
                                struct cxg_error *err)
 {
         int64_t id = 0;
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int n;
         enum cxg_err rc;
 
@@ -460,13 +460,13 @@ enum cxg_err store_garden_find(struct store *s, const char *key, store_garden_cb
         st = store_stmt(s, GARDEN_SELECT "WHERE g.id = ?", err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, id);
+        sdb_bind_int64(st, 1, id);
         return garden_rows(s, st, cb, ctx, &n, err);
 }
 
 enum cxg_err store_garden_id(struct store *s, const char *key, int64_t *id, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int found;
         enum cxg_err rc;
 
@@ -492,11 +492,11 @@ enum cxg_err store_garden_member_ref(struct store *s, int64_t garden_id, int64_t
                                      int64_t user_id, struct store_member_ref *out,
                                      struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT id, status, invited_by, joined_at FROM "
-                                      "garden_members WHERE garden_id = ? AND (person_id = ? OR "
-                                      "user_id = ?)",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT id, status, invited_by, joined_at FROM "
+                                         "garden_members WHERE garden_id = ? AND (person_id = ? OR "
+                                         "user_id = ?)",
+                                         err);
         int rc;
 
         out->id = 0;
@@ -505,20 +505,20 @@ enum cxg_err store_garden_member_ref(struct store *s, int64_t garden_id, int64_t
         out->joined_at = CXG_TS_NONE;
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, garden_id);
-        sqlite3_bind_int64(st, 2, person_id ? person_id : -1);
-        sqlite3_bind_int64(st, 3, user_id ? user_id : -1);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                out->id = sqlite3_column_int64(st, 0);
+        sdb_bind_int64(st, 1, garden_id);
+        sdb_bind_int64(st, 2, person_id ? person_id : -1);
+        sdb_bind_int64(st, 3, user_id ? user_id : -1);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
+                out->id = sdb_column_int64(st, 0);
                 out->status = sg_parse_name(model_garden_status_parse, store_col_text(st, 1));
                 out->invited_by = sg_col_id(st, 2);
                 out->joined_at = store_col_ts(st, 3);
-                rc = SQLITE_DONE;
+                rc = SDB_DONE;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "read garden member", err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "read garden member", err);
         return CXG_OK;
 }
 
@@ -527,7 +527,7 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
                                      int64_t inviter, int64_t now, int64_t *id,
                                      struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc;
 
         if (row) {
@@ -537,7 +537,7 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
                                 "?), left_at = NULL WHERE id = ?",
                                 err);
                 if (st)
-                        sqlite3_bind_int64(st, 7, row);
+                        sdb_bind_int64(st, 7, row);
         } else {
                 st = store_stmt(s,
                                 "INSERT INTO garden_members(role, status, invited_by, invited_at, "
@@ -545,7 +545,7 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 err);
                 if (st) {
-                        sqlite3_bind_int64(st, 7, garden_id);
+                        sdb_bind_int64(st, 7, garden_id);
                         sg_bind_id(st, 8, person_id);
                         sg_bind_id(st, 9, user_id);
                 }
@@ -555,25 +555,25 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
         store_bind_text(st, 1, model_garden_mrole_name(role));
         store_bind_text(st, 2, model_garden_status_name(status));
         sg_bind_id(st, 3, inviter);
-        sqlite3_bind_int64(st, 4, now);
+        sdb_bind_int64(st, 4, now);
         if (status == GARDEN_ST_ACCEPTED) {
-                sqlite3_bind_int64(st, 5, now);
-                sqlite3_bind_int64(st, 6, now);
+                sdb_bind_int64(st, 5, now);
+                sdb_bind_int64(st, 6, now);
         } else {
-                sqlite3_bind_null(st, 5);
-                sqlite3_bind_null(st, 6);
+                sdb_bind_null(st, 5);
+                sdb_bind_null(st, 6);
         }
         if ((rc = sg_step_done(s, st, "add garden member", err)))
                 return rc;
         if (id)
-                *id = row ? row : sqlite3_last_insert_rowid(s->db);
+                *id = row ? row : sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
 enum cxg_err store_garden_member_set_status(struct store *s, int64_t row, int status, int64_t now,
                                             struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s,
                        "UPDATE garden_members SET status = ?1, responded_at = CASE WHEN ?1 = "
                        "'left' THEN responded_at ELSE ?2 END, joined_at = CASE WHEN ?1 = "
@@ -584,15 +584,15 @@ enum cxg_err store_garden_member_set_status(struct store *s, int64_t row, int st
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, model_garden_status_name(status));
-        sqlite3_bind_int64(st, 2, now);
-        sqlite3_bind_int64(st, 3, row);
+        sdb_bind_int64(st, 2, now);
+        sdb_bind_int64(st, 3, row);
         return sg_step_done(s, st, "change garden member", err);
 }
 
 enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb, void *ctx,
                                   struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(
+        struct sdb_stmt *st = store_stmt(
             s,
             "SELECT m.id, m.garden_id, m.person_id, p.ext_id, p.name, p.account_id, a.ext_id, "
             "m.user_id, u.name, m.role, m.status, iu.name, m.invited_at, m.responded_at, "
@@ -607,10 +607,10 @@ enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_memb
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, garden_id);
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-                r.id = sqlite3_column_int64(st, 0);
-                r.garden_id = sqlite3_column_int64(st, 1);
+        sdb_bind_int64(st, 1, garden_id);
+        while ((src = sdb_step(st)) == SDB_ROW) {
+                r.id = sdb_column_int64(st, 0);
+                r.garden_id = sdb_column_int64(st, 1);
                 r.person_id = sg_col_id(st, 2);
                 r.person = store_col_text(st, 3);
                 r.person_name = store_col_text(st, 4);
@@ -628,9 +628,9 @@ enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_memb
                 if ((rc = cb(ctx, &r)))
                         break;
         }
-        sqlite3_reset(st);
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "read garden members", err);
+        sdb_reset(st);
+        if (!rc && src != SDB_DONE && src != SDB_ROW)
+                return store_db_err(s, src, "read garden members", err);
         return rc;
 }
 
@@ -648,25 +648,25 @@ enum cxg_err store_garden_person_status(struct store *s, int64_t garden_id, int6
 enum cxg_err store_garden_accounts(struct store *s, store_garden_account_cb cb, void *ctx,
                                    struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT g.id, g.ext_id, p.account_id, min(m.joined_at) "
-                                      "FROM garden_members m JOIN gardens g ON g.id = "
-                                      "m.garden_id JOIN people p ON p.id = m.person_id WHERE "
-                                      "m.joined_at IS NOT NULL GROUP BY g.id, p.account_id "
-                                      "ORDER BY g.id, p.account_id",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT g.id, g.ext_id, p.account_id, min(m.joined_at) "
+                                         "FROM garden_members m JOIN gardens g ON g.id = "
+                                         "m.garden_id JOIN people p ON p.id = m.person_id WHERE "
+                                         "m.joined_at IS NOT NULL GROUP BY g.id, p.account_id "
+                                         "ORDER BY g.id, p.account_id",
+                                         err);
         enum cxg_err rc = CXG_OK;
         int src;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-                if ((rc = cb(ctx, sqlite3_column_int64(st, 0), store_col_text(st, 1),
-                             sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3))))
+        while ((src = sdb_step(st)) == SDB_ROW) {
+                if ((rc = cb(ctx, sdb_column_int64(st, 0), store_col_text(st, 1),
+                             sdb_column_int64(st, 2), sdb_column_int64(st, 3))))
                         break;
         }
-        sqlite3_reset(st);
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "read garden accounts", err);
+        sdb_reset(st);
+        if (!rc && src != SDB_DONE && src != SDB_ROW)
+                return store_db_err(s, src, "read garden accounts", err);
         return rc;
 }

@@ -11,18 +11,18 @@
 #include "store/store_int.h"
 
 /* Step a statement that returns no rows. */
-enum cxg_err sg_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+enum cxg_err sg_step_done(struct store *s, struct sdb_stmt *st, const char *what,
                           struct cxg_error *err) CXG_WUR;
 /* One integer from a prepared statement with its bindings set; *found = 0 when no row. */
-enum cxg_err sg_step_int(struct store *s, sqlite3_stmt *st, const char *what, int64_t *out,
+enum cxg_err sg_step_int(struct store *s, struct sdb_stmt *st, const char *what, int64_t *out,
                          int *found, struct cxg_error *err) CXG_WUR;
 /* One integer from a statement with one int64 parameter (sql), via sg_step_int. */
 enum cxg_err sg_int_by_id(struct store *s, const char *sql, int64_t id, const char *what,
                           int64_t *out, int *found, struct cxg_error *err) CXG_WUR;
 /* Column i as an id, 0 for NULL. */
-int64_t sg_col_id(sqlite3_stmt *st, int i);
+int64_t sg_col_id(struct sdb_stmt *st, int i);
 /* Bind id, or NULL for 0. */
-int sg_bind_id(sqlite3_stmt *st, int i, int64_t id);
+int sg_bind_id(struct sdb_stmt *st, int i, int64_t id);
 /* parse(s) for a NUL-terminated s, -1 for NULL. */
 int sg_parse_name(int (*parse)(const char *, size_t), const char *s);
 /* Run one statement with up to two int64 parameters (a, b) that returns no rows. */

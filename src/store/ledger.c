@@ -9,7 +9,7 @@
 
 static enum cxg_err points_of(struct store *s, int kind, int *points, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT points FROM ledger_points WHERE kind = ?", err);
+        struct sdb_stmt *st = store_stmt(s, "SELECT points FROM ledger_points WHERE kind = ?", err);
         int64_t v = 0;
         int found;
         enum cxg_err rc;
@@ -26,36 +26,37 @@ static enum cxg_err points_of(struct store *s, int kind, int *points, struct cxg
 enum cxg_err store_ledger_add(struct store *s, const struct store_ledger_entry *e, int64_t *id,
                               struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT INTO ledger(at, user_id, person_id, team, garden_id, "
-                                      "kind, points, cause_type, cause_id, note) VALUES (?, ?, ?, "
-                                      "?, ?, ?, ?, ?, ?, ?)",
-                                      err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "INSERT INTO ledger(at, user_id, person_id, team, garden_id, "
+                       "kind, points, cause_type, cause_id, note) VALUES (?, ?, ?, "
+                       "?, ?, ?, ?, ?, ?, ?)",
+                       err);
         enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, e->at);
+        sdb_bind_int64(st, 1, e->at);
         sg_bind_id(st, 2, e->user_id);
         sg_bind_id(st, 3, e->person_id);
         store_bind_text(st, 4, e->team);
         sg_bind_id(st, 5, e->garden_id);
         store_bind_text(st, 6, model_ledger_kind_name(e->kind));
-        sqlite3_bind_int(st, 7, e->points);
+        sdb_bind_int(st, 7, e->points);
         store_bind_text(st, 8, e->cause_type);
         sg_bind_id(st, 9, e->cause_id);
         store_bind_text(st, 10, e->note);
         if ((rc = sg_step_done(s, st, "write ledger entry", err)))
                 return rc;
         if (id)
-                *id = sqlite3_last_insert_rowid(s->db);
+                *id = sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
 enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_cb cb, void *ctx,
                                struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(
+        struct sdb_stmt *st = store_stmt(
             s,
             "SELECT l.id, l.at, l.user_id, u.name, l.person_id, p.ext_id, l.team, l.garden_id, "
             "g.ext_id, l.kind, l.points, l.cause_type, l.cause_id, l.note FROM ledger l LEFT JOIN "
@@ -68,10 +69,10 @@ enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, garden_id);
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-                r.id = sqlite3_column_int64(st, 0);
-                r.at = sqlite3_column_int64(st, 1);
+        sdb_bind_int64(st, 1, garden_id);
+        while ((src = sdb_step(st)) == SDB_ROW) {
+                r.id = sdb_column_int64(st, 0);
+                r.at = sdb_column_int64(st, 1);
                 r.user_id = sg_col_id(st, 2);
                 r.user = store_col_text(st, 3);
                 r.person_id = sg_col_id(st, 4);
@@ -80,16 +81,16 @@ enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_
                 r.garden_id = sg_col_id(st, 7);
                 r.garden = store_col_text(st, 8);
                 r.kind = sg_parse_name(model_ledger_kind_parse, store_col_text(st, 9));
-                r.points = sqlite3_column_int(st, 10);
+                r.points = sdb_column_int(st, 10);
                 r.cause_type = store_col_text(st, 11);
                 r.cause_id = sg_col_id(st, 12);
                 r.note = store_col_text(st, 13);
                 if ((rc = cb(ctx, &r)))
                         break;
         }
-        sqlite3_reset(st);
-        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "read ledger", err);
+        sdb_reset(st);
+        if (!rc && src != SDB_DONE && src != SDB_ROW)
+                return store_db_err(s, src, "read ledger", err);
         return rc;
 }
 
@@ -105,14 +106,14 @@ enum cxg_err store_ledger_points(struct store *s, int points[LEDGER__COUNT], str
 
 enum cxg_err store_ledger_points_set(struct store *s, int kind, int points, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT INTO ledger_points(kind, points) VALUES (?, ?) ON "
-                                      "CONFLICT(kind) DO UPDATE SET points = excluded.points",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "INSERT INTO ledger_points(kind, points) VALUES (?, ?) ON "
+                                         "CONFLICT(kind) DO UPDATE SET points = excluded.points",
+                                         err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, model_ledger_kind_name(kind));
-        sqlite3_bind_int(st, 2, points);
+        sdb_bind_int(st, 2, points);
         return sg_step_done(s, st, "set points", err);
 }

@@ -55,16 +55,16 @@ static void v_text(struct jw *w, const char *k, const char *v)
                 w->rc = cxg_buf_json_str(w->b, v, strlen(v));
 }
 
-static void v_int(struct jw *w, const char *k, sqlite3_stmt *st, int col)
+static void v_int(struct jw *w, const char *k, struct sdb_stmt *st, int col)
 {
         key(w, k);
-        if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        if (sdb_column_type(st, col) == SDB_NULL)
                 put(w, "null");
         else if (!w->rc)
-                w->rc = cxg_buf_printf(w->b, "%" PRId64, (int64_t)sqlite3_column_int64(st, col));
+                w->rc = cxg_buf_printf(w->b, "%" PRId64, (int64_t)sdb_column_int64(st, col));
 }
 
-static void v_real(struct jw *w, const char *k, sqlite3_stmt *st, int col)
+static void v_real(struct jw *w, const char *k, struct sdb_stmt *st, int col)
 {
         double d = store_col_double(st, col);
 
@@ -75,7 +75,7 @@ static void v_real(struct jw *w, const char *k, sqlite3_stmt *st, int col)
                 w->rc = cxg_buf_printf(w->b, "%.17g", d);
 }
 
-static void v_time(struct jw *w, const char *k, sqlite3_stmt *st, int col)
+static void v_time(struct jw *w, const char *k, struct sdb_stmt *st, int col)
 {
         int64_t t = store_col_ts(st, col);
         char out[40];
@@ -89,7 +89,7 @@ static void v_time(struct jw *w, const char *k, sqlite3_stmt *st, int col)
 }
 
 /* JSON text stored in a column (attributes, lists), written as JSON, or null */
-static void v_json(struct jw *w, const char *k, sqlite3_stmt *st, int col)
+static void v_json(struct jw *w, const char *k, struct sdb_stmt *st, int col)
 {
         const char *v = store_col_text(st, col);
 
@@ -100,14 +100,14 @@ static void v_json(struct jw *w, const char *k, sqlite3_stmt *st, int col)
 /* ---- export ---- */
 
 /* Run st (bound by the caller) and write one JSON object per row with row(). */
-static enum cxg_err rows(struct store *s, struct jw *w, sqlite3_stmt *st, const char *name,
-                         void (*row)(struct jw *w, sqlite3_stmt *st), struct cxg_error *err)
+static enum cxg_err rows(struct store *s, struct jw *w, struct sdb_stmt *st, const char *name,
+                         void (*row)(struct jw *w, struct sdb_stmt *st), struct cxg_error *err)
 {
         int rc;
 
         key(w, name);
         open_(w, "[");
-        while (!w->rc && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while (!w->rc && (rc = sdb_step(st)) == SDB_ROW) {
                 key(w, NULL);
                 open_(w, "{");
                 row(w, st);
@@ -117,44 +117,43 @@ static enum cxg_err rows(struct store *s, struct jw *w, sqlite3_stmt *st, const 
         put(w, "]");
         w->first = 0;
         if (w->rc) {
-                sqlite3_reset(st);
+                sdb_reset(st);
                 return cxg_error_set(err, w->rc, "export person: %s", cxg_strerror(w->rc));
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "export person", err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "export person", err);
         return CXG_OK;
 }
 
-static void row_interaction(struct jw *w, sqlite3_stmt *st)
+static void row_interaction(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "id", store_col_text(st, 0));
         v_time(w, "ts", st, 1);
-        v_text(w, "channel", model_channel_name(sqlite3_column_int(st, 2)));
+        v_text(w, "channel", model_channel_name(sdb_column_int(st, 2)));
         v_text(w, "type", store_col_text(st, 3));
         v_int(w, "duration_ms", st, 4);
         v_text(w, "outcome",
-               sqlite3_column_int(st, 5) ? model_outcome_name(sqlite3_column_int(st, 5)) : NULL);
+               sdb_column_int(st, 5) ? model_outcome_name(sdb_column_int(st, 5)) : NULL);
         v_real(w, "value", st, 6);
         v_json(w, "attributes", st, 7);
 }
 
-static void row_feedback(struct jw *w, sqlite3_stmt *st)
+static void row_feedback(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "id", store_col_text(st, 0));
         v_time(w, "ts", st, 1);
-        v_text(w, "kind", model_fb_kind_name(sqlite3_column_int(st, 2)));
+        v_text(w, "kind", model_fb_kind_name(sdb_column_int(st, 2)));
         v_real(w, "score", st, 3);
         v_text(w, "comment", store_col_text(st, 4));
         v_text(w, "topic", store_col_text(st, 5));
         v_text(w, "channel",
-               sqlite3_column_type(st, 6) == SQLITE_NULL
-                   ? NULL
-                   : model_channel_name(sqlite3_column_int(st, 6)));
+               sdb_column_type(st, 6) == SDB_NULL ? NULL
+                                                  : model_channel_name(sdb_column_int(st, 6)));
         v_text(w, "account_id", store_col_text(st, 7));
 }
 
-static void row_objective(struct jw *w, sqlite3_stmt *st)
+static void row_objective(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "id", store_col_text(st, 0));
         v_text(w, "account_id", store_col_text(st, 1));
@@ -164,16 +163,16 @@ static void row_objective(struct jw *w, sqlite3_stmt *st)
         v_json(w, "capabilities", st, 5);
 }
 
-static void row_user(struct jw *w, sqlite3_stmt *st)
+static void row_user(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "name", store_col_text(st, 0));
         v_text(w, "role", store_col_text(st, 1));
         v_time(w, "created_at", st, 2);
         key(w, "disabled");
-        put(w, sqlite3_column_int(st, 3) ? "true" : "false");
+        put(w, sdb_column_int(st, 3) ? "true" : "false");
 }
 
-static void row_garden(struct jw *w, sqlite3_stmt *st)
+static void row_garden(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "garden", store_col_text(st, 0));
         v_text(w, "name", store_col_text(st, 1));
@@ -184,7 +183,7 @@ static void row_garden(struct jw *w, sqlite3_stmt *st)
         v_time(w, "left_at", st, 6);
 }
 
-static void row_ledger(struct jw *w, sqlite3_stmt *st)
+static void row_ledger(struct jw *w, struct sdb_stmt *st)
 {
         v_time(w, "at", st, 0);
         v_text(w, "garden", store_col_text(st, 1));
@@ -194,7 +193,7 @@ static void row_ledger(struct jw *w, sqlite3_stmt *st)
         v_text(w, "note", store_col_text(st, 5));
 }
 
-static void row_idea(struct jw *w, sqlite3_stmt *st)
+static void row_idea(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "garden", store_col_text(st, 0));
         v_text(w, "title", store_col_text(st, 1));
@@ -204,14 +203,14 @@ static void row_idea(struct jw *w, sqlite3_stmt *st)
         v_time(w, "created_at", st, 5);
 }
 
-static void row_idea_comment(struct jw *w, sqlite3_stmt *st)
+static void row_idea_comment(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "idea", store_col_text(st, 0));
         v_text(w, "body", store_col_text(st, 1));
         v_time(w, "at", st, 2);
 }
 
-static void row_alert(struct jw *w, sqlite3_stmt *st)
+static void row_alert(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "kind", store_col_text(st, 0));
         v_text(w, "severity", store_col_text(st, 1));
@@ -220,7 +219,7 @@ static void row_alert(struct jw *w, sqlite3_stmt *st)
         v_time(w, "first_seen", st, 4);
 }
 
-static void row_task(struct jw *w, sqlite3_stmt *st)
+static void row_task(struct jw *w, struct sdb_stmt *st)
 {
         v_text(w, "title", store_col_text(st, 0));
         v_text(w, "owner", store_col_text(st, 1));
@@ -229,7 +228,7 @@ static void row_task(struct jw *w, sqlite3_stmt *st)
         v_time(w, "created_at", st, 4);
 }
 
-static void row_audit(struct jw *w, sqlite3_stmt *st)
+static void row_audit(struct jw *w, struct sdb_stmt *st)
 {
         v_time(w, "at", st, 0);
         v_text(w, "actor", store_col_text(st, 1));
@@ -243,21 +242,21 @@ static void row_audit(struct jw *w, sqlite3_stmt *st)
 static enum cxg_err find_person(struct store *s, const char *ext_id, const char *what, int64_t *id,
                                 struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT id FROM people WHERE ext_id = ?", err);
+        struct sdb_stmt *st = store_stmt(s, "SELECT id FROM people WHERE ext_id = ?", err);
         int rc;
 
         if (!st)
                 return err && err->code ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, ext_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
+        rc = sdb_step(st);
+        if (rc == SDB_ROW)
+                *id = sdb_column_int64(st, 0);
+        sdb_reset(st);
+        if (rc == SDB_DONE)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "%s: no person \"%.64s\"", what,
                                      ext_id);
-        if (rc != SQLITE_ROW)
-                return store_sqlite_err(s, rc, what, err);
+        if (rc != SDB_ROW)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
@@ -265,7 +264,7 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                                  struct cxg_error *err)
 {
         struct jw w = {out, CXG_OK, 1};
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc;
         int64_t pid;
         char now[40];
@@ -282,12 +281,12 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                         err);
         if (!st)
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, pid);
-        src = sqlite3_step(st);
-        if (src != SQLITE_ROW) {
-                sqlite3_reset(st);
-                return store_sqlite_err(s, src == SQLITE_DONE ? SQLITE_CORRUPT : src,
-                                        "export person", err);
+        sdb_bind_int64(st, 1, pid);
+        src = sdb_step(st);
+        if (src != SDB_ROW) {
+                sdb_reset(st);
+                return store_db_err(s, src == SDB_DONE ? SQLITE_CORRUPT : src, "export person",
+                                    err);
         }
         key(&w, "person");
         open_(&w, "{");
@@ -296,13 +295,13 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
         v_text(&w, "name", store_col_text(st, 2));
         v_text(&w, "email", store_col_text(st, 3));
         v_text(&w, "role", store_col_text(st, 4));
-        v_text(&w, "seniority", model_seniority_name(sqlite3_column_int(st, 5)));
+        v_text(&w, "seniority", model_seniority_name(sdb_column_int(st, 5)));
         v_time(&w, "created_at", st, 6);
         v_time(&w, "left_at", st, 7);
         v_json(&w, "attributes", st, 8);
         put(&w, "}");
         w.first = 0;
-        sqlite3_reset(st);
+        sdb_reset(st);
 
         if (!(st = store_stmt(s,
                               "SELECT i.ext_id, i.ts, i.channel, t.name, i.duration_ms, i.outcome,"
@@ -311,7 +310,7 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                               " WHERE i.person_id = ? ORDER BY i.ts, i.id",
                               err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, pid);
+        sdb_bind_int64(st, 1, pid);
         if ((rc = rows(s, &w, st, "interactions", row_interaction, err)))
                 return rc;
         if (!(st = store_stmt(s,
@@ -321,7 +320,7 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                               " WHERE f.person_id = ? ORDER BY f.ts, f.id",
                               err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, pid);
+        sdb_bind_int64(st, 1, pid);
         if ((rc = rows(s, &w, st, "feedback", row_feedback, err)))
                 return rc;
         if (!(st = store_stmt(s,
@@ -331,7 +330,7 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                               " WHERE o.person_id = ? ORDER BY o.id",
                               err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, pid);
+        sdb_bind_int64(st, 1, pid);
         if ((rc = rows(s, &w, st, "objectives", row_objective, err)))
                 return rc;
         if (!(st = store_stmt(s,
@@ -339,7 +338,7 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                               " WHERE person_id = ? ORDER BY id",
                               err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, pid);
+        sdb_bind_int64(st, 1, pid);
         if ((rc = rows(s, &w, st, "users", row_user, err)))
                 return rc;
         {
@@ -367,13 +366,13 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
                     "SELECT title, owner, status, notes, created_at FROM tasks WHERE"
                     " person_ext = ?2 ORDER BY id",
                 };
-                static void (*const fns[])(struct jw * w, sqlite3_stmt * st) = {
+                static void (*const fns[])(struct jw * w, struct sdb_stmt * st) = {
                     row_garden, row_ledger, row_idea, row_idea_comment, row_alert, row_task};
 
                 for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
                         if (!(st = store_stmt(s, sqls[i], err)))
                                 return err && err->code ? err->code : CXG_ERR_STORE;
-                        sqlite3_bind_int64(st, 1, pid);
+                        sdb_bind_int64(st, 1, pid);
                         store_bind_text(st, 2, ext_id);
                         if ((rc = rows(s, &w, st, names[i], fns[i], err)))
                                 return rc;
@@ -395,28 +394,28 @@ enum cxg_err store_person_export(struct store *s, const char *ext_id, struct cxg
 
 /* ---- retention ---- */
 
-static enum cxg_err change(struct store *s, sqlite3_stmt *st, int64_t *n, struct cxg_error *err);
+static enum cxg_err change(struct store *s, struct sdb_stmt *st, int64_t *n, struct cxg_error *err);
 
 enum cxg_err store_interactions_before(struct store *s, int64_t before, int64_t *n,
                                        struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int src;
 
         *n = 0;
         if (!(st = store_stmt(s, "SELECT count(*) FROM interactions WHERE ts < ?", err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, before);
-        src = sqlite3_step(st);
-        if (src == SQLITE_ROW)
-                *n = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return src == SQLITE_ROW ? CXG_OK : store_sqlite_err(s, src, "purge", err);
+        sdb_bind_int64(st, 1, before);
+        src = sdb_step(st);
+        if (src == SDB_ROW)
+                *n = sdb_column_int64(st, 0);
+        sdb_reset(st);
+        return src == SDB_ROW ? CXG_OK : store_db_err(s, src, "purge", err);
 }
 
 enum cxg_err store_purge_chunk(struct store *s, int64_t before, int64_t *n, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
 
         *n = 0;
         if (!(st = store_stmt(s,
@@ -424,8 +423,8 @@ enum cxg_err store_purge_chunk(struct store *s, int64_t before, int64_t *n, stru
                               " interactions WHERE ts < ?1 LIMIT ?2)",
                               err)))
                 return err && err->code ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, before);
-        sqlite3_bind_int(st, 2, STORE_PURGE_CHUNK);
+        sdb_bind_int64(st, 1, before);
+        sdb_bind_int(st, 2, STORE_PURGE_CHUNK);
         return change(s, st, n, err);
 }
 
@@ -439,11 +438,13 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
         int log = 0, ckpt = 0, src;
 
         *frames_left = 0;
+        if (!s->db) /* PostgreSQL: no WAL file of ours to truncate */
+                return CXG_OK;
         src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
-        if (src == SQLITE_BUSY || (src == SQLITE_OK && log > 0))
+        if (src == SQLITE_BUSY || (src == SDB_OK && log > 0))
                 *frames_left = log > ckpt ? log - ckpt : (log > 0 ? log : 1);
-        else if (src != SQLITE_OK)
-                return store_sqlite_err(s, src, "checkpoint", err);
+        else if (src != SDB_OK)
+                return store_db_err(s, src, "checkpoint", err);
         return CXG_OK;
 }
 
@@ -459,22 +460,23 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
         " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
 
 /* Run a prepared statement bound by the caller; the number of rows changed in *n. */
-static enum cxg_err change(struct store *s, sqlite3_stmt *st, int64_t *n, struct cxg_error *err)
+static enum cxg_err change(struct store *s, struct sdb_stmt *st, int64_t *n, struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "erase person", err);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "erase person", err);
         if (n)
-                *n += sqlite3_changes(s->db);
+                *n += sdb_changes(s);
         return CXG_OK;
 }
 
 /* The cached statement for sql; NULL with *rc set on failure. */
-static sqlite3_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc, struct cxg_error *err)
+static struct sdb_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc,
+                             struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
 
         if (!st)
                 *rc = err && err->code ? err->code : CXG_ERR_STORE;
@@ -535,24 +537,24 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
             "UPDATE ledger SET note = NULL WHERE " MENTIONS("note"),
             LEDGER_NO_UPDATE,
         };
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         char email[320] = "", name[256] = "";
         enum cxg_err rc = CXG_OK;
         int src;
 
         if (!(st = prep(s, "SELECT email, name FROM people WHERE id = ?", &rc, err)))
                 return rc;
-        sqlite3_bind_int64(st, 1, pid);
-        src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
+        sdb_bind_int64(st, 1, pid);
+        src = sdb_step(st);
+        if (src == SDB_ROW) {
                 snprintf(email, sizeof(email), "%s",
                          store_col_text(st, 0) ? store_col_text(st, 0) : "");
                 snprintf(name, sizeof(name), "%s",
                          store_col_text(st, 1) ? store_col_text(st, 1) : "");
         }
-        sqlite3_reset(st);
-        if (src != SQLITE_ROW)
-                return store_sqlite_err(s, src, "erase person", err);
+        sdb_reset(st);
+        if (src != SDB_ROW)
+                return store_db_err(s, src, "erase person", err);
         for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]) && !rc; i++) {
                 int64_t n = 0;
 
@@ -564,7 +566,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
                         break;
                 store_bind_text(st, 1, ext_id);
                 store_bind_text(st, 2, anon);
-                sqlite3_bind_int64(st, 3, pid);
+                sdb_bind_int64(st, 3, pid);
                 store_bind_text(st, 4, email[0] ? email : NULL);
                 store_bind_text(st, 5, name[0] ? name : NULL);
                 rc = change(s, st, &n, err);
@@ -577,7 +579,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
 static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid,
                                 struct store_erase_report *report, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc = CXG_OK;
 
         if ((rc = store_exec(s, "DROP TRIGGER audit_no_update", err)))
@@ -594,7 +596,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
                 return rc;
         store_bind_text(st, 1, ext_id);
         store_bind_text(st, 2, report->anon_id);
-        sqlite3_bind_int64(st, 3, pid);
+        sdb_bind_int64(st, 3, pid);
         if ((rc = change(s, st, &report->audit, err)))
                 return rc;
         return store_exec(s, AUDIT_NO_UPDATE, err);
@@ -604,35 +606,35 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
 static enum cxg_err erase_by_pid(struct store *s, const char *sql, int64_t pid, int64_t *n,
                                  struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc = CXG_OK;
 
         if (!(st = prep(s, sql, &rc, err)))
                 return rc;
-        sqlite3_bind_int64(st, 1, pid);
+        sdb_bind_int64(st, 1, pid);
         return change(s, st, n, err);
 }
 
 /* The change log's ERASE of person pid (store_changes.h), with their account. */
 static enum cxg_err erase_note(struct store *s, int64_t pid, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc = CXG_OK;
         int64_t account = 0;
 
         if (!(st = prep(s, "SELECT account_id FROM people WHERE id = ?", &rc, err)))
                 return rc;
-        sqlite3_bind_int64(st, 1, pid);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                account = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        sdb_bind_int64(st, 1, pid);
+        if (sdb_step(st) == SDB_ROW)
+                account = sdb_column_int64(st, 0);
+        sdb_reset(st);
         return store_change_note(s, STORE_E_PERSON, STORE_OP_ERASE, pid, pid, account, err);
 }
 
 enum cxg_err store_person_erase(struct store *s, const char *ext_id,
                                 struct store_erase_report *report, struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         enum cxg_err rc;
         int64_t pid, ignored = 0;
 
@@ -652,7 +654,7 @@ enum cxg_err store_person_erase(struct store *s, const char *ext_id,
                         " attributes = NULL WHERE id = ?1",
                         &rc, err)))
                 return rc;
-        sqlite3_bind_int64(st, 1, pid);
+        sdb_bind_int64(st, 1, pid);
         store_bind_text(st, 2, report->anon_id);
         if ((rc = change(s, st, &ignored, err)) ||
             (rc = erase_by_pid(

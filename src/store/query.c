@@ -131,12 +131,12 @@ int store_query_sort_is_num(enum store_entity e, const char *sort)
 }
 
 /* Fill a row of entity e from the statement's columns. */
-static void fill_row(enum store_entity e, sqlite3_stmt *st, struct store_row *r,
+static void fill_row(enum store_entity e, struct sdb_stmt *st, struct store_row *r,
                      struct account *acc, struct person *p, struct subscription *sub,
                      struct objective *o, struct capability *c)
 {
         r->entity = e;
-        r->id = sqlite3_column_int64(st, 0);
+        r->id = sdb_column_int64(st, 0);
         switch (e) {
         case STORE_E_ACCOUNTS:
                 model_account_init(acc);
@@ -147,7 +147,7 @@ static void fill_row(enum store_entity e, sqlite3_stmt *st, struct store_row *r,
                 acc->currency = store_col_text(st, 5);
                 acc->created_at = store_col_ts(st, 6);
                 acc->churned_at = store_col_ts(st, 7);
-                acc->churned = sqlite3_column_int(st, 8);
+                acc->churned = sdb_column_int(st, 8);
                 acc->owner = store_col_text(st, 9);
                 acc->attributes = store_col_text(st, 10);
                 r->account = acc;
@@ -159,7 +159,7 @@ static void fill_row(enum store_entity e, sqlite3_stmt *st, struct store_row *r,
                 p->name = store_col_text(st, 3);
                 p->email = store_col_text(st, 4);
                 p->role = store_col_text(st, 5);
-                p->seniority = sqlite3_column_int(st, 6);
+                p->seniority = sdb_column_int(st, 6);
                 p->created_at = store_col_ts(st, 7);
                 p->left_at = store_col_ts(st, 8);
                 p->attributes = store_col_text(st, 9);
@@ -180,7 +180,7 @@ static void fill_row(enum store_entity e, sqlite3_stmt *st, struct store_row *r,
                 o->account_id = store_col_text(st, 2);
                 o->person_id = store_col_text(st, 3);
                 o->title = store_col_text(st, 4);
-                o->importance = sqlite3_column_int(st, 5);
+                o->importance = sdb_column_int(st, 5);
                 o->status = store_col_text(st, 6);
                 r->list_json = store_col_text(st, 7);
                 r->objective = o;
@@ -217,7 +217,7 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
         const struct entdef *d;
         const struct sortdef *sd;
         struct cxg_buf sql, path;
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         const char *binds[8];
         int nb = 0, rc, col_key, has_filter = 0;
         enum cxg_err ret = CXG_OK;
@@ -297,32 +297,32 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
                 store_bind_text(st, i + 1, binds[i]);
         if (q->has_after) {
                 if (sd->num)
-                        sqlite3_bind_double(st, 90, q->after_num);
+                        sdb_bind_double(st, 90, q->after_num);
                 else
                         store_bind_text(st, 90, q->after_text ? q->after_text : "");
-                sqlite3_bind_int64(st, 91, q->after_id);
+                sdb_bind_int64(st, 91, q->after_id);
         }
         if (q->seniority >= 0 && e == STORE_E_PEOPLE)
-                sqlite3_bind_int(st, 93, q->seniority);
-        sqlite3_bind_int(
-            st, 92,
-            q->limit < 1 ? 1
+                sdb_bind_int(st, 93, q->seniority);
+        sdb_bind_int(st, 92,
+                     q->limit < 1
+                         ? 1
                          : (q->limit > STORE_QUERY_MAX_LIMIT ? STORE_QUERY_MAX_LIMIT : q->limit));
-        col_key = sqlite3_column_count(st) - 1;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        col_key = sdb_column_count(st) - 1;
+        while ((rc = sdb_step(st)) == SDB_ROW) {
                 memset(&row, 0, sizeof(row));
                 fill_row(e, st, &row, &acc, &per, &sub, &obj, &cap);
                 row.key_is_num = sd->num;
                 if (sd->num)
-                        row.key_num = sqlite3_column_double(st, col_key);
+                        row.key_num = sdb_column_double(st, col_key);
                 else
                         row.key_text = store_col_text(st, col_key);
                 if ((ret = cb(ctx, &row)))
                         break;
         }
-        sqlite3_reset(st);
-        if (!ret && rc != SQLITE_DONE)
-                ret = store_sqlite_err(s, rc, "list rows", err);
+        sdb_reset(st);
+        if (!ret && rc != SDB_DONE)
+                ret = store_db_err(s, rc, "list rows", err);
         goto done;
 nomem:
         ret = cxg_error_set(err, CXG_ERR_NOMEM, "out of memory composing a query");
@@ -339,7 +339,7 @@ static const char *const ent_names[STORE_E__COUNT] = {"account", "person", "subs
 static int exists(struct store *s, const char *sql, int64_t id, const char *text,
                   struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, sql, err);
+        struct sdb_stmt *st = store_stmt(s, sql, err);
         int rc;
 
         if (!st)
@@ -347,14 +347,14 @@ static int exists(struct store *s, const char *sql, int64_t id, const char *text
         if (text)
                 store_bind_text(st, 1, text);
         else
-                sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW)
+                sdb_bind_int64(st, 1, id);
+        rc = sdb_step(st);
+        sdb_reset(st);
+        if (rc == SDB_ROW)
                 return 1;
-        if (rc == SQLITE_DONE)
+        if (rc == SDB_DONE)
                 return 0;
-        store_sqlite_err(s, rc, "check references", err);
+        store_db_err(s, rc, "check references", err);
         return -1;
 }
 
@@ -390,7 +390,7 @@ static int64_t lookup_id(struct store *s, enum store_entity e, const char *ext_i
             "SELECT id FROM objectives WHERE ext_id = ?",
             "SELECT id FROM capabilities WHERE ext_id = ?",
         };
-        sqlite3_stmt *st = store_stmt(s, sqls[e], err);
+        struct sdb_stmt *st = store_stmt(s, sqls[e], err);
         int64_t id = 0;
         int rc;
 
@@ -400,12 +400,12 @@ static int64_t lookup_id(struct store *s, enum store_entity e, const char *ext_i
                 return 0;
         }
         store_bind_text(st, 1, ext_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                id = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                *rcp = store_sqlite_err(s, rc, "look up row", err);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW)
+                id = sdb_column_int64(st, 0);
+        sdb_reset(st);
+        if (rc != SDB_ROW && rc != SDB_DONE)
+                *rcp = store_db_err(s, rc, "look up row", err);
         return id;
 }
 
@@ -419,7 +419,7 @@ enum cxg_err store_query_delete(struct store *s, enum store_entity e, const char
         };
         const struct refcheck *refs = NULL;
         enum cxg_err rc;
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t id;
         int r;
 
@@ -462,20 +462,20 @@ enum cxg_err store_query_delete(struct store *s, enum store_entity e, const char
                 st = store_stmt(s, "DELETE FROM score_history WHERE account_id = ?", err);
                 if (!st)
                         return err ? err->code : CXG_ERR_STORE;
-                sqlite3_bind_int64(st, 1, id);
-                r = sqlite3_step(st);
-                sqlite3_reset(st);
-                if (r != SQLITE_DONE)
-                        return store_sqlite_err(s, r, "delete score history", err);
+                sdb_bind_int64(st, 1, id);
+                r = sdb_step(st);
+                sdb_reset(st);
+                if (r != SDB_DONE)
+                        return store_db_err(s, r, "delete score history", err);
         }
         st = store_stmt(s, dels[e], err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, id);
-        r = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (r != SQLITE_DONE)
-                return store_sqlite_err(s, r, "delete row", err);
+        sdb_bind_int64(st, 1, id);
+        r = sdb_step(st);
+        sdb_reset(st);
+        if (r != SDB_DONE)
+                return store_db_err(s, r, "delete row", err);
         store_query_forget_ids(s);
         return CXG_OK;
 }
@@ -487,7 +487,7 @@ enum cxg_err store_query_clear(struct store *s, enum store_entity e, const char 
                                                            "objectives", "capabilities"};
         char sql[256];
         enum cxg_err rc;
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int64_t id;
         int r;
 
@@ -516,11 +516,11 @@ enum cxg_err store_query_clear(struct store *s, enum store_entity e, const char 
                 st = store_stmt(s, sql, err);
                 if (!st)
                         return err ? err->code : CXG_ERR_STORE;
-                sqlite3_bind_int64(st, 1, id);
-                r = sqlite3_step(st);
-                sqlite3_reset(st);
-                if (r != SQLITE_DONE)
-                        return store_sqlite_err(s, r, "clear field", err);
+                sdb_bind_int64(st, 1, id);
+                r = sdb_step(st);
+                sdb_reset(st);
+                if (r != SDB_DONE)
+                        return store_db_err(s, r, "clear field", err);
         }
         return CXG_OK;
 }

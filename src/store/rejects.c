@@ -9,27 +9,29 @@
 #include "core/banned.h"
 #include "store/store_int.h"
 
-static enum cxg_err done(struct store *s, sqlite3_stmt *st, const char *what, struct cxg_error *err)
+static enum cxg_err done(struct store *s, struct sdb_stmt *st, const char *what,
+                         struct cxg_error *err)
 {
-        int rc = sqlite3_step(st);
+        int rc = sdb_step(st);
 
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? CXG_OK : store_sqlite_err(s, rc, what, err);
+        sdb_reset(st);
+        return rc == SDB_DONE ? CXG_OK : store_db_err(s, rc, what, err);
 }
 
 enum cxg_err store_reject_add(struct store *s, const struct store_reject *r, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT INTO ingest_rejects(at, source, token_id, message_id,"
-                                      " kind, field, reason, payload) VALUES (?,?,?,?,?,?,?,?)",
-                                      err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "INSERT INTO ingest_rejects(at, source, token_id, message_id,"
+                       " kind, field, reason, payload) VALUES (?,?,?,?,?,?,?,?)",
+                       err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, r->at);
+        sdb_bind_int64(st, 1, r->at);
         store_bind_text(st, 2, r->source ? r->source : "segment");
         if (r->token_id > 0)
-                sqlite3_bind_int64(st, 3, r->token_id);
+                sdb_bind_int64(st, 3, r->token_id);
         store_bind_text(st, 4, r->message_id);
         store_bind_text(st, 5, r->kind);
         store_bind_text(st, 6, r->field && *r->field ? r->field : NULL);
@@ -41,32 +43,33 @@ enum cxg_err store_reject_add(struct store *s, const struct store_reject *r, str
 enum cxg_err store_collect_seen(struct store *s, int64_t token_id, const char *message_id,
                                 int64_t at, int *dup, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "INSERT OR IGNORE INTO collect_seen(token_id, message_id, at)"
-                                      " VALUES (?, ?, ?)",
-                                      err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "INSERT OR IGNORE INTO collect_seen(token_id, message_id, at)"
+                       " VALUES (?, ?, ?)",
+                       err);
         enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, token_id);
+        sdb_bind_int64(st, 1, token_id);
         store_bind_text(st, 2, message_id);
-        sqlite3_bind_int64(st, 3, at);
+        sdb_bind_int64(st, 3, at);
         if ((rc = done(s, st, "record message id", err)))
                 return rc;
-        *dup = sqlite3_changes(s->db) == 0;
+        *dup = sdb_changes(s) == 0;
         return CXG_OK;
 }
 
 enum cxg_err store_collect_unsee(struct store *s, int64_t token_id, const char *message_id,
                                  struct cxg_error *err)
 {
-        sqlite3_stmt *st =
+        struct sdb_stmt *st =
             store_stmt(s, "DELETE FROM collect_seen WHERE token_id = ? AND message_id = ?", err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, token_id);
+        sdb_bind_int64(st, 1, token_id);
         store_bind_text(st, 2, message_id);
         return done(s, st, "forget message id", err);
 }
@@ -74,26 +77,26 @@ enum cxg_err store_collect_unsee(struct store *s, int64_t token_id, const char *
 enum cxg_err store_collect_person_account(struct store *s, const char *person_ext, char *out,
                                           size_t cap, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT a.ext_id FROM people p JOIN accounts a"
-                                      " ON a.id = p.account_id WHERE p.ext_id = ?",
-                                      err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT a.ext_id FROM people p JOIN accounts a"
+                                         " ON a.id = p.account_id WHERE p.ext_id = ?",
+                                         err);
         int rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, person_ext);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                const char *t = (const char *)sqlite3_column_text(st, 0);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
+                const char *t = (const char *)sdb_column_text(st, 0);
 
                 snprintf(out, cap, "%s", t ? t : "");
-                sqlite3_reset(st);
+                sdb_reset(st);
                 return CXG_OK;
         }
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
+        sdb_reset(st);
+        if (rc == SDB_DONE)
                 return cxg_error_setf(err, CXG_ERR_NOTFOUND, "userId", "no person \"%s\"",
                                       person_ext);
-        return store_sqlite_err(s, rc, "find person's account", err);
+        return store_db_err(s, rc, "find person's account", err);
 }

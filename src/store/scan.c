@@ -15,7 +15,7 @@
 typedef void (*any_cb)(void);
 
 /* One row of a scan: fill the entity from the statement and call the callback. */
-typedef enum cxg_err (*row_fn)(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+typedef enum cxg_err (*row_fn)(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                struct cxg_error *err);
 
 /*
@@ -25,38 +25,38 @@ typedef enum cxg_err (*row_fn)(struct store *s, sqlite3_stmt *st, any_cb cb, voi
 static enum cxg_err scan(struct store *s, const char *sql, int64_t p1, int64_t p2, row_fn fn,
                          any_cb cb, void *ctx, const char *what, struct cxg_error *err)
 {
-        sqlite3_stmt *st = NULL;
+        struct sdb_stmt *st = NULL;
         enum cxg_err rc = CXG_OK;
-        int src = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        int src = sdb_prepare(s, sql, &st);
 
-        if (src != SQLITE_OK) {
-                sqlite3_finalize(st);
-                return store_sqlite_err(s, src, what, err);
+        if (src != SDB_OK) {
+                sdb_finalize(st);
+                return store_db_err(s, src, what, err);
         }
-        if (sqlite3_bind_parameter_count(st) >= 1)
-                sqlite3_bind_int64(st, 1, p1);
-        if (sqlite3_bind_parameter_count(st) >= 2)
-                sqlite3_bind_int64(st, 2, p2);
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sdb_bind_parameter_count(st) >= 1)
+                sdb_bind_int64(st, 1, p1);
+        if (sdb_bind_parameter_count(st) >= 2)
+                sdb_bind_int64(st, 2, p2);
+        while ((src = sdb_step(st)) == SDB_ROW) {
                 if ((rc = fn(s, st, cb, ctx, err)))
                         break;
         }
-        if (!rc && src != SQLITE_DONE)
-                rc = store_sqlite_err(s, src, what, err);
-        sqlite3_finalize(st);
+        if (!rc && src != SDB_DONE)
+                rc = store_db_err(s, src, what, err);
+        sdb_finalize(st);
         return rc;
 }
 
-static int col_int(sqlite3_stmt *st, int i, int absent)
+static int col_int(struct sdb_stmt *st, int i, int absent)
 {
-        if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        if (sdb_column_type(st, i) == SDB_NULL)
                 return absent;
-        return sqlite3_column_int(st, i);
+        return sdb_column_int(st, i);
 }
 
 /* ---- accounts ---- */
 
-static enum cxg_err account_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err account_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                 struct cxg_error *err)
 {
         struct account a;
@@ -71,10 +71,10 @@ static enum cxg_err account_row(struct store *s, sqlite3_stmt *st, any_cb cb, vo
         a.currency = store_col_text(st, 5);
         a.created_at = store_col_ts(st, 6);
         a.churned_at = store_col_ts(st, 7);
-        a.churned = sqlite3_column_int(st, 8);
+        a.churned = sdb_column_int(st, 8);
         a.owner = store_col_text(st, 9);
         a.attributes = store_col_text(st, 10);
-        return ((store_account_cb)cb)(ctx, sqlite3_column_int64(st, 0), &a);
+        return ((store_account_cb)cb)(ctx, sdb_column_int64(st, 0), &a);
 }
 
 enum cxg_err store_scan_accounts(struct store *s, int64_t after_id, store_account_cb cb, void *ctx,
@@ -88,7 +88,7 @@ enum cxg_err store_scan_accounts(struct store *s, int64_t after_id, store_accoun
 
 /* ---- people ---- */
 
-static enum cxg_err person_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err person_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                struct cxg_error *err)
 {
         struct person p;
@@ -101,12 +101,11 @@ static enum cxg_err person_row(struct store *s, sqlite3_stmt *st, any_cb cb, voi
         p.name = store_col_text(st, 4);
         p.email = store_col_text(st, 5);
         p.role = store_col_text(st, 6);
-        p.seniority = sqlite3_column_int(st, 7);
+        p.seniority = sdb_column_int(st, 7);
         p.created_at = store_col_ts(st, 8);
         p.left_at = store_col_ts(st, 9);
         p.attributes = store_col_text(st, 10);
-        return ((store_person_cb)cb)(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
-                                     &p);
+        return ((store_person_cb)cb)(ctx, sdb_column_int64(st, 0), sdb_column_int64(st, 2), &p);
 }
 
 enum cxg_err store_scan_people(struct store *s, int64_t after_id, store_person_cb cb, void *ctx,
@@ -122,7 +121,7 @@ enum cxg_err store_scan_people(struct store *s, int64_t after_id, store_person_c
 
 /* ---- subscriptions ---- */
 
-static enum cxg_err subscription_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err subscription_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                      struct cxg_error *err)
 {
         struct subscription sub;
@@ -135,8 +134,8 @@ static enum cxg_err subscription_row(struct store *s, sqlite3_stmt *st, any_cb c
         sub.mrr = store_col_double(st, 4);
         sub.started_at = store_col_ts(st, 5);
         sub.ended_at = store_col_ts(st, 6);
-        return ((store_subscription_cb)cb)(ctx, sqlite3_column_int64(st, 0),
-                                           sqlite3_column_int64(st, 1), &sub);
+        return ((store_subscription_cb)cb)(ctx, sdb_column_int64(st, 0), sdb_column_int64(st, 1),
+                                           &sub);
 }
 
 enum cxg_err store_scan_subscriptions(struct store *s, int64_t after_id, store_subscription_cb cb,
@@ -151,22 +150,21 @@ enum cxg_err store_scan_subscriptions(struct store *s, int64_t after_id, store_s
 
 /* ---- interactions ---- */
 
-static enum cxg_err interaction_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err interaction_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                     struct cxg_error *err)
 {
         struct store_interaction r;
 
         (void)s;
         (void)err;
-        r.id = sqlite3_column_int64(st, 0);
-        r.person_id = sqlite3_column_int64(st, 1);
-        r.account_id = sqlite3_column_int64(st, 2);
-        r.ts = sqlite3_column_int64(st, 3);
-        r.channel = (uint8_t)sqlite3_column_int(st, 4);
-        r.type_id = (int32_t)sqlite3_column_int(st, 5);
-        r.duration_ms =
-            sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
-        r.outcome = (uint8_t)sqlite3_column_int(st, 7);
+        r.id = sdb_column_int64(st, 0);
+        r.person_id = sdb_column_int64(st, 1);
+        r.account_id = sdb_column_int64(st, 2);
+        r.ts = sdb_column_int64(st, 3);
+        r.channel = (uint8_t)sdb_column_int(st, 4);
+        r.type_id = (int32_t)sdb_column_int(st, 5);
+        r.duration_ms = sdb_column_type(st, 6) == SDB_NULL ? -1 : sdb_column_int64(st, 6);
+        r.outcome = (uint8_t)sdb_column_int(st, 7);
         r.value = store_col_double(st, 8);
         r.ext_id = store_col_text(st, 9);
         r.attributes = store_col_text(st, 10);
@@ -185,7 +183,7 @@ enum cxg_err store_scan_interactions(struct store *s, int64_t after_id, store_in
 
 /* ---- feedback ---- */
 
-static enum cxg_err feedback_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err feedback_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                  struct cxg_error *err)
 {
         struct feedback f;
@@ -197,14 +195,13 @@ static enum cxg_err feedback_row(struct store *s, sqlite3_stmt *st, any_cb cb, v
         f.person_id = store_col_text(st, 4);
         f.account_id = store_col_text(st, 5);
         f.ts = store_col_ts(st, 6);
-        f.kind = sqlite3_column_int(st, 7);
+        f.kind = sdb_column_int(st, 7);
         f.score = store_col_double(st, 8);
         f.comment = store_col_text(st, 9);
         f.topic = store_col_text(st, 10);
         f.channel = col_int(st, 11, -1);
-        return ((store_feedback_cb)cb)(ctx, sqlite3_column_int64(st, 0),
-                                       sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                                       &f);
+        return ((store_feedback_cb)cb)(ctx, sdb_column_int64(st, 0), sdb_column_int64(st, 2),
+                                       sdb_column_int64(st, 3), &f);
 }
 
 enum cxg_err store_scan_feedback(struct store *s, int64_t after_id, store_feedback_cb cb, void *ctx,
@@ -220,12 +217,12 @@ enum cxg_err store_scan_feedback(struct store *s, int64_t after_id, store_feedba
 
 /* ---- interaction types ---- */
 
-static enum cxg_err type_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err type_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                              struct cxg_error *err)
 {
         (void)s;
         (void)err;
-        return ((store_type_cb)cb)(ctx, (int32_t)sqlite3_column_int(st, 0), store_col_text(st, 1));
+        return ((store_type_cb)cb)(ctx, (int32_t)sdb_column_int(st, 0), store_col_text(st, 1));
 }
 
 enum cxg_err store_scan_types(struct store *s, store_type_cb cb, void *ctx, struct cxg_error *err)
@@ -302,7 +299,7 @@ bad:
 
 /* ---- objectives ---- */
 
-static enum cxg_err objective_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err objective_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                   struct cxg_error *err)
 {
         struct objective o;
@@ -316,12 +313,12 @@ static enum cxg_err objective_row(struct store *s, sqlite3_stmt *st, any_cb cb, 
         o.account_id = store_col_text(st, 4);
         o.person_id = store_col_text(st, 5);
         o.title = store_col_text(st, 6);
-        o.importance = sqlite3_column_int(st, 7);
+        o.importance = sdb_column_int(st, 7);
         o.status = store_col_text(st, 8);
         o.capabilities = caps.v;
         o.n_capabilities = caps.n;
-        rc = ((store_objective_cb)cb)(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
-                                      col_int(st, 3, 0) ? sqlite3_column_int64(st, 3) : 0, &o);
+        rc = ((store_objective_cb)cb)(ctx, sdb_column_int64(st, 0), sdb_column_int64(st, 2),
+                                      col_int(st, 3, 0) ? sdb_column_int64(st, 3) : 0, &o);
         str_list_release(&caps);
         return rc;
 }
@@ -339,7 +336,7 @@ enum cxg_err store_scan_objectives(struct store *s, store_objective_cb cb, void 
 
 /* ---- capabilities ---- */
 
-static enum cxg_err capability_row(struct store *s, sqlite3_stmt *st, any_cb cb, void *ctx,
+static enum cxg_err capability_row(struct store *s, struct sdb_stmt *st, any_cb cb, void *ctx,
                                    struct cxg_error *err)
 {
         struct capability c;
@@ -360,7 +357,7 @@ static enum cxg_err capability_row(struct store *s, sqlite3_stmt *st, any_cb cb,
         c.n_plans = plans.n;
         c.interaction_types = types.v;
         c.n_interaction_types = types.n;
-        rc = ((store_capability_cb)cb)(ctx, sqlite3_column_int64(st, 0), &c);
+        rc = ((store_capability_cb)cb)(ctx, sdb_column_int64(st, 0), &c);
         str_list_release(&plans);
         str_list_release(&types);
         return rc;

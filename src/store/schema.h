@@ -8,5 +8,10 @@
 
 /* NULL-terminated list; store_migrations[0] is migration 1. */
 extern const char *const store_migrations[];
+/*
+ * The same versions in PostgreSQL's dialect (schema_pg.c): entry k does on PostgreSQL what
+ * store_migrations[k] does on SQLite, so both backends share one version sequence.
+ */
+extern const char *const store_migrations_pg[];
 
 #endif

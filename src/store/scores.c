@@ -19,26 +19,26 @@ enum cxg_err store_scores_put(struct store *s, const struct store_score_row *row
                 return rc;
         for (size_t i = 0; i < n; i++) {
                 const struct store_score_row *r = &rows[i];
-                sqlite3_stmt *st = store_stmt(s, sql, err);
+                struct sdb_stmt *st = store_stmt(s, sql, err);
                 int src;
 
                 if (!st) {
                         rc = err ? err->code : CXG_ERR_STORE;
                         goto done;
                 }
-                sqlite3_bind_int64(st, 1, r->account_id);
-                sqlite3_bind_int64(st, 2, r->at);
-                sqlite3_bind_int64(st, 3, r->computed_at);
+                sdb_bind_int64(st, 1, r->account_id);
+                sdb_bind_int64(st, 2, r->at);
+                sdb_bind_int64(st, 3, r->computed_at);
                 store_bind_text(st, 4, r->scorecard ? r->scorecard : "default");
                 store_bind_double(st, 5, r->health);
                 store_bind_double(st, 6, r->robustness);
                 store_bind_double(st, 7, r->engagement);
                 store_bind_text(st, 8, r->band);
                 store_bind_text(st, 9, r->components);
-                src = sqlite3_step(st);
-                sqlite3_reset(st);
-                if (src != SQLITE_DONE) {
-                        rc = store_sqlite_err(s, src, "write score history", err);
+                src = sdb_step(st);
+                sdb_reset(st);
+                if (src != SDB_DONE) {
+                        rc = store_db_err(s, src, "write score history", err);
                         goto done;
                 }
         }
@@ -52,18 +52,18 @@ done:
         return rc;
 }
 
-static enum cxg_err run(struct store *s, sqlite3_stmt *st, store_score_cb cb, void *ctx,
+static enum cxg_err run(struct store *s, struct sdb_stmt *st, store_score_cb cb, void *ctx,
                         struct cxg_error *err)
 {
         int src;
 
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((src = sdb_step(st)) == SDB_ROW) {
                 struct store_score_row r;
                 enum cxg_err rc;
 
-                r.account_id = sqlite3_column_int64(st, 0);
-                r.at = sqlite3_column_int64(st, 1);
-                r.computed_at = sqlite3_column_int64(st, 2);
+                r.account_id = sdb_column_int64(st, 0);
+                r.at = sdb_column_int64(st, 1);
+                r.computed_at = sdb_column_int64(st, 2);
                 r.scorecard = store_col_text(st, 3);
                 r.health = store_col_double(st, 4);
                 r.robustness = store_col_double(st, 5);
@@ -71,28 +71,29 @@ static enum cxg_err run(struct store *s, sqlite3_stmt *st, store_score_cb cb, vo
                 r.band = store_col_text(st, 7);
                 r.components = store_col_text(st, 8);
                 if ((rc = cb(ctx, &r))) {
-                        sqlite3_reset(st);
+                        sdb_reset(st);
                         return rc;
                 }
         }
-        sqlite3_reset(st);
-        if (src != SQLITE_DONE)
-                return store_sqlite_err(s, src, "read score history", err);
+        sdb_reset(st);
+        if (src != SDB_DONE)
+                return store_db_err(s, src, "read score history", err);
         return CXG_OK;
 }
 
 enum cxg_err store_scores_history(struct store *s, int64_t account_id, store_score_cb cb, void *ctx,
                                   struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT account_id, at, computed_at, scorecard, health,"
-                                      " robustness, engagement, band, components FROM score_history"
-                                      " WHERE account_id = ? ORDER BY at, scorecard",
-                                      err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "SELECT account_id, at, computed_at, scorecard, health,"
+                       " robustness, engagement, band, components FROM score_history"
+                       " WHERE account_id = ? ORDER BY at, scorecard",
+                       err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, account_id);
+        sdb_bind_int64(st, 1, account_id);
         return run(s, st, cb, ctx, err);
 }
 
@@ -100,33 +101,34 @@ enum cxg_err store_scores_latest_between(struct store *s, int64_t from, int64_t 
                                          store_score_cb cb, void *ctx, struct cxg_error *err)
 {
         /* SQLite's bare-column rule: with max(at) the other columns come from that row */
-        sqlite3_stmt *st = store_stmt(s,
-                                      "SELECT account_id, max(at), computed_at, scorecard, health,"
-                                      " robustness, engagement, band, components FROM score_history"
-                                      " WHERE at BETWEEN ? AND ? GROUP BY account_id"
-                                      " ORDER BY account_id",
-                                      err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "SELECT account_id, max(at), computed_at, scorecard, health,"
+                       " robustness, engagement, band, components FROM score_history"
+                       " WHERE at BETWEEN ? AND ? GROUP BY account_id"
+                       " ORDER BY account_id",
+                       err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_int64(st, 1, from);
-        sqlite3_bind_int64(st, 2, to);
+        sdb_bind_int64(st, 1, from);
+        sdb_bind_int64(st, 2, to);
         return run(s, st, cb, ctx, err);
 }
 
 enum cxg_err store_scores_count(struct store *s, int64_t *out, struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM score_history", err);
+        struct sdb_stmt *st = store_stmt(s, "SELECT count(*) FROM score_history", err);
         int src;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
-        src = sqlite3_step(st);
-        if (src != SQLITE_ROW) {
-                sqlite3_reset(st);
-                return store_sqlite_err(s, src, "count score history", err);
+        src = sdb_step(st);
+        if (src != SDB_ROW) {
+                sdb_reset(st);
+                return store_db_err(s, src, "count score history", err);
         }
-        *out = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        *out = sdb_column_int64(st, 0);
+        sdb_reset(st);
         return CXG_OK;
 }

@@ -1,8 +1,8 @@
 /*
  * sqlite.c: the SQLite backend's handle: open with its pragmas, versioned migrations,
- * transactions and savepoints, the prepared-statement cache, the error mapping, the lazily
- * loaded id caches (accounts, people, interaction types), counts and meta settings.
- * Entity upserts live in entities.c, the engine's scans in scan.c.
+ * transactions and savepoints, the prepared-statement cache, the error mapping,
+ * counts and meta settings. The id caches live in ids.c, entity upserts in entities.c, the
+ * engine's scans in scan.c; statements go through db.h (both backends).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,14 +20,6 @@
 #include "store/store_int.h"
 
 #define BUSY_TIMEOUT_MS 5000
-
-/* Longest external id or type name echoed back in a message. */
-#define ECHO_MAX 64
-
-static int echo_len(size_t n)
-{
-        return n > ECHO_MAX ? ECHO_MAX : (int)n;
-}
 
 int store_schema_latest(void)
 {
@@ -49,18 +41,6 @@ int store_schema_version(struct store *s)
 }
 
 /* ---- errors ---- */
-
-void store_cache_drop(struct store *s)
-{
-        cxg_hmap_release(&s->accounts);
-        cxg_hmap_release(&s->people);
-        cxg_hmap_release(&s->types);
-        cxg_hmap_init(&s->accounts);
-        cxg_hmap_init(&s->people);
-        cxg_hmap_init(&s->types);
-        s->accounts_loaded = s->people_loaded = s->types_loaded = 0;
-        s->n_wide = 0;
-}
 
 /*
  * Why the file at path (or its directory, where SQLite creates the -wal and -shm files) cannot
@@ -91,7 +71,7 @@ static void tx_lost(struct store *s)
         s->savepoint_depth = 0;
 }
 
-enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct cxg_error *err)
+enum cxg_err store_db_err(struct store *s, int rc, const char *what, struct cxg_error *err)
 {
         const char *path = s ? s->path : "";
         const char *detail = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
@@ -177,27 +157,80 @@ enum cxg_err store_sqlite_err(struct store *s, int rc, const char *what, struct 
 
 /* ---- statements ---- */
 
-sqlite3_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err)
+int sdb_prepare(struct store *s, const char *sql, struct sdb_stmt **out)
+{
+        struct sdb_stmt *st;
+        int rc;
+
+        *out = NULL;
+        if (s->pg)
+                return store_pg_prepare(s, sql, out);
+        if (!(st = cxg_calloc(1, sizeof(*st))))
+                return SQLITE_NOMEM;
+        rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->lite, NULL);
+        if (rc != SQLITE_OK) {
+                sqlite3_finalize(st->lite);
+                cxg_free(st);
+                return rc;
+        }
+        *out = st;
+        return SQLITE_OK;
+}
+
+void sdb_finalize(struct sdb_stmt *st)
+{
+        if (!st)
+                return;
+        if (st->lite)
+                sqlite3_finalize(st->lite);
+        else
+                store_pg_finalize(st->pg);
+        cxg_free(st);
+}
+
+int sdb_exec(struct store *s, const char *sql)
+{
+        return s->pg ? store_pg_exec(s, sql) : sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+int64_t sdb_changes(struct store *s)
+{
+        return s->pg ? store_pg_changes(s) : sqlite3_changes64(s->db);
+}
+
+int64_t sdb_last_insert_rowid(struct store *s)
+{
+        return s->pg ? -1 : sqlite3_last_insert_rowid(s->db);
+}
+
+int sdb_in_tx(struct store *s)
+{
+        if (s->pg)
+                return store_pg_in_tx(s);
+        return s->db && !sqlite3_get_autocommit(s->db);
+}
+
+struct sdb_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err)
 {
         size_t n = strlen(sql);
-        sqlite3_stmt *st = NULL;
+        struct sdb_stmt *st = NULL;
         uint64_t v;
         int rc;
 
         if (cxg_hmap_get(&s->stmts, sql, n, &v)) {
-                st = (sqlite3_stmt *)(uintptr_t)v;
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st);
+                st = (struct sdb_stmt *)(uintptr_t)v;
+                sdb_reset(st);
+                if (st->lite)
+                        sqlite3_clear_bindings(st->lite);
                 return st;
         }
-        rc = sqlite3_prepare_v3(s->db, sql, (int)n + 1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
-        if (rc != SQLITE_OK) {
-                store_sqlite_err(s, rc, "prepare statement", err);
-                sqlite3_finalize(st);
+        rc = sdb_prepare(s, sql, &st);
+        if (rc != SDB_OK) {
+                store_db_err(s, rc, "prepare statement", err);
                 return NULL;
         }
         if (cxg_hmap_put(&s->stmts, sql, n, (uint64_t)(uintptr_t)st)) {
-                sqlite3_finalize(st);
+                sdb_finalize(st);
                 cxg_error_set(err, CXG_ERR_NOMEM, "prepare statement: %s: out of memory", s->path);
                 return NULL;
         }
@@ -206,10 +239,10 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err
 
 enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err)
 {
-        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        int rc = sdb_exec(s, sql);
 
         if (rc != SQLITE_OK)
-                return store_sqlite_err(s, rc, "run statement", err);
+                return store_db_err(s, rc, "run statement", err);
         return CXG_OK;
 }
 
@@ -217,51 +250,51 @@ enum cxg_err store_exec(struct store *s, const char *sql, struct cxg_error *err)
 static enum cxg_err exec_as(struct store *s, const char *sql, const char *what,
                             struct cxg_error *err)
 {
-        int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        int rc = sdb_exec(s, sql);
 
         if (rc != SQLITE_OK)
-                return store_sqlite_err(s, rc, what, err);
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
-int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+int store_bind_text(struct sdb_stmt *st, int i, const char *v)
 {
         if (!v)
-                return sqlite3_bind_null(st, i);
-        return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+                return sdb_bind_null(st, i);
+        return sdb_bind_text(st, i, v, -1, SDB_STATIC);
 }
 
-int store_bind_double(sqlite3_stmt *st, int i, double v)
+int store_bind_double(struct sdb_stmt *st, int i, double v)
 {
         if (isnan(v))
-                return sqlite3_bind_null(st, i);
-        return sqlite3_bind_double(st, i, v);
+                return sdb_bind_null(st, i);
+        return sdb_bind_double(st, i, v);
 }
 
-int store_bind_ts(sqlite3_stmt *st, int i, int64_t v)
+int store_bind_ts(struct sdb_stmt *st, int i, int64_t v)
 {
         if (v == CXG_TS_NONE)
-                return sqlite3_bind_null(st, i);
-        return sqlite3_bind_int64(st, i, v);
+                return sdb_bind_null(st, i);
+        return sdb_bind_int64(st, i, v);
 }
 
-const char *store_col_text(sqlite3_stmt *st, int i)
+const char *store_col_text(struct sdb_stmt *st, int i)
 {
-        return (const char *)sqlite3_column_text(st, i);
+        return (const char *)sdb_column_text(st, i);
 }
 
-double store_col_double(sqlite3_stmt *st, int i)
+double store_col_double(struct sdb_stmt *st, int i)
 {
-        if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        if (sdb_column_type(st, i) == SDB_NULL)
                 return NAN;
-        return sqlite3_column_double(st, i);
+        return sdb_column_double(st, i);
 }
 
-int64_t store_col_ts(sqlite3_stmt *st, int i)
+int64_t store_col_ts(struct sdb_stmt *st, int i)
 {
-        if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        if (sdb_column_type(st, i) == SDB_NULL)
                 return CXG_TS_NONE;
-        return sqlite3_column_int64(st, i);
+        return sdb_column_int64(st, i);
 }
 
 /* ---- open, migrations, close ---- */
@@ -270,23 +303,23 @@ int64_t store_col_ts(sqlite3_stmt *st, int i)
 static enum cxg_err query_int(struct store *s, const char *sql, const char *what, int64_t *out,
                               int *found, struct cxg_error *err)
 {
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        struct sdb_stmt *st = NULL;
+        int rc = sdb_prepare(s, sql, &st);
 
         *found = 0;
-        if (rc == SQLITE_OK) {
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW) {
-                        if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-                                *out = sqlite3_column_int64(st, 0);
+        if (rc == SDB_OK) {
+                rc = sdb_step(st);
+                if (rc == SDB_ROW) {
+                        if (sdb_column_type(st, 0) != SDB_NULL) {
+                                *out = sdb_column_int64(st, 0);
                                 *found = 1;
                         }
-                        rc = SQLITE_DONE;
+                        rc = SDB_DONE;
                 }
         }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
+        sdb_finalize(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
         return CXG_OK;
 }
 
@@ -354,7 +387,7 @@ static enum cxg_err migrate_one(struct store *s, int v, struct cxg_error *err)
         }
         sqlite3_finalize(st);
         if (src != SQLITE_DONE) {
-                rc = store_sqlite_err(s, src, what, err);
+                rc = store_db_err(s, src, what, err);
                 goto fail;
         }
         if ((rc = exec_as(s, "COMMIT", what, err)))
@@ -415,7 +448,7 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
         if (rc != SQLITE_OK) {
-                e = store_sqlite_err(s, rc, "open", err);
+                e = store_db_err(s, rc, "open", err);
                 goto fail;
         }
         sqlite3_extended_result_codes(s->db, 1);
@@ -488,14 +521,16 @@ void store_close(struct store *s)
 
         if (!s)
                 return;
-        if (s->db && !sqlite3_get_autocommit(s->db))
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (sdb_in_tx(s))
+                sdb_exec(s, "ROLLBACK");
         for (i = 0; i < s->stmts.cap; i++)
                 if (s->stmts.slots[i].key)
-                        sqlite3_finalize((sqlite3_stmt *)(uintptr_t)s->stmts.slots[i].val);
-        sqlite3_finalize(s->ins_many);
+                        sdb_finalize((struct sdb_stmt *)(uintptr_t)s->stmts.slots[i].val);
+        sdb_finalize(s->ins_many);
         if (s->db)
                 sqlite3_close(s->db);
+        if (s->pg)
+                store_pg_close(s);
         cxg_hmap_release(&s->stmts);
         cxg_hmap_release(&s->accounts);
         cxg_hmap_release(&s->people);
@@ -554,8 +589,8 @@ void store_rollback(struct store *s)
 {
         if (!s)
                 return;
-        if (!sqlite3_get_autocommit(s->db))
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (sdb_in_tx(s))
+                sdb_exec(s, "ROLLBACK");
         tx_lost(s);
 }
 
@@ -601,8 +636,8 @@ void store_savepoint_rollback(struct store *s)
 
         if (!s || !s->in_tx || s->savepoint_depth <= 0)
                 return;
-        sqlite3_exec(s->db, "ROLLBACK TO cxg_sp; RELEASE cxg_sp", NULL, NULL, NULL);
-        if (sqlite3_get_autocommit(s->db)) {
+        sdb_exec(s, "ROLLBACK TO cxg_sp; RELEASE cxg_sp");
+        if (!sdb_in_tx(s)) {
                 tx_lost(s);
                 return;
         }
@@ -612,255 +647,6 @@ void store_savepoint_rollback(struct store *s)
                 s->cache_dirty &= ~bit;
                 store_cache_drop(s);
         }
-}
-
-/* ---- id caches ---- */
-
-void store_cache_touch(struct store *s)
-{
-        if (s->in_tx)
-                s->cache_dirty |= UINT64_C(1) << s->savepoint_depth;
-}
-
-/* Forget one cache after a failed insert into it; it reloads on its next use. */
-static void forget(struct cxg_hmap *m, int *loaded)
-{
-        cxg_hmap_release(m);
-        cxg_hmap_init(m);
-        *loaded = 0;
-}
-
-void store_cache_account(struct store *s, const char *ext_id, size_t n, int64_t id)
-{
-        if (s->accounts_loaded && cxg_hmap_put(&s->accounts, ext_id, n, (uint64_t)id))
-                forget(&s->accounts, &s->accounts_loaded);
-}
-
-static enum cxg_err pack_person(struct store *s, int64_t pid, int64_t aid, uint64_t *val)
-{
-        if (pid > 0 && pid <= INT32_MAX && aid > 0 && aid <= (int64_t)UINT32_MAX) {
-                *val = (uint64_t)pid << 32 | (uint64_t)aid;
-                return CXG_OK;
-        }
-        /* no cap of its own: it holds a pair per cached person, and the people cache has none */
-        if (CXG_GROW(s->people_wide, s->n_wide + 2, s->cap_wide, CXG_GROW_NOCAP))
-                return CXG_ERR_NOMEM;
-        s->people_wide[s->n_wide] = pid;
-        s->people_wide[s->n_wide + 1] = aid;
-        *val = STORE_PEOPLE_WIDE | (uint64_t)s->n_wide;
-        s->n_wide += 2;
-        return CXG_OK;
-}
-
-static void unpack_person(const struct store *s, uint64_t val, int64_t *pid, int64_t *aid)
-{
-        if (val & STORE_PEOPLE_WIDE) {
-                size_t i = (size_t)(val & ~STORE_PEOPLE_WIDE);
-
-                *pid = s->people_wide[i];
-                *aid = s->people_wide[i + 1];
-                return;
-        }
-        *pid = (int64_t)(val >> 32);
-        *aid = (int64_t)(val & 0xffffffffu);
-}
-
-void store_cache_person(struct store *s, const char *ext_id, size_t n, int64_t person_id,
-                        int64_t account_id)
-{
-        uint64_t v;
-
-        if (!s->people_loaded)
-                return;
-        if (pack_person(s, person_id, account_id, &v) || cxg_hmap_put(&s->people, ext_id, n, v)) {
-                forget(&s->people, &s->people_loaded);
-                s->n_wide = 0;
-        }
-}
-
-/*
- * Fill a cache from sql (columns: key text, id, [account id]). On failure the map is left
- * empty and not loaded.
- */
-static enum cxg_err load_cache(struct store *s, const char *sql, int people, struct cxg_hmap *m,
-                               int *loaded, const char *what, struct cxg_error *err)
-{
-        sqlite3_stmt *st = store_stmt(s, sql, err);
-        enum cxg_err rc = CXG_OK;
-        int src;
-
-        if (!st)
-                return err ? err->code : CXG_ERR_STORE;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-                const char *k = (const char *)sqlite3_column_text(st, 0);
-                int kn = sqlite3_column_bytes(st, 0);
-                int64_t id = sqlite3_column_int64(st, 1);
-                uint64_t v = (uint64_t)id;
-
-                if (!k)
-                        continue;
-                if (people && (rc = pack_person(s, id, sqlite3_column_int64(st, 2), &v)))
-                        break;
-                if ((rc = cxg_hmap_put(m, k, (size_t)kn, v)))
-                        break;
-        }
-        sqlite3_reset(st);
-        if (rc == CXG_OK && src != SQLITE_DONE)
-                rc = store_sqlite_err(s, src, what, err);
-        else if (rc)
-                cxg_error_set(err, rc, "%s: %s: out of memory", what, s->path);
-        if (rc) {
-                cxg_hmap_release(m);
-                cxg_hmap_init(m);
-                if (people)
-                        s->n_wide = 0;
-                return rc;
-        }
-        *loaded = 1;
-        return CXG_OK;
-}
-
-/* Look up one row by key with sql (one text parameter; columns id, [account id]). */
-static enum cxg_err lookup_row(struct store *s, const char *sql, const char *key, size_t n,
-                               int64_t *a, int64_t *b, int *found, const char *what,
-                               struct cxg_error *err)
-{
-        sqlite3_stmt *st = store_stmt(s, sql, err);
-        int rc;
-
-        *found = 0;
-        if (!st)
-                return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_text(st, 1, key, (int)n, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-                *found = 1;
-                *a = sqlite3_column_int64(st, 0);
-                if (b)
-                        *b = sqlite3_column_int64(st, 1);
-                rc = SQLITE_DONE;
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, what, err);
-        return CXG_OK;
-}
-
-enum cxg_err store_account_ref(struct store *s, const char *ext_id, size_t n, int64_t *account_id,
-                               struct cxg_error *err)
-{
-        uint64_t v;
-        int found;
-        enum cxg_err rc;
-
-        if (!s->accounts_loaded &&
-            (rc = load_cache(s, "SELECT ext_id, id FROM accounts", 0, &s->accounts,
-                             &s->accounts_loaded, "load accounts", err)))
-                return rc;
-        if (cxg_hmap_get(&s->accounts, ext_id, n, &v)) {
-                *account_id = (int64_t)v;
-                return CXG_OK;
-        }
-        if (n > INT32_MAX)
-                return cxg_error_setf(err, CXG_ERR_LIMIT, "account_id", "account id too long");
-        /* another process may have added it since the cache was loaded */
-        if ((rc = lookup_row(s, "SELECT id FROM accounts WHERE ext_id = ?", ext_id, n, account_id,
-                             NULL, &found, "find account", err)))
-                return rc;
-        if (!found)
-                return cxg_error_setf(err, CXG_ERR_NOTFOUND, "account_id",
-                                      "unknown account \"%.*s\" (import accounts first)",
-                                      echo_len(n), ext_id);
-        store_cache_account(s, ext_id, n, *account_id);
-        return CXG_OK;
-}
-
-enum cxg_err store_person_ref(struct store *s, const char *ext_id, size_t n, int64_t *person_id,
-                              int64_t *account_id, struct cxg_error *err)
-{
-        uint64_t v;
-        int64_t pid, aid;
-        int found;
-        enum cxg_err rc;
-
-        if (!s->people_loaded &&
-            (rc = load_cache(s, "SELECT ext_id, id, account_id FROM people", 1, &s->people,
-                             &s->people_loaded, "load people", err)))
-                return rc;
-        if (cxg_hmap_get(&s->people, ext_id, n, &v)) {
-                unpack_person(s, v, &pid, &aid);
-        } else {
-                if (n > INT32_MAX)
-                        return cxg_error_setf(err, CXG_ERR_LIMIT, "person_id",
-                                              "person id too long");
-                if ((rc = lookup_row(s, "SELECT id, account_id FROM people WHERE ext_id = ?",
-                                     ext_id, n, &pid, &aid, &found, "find person", err)))
-                        return rc;
-                if (!found)
-                        return cxg_error_setf(err, CXG_ERR_NOTFOUND, "person_id",
-                                              "unknown person \"%.*s\" (import people first)",
-                                              echo_len(n), ext_id);
-                store_cache_person(s, ext_id, n, pid, aid);
-        }
-        if (person_id)
-                *person_id = pid;
-        if (account_id)
-                *account_id = aid;
-        return CXG_OK;
-}
-
-enum cxg_err store_type_id(struct store *s, const char *name, size_t n, int32_t *id,
-                           struct cxg_error *err)
-{
-        sqlite3_stmt *st;
-        uint64_t v;
-        int64_t rid;
-        int found, rc;
-        enum cxg_err e;
-
-        if (!s->types_loaded &&
-            (e = load_cache(s, "SELECT name, id FROM interaction_types", 0, &s->types,
-                            &s->types_loaded, "load interaction types", err)))
-                return e;
-        if (cxg_hmap_get(&s->types, name, n, &v)) {
-                *id = (int32_t)v;
-                return CXG_OK;
-        }
-        if (n == 0)
-                return cxg_error_setf(err, CXG_ERR_INVALID, "type", "required, but empty");
-        if (n > 256)
-                return cxg_error_setf(err, CXG_ERR_INVALID, "type", "longer than 256 bytes");
-        st = store_stmt(s,
-                        "INSERT INTO interaction_types(name) VALUES (?)"
-                        " ON CONFLICT(name) DO NOTHING",
-                        err);
-        if (!st)
-                return err ? err->code : CXG_ERR_STORE;
-        sqlite3_bind_text(st, 1, name, (int)n, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "add interaction type", err);
-        if (sqlite3_changes(s->db) == 1) {
-                rid = sqlite3_last_insert_rowid(s->db);
-                store_cache_touch(s);
-        } else {
-                /* added by another process since the cache was loaded */
-                if ((e = lookup_row(s, "SELECT id FROM interaction_types WHERE name = ?", name, n,
-                                    &rid, NULL, &found, "add interaction type", err)))
-                        return e;
-                if (!found)
-                        return cxg_error_set(err, CXG_ERR_INTERNAL,
-                                             "add interaction type: %s: vanished", s->path);
-        }
-        if (rid > INT32_MAX)
-                return cxg_error_set(err, CXG_ERR_LIMIT,
-                                     "add interaction type: %s: more than %d types", s->path,
-                                     INT32_MAX);
-        if (s->types_loaded && cxg_hmap_put(&s->types, name, n, (uint64_t)rid))
-                forget(&s->types, &s->types_loaded);
-        *id = (int32_t)rid;
-        return CXG_OK;
 }
 
 /* ---- counts and meta ---- */
@@ -879,17 +665,17 @@ enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_
         size_t i;
 
         for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-                sqlite3_stmt *st = store_stmt(s, sql[i], err);
+                struct sdb_stmt *st = store_stmt(s, sql[i], err);
                 int rc;
 
                 if (!st)
                         return err ? err->code : CXG_ERR_STORE;
-                rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW)
-                        *dst[i] = sqlite3_column_int64(st, 0);
-                sqlite3_reset(st);
-                if (rc != SQLITE_ROW)
-                        return store_sqlite_err(s, rc, "count rows", err);
+                rc = sdb_step(st);
+                if (rc == SDB_ROW)
+                        *dst[i] = sdb_column_int64(st, 0);
+                sdb_reset(st);
+                if (rc != SDB_ROW)
+                        return store_db_err(s, rc, "count rows", err);
         }
         return CXG_OK;
 }
@@ -897,7 +683,7 @@ enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_
 enum cxg_err store_meta_set(struct store *s, const char *key, const char *value,
                             struct cxg_error *err)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st;
         int rc;
 
         if (!key || !key[0] || !value)
@@ -910,27 +696,27 @@ enum cxg_err store_meta_set(struct store *s, const char *key, const char *value,
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, key);
         store_bind_text(st, 2, value);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-                return store_sqlite_err(s, rc, "set meta", err);
+        rc = sdb_step(st);
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "set meta", err);
         return CXG_OK;
 }
 
 enum cxg_err store_meta_get(struct store *s, const char *key, char *out, size_t cap,
                             struct cxg_error *err)
 {
-        sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?", err);
+        struct sdb_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?", err);
         enum cxg_err e = CXG_OK;
         int rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, key);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
                 const char *v = store_col_text(st, 0);
-                size_t n = (size_t)sqlite3_column_bytes(st, 0);
+                size_t n = (size_t)sdb_column_bytes(st, 0);
 
                 if (n >= cap)
                         e = cxg_error_set(err, CXG_ERR_LIMIT,
@@ -939,11 +725,11 @@ enum cxg_err store_meta_get(struct store *s, const char *key, char *out, size_t 
                                           key, n, cap ? cap - 1 : 0);
                 else
                         memcpy(out, v ? v : "", n + 1);
-        } else if (rc == SQLITE_DONE) {
+        } else if (rc == SDB_DONE) {
                 e = cxg_error_set(err, CXG_ERR_NOTFOUND, "get meta: no setting \"%.64s\"", key);
         } else {
-                e = store_sqlite_err(s, rc, "get meta", err);
+                e = store_db_err(s, rc, "get meta", err);
         }
-        sqlite3_reset(st);
+        sdb_reset(st);
         return e;
 }
