@@ -17,6 +17,13 @@
 #include "core/hmap.h"
 #include "store/store.h"
 
+/*
+ * PostgreSQL: the advisory lock every writing transaction takes (store_begin) and every
+ * change-log trigger takes, so writers run one at a time as on SQLite and the change log's
+ * seq is commit order ("cxg" = 0x637867).
+ */
+#define STORE_PG_WRITE_LOCK 6518887
+
 /* Savepoints nest at most this deep (one bit per level in store.cache_dirty). */
 #define STORE_MAX_SAVEPOINTS 62
 
