@@ -73,12 +73,34 @@
         "CREATE FUNCTION instr(x TEXT, y TEXT) RETURNS BIGINT LANGUAGE sql IMMUTABLE STRICT"       \
         " AS $$ SELECT strpos(x, y)::BIGINT $$;"
 
-/* json(x): x validated and minified (whitespace outside strings removed), as SQLite */
+/*
+ * json(x): x validated and minified (whitespace outside strings removed), as SQLite. Of type
+ * JSON, as SQLite's result has its JSON subtype: json_build_object embeds it as a value, and
+ * a TEXT column stores its text. json('literal') is PostgreSQL's cast to JSON (validated, not
+ * minified); json(CAST(? AS TEXT)) or a TEXT column calls this function.
+ */
 #define FN_JSON                                                                                    \
-        "CREATE FUNCTION json(x TEXT) RETURNS TEXT LANGUAGE plpgsql IMMUTABLE STRICT AS $$"        \
-        " BEGIN PERFORM x::json;"                                                                  \
-        " RETURN regexp_replace(x, '(\"(?:[^\"\\\\]|\\\\.)*\")|[ \\t\\n\\r]+', '\\1', 'g');"       \
+        "CREATE FUNCTION json(x TEXT) RETURNS JSON LANGUAGE plpgsql IMMUTABLE STRICT AS $$"        \
+        " BEGIN"                                                                                   \
+        " RETURN regexp_replace(x::json::text, '(\"(?:[^\"\\\\]|\\\\.)*\")|[ \\t\\n\\r]+', "       \
+        "'\\1', 'g')::json;"                                                                       \
         " END $$;"
+
+/*
+ * cxg_attr_merge(old, new): the store's update of attributes (MERGE_ATTR in entities.c): new
+ * NULL keeps old, old NULL takes json(new), else a shallow merge where the new keys win and a
+ * key given as null stays null; keys in SQLite's order (old keys first, then new ones).
+ */
+#define FN_ATTR_MERGE                                                                              \
+        "CREATE FUNCTION cxg_attr_merge(old TEXT, new TEXT) RETURNS TEXT"                          \
+        " LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN new IS NULL THEN old"                      \
+        " WHEN old IS NULL THEN json(new)::text ELSE (SELECT '{' || coalesce(string_agg("          \
+        " to_json(x.k)::text || ':' || json(x.v::text)::text, ',' ORDER BY x.g, x.n), '') || '}'"  \
+        " FROM (SELECT 1 AS g, e.key AS k, e.value AS v, e.n"                                      \
+        "  FROM json_each(old::json) WITH ORDINALITY e(key, value, n)"                             \
+        "  WHERE e.key NOT IN (SELECT f.key FROM json_each(new::json) f)"                          \
+        "  UNION ALL SELECT 2, e.key, e.value, e.n"                                                \
+        "  FROM json_each(new::json) WITH ORDINALITY e(key, value, n)) x) END $$;"
 
 /* RFC 7386 merge patch: a null in the patch removes the key */
 #define FN_JSON_PATCH                                                                              \
@@ -91,7 +113,7 @@
         "  ELSE t := jsonb_set(t, ARRAY[k], cxg_merge_patch(t -> k, v)); END IF;"                  \
         " END LOOP; RETURN t; END $$;"                                                             \
         "CREATE FUNCTION json_patch(t TEXT, p TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE STRICT"    \
-        " AS $$ SELECT json(cxg_merge_patch(t::jsonb, p::jsonb)::text) $$;"
+        " AS $$ SELECT json(cxg_merge_patch(t::jsonb, p::jsonb)::text)::text $$;"
 
 /* a JSON value as SQLite hands it to SQL: strings unquoted, true 1, false 0 */
 #define FN_JSON_VALUE                                                                              \
@@ -102,7 +124,7 @@
         " WHEN 'number' THEN CASE WHEN v::text ~ '[.eE]' THEN"                                     \
         "  regexp_replace((v::text)::DOUBLE PRECISION::text, '^(-?[0-9]+)$', '\\1.0')"             \
         "  ELSE v::text END"                                                                       \
-        " ELSE json(v::text) END $$;"                                                              \
+        " ELSE json(v::text)::text END $$;"                                                        \
         "CREATE FUNCTION cxg_json_type(v JSON) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$"          \
         " SELECT CASE json_typeof(v) WHEN 'string' THEN 'text' WHEN 'number' THEN"                 \
         " CASE WHEN v::text ~ '[.eE]' THEN 'real' ELSE 'integer' END"                              \
@@ -167,7 +189,8 @@
 
 /* SQLite's functions that the store's SQL uses, under their names (test_schema_pg.c) */
 #define FUNCS                                                                                      \
-        FN_SCALARS FN_JSON FN_JSON_PATCH FN_JSON_VALUE FN_JSON_EXTRACT FN_JSON_EACH FN_STRFTIME
+        FN_SCALARS FN_JSON FN_ATTR_MERGE FN_JSON_PATCH FN_JSON_VALUE FN_JSON_EXTRACT FN_JSON_EACH  \
+            FN_STRFTIME
 
 /* Trigger functions shared by the migrations' triggers. */
 #define TR_REFUSE                                                                                  \
@@ -252,48 +275,49 @@
 
 const char *const store_migrations_pg[] = {
     /* 1: foundation: entities, auth, audit, score history */
-    FUNCS TRIGGER_FUNCS
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    FUNCS TRIGGER_FUNCS "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 
-    "CREATE TABLE accounts ("
+                        "CREATE TABLE accounts ("
+                        " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+                        " ext_id TEXT NOT NULL UNIQUE,"
+                        " name TEXT, plan TEXT, mrr DOUBLE PRECISION, currency TEXT,"
+                        " created_at BIGINT, churned_at BIGINT, churned BIGINT NOT NULL DEFAULT 0,"
+                        " owner TEXT, attributes TEXT);"
+
+                        /* large: distributed by account_id under Citus */
+                        "CREATE TABLE people ("
+                        " id BIGINT GENERATED BY DEFAULT AS IDENTITY,"
+                        " ext_id TEXT NOT NULL,"
+                        " account_id BIGINT NOT NULL REFERENCES accounts(id),"
+                        " name TEXT, email TEXT, role TEXT, seniority BIGINT NOT NULL DEFAULT 0,"
+                        " created_at BIGINT, left_at BIGINT, attributes TEXT,"
+                        " PRIMARY KEY (id, account_id));"
+                        "CREATE INDEX people_account ON people(account_id);"
+                        "CREATE INDEX people_ext ON people(ext_id);" KEYS("people")
+    /* joins by person id go to this small table, not to people (check-citus) */
+    "CREATE INDEX people_keys_id ON people_keys(id);"
+
+    "CREATE TABLE subscriptions ("
     " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
-    " ext_id TEXT NOT NULL UNIQUE,"
-    " name TEXT, plan TEXT, mrr DOUBLE PRECISION, currency TEXT,"
-    " created_at BIGINT, churned_at BIGINT, churned BIGINT NOT NULL DEFAULT 0,"
-    " owner TEXT, attributes TEXT);"
-
-    /* large: distributed by account_id under Citus */
-    "CREATE TABLE people ("
-    " id BIGINT GENERATED BY DEFAULT AS IDENTITY,"
-    " ext_id TEXT NOT NULL,"
     " account_id BIGINT NOT NULL REFERENCES accounts(id),"
-    " name TEXT, email TEXT, role TEXT, seniority BIGINT NOT NULL DEFAULT 0,"
-    " created_at BIGINT, left_at BIGINT, attributes TEXT,"
+    " plan TEXT NOT NULL, mrr DOUBLE PRECISION NOT NULL,"
+    " started_at BIGINT NOT NULL, ended_at BIGINT,"
+    " UNIQUE (account_id, started_at));"
+
+    "CREATE TABLE interaction_types ("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+
+    /* large; no foreign keys, as on SQLite (the importer resolves references) */
+    "CREATE TABLE interactions ("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY,"
+    " ext_id TEXT,"
+    " person_id BIGINT NOT NULL, account_id BIGINT NOT NULL,"
+    " ts BIGINT NOT NULL, channel BIGINT NOT NULL, type_id BIGINT NOT NULL,"
+    " duration_ms BIGINT, outcome BIGINT NOT NULL DEFAULT 0, value DOUBLE PRECISION,"
+    " attributes TEXT,"
     " PRIMARY KEY (id, account_id));"
-    "CREATE INDEX people_account ON people(account_id);"
-    "CREATE INDEX people_ext ON people(ext_id);" KEYS("people")
-
-        "CREATE TABLE subscriptions ("
-        " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
-        " account_id BIGINT NOT NULL REFERENCES accounts(id),"
-        " plan TEXT NOT NULL, mrr DOUBLE PRECISION NOT NULL,"
-        " started_at BIGINT NOT NULL, ended_at BIGINT,"
-        " UNIQUE (account_id, started_at));"
-
-        "CREATE TABLE interaction_types ("
-        " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
-
-        /* large; no foreign keys, as on SQLite (the importer resolves references) */
-        "CREATE TABLE interactions ("
-        " id BIGINT GENERATED BY DEFAULT AS IDENTITY,"
-        " ext_id TEXT,"
-        " person_id BIGINT NOT NULL, account_id BIGINT NOT NULL,"
-        " ts BIGINT NOT NULL, channel BIGINT NOT NULL, type_id BIGINT NOT NULL,"
-        " duration_ms BIGINT, outcome BIGINT NOT NULL DEFAULT 0, value DOUBLE PRECISION,"
-        " attributes TEXT,"
-        " PRIMARY KEY (id, account_id));"
-        "CREATE INDEX interactions_ext ON interactions(ext_id) WHERE ext_id IS NOT NULL;" KEYS(
-            "interactions")
+    "CREATE INDEX interactions_ext ON interactions(ext_id) WHERE ext_id IS NOT NULL;" KEYS(
+        "interactions")
 
     /* large; person_id is checked by trigger (cxg_person_ref), not by a foreign key */
     "CREATE TABLE feedback ("
