@@ -47,6 +47,7 @@ struct store_pgstmt {
         int *formats;         /* 1 (binary) for blobs */
         unsigned *types;      /* Oid bound (0: NULL, let the server infer) */
         unsigned *prep_types; /* Oid the statement was prepared with */
+        unsigned char *used;  /* 1 for each number the SQL uses (?90 may come without ?1) */
         PGresult *res;
         int row; /* current row; -1 before the first step */
         int ntuples;
@@ -56,6 +57,8 @@ struct store_pgstmt {
         int *blob_lens;
         int blob_row;
         int ncols;
+        int ncols_desc;     /* columns from describing the statement before a step */
+        unsigned ncols_gen; /* connection generation of ncols_desc (0: none) */
 };
 
 /* The connection of a PostgreSQL handle (COPY and LISTEN helpers), NULL on SQLite. */
