@@ -29,6 +29,7 @@ struct store_pg {
         unsigned gen;
         unsigned next_name; /* statement names cxg_1, cxg_2, ... on this handle */
         int lost;           /* the connection failed: reconnect before the next statement */
+        int tx_seen;        /* a transaction was open after the last command */
         int64_t changes;    /* rows of the last INSERT/UPDATE/DELETE */
         char sqlstate[6];   /* SQLSTATE of the last failure, "" when none */
         char errmsg[256];   /* its primary message, never SQL text */
@@ -75,6 +76,8 @@ int store_pg_ready(struct store *s);
 int store_pg_fail(struct store *s, const PGresult *res);
 /* Map a SQLSTATE to the SQLite result code of the same kind. */
 int store_pg_code(const char *sqlstate);
+/* After a command: note whether it left a transaction open (for store_pg_ready). */
+void store_pg_after(struct store *s);
 /* Whether the last failure on the handle was a lost connection (CXG_ERR_UNAVAILABLE). */
 int store_pg_is_lost(const struct store *s);
 /* Copy addr into out (cap bytes) with any password removed (user:pw@, password=...). */
