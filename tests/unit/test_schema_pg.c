@@ -23,6 +23,7 @@
 
 #include "store/schema.h"
 #include "store/store_int.h"
+#include "testdb.h"
 
 static const char *base_url;
 static char dbname[64];
@@ -526,17 +527,11 @@ int main(void)
             cmocka_unit_test(test_keys_tables),
             cmocka_unit_test(test_person_references),
         };
-        const char *ci = getenv("CI");
+        static char url[TESTDB_URL_MAX];
 
-        base_url = getenv("CXG_TEST_PG_URL");
-        if (!base_url || !*base_url) {
-                if (ci && strcmp(ci, "true") == 0) {
-                        puts("FAIL: CXG_TEST_PG_URL is not set (CI=true: CI must provide "
-                             "PostgreSQL)");
-                        return 1;
-                }
-                puts("SKIP: CXG_TEST_PG_URL is not set (no PostgreSQL test cluster)");
-                return 77;
-        }
+        /* CXG_TEST_PG_URL or the ctest pg fixture's cluster; skips (77) without one, fails
+         * under CI=true (testdb.h) */
+        testdb_pg_base(url, sizeof(url));
+        base_url = url;
         return cmocka_run_group_tests(tests, setup, teardown);
 }
