@@ -14,6 +14,11 @@ fail() {
         echo "FAIL: $*" >&2
         exit 1
 }
+. "$(dirname "$0")/../lib/db.bash"
+db=$(cxg_db "$tmp" p) || exit $?
+pg() { [ "$(cxg_backend)" = pg ]; }
+# a one-byte blob literal
+if pg; then blob01="'\\x01'::bytea"; else blob01="x'01'"; fi
 PID=alice-7f3a9 EMAIL=alice.zyxwvut@example.org NAME="Alice Zyxwvut" COMMENT="Qwertz billing grumble"
 printf 'id,name\nA1,Acme\nA2,Other\n' >accounts.csv
 printf 'id,account_id,name,email,role,shoe_size\n%s,A1,%s,%s,VP Sales,zyx-shoe-41\nbob-1,A2,Bob B,bob@example.org,Engineer,42\n' \
@@ -27,18 +32,18 @@ printf 'id,person_id,ts,kind,score,comment,topic\nf1,%s,2024-01-05,nps,3,%s,bill
         "$PID" "$COMMENT" "$PID" "$COMMENT" "$EMAIL" >feedback.csv
 printf 'id,account_id,person_id,title\no1,A1,%s,Grow pipeline\n' "$PID" >objectives.csv
 for k in accounts people interactions feedback objectives; do
-        "$BIN" --db p.db import "$k" "$k.csv" >/dev/null 2>&1 || fail "import $k"
+        "$BIN" --db "$db" import "$k" "$k.csv" >/dev/null 2>&1 || fail "import $k"
 done
 # a login user for the person and audit entries about them (as the API writes them)
-sqlite3 p.db "INSERT INTO users(name, role, person_id, created_at) SELECT '$EMAIL', 'member', id, 1700000000 FROM people WHERE ext_id = '$PID';
-        INSERT INTO sessions(token_hash, csrf, user_id, created_at, expires_at) SELECT x'01', 'c', id, 1, 2 FROM users WHERE name = '$EMAIL';
+cxg_db_sql "$db" "INSERT INTO users(name, role, person_id, created_at) SELECT '$EMAIL', 'member', id, 1700000000 FROM people WHERE ext_id = '$PID';
+        INSERT INTO sessions(token_hash, csrf, user_id, created_at, expires_at) SELECT $blob01, 'c', id, 1, 2 FROM users WHERE name = '$EMAIL';
         INSERT INTO audit_log(at, actor, action, entity, entity_id, summary) VALUES
           (1700000000, 'admin', 'update', 'person', '$PID', '{\"email\":\"$EMAIL\"}'),
           (1700000001, 'admin', 'update', 'account', 'A1', '{\"note\":\"called $NAME\"}'),
           (1700000002, 'admin', 'update', 'account', 'A2', '{\"plan\":\"Pro\"}');"
 # garden activity, the ledger, an idea and a comment by their login, an alert, a task and a
 # queued webhook about them (as the gardens and early-warning modules write them)
-sqlite3 p.db "INSERT INTO gardens(ext_id, name, topic, created_at, created_by) VALUES ('G1', 'Pilot', 'product', 1, 'admin');
+cxg_db_sql "$db" "INSERT INTO gardens(ext_id, name, topic, created_at, created_by) VALUES ('G1', 'Pilot', 'product', 1, 'admin');
         INSERT INTO garden_members(garden_id, person_id, role, status, invited_at) SELECT 1, id, 'customer', 'accepted', 1 FROM people WHERE ext_id = '$PID';
         INSERT INTO ideas(garden_id, title, description, target_metric, author_id, created_at, updated_at) SELECT 1, 'Faster exports', 'my Zorp plan', 'engagement', id, 1, 1 FROM users WHERE name = '$EMAIL';
         INSERT INTO idea_comments(idea_id, user_id, body, at) SELECT 1, id, 'Zorp idea remark', 2 FROM users WHERE name = '$EMAIL';
@@ -49,7 +54,7 @@ sqlite3 p.db "INSERT INTO gardens(ext_id, name, topic, created_at, created_by) V
         INSERT INTO webhook_deliveries(webhook_id, event, body, next_at, created_at) VALUES (1, 'alert', '{\"person\":\"$PID\"}', 1, 1);"
 
 # --- export ---
-"$BIN" --db p.db person export "$PID" --out export.json || fail "export"
+"$BIN" --db "$db" person export "$PID" --out export.json || fail "export"
 j() { sqlite3 :memory: "SELECT json_extract(readfile('export.json'), '$1')"; }
 [ "$(j '$.person.email')" = "$EMAIL" ] || fail "export: email"
 [ "$(j '$.person.name')" = "$NAME" ] || fail "export: name"
@@ -69,60 +74,78 @@ j() { sqlite3 :memory: "SELECT json_extract(readfile('export.json'), '$1')"; }
 [ "$(j '$.idea_comments[0].body')" = "Zorp idea remark" ] || fail "export: idea comment"
 [ "$(j '$.alerts[0].summary')" = "$NAME went silent" ] || fail "export: alert"
 [ "$(j '$.tasks[0].notes')" = "reach $EMAIL" ] || fail "export: task"
-"$BIN" --db p.db person export nobody-1 >/dev/null 2>err.txt && fail "export of an unknown person succeeded"
+"$BIN" --db "$db" person export nobody-1 >/dev/null 2>err.txt && fail "export of an unknown person succeeded"
 grep -q 'no person "nobody-1"' err.txt || fail "export unknown: $(cat err.txt)"
 
-before=$(sqlite3 p.db "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
-# the search below can see the data: before the erasure it is in the files
-sqlite3 p.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-for needle in "$PID" "$EMAIL" "Qwertz" "private-note-$PID"; do
-        grep -aqF -- "$needle" p.db || fail "'$needle' not in the file before the erasure: the search is blind"
-done
+before=$(cxg_db_sql "$db" "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
+# the search below can see the data: before the erasure it is in the files (SQLite: the
+# database file and its WAL; PostgreSQL keeps dead rows in its heap files until VACUUM, so the
+# file search is SQLite's only; the search of every column of every table runs on both)
+if ! pg; then
+        sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+        for needle in "$PID" "$EMAIL" "Qwertz" "private-note-$PID"; do
+                grep -aqF -- "$needle" "$db" || fail "'$needle' not in the file before the erasure: the search is blind"
+        done
+fi
 
 # --- erase ---
-"$BIN" --db p.db person erase "$PID" >/dev/null 2>err.txt && fail "erase without --yes succeeded"
+"$BIN" --db "$db" person erase "$PID" >/dev/null 2>err.txt && fail "erase without --yes succeeded"
 grep -q -- "--yes" err.txt || fail "erase without --yes: $(cat err.txt)"
-out=$("$BIN" --db p.db person erase "$PID" --yes --actor dpo) || fail "erase"
+out=$("$BIN" --db "$db" person erase "$PID" --yes --actor dpo) || fail "erase"
 grep -q "300 interactions and 2 feedback answers anonymised, 1 objectives and 1 login users detached, 2 audit entries and 10 other texts redacted" <<<"$out" ||
         fail "erase report: $out"
-anon=$(sqlite3 p.db "SELECT ext_id FROM people WHERE ext_id LIKE 'erased-%'")
+anon=$(cxg_db_sql "$db" "SELECT ext_id FROM people WHERE ext_id LIKE 'erased-%'")
 [ -n "$anon" ] || fail "no anonymous person"
 
 # nothing of the person in any column of any table
 for needle in "$PID" "$EMAIL" "$NAME" "Qwertz" "zyx-shoe" "private-note-$PID" "Zorp"; do
-        for t in $(sqlite3 p.db "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"); do
-                for c in $(sqlite3 p.db "SELECT name FROM pragma_table_info('$t')"); do
-                        n=$(sqlite3 p.db "SELECT count(*) FROM \"$t\" WHERE instr(CAST(\"$c\" AS TEXT), CAST(x'$(printf %s "$needle" | od -An -tx1 | tr -d ' \n')' AS TEXT)) > 0")
+        hex=$(printf %s "$needle" | od -An -tx1 | tr -d ' \n')
+        if pg; then
+                tables="SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+                needle_sql="convert_from(decode('$hex', 'hex'), 'UTF8')" find=strpos
+        else
+                tables="SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                needle_sql="CAST(x'$hex' AS TEXT)" find=instr
+        fi
+        for t in $(cxg_db_sql "$db" "$tables"); do
+                if pg; then
+                        cols="SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$t'"
+                else
+                        cols="SELECT name FROM pragma_table_info('$t')"
+                fi
+                for c in $(cxg_db_sql "$db" "$cols"); do
+                        n=$(cxg_db_sql "$db" "SELECT count(*) FROM \"$t\" WHERE $find(CAST(\"$c\" AS TEXT), $needle_sql) > 0")
                         [ "$n" = 0 ] || fail "'$needle' is still in $t.$c ($n rows)"
                 done
         done
         # ... nor in the files (the WAL was checkpointed and truncated)
-        for f in p.db p.db-wal p.db-shm; do
+        pg && continue
+        for f in "$db" "$db-wal" "$db-shm"; do
                 [ -f "$f" ] || continue
                 if grep -aqF -- "$needle" "$f"; then fail "'$needle' is still in the file $f"; fi
         done
 done
 # the aggregates stay
-after=$(sqlite3 p.db "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
+after=$(cxg_db_sql "$db" "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
 [ "$before" = "$after" ] || fail "aggregates changed: $before -> $after"
-[ "$(sqlite3 p.db "SELECT count(*) FROM interactions i JOIN people p ON p.id = i.person_id WHERE p.ext_id = '$anon'")" = 300 ] ||
+[ "$(cxg_db_sql "$db" "SELECT count(*) FROM interactions i JOIN people p ON p.id = i.person_id WHERE p.ext_id = '$anon'")" = 300 ] ||
         fail "the anonymous person lost their interactions"
-[ "$(sqlite3 p.db "SELECT count(*) FROM sessions")" = 0 ] || fail "a session of the erased user is left"
+[ "$(cxg_db_sql "$db" "SELECT count(*) FROM sessions")" = 0 ] || fail "a session of the erased user is left"
 # the audit log: the erasure is recorded without the erased data, and it is still append-only
-[ "$(sqlite3 p.db "SELECT actor, entity_id FROM audit_log WHERE action = 'erase'")" = "dpo|$anon" ] ||
+[ "$(cxg_db_sql "$db" "SELECT actor, entity_id FROM audit_log WHERE action = 'erase'")" = "dpo|$anon" ] ||
         fail "no audit entry for the erasure"
-[ "$(sqlite3 p.db "SELECT summary FROM audit_log WHERE entity_id = 'A2'")" = '{"plan":"Pro"}' ] ||
+[ "$(cxg_db_sql "$db" "SELECT summary FROM audit_log WHERE entity_id = 'A2'")" = '{"plan":"Pro"}' ] ||
         fail "an unrelated audit entry was changed"
-sqlite3 p.db "UPDATE audit_log SET summary = 'x'" 2>/dev/null && fail "the audit log is no longer append-only"
+cxg_db_sql "$db" "UPDATE audit_log SET summary = 'x'" 2>/dev/null && fail "the audit log is no longer append-only"
 # bob is untouched; the erased id is gone; erasing again is refused
-[ "$(sqlite3 p.db "SELECT email FROM people WHERE ext_id = 'bob-1'")" = bob@example.org ] || fail "bob changed"
-"$BIN" --db p.db person export "$PID" >/dev/null 2>&1 && fail "the erased id can still be exported"
-"$BIN" --db p.db person erase "$anon" --yes >/dev/null 2>err.txt && fail "erasing an erased person succeeded"
-[ "$(sqlite3 p.db 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
-[ "$(sqlite3 p.db "SELECT count(*) FROM garden_members m JOIN people p ON p.id = m.person_id WHERE p.ext_id = '$anon'")" = 1 ] ||
+[ "$(cxg_db_sql "$db" "SELECT email FROM people WHERE ext_id = 'bob-1'")" = bob@example.org ] || fail "bob changed"
+"$BIN" --db "$db" person export "$PID" >/dev/null 2>&1 && fail "the erased id can still be exported"
+"$BIN" --db "$db" person erase "$anon" --yes >/dev/null 2>err.txt && fail "erasing an erased person succeeded"
+pg || [ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check"
+[ "$(cxg_db_sql "$db" "SELECT count(*) FROM garden_members m JOIN people p ON p.id = m.person_id WHERE p.ext_id = '$anon'")" = 1 ] ||
         fail "the anonymous garden membership is gone (activity counts must stay)"
-[ "$(sqlite3 p.db "SELECT sum(points) FROM ledger")" = 5 ] || fail "ledger points changed"
-sqlite3 p.db "UPDATE ledger SET note = 'x'" 2>/dev/null && fail "the ledger is no longer append-only"
+[ "$(cxg_db_sql "$db" "SELECT sum(points) FROM ledger")" = 5 ] || fail "ledger points changed"
+cxg_db_sql "$db" "UPDATE ledger SET note = 'x'" 2>/dev/null && fail "the ledger is no longer append-only"
 echo "privacy_erase: export holds profile, 300 interactions, 2 comments, objective, user, audit," \
         "garden, ledger, idea, idea comment, alert, task;" \
         "after erase none of id, email, name, comment, attributes in any table, the db file or WAL"

@@ -40,13 +40,13 @@ static void remove_db(void)
 
 static long long q(struct store *s, const char *sql)
 {
-        sqlite3_stmt *st;
+        struct sdb_stmt *st = NULL;
         long long v = -1;
 
-        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        assert_int_equal(sdb_prepare(s, sql, &st), SDB_OK); /* either backend */
+        if (sdb_step(st) == SDB_ROW)
+                v = sdb_column_int64(st, 0);
+        sdb_finalize(st);
         return v;
 }
 
@@ -156,14 +156,17 @@ static void test_import_reports_each_committed_batch_with_its_lines(void **state
 
 static void test_import_into_a_full_disk_stops_with_a_clear_error_and_whole_batches(void **state)
 {
-        struct store *s = setup();
+        struct store *s;
         struct ingest_summary sum;
         struct cxg_error err;
         struct log l;
         char want[600];
-        long long pages = q(s, "PRAGMA page_count"), n;
+        long long pages, n;
 
         (void)state;
+        TESTDB_SQLITE_ONLY("a full disk simulated with SQLite's max_page_count");
+        s = setup();
+        pages = q(s, "PRAGMA page_count");
         /* room for a few batches only: about 40 more pages of 4 KiB */
         snprintf(want, sizeof(want), "PRAGMA max_page_count = %lld", pages + 40);
         exec(s, want);
@@ -193,7 +196,7 @@ static void test_import_into_a_full_disk_stops_with_a_clear_error_and_whole_batc
 
 static void test_json_batch_into_a_full_disk_writes_nothing(void **state)
 {
-        struct store *s = setup();
+        struct store *s;
         struct ingest_row_error *errs = NULL;
         struct ingest_summary sum;
         struct cxg_error err;
@@ -202,6 +205,8 @@ static void test_json_batch_into_a_full_disk_writes_nothing(void **state)
         char sql[64];
 
         (void)state;
+        TESTDB_SQLITE_ONLY("a full disk simulated with SQLite's max_page_count");
+        s = setup();
         cxg_buf_init(&b, 0);
         assert_int_equal(cxg_buf_putc(&b, '['), CXG_OK);
         for (int i = 0; i < 3000; i++)
@@ -227,12 +232,14 @@ static void test_json_batch_into_a_full_disk_writes_nothing(void **state)
 
 static void test_import_into_a_read_only_database_is_refused_clearly(void **state)
 {
-        struct store *s = setup();
+        struct store *s;
         struct ingest_summary sum;
         struct cxg_error err;
         struct log l;
 
         (void)state;
+        TESTDB_SQLITE_ONLY("a read-only database simulated with SQLite's query_only");
+        s = setup();
         exec(s, "PRAGMA query_only = 1");
         assert_int_equal(import(s, &l, &sum, &err), CXG_ERR_READONLY);
         assert_non_null(strstr(err.msg, DB));

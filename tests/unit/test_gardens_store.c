@@ -61,18 +61,12 @@ struct fix {
 
 static int64_t raw_int(struct fix *f, const char *sql)
 {
-        sqlite3 *db = NULL;
-        sqlite3_stmt *st = NULL;
         int64_t v = -1;
+        int rc = testdb_int(f->path, sql, &v); /* outside the store, on either backend */
 
-        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-                fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
+        if (rc < 0)
+                fail_msg("query %s failed", sql);
+        return rc ? v : -1;
 }
 
 static void ok(enum cxg_err rc, const struct cxg_error *e)
@@ -596,14 +590,7 @@ static void test_points_table_is_configurable_and_manual_credits_are_staff_only(
                          CXG_ERR_INVALID);
         /* the ledger is append-only */
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 3);
-        {
-                sqlite3 *db = NULL;
-
-                assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-                assert_int_not_equal(sqlite3_exec(db, "DELETE FROM ledger", NULL, NULL, NULL),
-                                     SQLITE_OK);
-                sqlite3_close(db);
-        }
+        assert_int_not_equal(testdb_exec(f->path, "DELETE FROM ledger"), 0);
         assert_int_equal(raw_int(f, "SELECT count(*) FROM ledger"), 3);
 }
 

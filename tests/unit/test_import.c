@@ -64,18 +64,13 @@ static struct store *open_db(void)
 /* one number from the database */
 static long long q(struct store *s, const char *sql)
 {
-        sqlite3 *db;
-        sqlite3_stmt *st;
-        long long v = -1;
+        int64_t v = -1;
+        int rc;
 
         (void)s;
-        assert_int_equal(sqlite3_open_v2(DB, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -2 : sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
+        rc = testdb_int(DB, sql, &v); /* outside the store, on either backend */
+        assert_true(rc >= 0);
+        return rc == 0 ? -1 : v == TESTDB_NULL ? -2 : (long long)v;
 }
 
 /* collects rejects reported through the callback */
@@ -533,19 +528,20 @@ static void test_import_store_failure_leaves_only_whole_batches(void **state)
         struct seen seen;
         struct cxg_error err;
         struct cxg_buf b;
-        sqlite3 *db;
 
         (void)state;
         seed(s);
         /* the database refuses the 25th row: batches of 10 -> the first 20 rows stay */
-        assert_int_equal(sqlite3_open(DB, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db,
-                                      "CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN "
-                                      "NEW.ts = 1700000025 BEGIN SELECT RAISE(ABORT, 'disk on "
-                                      "fire'); END",
-                                      NULL, NULL, NULL),
-                         SQLITE_OK);
-        sqlite3_close(db);
+        assert_int_equal(testdb_exec(DB, testdb_is_pg()
+                                             ? "CREATE FUNCTION boom() RETURNS trigger LANGUAGE "
+                                               "plpgsql AS $$ BEGIN IF NEW.ts = 1700000025 THEN "
+                                               "RAISE EXCEPTION 'disk on fire'; END IF; RETURN "
+                                               "NEW; END $$; CREATE TRIGGER boom BEFORE INSERT ON "
+                                               "interactions FOR EACH ROW EXECUTE FUNCTION boom()"
+                                             : "CREATE TRIGGER boom BEFORE INSERT ON interactions "
+                                               "WHEN NEW.ts = 1700000025 BEGIN SELECT "
+                                               "RAISE(ABORT, 'disk on fire'); END"),
+                         0);
         cxg_buf_init(&b, 0);
         assert_int_equal(cxg_buf_puts(&b, "person_id,ts,type\n"), CXG_OK);
         for (int i = 1; i <= 30; i++)
