@@ -43,7 +43,9 @@ struct store_pgstmt {
         char name[24]; /* server-side name */
         unsigned gen;  /* connection generation it was prepared under (0: not yet) */
         int nparams;
-        char **values; /* nparams owned copies; NULL for NULL */
+        char **values; /* nparams copies (in small or allocated); NULL for NULL */
+        char *small;   /* nparams buffers of SMALL_VALUE bytes for short values */
+        int bind_rc;   /* a bind that failed (out of memory): the next step returns it */
         int *lengths;
         int *formats;         /* 1 (binary) for blobs */
         unsigned *types;      /* Oid bound (0: NULL, let the server infer) */

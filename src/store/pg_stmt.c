@@ -27,6 +27,9 @@
 #define OID_NUMERIC 1700
 #define OID_TEXT 25
 
+/* Values shorter than this are kept in the statement's own buffer (numbers, short text). */
+#define SMALL_VALUE 32
+
 /* Most parameters one statement may have (libpq's protocol limit). */
 #define MAX_PARAMS 65535
 
@@ -185,8 +188,10 @@ void store_pg_finalize(struct store_pgstmt *st)
                 snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
                 PQclear(PQexec(pg->conn, sql));
         }
-        for (int i = 0; st->values && i < st->nparams; i++)
-                cxg_free(st->values[i]);
+        for (int i = 0; st->values && st->small && i < st->nparams; i++)
+                if (st->values[i] != st->small + (size_t)i * SMALL_VALUE)
+                        cxg_free(st->values[i]);
+        cxg_free(st->small);
         cxg_free(st->values);
         cxg_free(st->lengths);
         cxg_free(st->formats);
@@ -225,8 +230,9 @@ int store_pg_prepare(struct store *s, const char *sql, struct sdb_stmt **out)
         st->formats = cxg_calloc(np, sizeof(*st->formats));
         st->types = cxg_calloc(np, sizeof(*st->types));
         st->prep_types = cxg_calloc(np, sizeof(*st->prep_types));
-        if (!st->sql || !st->used || !st->values || !st->lengths || !st->formats || !st->types ||
-            !st->prep_types)
+        st->small = cxg_malloc(np * SMALL_VALUE);
+        if (!st->sql || !st->small || !st->used || !st->values || !st->lengths || !st->formats ||
+            !st->types || !st->prep_types)
                 goto nomem;
         snprintf(st->name, sizeof(st->name), "cxg_%u", ++s->pg->next_name);
         h->pg = st;
@@ -246,19 +252,24 @@ nomem:
 /* Keep a copy of v (n bytes) as parameter i with its format and type. */
 static int bind(struct store_pgstmt *st, int i, const void *v, size_t n, int format, unsigned type)
 {
-        char *copy = NULL;
+        char *small, *copy = NULL;
 
         if (i < 1 || i > st->nparams)
                 return SQLITE_RANGE;
+        small = st->small + (size_t)(i - 1) * SMALL_VALUE;
         if (n > INT32_MAX - 1)
-                return SQLITE_TOOBIG;
-        if (v) {
-                if (!(copy = cxg_malloc(n + 1)))
-                        return SQLITE_NOMEM;
+                return st->bind_rc = SQLITE_TOOBIG;
+        if (v && n < SMALL_VALUE) { /* numbers and short text: no allocation */
+                copy = small;
+        } else if (v && !(copy = cxg_malloc(n + 1))) {
+                return st->bind_rc = SQLITE_NOMEM; /* the next step fails with it */
+        }
+        if (st->values[i - 1] != small)
+                cxg_free(st->values[i - 1]);
+        if (copy) {
                 memcpy(copy, v, n);
                 copy[n] = '\0';
         }
-        cxg_free(st->values[i - 1]);
         st->values[i - 1] = copy;
         st->lengths[i - 1] = (int)n;
         st->formats[i - 1] = format;
@@ -417,6 +428,11 @@ int store_pg_step(struct store_pgstmt *st)
         }
         if (st->res) /* stepped past the end: run again, as SQLite does */
                 clear_result(st);
+        if (st->bind_rc) { /* a value could not be bound: do not run without it */
+                rc = st->bind_rc;
+                st->bind_rc = 0;
+                return rc;
+        }
         if (!st->s->in_tx && (rc = store_pg_ready(st->s)) != SQLITE_OK)
                 return rc;
         for (int k = 1;; k++) {

@@ -2,9 +2,9 @@
  * test_pg.c: the PostgreSQL driver behind db.h (pg.c, pg_stmt.c) against a real server:
  * open and migrations, parameters of every type, ?N numbering, error mapping, transactions
  * and savepoints, the writer lock across handles, read-only opens and reconnection after the
- * server restarts. The server is the ctest fixture's (CXG_TEST_PG_URL or
- * $CXG_BUILD_DIR/pgtest/url); the test creates its own databases on it. Without one it skips
- * (exit 77), and fails under CI=true.
+ * server restarts (on a private cluster the test starts and stops). The server is the ctest
+ * fixture's (CXG_TEST_PG_URL or $CXG_BUILD_DIR/pgtest/url, testdb.h); the test creates its own
+ * databases on it. Without one it skips (exit 77), and fails under CI=true.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +25,7 @@
 #include "store/schema.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "testdb.h"
 #include "core/banned.h"
 
 static char base_url[1024];
@@ -571,27 +572,6 @@ static void test_reconnects_after_server_restart(void **state)
         cluster("destroy", dir, NULL, 0);
 }
 
-/* The fixture's base address, from the environment or the build directory. */
-static int find_base(void)
-{
-        const char *env = getenv("CXG_TEST_PG_URL"), *bd = getenv("CXG_BUILD_DIR");
-        char path[1024];
-        FILE *f;
-
-        if (env && env[0]) {
-                snprintf(base_url, sizeof(base_url), "%s", env);
-                return 1;
-        }
-        snprintf(path, sizeof(path), "%s/pgtest/url", bd && bd[0] ? bd : ".");
-        if (!(f = fopen(path, "r")))
-                return 0;
-        if (!fgets(base_url, sizeof(base_url), f))
-                base_url[0] = '\0';
-        fclose(f);
-        base_url[strcspn(base_url, "\n")] = '\0';
-        return base_url[0] != '\0';
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -610,16 +590,12 @@ int main(void)
             cmocka_unit_test(test_reconnects_after_server_restart),
         };
 
-        if (!find_base()) {
-                const char *ci = getenv("CI");
-
-                if (ci && strcmp(ci, "true") == 0) {
-                        printf("FAIL: no PostgreSQL for test_pg (CXG_TEST_PG_URL unset, no "
-                               "pgtest/url; CI=true must provide it)\n");
-                        return 1;
-                }
-                printf("SKIP: no PostgreSQL (set CXG_TEST_PG_URL or start the ctest fixture)\n");
+        /* the plain (SQLite) variant has no cluster of its own: the pg_ variant runs this */
+        if (!testdb_is_pg() && !getenv("CXG_TEST_PG_URL")) {
+                printf("SKIP: the PostgreSQL driver's tests run as pg_unit_test_pg (on the "
+                       "ctest pg fixture) or with CXG_TEST_PG_URL set\n");
                 return 77;
         }
+        testdb_pg_base(base_url, sizeof(base_url)); /* skips, or fails under CI=true */
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
