@@ -236,7 +236,7 @@ static enum cxg_err person_and_account(struct store *s, const char *person_ext,
 
 /* ---- accounts ---- */
 
-#define ACC_UPDATE(merge)                                                                          \
+#define ACC_UPDATE_HEAD                                                                            \
         "UPDATE accounts SET name = coalesce(?2, name),"                                           \
         " plan = coalesce(?3, plan), mrr = coalesce(?4, mrr),"                                     \
         " currency = coalesce(?5, currency),"                                                      \
@@ -245,7 +245,7 @@ static enum cxg_err person_and_account(struct store *s, const char *person_ext,
         "  WHEN ?8 = 0 THEN NULL ELSE churned_at END,"                                             \
         " churned = CASE WHEN CAST(?7 AS BIGINT) IS NOT NULL OR ?8 = 1 THEN 1"                     \
         "  WHEN ?8 = 0 THEN 0 ELSE churned END,"                                                   \
-        " owner = coalesce(?9, owner), " merge("10") " WHERE id = ?1"
+        " owner = coalesce(?9, owner), "
 
 enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
                                struct cxg_error *err)
@@ -261,7 +261,9 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
                               "find account", err)))
                 return rc;
         if (found) {
-                st = store_stmt(s, store_sql(s, ACC_UPDATE(MERGE_ATTR), ACC_UPDATE(MERGE_ATTR_PG)),
+                st = store_stmt(s,
+                                s->pg ? ACC_UPDATE_HEAD MERGE_ATTR_PG("10") " WHERE id = ?1"
+                                      : ACC_UPDATE_HEAD MERGE_ATTR("10") " WHERE id = ?1",
                                 err);
         } else {
                 st = store_stmt(s,
@@ -301,12 +303,12 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
 
 /* ---- people ---- */
 
-#define PPL_UPDATE(merge)                                                                          \
+#define PPL_UPDATE_HEAD                                                                            \
         "UPDATE people SET account_id = ?2, name = coalesce(?3, name),"                            \
         " email = coalesce(?4, email), role = coalesce(?5, role),"                                 \
         " seniority = coalesce(?6, seniority),"                                                    \
         " created_at = coalesce(?7, created_at),"                                                  \
-        " left_at = coalesce(?8, left_at), " merge("9") " WHERE id = ?1"
+        " left_at = coalesce(?8, left_at), "
 
 enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *id, int *how,
                               struct cxg_error *err)
@@ -337,7 +339,9 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
         if (rcs != SDB_DONE)
                 return store_db_err(s, rcs, "find person", err);
         if (found)
-                st = store_stmt(s, store_sql(s, PPL_UPDATE(MERGE_ATTR), PPL_UPDATE(MERGE_ATTR_PG)),
+                st = store_stmt(s,
+                                s->pg ? PPL_UPDATE_HEAD MERGE_ATTR_PG("9") " WHERE id = ?1"
+                                      : PPL_UPDATE_HEAD MERGE_ATTR("9") " WHERE id = ?1",
                                 err);
         else
                 st = store_stmt(s,
@@ -687,11 +691,11 @@ static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
  * The update of an interaction by its external id: SQLite finds it by ext_id (?10), PostgreSQL
  * by id (?10) and account (?11), which interaction_keys gave (its unique keys include account_id).
  */
-#define INT_UPDATE(merge, where)                                                                   \
+#define INT_UPDATE_HEAD                                                                            \
         "UPDATE interactions SET person_id = ?1, account_id = ?2, ts = ?3,"                        \
         " channel = ?4, type_id = ?5, duration_ms = coalesce(?6, duration_ms),"                    \
         " outcome = CASE WHEN ?7 = 0 THEN outcome ELSE ?7 END,"                                    \
-        " value = coalesce(?8, value), " merge("9") where
+        " value = coalesce(?8, value), "
 #define INT_INSERT                                                                                 \
         "INSERT INTO interactions(person_id, account_id, ts, channel, type_id,"                    \
         " duration_ms, outcome, value, attributes, ext_id)"                                        \
@@ -730,7 +734,8 @@ static enum cxg_err upsert_one_pg(struct store *s, const struct store_interactio
                 return step_id(s, st, new_id, "insert interactions", err);
         }
         *new_id = 0;
-        st = store_stmt(s, INT_UPDATE(MERGE_ATTR_PG, " WHERE id = ?10 AND account_id = ?11"), err);
+        st = store_stmt(
+            s, INT_UPDATE_HEAD MERGE_ATTR_PG("9") " WHERE id = ?10 AND account_id = ?11", err);
         if (!st)
                 return stmt_fail(err);
         bind_row(st, 0, r);
@@ -758,7 +763,7 @@ static enum cxg_err upsert_one(struct store *s, const struct store_interaction *
         sdb_bind_text(st, 10, r->ext_id, -1, SDB_STATIC);
         if ((rc = step_id(s, st, new_id, "insert interactions", err)) || *new_id)
                 return rc;
-        st = store_stmt(s, INT_UPDATE(MERGE_ATTR, " WHERE ext_id = ?10"), err);
+        st = store_stmt(s, INT_UPDATE_HEAD MERGE_ATTR("9") " WHERE ext_id = ?10", err);
         if (!st)
                 return stmt_fail(err);
         bind_row(st, 0, r);

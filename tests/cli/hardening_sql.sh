@@ -10,7 +10,7 @@
 #     passed through by a sink itself, or an element of a `const char *const NAME[]` table of
 #     literals (store_migrations[] in schema.c, the counts in sqlite.c). One reviewed exception:
 #     the multi-row interaction INSERT of entities.c (b.data), built from INS_HEAD and
-#     INS_TUPLE only, where INS_TUPLE must be placeholders and nothing else; and the list and
+#     INS_TUPLE (placeholders and nothing else) and INS_TAIL (" RETURNING id"); and the list and
 #     clear queries of query.c (the API's lists), whose formats may take only the identifiers
 #     and expressions of its constant tables (d->cols, d->from, sd->expr, tables[e], fields[i]
 #     after their whitelist check) and choices between literals: every value is a ? parameter.
@@ -169,7 +169,9 @@ if ($ent && $text{$ent} =~ /b\.data/) {
         my ($tuple) = $t =~ /#\s*define\s+INS_TUPLE\s+("[^"]*")/;
         report($ent, 1, "INS_TUPLE must be placeholders only") unless defined $tuple && $tuple =~ /^"\(\?(?:,\?)*\)"$/;
         my @puts = $t =~ /cxg_buf_(?:puts|append|putc|printf)\s*\(\s*&b\s*,([^;]*)\)\s*;/g;
-        for (@puts) { report($ent, 1, "the multi-row INSERT appends \"$_\": only INS_HEAD and INS_TUPLE") unless /^\s*(?:INS_HEAD|i\s*\?\s*","\s*INS_TUPLE\s*:\s*INS_TUPLE)\s*$/; }
+        my ($tail) = $t =~ /#\s*define\s+INS_TAIL\s+("[^"]*")/;
+        report($ent, 1, "INS_TAIL must be \" RETURNING id\"") if defined $tail && $tail ne q{" RETURNING id"};
+        for (@puts) { report($ent, 1, "the multi-row INSERT appends \"$_\": only INS_HEAD, INS_TUPLE and INS_TAIL") unless /^\s*(?:INS_HEAD|INS_TAIL|i\s*\?\s*","\s*INS_TUPLE\s*:\s*INS_TUPLE)\s*$/; }
 }
 exit($bad ? 1 : 0);
 ' "$1"
