@@ -22,9 +22,9 @@
  * The SQL of an update of attributes ?N: a shallow merge into the stored object where the new
  * keys win. Unlike json_patch (RFC 7386), a key given as null is kept as null, so importing the
  * same file twice leaves the same attributes (blank cells stay null, never vanish).
- * MERGE_ATTR is SQLite's; MERGE_ATTR_PG is PostgreSQL's, the same merge written as compact text
- * in the same key order (the stored keys the new object lacks, then the new keys), so both
- * backends store the same attributes text.
+ * MERGE_ATTR is SQLite's; PostgreSQL's is cxg_attr_merge (schema_pg.c), the same merge with
+ * the same compact text in the same key order (the stored keys the new object lacks, then the
+ * new keys), so both backends store the same attributes text.
  */
 #define MERGE_VAL                                                                                  \
         "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') "                 \
@@ -35,16 +35,7 @@
         "SELECT key, value, type FROM json_each(attributes) WHERE key NOT IN "                     \
         "(SELECT key FROM json_each(?" n ")) UNION ALL "                                           \
         "SELECT key, value, type FROM json_each(?" n "))) END"
-#define MERGE_NEW_PG(n) "CAST(json(CAST(?" n " AS TEXT)) AS json)"
-#define MERGE_ATTR_PG(n)                                                                           \
-        "attributes = CASE WHEN CAST(?" n " AS TEXT) IS NULL THEN attributes"                      \
-        " WHEN attributes IS NULL THEN json(CAST(?" n " AS TEXT)) ELSE (SELECT '{' ||"             \
-        " coalesce(string_agg(CAST(to_json(m.k) AS TEXT) || ':' || m.v, ',' ORDER BY m.src,"      \
-        " m.ord), '') || '}' FROM (SELECT o.key AS k, CAST(o.value AS TEXT) AS v, 1 AS src, o.ord" \
-        " FROM json_each(CAST(attributes AS json)) WITH ORDINALITY AS o(key, value, ord)"          \
-        " WHERE o.key NOT IN (SELECT key FROM json_each(" MERGE_NEW_PG(n) ")) UNION ALL"           \
-        " SELECT i.key, CAST(i.value AS TEXT), 2, i.ord FROM json_each(" MERGE_NEW_PG(n) ")"       \
-        " WITH ORDINALITY AS i(key, value, ord)) m) END"
+#define MERGE_ATTR_PG(n) "attributes = cxg_attr_merge(attributes, CAST(?" n " AS TEXT))"
 
 static enum cxg_err stmt_fail(struct cxg_error *err)
 {
@@ -416,8 +407,7 @@ enum cxg_err store_put_subscription(struct store *s, const struct subscription *
         store_bind_ts(st, 4, sub->ended_at);
         if (!found)
                 sdb_bind_int64(st, 5, sub->started_at);
-        if ((rc = step_put(s, st, found, &rid, "insert subscription", "update subscription",
-                           err)))
+        if ((rc = step_put(s, st, found, &rid, "insert subscription", "update subscription", err)))
                 return rc;
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
@@ -512,11 +502,12 @@ enum cxg_err store_put_objective(struct store *s, const struct objective *o, int
                                 " capabilities = coalesce(?7, capabilities) WHERE id = ?1",
                                 err);
         else
-                st = store_stmt(s,
-                                "INSERT INTO objectives(ext_id, account_id, person_id, title,"
-                                " importance, status, capabilities) VALUES (?1, ?2, ?3, ?4,"
-                                " coalesce(?5, 3), coalesce(?6, 'open'), coalesce(?7, '[]')) RETURNING id",
-                                err);
+                st = store_stmt(
+                    s,
+                    "INSERT INTO objectives(ext_id, account_id, person_id, title,"
+                    " importance, status, capabilities) VALUES (?1, ?2, ?3, ?4,"
+                    " coalesce(?5, 3), coalesce(?6, 'open'), coalesce(?7, '[]')) RETURNING id",
+                    err);
         if (!st) {
                 rc = stmt_fail(err);
                 goto done;
@@ -576,10 +567,11 @@ enum cxg_err store_put_capability(struct store *s, const struct capability *c, i
                                 " WHERE id = ?1",
                                 err);
         else
-                st = store_stmt(s,
-                                "INSERT INTO capabilities(ext_id, name, plans, interaction_types)"
-                                " VALUES (?1, ?2, coalesce(?3, '[]'), coalesce(?4, '[]')) RETURNING id",
-                                err);
+                st = store_stmt(
+                    s,
+                    "INSERT INTO capabilities(ext_id, name, plans, interaction_types)"
+                    " VALUES (?1, ?2, coalesce(?3, '[]'), coalesce(?4, '[]')) RETURNING id",
+                    err);
         if (!st) {
                 rc = stmt_fail(err);
                 goto done;
@@ -689,7 +681,7 @@ static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
 
 /*
  * The update of an interaction by its external id: SQLite finds it by ext_id (?10), PostgreSQL
- * by id (?10) and account (?11), which interaction_keys gave (its unique keys include account_id).
+ * by id (?10) and account (?11), which interactions_keys gave (its unique keys include account_id).
  */
 #define INT_UPDATE_HEAD                                                                            \
         "UPDATE interactions SET person_id = ?1, account_id = ?2, ts = ?3,"                        \
@@ -701,11 +693,7 @@ static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
         " duration_ms, outcome, value, attributes, ext_id)"                                        \
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, json(CAST(?9 AS TEXT)), ?10)"
 
-/*
- * PostgreSQL: the interaction's id and account from interaction_keys, then an UPDATE by id or
- * an INSERT. The writer lock (store_begin) keeps another writer from inserting the same
- * external id in between.
- */
+/* PostgreSQL: id and account from interactions_keys, an UPDATE by both or an INSERT. */
 static enum cxg_err upsert_one_pg(struct store *s, const struct store_interaction *r,
                                   int64_t *new_id, struct cxg_error *err)
 {
@@ -713,7 +701,7 @@ static enum cxg_err upsert_one_pg(struct store *s, const struct store_interactio
         int64_t id = 0, acc = 0;
         int rc;
 
-        st = store_stmt(s, "SELECT id, account_id FROM interaction_keys WHERE ext_id = ?", err);
+        st = store_stmt(s, "SELECT id, account_id FROM interactions_keys WHERE ext_id = ?", err);
         if (!st)
                 return stmt_fail(err);
         store_bind_text(st, 1, r->ext_id);
@@ -880,11 +868,7 @@ static enum cxg_err put_many(struct store *s, struct ins_ctx *c,
         if (s->pg) {
                 rc = step_ids(s, c->many, ids, INS_ROWS, err);
         } else {
-                /*
-                 * SQLite, the import's hot path: RETURNING would cost the time of buffering
-                 * 64 rows per statement; the only writer's ids are the last one's and the
-                 * INS_ROWS - 1 before it.
-                 */
+                /* SQLite (the hot path: no RETURNING): the last id and the INS_ROWS-1 before */
                 rc = step_done(s, c->many, "insert interactions", err);
                 for (size_t k = 0; !rc && k < INS_ROWS; k++)
                         ids[k] = sdb_last_insert_rowid(s) - (int64_t)(INS_ROWS - 1 - k);
