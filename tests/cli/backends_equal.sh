@@ -9,6 +9,12 @@ set -euo pipefail
 BIN=${1:-${CXG_BINARY:-build/cxgarden}}
 SRC=${CXG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SRC/tests/lib/db.bash"
+# the test compares both backends itself: ctest's SQLite variant leaves it to pg_cli_backends_equal
+# (which has the cluster fixture); run by hand, CXG_TEST_BACKEND=pg or CXG_TEST_PG_URL selects it
+if [ "$(cxg_backend)" = sqlite ] && [ -z "${CXG_TEST_PG_URL:-}" ]; then
+        echo "SKIP: compares SQLite with PostgreSQL: runs as pg_cli_backends_equal (on the cluster fixture)"
+        exit 77
+fi
 need_tool jq
 DIR=$(mktemp -d /tmp/cxg-backends-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
