@@ -164,11 +164,14 @@ int store_pg_fail(struct store *s, const PGresult *res)
                 if (PQstatus(pg->conn) != CONNECTION_BAD && strstr(pg->errmsg, "out of memory"))
                         return SQLITE_NOMEM;
                 pg->lost = 1;
+                pg->tx_seen = 0; /* the caller hears of the transaction's end from this error */
                 return SQLITE_IOERR;
         }
         rc = store_pg_code(st);
-        if (rc == SQLITE_IOERR && strncmp(st, "58", 2) != 0)
+        if (rc == SQLITE_IOERR && strncmp(st, "58", 2) != 0) {
                 pg->lost = 1;
+                pg->tx_seen = 0;
+        }
         return rc;
 }
 
@@ -196,20 +199,20 @@ static int session_setup(struct store *s)
 int store_pg_ready(struct store *s)
 {
         struct store_pg *pg = s->pg;
-        PGTransactionStatusType ts;
-
         /* read what arrived while idle: a server shutting down says so, then closes */
         if (PQstatus(pg->conn) == CONNECTION_OK && !PQconsumeInput(pg->conn))
                 pg->lost = 1;
         if (!pg->lost && PQstatus(pg->conn) == CONNECTION_OK)
                 return SQLITE_OK;
-        pg->lost = 1;
-        ts = PQtransactionStatus(pg->conn);
-        if (s->in_tx && ts != PQTRANS_IDLE) {
+        /* a transaction (perhaps one begun with sdb_exec) ended with the connection: say so once */
+        if (pg->tx_seen || (s->in_tx && PQtransactionStatus(pg->conn) != PQTRANS_IDLE)) {
+                pg->lost = 1;
+                pg->tx_seen = 0;
                 snprintf(pg->errmsg, sizeof(pg->errmsg),
                          "the connection was lost inside a transaction (rolled back)");
                 return SQLITE_IOERR;
         }
+        pg->lost = 1;
         PQreset(pg->conn);
         if (PQstatus(pg->conn) != CONNECTION_OK)
                 return store_pg_fail(s, NULL);
@@ -310,7 +313,14 @@ int store_pg_exec(struct store *s, const char *sql)
                 break;
         }
         PQclear(res);
+        store_pg_after(s);
         return rc;
+}
+
+void store_pg_after(struct store *s)
+{
+        if (PQstatus(s->pg->conn) == CONNECTION_OK)
+                s->pg->tx_seen = store_pg_in_tx(s);
 }
 
 int64_t store_pg_changes(struct store *s)

@@ -29,6 +29,7 @@ struct store_pg {
         unsigned gen;
         unsigned next_name; /* statement names cxg_1, cxg_2, ... on this handle */
         int lost;           /* the connection failed: reconnect before the next statement */
+        int tx_seen;        /* a transaction was open after the last command */
         int64_t changes;    /* rows of the last INSERT/UPDATE/DELETE */
         char sqlstate[6];   /* SQLSTATE of the last failure, "" when none */
         char errmsg[256];   /* its primary message, never SQL text */
@@ -47,6 +48,7 @@ struct store_pgstmt {
         int *formats;         /* 1 (binary) for blobs */
         unsigned *types;      /* Oid bound (0: NULL, let the server infer) */
         unsigned *prep_types; /* Oid the statement was prepared with */
+        unsigned char *used;  /* 1 for each number the SQL uses (?90 may come without ?1) */
         PGresult *res;
         int row; /* current row; -1 before the first step */
         int ntuples;
@@ -56,6 +58,8 @@ struct store_pgstmt {
         int *blob_lens;
         int blob_row;
         int ncols;
+        int ncols_desc;     /* columns from describing the statement before a step */
+        unsigned ncols_gen; /* connection generation of ncols_desc (0: none) */
 };
 
 /* The connection of a PostgreSQL handle (COPY and LISTEN helpers), NULL on SQLite. */
@@ -72,6 +76,8 @@ int store_pg_ready(struct store *s);
 int store_pg_fail(struct store *s, const PGresult *res);
 /* Map a SQLSTATE to the SQLite result code of the same kind. */
 int store_pg_code(const char *sqlstate);
+/* After a command: note whether it left a transaction open (for store_pg_ready). */
+void store_pg_after(struct store *s);
 /* Whether the last failure on the handle was a lost connection (CXG_ERR_UNAVAILABLE). */
 int store_pg_is_lost(const struct store *s);
 /* Copy addr into out (cap bytes) with any password removed (user:pw@, password=...). */

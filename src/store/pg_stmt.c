@@ -25,6 +25,7 @@
 #define OID_FLOAT4 700
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
+#define OID_TEXT 25
 
 /* Most parameters one statement may have (libpq's protocol limit). */
 #define MAX_PARAMS 65535
@@ -79,17 +80,20 @@ static size_t comment_len(const char *p)
  * as SQLite numbers them. *out is allocated; *nparams is the largest number. 0, -1 out of
  * memory, -2 a parameter number out of range.
  */
-static int rewrite(const char *sql, char **out, int *nparams)
+static int rewrite(const char *sql, char **out, int *nparams, unsigned char **used)
 {
-        size_t cap = strlen(sql) + 16, n = 0, k;
-        char *o;
-        int max = 0;
+        size_t cap = strlen(sql) + 16, n = 0, k, nq = 0, nn = 0;
+        char *o = NULL;
+        int max = 0, *nums = NULL, rc = -1;
 
         for (const char *q = strchr(sql, '?'); q; q = strchr(q + 1, '?'))
-                cap += 6; /* "?" -> "$65535" */
-        if (!(o = cxg_malloc(cap)))
-                return -1;
+                nq++;
+        cap += 6 * nq; /* "?" -> "$65535" */
+        if (!(o = cxg_malloc(cap)) || !(nums = cxg_calloc(nq + 1, sizeof(*nums))))
+                goto done;
         for (const char *p = sql; *p;) {
+                long v;
+
                 if (*p == '\'' || *p == '"')
                         k = quoted_len(p, *p);
                 else if (*p == '$')
@@ -108,28 +112,35 @@ static int rewrite(const char *sql, char **out, int *nparams)
                 p++;
                 if (*p >= '0' && *p <= '9') {
                         char *end;
-                        long v = strtol(p, &end, 10);
 
+                        v = strtol(p, &end, 10);
                         p = end;
-                        if (v < 1 || v > MAX_PARAMS) {
-                                cxg_free(o);
-                                return -2;
-                        }
-                        if (v > max)
-                                max = (int)v;
-                        n += (size_t)snprintf(o + n, cap - n, "$%ld", v);
                 } else {
-                        if (++max > MAX_PARAMS) {
-                                cxg_free(o);
-                                return -2;
-                        }
-                        n += (size_t)snprintf(o + n, cap - n, "$%d", max);
+                        v = max + 1;
                 }
+                if (v < 1 || v > MAX_PARAMS) {
+                        rc = -2;
+                        goto done;
+                }
+                if (v > max)
+                        max = (int)v;
+                nums[nn++] = (int)v;
+                n += (size_t)snprintf(o + n, cap - n, "$%ld", v);
         }
         o[n] = '\0';
+        /* which numbers the text uses: the server cannot type the others */
+        if (!(*used = cxg_calloc((size_t)max + 1, 1)))
+                goto done;
+        for (size_t i = 0; i < nn; i++)
+                (*used)[nums[i] - 1] = 1;
         *out = o;
+        o = NULL;
         *nparams = max;
-        return 0;
+        rc = 0;
+done:
+        cxg_free(o);
+        cxg_free(nums);
+        return rc;
 }
 
 /* ---- prepare, finalize ---- */
@@ -174,13 +185,14 @@ void store_pg_finalize(struct store_pgstmt *st)
                 snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
                 PQclear(PQexec(pg->conn, sql));
         }
-        for (int i = 0; i < st->nparams; i++)
+        for (int i = 0; st->values && i < st->nparams; i++)
                 cxg_free(st->values[i]);
         cxg_free(st->values);
         cxg_free(st->lengths);
         cxg_free(st->formats);
         cxg_free(st->types);
         cxg_free(st->prep_types);
+        cxg_free(st->used);
         cxg_free(st->sql);
         cxg_free(st);
 }
@@ -197,7 +209,7 @@ int store_pg_prepare(struct store *s, const char *sql, struct sdb_stmt **out)
                 goto nomem;
         st->s = s;
         st->row = -1;
-        if ((rc = rewrite(sql, &st->sql, &st->nparams)) != 0) {
+        if ((rc = rewrite(sql, &st->sql, &st->nparams, &st->used)) != 0) {
                 if (rc == -2) {
                         snprintf(s->pg->errmsg, sizeof(s->pg->errmsg),
                                  "a statement has a parameter number out of range");
@@ -213,7 +225,7 @@ int store_pg_prepare(struct store *s, const char *sql, struct sdb_stmt **out)
         st->formats = cxg_calloc(np, sizeof(*st->formats));
         st->types = cxg_calloc(np, sizeof(*st->types));
         st->prep_types = cxg_calloc(np, sizeof(*st->prep_types));
-        if (!st->sql || !st->values || !st->lengths || !st->formats || !st->types ||
+        if (!st->sql || !st->used || !st->values || !st->lengths || !st->formats || !st->types ||
             !st->prep_types)
                 goto nomem;
         snprintf(st->name, sizeof(st->name), "cxg_%u", ++s->pg->next_name);
@@ -311,7 +323,7 @@ static int needs_prepare(const struct store_pgstmt *st)
         if (st->gen != st->s->pg->gen)
                 return 1;
         for (int i = 0; i < st->nparams; i++)
-                if (st->values[i] && st->types[i] != st->prep_types[i])
+                if (st->values[i] && st->used[i] && st->types[i] != st->prep_types[i])
                         return 1;
         return 0;
 }
@@ -334,7 +346,7 @@ static int prepare_now(struct store_pgstmt *st)
                         return rc;
         }
         for (int i = 0; i < st->nparams; i++)
-                st->prep_types[i] = st->values[i] ? st->types[i] : 0;
+                st->prep_types[i] = st->values[i] ? st->types[i] : st->used[i] ? 0 : OID_TEXT;
         res = PQprepare(s->pg->conn, st->name, st->sql, st->nparams, (const Oid *)st->prep_types);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
                 rc = store_pg_fail(s, res);
@@ -573,5 +585,20 @@ int store_pg_column_type(struct store_pgstmt *st, int i)
 
 int store_pg_column_count(struct store_pgstmt *st)
 {
-        return st->res ? PQnfields(st->res) : 0;
+        PGresult *res;
+        int n;
+
+        if (st->res)
+                return PQnfields(st->res);
+        /* before the first step: describe the statement, prepared for the values bound */
+        if (st->ncols_gen == st->s->pg->gen && !needs_prepare(st))
+                return st->ncols_desc;
+        if ((needs_prepare(st) && prepare_now(st) != SQLITE_OK))
+                return 0;
+        res = PQdescribePrepared(st->s->pg->conn, st->name);
+        n = PQresultStatus(res) == PGRES_COMMAND_OK ? PQnfields(res) : 0;
+        PQclear(res);
+        st->ncols_desc = n;
+        st->ncols_gen = st->s->pg->gen;
+        return n;
 }

@@ -381,6 +381,59 @@ static void test_errors_are_mapped_without_sql_text(void **state)
         drop_db("errors");
 }
 
+static void test_parameter_gaps_and_columns_before_step(void **state)
+{
+        char url[1200];
+        struct store *s = scratch("gaps", url, sizeof(url));
+        struct sdb_stmt *st = NULL;
+
+        (void)state;
+        /* ?90 and ?92 without ?1..?89 (store_query's layout); the others stay unbound */
+        assert_int_equal(sdb_prepare(s, "SELECT CAST(?90 AS TEXT), ?92 + 1, 'x' AS k", &st),
+                         SDB_OK);
+        assert_int_equal(sdb_bind_parameter_count(st), 92);
+        sdb_bind_text(st, 90, "ninety", -1, SDB_STATIC);
+        sdb_bind_int64(st, 92, 41);
+        assert_int_equal(sdb_column_count(st), 3);
+        assert_int_equal(sdb_step(st), SDB_ROW);
+        assert_string_equal((const char *)sdb_column_text(st, 0), "ninety");
+        assert_int_equal(sdb_column_int64(st, 1), 42);
+        sdb_finalize(st);
+        store_close(s);
+        drop_db("gaps");
+}
+
+static void test_autocommit_retried_after_serialization_failure(void **state)
+{
+        char url[1200];
+        struct store *s = scratch("retry", url, sizeof(url));
+        struct cxg_error e;
+
+        (void)state;
+        /* fails with 40001 while the (non-transactional) sequence is below a threshold */
+        run_ok(s, "CREATE SEQUENCE tries");
+        run_ok(s, "CREATE TABLE lim (n BIGINT)");
+        run_ok(s, "CREATE FUNCTION flaky() RETURNS BIGINT LANGUAGE plpgsql AS $$"
+                  " DECLARE k BIGINT := nextval('tries'); BEGIN"
+                  " IF k <= (SELECT n FROM lim) THEN"
+                  " RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END IF;"
+                  " RETURN k; END $$");
+        run_ok(s, "INSERT INTO lim VALUES (2)");
+        /* two failures, then success within the retries */
+        assert_int_equal(one_int(s, "SELECT flaky()"), 3);
+        /* always failing: BUSY after 1 + STORE_PG_RETRIES runs */
+        run_ok(s, "UPDATE lim SET n = 1000");
+        assert_int_equal(run(s, "SELECT flaky()", &e), CXG_ERR_BUSY);
+        assert_int_equal(one_int(s, "SELECT last_value FROM tries"), 3 + 1 + STORE_PG_RETRIES);
+        /* inside a transaction nothing is retried: the caller owns the transaction */
+        assert_int_equal(store_begin(s, &e), CXG_OK);
+        assert_int_equal(run(s, "SELECT flaky()", &e), CXG_ERR_BUSY);
+        store_rollback(s);
+        assert_int_equal(one_int(s, "SELECT last_value FROM tries"), 3 + 2 + STORE_PG_RETRIES);
+        store_close(s);
+        drop_db("retry");
+}
+
 /* ---- transactions ---- */
 
 static void test_transactions_and_savepoints(void **state)
@@ -549,6 +602,8 @@ int main(void)
             cmocka_unit_test(test_parameters_of_every_type_round_trip),
             cmocka_unit_test(test_numbered_parameters_and_quotes),
             cmocka_unit_test(test_errors_are_mapped_without_sql_text),
+            cmocka_unit_test(test_parameter_gaps_and_columns_before_step),
+            cmocka_unit_test(test_autocommit_retried_after_serialization_failure),
             cmocka_unit_test(test_transactions_and_savepoints),
             cmocka_unit_test(test_writer_lock_serializes_handles),
             cmocka_unit_test(test_readonly_open_refuses_writes),
