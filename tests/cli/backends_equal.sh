@@ -51,7 +51,7 @@ outputs() {
         "$BIN" --db "$db" accounts >"$DIR/$tag.accounts"
         "$BIN" --db "$db" account acc-000003 >"$DIR/$tag.account"
         "$BIN" --db "$db" segments --by plan >"$DIR/$tag.segments"
-        "$BIN" --db "$db" segments --by plan --json | jq -S . >"$DIR/$tag.segments.json"
+        "$BIN" --db "$db" segments --by plan --json | jq -S "del(.at)" >"$DIR/$tag.segments.json"
         "$BIN" --db "$db" stats >"$DIR/$tag.stats"
 }
 
@@ -91,7 +91,7 @@ for tag in lite pg; do
         db=$DIR/telco.db
         [ "$tag" = pg ] && db=$PGT
         "$BIN" --db "$db" segments --by Contract >"$DIR/$tag.contract"
-        "$BIN" --db "$db" segments --by Contract --metric count,churn --json | jq -S . \
+        "$BIN" --db "$db" segments --by Contract --metric count,churn --json | jq -S "del(.at)" \
                 >"$DIR/$tag.contract.json"
         "$BIN" --db "$db" segments --by PaymentMethod >"$DIR/$tag.payment"
 done
