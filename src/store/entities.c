@@ -97,35 +97,6 @@ static enum cxg_err step_done(struct store *s, struct sdb_stmt *st, const char *
         return CXG_OK;
 }
 
-/*
- * Step an INSERT ... RETURNING id: *id is the new row's id, or 0 when ON CONFLICT DO NOTHING
- * inserted nothing. Resets the statement.
- */
-static enum cxg_err step_id(struct store *s, struct sdb_stmt *st, int64_t *id, const char *what,
-                            struct cxg_error *err)
-{
-        int rc = sdb_step(st);
-
-        *id = 0;
-        if (rc == SDB_ROW) {
-                *id = sdb_column_int64(st, 0);
-                rc = SDB_DONE;
-        }
-        sdb_reset(st);
-        if (rc != SDB_DONE)
-                return store_db_err(s, rc, what, err);
-        return CXG_OK;
-}
-
-/* Step an INSERT (RETURNING id) when !found, else an UPDATE; *rid is the new row's id. */
-static enum cxg_err step_put(struct store *s, struct sdb_stmt *st, int found, int64_t *rid,
-                             const char *what_ins, const char *what_upd, struct cxg_error *err)
-{
-        if (found)
-                return step_done(s, st, what_upd, err);
-        return step_id(s, st, rid, what_ins, err);
-}
-
 /* Internal id of the row found by sql (bound by bind_key), *found = 0 when none. */
 static enum cxg_err find_id(struct store *s, struct sdb_stmt *st, int64_t *id, int *found,
                             const char *what, struct cxg_error *err)
@@ -142,6 +113,28 @@ static enum cxg_err find_id(struct store *s, struct sdb_stmt *st, int64_t *id, i
         if (rc != SDB_DONE)
                 return store_db_err(s, rc, what, err);
         return CXG_OK;
+}
+
+/*
+ * Step an INSERT ... RETURNING id: *id is the new row's id, or 0 when ON CONFLICT DO NOTHING
+ * inserted nothing. Resets the statement.
+ */
+static enum cxg_err step_id(struct store *s, struct sdb_stmt *st, int64_t *id, const char *what,
+                            struct cxg_error *err)
+{
+        int found;
+
+        *id = 0;
+        return find_id(s, st, id, &found, what, err);
+}
+
+/* Step an INSERT (RETURNING id) when !found, else an UPDATE; *rid is the new row's id. */
+static enum cxg_err step_put(struct store *s, struct sdb_stmt *st, int found, int64_t *rid,
+                             const char *what_ins, const char *what_upd, struct cxg_error *err)
+{
+        if (found)
+                return step_done(s, st, what_upd, err);
+        return step_id(s, st, rid, what_ins, err);
 }
 
 static enum cxg_err find_by_ext(struct store *s, const char *sql, const char *ext, int64_t *id,
