@@ -22,6 +22,9 @@
  * The SQL of an update of attributes ?N: a shallow merge into the stored object where the new
  * keys win. Unlike json_patch (RFC 7386), a key given as null is kept as null, so importing the
  * same file twice leaves the same attributes (blank cells stay null, never vanish).
+ * MERGE_ATTR is SQLite's; PostgreSQL's is cxg_attr_merge (schema_pg.c), the same merge with
+ * the same compact text in the same key order (the stored keys the new object lacks, then the
+ * new keys), so both backends store the same attributes text.
  */
 #define MERGE_VAL                                                                                  \
         "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') "                 \
@@ -32,6 +35,7 @@
         "SELECT key, value, type FROM json_each(attributes) WHERE key NOT IN "                     \
         "(SELECT key FROM json_each(?" n ")) UNION ALL "                                           \
         "SELECT key, value, type FROM json_each(?" n "))) END"
+#define MERGE_ATTR_PG(n) "attributes = cxg_attr_merge(attributes, CAST(?" n " AS TEXT))"
 
 static enum cxg_err stmt_fail(struct cxg_error *err)
 {
@@ -109,6 +113,28 @@ static enum cxg_err find_id(struct store *s, struct sdb_stmt *st, int64_t *id, i
         if (rc != SDB_DONE)
                 return store_db_err(s, rc, what, err);
         return CXG_OK;
+}
+
+/*
+ * Step an INSERT ... RETURNING id: *id is the new row's id, or 0 when ON CONFLICT DO NOTHING
+ * inserted nothing. Resets the statement.
+ */
+static enum cxg_err step_id(struct store *s, struct sdb_stmt *st, int64_t *id, const char *what,
+                            struct cxg_error *err)
+{
+        int found;
+
+        *id = 0;
+        return find_id(s, st, id, &found, what, err);
+}
+
+/* Step an INSERT (RETURNING id) when !found, else an UPDATE; *rid is the new row's id. */
+static enum cxg_err step_put(struct store *s, struct sdb_stmt *st, int found, int64_t *rid,
+                             const char *what_ins, const char *what_upd, struct cxg_error *err)
+{
+        if (found)
+                return step_done(s, st, what_upd, err);
+        return step_id(s, st, rid, what_ins, err);
 }
 
 static enum cxg_err find_by_ext(struct store *s, const char *sql, const char *ext, int64_t *id,
@@ -194,6 +220,17 @@ static enum cxg_err person_and_account(struct store *s, const char *person_ext,
 
 /* ---- accounts ---- */
 
+#define ACC_UPDATE_HEAD                                                                            \
+        "UPDATE accounts SET name = coalesce(?2, name),"                                           \
+        " plan = coalesce(?3, plan), mrr = coalesce(?4, mrr),"                                     \
+        " currency = coalesce(?5, currency),"                                                      \
+        " created_at = coalesce(?6, created_at),"                                                  \
+        " churned_at = CASE WHEN CAST(?7 AS BIGINT) IS NOT NULL THEN CAST(?7 AS BIGINT)"           \
+        "  WHEN ?8 = 0 THEN NULL ELSE churned_at END,"                                             \
+        " churned = CASE WHEN CAST(?7 AS BIGINT) IS NOT NULL OR ?8 = 1 THEN 1"                     \
+        "  WHEN ?8 = 0 THEN 0 ELSE churned END,"                                                   \
+        " owner = coalesce(?9, owner), "
+
 enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t *id, int *how,
                                struct cxg_error *err)
 {
@@ -209,23 +246,16 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
                 return rc;
         if (found) {
                 st = store_stmt(s,
-                                "UPDATE accounts SET name = coalesce(?2, name),"
-                                " plan = coalesce(?3, plan), mrr = coalesce(?4, mrr),"
-                                " currency = coalesce(?5, currency),"
-                                " created_at = coalesce(?6, created_at),"
-                                " churned_at = CASE WHEN ?7 IS NOT NULL THEN ?7"
-                                "  WHEN ?8 = 0 THEN NULL ELSE churned_at END,"
-                                " churned = CASE WHEN ?7 IS NOT NULL OR ?8 = 1 THEN 1"
-                                "  WHEN ?8 = 0 THEN 0 ELSE churned END,"
-                                " owner = coalesce(?9, owner), " MERGE_ATTR("10") " WHERE id = ?1",
+                                s->pg ? ACC_UPDATE_HEAD MERGE_ATTR_PG("10") " WHERE id = ?1"
+                                      : ACC_UPDATE_HEAD MERGE_ATTR("10") " WHERE id = ?1",
                                 err);
         } else {
                 st = store_stmt(s,
                                 "INSERT INTO accounts(ext_id, name, plan, mrr, currency,"
                                 " created_at, churned_at, churned, owner, attributes)"
                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-                                " CASE WHEN ?7 IS NOT NULL OR ?8 = 1 THEN 1 ELSE 0 END,"
-                                " ?9, json(?10))",
+                                " CASE WHEN CAST(?7 AS BIGINT) IS NOT NULL OR ?8 = 1 THEN 1 ELSE 0"
+                                " END, ?9, json(CAST(?10 AS TEXT))) RETURNING id",
                                 err);
         }
         if (!st)
@@ -245,10 +275,9 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
                 sdb_bind_int(st, 8, churn_flag);
         store_bind_text(st, 9, a->owner);
         store_bind_text(st, 10, a->attributes);
-        if ((rc = step_done(s, st, found ? "update account" : "insert account", err)))
+        if ((rc = step_put(s, st, found, &rid, "insert account", "update account", err)))
                 return rc;
         if (!found) {
-                rid = sdb_last_insert_rowid(s);
                 store_cache_touch(s);
                 store_cache_account(s, a->id, strlen(a->id), rid);
         }
@@ -257,6 +286,13 @@ enum cxg_err store_put_account(struct store *s, const struct account *a, int64_t
 }
 
 /* ---- people ---- */
+
+#define PPL_UPDATE_HEAD                                                                            \
+        "UPDATE people SET account_id = ?2, name = coalesce(?3, name),"                            \
+        " email = coalesce(?4, email), role = coalesce(?5, role),"                                 \
+        " seniority = coalesce(?6, seniority),"                                                    \
+        " created_at = coalesce(?7, created_at),"                                                  \
+        " left_at = coalesce(?8, left_at), "
 
 enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *id, int *how,
                               struct cxg_error *err)
@@ -287,19 +323,16 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
         if (rcs != SDB_DONE)
                 return store_db_err(s, rcs, "find person", err);
         if (found)
-                st = store_stmt(
-                    s,
-                    "UPDATE people SET account_id = ?2, name = coalesce(?3, name),"
-                    " email = coalesce(?4, email), role = coalesce(?5, role),"
-                    " seniority = coalesce(?6, seniority),"
-                    " created_at = coalesce(?7, created_at),"
-                    " left_at = coalesce(?8, left_at), " MERGE_ATTR("9") " WHERE id = ?1",
-                    err);
+                st = store_stmt(s,
+                                s->pg ? PPL_UPDATE_HEAD MERGE_ATTR_PG("9") " WHERE id = ?1"
+                                      : PPL_UPDATE_HEAD MERGE_ATTR("9") " WHERE id = ?1",
+                                err);
         else
                 st = store_stmt(s,
                                 "INSERT INTO people(ext_id, account_id, name, email, role,"
                                 " seniority, created_at, left_at, attributes)"
-                                " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 0), ?7, ?8, json(?9))",
+                                " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 0), ?7, ?8,"
+                                " json(CAST(?9 AS TEXT))) RETURNING id",
                                 err);
         if (!st)
                 return stmt_fail(err);
@@ -316,10 +349,8 @@ enum cxg_err store_put_person(struct store *s, const struct person *p, int64_t *
         store_bind_ts(st, 7, p->created_at);
         store_bind_ts(st, 8, p->left_at);
         store_bind_text(st, 9, p->attributes);
-        if ((rc = step_done(s, st, found ? "update person" : "insert person", err)))
+        if ((rc = step_put(s, st, found, &rid, "insert person", "update person", err)))
                 return rc;
-        if (!found)
-                rid = sdb_last_insert_rowid(s);
         if (!found || old_aid != aid) {
                 store_cache_touch(s);
                 store_cache_person(s, p->id, strlen(p->id), rid, aid);
@@ -349,32 +380,28 @@ enum cxg_err store_put_subscription(struct store *s, const struct subscription *
         sdb_bind_int64(st, 2, sub->started_at);
         if ((rc = find_id(s, st, &rid, &found, "find subscription", err)))
                 return rc;
+        /* every ?N from 1 to the highest is used: PostgreSQL must infer each one's type */
         if (found)
                 st = store_stmt(s,
-                                "UPDATE subscriptions SET plan = coalesce(?3, plan),"
-                                " mrr = coalesce(?4, mrr), ended_at = coalesce(?5, ended_at)"
+                                "UPDATE subscriptions SET plan = coalesce(?2, plan),"
+                                " mrr = coalesce(?3, mrr), ended_at = coalesce(?4, ended_at)"
                                 " WHERE id = ?1",
                                 err);
         else
                 st = store_stmt(s,
-                                "INSERT INTO subscriptions(account_id, plan, mrr, started_at,"
-                                " ended_at) VALUES (?2, ?3, ?4, ?6, ?5)",
+                                "INSERT INTO subscriptions(account_id, plan, mrr, ended_at,"
+                                " started_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                                 err);
         if (!st)
                 return stmt_fail(err);
-        if (found)
-                sdb_bind_int64(st, 1, rid);
-        else
-                sdb_bind_int64(st, 2, aid);
-        store_bind_text(st, 3, sub->plan);
-        store_bind_double(st, 4, sub->mrr);
-        store_bind_ts(st, 5, sub->ended_at);
+        sdb_bind_int64(st, 1, found ? rid : aid);
+        store_bind_text(st, 2, sub->plan);
+        store_bind_double(st, 3, sub->mrr);
+        store_bind_ts(st, 4, sub->ended_at);
         if (!found)
-                sdb_bind_int64(st, 6, sub->started_at);
-        if ((rc = step_done(s, st, found ? "update subscription" : "insert subscription", err)))
+                sdb_bind_int64(st, 5, sub->started_at);
+        if ((rc = step_put(s, st, found, &rid, "insert subscription", "update subscription", err)))
                 return rc;
-        if (!found)
-                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
 }
@@ -406,7 +433,7 @@ enum cxg_err store_put_feedback(struct store *s, const struct feedback *f, int64
                 st = store_stmt(s,
                                 "INSERT INTO feedback(ext_id, person_id, account_id, ts, kind,"
                                 " score, comment, topic, channel)"
-                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
                                 err);
         if (!st)
                 return stmt_fail(err);
@@ -423,10 +450,8 @@ enum cxg_err store_put_feedback(struct store *s, const struct feedback *f, int64
         store_bind_text(st, 8, f->topic);
         if (f->channel >= 0)
                 sdb_bind_int(st, 9, f->channel);
-        if ((rc = step_done(s, st, found ? "update feedback" : "insert feedback", err)))
+        if ((rc = step_put(s, st, found, &rid, "insert feedback", "update feedback", err)))
                 return rc;
-        if (!found)
-                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
         return CXG_OK;
 }
@@ -470,11 +495,12 @@ enum cxg_err store_put_objective(struct store *s, const struct objective *o, int
                                 " capabilities = coalesce(?7, capabilities) WHERE id = ?1",
                                 err);
         else
-                st = store_stmt(s,
-                                "INSERT INTO objectives(ext_id, account_id, person_id, title,"
-                                " importance, status, capabilities) VALUES (?1, ?2, ?3, ?4,"
-                                " coalesce(?5, 3), coalesce(?6, 'open'), coalesce(?7, '[]'))",
-                                err);
+                st = store_stmt(
+                    s,
+                    "INSERT INTO objectives(ext_id, account_id, person_id, title,"
+                    " importance, status, capabilities) VALUES (?1, ?2, ?3, ?4,"
+                    " coalesce(?5, 3), coalesce(?6, 'open'), coalesce(?7, '[]')) RETURNING id",
+                    err);
         if (!st) {
                 rc = stmt_fail(err);
                 goto done;
@@ -491,10 +517,8 @@ enum cxg_err store_put_objective(struct store *s, const struct objective *o, int
                 sdb_bind_int(st, 5, o->importance);
         store_bind_text(st, 6, o->status);
         store_bind_text(st, 7, caps_json);
-        if ((rc = step_done(s, st, found ? "update objective" : "insert objective", err)))
+        if ((rc = step_put(s, st, found, &rid, "insert objective", "update objective", err)))
                 goto done;
-        if (!found)
-                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
 done:
         cxg_buf_release(&caps);
@@ -536,10 +560,11 @@ enum cxg_err store_put_capability(struct store *s, const struct capability *c, i
                                 " WHERE id = ?1",
                                 err);
         else
-                st = store_stmt(s,
-                                "INSERT INTO capabilities(ext_id, name, plans, interaction_types)"
-                                " VALUES (?1, ?2, coalesce(?3, '[]'), coalesce(?4, '[]'))",
-                                err);
+                st = store_stmt(
+                    s,
+                    "INSERT INTO capabilities(ext_id, name, plans, interaction_types)"
+                    " VALUES (?1, ?2, coalesce(?3, '[]'), coalesce(?4, '[]')) RETURNING id",
+                    err);
         if (!st) {
                 rc = stmt_fail(err);
                 goto done;
@@ -551,10 +576,8 @@ enum cxg_err store_put_capability(struct store *s, const struct capability *c, i
         store_bind_text(st, 2, c->name);
         store_bind_text(st, 3, plans_json);
         store_bind_text(st, 4, types_json);
-        if ((rc = step_done(s, st, found ? "update capability" : "insert capability", err)))
+        if ((rc = step_put(s, st, found, &rid, "insert capability", "update capability", err)))
                 goto done;
-        if (!found)
-                rid = sdb_last_insert_rowid(s);
         set_out(id, how, rid, found ? STORE_UPDATED : STORE_INSERTED);
 done:
         cxg_buf_release(&plans);
@@ -615,6 +638,7 @@ static inline void bind_row(struct sdb_stmt *st, int base, const struct store_in
         "INSERT INTO interactions(person_id, account_id, ts, channel, type_id, duration_ms,"       \
         " outcome, value, attributes) VALUES "
 #define INS_TUPLE "(?,?,?,?,?,?,?,?,?)"
+#define INS_TAIL " RETURNING id"
 
 /* The INS_ROWS-row INSERT, prepared once per handle. */
 static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
@@ -631,6 +655,8 @@ static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
         rc = cxg_buf_puts(&b, INS_HEAD);
         for (int i = 0; i < INS_ROWS && !rc; i++)
                 rc = cxg_buf_puts(&b, i ? "," INS_TUPLE : INS_TUPLE);
+        if (!rc && s->pg) /* SQLite: sdb_last_insert_rowid (see put_many) */
+                rc = cxg_buf_puts(&b, INS_TAIL);
         if (rc) {
                 cxg_buf_release(&b);
                 cxg_error_set(err, rc, "insert interactions: out of memory");
@@ -646,34 +672,79 @@ static struct sdb_stmt *ins_many(struct store *s, struct cxg_error *err)
         return s->ins_many;
 }
 
-/* Insert or update one interaction that has an external id. */
-static enum cxg_err upsert_one(struct store *s, const struct store_interaction *r, int *updated,
+/*
+ * The update of an interaction by its external id: SQLite finds it by ext_id (?10), PostgreSQL
+ * by id (?10) and account (?11), which interactions_keys gave (its unique keys include account_id).
+ */
+#define INT_UPDATE_HEAD                                                                            \
+        "UPDATE interactions SET person_id = ?1, account_id = ?2, ts = ?3,"                        \
+        " channel = ?4, type_id = ?5, duration_ms = coalesce(?6, duration_ms),"                    \
+        " outcome = CASE WHEN ?7 = 0 THEN outcome ELSE ?7 END,"                                    \
+        " value = coalesce(?8, value), "
+#define INT_INSERT                                                                                 \
+        "INSERT INTO interactions(person_id, account_id, ts, channel, type_id,"                    \
+        " duration_ms, outcome, value, attributes, ext_id)"                                        \
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, json(CAST(?9 AS TEXT)), ?10)"
+
+/* PostgreSQL: id and account from interactions_keys, an UPDATE by both or an INSERT. */
+static enum cxg_err upsert_one_pg(struct store *s, const struct store_interaction *r,
+                                  int64_t *new_id, struct cxg_error *err)
+{
+        struct sdb_stmt *st;
+        int64_t id = 0, acc = 0;
+        int rc;
+
+        st = store_stmt(s, "SELECT id, account_id FROM interactions_keys WHERE ext_id = ?", err);
+        if (!st)
+                return stmt_fail(err);
+        store_bind_text(st, 1, r->ext_id);
+        rc = sdb_step(st);
+        if (rc == SDB_ROW) {
+                id = sdb_column_int64(st, 0);
+                acc = sdb_column_int64(st, 1);
+                rc = SDB_DONE;
+        }
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "find interaction", err);
+        if (!id) {
+                if (!(st = store_stmt(s, INT_INSERT " RETURNING id", err)))
+                        return stmt_fail(err);
+                bind_row(st, 0, r);
+                sdb_bind_text(st, 10, r->ext_id, -1, SDB_STATIC);
+                return step_id(s, st, new_id, "insert interactions", err);
+        }
+        *new_id = 0;
+        st = store_stmt(
+            s, INT_UPDATE_HEAD MERGE_ATTR_PG("9") " WHERE id = ?10 AND account_id = ?11", err);
+        if (!st)
+                return stmt_fail(err);
+        bind_row(st, 0, r);
+        sdb_bind_int64(st, 10, id);
+        sdb_bind_int64(st, 11, acc);
+        return step_done(s, st, "update interactions", err);
+}
+
+/* Insert or update one interaction that has an external id: *new_id is 0 when updated. */
+static enum cxg_err upsert_one(struct store *s, const struct store_interaction *r, int64_t *new_id,
                                struct cxg_error *err)
 {
         struct sdb_stmt *st;
         enum cxg_err rc;
 
+        if (s->pg)
+                return upsert_one_pg(s, r, new_id, err);
         st = store_stmt(s,
-                        "INSERT INTO interactions(person_id, account_id, ts, channel, type_id,"
-                        " duration_ms, outcome, value, attributes, ext_id)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, json(?9), ?10)"
-                        " ON CONFLICT(ext_id) WHERE ext_id IS NOT NULL DO NOTHING",
+                        INT_INSERT " ON CONFLICT(ext_id) WHERE ext_id IS NOT NULL DO NOTHING"
+                                   " RETURNING id",
                         err);
         if (!st)
                 return stmt_fail(err);
         bind_row(st, 0, r);
         sdb_bind_text(st, 10, r->ext_id, -1, SDB_STATIC);
-        if ((rc = step_done(s, st, "insert interactions", err)))
+        if ((rc = step_id(s, st, new_id, "insert interactions", err)) || *new_id)
                 return rc;
-        *updated = sdb_changes(s) == 0;
-        if (!*updated)
-                return CXG_OK;
-        st = store_stmt(s,
-                        "UPDATE interactions SET person_id = ?1, account_id = ?2, ts = ?3,"
-                        " channel = ?4, type_id = ?5, duration_ms = coalesce(?6, duration_ms),"
-                        " outcome = CASE WHEN ?7 = 0 THEN outcome ELSE ?7 END,"
-                        " value = coalesce(?8, value), " MERGE_ATTR("9") " WHERE ext_id = ?10",
-                        err);
+        st = store_stmt(s, INT_UPDATE_HEAD MERGE_ATTR("9") " WHERE ext_id = ?10", err);
         if (!st)
                 return stmt_fail(err);
         bind_row(st, 0, r);
@@ -700,17 +771,12 @@ static enum cxg_err run_flush(struct store *s, struct ins_run *r, struct cxg_err
         return rc;
 }
 
-/* Rows rows[0..k) were just inserted by one statement: extend the run or start a new one. */
-static enum cxg_err run_add(struct store *s, struct ins_run *r,
-                            const struct store_interaction *rows, size_t k, struct cxg_error *err)
+/* Ids lo..hi (account acc, 0: several) were inserted: extend the run or start a new one. */
+static enum cxg_err run_extend(struct store *s, struct ins_run *r, int64_t lo, int64_t hi,
+                               int64_t acc, struct cxg_error *err)
 {
-        int64_t hi = sdb_last_insert_rowid(s), lo = hi - (int64_t)k + 1;
-        int64_t acc = rows[0].account_id;
         enum cxg_err rc;
 
-        for (size_t i = 1; i < k && acc; i++)
-                if (rows[i].account_id != acc)
-                        acc = 0;
         if (r->hi > 0 && lo == r->hi + 1) {
                 r->hi = hi;
                 if (r->account != acc)
@@ -725,14 +791,153 @@ static enum cxg_err run_add(struct store *s, struct ins_run *r,
         return CXG_OK;
 }
 
+/*
+ * Rows rows[0..k) were just inserted by one statement, which returned their ids ids[0..k).
+ * One statement's ids are consecutive (SQLite: one writer; PostgreSQL: the writer lock every
+ * transaction that inserts interactions holds); were they not, each id is noted by itself.
+ */
+static enum cxg_err run_add(struct store *s, struct ins_run *r,
+                            const struct store_interaction *rows, const int64_t *ids, size_t k,
+                            struct cxg_error *err)
+{
+        int64_t lo = ids[0], hi = ids[0], acc = rows[0].account_id;
+        enum cxg_err rc = CXG_OK;
+
+        for (size_t i = 1; i < k; i++) {
+                if (ids[i] < lo)
+                        lo = ids[i];
+                if (ids[i] > hi)
+                        hi = ids[i];
+                if (rows[i].account_id != acc)
+                        acc = 0;
+        }
+        if (hi - lo + 1 == (int64_t)k)
+                return run_extend(s, r, lo, hi, acc, err);
+        for (size_t i = 0; i < k && !rc; i++)
+                rc = run_extend(s, r, ids[i], ids[i], acc, err);
+        return rc;
+}
+
+/* Step an INSERT ... RETURNING id of k rows, their ids into ids[0..k). */
+static enum cxg_err step_ids(struct store *s, struct sdb_stmt *st, int64_t *ids, size_t k,
+                             struct cxg_error *err)
+{
+        size_t got = 0;
+        int rc;
+
+        while ((rc = sdb_step(st)) == SDB_ROW) {
+                if (got < k)
+                        ids[got] = sdb_column_int64(st, 0);
+                got++;
+        }
+        sdb_reset(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, "insert interactions", err);
+        if (got != k)
+                return cxg_error_set(err, CXG_ERR_INTERNAL,
+                                     "insert interactions: %s: %zu ids returned for %zu rows",
+                                     s->path, got, k);
+        return CXG_OK;
+}
+
+/* The statements of one batch, prepared when first needed. */
+struct ins_ctx {
+        struct sdb_stmt *one, *many;
+        struct ins_run run;
+        size_t ins, upd;
+};
+
+/* Insert the INS_ROWS rows rows[0..INS_ROWS) (none has an external id) in one statement. */
+static enum cxg_err put_many(struct store *s, struct ins_ctx *c,
+                             const struct store_interaction *rows, struct cxg_error *err)
+{
+        int64_t ids[INS_ROWS];
+        enum cxg_err rc;
+
+        if (!c->many && !(c->many = ins_many(s, err)))
+                return stmt_fail(err);
+        for (size_t k = 0; k < INS_ROWS; k++)
+                bind_row(c->many, (int)k * INS_COLS, &rows[k]);
+        if (s->pg) {
+                rc = step_ids(s, c->many, ids, INS_ROWS, err);
+        } else {
+                /* SQLite (the hot path: no RETURNING): the last id and the INS_ROWS-1 before */
+                rc = step_done(s, c->many, "insert interactions", err);
+                for (size_t k = 0; !rc && k < INS_ROWS; k++)
+                        ids[k] = sdb_last_insert_rowid(s) - (int64_t)(INS_ROWS - 1 - k);
+        }
+        if (rc || (rc = run_add(s, &c->run, rows, ids, INS_ROWS, err)))
+                return rc;
+        c->ins += INS_ROWS;
+        return CXG_OK;
+}
+
+/* Insert or update row r alone and count it (c->ins or c->upd). */
+static enum cxg_err put_one(struct store *s, struct ins_ctx *c, const struct store_interaction *r,
+                            struct cxg_error *err)
+{
+        int64_t id;
+        enum cxg_err rc;
+
+        if (r->ext_id) {
+                if ((rc = upsert_one(s, r, &id, err)))
+                        return rc;
+        } else {
+                if (!c->one && !(c->one = store_stmt(s, INS_HEAD INS_TUPLE INS_TAIL, err)))
+                        return stmt_fail(err);
+                bind_row(c->one, 0, r);
+                if ((rc = step_ids(s, c->one, &id, 1, err)))
+                        return rc;
+        }
+        if (!id) {
+                c->upd++;
+                return CXG_OK;
+        }
+        if ((rc = run_add(s, &c->run, r, &id, 1, err)))
+                return rc;
+        c->ins++;
+        return CXG_OK;
+}
+
+/* Store rows[0..n) inside the open savepoint; *at is the row that failed. */
+static enum cxg_err put_rows(struct store *s, struct ins_ctx *c,
+                             const struct store_interaction *rows, size_t n, size_t *at,
+                             struct cxg_error *err)
+{
+        enum cxg_err rc;
+        size_t i = 0;
+
+        while (i < n) {
+                size_t run = 0;
+
+                /* a run of rows without external id goes INS_ROWS at a time */
+                while (i + run < n && !rows[i + run].ext_id && run < INS_ROWS)
+                        run++;
+                if (run == INS_ROWS) {
+                        if ((rc = put_many(s, c, &rows[i], err)))
+                                goto fail;
+                        i += INS_ROWS;
+                        continue;
+                }
+                if (run == 0)
+                        run = 1;
+                for (size_t k = 0; k < run; k++, i++)
+                        if ((rc = put_one(s, c, &rows[i], err)))
+                                goto fail;
+        }
+        return run_flush(s, &c->run, err);
+fail:
+        *at = i;
+        return rc;
+}
+
 enum cxg_err store_put_interactions(struct store *s, const struct store_interaction *rows, size_t n,
                                     size_t *inserted, size_t *updated, struct cxg_error *err)
 {
-        struct sdb_stmt *one = NULL, *many = NULL;
-        struct ins_run run_ids = {0, 0, 0};
-        size_t i = 0, ins = 0, upd = 0;
+        struct ins_ctx c;
+        size_t at = 0;
         enum cxg_err rc = CXG_OK;
-        int src;
+        int own = 0;
 
         if (n == 0)
                 return CXG_OK;
@@ -743,81 +948,36 @@ enum cxg_err store_put_interactions(struct store *s, const struct store_interact
                         return rc;
                 }
         }
-        if ((rc = store_exec(s, "SAVEPOINT cxg_batch", err)))
-                return rc;
-        while (i < n) {
-                size_t run = 0;
-
-                /* a run of rows without external id goes INS_ROWS at a time */
-                while (i + run < n && !rows[i + run].ext_id && run < INS_ROWS)
-                        run++;
-                if (run == INS_ROWS) {
-                        if (!many && !(many = ins_many(s, err))) {
-                                rc = stmt_fail(err);
-                                goto fail;
-                        }
-                        for (size_t k = 0; k < INS_ROWS; k++)
-                                bind_row(many, (int)k * INS_COLS, &rows[i + k]);
-                        src = sdb_step(many);
-                        sdb_reset(many);
-                        if (src != SDB_DONE) {
-                                rc = store_db_err(s, src, "insert interactions", err);
-                                goto fail;
-                        }
-                        if ((rc = run_add(s, &run_ids, &rows[i], INS_ROWS, err)))
-                                goto fail;
-                        ins += INS_ROWS;
-                        i += INS_ROWS;
-                        continue;
-                }
-                if (run > 0) {
-                        if (!one && !(one = store_stmt(s, INS_HEAD INS_TUPLE, err))) {
-                                rc = stmt_fail(err);
-                                goto fail;
-                        }
-                        for (size_t k = 0; k < run; k++) {
-                                bind_row(one, 0, &rows[i + k]);
-                                src = sdb_step(one);
-                                sdb_reset(one);
-                                if (src != SDB_DONE) {
-                                        i += k;
-                                        rc = store_db_err(s, src, "insert interactions", err);
-                                        goto fail;
-                                }
-                                if ((rc = run_add(s, &run_ids, &rows[i + k], 1, err))) {
-                                        i += k;
-                                        goto fail;
-                                }
-                        }
-                        ins += run;
-                        i += run;
-                        continue;
-                }
-                {
-                        int was_update;
-
-                        if ((rc = upsert_one(s, &rows[i], &was_update, err)))
-                                goto fail;
-                        if (was_update)
-                                upd++;
-                        else if ((rc = run_add(s, &run_ids, &rows[i], 1, err)))
-                                goto fail;
-                        else
-                                ins++;
-                        i++;
-                }
+        memset(&c, 0, sizeof(c));
+        /*
+         * PostgreSQL has no SAVEPOINT outside a transaction (SQLite's opens one), and the
+         * change log's ranges need the writer lock: an autocommit batch takes a transaction.
+         */
+        if (s->pg && !s->in_tx && !sdb_in_tx(s)) {
+                if ((rc = store_begin(s, err)))
+                        return rc;
+                own = 1;
         }
-        if ((rc = run_flush(s, &run_ids, err)) || (rc = store_exec(s, "RELEASE cxg_batch", err)))
-                goto fail;
-        if (inserted)
-                *inserted += ins;
-        if (updated)
-                *updated += upd;
-        return CXG_OK;
-fail:
-        if (err && !err->line)
-                err->line = (long)(i + 1);
-        if (!!sdb_in_tx(s))
-                sdb_exec(s, "ROLLBACK TO cxg_batch; RELEASE cxg_batch");
+        if ((rc = store_exec(s, "SAVEPOINT cxg_batch", err)))
+                goto done;
+        if ((rc = put_rows(s, &c, rows, n, &at, err)) ||
+            (rc = store_exec(s, "RELEASE cxg_batch", err))) {
+                if (err && !err->line)
+                        err->line = (long)(at + 1);
+                if (!!sdb_in_tx(s))
+                        sdb_exec(s, "ROLLBACK TO cxg_batch; RELEASE cxg_batch");
+                goto done;
+        }
+done:
+        if (own) {
+                if (rc)
+                        store_rollback(s);
+                else
+                        rc = store_commit(s, err);
+        }
+        if (!rc && inserted)
+                *inserted += c.ins;
+        if (!rc && updated)
+                *updated += c.upd;
         return rc;
 }

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
@@ -198,6 +199,16 @@ static void fill_row(enum store_entity e, struct sdb_stmt *st, struct store_row 
         }
 }
 
+/*
+ * A subscription's id from its text in the API (subscriptions have no external id): what
+ * SQLite's CAST(text AS INTEGER) gives ("12" -> 12, "12x" -> 12, "x" -> 0, which no row has),
+ * computed here because PostgreSQL's CAST refuses text that is not an integer.
+ */
+static int64_t sub_id(const char *text)
+{
+        return (int64_t)strtoll(text, NULL, 10);
+}
+
 /* An attribute key usable inside a JSON path '$."key"'. */
 static int attr_key_ok(const char *k)
 {
@@ -219,7 +230,7 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
         struct cxg_buf sql, path;
         struct sdb_stmt *st;
         const char *binds[8];
-        int nb = 0, rc, col_key, has_filter = 0;
+        int nb = 0, rc, col_key, has_filter = 0, p_sub = 0, p_sen = 0, p_after = 0, p_lim;
         enum cxg_err ret = CXG_OK;
         struct account acc;
         struct person per;
@@ -250,12 +261,12 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
                 has_filter = 1;                                                                    \
                 binds[nb++] = (val);                                                               \
         } while (0)
-        if (q->ext_id) {
-                if (e == STORE_E_SUBSCRIPTIONS)
-                        WHERE("t.id = CAST(? AS INTEGER)", q->ext_id);
-                else
-                        WHERE("t.ext_id = ?", q->ext_id);
-        }
+        /*
+         * Text values are ?1..?nb (binds); the others follow them in order (p_*): every ?N up
+         * to the highest is used, so that PostgreSQL can infer each one's type.
+         */
+        if (q->ext_id && e != STORE_E_SUBSCRIPTIONS)
+                WHERE("t.ext_id = ?", q->ext_id);
         if (q->plan && (e == STORE_E_ACCOUNTS || e == STORE_E_SUBSCRIPTIONS))
                 WHERE("t.plan = ?", q->plan);
         if (q->owner && e == STORE_E_ACCOUNTS)
@@ -268,24 +279,39 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
         if (q->attr_key && (e == STORE_E_ACCOUNTS || e == STORE_E_PEOPLE)) {
                 if (cxg_buf_printf(&path, "$.\"%s\"", q->attr_key))
                         goto nomem;
-                WHERE("CAST(json_extract(t.attributes, ?) AS TEXT) = ?", path.data);
+                WHERE("CAST(json_extract(t.attributes, CAST(? AS TEXT)) AS TEXT) = ?", path.data);
                 binds[nb++] = q->attr_value ? q->attr_value : "";
         }
+        p_lim = nb + 1;
+        if (q->ext_id && e == STORE_E_SUBSCRIPTIONS) {
+                p_sub = p_lim++;
+                if (cxg_buf_printf(&sql, "%s t.id = ?%d", has_filter ? " AND" : " WHERE", p_sub))
+                        goto nomem;
+                has_filter = 1;
+        }
         if (q->seniority >= 0 && e == STORE_E_PEOPLE) {
-                /* a value, so a placeholder like every other (?93), never formatted into SQL */
-                if (cxg_buf_puts(&sql, has_filter ? " AND t.seniority = ?93"
-                                                  : " WHERE t.seniority = ?93"))
+                /* a value, so a placeholder like every other, never formatted into SQL */
+                p_sen = p_lim++;
+                if (cxg_buf_printf(&sql, "%s t.seniority = ?%d", has_filter ? " AND" : " WHERE",
+                                   p_sen))
                         goto nomem;
                 has_filter = 1;
         }
         if (q->has_after) {
-                if (cxg_buf_printf(&sql, "%s (%s %s ?90 OR (%s = ?90 AND t.id %s ?91))",
+                const char *ty = sd->num ? "DOUBLE PRECISION" : "TEXT";
+
+                p_after = p_lim;
+                p_lim += 2;
+                if (cxg_buf_printf(&sql,
+                                   "%s (%s %s CAST(?%d AS %s) OR (%s = CAST(?%d AS %s) AND"
+                                   " t.id %s ?%d))",
                                    has_filter ? " AND" : " WHERE", sd->expr, q->desc ? "<" : ">",
-                                   sd->expr, q->desc ? "<" : ">"))
+                                   p_after, ty, sd->expr, p_after, ty, q->desc ? "<" : ">",
+                                   p_after + 1))
                         goto nomem;
         }
-        if (cxg_buf_printf(&sql, " ORDER BY %s %s, t.id %s LIMIT ?92", sd->expr,
-                           q->desc ? "DESC" : "ASC", q->desc ? "DESC" : "ASC"))
+        if (cxg_buf_printf(&sql, " ORDER BY %s %s, t.id %s LIMIT ?%d", sd->expr,
+                           q->desc ? "DESC" : "ASC", q->desc ? "DESC" : "ASC", p_lim))
                 goto nomem;
 #undef WHERE
         st = store_stmt(s, sql.data, err);
@@ -295,16 +321,18 @@ enum cxg_err store_query_list(struct store *s, enum store_entity e, const struct
         }
         for (int i = 0; i < nb; i++)
                 store_bind_text(st, i + 1, binds[i]);
-        if (q->has_after) {
+        if (p_sub)
+                sdb_bind_int64(st, p_sub, sub_id(q->ext_id));
+        if (p_sen)
+                sdb_bind_int(st, p_sen, q->seniority);
+        if (p_after) {
                 if (sd->num)
-                        sdb_bind_double(st, 90, q->after_num);
+                        sdb_bind_double(st, p_after, q->after_num);
                 else
-                        store_bind_text(st, 90, q->after_text ? q->after_text : "");
-                sdb_bind_int64(st, 91, q->after_id);
+                        store_bind_text(st, p_after, q->after_text ? q->after_text : "");
+                sdb_bind_int64(st, p_after + 1, q->after_id);
         }
-        if (q->seniority >= 0 && e == STORE_E_PEOPLE)
-                sdb_bind_int(st, 93, q->seniority);
-        sdb_bind_int(st, 92,
+        sdb_bind_int(st, p_lim,
                      q->limit < 1
                          ? 1
                          : (q->limit > STORE_QUERY_MAX_LIMIT ? STORE_QUERY_MAX_LIMIT : q->limit));
@@ -386,7 +414,7 @@ static int64_t lookup_id(struct store *s, enum store_entity e, const char *ext_i
         static const char *const sqls[STORE_E__COUNT] = {
             "SELECT id FROM accounts WHERE ext_id = ?",
             "SELECT id FROM people WHERE ext_id = ?",
-            "SELECT id FROM subscriptions WHERE id = CAST(? AS INTEGER)",
+            "SELECT id FROM subscriptions WHERE id = ?",
             "SELECT id FROM objectives WHERE ext_id = ?",
             "SELECT id FROM capabilities WHERE ext_id = ?",
         };
@@ -399,7 +427,10 @@ static int64_t lookup_id(struct store *s, enum store_entity e, const char *ext_i
                 *rcp = err ? err->code : CXG_ERR_STORE;
                 return 0;
         }
-        store_bind_text(st, 1, ext_id);
+        if (e == STORE_E_SUBSCRIPTIONS)
+                sdb_bind_int64(st, 1, sub_id(ext_id));
+        else
+                store_bind_text(st, 1, ext_id);
         rc = sdb_step(st);
         if (rc == SDB_ROW)
                 id = sdb_column_int64(st, 0);
@@ -447,8 +478,11 @@ enum cxg_err store_query_delete(struct store *s, enum store_entity e, const char
         }
         if (e == STORE_E_CAPABILITIES) {
                 r = exists(s,
-                           "SELECT 1 FROM objectives o, json_each(o.capabilities) j"
-                           " WHERE j.value = ? LIMIT 1",
+                           s->pg ? "SELECT 1 FROM objectives o,"
+                                   " jsonb_array_elements_text(CAST(o.capabilities AS jsonb))"
+                                   " AS j(value) WHERE j.value = CAST(? AS TEXT) LIMIT 1"
+                                 : "SELECT 1 FROM objectives o, json_each(o.capabilities) j"
+                                   " WHERE j.value = ? LIMIT 1",
                            0, ext_id, err);
                 if (r < 0)
                         return err ? err->code : CXG_ERR_STORE;

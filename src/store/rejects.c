@@ -1,5 +1,5 @@
 /*
- * rejects.c: ingest_rejects and collect_seen on SQLite (store_rejects.h), written by the
+ * rejects.c: ingest_rejects and collect_seen (store_rejects.h), written by the
  * collection endpoints inside their commit.
  */
 #include "store/store_rejects.h"
@@ -45,8 +45,8 @@ enum cxg_err store_collect_seen(struct store *s, int64_t token_id, const char *m
 {
         struct sdb_stmt *st =
             store_stmt(s,
-                       "INSERT OR IGNORE INTO collect_seen(token_id, message_id, at)"
-                       " VALUES (?, ?, ?)",
+                       "INSERT INTO collect_seen(token_id, message_id, at)"
+                       " VALUES (?, ?, ?) ON CONFLICT (token_id, message_id) DO NOTHING",
                        err);
         enum cxg_err rc;
 

@@ -10,8 +10,12 @@ enum cxg_err store_scores_put(struct store *s, const struct store_score_row *row
                               struct cxg_error *err)
 {
         static const char sql[] =
-            "INSERT OR REPLACE INTO score_history (account_id, at, computed_at, scorecard,"
-            " health, robustness, engagement, band, components) VALUES (?,?,?,?,?,?,?,?,?)";
+            "INSERT INTO score_history (account_id, at, computed_at, scorecard,"
+            " health, robustness, engagement, band, components) VALUES (?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (account_id, at, scorecard) DO UPDATE SET"
+            " computed_at = excluded.computed_at, health = excluded.health,"
+            " robustness = excluded.robustness, engagement = excluded.engagement,"
+            " band = excluded.band, components = excluded.components";
         int own = !s->in_tx;
         enum cxg_err rc = CXG_OK;
 
@@ -100,13 +104,17 @@ enum cxg_err store_scores_history(struct store *s, int64_t account_id, store_sco
 enum cxg_err store_scores_latest_between(struct store *s, int64_t from, int64_t to,
                                          store_score_cb cb, void *ctx, struct cxg_error *err)
 {
-        /* SQLite's bare-column rule: with max(at) the other columns come from that row */
+        /*
+         * Each account's row of the latest at in [from, to]; of several scorecards at that at,
+         * the first by name (what SQLite's bare columns of max(at) gave, in key order)
+         */
         struct sdb_stmt *st =
             store_stmt(s,
-                       "SELECT account_id, max(at), computed_at, scorecard, health,"
-                       " robustness, engagement, band, components FROM score_history"
-                       " WHERE at BETWEEN ? AND ? GROUP BY account_id"
-                       " ORDER BY account_id",
+                       "SELECT account_id, at, computed_at, scorecard, health,"
+                       " robustness, engagement, band, components FROM (SELECT h.*,"
+                       " row_number() OVER (PARTITION BY account_id ORDER BY at DESC,"
+                       " scorecard) AS rn FROM score_history h WHERE at BETWEEN ? AND ?) l"
+                       " WHERE rn = 1 ORDER BY account_id",
                        err);
 
         if (!st)

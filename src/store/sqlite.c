@@ -283,6 +283,8 @@ struct sdb_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *
                 sdb_reset(st);
                 if (st->lite)
                         sqlite3_clear_bindings(st->lite);
+                for (int i = 1; st->pg && i <= store_pg_bind_parameter_count(st->pg); i++)
+                        store_pg_bind_null(st->pg, i); /* "bindings cleared" on PostgreSQL too */
                 return st;
         }
         rc = sdb_prepare(s, sql, &st);

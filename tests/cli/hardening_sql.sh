@@ -7,10 +7,10 @@
 #  3. in src/store/, the SQL argument of every statement sink (sqlite3_prepare*, sqlite3_exec,
 #     and every function taking a `const char *sql` parameter, found automatically) is a string
 #     literal (with literal-only macros), a choice between literals, or the `sql` parameter
-#     passed through by a sink itself, or an element of a `const char *const NAME[]` table of
+#     passed through by a sink itself, or store_sql(s, literal, literal), or an element of a `const char *const NAME[]` table of
 #     literals (store_migrations[] in schema.c, the counts in sqlite.c). One reviewed exception:
 #     the multi-row interaction INSERT of entities.c (b.data), built from INS_HEAD and
-#     INS_TUPLE only, where INS_TUPLE must be placeholders and nothing else; and the list and
+#     INS_TUPLE (placeholders and nothing else) and INS_TAIL (" RETURNING id"); and the list and
 #     clear queries of query.c (the API's lists), whose formats may take only the identifiers
 #     and expressions of its constant tables (d->cols, d->from, sd->expr, tables[e], fields[i]
 #     after their whitelist check) and choices between literals: every value is a ? parameter.
@@ -72,6 +72,13 @@ sub literal_only { # literals, UPPERCASE macros, macro calls with literal argume
         $e =~ s/\s+/ /g; $e =~ s/^ | $//g;
         1 while $e =~ s/\b[A-Z][A-Z0-9_]*\s*\(\s*(?:$LIT\s*)+\)/""/g;
         return $e =~ /^(?:(?:$LIT|[A-Z][A-Z0-9_]*)\s*)+$/;
+}
+# store_sql(s, LITE, PG): the choice of a statement per backend, both literal
+sub store_sql_ok {
+        my $e = shift;
+        return 0 unless $e =~ /^store_sql\s*\(/;
+        my @a = args_at($e, index($e, "("));
+        return @a == 3 && literal_only($a[1][0]) && literal_only($a[2][0]);
 }
 my %text; $text{$_} = do { local $/; open my $h, "<", $_ or die; strip(<$h>) } for @files;
 # tables of constant statements: "const char *const NAME[] = { literals }" in src/store/,
@@ -139,6 +146,7 @@ for my $f (@files) {
                       || $conststr{"$f:$e"}
                       || $e =~ /^(\w+)\s*\[[^\]]+\]$/ && $table{$1}
                       || $e =~ /^[a-z_][a-z0-9_>.-]*\s*\?\s*(.+?)\s*:\s*(.+)$/s && literal_only($1) && literal_only($2)
+                      || store_sql_ok($e)
                       || ($e eq "sql" && (enclosing($t, $at))[1] =~ /\bconst\s+char\s*\*\s*sql\s*(?:,|$)/)
                       || ($f =~ m{/src/store/query\.c$} && (($e eq "sql.data" && (enclosing($t, $at))[0] eq "store_query_list")
                                                           || ($e eq "sql" && (enclosing($t, $at))[0] eq "store_query_clear")
@@ -169,7 +177,9 @@ if ($ent && $text{$ent} =~ /b\.data/) {
         my ($tuple) = $t =~ /#\s*define\s+INS_TUPLE\s+("[^"]*")/;
         report($ent, 1, "INS_TUPLE must be placeholders only") unless defined $tuple && $tuple =~ /^"\(\?(?:,\?)*\)"$/;
         my @puts = $t =~ /cxg_buf_(?:puts|append|putc|printf)\s*\(\s*&b\s*,([^;]*)\)\s*;/g;
-        for (@puts) { report($ent, 1, "the multi-row INSERT appends \"$_\": only INS_HEAD and INS_TUPLE") unless /^\s*(?:INS_HEAD|i\s*\?\s*","\s*INS_TUPLE\s*:\s*INS_TUPLE)\s*$/; }
+        my ($tail) = $t =~ /#\s*define\s+INS_TAIL\s+("[^"]*")/;
+        report($ent, 1, "INS_TAIL must be \" RETURNING id\"") if defined $tail && $tail ne q{" RETURNING id"};
+        for (@puts) { report($ent, 1, "the multi-row INSERT appends \"$_\": only INS_HEAD, INS_TUPLE and INS_TAIL") unless /^\s*(?:INS_HEAD|INS_TAIL|i\s*\?\s*","\s*INS_TUPLE\s*:\s*INS_TUPLE)\s*$/; }
 }
 exit($bad ? 1 : 0);
 ' "$1"
@@ -197,6 +207,8 @@ static void h(struct store *s, int v) {
         char sql[64];
         snprintf(sql, 64, "x %d", v);
         run(s, sql);
+        run(s, store_sql(s, "SELECT 1", sql));
+        run(s, store_sql(s, "SELECT 1", "SELECT " "2"));
 }
 C
 cat >"$plant/src/store/query.c" <<'C'
@@ -209,10 +221,11 @@ out=$(check "$plant" || true)
 for want in "api/bad.c:1: sqlite3 outside" "api/bad.c:2: snprintf formats SQL" \
         "store/bad.c:4: cxg_buf_printf formats SQL" "store/bad.c:5: run: SQL argument \"q\"" \
         "store/bad.c:6: sqlite3_prepare_v2: SQL argument \"q\"" "store/bad.c:7: sqlite3_mprintf builds" \
-        "store/bad.c:13: run: SQL argument \"sql\"" "store/query.c:3: cxg_buf_printf formats SQL"; do
+        "store/bad.c:13: run: SQL argument \"sql\"" "store/query.c:3: cxg_buf_printf formats SQL" \
+        "store/bad.c:14: run: SQL argument \"store_sql"; do
         grep -qF "$want" <<<"$out" || { echo "FAIL: the checker misses: $want"; echo "$out"; exit 1; }
 done
-if grep -q 'bad.c:8\|bad.c:1: sqlite3_exec\|query.c:2' <<<"$out"; then
+if grep -q 'bad.c:8\|bad.c:15\|bad.c:1: sqlite3_exec\|query.c:2' <<<"$out"; then
         echo "FAIL: the checker flags good code"; echo "$out"; exit 1
 fi
 
