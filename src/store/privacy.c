@@ -1,8 +1,10 @@
 /*
  * privacy.c: a person's data export and erasure (store_privacy.h). The export reads every
  * table that can hold something about a person; the erasure rewrites those rows in one
- * transaction with secure_delete on and then checkpoints the WAL, so that neither the
- * database file nor its WAL keeps the erased text. Owns: which columns are personal data.
+ * transaction. SQLite: with secure_delete on, then the WAL is checkpointed, so that neither
+ * the database file nor its WAL keeps the erased text. PostgreSQL: the tables it touched are
+ * vacuumed after the commit (docs/operations.md says what that does and does not remove).
+ * Owns: which columns are personal data.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
 #include "store/store_changes.h"
@@ -430,7 +433,47 @@ enum cxg_err store_purge_chunk(struct store *s, int64_t before, int64_t *n, stru
 
 enum cxg_err store_secure_delete(struct store *s, struct cxg_error *err)
 {
+        if (s->pg) /* no such setting: store_wal_truncate vacuums after the commit */
+                return CXG_OK;
         return store_exec(s, "PRAGMA secure_delete = ON", err);
+}
+
+/*
+ * PostgreSQL: the tables an erasure rewrites (with the lookup tables of external ids the
+ * schema keeps beside the large tables); those that exist are vacuumed after the commit.
+ */
+#define ERASED_TABLES                                                                              \
+        "'people', 'people_keys', 'interactions', 'interactions_keys', 'feedback',"               \
+        " 'feedback_keys', 'objectives', 'users', 'sessions', 'api_tokens', 'audit_log',"         \
+        " 'alerts', 'tasks', 'webhook_deliveries', 'ideas', 'idea_comments',"                     \
+        " 'idea_transitions', 'idea_approvals', 'ledger'"
+
+/* Vacuum the tables an erasure touched, so the dead versions of the rows are removed. */
+static enum cxg_err pg_vacuum_erased(struct store *s, struct cxg_error *err)
+{
+        struct sdb_stmt *st = NULL;
+        char *sql = NULL;
+        enum cxg_err rc = CXG_OK;
+        int src = sdb_prepare(s,
+                              "SELECT 'VACUUM ' || string_agg(quote_ident(c.relname), ', ')"
+                              " FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace ="
+                              " CAST(current_schema() AS regnamespace) AND c.relname IN"
+                              " (" ERASED_TABLES ")",
+                              &st);
+
+        if (src == SDB_OK && (src = sdb_step(st)) == SDB_ROW) {
+                if (sdb_column_type(st, 0) != SDB_NULL &&
+                    !(sql = cxg_strdup((const char *)sdb_column_text(st, 0))))
+                        rc = cxg_error_set(err, CXG_ERR_NOMEM, "vacuum: out of memory");
+                src = SDB_DONE;
+        }
+        sdb_finalize(st);
+        if (src != SDB_DONE)
+                rc = store_db_err(s, src, "vacuum after erasure", err);
+        if (!rc && sql)
+                rc = store_exec(s, sql, err);
+        cxg_free(sql);
+        return rc;
 }
 
 enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_error *err)
@@ -438,8 +481,8 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
         int log = 0, ckpt = 0, src;
 
         *frames_left = 0;
-        if (!s->db) /* PostgreSQL: no WAL file of ours to truncate */
-                return CXG_OK;
+        if (s->pg) /* no WAL file of ours: remove the dead row versions instead */
+                return pg_vacuum_erased(s, err);
         src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
         if (src == SQLITE_BUSY || (src == SDB_OK && log > 0))
                 *frames_left = log > ckpt ? log - ckpt : (log > 0 ? log : 1);
@@ -458,6 +501,21 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
 #define AUDIT_NO_UPDATE                                                                            \
         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log"                                \
         " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+
+/*
+ * Let this transaction UPDATE an append-only table (on) or not (off). SQLite: lite_sql drops
+ * or re-creates the table's no-update trigger. PostgreSQL: the triggers' function
+ * (cxg_refuse, schema_pg.c) lets an UPDATE through while cxgarden.redact is 'on', a setting
+ * local to the transaction (gone at its commit or rollback, never seen by another session).
+ */
+static enum cxg_err redact_allow(struct store *s, const char *lite_sql, int on,
+                                 struct cxg_error *err)
+{
+        if (!s->pg)
+                return store_exec(s, lite_sql, err);
+        return store_exec(s, on ? "SET LOCAL cxgarden.redact = 'on'" : "SET LOCAL cxgarden.redact = 'off'",
+                          err);
+}
 
 /* Run a prepared statement bound by the caller; the number of rows changed in *n. */
 static enum cxg_err change(struct store *s, struct sdb_stmt *st, int64_t *n, struct cxg_error *err)
@@ -488,8 +546,8 @@ static struct sdb_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc,
  * least 3 characters long, so that short names do not match everything).
  */
 #define MENTIONS(col)                                                                              \
-        "(instr(" col ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(?5) >= 3 AND instr(" col     \
-        ", ?5) > 0))"
+        "(instr(" col ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(CAST(?5 AS TEXT)) >= 3"      \
+        " AND instr(" col ", ?5) > 0))"
 #define REDACTED "'(redacted: personal data erased)'"
 
 /* the ledger is append-only too (schema.c, migration 3); see AUDIT_NO_UPDATE */
@@ -512,7 +570,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
             "UPDATE alerts SET subject = ?2 WHERE subject = ?1",
             /* keys are "kind:subject" or "kind:a:b": replace whole parts only */
             "UPDATE alerts SET dedup_key = substr(dedup_key, 1, length(dedup_key) - length(?1))"
-            " || ?2 WHERE substr(dedup_key, -length(?1) - 1) = ':' || ?1",
+            " || ?2 WHERE substr(dedup_key, length(dedup_key) - length(?1)) = ':' || ?1",
             "UPDATE alerts SET dedup_key = replace(dedup_key, ':' || ?1 || ':', ':' || ?2 || ':')"
             " WHERE instr(dedup_key, ':' || ?1 || ':') > 0",
             "UPDATE alerts SET summary = " REDACTED " WHERE " MENTIONS("summary"),
@@ -559,7 +617,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
                 int64_t n = 0;
 
                 if (strncmp(sqls[i], "DROP", 4) == 0 || strncmp(sqls[i], "CREATE", 6) == 0) {
-                        rc = store_exec(s, sqls[i], err);
+                        rc = redact_allow(s, sqls[i], sqls[i][0] == 'D', err);
                         continue;
                 }
                 if (!(st = prep(s, sqls[i], &rc, err)))
@@ -582,7 +640,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
         struct sdb_stmt *st;
         enum cxg_err rc = CXG_OK;
 
-        if ((rc = store_exec(s, "DROP TRIGGER audit_no_update", err)))
+        if ((rc = redact_allow(s, "DROP TRIGGER audit_no_update", 1, err)))
                 return rc;
         if (!(st = prep(
                   s,
@@ -599,7 +657,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
         sdb_bind_int64(st, 3, pid);
         if ((rc = change(s, st, &report->audit, err)))
                 return rc;
-        return store_exec(s, AUDIT_NO_UPDATE, err);
+        return redact_allow(s, AUDIT_NO_UPDATE, 0, err);
 }
 
 /* One statement of the erasure, bound to the person's internal id; changes added to *n. */
