@@ -84,16 +84,16 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
 /*
  * The webhook body of an alert: SQLite's JSON1 (json_object) or PostgreSQL's
  * json_build_object, the same keys in the same order. OBJ names the object function, ISO the
- * time format, EVIDENCE the alert's evidence as a JSON value.
+ * time format; json() minifies the evidence on both (schema_pg.c).
  */
-#define ALERT_BODY(OBJ, ISO, EVIDENCE)                                                             \
+#define ALERT_BODY(OBJ, ISO)                                                                       \
         OBJ "('event', CAST(?1 AS TEXT), 'sent_at', " ISO("?2") ", 'alert', " OBJ "("              \
             "'id', a.id, 'kind', a.kind, 'severity', a.severity, 'status', a.status,"              \
             " 'subject_type', a.subject_type, 'subject', a.subject, 'summary', a.summary,"         \
             " 'account', (SELECT ext_id FROM accounts WHERE id = a.account_id),"                   \
             " 'person', a.person_ext, 'first_seen', " ISO("a.first_seen") ","                      \
             " 'last_seen', " ISO("a.last_seen") ", 'occurrences', a.occurrences,"                  \
-            " 'dedup_key', a.dedup_key, 'evidence', " EVIDENCE "))"
+            " 'dedup_key', a.dedup_key, 'evidence', json(a.evidence)))"
 #define QUEUE_DELIVERIES(BODY)                                                                     \
         "INSERT INTO webhook_deliveries (webhook_id, alert_id, event, body, next_at,"              \
         " created_at) SELECT w.id, a.id, CAST(?1 AS TEXT), " BODY ", CAST(?2 AS BIGINT),"          \
@@ -109,10 +109,8 @@ static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char 
 {
         struct sdb_stmt *st = store_stmt(
             s,
-            store_sql(s,
-                      QUEUE_DELIVERIES(ALERT_BODY("json_object", ISO_LITE, "json(a.evidence)")),
-                      QUEUE_DELIVERIES(ALERT_BODY("json_build_object", ISO_PG,
-                                                  "CAST(a.evidence AS json)"))),
+            store_sql(s, QUEUE_DELIVERIES(ALERT_BODY("json_object", ISO_LITE)),
+                      QUEUE_DELIVERIES(ALERT_BODY("json_build_object", ISO_PG))),
             err);
 
         if (!st)

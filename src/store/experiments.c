@@ -106,7 +106,7 @@ enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
                                      const char *result_json, int64_t now, struct cxg_error *err)
 {
         struct sdb_stmt *st = store_stmt(s,
-                                         "UPDATE experiments SET result = json(?), result_at = ?, "
+                                         "UPDATE experiments SET result = json(CAST(? AS TEXT)), result_at = ?, "
                                          "status = 'finished' WHERE id = ?",
                                          err);
         enum cxg_err rc;
@@ -117,7 +117,7 @@ enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
         sdb_bind_int64(st, 2, now);
         sdb_bind_int64(st, 3, experiment_id);
         rc = sg_step_done(s, st, "record experiment results", err);
-        if (rc == CXG_ERR_STORE)
+        if (rc == CXG_ERR_STORE || rc == CXG_ERR_INVALID) /* PostgreSQL: 22P02 */
                 rc = cxg_error_setf(err, CXG_ERR_INVALID, "result",
                                     "record experiment results: the result is not valid JSON");
         return rc;
