@@ -102,16 +102,15 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
         "  '%,' || a.kind || ',%')"                                                                \
         " AND (w.min_severity IS NULL OR " SEVRANK("a.severity") " >= " SEVRANK(                   \
             "w.min_severity") ")"
+#define QUEUE_DELIVERIES_LITE QUEUE_DELIVERIES(ALERT_BODY("json_object", ISO_LITE))
+#define QUEUE_DELIVERIES_PG QUEUE_DELIVERIES(ALERT_BODY("json_build_object", ISO_PG))
 
 /* Queue event for alert id to every enabled webhook whose filter takes it. */
 static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char *event, int64_t now,
                                      struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(
-            s,
-            store_sql(s, QUEUE_DELIVERIES(ALERT_BODY("json_object", ISO_LITE)),
-                      QUEUE_DELIVERIES(ALERT_BODY("json_build_object", ISO_PG))),
-            err);
+        struct sdb_stmt *st =
+            store_stmt(s, store_sql(s, QUEUE_DELIVERIES_LITE, QUEUE_DELIVERIES_PG), err);
 
         if (!st)
                 return stmt_fail(err);

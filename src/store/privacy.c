@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/alloc.h"
 #include "core/banned.h"
 #include "core/parse.h"
 #include "store/store_changes.h"
@@ -439,41 +438,17 @@ enum cxg_err store_secure_delete(struct store *s, struct cxg_error *err)
 }
 
 /*
- * PostgreSQL: the tables an erasure rewrites (with the lookup tables of external ids the
- * schema keeps beside the large tables); those that exist are vacuumed after the commit.
+ * PostgreSQL: vacuum the tables an erasure rewrites (with the lookup tables of external ids
+ * schema_pg.c keeps beside the large tables), so the dead versions of the rows are removed.
  */
-#define ERASED_TABLES                                                                              \
-        "'people', 'people_keys', 'interactions', 'interactions_keys', 'feedback',"               \
-        " 'feedback_keys', 'objectives', 'users', 'sessions', 'api_tokens', 'audit_log',"         \
-        " 'alerts', 'tasks', 'webhook_deliveries', 'ideas', 'idea_comments',"                     \
-        " 'idea_transitions', 'idea_approvals', 'ledger'"
-
-/* Vacuum the tables an erasure touched, so the dead versions of the rows are removed. */
 static enum cxg_err pg_vacuum_erased(struct store *s, struct cxg_error *err)
 {
-        struct sdb_stmt *st = NULL;
-        char *sql = NULL;
-        enum cxg_err rc = CXG_OK;
-        int src = sdb_prepare(s,
-                              "SELECT 'VACUUM ' || string_agg(quote_ident(c.relname), ', ')"
-                              " FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace ="
-                              " CAST(current_schema() AS regnamespace) AND c.relname IN"
-                              " (" ERASED_TABLES ")",
-                              &st);
-
-        if (src == SDB_OK && (src = sdb_step(st)) == SDB_ROW) {
-                if (sdb_column_type(st, 0) != SDB_NULL &&
-                    !(sql = cxg_strdup((const char *)sdb_column_text(st, 0))))
-                        rc = cxg_error_set(err, CXG_ERR_NOMEM, "vacuum: out of memory");
-                src = SDB_DONE;
-        }
-        sdb_finalize(st);
-        if (src != SDB_DONE)
-                rc = store_db_err(s, src, "vacuum after erasure", err);
-        if (!rc && sql)
-                rc = store_exec(s, sql, err);
-        cxg_free(sql);
-        return rc;
+        return store_exec(s,
+                          "VACUUM people, people_keys, interactions, interactions_keys, feedback,"
+                          " feedback_keys, objectives, users, sessions, api_tokens, audit_log,"
+                          " alerts, tasks, webhook_deliveries, ideas, idea_comments,"
+                          " idea_transitions, idea_approvals, ledger",
+                          err);
 }
 
 enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_error *err)
@@ -502,19 +477,29 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log"                                \
         " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
 
+/* the ledger is append-only too (schema.c, migration 3); see AUDIT_NO_UPDATE */
+#define LEDGER_NO_UPDATE                                                                           \
+        "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"                                  \
+        " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END"
+
+/* SQLite: the statements that let one table's redaction through (drop) and end it (create). */
+static const char *const redact_lite[] = {"DROP TRIGGER audit_no_update", AUDIT_NO_UPDATE,
+                                          "DROP TRIGGER ledger_no_update", LEDGER_NO_UPDATE};
+enum { REDACT_AUDIT = 0, REDACT_LEDGER = 2 };
+
 /*
- * Let this transaction UPDATE an append-only table (on) or not (off). SQLite: lite_sql drops
- * or re-creates the table's no-update trigger. PostgreSQL: the triggers' function
+ * Let this transaction UPDATE an append-only table (which: REDACT_AUDIT or REDACT_LEDGER)
+ * (on) or not (off). SQLite: drop or re-create the table's no-update trigger. PostgreSQL: the triggers' function
  * (cxg_refuse, schema_pg.c) lets an UPDATE through while cxgarden.redact is 'on', a setting
  * local to the transaction (gone at its commit or rollback, never seen by another session).
  */
-static enum cxg_err redact_allow(struct store *s, const char *lite_sql, int on,
-                                 struct cxg_error *err)
+static enum cxg_err redact_allow(struct store *s, int which, int on, struct cxg_error *err)
 {
         if (!s->pg)
-                return store_exec(s, lite_sql, err);
-        return store_exec(s, on ? "SET LOCAL cxgarden.redact = 'on'" : "SET LOCAL cxgarden.redact = 'off'",
-                          err);
+                return store_exec(s, redact_lite[which + (on ? 0 : 1)], err);
+        if (on)
+                return store_exec(s, "SET LOCAL cxgarden.redact = 'on'", err);
+        return store_exec(s, "SET LOCAL cxgarden.redact = 'off'", err);
 }
 
 /* Run a prepared statement bound by the caller; the number of rows changed in *n. */
@@ -549,11 +534,6 @@ static struct sdb_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc,
         "(instr(" col ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(CAST(?5 AS TEXT)) >= 3"      \
         " AND instr(" col ", ?5) > 0))"
 #define REDACTED "'(redacted: personal data erased)'"
-
-/* the ledger is append-only too (schema.c, migration 3); see AUDIT_NO_UPDATE */
-#define LEDGER_NO_UPDATE                                                                           \
-        "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"                                  \
-        " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END"
 
 /*
  * Everything later schemas added that can name the person: alerts and tasks about them (by
@@ -617,7 +597,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
                 int64_t n = 0;
 
                 if (strncmp(sqls[i], "DROP", 4) == 0 || strncmp(sqls[i], "CREATE", 6) == 0) {
-                        rc = redact_allow(s, sqls[i], sqls[i][0] == 'D', err);
+                        rc = redact_allow(s, REDACT_LEDGER, sqls[i][0] == 'D', err);
                         continue;
                 }
                 if (!(st = prep(s, sqls[i], &rc, err)))
@@ -640,7 +620,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
         struct sdb_stmt *st;
         enum cxg_err rc = CXG_OK;
 
-        if ((rc = redact_allow(s, "DROP TRIGGER audit_no_update", 1, err)))
+        if ((rc = redact_allow(s, REDACT_AUDIT, 1, err)))
                 return rc;
         if (!(st = prep(
                   s,
@@ -657,7 +637,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
         sdb_bind_int64(st, 3, pid);
         if ((rc = change(s, st, &report->audit, err)))
                 return rc;
-        return redact_allow(s, AUDIT_NO_UPDATE, 0, err);
+        return redact_allow(s, REDACT_AUDIT, 0, err);
 }
 
 /* One statement of the erasure, bound to the person's internal id; changes added to *n. */
