@@ -87,13 +87,17 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
  * time format; json() minifies the evidence on both (schema_pg.c).
  */
 #define ALERT_BODY(OBJ, ISO)                                                                       \
-        OBJ "('event', CAST(?1 AS TEXT), 'sent_at', " ISO("?2") ", 'alert', " OBJ "("              \
-            "'id', a.id, 'kind', a.kind, 'severity', a.severity, 'status', a.status,"              \
-            " 'subject_type', a.subject_type, 'subject', a.subject, 'summary', a.summary,"         \
-            " 'account', (SELECT ext_id FROM accounts WHERE id = a.account_id),"                   \
-            " 'person', a.person_ext, 'first_seen', " ISO("a.first_seen") ","                      \
-            " 'last_seen', " ISO("a.last_seen") ", 'occurrences', a.occurrences,"                  \
-            " 'dedup_key', a.dedup_key, 'evidence', json(a.evidence)))"
+        OBJ "('event', CAST(?1 AS TEXT), 'sent_at', " ISO(                                         \
+            "?2") ", 'alert', " OBJ "("                                                            \
+                  "'id', a.id, 'kind', a.kind, 'severity', a.severity, 'status', a.status,"        \
+                  " 'subject_type', a.subject_type, 'subject', a.subject, 'summary', a.summary,"   \
+                  " 'account', (SELECT ext_id FROM accounts WHERE id = a.account_id),"             \
+                  " 'person', a.person_ext, 'first_seen', " ISO(                                   \
+                      "a.first_seen") ","                                                          \
+                                      " 'last_seen', " ISO(                                        \
+                                          "a.last_seen") ", 'occurrences', a.occurrences,"         \
+                                                         " 'dedup_key', a.dedup_key, 'evidence', " \
+                                                         "json(a.evidence)))"
 #define QUEUE_DELIVERIES(BODY)                                                                     \
         "INSERT INTO webhook_deliveries (webhook_id, alert_id, event, body, next_at,"              \
         " created_at) SELECT w.id, a.id, CAST(?1 AS TEXT), " BODY ", CAST(?2 AS BIGINT),"          \

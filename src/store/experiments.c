@@ -105,10 +105,11 @@ enum cxg_err store_experiment_start(struct store *s, int64_t idea_id, struct cxg
 enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
                                      const char *result_json, int64_t now, struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(s,
-                                         "UPDATE experiments SET result = json(CAST(? AS TEXT)), result_at = ?, "
-                                         "status = 'finished' WHERE id = ?",
-                                         err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "UPDATE experiments SET result = json(CAST(? AS TEXT)), result_at = ?, "
+                       "status = 'finished' WHERE id = ?",
+                       err);
         enum cxg_err rc;
 
         if (!st)

@@ -658,13 +658,14 @@ enum cxg_err store_garden_person_status(struct store *s, int64_t garden_id, int6
 enum cxg_err store_garden_accounts(struct store *s, store_garden_account_cb cb, void *ctx,
                                    struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(s,
-                                         "SELECT g.id, g.ext_id, p.account_id, min(m.joined_at) "
-                                         "FROM garden_members m JOIN gardens g ON g.id = "
-                                         "m.garden_id JOIN people p ON p.id = m.person_id WHERE "
-                                         "m.joined_at IS NOT NULL GROUP BY g.id, g.ext_id, p.account_id "
-                                         "ORDER BY g.id, p.account_id",
-                                         err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "SELECT g.id, g.ext_id, p.account_id, min(m.joined_at) "
+                       "FROM garden_members m JOIN gardens g ON g.id = "
+                       "m.garden_id JOIN people p ON p.id = m.person_id WHERE "
+                       "m.joined_at IS NOT NULL GROUP BY g.id, g.ext_id, p.account_id "
+                       "ORDER BY g.id, p.account_id",
+                       err);
         enum cxg_err rc = CXG_OK;
         int src;
 

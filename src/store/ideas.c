@@ -118,11 +118,12 @@ static enum cxg_err idea_rows(struct store *s, struct sdb_stmt *st, store_idea_c
 enum cxg_err store_idea_list(struct store *s, int64_t garden_id, int state, store_idea_cb cb,
                              void *ctx, struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(s,
-                                         IDEA_SELECT "WHERE (CAST(?1 AS BIGINT) = 0 OR i.garden_id = ?1) AND "
-                                                     "(CAST(?2 AS TEXT) IS NULL OR i.state = ?2) "
-                                                     "ORDER BY i.id",
-                                         err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       IDEA_SELECT "WHERE (CAST(?1 AS BIGINT) = 0 OR i.garden_id = ?1) AND "
+                                   "(CAST(?2 AS TEXT) IS NULL OR i.state = ?2) "
+                                   "ORDER BY i.id",
+                       err);
         int n;
 
         if (!st)
@@ -184,9 +185,10 @@ enum cxg_err store_idea_vote(struct store *s, int64_t idea_id, int64_t user_id, 
 enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id, const char *body,
                                 int64_t now, int64_t *id, struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(
-            s, "INSERT INTO idea_comments(idea_id, user_id, body, at) VALUES (?, ?, ?, ?) RETURNING id",
-            err);
+        struct sdb_stmt *st = store_stmt(s,
+                                         "INSERT INTO idea_comments(idea_id, user_id, body, at) "
+                                         "VALUES (?, ?, ?, ?) RETURNING id",
+                                         err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;

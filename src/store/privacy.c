@@ -489,9 +489,10 @@ enum { REDACT_AUDIT = 0, REDACT_LEDGER = 2 };
 
 /*
  * Let this transaction UPDATE an append-only table (which: REDACT_AUDIT or REDACT_LEDGER)
- * (on) or not (off). SQLite: drop or re-create the table's no-update trigger. PostgreSQL: the triggers' function
- * (cxg_refuse, schema_pg.c) lets an UPDATE through while cxgarden.redact is 'on', a setting
- * local to the transaction (gone at its commit or rollback, never seen by another session).
+ * (on) or not (off). SQLite: drop or re-create the table's no-update trigger. PostgreSQL: the
+ * triggers' function (cxg_refuse, schema_pg.c) lets an UPDATE through while cxgarden.redact is
+ * 'on', a setting local to the transaction (gone at its commit or rollback, never seen by another
+ * session).
  */
 static enum cxg_err redact_allow(struct store *s, int which, int on, struct cxg_error *err)
 {
@@ -528,11 +529,13 @@ static struct sdb_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc,
 
 /*
  * Text that mentions the person: their external id (?1), email (?4) or name (?5, when at
- * least 3 characters long, so that short names do not match everything).
+ * least 3 characters long, so that short names do not match everything). ?2 and ?3 (never
+ * NULL) are named so that PostgreSQL knows the type of every parameter of the statement.
  */
 #define MENTIONS(col)                                                                              \
-        "(instr(" col ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(CAST(?5 AS TEXT)) >= 3"      \
-        " AND instr(" col ", ?5) > 0))"
+        "(CAST(?2 AS TEXT) IS NOT NULL AND CAST(?3 AS BIGINT) IS NOT NULL AND (instr(" col         \
+        ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(CAST(?5 AS TEXT)) >= 3"                    \
+        " AND instr(" col ", ?5) > 0)))"
 #define REDACTED "'(redacted: personal data erased)'"
 
 /*
@@ -565,7 +568,8 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
             "UPDATE idea_comments SET body = " REDACTED
             " WHERE user_id IN (SELECT id FROM users WHERE person_id = ?3) OR " MENTIONS("body"),
             "UPDATE ideas SET description = NULL, hypothesis = NULL"
-            " WHERE author_id IN (SELECT id FROM users WHERE person_id = ?3)",
+            " WHERE CAST(?1 AS TEXT) IS NOT NULL AND CAST(?2 AS TEXT) IS NOT NULL AND author_id IN"
+            " (SELECT id FROM users WHERE person_id = ?3)",
             "UPDATE ideas SET title = " REDACTED " WHERE " MENTIONS("title"),
             "UPDATE ideas SET description = NULL WHERE " MENTIONS("description"),
             "UPDATE ideas SET hypothesis = NULL WHERE " MENTIONS("hypothesis"),
