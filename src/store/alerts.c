@@ -9,13 +9,18 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "store/gardens_int.h"
 #include "store/store_alerts.h"
 #include "store/store_int.h"
 
 #define SEVRANK(x)                                                                                 \
         "(CASE " x " WHEN 'critical' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 "              \
         "WHEN 'low' THEN 0 ELSE -1 END)"
-#define ISO(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
+/* Unix seconds x as ISO 8601 UTC text, in each dialect */
+#define ISO_LITE(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
+#define ISO_PG(x)                                                                                  \
+        "to_char(to_timestamp(CAST(" x " AS BIGINT)) AT TIME ZONE 'UTC',"                          \
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 static const char *const statuses[] = {"open", "acknowledged", "resolved", "dismissed", NULL};
 static const char *const severities[] = {"low", "medium", "high", "critical", NULL};
@@ -76,9 +81,14 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
 
 /* ---- alerts ---- */
 
-#define ALERT_BODY                                                                                 \
-        "json_object('event', ?1, 'sent_at', " ISO(                                                \
-            "?2") ", 'alert', json_object("                                                        \
+/*
+ * The webhook body of an alert: SQLite's JSON1 (json_object) or PostgreSQL's
+ * json_build_object, the same keys in the same order. OBJ names the object function, ISO the
+ * time format; json() minifies the evidence on both (schema_pg.c).
+ */
+#define ALERT_BODY(OBJ, ISO)                                                                       \
+        OBJ "('event', CAST(?1 AS TEXT), 'sent_at', " ISO(                                         \
+            "?2") ", 'alert', " OBJ "("                                                            \
                   "'id', a.id, 'kind', a.kind, 'severity', a.severity, 'status', a.status,"        \
                   " 'subject_type', a.subject_type, 'subject', a.subject, 'summary', a.summary,"   \
                   " 'account', (SELECT ext_id FROM accounts WHERE id = a.account_id),"             \
@@ -88,21 +98,23 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
                                           "a.last_seen") ", 'occurrences', a.occurrences,"         \
                                                          " 'dedup_key', a.dedup_key, 'evidence', " \
                                                          "json(a.evidence)))"
+#define QUEUE_DELIVERIES(BODY)                                                                     \
+        "INSERT INTO webhook_deliveries (webhook_id, alert_id, event, body, next_at,"              \
+        " created_at) SELECT w.id, a.id, CAST(?1 AS TEXT), " BODY ", CAST(?2 AS BIGINT),"          \
+        " CAST(?2 AS BIGINT) FROM webhooks w, alerts a WHERE a.id = ?3 AND w.disabled = 0"         \
+        " AND (w.kinds IS NULL OR ',' || replace(w.kinds, ' ', '') || ',' LIKE"                    \
+        "  '%,' || a.kind || ',%')"                                                                \
+        " AND (w.min_severity IS NULL OR " SEVRANK("a.severity") " >= " SEVRANK(                   \
+            "w.min_severity") ")"
+#define QUEUE_DELIVERIES_LITE QUEUE_DELIVERIES(ALERT_BODY("json_object", ISO_LITE))
+#define QUEUE_DELIVERIES_PG QUEUE_DELIVERIES(ALERT_BODY("json_build_object", ISO_PG))
 
 /* Queue event for alert id to every enabled webhook whose filter takes it. */
 static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char *event, int64_t now,
                                      struct cxg_error *err)
 {
         struct sdb_stmt *st =
-            store_stmt(s,
-                       "INSERT INTO webhook_deliveries (webhook_id, alert_id, event, body, next_at,"
-                       " created_at) SELECT w.id, a.id, ?1, " ALERT_BODY ", ?2, ?2"
-                       " FROM webhooks w, alerts a WHERE a.id = ?3 AND w.disabled = 0"
-                       " AND (w.kinds IS NULL OR ',' || replace(w.kinds, ' ', '') || ',' LIKE"
-                       "  '%,' || a.kind || ',%')"
-                       " AND (w.min_severity IS NULL OR " SEVRANK("a.severity") " >= " SEVRANK(
-                           "w.min_severity") ")",
-                       err);
+            store_stmt(s, store_sql(s, QUEUE_DELIVERIES_LITE, QUEUE_DELIVERIES_PG), err);
 
         if (!st)
                 return stmt_fail(err);
@@ -140,9 +152,10 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
                 return e;
         /* a live alert with the key: update it */
         st = store_stmt(s,
-                        "SELECT id, " SEVRANK("severity") " < " SEVRANK(
-                            "?2") " FROM alerts"
-                                  " WHERE dedup_key = ?1 AND status IN ('open', 'acknowledged')",
+                        "SELECT id, CASE WHEN " SEVRANK("severity") " < " SEVRANK(
+                            "CAST(?2 AS TEXT)") " THEN 1 ELSE 0 END FROM alerts"
+                                                " WHERE dedup_key = ?1 AND status IN ('open',"
+                                                " 'acknowledged')",
                         err);
         if (!st)
                 return stmt_fail(err);
@@ -160,7 +173,9 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
         if (live) {
                 st = store_stmt(s,
                                 "UPDATE alerts SET severity = ?2, summary = ?3, evidence = ?4,"
-                                " last_seen = max(last_seen, ?5), first_seen = min(first_seen, ?6),"
+                                " last_seen = CASE WHEN last_seen > ?5 THEN last_seen ELSE ?5 END,"
+                                " first_seen = CASE WHEN first_seen < ?6 THEN first_seen ELSE ?6"
+                                " END,"
                                 " occurrences = occurrences + 1 WHERE id = ?1",
                                 err);
                 if (!st)
@@ -203,7 +218,8 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
         st = store_stmt(s,
                         "INSERT INTO alerts (kind, severity, subject_type, subject, dedup_key,"
                         " summary, evidence, first_seen, last_seen, created_at, account_id,"
-                        " person_ext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                        " person_ext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                        " RETURNING id",
                         err);
         if (!st)
                 return stmt_fail(err);
@@ -222,9 +238,8 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
         else
                 sdb_bind_null(st, 11);
         store_bind_text(st, 12, a->person_id);
-        if ((e = step_done(s, st, "insert alert", err)))
+        if ((e = sg_step_id(s, st, "insert alert", id, err)))
                 return e;
-        *id = sdb_last_insert_rowid(s);
         *how = STORE_ALERT_NEW;
         return queue_deliveries(s, *id, "alert.created", now, err);
 }
@@ -303,11 +318,13 @@ enum cxg_err store_alerts_list(struct store *s, const struct store_alert_filter 
             " a.status_by, a.status_at, c.ext_id, a.person_ext, a.occurrences,"
             " (SELECT t.id FROM tasks t WHERE t.alert_id = a.id)"
             " FROM alerts a LEFT JOIN accounts c ON c.id = a.account_id"
-            " WHERE (?1 IS NULL OR a.status = ?1 OR (?1 = 'live' AND a.status IN ('open',"
-            " 'acknowledged'))) AND (?2 IS NULL OR a.kind = ?2) AND (?3 IS NULL OR c.ext_id = ?3)"
-            " AND (?4 IS NULL OR " SEVRANK("a.severity") " >= " SEVRANK(
+            " WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1 OR (?1 = 'live' AND a.status IN"
+            " ('open', 'acknowledged'))) AND (CAST(?2 AS TEXT) IS NULL OR a.kind = ?2)"
+            " AND (CAST(?3 AS TEXT) IS NULL OR c.ext_id = ?3)"
+            " AND (CAST(?4 AS TEXT) IS NULL OR " SEVRANK("a.severity") " >= " SEVRANK(
                 "?4") ")"
-                      " AND (?5 = 0 OR a.id < ?5) AND (?6 = 0 OR a.id = ?6)"
+                      " AND (CAST(?5 AS BIGINT) = 0 OR a.id < ?5)"
+                      " AND (CAST(?6 AS BIGINT) = 0 OR a.id = ?6)"
                       " ORDER BY a.id DESC LIMIT ?7",
             err);
         if (!st)
@@ -420,7 +437,7 @@ enum cxg_err store_task_create(struct store *s, const struct store_task *t, int6
         st = store_stmt(s,
                         "INSERT INTO tasks (alert_id, account_id, person_ext, owner, title,"
                         " due_at, notes, created_at, updated_at, health_before)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) RETURNING id",
                         err);
         if (!st)
                 return stmt_fail(err);
@@ -439,15 +456,11 @@ enum cxg_err store_task_create(struct store *s, const struct store_task *t, int6
         store_bind_text(st, 7, t->notes);
         sdb_bind_int64(st, 8, now);
         store_bind_double(st, 9, t->health_before);
-        rc = step_done(s, st, "insert task", err);
+        rc = sg_step_id(s, st, "insert task", id, err);
         if (rc == CXG_ERR_CONFLICT)
                 return cxg_error_setf(err, CXG_ERR_CONFLICT, "alert_id",
                                       "alert %lld already has a task", (long long)t->alert_id);
-        if (rc)
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return rc;
 }
 
 #define TASK_COLS                                                                                  \
@@ -515,8 +528,10 @@ enum cxg_err store_tasks_list(struct store *s, const struct store_task_filter *f
                                       f->status);
         st = store_stmt(s,
                         "SELECT " TASK_COLS TASK_FROM
-                        " WHERE (?1 IS NULL OR t.owner = ?1) AND (?2 IS NULL OR t.status = ?2)"
-                        " AND (?3 IS NULL OR c.ext_id = ?3) AND (?4 = 0 OR t.id = ?4)"
+                        " WHERE (CAST(?1 AS TEXT) IS NULL OR t.owner = ?1)"
+                        " AND (CAST(?2 AS TEXT) IS NULL OR t.status = ?2)"
+                        " AND (CAST(?3 AS TEXT) IS NULL OR c.ext_id = ?3)"
+                        " AND (CAST(?4 AS BIGINT) = 0 OR t.id = ?4)"
                         " AND t.id > ?5 ORDER BY t.id LIMIT ?6",
                         err);
         if (!st)
@@ -672,10 +687,12 @@ enum cxg_err store_task_outcomes(struct store *s, store_task_outcome_cb cb, void
         struct sdb_stmt *st =
             store_stmt(s,
                        "SELECT action, count(*),"
-                       " sum(health_after IS NOT NULL AND health_before IS NOT NULL),"
-                       " avg(CASE WHEN health_after IS NOT NULL AND health_before IS NOT NULL THEN"
-                       "  health_after - health_before END),"
-                       " sum(reconnected IS NOT NULL), coalesce(sum(reconnected), 0)"
+                       " CAST(sum(CASE WHEN health_after IS NOT NULL AND health_before IS NOT"
+                       "  NULL THEN 1 ELSE 0 END) AS BIGINT),"
+                       " CAST(avg(CASE WHEN health_after IS NOT NULL AND health_before IS NOT NULL"
+                       "  THEN health_after - health_before END) AS DOUBLE PRECISION),"
+                       " CAST(sum(CASE WHEN reconnected IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT),"
+                       " CAST(coalesce(sum(reconnected), 0) AS BIGINT)"
                        " FROM tasks WHERE status = 'done' AND action IS NOT NULL GROUP BY action"
                        " ORDER BY action",
                        err);
@@ -709,7 +726,6 @@ enum cxg_err store_webhook_add(struct store *s, const struct store_webhook *w, i
                                int64_t *id, struct cxg_error *err)
 {
         struct sdb_stmt *st;
-        enum cxg_err rc;
 
         if (!w->url ||
             (strncmp(w->url, "http://", 7) != 0 && strncmp(w->url, "https://", 8) != 0) ||
@@ -727,7 +743,7 @@ enum cxg_err store_webhook_add(struct store *s, const struct store_webhook *w, i
                                       w->min_severity);
         st = store_stmt(s,
                         "INSERT INTO webhooks (url, secret, created_at, disabled, kinds,"
-                        " min_severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        " min_severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                         err);
         if (!st)
                 return stmt_fail(err);
@@ -737,11 +753,7 @@ enum cxg_err store_webhook_add(struct store *s, const struct store_webhook *w, i
         sdb_bind_int(st, 4, w->disabled ? 1 : 0);
         store_bind_text(st, 5, w->kinds && *w->kinds ? w->kinds : NULL);
         store_bind_text(st, 6, w->min_severity);
-        if ((rc = step_done(s, st, "insert webhook", err)))
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return sg_step_id(s, st, "insert webhook", id, err);
 }
 
 enum cxg_err store_webhooks_list(struct store *s, int64_t id, store_webhook_cb cb, void *ctx,
@@ -756,7 +768,7 @@ enum cxg_err store_webhooks_list(struct store *s, int64_t id, store_webhook_cb c
             "  d.status = 'pending'),"
             " (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = w.id AND"
             "  d.status = 'failed')"
-            " FROM webhooks w WHERE ?1 = 0 OR w.id = ?1 ORDER BY w.id",
+            " FROM webhooks w WHERE CAST(?1 AS BIGINT) = 0 OR w.id = ?1 ORDER BY w.id",
             err);
         struct store_webhook w;
         enum cxg_err rc = CXG_OK;
@@ -894,7 +906,7 @@ enum cxg_err store_deliveries_list(struct store *s, int64_t webhook_id, int limi
         struct sdb_stmt *st =
             store_stmt(s,
                        "SELECT " DELIVERY_COLS " FROM webhook_deliveries d JOIN webhooks w ON"
-                       " w.id = d.webhook_id WHERE ?1 = 0 OR d.webhook_id = ?1"
+                       " w.id = d.webhook_id WHERE CAST(?1 AS BIGINT) = 0 OR d.webhook_id = ?1"
                        " ORDER BY d.id DESC LIMIT ?2",
                        err);
 
@@ -912,8 +924,9 @@ enum cxg_err store_delivery_result(struct store *s, int64_t id, int ok, int http
         struct sdb_stmt *st = store_stmt(
             s,
             "UPDATE webhook_deliveries SET attempt = attempt + 1, last_status = ?3,"
-            " last_error = ?4, status = CASE WHEN ?2 THEN 'delivered' WHEN ?6 IS NULL THEN"
-            " 'failed' ELSE 'pending' END, delivered_at = CASE WHEN ?2 THEN ?5 END,"
+            " last_error = ?4, status = CASE WHEN CAST(?2 AS BIGINT) <> 0 THEN 'delivered'"
+            " WHEN CAST(?6 AS BIGINT) IS NULL THEN 'failed' ELSE 'pending' END,"
+            " delivered_at = CASE WHEN ?2 <> 0 THEN CAST(?5 AS BIGINT) END,"
             " next_at = coalesce(?6, next_at) WHERE id = ?1",
             err);
         enum cxg_err rc;
@@ -945,9 +958,12 @@ enum cxg_err store_delivery_queue_test(struct store *s, int64_t webhook_id, cons
 {
         struct sdb_stmt *st = store_stmt(s,
                                          "INSERT INTO webhook_deliveries (webhook_id, event, body,"
-                                         " next_at, created_at) SELECT id, 'alert.test', ?2, ?3, ?3"
-                                         " FROM webhooks WHERE id = ?1",
+                                         " next_at, created_at) SELECT id, 'alert.test',"
+                                         " CAST(?2 AS TEXT), CAST(?3 AS BIGINT),"
+                                         " CAST(?3 AS BIGINT) FROM webhooks WHERE id = ?1"
+                                         " RETURNING id",
                                          err);
+        int64_t row = 0;
         enum cxg_err rc;
 
         if (!st)
@@ -955,12 +971,12 @@ enum cxg_err store_delivery_queue_test(struct store *s, int64_t webhook_id, cons
         sdb_bind_int64(st, 1, webhook_id);
         store_bind_text(st, 2, body);
         sdb_bind_int64(st, 3, now);
-        if ((rc = step_done(s, st, "queue webhook test", err)))
+        if ((rc = sg_step_id(s, st, "queue webhook test", &row, err)))
                 return rc;
-        if (sdb_changes(s) == 0)
+        if (row == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "webhook %lld not found",
                                      (long long)webhook_id);
         if (id)
-                *id = sdb_last_insert_rowid(s);
+                *id = row;
         return CXG_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "core/banned.h"
 #include "core/parse.h"
+#include "store/gardens_int.h"
 #include "store/store_auth.h"
 #include "store/store_int.h"
 
@@ -73,7 +74,7 @@ enum cxg_err store_user_add(struct store *s, const char *name, const char *role,
                 return store_db_err(s, rc, "look up user", err);
         st = store_stmt(s,
                         "INSERT INTO users (name, role, password_hash, person_id, created_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, ?, ?) RETURNING id",
                         err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -85,10 +86,8 @@ enum cxg_err store_user_add(struct store *s, const char *name, const char *role,
         else
                 sdb_bind_null(st, 4);
         sdb_bind_int64(st, 5, now);
-        if (step_done(s, st, "insert user", err))
+        if (sg_step_id(s, st, "insert user", id, err))
                 return err ? err->code : CXG_ERR_STORE;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
         return CXG_OK;
 }
 
@@ -274,9 +273,8 @@ enum cxg_err store_token_add(struct store *s, const unsigned char hash[STORE_HAS
         struct sdb_stmt *st =
             store_stmt(s,
                        "INSERT INTO api_tokens (token_hash, prefix, user_id, scope,"
-                       " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                        err);
-        enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -286,11 +284,7 @@ enum cxg_err store_token_add(struct store *s, const unsigned char hash[STORE_HAS
         store_bind_text(st, 4, scope);
         sdb_bind_int64(st, 5, now);
         store_bind_ts(st, 6, expires_at);
-        if ((rc = step_done(s, st, "insert token", err)))
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return sg_step_id(s, st, "insert token", id, err);
 }
 
 #define TOKEN_COLS                                                                                 \
@@ -429,8 +423,9 @@ enum cxg_err store_audit_list(struct store *s, const char *entity, const char *a
 {
         struct sdb_stmt *st = store_stmt(s,
                                          "SELECT id, at, actor, action, entity, entity_id, summary"
-                                         " FROM audit_log WHERE (?1 IS NULL OR entity = ?1)"
-                                         " AND (?2 IS NULL OR actor = ?2) AND (?3 = 0 OR id < ?3)"
+                                         " FROM audit_log WHERE (CAST(?1 AS TEXT) IS NULL OR"
+                                         " entity = ?1) AND (CAST(?2 AS TEXT) IS NULL OR"
+                                         " actor = ?2) AND (CAST(?3 AS BIGINT) = 0 OR id < ?3)"
                                          " ORDER BY id DESC LIMIT ?4",
                                          err);
         struct store_audit a;

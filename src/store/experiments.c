@@ -30,7 +30,7 @@ enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t star
                 st = store_stmt(s,
                                 "INSERT INTO experiments(starts_at, ends_at, metric, idea_id, "
                                 "status, created_by, created_at) VALUES (?, ?, ?, ?, 'planned', "
-                                "?, ?)",
+                                "?, ?) RETURNING id",
                                 err);
                 if (st) {
                         sdb_bind_int64(st, 4, idea_id);
@@ -43,9 +43,11 @@ enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t star
         sdb_bind_int64(st, 1, starts_at);
         sdb_bind_int64(st, 2, ends_at);
         store_bind_text(st, 3, model_garden_metric_name(metric));
+        if (!*existed)
+                return sg_step_id(s, st, "set up experiment", id, err);
         if ((rc = sg_step_done(s, st, "set up experiment", err)))
                 return rc;
-        *id = *existed ? eid : sdb_last_insert_rowid(s);
+        *id = eid;
         return CXG_OK;
 }
 
@@ -76,8 +78,8 @@ enum cxg_err store_experiment_add_account(struct store *s, int64_t experiment_id
                                           int64_t account_id, int *added, struct cxg_error *err)
 {
         enum cxg_err rc = sg_exec_ids(s,
-                                      "INSERT OR IGNORE INTO experiment_accounts(experiment_id, "
-                                      "account_id) VALUES (?, ?)",
+                                      "INSERT INTO experiment_accounts(experiment_id, "
+                                      "account_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                       experiment_id, account_id, "add experiment account", err);
 
         *added = !rc && sdb_changes(s) > 0;
@@ -103,10 +105,11 @@ enum cxg_err store_experiment_start(struct store *s, int64_t idea_id, struct cxg
 enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
                                      const char *result_json, int64_t now, struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(s,
-                                         "UPDATE experiments SET result = json(?), result_at = ?, "
-                                         "status = 'finished' WHERE id = ?",
-                                         err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "UPDATE experiments SET result = json(CAST(? AS TEXT)), result_at = ?, "
+                       "status = 'finished' WHERE id = ?",
+                       err);
         enum cxg_err rc;
 
         if (!st)
@@ -115,7 +118,7 @@ enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
         sdb_bind_int64(st, 2, now);
         sdb_bind_int64(st, 3, experiment_id);
         rc = sg_step_done(s, st, "record experiment results", err);
-        if (rc == CXG_ERR_STORE)
+        if (rc == CXG_ERR_STORE || rc == CXG_ERR_INVALID) /* PostgreSQL: 22P02 */
                 rc = cxg_error_setf(err, CXG_ERR_INVALID, "result",
                                     "record experiment results: the result is not valid JSON");
         return rc;
@@ -221,7 +224,7 @@ enum cxg_err store_rollout_add(struct store *s, int64_t idea_id, const char *seg
 {
         struct sdb_stmt *st = store_stmt(s,
                                          "INSERT INTO rollouts(idea_id, segment, at, created_by, "
-                                         "note) VALUES (?, ?, ?, ?, ?)",
+                                         "note) VALUES (?, ?, ?, ?, ?) RETURNING id",
                                          err);
         int64_t rid;
         enum cxg_err rc;
@@ -233,13 +236,12 @@ enum cxg_err store_rollout_add(struct store *s, int64_t idea_id, const char *seg
         sdb_bind_int64(st, 3, at);
         sdb_bind_int64(st, 4, by);
         store_bind_text(st, 5, note);
-        if ((rc = sg_step_done(s, st, "roll out idea", err)))
+        if ((rc = sg_step_id(s, st, "roll out idea", &rid, err)))
                 return rc;
-        rid = sdb_last_insert_rowid(s);
         for (size_t k = 0; k < n_accounts; k++)
                 if ((rc = sg_exec_ids(s,
-                                      "INSERT OR IGNORE INTO rollout_accounts(rollout_id, "
-                                      "account_id) VALUES (?, ?)",
+                                      "INSERT INTO rollout_accounts(rollout_id, "
+                                      "account_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                                       rid, accounts[k], "roll out idea", err)))
                         return rc;
         if (id)
@@ -255,7 +257,7 @@ enum cxg_err store_rollout_list(struct store *s, int64_t idea_id, store_rollout_
                        "SELECT r.id, r.idea_id, r.segment, r.at, u.name, r.note, "
                        "(SELECT count(*) FROM rollout_accounts a WHERE "
                        "a.rollout_id = r.id) FROM rollouts r JOIN users u ON u.id "
-                       "= r.created_by WHERE ?1 = 0 OR r.idea_id = ?1 ORDER BY "
+                       "= r.created_by WHERE CAST(?1 AS BIGINT) = 0 OR r.idea_id = ?1 ORDER BY "
                        "r.id",
                        err);
         struct store_rollout_row r;

@@ -25,6 +25,18 @@ enum cxg_err sg_step_done(struct store *s, struct sdb_stmt *st, const char *what
         return CXG_OK;
 }
 
+enum cxg_err sg_step_id(struct store *s, struct sdb_stmt *st, const char *what, int64_t *id,
+                        struct cxg_error *err)
+{
+        int64_t v = 0;
+        int found;
+        enum cxg_err rc = sg_step_int(s, st, what, &v, &found, err);
+
+        if (id)
+                *id = rc ? 0 : v;
+        return rc;
+}
+
 enum cxg_err sg_step_int(struct store *s, struct sdb_stmt *st, const char *what, int64_t *out,
                          int *found, struct cxg_error *err)
 {
@@ -354,7 +366,7 @@ enum cxg_err store_garden_create(struct store *s, const struct garden *g, const 
         st = store_stmt(s,
                         "INSERT INTO gardens(ext_id, name, topic, topic_custom, goal, owner, "
                         "segment, starts_at, ends_at, created_at, created_by) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -369,11 +381,7 @@ enum cxg_err store_garden_create(struct store *s, const struct garden *g, const 
         store_bind_ts(st, 9, g->ends_at);
         sdb_bind_int64(st, 10, now);
         store_bind_text(st, 11, by);
-        if ((rc = sg_step_done(s, st, "create garden", err)))
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return sg_step_id(s, st, "create garden", id, err);
 }
 
 enum cxg_err store_garden_exists(struct store *s, int64_t garden_id, struct cxg_error *err)
@@ -542,7 +550,7 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
                 st = store_stmt(s,
                                 "INSERT INTO garden_members(role, status, invited_by, invited_at, "
                                 "responded_at, joined_at, garden_id, person_id, user_id) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                 err);
                 if (st) {
                         sdb_bind_int64(st, 7, garden_id);
@@ -563,10 +571,12 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
                 sdb_bind_null(st, 5);
                 sdb_bind_null(st, 6);
         }
+        if (!row)
+                return sg_step_id(s, st, "add garden member", id, err);
         if ((rc = sg_step_done(s, st, "add garden member", err)))
                 return rc;
         if (id)
-                *id = row ? row : sdb_last_insert_rowid(s);
+                *id = row;
         return CXG_OK;
 }
 
@@ -648,13 +658,14 @@ enum cxg_err store_garden_person_status(struct store *s, int64_t garden_id, int6
 enum cxg_err store_garden_accounts(struct store *s, store_garden_account_cb cb, void *ctx,
                                    struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(s,
-                                         "SELECT g.id, g.ext_id, p.account_id, min(m.joined_at) "
-                                         "FROM garden_members m JOIN gardens g ON g.id = "
-                                         "m.garden_id JOIN people p ON p.id = m.person_id WHERE "
-                                         "m.joined_at IS NOT NULL GROUP BY g.id, p.account_id "
-                                         "ORDER BY g.id, p.account_id",
-                                         err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       "SELECT g.id, g.ext_id, p.account_id, min(m.joined_at) "
+                       "FROM garden_members m JOIN gardens g ON g.id = "
+                       "m.garden_id JOIN people p ON p.id = m.person_id WHERE "
+                       "m.joined_at IS NOT NULL GROUP BY g.id, g.ext_id, p.account_id "
+                       "ORDER BY g.id, p.account_id",
+                       err);
         enum cxg_err rc = CXG_OK;
         int src;
 

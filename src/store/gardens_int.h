@@ -1,6 +1,6 @@
 /*
  * gardens_int.h: helpers shared by the garden sources of the store (gardens.c, ideas.c,
- * experiments.c, ledger.c); not for other layers.
+ * experiments.c, ledger.c) and by alerts.c and auth.c (sg_step_id); not for other layers.
  */
 #ifndef CXG_STORE_GARDENS_INT_H
 #define CXG_STORE_GARDENS_INT_H
@@ -13,6 +13,12 @@
 /* Step a statement that returns no rows. */
 enum cxg_err sg_step_done(struct store *s, struct sdb_stmt *st, const char *what,
                           struct cxg_error *err) CXG_WUR;
+/*
+ * Run an INSERT ... RETURNING id (both backends run it): the new row's id in *id, 0 when the
+ * statement inserted no row (INSERT ... SELECT that matched nothing, ON CONFLICT DO NOTHING).
+ */
+enum cxg_err sg_step_id(struct store *s, struct sdb_stmt *st, const char *what, int64_t *id,
+                        struct cxg_error *err) CXG_WUR;
 /* One integer from a prepared statement with its bindings set; *found = 0 when no row. */
 enum cxg_err sg_step_int(struct store *s, struct sdb_stmt *st, const char *what, int64_t *out,
                          int *found, struct cxg_error *err) CXG_WUR;

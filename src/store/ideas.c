@@ -48,9 +48,8 @@ enum cxg_err store_idea_create(struct store *s, int64_t garden_id, const struct 
             store_stmt(s,
                        "INSERT INTO ideas(garden_id, title, description, hypothesis, "
                        "target_metric, author_id, state, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?)",
+                       "VALUES (?, ?, ?, ?, ?, ?, 'proposed', ?, ?) RETURNING id",
                        err);
-        enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -62,11 +61,7 @@ enum cxg_err store_idea_create(struct store *s, int64_t garden_id, const struct 
         sdb_bind_int64(st, 6, author_id);
         sdb_bind_int64(st, 7, now);
         sdb_bind_int64(st, 8, now);
-        if ((rc = sg_step_done(s, st, "create idea", err)))
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return sg_step_id(s, st, "create idea", id, err);
 }
 
 #define IDEA_SELECT                                                                                \
@@ -123,10 +118,12 @@ static enum cxg_err idea_rows(struct store *s, struct sdb_stmt *st, store_idea_c
 enum cxg_err store_idea_list(struct store *s, int64_t garden_id, int state, store_idea_cb cb,
                              void *ctx, struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(s,
-                                         IDEA_SELECT "WHERE (?1 = 0 OR i.garden_id = ?1) AND "
-                                                     "(?2 IS NULL OR i.state = ?2) ORDER BY i.id",
-                                         err);
+        struct sdb_stmt *st =
+            store_stmt(s,
+                       IDEA_SELECT "WHERE (CAST(?1 AS BIGINT) = 0 OR i.garden_id = ?1) AND "
+                                   "(CAST(?2 AS TEXT) IS NULL OR i.state = ?2) "
+                                   "ORDER BY i.id",
+                       err);
         int n;
 
         if (!st)
@@ -188,9 +185,10 @@ enum cxg_err store_idea_vote(struct store *s, int64_t idea_id, int64_t user_id, 
 enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id, const char *body,
                                 int64_t now, int64_t *id, struct cxg_error *err)
 {
-        struct sdb_stmt *st = store_stmt(
-            s, "INSERT INTO idea_comments(idea_id, user_id, body, at) VALUES (?, ?, ?, ?)", err);
-        enum cxg_err rc;
+        struct sdb_stmt *st = store_stmt(s,
+                                         "INSERT INTO idea_comments(idea_id, user_id, body, at) "
+                                         "VALUES (?, ?, ?, ?) RETURNING id",
+                                         err);
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -198,11 +196,7 @@ enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_i
         sdb_bind_int64(st, 2, user_id);
         store_bind_text(st, 3, body);
         sdb_bind_int64(st, 4, now);
-        if ((rc = sg_step_done(s, st, "comment", err)))
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return sg_step_id(s, st, "comment", id, err);
 }
 
 /* Number of rows of a count query with two ids bound. */
@@ -256,12 +250,12 @@ enum cxg_err store_idea_experiment_facts(struct store *s, int64_t idea_id, int64
 
         if ((rc = count_of(s,
                            "SELECT count(*) FROM experiments e JOIN experiment_accounts a ON "
-                           "a.experiment_id = e.id WHERE e.idea_id = ?1 AND ?2 = 0",
+                           "a.experiment_id = e.id WHERE e.idea_id = ?1 AND CAST(?2 AS BIGINT) = 0",
                            idea_id, 0, accounts, err)))
                 return rc;
         rc = count_of(s,
-                      "SELECT count(*) FROM experiments WHERE idea_id = ? AND result IS NOT NULL "
-                      "AND ?2 = 0",
+                      "SELECT count(*) FROM experiments WHERE idea_id = ?1 AND result IS NOT NULL "
+                      "AND CAST(?2 AS BIGINT) = 0",
                       idea_id, 0, &n, err);
         *results = n > 0;
         return rc;

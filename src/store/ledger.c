@@ -30,9 +30,8 @@ enum cxg_err store_ledger_add(struct store *s, const struct store_ledger_entry *
             store_stmt(s,
                        "INSERT INTO ledger(at, user_id, person_id, team, garden_id, "
                        "kind, points, cause_type, cause_id, note) VALUES (?, ?, ?, "
-                       "?, ?, ?, ?, ?, ?, ?)",
+                       "?, ?, ?, ?, ?, ?, ?) RETURNING id",
                        err);
-        enum cxg_err rc;
 
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -46,11 +45,7 @@ enum cxg_err store_ledger_add(struct store *s, const struct store_ledger_entry *
         store_bind_text(st, 8, e->cause_type);
         sg_bind_id(st, 9, e->cause_id);
         store_bind_text(st, 10, e->note);
-        if ((rc = sg_step_done(s, st, "write ledger entry", err)))
-                return rc;
-        if (id)
-                *id = sdb_last_insert_rowid(s);
-        return CXG_OK;
+        return sg_step_id(s, st, "write ledger entry", id, err);
 }
 
 enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_cb cb, void *ctx,
@@ -64,12 +59,12 @@ enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_
                       " l.garden_id, g.ext_id, l.kind, l.points, l.cause_type, l.cause_id, l.note"
                       " FROM ledger l LEFT JOIN users u ON u.id = l.user_id LEFT JOIN people p"
                       " ON p.id = l.person_id LEFT JOIN gardens g ON g.id = l.garden_id"
-                      " WHERE ?1 = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id",
+                      " WHERE CAST(?1 AS BIGINT) = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id",
                       "SELECT l.id, l.at, l.user_id, u.name, l.person_id, p.ext_id, l.team,"
                       " l.garden_id, g.ext_id, l.kind, l.points, l.cause_type, l.cause_id, l.note"
                       " FROM ledger l LEFT JOIN users u ON u.id = l.user_id LEFT JOIN people_keys p"
                       " ON p.id = l.person_id LEFT JOIN gardens g ON g.id = l.garden_id"
-                      " WHERE ?1 = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id"),
+                      " WHERE CAST(?1 AS BIGINT) = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id"),
             err);
         struct store_ledger_row r;
         enum cxg_err rc = CXG_OK;

@@ -1,8 +1,10 @@
 /*
  * privacy.c: a person's data export and erasure (store_privacy.h). The export reads every
  * table that can hold something about a person; the erasure rewrites those rows in one
- * transaction with secure_delete on and then checkpoints the WAL, so that neither the
- * database file nor its WAL keeps the erased text. Owns: which columns are personal data.
+ * transaction. SQLite: with secure_delete on, then the WAL is checkpointed, so that neither
+ * the database file nor its WAL keeps the erased text. PostgreSQL: the tables it touched are
+ * vacuumed after the commit (docs/operations.md says what that does and does not remove).
+ * Owns: which columns are personal data.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -430,7 +432,23 @@ enum cxg_err store_purge_chunk(struct store *s, int64_t before, int64_t *n, stru
 
 enum cxg_err store_secure_delete(struct store *s, struct cxg_error *err)
 {
+        if (s->pg) /* no such setting: store_wal_truncate vacuums after the commit */
+                return CXG_OK;
         return store_exec(s, "PRAGMA secure_delete = ON", err);
+}
+
+/*
+ * PostgreSQL: vacuum the tables an erasure rewrites (with the lookup tables of external ids
+ * schema_pg.c keeps beside the large tables), so the dead versions of the rows are removed.
+ */
+static enum cxg_err pg_vacuum_erased(struct store *s, struct cxg_error *err)
+{
+        return store_exec(s,
+                          "VACUUM people, people_keys, interactions, interactions_keys, feedback,"
+                          " feedback_keys, objectives, users, sessions, api_tokens, audit_log,"
+                          " alerts, tasks, webhook_deliveries, ideas, idea_comments,"
+                          " idea_transitions, idea_approvals, ledger",
+                          err);
 }
 
 enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_error *err)
@@ -438,8 +456,8 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
         int log = 0, ckpt = 0, src;
 
         *frames_left = 0;
-        if (!s->db) /* PostgreSQL: no WAL file of ours to truncate */
-                return CXG_OK;
+        if (s->pg) /* no WAL file of ours: remove the dead row versions instead */
+                return pg_vacuum_erased(s, err);
         src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
         if (src == SQLITE_BUSY || (src == SDB_OK && log > 0))
                 *frames_left = log > ckpt ? log - ckpt : (log > 0 ? log : 1);
@@ -458,6 +476,32 @@ enum cxg_err store_wal_truncate(struct store *s, int *frames_left, struct cxg_er
 #define AUDIT_NO_UPDATE                                                                            \
         "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log"                                \
         " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+
+/* the ledger is append-only too (schema.c, migration 3); see AUDIT_NO_UPDATE */
+#define LEDGER_NO_UPDATE                                                                           \
+        "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"                                  \
+        " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END"
+
+/* SQLite: the statements that let one table's redaction through (drop) and end it (create). */
+static const char *const redact_lite[] = {"DROP TRIGGER audit_no_update", AUDIT_NO_UPDATE,
+                                          "DROP TRIGGER ledger_no_update", LEDGER_NO_UPDATE};
+enum { REDACT_AUDIT = 0, REDACT_LEDGER = 2 };
+
+/*
+ * Let this transaction UPDATE an append-only table (which: REDACT_AUDIT or REDACT_LEDGER)
+ * (on) or not (off). SQLite: drop or re-create the table's no-update trigger. PostgreSQL: the
+ * triggers' function (cxg_refuse, schema_pg.c) lets an UPDATE through while cxgarden.redact is
+ * 'on', a setting local to the transaction (gone at its commit or rollback, never seen by another
+ * session).
+ */
+static enum cxg_err redact_allow(struct store *s, int which, int on, struct cxg_error *err)
+{
+        if (!s->pg)
+                return store_exec(s, redact_lite[which + (on ? 0 : 1)], err);
+        if (on)
+                return store_exec(s, "SET LOCAL cxgarden.redact = 'on'", err);
+        return store_exec(s, "SET LOCAL cxgarden.redact = 'off'", err);
+}
 
 /* Run a prepared statement bound by the caller; the number of rows changed in *n. */
 static enum cxg_err change(struct store *s, struct sdb_stmt *st, int64_t *n, struct cxg_error *err)
@@ -485,17 +529,14 @@ static struct sdb_stmt *prep(struct store *s, const char *sql, enum cxg_err *rc,
 
 /*
  * Text that mentions the person: their external id (?1), email (?4) or name (?5, when at
- * least 3 characters long, so that short names do not match everything).
+ * least 3 characters long, so that short names do not match everything). ?2 and ?3 (never
+ * NULL) are named so that PostgreSQL knows the type of every parameter of the statement.
  */
 #define MENTIONS(col)                                                                              \
-        "(instr(" col ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(?5) >= 3 AND instr(" col     \
-        ", ?5) > 0))"
+        "(CAST(?2 AS TEXT) IS NOT NULL AND CAST(?3 AS BIGINT) IS NOT NULL AND (instr(" col         \
+        ", ?1) > 0 OR instr(" col ", ?4) > 0 OR (length(CAST(?5 AS TEXT)) >= 3"                    \
+        " AND instr(" col ", ?5) > 0)))"
 #define REDACTED "'(redacted: personal data erased)'"
-
-/* the ledger is append-only too (schema.c, migration 3); see AUDIT_NO_UPDATE */
-#define LEDGER_NO_UPDATE                                                                           \
-        "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"                                  \
-        " BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END"
 
 /*
  * Everything later schemas added that can name the person: alerts and tasks about them (by
@@ -512,7 +553,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
             "UPDATE alerts SET subject = ?2 WHERE subject = ?1",
             /* keys are "kind:subject" or "kind:a:b": replace whole parts only */
             "UPDATE alerts SET dedup_key = substr(dedup_key, 1, length(dedup_key) - length(?1))"
-            " || ?2 WHERE substr(dedup_key, -length(?1) - 1) = ':' || ?1",
+            " || ?2 WHERE substr(dedup_key, length(dedup_key) - length(?1)) = ':' || ?1",
             "UPDATE alerts SET dedup_key = replace(dedup_key, ':' || ?1 || ':', ':' || ?2 || ':')"
             " WHERE instr(dedup_key, ':' || ?1 || ':') > 0",
             "UPDATE alerts SET summary = " REDACTED " WHERE " MENTIONS("summary"),
@@ -527,7 +568,8 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
             "UPDATE idea_comments SET body = " REDACTED
             " WHERE user_id IN (SELECT id FROM users WHERE person_id = ?3) OR " MENTIONS("body"),
             "UPDATE ideas SET description = NULL, hypothesis = NULL"
-            " WHERE author_id IN (SELECT id FROM users WHERE person_id = ?3)",
+            " WHERE CAST(?1 AS TEXT) IS NOT NULL AND CAST(?2 AS TEXT) IS NOT NULL AND author_id IN"
+            " (SELECT id FROM users WHERE person_id = ?3)",
             "UPDATE ideas SET title = " REDACTED " WHERE " MENTIONS("title"),
             "UPDATE ideas SET description = NULL WHERE " MENTIONS("description"),
             "UPDATE ideas SET hypothesis = NULL WHERE " MENTIONS("hypothesis"),
@@ -559,7 +601,7 @@ static enum cxg_err erase_mentions(struct store *s, const char *ext_id, const ch
                 int64_t n = 0;
 
                 if (strncmp(sqls[i], "DROP", 4) == 0 || strncmp(sqls[i], "CREATE", 6) == 0) {
-                        rc = store_exec(s, sqls[i], err);
+                        rc = redact_allow(s, REDACT_LEDGER, sqls[i][0] == 'D', err);
                         continue;
                 }
                 if (!(st = prep(s, sqls[i], &rc, err)))
@@ -582,7 +624,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
         struct sdb_stmt *st;
         enum cxg_err rc = CXG_OK;
 
-        if ((rc = store_exec(s, "DROP TRIGGER audit_no_update", err)))
+        if ((rc = redact_allow(s, REDACT_AUDIT, 1, err)))
                 return rc;
         if (!(st = prep(
                   s,
@@ -599,7 +641,7 @@ static enum cxg_err erase_audit(struct store *s, const char *ext_id, int64_t pid
         sdb_bind_int64(st, 3, pid);
         if ((rc = change(s, st, &report->audit, err)))
                 return rc;
-        return store_exec(s, AUDIT_NO_UPDATE, err);
+        return redact_allow(s, REDACT_AUDIT, 0, err);
 }
 
 /* One statement of the erasure, bound to the person's internal id; changes added to *n. */

@@ -261,7 +261,8 @@ static void test_purge_deletes_only_interactions_before_the_cut(void **state)
         assert_string_equal(text(s, "SELECT count(*) FROM interactions"), "4");
         assert_int_equal(purge(s, 1600001500, 0, "ops", &n, &err), CXG_OK);
         assert_int_equal(n, 2);
-        assert_string_equal(text(s, "SELECT group_concat(ts) FROM interactions ORDER BY ts"),
+        assert_string_equal(text(s, "SELECT CAST(max(ts) AS TEXT) || ',' || CAST(min(ts) AS TEXT)"
+                                    " FROM interactions"),
                             "1700000100,1600002000");
         assert_string_equal(text(s, "SELECT actor || ' ' || summary FROM audit_log"),
                             "ops {\"before\":\"2020-09-13T12:51:40Z\",\"deleted\":2}");
