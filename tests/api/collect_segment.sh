@@ -15,7 +15,7 @@ K=$(mktoken admin ingest)
 R=$(mktoken admin read)
 start_server
 client() { node "$SRC/tests/api/collect/segment_client.mjs" "$URL" "$K" "$@" "$ACC" "$PEOPLE" "$EVENTS"; }
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 
 out=$(client people)
 check "people phase: every request answered 200" "$(jq -r '.statuses|keys|join(",")' <<<"$out")" 200
