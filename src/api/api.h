@@ -41,9 +41,9 @@ void api_config_defaults(struct api_config *c);
 /*
  * Apply the [server] and [auth] keys of ini over c (bind, port, threads, max_body,
  * max_header_bytes, max_connections, max_connections_per_ip, timeout, access_log,
- * shutdown_grace, tls_cert, tls_key, data_dir; auth.max_concurrent_hashes, auth.pwhash, auth.session_ttl,
- * auth.login_max_failures, auth.login_window, auth.cookie_secure). CXG_ERR_INVALID naming the
- * file and line for a bad value.
+ * shutdown_grace, tls_cert, tls_key, data_dir; auth.max_concurrent_hashes, auth.pwhash,
+ * auth.session_ttl, auth.login_max_failures, auth.login_window, auth.cookie_secure).
+ * CXG_ERR_INVALID naming the file and line for a bad value.
  */
 enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini,
                               struct cxg_error *err) CXG_WUR;

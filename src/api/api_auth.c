@@ -61,8 +61,8 @@ enum cxg_err api_key_path(const char *db_path, const char *data_dir, char *out, 
         return CXG_OK;
 }
 
-enum cxg_err api_key_load(const char *db_path, const char *data_dir,
-                          unsigned char key[API_KEY_LEN], struct cxg_error *err)
+enum cxg_err api_key_load(const char *db_path, const char *data_dir, unsigned char key[API_KEY_LEN],
+                          struct cxg_error *err)
 {
         char path[1100];
         enum cxg_err rc;

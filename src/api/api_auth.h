@@ -1,8 +1,8 @@
 /*
  * api_auth.h: the secrets of cxgarden: argon2id password hashes, random passwords, API
  * tokens and session cookies hashed with a keyed BLAKE2b whose 32-byte key lives in a file
- * beside the database (PATH.key, mode 0600) or in [server] data_dir, never in it. Used by the server and by the
- * `user` and `token` subcommands.
+ * beside the database (PATH.key, mode 0600) or in [server] data_dir, never in it. Used by the
+ * server and by the `user` and `token` subcommands.
  */
 #ifndef CXG_API_AUTH_H
 #define CXG_API_AUTH_H
@@ -33,8 +33,8 @@ enum cxg_err api_key_path(const char *db_path, const char *data_dir, char *out, 
  * absent. CXG_ERR_IO when it cannot be read or created; CXG_ERR_INVALID when it has the
  * wrong size or can be read by group or others.
  */
-enum cxg_err api_key_load(const char *db_path, const char *data_dir,
-                          unsigned char key[API_KEY_LEN], struct cxg_error *err) CXG_WUR;
+enum cxg_err api_key_load(const char *db_path, const char *data_dir, unsigned char key[API_KEY_LEN],
+                          struct cxg_error *err) CXG_WUR;
 
 /* 1 when name is a valid user name: 1-64 letters, digits or . _ - @. */
 int api_user_name_valid(const char *name);

@@ -26,7 +26,8 @@ static void print_err(const char *what, const struct cxg_error *err)
         cli_errorf("%s: %s", what, cxg_error_format(err, line, sizeof(line)));
 }
 
-/* The config file's [auth] pwhash and [server] data_dir (the key file), as the server reads them. */
+/* The config file's [auth] pwhash and [server] data_dir (the key file), as the server reads them.
+ */
 static int load_cfg(struct cli *c, struct api_config *cfg)
 {
         struct cxg_config ini;
