@@ -34,7 +34,7 @@ for t in "$HERE"/*.mjs; do
         echo "== $(basename "$t")"
         db=
         if [ "$(cxg_backend)" = pg ]; then
-                db=$(cxg_db /nonexistent "browser_$(basename "$t" .mjs)") || { echo "$db"; exit 77; }
+                db=$(cxg_db /nonexistent "browser_$(basename "$t" .mjs)") || exit $?
                 DBS="$DBS $db"
         fi
         CXG_BROWSER_DB=$db NODE_PATH="$SRC/node_modules" node "$t" || rc=1

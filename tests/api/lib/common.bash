@@ -37,8 +37,8 @@ cleanup() {
         rm -rf "$T"
 }
 trap cleanup EXIT
-# the test's database (a skip's message is shown: cxg_db prints it on stdout)
-DB=$(cxg_db "$T" test) || { rc=$?; echo "$DB"; DB=; exit $rc; }
+# the test's database (a skip or failure ends the test)
+DB=$(cxg_db "$T" test) || exit $?
 # a PostgreSQL address has no directory beside it: key and snapshot files go to data_dir
 DATA_INI=
 KEY_FILE=$DB.key
