@@ -29,7 +29,7 @@ ADDR="$DB&password=hunter2" # the test cluster trusts local connections: libpq n
 DB_SHOWN=$DB
 DB=$ADDR
 write_ini
-mkuser admin admin >/dev/null
+mkuser admin admin >/dev/null || { fail "user add on the address"; finish; }
 A=$(mktoken admin read-write)
 [ -n "$A" ] || fail "token create with data_dir"
 check "key file in data_dir" "$(stat -c %a "$T/data/cxgarden.key" 2>/dev/null)" 600
