@@ -88,6 +88,6 @@ st=0
 wait "$bad" || st=$?
 check "mismatched key: exit status" "$st" 1
 grep -q "do not match" "$T/err" || fail "mismatched key: message: $(cat "$T/err")"
-if "$BIN" --db "$DB" serve --tls-cert "$T/cert.pem" 2>"$T/err"; then fail "TLS with a certificate only started"; fi
+if "$BIN" --db "$DB" --config "$INI" serve --tls-cert "$T/cert.pem" 2>"$T/err"; then fail "TLS with a certificate only started"; fi
 grep -q "both a certificate and a key" "$T/err" || fail "certificate only: $(cat "$T/err")"
 finish
