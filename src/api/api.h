@@ -32,6 +32,7 @@ struct api_config {
         long shutdown_grace_s;        /* seconds to let in-flight requests finish on shutdown */
         char tls_cert[1024];          /* PEM certificate (chain); with tls_key: HTTPS only */
         char tls_key[1024];           /* PEM private key */
+        char data_dir[1024];          /* [server] data_dir: key and snapshot files, or "" */
         const struct cxg_config *ini; /* config file (engine parameters) or NULL; borrowed */
 };
 
@@ -40,9 +41,9 @@ void api_config_defaults(struct api_config *c);
 /*
  * Apply the [server] and [auth] keys of ini over c (bind, port, threads, max_body,
  * max_header_bytes, max_connections, max_connections_per_ip, timeout, access_log,
- * shutdown_grace, tls_cert, tls_key; auth.max_concurrent_hashes, auth.pwhash, auth.session_ttl,
- * auth.login_max_failures, auth.login_window, auth.cookie_secure). CXG_ERR_INVALID naming the
- * file and line for a bad value.
+ * shutdown_grace, tls_cert, tls_key, data_dir; auth.max_concurrent_hashes, auth.pwhash,
+ * auth.session_ttl, auth.login_max_failures, auth.login_window, auth.cookie_secure).
+ * CXG_ERR_INVALID naming the file and line for a bad value.
  */
 enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini,
                               struct cxg_error *err) CXG_WUR;
@@ -50,7 +51,7 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
 struct api_server;
 
 /*
- * Open the store, load the token key (PATH.key beside the database) and start listening.
+ * Open the store, load the token key (api_key_path) and start listening.
  * *out is owned by the caller and ends with api_server_stop().
  */
 enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **out,

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "core/banned.h"
 
 enum cxg_err api_sodium_init(struct cxg_error *err)
@@ -41,17 +42,35 @@ static enum cxg_err read_key(int fd, const char *path, unsigned char key[API_KEY
         return CXG_OK;
 }
 
-enum cxg_err api_key_load(const char *db_path, unsigned char key[API_KEY_LEN],
+enum cxg_err api_key_path(const char *db_path, const char *data_dir, char *out, size_t cap,
+                          struct cxg_error *err)
+{
+        int n;
+
+        if (!store_is_pg_url(db_path))
+                n = snprintf(out, cap, "%s.key", db_path);
+        else if (data_dir && *data_dir)
+                n = snprintf(out, cap, "%s/cxgarden.key", data_dir);
+        else
+                return cxg_error_setf(err, CXG_ERR_USAGE, "server.data_dir",
+                                      "a PostgreSQL database has no directory for its key file: "
+                                      "set [server] data_dir in the config file (--config) to "
+                                      "the directory that holds cxgarden.key");
+        if (n < 0 || (size_t)n >= cap)
+                return cxg_error_set(err, CXG_ERR_INVALID, "key file path is too long");
+        return CXG_OK;
+}
+
+enum cxg_err api_key_load(const char *db_path, const char *data_dir, unsigned char key[API_KEY_LEN],
                           struct cxg_error *err)
 {
         char path[1100];
         enum cxg_err rc;
         int fd;
 
-        if ((rc = api_sodium_init(err)))
+        if ((rc = api_sodium_init(err)) ||
+            (rc = api_key_path(db_path, data_dir, path, sizeof(path), err)))
                 return rc;
-        if ((size_t)snprintf(path, sizeof(path), "%s.key", db_path) >= sizeof(path))
-                return cxg_error_set(err, CXG_ERR_INVALID, "database path is too long");
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT) {
                 unsigned char k[API_KEY_LEN];

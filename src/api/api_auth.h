@@ -1,8 +1,8 @@
 /*
  * api_auth.h: the secrets of cxgarden: argon2id password hashes, random passwords, API
  * tokens and session cookies hashed with a keyed BLAKE2b whose 32-byte key lives in a file
- * beside the database (PATH.key, mode 0600), never in it. Used by the server and by the
- * `user` and `token` subcommands.
+ * beside the database (PATH.key, mode 0600) or in [server] data_dir, never in it. Used by the
+ * server and by the `user` and `token` subcommands.
  */
 #ifndef CXG_API_AUTH_H
 #define CXG_API_AUTH_H
@@ -22,11 +22,18 @@
 enum cxg_err api_sodium_init(struct cxg_error *err) CXG_WUR;
 
 /*
- * Read the key file db_path + ".key" into key, creating it (32 random bytes, mode 0600) when
+ * The key file's path into out: PATH.key beside an SQLite database; for a PostgreSQL address
+ * (no file beside it) DATA_DIR/cxgarden.key, where data_dir is [server] data_dir. CXG_ERR_USAGE
+ * naming that setting when a PostgreSQL store has no data_dir; never a name made from the address.
+ */
+enum cxg_err api_key_path(const char *db_path, const char *data_dir, char *out, size_t cap,
+                          struct cxg_error *err) CXG_WUR;
+/*
+ * Read the key file (api_key_path) into key, creating it (32 random bytes, mode 0600) when
  * absent. CXG_ERR_IO when it cannot be read or created; CXG_ERR_INVALID when it has the
  * wrong size or can be read by group or others.
  */
-enum cxg_err api_key_load(const char *db_path, unsigned char key[API_KEY_LEN],
+enum cxg_err api_key_load(const char *db_path, const char *data_dir, unsigned char key[API_KEY_LEN],
                           struct cxg_error *err) CXG_WUR;
 
 /* 1 when name is a valid user name: 1-64 letters, digits or . _ - @. */

@@ -396,8 +396,9 @@ static void *save_main(void *arg)
 }
 
 /*
- * The persisted snapshot's path: [server] data_dir/engine.snapshot, or beside the store
- * (PATH.snapshot); 0 (none) for an in-memory store or with [server] snapshot_file = off.
+ * The persisted snapshot's path: [server] data_dir/engine.snapshot, or beside an SQLite store
+ * (PATH.snapshot); 0 (none) for an in-memory store, with [server] snapshot_file = off, or for
+ * a PostgreSQL address without data_dir (no file name is ever made from an address).
  */
 static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap)
 {
@@ -408,10 +409,16 @@ static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap
         if ((off && strcmp(off, "off") == 0) || !cfg->db_path[0] ||
             strcmp(cfg->db_path, ":memory:") == 0)
                 return 0;
-        if (dir && *dir)
+        if (dir && *dir) {
                 n = snprintf(out, cap, "%s/engine.snapshot", dir);
-        else
+        } else if (store_is_pg_url(cfg->db_path)) {
+                cxg_log(CXG_LOG_INFO, "serve: no snapshot file for a PostgreSQL store without "
+                                      "[server] data_dir: the engine loads the whole store at "
+                                      "each start");
+                return 0;
+        } else {
                 n = snprintf(out, cap, "%s.snapshot", cfg->db_path);
+        }
         return n > 0 && (size_t)n < cap;
 }
 

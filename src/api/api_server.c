@@ -108,6 +108,10 @@ enum cxg_err api_config_apply(struct api_config *c, const struct cxg_config *ini
                 snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", v);
         if ((v = cxg_config_get(ini, "server.tls_key")))
                 snprintf(c->tls_key, sizeof(c->tls_key), "%s", v);
+        if ((v = cxg_config_get(ini, "server.data_dir")) &&
+            (size_t)snprintf(c->data_dir, sizeof(c->data_dir), "%s", v) >= sizeof(c->data_dir))
+                return cxg_error_setf(err, CXG_ERR_INVALID, "server.data_dir",
+                                      "%s: server.data_dir: path too long", ini->path);
         if ((v = cxg_config_get(ini, "auth.cookie_secure"))) {
                 int b;
 
@@ -757,7 +761,7 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         pthread_mutex_init(&api_g.rl_lock, NULL);
         if ((rc = bind_address(cfg, &ss, err)))
                 return rc;
-        if ((rc = api_key_load(cfg->db_path, api_g.key, err)))
+        if ((rc = api_key_load(cfg->db_path, cfg->data_dir, api_g.key, err)))
                 return rc;
         /* open (and migrate) the database once up front so errors show before listening */
         if ((rc = store_open(cfg->db_path, 0, &st, err)))

@@ -20,10 +20,11 @@
 static const char usage_text[] =
     "usage: cxgarden [--db PATH] generate [--seed N] [--scale X] [--months M] [--end DATE]\n"
     "                                     [--activity X] [--control] [--force] [--json]\n"
+    "                                     [--manifest FILE]\n"
     "\n"
     "Generate a deterministic demo company (scale 1: ~2,000 accounts, 15,000 people,\n"
     "5M interactions, 20,000 survey answers over 24 months) with five planted scenarios,\n"
-    "and write their ground truth to PATH.manifest.json.\n"
+    "and write their ground truth to PATH.manifest.json (a PostgreSQL --db: to --manifest).\n"
     "\n"
     "  --seed N       random seed (default 1); the same seed and options give the same data\n"
     "  --scale X      size multiplier, (0, 1000] (default 1; 20 gives ~100M interactions)\n"
@@ -34,7 +35,8 @@ static const char usage_text[] =
     "  --control      the same company without the planted effects\n"
     "  --force        when the database already holds accounts, delete the database file\n"
     "                 (and its -wal/-shm files: all data, users and tokens) and start over\n"
-    "  --json         print the summary as JSON on stdout\n";
+    "  --json         print the summary as JSON on stdout\n"
+    "  --manifest FILE  write the ground truth to FILE instead\n";
 
 struct progress {
         int tty;
@@ -85,13 +87,24 @@ static int remove_db(const char *path)
         return 0;
 }
 
-/* Write the manifest next to the database, through a temporary file and a rename. */
-static int write_manifest(const char *db, const struct cxg_buf *m, char *path, size_t cap)
+/*
+ * Write the manifest to FILE (--manifest) or next to an SQLite database, through a temporary
+ * file and a rename. A PostgreSQL address without --manifest gets none (path "").
+ */
+static int write_manifest(const char *db, const char *file, const struct cxg_buf *m, char *path,
+                          size_t cap)
 {
         char tmp[4200];
         FILE *f;
 
-        if ((size_t)snprintf(path, cap, "%s.manifest.json", db) >= cap ||
+        if (!file && store_is_pg_url(db)) {
+                path[0] = '\0';
+                fprintf(stderr, "generate: no ground-truth file for a PostgreSQL --db (give "
+                                "--manifest FILE for one)\n");
+                return 0;
+        }
+        if ((size_t)snprintf(path, cap, file ? "%s" : "%s.manifest.json", file ? file : db) >=
+                cap ||
             (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
                 cli_errorf("generate: database path too long for the manifest");
                 return -1;
@@ -166,6 +179,12 @@ static int open_empty(struct cli *c, int force, struct store **s)
                            c->db_path, (long long)counts.accounts, c->db_path);
                 return CLI_FAIL;
         }
+        if (store_is_pg_url(c->db_path)) {
+                cli_errorf("generate: --force cannot delete a PostgreSQL database that holds "
+                           "%lld accounts: drop and create it, or use another --db",
+                           (long long)counts.accounts);
+                return CLI_FAIL;
+        }
         fprintf(stderr, "generate: --force: deleting %s (%lld accounts)\n", c->db_path,
                 (long long)counts.accounts);
         store_close(*s);
@@ -188,6 +207,7 @@ int cli_generate(struct cli *c)
         struct store *s = NULL;
         struct progress prog = {0};
         char mpath[4200], d1[16];
+        const char *manifest = NULL;
         int force = 0, json = 0, rc = CLI_FAIL;
         enum cxg_err e;
 
@@ -206,6 +226,9 @@ int cli_generate(struct cli *c)
                         force = 1;
                 } else if (strcmp(a, "--json") == 0) {
                         json = 1;
+                } else if (strcmp(a, "--manifest") == 0 && v) {
+                        manifest = v;
+                        i++;
                 } else if (strcmp(a, "--seed") == 0 || strcmp(a, "--scale") == 0 ||
                            strcmp(a, "--months") == 0 || strcmp(a, "--end") == 0 ||
                            strcmp(a, "--activity") == 0) {
@@ -286,7 +309,7 @@ int cli_generate(struct cli *c)
                 rc = e == CXG_ERR_USAGE ? CLI_USAGE : CLI_FAIL;
                 goto done;
         }
-        if (write_manifest(c->db_path, &man, mpath, sizeof(mpath)))
+        if (write_manifest(c->db_path, manifest, &man, mpath, sizeof(mpath)))
                 goto done;
         fprintf(stderr,
                 "generate: %lld accounts, %lld people, %lld subscriptions, %lld interactions, "
@@ -296,7 +319,8 @@ int cli_generate(struct cli *c)
                 (long long)sum.interactions, (long long)sum.feedback, (long long)sum.objectives,
                 (long long)sum.capabilities, (long long)sum.interaction_types, sum.seconds,
                 sum.seconds > 0 ? (double)sum.interactions / sum.seconds : 0);
-        fprintf(stderr, "generate: ground truth in %s\n", mpath);
+        if (mpath[0])
+                fprintf(stderr, "generate: ground truth in %s\n", mpath);
         if (json && print_json(c->db_path, mpath, &o, &sum))
                 goto done;
         rc = CLI_OK;

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "store/store.h"
 #include "core/banned.h"
 
 static void help(FILE *f)
@@ -45,8 +46,13 @@ static void help(FILE *f)
                 "           pwhash (interactive, or fast-insecure-for-tests)\n"
                 "Environment variables are not read.\n"
                 "\n"
+                "  [server] data_dir  directory of the key and snapshot files (needed with a\n"
+                "           PostgreSQL --db: no file can sit beside an address)\n"
                 "Secrets: API tokens and session cookies are stored as keyed hashes; the key is\n"
-                "the file PATH.key beside the database (created with mode 0600).\n");
+                "the file PATH.key beside an SQLite database, or data_dir/cxgarden.key for a\n"
+                "PostgreSQL address (created with mode 0600). The engine's snapshot file is\n"
+                "data_dir/engine.snapshot, else PATH.snapshot; a PostgreSQL store without\n"
+                "data_dir keeps none and loads the whole store at each start.\n");
 }
 
 static int parse_int(const char *opt, const char *v, long lo, long hi, long *out)
@@ -61,6 +67,40 @@ static int parse_int(const char *opt, const char *v, long lo, long hi, long *out
         return 1;
 }
 
+/*
+ * The database for the log: a path as it is, an address without its password (the
+ * "user:password@" part and a password= parameter show "***").
+ */
+static const char *db_for_log(const char *db, char *out, size_t cap)
+{
+        char tmp[1100];
+        const char *auth, *hostend, *at = NULL, *colon = NULL, *pw, *end;
+
+        if (!store_is_pg_url(db))
+                return db;
+        auth = strstr(db, "//") + 2;
+        hostend = auth + strcspn(auth, "/?#");
+        for (const char *p = auth; p < hostend; p++)
+                if (*p == '@')
+                        at = p;
+        for (const char *p = auth; at && p < at && !colon; p++)
+                if (*p == ':')
+                        colon = p;
+        if (colon)
+                snprintf(tmp, sizeof(tmp), "%.*s:***%s", (int)(colon - db), db, at);
+        else
+                snprintf(tmp, sizeof(tmp), "%s", db);
+        pw = strstr(tmp, "password=");
+        if (pw) {
+                pw += strlen("password=");
+                end = pw + strcspn(pw, "&#");
+                snprintf(out, cap, "%.*s***%s", (int)(pw - tmp), tmp, end);
+        } else {
+                snprintf(out, cap, "%s", tmp);
+        }
+        return out;
+}
+
 int cli_serve(struct cli *c)
 {
         struct api_config cfg;
@@ -71,6 +111,7 @@ int cli_serve(struct cli *c)
         long port = -1, threads = -1;
         sigset_t set;
         int sig = 0, rc = CLI_FAIL;
+        char shown[1100];
 
         for (int i = 1; i < c->argc; i++) {
                 const char *a = c->argv[i], *v = i + 1 < c->argc ? c->argv[i + 1] : NULL;
@@ -148,8 +189,8 @@ int cli_serve(struct cli *c)
                 return CLI_FAIL;
         }
         cxg_log(CXG_LOG_INFO, "serve: listening on %s://%s:%d/ (db %s, %d threads)",
-                cfg.tls_cert[0] ? "https" : "http", cfg.bind, api_server_port(srv), cfg.db_path,
-                cfg.threads);
+                cfg.tls_cert[0] ? "https" : "http", cfg.bind, api_server_port(srv),
+                db_for_log(cfg.db_path, shown, sizeof(shown)), cfg.threads);
         if (sigwait(&set, &sig) == 0) {
                 cxg_log(CXG_LOG_INFO, "serve: %s received: finishing requests in flight",
                         sig == SIGINT ? "SIGINT" : "SIGTERM");

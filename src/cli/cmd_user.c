@@ -26,7 +26,8 @@ static void print_err(const char *what, const struct cxg_error *err)
         cli_errorf("%s: %s", what, cxg_error_format(err, line, sizeof(line)));
 }
 
-/* The pwhash cost from the config file ([auth] pwhash), as the server would use. */
+/* The config file's [auth] pwhash and [server] data_dir (the key file), as the server reads them.
+ */
 static int load_cfg(struct cli *c, struct api_config *cfg)
 {
         struct cxg_config ini;
@@ -166,14 +167,16 @@ done:
 static void token_help(FILE *f)
 {
         fprintf(f,
-                "usage: cxgarden [--db PATH] token create --user NAME\n"
+                "usage: cxgarden [--db PATH] [--config FILE] token create --user NAME\n"
                 "           [--scope read|read-write|ingest] [--expires DAYS]\n"
                 "       cxgarden [--db PATH] token list\n"
                 "       cxgarden [--db PATH] token revoke ID\n"
                 "create prints the token once (send it as 'Authorization: Bearer TOKEN');\n"
                 "the default scope is read and tokens do not expire unless --expires is given;\n"
                 "ingest is write-only: event collection (/v1/*, the token as the Basic user name,\n"
-                "docs/collect.md), /api/v1/interactions and /api/v1/feedback, nothing else.\n");
+                "docs/collect.md), /api/v1/interactions and /api/v1/feedback, nothing else.\n"
+                "The key file is PATH.key beside an SQLite database; with a PostgreSQL --db it is\n"
+                "[server] data_dir/cxgarden.key (--config FILE), as for serve.\n");
 }
 
 static enum cxg_err print_token(void *ctx, const struct store_token *t)
@@ -193,6 +196,7 @@ static enum cxg_err print_token(void *ctx, const struct store_token *t)
 
 int cli_token(struct cli *c)
 {
+        struct api_config cfg;
         struct store *s = NULL;
         struct cxg_error err = {0};
         const char *sub = c->argc > 1 ? c->argv[1] : NULL;
@@ -274,7 +278,10 @@ int cli_token(struct cli *c)
                 rc = CLI_OK;
                 goto done;
         }
-        if (api_key_load(c->db_path, key, &err) || store_user_by_name(s, user, &u, &err)) {
+        if (!load_cfg(c, &cfg))
+                goto done;
+        if (api_key_load(c->db_path, cfg.data_dir, key, &err) ||
+            store_user_by_name(s, user, &u, &err)) {
                 print_err("token create", &err);
                 goto done;
         }

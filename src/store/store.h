@@ -36,6 +36,8 @@ enum store_put { STORE_INSERTED = 1, STORE_UPDATED = 2 };
  */
 enum cxg_err store_open(const char *path, unsigned flags, struct store **out,
                         struct cxg_error *err) CXG_WUR;
+/* 1 when path is a PostgreSQL address (postgres:// or postgresql://), 0 for an SQLite path. */
+int store_is_pg_url(const char *path);
 /* Close the handle (a pending transaction is rolled back). NULL is fine. */
 void store_close(struct store *s);
 /* Schema version of the open database. */

@@ -23,28 +23,28 @@ api() {
 write_ini
 cli generate --seed 1 --scale 0.05 >/dev/null 2>&1
 cli detect --no-deliver >/dev/null
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM tasks")" -ge 2 ] || fail "detection made fewer than two tasks"
+[ "$(cxg_db_sql "$DB" "SELECT count(*) FROM tasks")" -ge 2 ] || fail "detection made fewer than two tasks"
 
 # ---- changes on the command line, each audited ----
-ALERT=$(sqlite3 "$DB" "SELECT min(id) FROM alerts")
-TASK=$(sqlite3 "$DB" "SELECT min(id) FROM tasks")
-TASK2=$(sqlite3 "$DB" "SELECT max(id) FROM tasks")
+ALERT=$(cxg_db_sql "$DB" "SELECT min(id) FROM alerts")
+TASK=$(cxg_db_sql "$DB" "SELECT min(id) FROM tasks")
+TASK2=$(cxg_db_sql "$DB" "SELECT max(id) FROM tasks")
 cli alerts ack "$ALERT" --reason "looking into it" >/dev/null
 check "cli alert change audited" \
-        "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'alerts' AND entity_id = '$ALERT' AND action = 'update' AND summary LIKE '%\"after\":\"acknowledged\"%' AND summary LIKE '%\"before\":\"open\"%'")" 1
-check "cli alert actor" "$(sqlite3 "$DB" "SELECT actor LIKE 'cli%' FROM audit_log WHERE entity = 'alerts' AND entity_id = '$ALERT'")" 1
+        "$(cxg_db_sql "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'alerts' AND entity_id = '$ALERT' AND action = 'update' AND summary LIKE '%\"after\":\"acknowledged\"%' AND summary LIKE '%\"before\":\"open\"%'")" 1
+check "cli alert actor" "$(cxg_db_sql "$DB" "SELECT CASE WHEN actor LIKE 'cli%' THEN 1 ELSE 0 END FROM audit_log WHERE entity = 'alerts' AND entity_id = '$ALERT'")" 1
 cli tasks update "$TASK" --status in_progress --notes "called the CFO" >/dev/null
 cli tasks done "$TASK2" --action meeting --outcome "back on the weekly call" >/dev/null
 check "cli task changes audited" \
-        "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'tasks' AND entity_id IN ('$TASK', '$TASK2') AND action = 'update'")" 2
+        "$(cxg_db_sql "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'tasks' AND entity_id IN ('$TASK', '$TASK2') AND action = 'update'")" 2
 check "cli task change summary" \
-        "$(sqlite3 "$DB" "SELECT json_extract(summary, '\$.change.status') || '|' || json_extract(summary, '\$.before.status') FROM audit_log WHERE entity = 'tasks' AND entity_id = '$TASK2'")" "done|open"
+        "$(cxg_db_sql "$DB" "SELECT json_extract(summary, '\$.change.status') || '|' || json_extract(summary, '\$.before.status') FROM audit_log WHERE entity = 'tasks' AND entity_id = '$TASK2'")" "done|open"
 # a refused change writes nothing, not even its audit record
 cli alerts dismiss "$ALERT" 2>/dev/null && fail "dismissed without a reason"
-check "refused change not audited" "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'alerts'")" 1
+check "refused change not audited" "$(cxg_db_sql "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'alerts'")" 1
 cli webhook add http://127.0.0.1:9/hook --kinds account_at_risk --min-severity high >/dev/null
-check "cli webhook audited" "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'webhooks' AND action = 'create'")" 1
-check "detection audited" "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'detect' AND action = 'run'")" 1
+check "cli webhook audited" "$(cxg_db_sql "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'webhooks' AND action = 'create'")" 1
+check "detection audited" "$(cxg_db_sql "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'detect' AND action = 'run'")" 1
 
 mkuser admin admin >/dev/null
 A=$(mktoken admin read-write)

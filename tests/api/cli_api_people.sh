@@ -26,17 +26,17 @@ A=$(mktoken admin read-write)
 [ -n "$A" ] || fail "token create"
 
 # CLI writes are audited, by "cli:USER"
-audit() { sqlite3 "$DB" "SELECT actor || '|' || coalesce(summary, '') FROM audit_log WHERE action = '$1' AND entity = '$2' AND coalesce(entity_id, '') = '$3' ORDER BY id DESC LIMIT 1"; }
+audit() { cxg_db_sql "$DB" "SELECT actor || '|' || coalesce(summary, '') FROM audit_log WHERE action = '$1' AND entity = '$2' AND coalesce(entity_id, '') = '$3' ORDER BY id DESC LIMIT 1"; }
 a=$(audit ingest interactions "")
 check "import audited" "$a" "cli:${USER:-$(id -un)}|{\"file\":\"i.csv\",\"inserted\":13,\"rejected\":0,\"updated\":0}"
 a=$(audit create users erin)
 check "user add audited by cli:USER" "${a%%|*}" "cli:${USER:-$(id -un)}"
 check "user add audit summary" "${a#*|}" "{\"after\":{\"person_id\":\"$PIDX\",\"role\":\"member\"}}"
-t=$("$BIN" --db "$DB" token create --user erin --scope read 2>/dev/null)
-tid=$(sqlite3 "$DB" "SELECT max(id) FROM api_tokens")
+t=$("$BIN" --db "$DB" --config "$INI" token create --user erin --scope read 2>/dev/null)
+tid=$(cxg_db_sql "$DB" "SELECT max(id) FROM api_tokens")
 a=$(audit create tokens "$tid")
 check "token create audited" "${a#*|}" '{"after":{"scope":"read","user":"erin"}}'
-"$BIN" --db "$DB" token revoke "$tid" 2>/dev/null || fail "token revoke"
+"$BIN" --db "$DB" --config "$INI" token revoke "$tid" 2>/dev/null || fail "token revoke"
 a=$(audit revoke tokens "$tid")
 check "token revoke audited by cli:USER" "${a%%|*}" "cli:${USER:-$(id -un)}"
 "$BIN" --db "$DB" purge interactions --before 2018-01-01 --yes >/dev/null || fail "purge"
@@ -61,7 +61,7 @@ stop_server
 
 # a CLI erasure is audited by cli:USER with counts only
 out=$("$BIN" --db "$DB" person erase "$PIDX" --yes) || fail "cli erase"
-anon=$(sqlite3 "$DB" "SELECT ext_id FROM people WHERE ext_id LIKE 'erased-%'")
+anon=$(cxg_db_sql "$DB" "SELECT ext_id FROM people WHERE ext_id LIKE 'erased-%'")
 a=$(audit erase person "$anon")
 check "erase audited by cli:USER" "${a%%|*}" "cli:${USER:-$(id -un)}"
 check "erase audit summary" "$(jq -c '[.interactions, .feedback, .users]' <<<"${a#*|}")" "[12,1,1]"

@@ -14,7 +14,7 @@ R=$(mktoken admin read)
 W=$(mktoken admin read-write)
 AK=$(mktoken ann ingest)
 start_server
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 seg() { # seg PATH FILE-or-@- [curl args]: POST with the write key as the Basic user name
         local p=$1 f=$2
         shift 2
@@ -34,7 +34,7 @@ seg /v1/page @"$SPEC/page.json"
 expect "page" 200 .accepted 1
 seg /v1/screen @"$SPEC/screen.json"
 expect "screen" 200 .accepted 1
-check "page on web, screen on app, at 2012-12-02T00:31:29Z = 1354408289" "$(q "SELECT group_concat(t.name || ':' || i.channel || ':' || i.ts || ':' || json_extract(i.attributes, '\$.name'), ',') FROM interactions i JOIN interaction_types t ON t.id = i.type_id WHERE t.name IN ('page', 'screen') ORDER BY i.id")" "page:0:1354408289:Tracking HTTP API,screen:1:1354408289:Tracking HTTP API"
+check "page on web, screen on app, at 2012-12-02T00:31:29Z = 1354408289" "$(q "SELECT t.name || ':' || i.channel || ':' || i.ts || ':' || json_extract(i.attributes, '\$.name') FROM interactions i JOIN interaction_types t ON t.id = i.type_id WHERE t.name IN ('page', 'screen') ORDER BY i.id" | paste -sd,)" "page:0:1354408289:Tracking HTTP API,screen:1:1354408289:Tracking HTTP API"
 seg /v1/group @"$SPEC/group.json"
 expect "group" 200 .accepted 1
 check "group: account" "$(q "SELECT name || '|' || json_extract(attributes, '\$.employees') FROM accounts WHERE ext_id = '8e9df332ac'")" "Initech|420"
@@ -95,7 +95,7 @@ as "$K" POST /api/v1/accounts -H 'Content-Type: application/json' -d '{"id":"X"}
 as "$K" POST /api/v1/interactions -H 'Content-Type: application/json' -d '{"person_id":"019mr8mf4r","ts":"2024-03-01","channel":"web","type":"login"}'
 expect "ingest token may use the ingest endpoint" 200 .accepted 1
 as "$W" GET /api/v1/accounts/8e9df332ac; expect "read-write token still reads" 200
-"$BIN" --db "$DB" token create --user admin --scope bogus >/dev/null 2>&1 && fail "bogus scope accepted" || true
+"$BIN" --db "$DB" --config "$INI" token create --user admin --scope bogus >/dev/null 2>&1 && fail "bogus scope accepted" || true
 
 # ---- [collect] unknown = reject
 stop_server

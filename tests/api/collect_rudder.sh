@@ -12,7 +12,7 @@ write_ini
 mkuser admin admin >/dev/null
 K=$(mktoken admin ingest)
 start_server
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 out=$(node "$SRC/tests/api/collect/rudder_client.mjs" "$URL" "$K" 100 2000)
 check "every callback succeeded ($out)" "$(jq -r '"\(.ok) \(.failed)"' <<<"$out")" "2200 0"
 check "people" "$(q "SELECT count(*) FROM people WHERE ext_id LIKE 'r%'")" 100

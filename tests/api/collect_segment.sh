@@ -15,7 +15,7 @@ K=$(mktoken admin ingest)
 R=$(mktoken admin read)
 start_server
 client() { node "$SRC/tests/api/collect/segment_client.mjs" "$URL" "$K" "$@" "$ACC" "$PEOPLE" "$EVENTS"; }
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 
 out=$(client people)
 check "people phase: every request answered 200" "$(jq -r '.statuses|keys|join(",")' <<<"$out")" 200
@@ -27,7 +27,7 @@ check "everyone joined their group" "$(q "SELECT count(*) FROM people p JOIN acc
 check "name from firstName + lastName" "$(q "SELECT name FROM people WHERE ext_id = 'p7'")" "Person 7"
 check "title -> seniority (VP = executive = 4)" "$(q "SELECT seniority FROM people WHERE ext_id = 'p0'")" 4
 check "title -> seniority (Head of = director = 3)" "$(q "SELECT seniority FROM people WHERE ext_id = 'p1'")" 3
-check "group traits -> plan, mrr" "$(q "SELECT plan || ' ' || mrr FROM accounts WHERE ext_id = 'acc4'")" "Pro 500.0"
+check "group traits -> plan, mrr" "$(q "SELECT plan || ' ' || CAST(round(mrr * 100) AS BIGINT) FROM accounts WHERE ext_id = 'acc4'")" "Pro 50000"
 as "$R" GET /api/v1/accounts/acc3/scores
 expect "scores before any event" 200 .people 10 '[.stakeholders[].activity]|add' 0
 

@@ -32,8 +32,8 @@ mkuser admin admin >/dev/null
 A=$(mktoken admin read)
 start_server
 
-ID=$(sqlite3 "$DB" "SELECT ext_id FROM accounts ORDER BY id LIMIT 1")
-PLAN=$(sqlite3 "$DB" "SELECT plan FROM accounts WHERE plan IS NOT NULL ORDER BY id LIMIT 1")
+ID=$(cxg_db_sql "$DB" "SELECT ext_id FROM accounts ORDER BY id LIMIT 1")
+PLAN=$(cxg_db_sql "$DB" "SELECT plan FROM accounts WHERE plan IS NOT NULL ORDER BY id LIMIT 1")
 
 pair "segments by plan" "/api/v1/segments?by=plan" segments --by plan --json
 check "segments: the API's field names" \

@@ -9,7 +9,7 @@
 write_ini
 "$BIN" --db "$DB" generate --seed 1 --scale 0.2 --activity 0.05 >/dev/null 2>&1
 "$BIN" --db "$DB" gardens seed-demo >/dev/null 2>&1 || { echo "FAIL: seed-demo"; exit 1; }
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 GA=talent-leaders-circle
 GB=recruiting-ops-guild
 IR=$(q "SELECT i.id FROM ideas i JOIN gardens g ON g.id = i.garden_id WHERE g.ext_id = '$GA' AND i.state = 'running'")

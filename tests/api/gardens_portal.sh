@@ -9,7 +9,7 @@
 write_ini
 "$BIN" --db "$DB" generate --seed 1 --scale 0.2 --activity 0.05 >/dev/null 2>&1
 "$BIN" --db "$DB" gardens seed-demo >/dev/null 2>&1 || { echo "FAIL: seed-demo"; exit 1; }
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 GA=talent-leaders-circle
 GB=recruiting-ops-guild
 # members: MA belongs to garden A only, MB to garden B only; OUT is a customer in no garden
@@ -138,7 +138,7 @@ as "$AN" POST "/api/v1/ideas/$IBR/transitions" "${J[@]}" -d '{"to":"approved","w
 expect "second approval" 200 .state approved .approvals 2
 as "$AN" POST "/api/v1/ideas/$IBR/transitions" "${J[@]}" -d '{"to":"running","why":"go"}'
 expect "running needs an experiment" 409 .error.field experiment
-ACCS=$(q "SELECT json_group_array(a.ext_id) FROM (SELECT DISTINCT a.ext_id FROM garden_members m JOIN people p ON p.id = m.person_id JOIN accounts a ON a.id = p.account_id JOIN gardens g ON g.id = m.garden_id WHERE g.ext_id = '$GB' LIMIT 5) a")
+ACCS=$(q "SELECT DISTINCT a.ext_id FROM garden_members m JOIN people p ON p.id = m.person_id JOIN accounts a ON a.id = p.account_id JOIN gardens g ON g.id = m.garden_id WHERE g.ext_id = '$GB' LIMIT 5" | jq -Rsc 'split("\n") | map(select(length > 0))')
 as "$AN" PUT "/api/v1/ideas/$IBR/experiment" "${J[@]}" -d "{\"starts_at\":\"2026-03-01\",\"ends_at\":\"2026-06-01\",\"accounts\":$ACCS}"
 expect "experiment" 200 .experiment.status planned
 as "$AN" POST "/api/v1/ideas/$IBR/transitions" "${J[@]}" -d '{"to":"running","why":"set up"}'

@@ -13,7 +13,7 @@ SERVER_EXTRA=$'[gardens]\nimpact_segment = none'
 write_ini
 "$BIN" --db "$DB" generate --seed 1 --scale 0.2 --activity 0.05 >/dev/null 2>&1
 "$BIN" --db "$DB" gardens seed-demo >/dev/null 2>&1 || { echo "FAIL: seed-demo"; exit 1; }
-q() { sqlite3 "$DB" "$1"; }
+q() { cxg_db_sql "$DB" "$1"; }
 C=("$BIN" --db "$DB" --config "$INI")
 CDEF=("$BIN" --db "$DB") # no config: the default impact_segment (currency)
 GA=talent-leaders-circle
@@ -22,7 +22,7 @@ GB=recruiting-ops-guild
 IA=$(q "SELECT i.id FROM ideas i JOIN gardens g ON g.id = i.garden_id WHERE g.ext_id = '$GA' AND i.state = 'approved'")
 IB=$(q "SELECT i.id FROM ideas i JOIN gardens g ON g.id = i.garden_id WHERE g.ext_id = '$GB' AND i.state = 'approved'")
 [ -n "$IA" ] && [ -n "$IB" ] || { echo "FAIL: seed-demo has no approved ideas"; exit 1; }
-accs() { q "SELECT json_group_array(ext_id) FROM (SELECT DISTINCT a.ext_id FROM garden_members m JOIN people p ON p.id = m.person_id JOIN accounts a ON a.id = p.account_id JOIN gardens g ON g.id = m.garden_id WHERE g.ext_id = '$1' ORDER BY a.ext_id LIMIT 8)"; }
+accs() { q "SELECT DISTINCT a.ext_id FROM garden_members m JOIN people p ON p.id = m.person_id JOIN accounts a ON a.id = p.account_id JOIN gardens g ON g.id = m.garden_id WHERE g.ext_id = '$1' ORDER BY a.ext_id LIMIT 8" | jq -Rsc 'split("\n") | map(select(length > 0))'; }
 AN=$(mktoken cx-analyst)
 start_server
 J=(-H 'Content-Type: application/json')
@@ -89,7 +89,8 @@ for id in $ROLLED; do
                 check "rollouts of idea $id ($days days): CLI --json = API" "$CLI_DOC" "$API_DOC"
                 check "rollouts of idea $id ($days days): ids, segments and windows" \
                         "$(printf '%s' "$CLI_DOC" | jq -c '[.rollouts[] | [.id, .segment_spec, .window_days, (.difference_in_differences|type)]]')" \
-                        "$(q "SELECT json_group_array(json_array(id, segment, $days, 'object')) FROM (SELECT id, segment FROM rollouts WHERE idea_id = $id ORDER BY id)")"
+                        "$(q "SELECT id, segment FROM rollouts WHERE idea_id = $id ORDER BY id" |
+                                jq -Rsc --argjson d "$days" 'split("\n") | map(select(length > 0) | index("|") as $i | [(.[:$i] | tonumber), .[$i + 1:], $d, "object"])')"
         done
 done
 

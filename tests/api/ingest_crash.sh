@@ -60,12 +60,13 @@ awk '$2 ~ /^2/ { print $1 }' "$T/results" | sort >"$T/acked"
 ok=$(wc -l <"$T/acked")
 err5=$(awk '$2 ~ /^5/' "$T/results" | wc -l)
 [ "$ok" -gt 0 ] || fail "no write was acknowledged"
-check "integrity_check after $kills kills" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
-sqlite3 "$DB" "SELECT ext_id FROM interactions WHERE ext_id LIKE 'e%'" | sort >"$T/stored"
+# the file's integrity is SQLite's question; PostgreSQL recovers its own cluster
+[ "$(cxg_backend)" = pg ] || check "integrity_check after $kills kills" "$(cxg_db_sql "$DB" 'PRAGMA integrity_check')" ok
+cxg_db_sql "$DB" "SELECT ext_id FROM interactions WHERE ext_id LIKE 'e%'" | sort >"$T/stored"
 missing=$(comm -23 "$T/acked" "$T/stored" | wc -l)
 check "acknowledged events missing after SIGKILLs" "$missing" 0
 check "5xx answers" "$err5" 0
-check "every id stored once" "$(sqlite3 "$DB" "SELECT count(*) - count(DISTINCT ext_id) FROM interactions")" 0
+check "every id stored once" "$(cxg_db_sql "$DB" "SELECT count(*) - count(DISTINCT ext_id) FROM interactions")" 0
 stop_server
 echo "ingest_crash: $kills SIGKILLs under $CLIENTS clients: $total single-event writes, $ok answered" \
         "2xx (all stored), $(($(wc -l <"$T/stored") - ok)) stored without an answer (committed just" \

@@ -18,7 +18,7 @@ A=$(mktoken admin read-write)
 J=(-H 'Content-Type: application/json')
 
 metric() { as "$A" GET /metrics; printf '%s\n' "$BODY" | grep -v '^#' | grep -F "$1 " | head -1 | awk '{print $2}'; }
-rows() { sqlite3 "$DB" "SELECT count(*) FROM interactions WHERE ext_id $1"; }
+rows() { cxg_db_sql "$DB" "SELECT count(*) FROM interactions WHERE ext_id $1"; }
 # event ID PERSON TS: one interaction as JSON
 event() { printf '{"id":"%s","person_id":"%s","ts":"%s","channel":"web","type":"login"}' "$1" "$2" "$3"; }
 

@@ -83,7 +83,7 @@ rss() { awk '/VmRSS/ { print $2 }' "/proc/$PID/status"; }
 # warm up: the snapshot and caches
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$URL/api/v1/accounts/A1"
 rss0=$(rss)
-rows0=$(sqlite3 "$DB" "SELECT count(*) FROM interactions")
+rows0=$(cxg_db_sql "$DB" "SELECT count(*) FROM interactions")
 wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 10s -s "$T/mixed.lua" "$URL" >"$T/wrk.out" 2>&1 || true
 rss1=$(rss)
 res=$(grep '^RESULT' "$T/wrk.out" || true)
@@ -95,7 +95,7 @@ check "4xx answers" "$(val 4xx)" 0
 check "connect errors" "$(val err_connect)" 0
 check "read/write errors" "$(($(val err_read) + $(val err_write)))" 0
 [ "$(val 2xx)" -gt 0 ] || fail "no request succeeded"
-posts=$(( $(sqlite3 "$DB" "SELECT count(*) FROM interactions") - rows0 ))
+posts=$(( $(cxg_db_sql "$DB" "SELECT count(*) FROM interactions") - rows0 ))
 [ $((posts % 20)) = 0 ] || fail "ingested $posts rows: not whole batches of 20"
 # bounded memory: the server may grow by its caches, not by the number of requests
 [ "$rss1" -lt $((rss0 + 512 * 1024)) ] || fail "RSS grew from $rss0 kB to $rss1 kB"

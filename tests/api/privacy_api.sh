@@ -40,7 +40,7 @@ expect "export" 200 .person.email "$EMAIL" .person.name "Dana Plover" .person.se
         '.feedback[0].comment' "$COMMENT" '.feedback|length' 1
 as "$A" GET "/api/v1/people/$PIDX/engagement"
 check "engagement before" "$STATUS" 200
-before=$(sqlite3 "$DB" "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
+before=$(cxg_db_sql "$DB" "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
 
 # erase
 as "$A" DELETE "/api/v1/people/$PIDX?erase=true"
@@ -67,9 +67,14 @@ if grep -qF -e "$PIDX" -e "$EMAIL" -e "Dana" <<<"$BODY"; then fail "the audit lo
 printf '%s' "$BODY" | jq -e --arg id "$anon" '[.items[]? // .[]? | select(.action == "erase" and .entity_id == $id)] | length == 1' >/dev/null ||
         fail "no audit entry for the erasure: $BODY"
 stop_server
-after=$(sqlite3 "$DB" "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
+after=$(cxg_db_sql "$DB" "SELECT count(*), sum(value) FROM interactions; SELECT count(*), sum(score) FROM feedback")
 check "aggregates" "$after" "$before"
 for needle in "$PIDX" "$EMAIL" "Dana Plover" "Frobnicate"; do
+        if [ "$(cxg_backend)" = pg ]; then
+                db_dump "$T/dump"
+                grep -aqF -- "$needle" "$T/dump" && fail "'$needle' is still in the database"
+                continue
+        fi
         for f in "$DB" "$DB-wal" "$DB-shm"; do
                 [ -f "$f" ] || continue
                 grep -aqF -- "$needle" "$f" && fail "'$needle' is still in $(basename "$f")"

@@ -36,7 +36,7 @@ for i in 1 2 3 4 5; do
         as "$ANA" GET "/api/v1/accounts/A$i"; expect "A$i again" 200
         check "A$i: cached bytes equal the store-built bytes" "$BODY" "$FIRST"
         # and the row itself, read independently with sqlite3
-        ROW=$(sqlite3 "$DB" "SELECT name || '|' || plan || '|' || mrr || '|' || json_extract(attributes, '\$.tier') FROM accounts WHERE ext_id = 'A$i'")
+        ROW=$(cxg_db_sql "$DB" "SELECT name || '|' || plan || '|' || mrr || '|' || json_extract(attributes, '\$.tier') FROM accounts WHERE ext_id = 'A$i'")
         check "A$i: matches the stored row" "$(printf '%s' "$BODY" | jq -r '[.name, .plan, (.mrr|tostring), .attributes.tier] | join("|")')" "$ROW"
 done
 H1=$(hits entity)
@@ -52,7 +52,7 @@ as "$ANA" GET /api/v1/accounts/A1; expect "read after API write" 200 .name "Acme
 check "read after write: the write's document" "$BODY" "$PATCHED"
 # a write by another process (sqlite3, then the CLI importer) is seen by the next read
 as "$ANA" GET /api/v1/accounts/A2; expect "A2 cached" 200 .plan Pro
-sqlite3 "$DB" "UPDATE accounts SET plan = 'Enterprise' WHERE ext_id = 'A2'"
+cxg_db_sql "$DB" "UPDATE accounts SET plan = 'Enterprise' WHERE ext_id = 'A2'"
 as "$ANA" GET /api/v1/accounts/A2; expect "read after sqlite3 write" 200 .plan Enterprise
 as "$ANA" GET /api/v1/accounts/A3; expect "A3 cached" 200 .name "Acme 3"
 printf 'id,name,plan,mrr\nA3,Acme Three,Pro,3.99\n' >"$T/acc.csv"
@@ -65,7 +65,7 @@ as "$ANA" GET /api/v1/accounts/A5; expect "read after delete" 404
 # people too
 as "$ANA" GET /api/v1/people/P1; expect "P1" 200 .name Pat
 as "$ANA" GET /api/v1/people/P1; expect "P1 cached" 200 .name Pat
-sqlite3 "$DB" "UPDATE people SET name = 'Patricia' WHERE ext_id = 'P1'"
+cxg_db_sql "$DB" "UPDATE people SET name = 'Patricia' WHERE ext_id = 'P1'"
 as "$ANA" GET /api/v1/people/P1; expect "person after sqlite3 write" 200 .name Patricia
 
 # ---- tokens ----
@@ -78,8 +78,8 @@ check "token lookups hit the cache" "$((H1 - H0 >= 3))" 1
 TMP=$(mktoken ana read)
 as "$TMP" GET /api/v1/me; expect "fresh token" 200
 as "$TMP" GET /api/v1/me; expect "fresh token cached" 200
-TID=$("$BIN" --db "$DB" token list | awk -v p="${TMP:0:12}" '$2 == p {print $1}')
-"$BIN" --db "$DB" token revoke "$TID" 2>/dev/null
+TID=$("$BIN" --db "$DB" --config "$INI" token list | awk -v p="${TMP:0:12}" '$2 == p {print $1}')
+"$BIN" --db "$DB" --config "$INI" token revoke "$TID" 2>/dev/null
 as "$TMP" GET /api/v1/me; expect "revoked token, next request" 401
 case "$BODY" in *revoked*) ;; *) fail "revoked message: $BODY" ;; esac
 
@@ -87,21 +87,21 @@ case "$BODY" in *revoked*) ;; *) fail "revoked message: $BODY" ;; esac
 EXP=$(mktoken ana read)
 as "$EXP" GET /api/v1/me; expect "token before expiry" 200
 as "$EXP" GET /api/v1/me; expect "token before expiry cached" 200
-sqlite3 "$DB" "UPDATE api_tokens SET expires_at = strftime('%s','now') - 1 WHERE prefix = '${EXP:0:12}'"
+cxg_db_sql "$DB" "UPDATE api_tokens SET expires_at = $(($(date +%s) - 1)) WHERE prefix = '${EXP:0:12}'"
 as "$EXP" GET /api/v1/me; expect "expired token, next request" 401
 case "$BODY" in *expired*) ;; *) fail "expired message: $BODY" ;; esac
 
 # the user's role changes: analyst -> admin -> analyst, each seen at once
 as "$ANA" GET /api/v1/users; expect "analyst cannot list users" 403
-sqlite3 "$DB" "UPDATE users SET role = 'admin' WHERE name = 'ana'"
+cxg_db_sql "$DB" "UPDATE users SET role = 'admin' WHERE name = 'ana'"
 as "$ANA" GET /api/v1/users; expect "promoted: lists users" 200
-sqlite3 "$DB" "UPDATE users SET role = 'analyst' WHERE name = 'ana'"
+cxg_db_sql "$DB" "UPDATE users SET role = 'analyst' WHERE name = 'ana'"
 as "$ANA" GET /api/v1/users; expect "demoted: refused again" 403
 
 # the user is disabled
-sqlite3 "$DB" "UPDATE users SET disabled = 1 WHERE name = 'ana'"
+cxg_db_sql "$DB" "UPDATE users SET disabled = 1 WHERE name = 'ana'"
 as "$ANA" GET /api/v1/me; expect "disabled user's token" 401
-sqlite3 "$DB" "UPDATE users SET disabled = 0 WHERE name = 'ana'"
+cxg_db_sql "$DB" "UPDATE users SET disabled = 0 WHERE name = 'ana'"
 as "$ANA" GET /api/v1/me; expect "re-enabled user's token" 200
 
 # ---- sessions ----
@@ -114,11 +114,11 @@ H0=$(hits session)
 for _ in 1 2 3; do req GET /api/v1/me -H "Cookie: $COOKIE"; expect "session me" 200 .name "$SAM"; done
 H1=$(hits session)
 check "session lookups hit the cache (the first one fills it)" "$((H1 - H0 >= 2))" 1
-sqlite3 "$DB" "UPDATE users SET disabled = 1 WHERE name = '$SAM'"
+cxg_db_sql "$DB" "UPDATE users SET disabled = 1 WHERE name = '$SAM'"
 req GET /api/v1/me -H "Cookie: $COOKIE"; expect "disabled user's session" 401
-sqlite3 "$DB" "UPDATE users SET disabled = 0 WHERE name = '$SAM'"
+cxg_db_sql "$DB" "UPDATE users SET disabled = 0 WHERE name = '$SAM'"
 req GET /api/v1/me -H "Cookie: $COOKIE"; expect "re-enabled user's session" 200
-sqlite3 "$DB" "UPDATE sessions SET expires_at = strftime('%s','now') - 1"
+cxg_db_sql "$DB" "UPDATE sessions SET expires_at = $(($(date +%s) - 1))"
 req GET /api/v1/me -H "Cookie: $COOKIE"; expect "expired session, next request" 401
 
 finish

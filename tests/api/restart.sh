@@ -5,7 +5,7 @@
 # everything from the store; a corrupt file is rejected (logged) and rebuilt.
 . "$(dirname "$0")/lib/common.bash"
 
-SNAP=$DB.snapshot
+SNAP=$SNAP_FILE
 write_ini
 mkuser admin admin >/dev/null
 A=$(mktoken admin read-write)

@@ -19,13 +19,13 @@ AR=$(mktoken admin read)
 AN=$(mktoken ana read-write)
 AM=$(mktoken am1 read-write)
 # am1 owns the account of the first account alert (and its task)
-ACC=$(sqlite3 "$DB" "SELECT c.ext_id FROM alerts a JOIN accounts c ON c.id = a.account_id ORDER BY a.id LIMIT 1")
-OWN=$(sqlite3 "$DB" "SELECT a.id FROM alerts a JOIN accounts c ON c.id = a.account_id WHERE c.ext_id = '$ACC'")
-OTHER=$(sqlite3 "$DB" "SELECT a.id FROM alerts a JOIN accounts c ON c.id = a.account_id WHERE c.ext_id <> '$ACC' LIMIT 1")
-EXP=$(sqlite3 "$DB" "SELECT id FROM alerts WHERE kind = 'experience_degradation'")
-sqlite3 "$DB" "UPDATE accounts SET owner = 'am1' WHERE ext_id = '$ACC'; UPDATE tasks SET owner = 'am1' WHERE alert_id = $OWN"
-TASK=$(sqlite3 "$DB" "SELECT id FROM tasks WHERE alert_id = $OWN")
-OTASK=$(sqlite3 "$DB" "SELECT id FROM tasks WHERE alert_id = $OTHER")
+ACC=$(cxg_db_sql "$DB" "SELECT c.ext_id FROM alerts a JOIN accounts c ON c.id = a.account_id ORDER BY a.id LIMIT 1")
+OWN=$(cxg_db_sql "$DB" "SELECT a.id FROM alerts a JOIN accounts c ON c.id = a.account_id WHERE c.ext_id = '$ACC'")
+OTHER=$(cxg_db_sql "$DB" "SELECT a.id FROM alerts a JOIN accounts c ON c.id = a.account_id WHERE c.ext_id <> '$ACC' LIMIT 1")
+EXP=$(cxg_db_sql "$DB" "SELECT id FROM alerts WHERE kind = 'experience_degradation'")
+cxg_db_sql "$DB" "UPDATE accounts SET owner = 'am1' WHERE ext_id = '$ACC'; UPDATE tasks SET owner = 'am1' WHERE alert_id = $OWN"
+TASK=$(cxg_db_sql "$DB" "SELECT id FROM tasks WHERE alert_id = $OWN")
+OTASK=$(cxg_db_sql "$DB" "SELECT id FROM tasks WHERE alert_id = $OTHER")
 start_server
 J=(-H 'Content-Type: application/json')
 
@@ -62,7 +62,7 @@ as "$AM" PATCH "/api/v1/alerts/$OTHER" "${J[@]}" -d '{"status":"acknowledged"}'
 expect "am other account" 403
 as "$AM" PATCH "/api/v1/alerts/$EXP" "${J[@]}" -d '{"status":"resolved"}'
 expect "am product alert" 403
-check "audited" "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'alerts' AND entity_id = '$EXP'")" 1
+check "audited" "$(cxg_db_sql "$DB" "SELECT count(*) FROM audit_log WHERE entity = 'alerts' AND entity_id = '$EXP'")" 1
 
 # ---- tasks ----
 as "$AM" GET "/api/v1/tasks?owner=me"
@@ -155,14 +155,14 @@ as "$AN" POST /api/v1/detect
 expect "detect again: nothing new" 200 .created 0 .tasks_created 0
 
 # an accepted write sets off a detection run in the background (the request does not wait)
-P1=$(sqlite3 "$DB" "SELECT ext_id FROM people LIMIT 1")
+P1=$(cxg_db_sql "$DB" "SELECT ext_id FROM people LIMIT 1")
 as "$A" POST /api/v1/interactions "${J[@]}" -d "{\"person_id\":\"$P1\",\"ts\":\"2026-10-31T12:00:00Z\",\"channel\":\"web\",\"type\":\"login\"}"
 expect "ingest" 200 .accepted 1
 for _ in $(seq 1 100); do grep -q 'serve: detector: ' "$T/log" && break; sleep 0.1; done
 grep -q 'serve: detector: [0-9]* findings' "$T/log" || fail "no detection after the write: $(grep detector "$T/log")"
 
 # members see none of it
-as "$A" POST /api/v1/users "${J[@]}" -d "{\"name\":\"m\",\"role\":\"member\",\"person_id\":\"$(sqlite3 "$DB" 'SELECT ext_id FROM people LIMIT 1')\"}"
+as "$A" POST /api/v1/users "${J[@]}" -d "{\"name\":\"m\",\"role\":\"member\",\"person_id\":\"$(cxg_db_sql "$DB" 'SELECT ext_id FROM people LIMIT 1')\"}"
 M=$(mktoken m read)
 as "$M" GET /api/v1/alerts; expect "member alerts" 404
 as "$M" GET /api/v1/tasks; expect "member tasks" 404

@@ -18,18 +18,19 @@ check "generated password length" "${#ADMIN_PW}" 24
 check "token prefix" "${ADMIN:0:4}" "cxg_"
 check "token length" "${#ADMIN}" 47
 # the database holds no secret: neither the token nor the password appears in it
-if grep -q -- "${ADMIN:4}" "$DB" "$DB-wal" 2>/dev/null; then fail "token text found in the database"; fi
-if grep -q -- "$ADMIN_PW" "$DB" "$DB-wal" 2>/dev/null; then fail "password found in the database"; fi
-check "key file mode" "$(stat -c %a "$DB.key")" 600
-check "key file size" "$(stat -c %s "$DB.key")" 32
+db_dump "$T/dump"
+if grep -aq -- "${ADMIN:4}" "$T/dump"; then fail "token text found in the database"; fi
+if grep -aq -- "$ADMIN_PW" "$T/dump"; then fail "password found in the database"; fi
+check "key file mode" "$(stat -c %a "$KEY_FILE")" 600
+check "key file size" "$(stat -c %s "$KEY_FILE")" 32
 
 # command-line usage errors exit 2 and create nothing
 for args in "add 'bad name' --role admin" "add zed --role boss" "add zed --role member" "add zed" "frobnicate"; do
         rc=0; eval "\"\$BIN\" --db \"\$DB\" --config \"\$INI\" user $args" >/dev/null 2>&1 || rc=$?
         check "user $args" "$rc" 2
 done
-rc=0; "$BIN" --db "$DB" token create --user ana --scope admin >/dev/null 2>&1 || rc=$?; check "token scope" "$rc" 2
-rc=0; "$BIN" --db "$DB" token create --user ana --expires 0 >/dev/null 2>&1 || rc=$?; check "token expiry" "$rc" 2
+rc=0; "$BIN" --db "$DB" --config "$INI" token create --user ana --scope admin >/dev/null 2>&1 || rc=$?; check "token scope" "$rc" 2
+rc=0; "$BIN" --db "$DB" --config "$INI" token create --user ana --expires 0 >/dev/null 2>&1 || rc=$?; check "token expiry" "$rc" 2
 rc=0; "$BIN" --db "$DB" --config "$INI" user add ana --role analyst >/dev/null 2>&1 || rc=$?; check "user exists" "$rc" 1
 check "user list" "$("$BIN" --db "$DB" user list | awk 'NR > 1 {print $1 ":" $2}' | tr '\n' ' ')" "admin:admin ana:analyst amy:account_manager "
 
@@ -44,7 +45,7 @@ as "$ADMIN" POST /api/v1/users -H 'Content-Type: application/json' -d '{"name":"
 expect "admin creates a member" 201 .role member .person_id P1
 MEM_PW=$(printf '%s' "$BODY" | jq -r .password)
 check "generated member password" "${#MEM_PW}" 24
-MEM=$("$BIN" --db "$DB" token create --user mem --scope read-write 2>/dev/null)
+MEM=$("$BIN" --db "$DB" --config "$INI" token create --user mem --scope read-write 2>/dev/null)
 
 # ---- role matrix: READ, WRITE, ADMIN, PORTAL groups ----
 matrix() { # name token expect_read expect_write expect_admin expect_portal
@@ -89,18 +90,18 @@ as "cxg_notatoken" GET /api/v1/accounts; expect "unknown token" 401 .error.messa
 as "${ADMIN}x" GET /api/v1/accounts; expect "altered token" 401
 TMP=$(mktoken ana read)
 as "$TMP" GET /api/v1/accounts; expect "fresh token" 200
-TID=$("$BIN" --db "$DB" token list | awk -v p="${TMP:0:12}" '$2 == p {print $1}')
-"$BIN" --db "$DB" token revoke "$TID" 2>/dev/null
+TID=$("$BIN" --db "$DB" --config "$INI" token list | awk -v p="${TMP:0:12}" '$2 == p {print $1}')
+"$BIN" --db "$DB" --config "$INI" token revoke "$TID" 2>/dev/null
 as "$TMP" GET /api/v1/accounts; expect "revoked token" 401 .error.code unauthorized
 case "$BODY" in *revoked*) ;; *) fail "revoked message: $BODY" ;; esac
-"$BIN" --db "$DB" token list | grep >/dev/null "^$TID .*revoked\|^$TID .*T" || fail "token list shows the revocation"
-EXP=$("$BIN" --db "$DB" token create --user ana --expires 1 2>/dev/null)
+"$BIN" --db "$DB" --config "$INI" token list | grep >/dev/null "^$TID .*revoked\|^$TID .*T" || fail "token list shows the revocation"
+EXP=$("$BIN" --db "$DB" --config "$INI" token create --user ana --expires 1 2>/dev/null)
 as "$EXP" GET /api/v1/accounts; expect "token before expiry" 200
-sqlite3 "$DB" "UPDATE api_tokens SET expires_at = strftime('%s','now') - 1 WHERE prefix = '${EXP:0:12}'"
+cxg_db_sql "$DB" "UPDATE api_tokens SET expires_at = $(($(date +%s) - 1)) WHERE prefix = '${EXP:0:12}'"
 as "$EXP" GET /api/v1/accounts; expect "expired token" 401
 case "$BODY" in *expired*) ;; *) fail "expired message: $BODY" ;; esac
-"$BIN" --db "$DB" token revoke 9999 2>/dev/null && fail "revoking an unknown token succeeds"
-"$BIN" --db "$DB" token create --user nobody >/dev/null 2>&1 && fail "token for unknown user"
+"$BIN" --db "$DB" --config "$INI" token revoke 9999 2>/dev/null && fail "revoking an unknown token succeeds"
+"$BIN" --db "$DB" --config "$INI" token create --user nobody >/dev/null 2>&1 && fail "token for unknown user"
 
 # ---- sessions ----
 req POST /api/v1/login -H 'Content-Type: text/plain' -d '{"name":"ana","password":"x"}'
@@ -146,7 +147,7 @@ MCOOKIE=$(header Set-Cookie | sed 's/;.*//')
 req GET /api/v1/accounts -H "Cookie: $MCOOKIE"; expect "member session on staff route" 404
 req GET /api/v1/portal/gardens -H "Cookie: $MCOOKIE"; expect "member session portal" 200
 # expired sessions fail
-sqlite3 "$DB" "UPDATE sessions SET expires_at = strftime('%s','now') - 1"
+cxg_db_sql "$DB" "UPDATE sessions SET expires_at = $(($(date +%s) - 1))"
 req GET /api/v1/portal/gardens -H "Cookie: $MCOOKIE"; expect "expired session" 401
 
 # ---- user management ----
@@ -236,7 +237,7 @@ as "$ADMIN" GET "/api/v1/audit?action=login&entity=users&limit=500"
 expect "audit filters" 400
 as "$ADMIN" GET "/api/v1/audit?limit=501"; expect "audit limit" 400 .error.field limit
 # the audit log is append-only
-sqlite3 "$DB" "DELETE FROM audit_log" 2>/dev/null && fail "audit rows can be deleted"
+cxg_db_sql "$DB" "DELETE FROM audit_log" 2>/dev/null && fail "audit rows can be deleted"
 
 stop_server
 finish

@@ -14,13 +14,13 @@ as "$A" POST /api/v1/accounts "${J[@]}" -d '{"id":"A2","plan":"Pro"}'; check "ac
 as "$A" POST /api/v1/people "${J[@]}" -d '{"id":"P1","account_id":"A1"}'; check "person" "$STATUS" 201
 as "$A" POST /api/v1/people "${J[@]}" -d '{"id":"P2","account_id":"A2"}'; check "person 2" "$STATUS" 201
 
-count() { sqlite3 "$DB" "SELECT count(*) FROM $1"; }
+count() { cxg_db_sql "$DB" "SELECT count(*) FROM $1"; }
 
 # one object
 as "$A" POST /api/v1/interactions "${J[@]}" -d '{"person_id":"P1","ts":"2024-03-01T10:00:00Z","channel":"web","type":"login","duration_ms":420}'
 expect "single interaction" 200 .accepted 1 '.rejected|length' 0
 check "row stored" "$(count interactions)" 1
-check "account derived from the person" "$(sqlite3 "$DB" "SELECT a.ext_id FROM interactions i JOIN accounts a ON a.id = i.account_id")" A1
+check "account derived from the person" "$(cxg_db_sql "$DB" "SELECT a.ext_id FROM interactions i JOIN accounts a ON a.id = i.account_id")" A1
 
 # an array with good and bad rows: the good ones are written, each bad one reported
 as "$A" POST /api/v1/interactions "${J[@]}" -d '[
@@ -53,7 +53,7 @@ as "$A" POST /api/v1/interactions "${J[@]}" -d '[{"id":"e1","person_id":"P1","ts
 expect "with ids" 200 .accepted 2 .inserted 2
 as "$A" POST /api/v1/interactions "${J[@]}" -d '{"id":"e1","person_id":"P1","ts":"2024-05-01","channel":"web","type":"x","value":7}'
 expect "same id again" 200 .accepted 1 .updated 1 .inserted 0
-check "value updated" "$(sqlite3 "$DB" "SELECT value FROM interactions WHERE ext_id = 'e1'")" 7.0
+check "value updated" "$(cxg_db_sql "$DB" "SELECT CAST(round(value * 100) AS BIGINT) FROM interactions WHERE ext_id = 'e1'")" 700
 
 # content types and shapes
 as "$A" POST /api/v1/interactions -H 'Content-Type: text/csv' -d 'person_id,ts'
@@ -72,7 +72,7 @@ as "$A" POST /api/v1/feedback "${J[@]}" -d '[
 ]'
 expect "feedback batch" 200 .accepted 2 '[.rejected[].index]|join(",")' "1,3" '[.rejected[].field]|join(",")' "score,kind"
 check "feedback rows" "$(count feedback)" 2
-check "feedback account" "$(sqlite3 "$DB" "SELECT a.ext_id FROM feedback f JOIN accounts a ON a.id = f.account_id WHERE f.score = 4")" A2
+check "feedback account" "$(cxg_db_sql "$DB" "SELECT a.ext_id FROM feedback f JOIN accounts a ON a.id = f.account_id WHERE f.score = 4")" A2
 
 # read-only tokens cannot ingest
 RO=$(mktoken admin read)

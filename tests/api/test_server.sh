@@ -80,7 +80,12 @@ grep <<<"$BODY" -q '^cxgarden_http_request_duration_seconds_bucket{le="+Inf"} ' 
 grep <<<"$BODY" -q '^# TYPE cxgarden_http_request_duration_seconds histogram$' || fail "histogram type"
 
 # ---- a database locked by another writer: 503 with a JSON error, never 500 ----
-(printf 'BEGIN IMMEDIATE;\nINSERT INTO meta VALUES ("lock", "x");\n'; sleep 7; printf 'ROLLBACK;\n') | sqlite3 "$DB" &
+# (on PostgreSQL the writers' lock is the advisory lock STORE_PG_WRITE_LOCK, 6518887)
+if [ "$(cxg_backend)" = pg ]; then
+        (printf "BEGIN;\nSELECT pg_advisory_xact_lock(6518887);\nINSERT INTO meta VALUES ('lock', 'x');\n"; sleep 7; printf 'ROLLBACK;\n') | psql "$DB" -qAtX >/dev/null &
+else
+        (printf 'BEGIN IMMEDIATE;\nINSERT INTO meta VALUES ("lock", "x");\n'; sleep 7; printf 'ROLLBACK;\n') | sqlite3 "$DB" &
+fi
 LOCKER=$!
 sleep 0.5
 as "$A" POST /api/v1/accounts -H 'Content-Type: application/json' -d '{"id":"L1"}'

@@ -24,7 +24,13 @@ const SCALE = process.env.CXG_BROWSER_SCALE || '0.05';
 const SHOTS = path.join(BUILD, 'screenshots');
 
 const T = mkdtempSync(path.join(tmpdir(), 'cxg-browser-'));
-const DB = path.join(T, 'b.db');
+// the database: CXG_BROWSER_DB (run.sh, on PostgreSQL) or a file here; an address keeps its key
+// and snapshot files in [server] data_dir (this temporary directory)
+const DB = process.env.CXG_BROWSER_DB || path.join(T, 'b.db');
+const DATA_INI = /^postgres(ql)?:\/\//.test(DB) ? `data_dir = ${T}\n` : '';
+// SQL on the database, by sqlite3 or psql (tests/lib/db.bash)
+const sql = (q) =>
+  execFileSync('bash', ['-c', '. "$0"; cxg_db_sql "$1" "$2"', path.join(SRC, 'tests/lib/db.bash'), DB, q], { encoding: 'utf8' }).trim();
 const INI = path.join(T, 'b.ini');
 let server = null;
 let browser = null;
@@ -74,10 +80,10 @@ async function startServer() {
 
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(INI, '[server]\nport = 0\nthreads = 2\naccess_log = off\n[auth]\npwhash = fast-insecure-for-tests\nlogin_max_failures = 50\n');
+  writeFileSync(INI, '[server]\nport = 0\nthreads = 2\naccess_log = off\n' + DATA_INI + '[auth]\npwhash = fast-insecure-for-tests\nlogin_max_failures = 50\n');
   let t = Date.now();
   cx('generate', '--seed', '1', '--scale', SCALE);
-  const person = execFileSync('sqlite3', [DB, 'SELECT ext_id FROM people ORDER BY id LIMIT 1'], { encoding: 'utf8' }).trim();
+  const person = sql('SELECT ext_id FROM people ORDER BY id LIMIT 1');
   const pw = {
     admin: cx('user', 'add', 'admin', '--role', 'admin'),
     analyst: cx('user', 'add', 'ana', '--role', 'analyst'),

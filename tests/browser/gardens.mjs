@@ -25,7 +25,13 @@ const TIMEOUT = SLOW ? 60000 : 20000;
 const SHOTS = path.join(BUILD, 'screenshots');
 
 const T = mkdtempSync(path.join(tmpdir(), 'cxg-gardens-'));
-const DB = path.join(T, 'g.db');
+// the database: CXG_BROWSER_DB (run.sh, on PostgreSQL) or a file here; an address keeps its key
+// and snapshot files in [server] data_dir (this temporary directory)
+const DB = process.env.CXG_BROWSER_DB || path.join(T, 'g.db');
+const DATA_INI = /^postgres(ql)?:\/\//.test(DB) ? `data_dir = ${T}\n` : '';
+// SQL on the database, by sqlite3 or psql (tests/lib/db.bash)
+const sql = (q) =>
+  execFileSync('bash', ['-c', '. "$0"; cxg_db_sql "$1" "$2"', path.join(SRC, 'tests/lib/db.bash'), DB, q], { encoding: 'utf8' }).trim();
 const INI = path.join(T, 'g.ini');
 let server = null;
 let browser = null;
@@ -59,7 +65,6 @@ const fmtPlain = (v, diff) => (v === null || v === undefined ? '—' : diff ? si
 function cx(...args) {
   return execFileSync(BIN, ['--db', DB, '--config', INI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
-const sql = (q) => execFileSync('sqlite3', [DB, q], { encoding: 'utf8' }).trim();
 
 async function startServer() {
   server = spawn(BIN, ['--db', DB, '--config', INI, 'serve'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -80,7 +85,7 @@ async function startServer() {
 
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
-  writeFileSync(INI, '[server]\nport = 0\nthreads = 2\naccess_log = off\n[auth]\npwhash = fast-insecure-for-tests\nlogin_max_failures = 50\n[gardens]\napprovers = 2\n');
+  writeFileSync(INI, '[server]\nport = 0\nthreads = 2\naccess_log = off\n' + DATA_INI + '[auth]\npwhash = fast-insecure-for-tests\nlogin_max_failures = 50\n[gardens]\napprovers = 2\n');
   let t = Date.now();
   cx('generate', '--seed', '1', '--scale', '0.05');
   cx('gardens', 'seed-demo');

@@ -1,16 +1,22 @@
 # common.bash: helpers for the API tests (sourced, not a test itself). Each test starts a real
 # `cxgarden serve` on a free loopback port (port 0, read back from the log) with a temporary
-# database, drives it with curl and checks replies with jq.
+# database, drives it with curl and checks replies with jq. The database is on the backend
+# CXG_TEST_BACKEND chooses (tests/lib/db.bash): an SQLite file, or a fresh PostgreSQL database
+# whose key and snapshot files live in [server] data_dir ($T/data). Tests read the database
+# with cxg_db_sql (sqlite3 or psql).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../lib/skip.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/db.bash"
 
 BIN=${1:?usage: $0 PATH_TO_CXGARDEN}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-for tool in curl jq sqlite3; do
+DB_TOOL=sqlite3
+[ "$(cxg_backend)" = pg ] && DB_TOOL=psql
+for tool in curl jq $DB_TOOL; do
         command -v $tool >/dev/null || { echo "FAIL: $tool is required by the API tests (scripts/bootstrap installs it)"; exit 1; }
 done
 T=$(mktemp -d "${TMPDIR:-/tmp}/cxg-api.XXXXXX")
-DB=$T/test.db
+DB=
 INI=$T/test.ini
 PID=
 PORT=
@@ -22,15 +28,43 @@ cleanup() {
                 kill -TERM "$PID" 2>/dev/null || true
                 wait "$PID" 2>/dev/null || true
         fi
+        case "$DB" in
+        postgres://* | postgresql://*)
+                psql "$(cxg_db_url "$DB" postgres)" -qAtX -c \
+                        "DROP DATABASE IF EXISTS $(cxg_db_name "$DB") WITH (FORCE)" >/dev/null 2>&1 || true
+                ;;
+        esac
         rm -rf "$T"
 }
 trap cleanup EXIT
+# the test's database (a skip or failure ends the test)
+DB=$(cxg_db "$T" test) || exit $?
+# a PostgreSQL address has no directory beside it: key and snapshot files go to data_dir
+DATA_INI=
+KEY_FILE=$DB.key
+SNAP_FILE=$DB.snapshot
+if [ "$(cxg_backend)" = pg ]; then
+        mkdir -p "$T/data"
+        DATA_INI="data_dir = $T/data"$'\n'
+        KEY_FILE=$T/data/cxgarden.key
+        SNAP_FILE=$T/data/engine.snapshot
+fi
+
+# db_dump OUT: what the database holds, to grep for text that must be gone: the SQLite file
+# and its -wal/-shm files byte for byte; on PostgreSQL every table's rows (pg_dump)
+db_dump() {
+        if [ "$(cxg_backend)" = pg ]; then
+                pg_dump --data-only "$DB" >"$1"
+        else
+                cat "$DB" "$DB-wal" "$DB-shm" 2>/dev/null >"$1" || true
+        fi
+}
 trap 'echo "FAIL: ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND"' ERR
 
 # write the config: fast password hashing so the suite stays quick (also under ASan)
 write_ini() {
-        printf '[server]\nport = 0\nthreads = 2\n%s\n[auth]\npwhash = fast-insecure-for-tests\n%s\n' \
-                "${SERVER_EXTRA:-}" "${AUTH_EXTRA:-}" >"$INI"
+        printf '[server]\nport = 0\nthreads = 2\n%s%s\n[auth]\npwhash = fast-insecure-for-tests\n%s\n' \
+                "$DATA_INI" "${SERVER_EXTRA:-}" "${AUTH_EXTRA:-}" >"$INI"
 }
 
 start_server() {
@@ -60,6 +94,11 @@ stop_server() {
 fail() {
         echo "FAIL: $*"
         FAILS=$((FAILS + 1))
+}
+
+# cxg_db_name ADDRESS: the database name of a PostgreSQL address
+cxg_db_name() {
+        echo "$1" | sed -E 's#^postgres(ql)?://[^/?]*/([^?]*).*#\2#'
 }
 
 # check NAME ACTUAL EXPECTED
@@ -122,7 +161,7 @@ mkuser() {
 
 # mktoken USER [SCOPE]: create a token; prints it
 mktoken() {
-        "$BIN" --db "$DB" token create --user "$1" --scope "${2:-read-write}" 2>/dev/null
+        "$BIN" --db "$DB" --config "$INI" token create --user "$1" --scope "${2:-read-write}" 2>/dev/null
 }
 
 finish() {
