@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# pg_copy.sh: PostgreSQL bulk paths against PostgreSQL's own COPY, same run, same rows, same
+# table shape, on a throwaway cluster (scripts/pg-cluster). Not part of `make test`.
+#
+#   bench/pg_copy.sh [ROWS] [BINARY]     (default 1000000 rows, build/cxgarden)
+#
+# Generates 2,000 accounts, 15,000 people and ROWS interactions (the CSV of bench/import.sh),
+# imports accounts and people into two fresh databases, then measures
+#   (a) `cxgarden --db postgresql://... import interactions FILE` (whole command, wall clock),
+#   (b) `psql \copy interactions(...) FROM` of the same rows (ids resolved: exported from (a)),
+#       in COPY's text format and in its binary format, into the second database,
+#   (c) the snapshot load: `cxgarden score`'s load time (every scan, interactions by
+#       COPY TO STDOUT) against `psql -c "COPY (SELECT ...) TO STDOUT" > /dev/null`,
+# and prints the ratios. Goal: import >= 0.7x of the plain COPY.
+set -euo pipefail
+ROWS=${1:-1000000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${2:-$ROOT/build/cxgarden}
+[ -x "$BIN" ] || { echo "build first: make build" >&2; exit 1; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/cxg-bench-pgcopy.XXXXXX")
+chmod 755 "$dir"
+cleanup() { "$ROOT/scripts/pg-cluster" destroy "$dir/pg" >/dev/null 2>&1 || true; rm -rf "$dir"; }
+trap cleanup EXIT
+base=$("$ROOT/scripts/pg-cluster" start "$dir/pg")
+url() { echo "$base" | sed -E "s#^(postgres(ql)?://[^/?]*/)[^?]*#\1$1#"; }
+psql "$base" -qAtX -c "CREATE DATABASE ours" -c "CREATE DATABASE raw" -c "CREATE DATABASE rawbin"
+ours=$(url ours) raw=$(url raw) rawbin=$(url rawbin)
+now() { date +%s.%N; }
+
+awk 'BEGIN { print "id,name,plan"; for (i = 1; i <= 2000; i++) print "a" i ",Account " i ",Pro" }' >"$dir/accounts.csv"
+awk 'BEGIN { print "id,account_id,name,role"; for (i = 1; i <= 15000; i++) print "p" i ",a" (i % 2000 + 1) ",Person " i ",Manager" }' >"$dir/people.csv"
+awk -v n="$ROWS" 'BEGIN {
+        srand(42)
+        split("web app email phone chat support meeting community event other", ch, " ")
+        split("login like post search view share comment export invite upload", ty, " ")
+        split("ok ok ok failed abandoned", oc, " ")
+        print "person_id,ts,channel,type,duration_ms,outcome,value"
+        t = 1700000000
+        for (i = 1; i <= n; i++)
+                printf "p%d,%d,%s,%s,%d,%s,%.2f\n", int(rand() * 15000) + 1, t + i * 13,
+                       ch[int(rand() * 10) + 1], ty[int(rand() * 10) + 1], int(rand() * 5000),
+                       oc[int(rand() * 5) + 1], rand() * 100
+}' >"$dir/interactions.csv"
+for db in "$ours" "$raw" "$rawbin"; do
+        "$BIN" --db "$db" import accounts "$dir/accounts.csv" >/dev/null 2>&1
+        "$BIN" --db "$db" import people "$dir/people.csv" >/dev/null 2>&1
+done
+psql "$ours" -qAtX -c "CHECKPOINT"
+
+cols="person_id, account_id, ts, channel, type_id, duration_ms, outcome, value, attributes"
+t0=$(now)
+"$BIN" --db "$ours" import interactions "$dir/interactions.csv" >/dev/null 2>&1
+t1=$(now)
+psql "$ours" -qAtX -c "\\copy (SELECT $cols FROM interactions ORDER BY id) TO '$dir/rows.txt'"
+psql "$ours" -qAtX -c "\\copy (SELECT $cols FROM interactions ORDER BY id) TO '$dir/rows.bin' WITH (FORMAT binary)"
+t2=$(now)
+psql "$raw" -qAtX -c "BEGIN" -c "\\copy interactions($cols) FROM '$dir/rows.txt'" -c "COMMIT" >/dev/null
+t3=$(now)
+psql "$rawbin" -qAtX -c "BEGIN" -c "\\copy interactions($cols) FROM '$dir/rows.bin' WITH (FORMAT binary)" -c "COMMIT" >/dev/null
+t4=$(now)
+for db in "$ours" "$raw" "$rawbin"; do
+        n=$(psql "$db" -qAtX -c "SELECT count(*) FROM interactions")
+        [ "$n" = "$ROWS" ] || { echo "row count in $db: $n, expected $ROWS" >&2; exit 1; }
+done
+
+# the snapshot load: our scans (score's "load" figure) vs psql's COPY TO of the same columns
+load=$("$BIN" --db "$ours" score 2>&1 | sed -n 's/^load \([0-9.]*\) s.*/\1/p')
+t5=$(now)
+psql "$ours" -qAtX -c "COPY (SELECT id, person_id, account_id, ts, channel, type_id, duration_ms, outcome, value, ext_id, attributes FROM interactions WHERE id > 0 ORDER BY id) TO STDOUT" >/dev/null
+t6=$(now)
+
+awk -v n="$ROWS" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v e="$t4" -v l="$load" -v f="$t5" -v g="$t6" 'BEGIN {
+        ours = b - a; txt = d - c; bin = e - d; out = g - f
+        printf "rows:                               %d\n", n
+        printf "cxgarden import (wall clock):       %.0f rows/s (%.2f s, whole command)\n", n / ours, ours
+        printf "psql \\copy FROM, text:              %.0f rows/s (%.2f s)\n", n / txt, txt
+        printf "psql \\copy FROM, binary:            %.0f rows/s (%.2f s)\n", n / bin, bin
+        printf "ratio (ours / psql text):           %.2f\n", txt / ours
+        printf "ratio (ours / psql binary):         %.2f\n", bin / ours
+        printf "snapshot load (cxgarden score):     %.0f rows/s (%.2f s, every scan + engine build)\n", n / l, l
+        printf "psql COPY TO STDOUT > /dev/null:    %.0f rows/s (%.2f s)\n", n / out, out
+        printf "ratio (load / psql COPY TO):        %.2f\n", out / l
+}'
