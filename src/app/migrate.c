@@ -7,8 +7,8 @@
 #include "app/migrate.h"
 #include "core/banned.h"
 
-static enum cxg_err open_pair(const char *from, const char *to, unsigned to_flags,
-                              struct store **a, struct store **b, struct cxg_error *err)
+static enum cxg_err open_pair(const char *from, const char *to, unsigned to_flags, struct store **a,
+                              struct store **b, struct cxg_error *err)
 {
         enum cxg_err rc;
 

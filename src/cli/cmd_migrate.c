@@ -113,8 +113,8 @@ int cli_migrate(struct cli *c)
                 printf("migrate: %s and %s hold the same data\n", redact(from, fa, sizeof(fa)),
                        redact(to, ta, sizeof(ta)));
         else
-                printf("migrate: %" PRId64 " rows copied from %s to %s and verified\n",
-                       rep->copied, redact(from, fa, sizeof(fa)), redact(to, ta, sizeof(ta)));
+                printf("migrate: %" PRId64 " rows copied from %s to %s and verified\n", rep->copied,
+                       redact(from, fa, sizeof(fa)), redact(to, ta, sizeof(ta)));
         cxg_free(rep);
         return code;
 }

@@ -88,8 +88,8 @@ struct cols {
 
 enum cxg_err store_read_begin(struct store *s, struct cxg_error *err)
 {
-        int rc = sdb_exec(s, store_sql(s, "BEGIN",
-                                       "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+        int rc =
+            sdb_exec(s, store_sql(s, "BEGIN", "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
 
         return rc == SDB_OK ? CXG_OK : store_db_err(s, rc, "begin read", err);
 }
@@ -106,8 +106,7 @@ static enum cxg_err table_cols(struct store *s, const char *table, struct cols *
 {
         struct sdb_stmt *st = NULL;
         int rc = sdb_prepare(s,
-                             store_sql(s,
-                                       "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+                             store_sql(s, "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
                                        "SELECT column_name FROM information_schema.columns"
                                        " WHERE table_schema = current_schema()"
                                        " AND table_name = CAST(?1 AS TEXT)"
@@ -127,8 +126,7 @@ static enum cxg_err table_cols(struct store *s, const char *table, struct cols *
                 return store_db_err(s, rc, "read the schema", err);
         if (rc == SDB_ROW)
                 return cxg_error_set(err, CXG_ERR_INTERNAL,
-                                     "migrate: table %s has more than %d columns", table,
-                                     MAX_COLS);
+                                     "migrate: table %s has more than %d columns", table, MAX_COLS);
         return CXG_OK;
 }
 
@@ -470,7 +468,8 @@ enum cxg_err store_migrate_verify(struct store *from, struct store *to,
                     (rc = table_sum(from, t, &c, a, err)) || (rc = table_sum(to, t, &c, b, err)))
                         return rc;
                 rep->n = k + 1;
-                if (!bad && (a->rows != b->rows || a->sum[0] != b->sum[0] || a->sum[1] != b->sum[1]))
+                if (!bad &&
+                    (a->rows != b->rows || a->sum[0] != b->sum[0] || a->sum[1] != b->sum[1]))
                         bad = t->name;
         }
         if (bad)

@@ -55,7 +55,10 @@ static enum cxg_err pg_fail(PGconn *conn, PGresult *r, const char *what, struct 
         enum cxg_err code = CXG_ERR_STORE;
         char text[400];
 
-        snprintf(text, sizeof(text), "%s", msg ? msg : conn ? PQerrorMessage(conn) : "no connection");
+        snprintf(text, sizeof(text), "%s",
+                 msg    ? msg
+                 : conn ? PQerrorMessage(conn)
+                        : "no connection");
         trim(text);
         if (state && strncmp(state, "23", 2) == 0)
                 code = CXG_ERR_CONFLICT;
@@ -170,8 +173,11 @@ static void put_text(struct store_pg_copy *c, const char *s, size_t n)
 
         field(c);
         for (size_t i = 0; i < n; i++) {
-                char e = s[i] == '\\' ? '\\' : s[i] == '\t' ? 't' : s[i] == '\n' ? 'n'
-                                                : s[i] == '\r' ? 'r' : 0;
+                char e = s[i] == '\\'   ? '\\'
+                         : s[i] == '\t' ? 't'
+                         : s[i] == '\n' ? 'n'
+                         : s[i] == '\r' ? 'r'
+                                        : 0;
                 char esc[2] = {'\\', e};
 
                 if (!e)
@@ -377,8 +383,13 @@ static size_t unescape(char *p, size_t n)
 
                 if (ch == '\\' && i + 1 < n) {
                         ch = p[++i];
-                        ch = ch == 't' ? '\t' : ch == 'n' ? '\n' : ch == 'r' ? '\r'
-                             : ch == 'b' ? '\b' : ch == 'f' ? '\f' : ch == 'v' ? '\v' : ch;
+                        ch = ch == 't'   ? '\t'
+                             : ch == 'n' ? '\n'
+                             : ch == 'r' ? '\r'
+                             : ch == 'b' ? '\b'
+                             : ch == 'f' ? '\f'
+                             : ch == 'v' ? '\v'
+                                         : ch;
                 }
                 p[o++] = ch;
         }
@@ -426,8 +437,8 @@ static enum cxg_err scan_row(char *row, int n, store_interaction_cb cb, void *ct
         struct store_interaction r;
         char *f[SCAN_COLS];
 
-        if (split(row, n, f, SCAN_COLS) != SCAN_COLS || !f[0] || !f[1] || !f[2] || !f[3] ||
-            !f[4] || !f[5] || !f[7])
+        if (split(row, n, f, SCAN_COLS) != SCAN_COLS || !f[0] || !f[1] || !f[2] || !f[3] || !f[4] ||
+            !f[5] || !f[7])
                 return cxg_error_set(err, CXG_ERR_STORE, "scan interactions: malformed COPY row");
         r.id = num(f[0]);
         r.person_id = num(f[1]);
@@ -444,8 +455,7 @@ static enum cxg_err scan_row(char *row, int n, store_interaction_cb cb, void *ct
 }
 
 enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
-                                        store_interaction_cb cb, void *ctx,
-                                        struct cxg_error *err)
+                                        store_interaction_cb cb, void *ctx, struct cxg_error *err)
 {
         PGconn *conn = s->pg ? store_pg_conn(s) : NULL;
         enum cxg_err rc = CXG_OK;
