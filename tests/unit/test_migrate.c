@@ -2,8 +2,8 @@
  * test_migrate.c: store_migrate_copy and store_migrate_verify (store_migrate.h): a copy keeps
  * ids and rows (equal counts and checksums), a tampered target is found and named, a target
  * with rows is refused unless replaced, and the table list covers the whole schema.
- * Stores are SQLite files here, or PostgreSQL databases when tests/unit/testdb.h says so
- * (CXG_TEST_BACKEND=pg).
+ * The source is a SQLite file; the target is the test backend's (testdb.h): another SQLite
+ * file, or a PostgreSQL database under CXG_TEST_BACKEND=pg.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,28 +21,25 @@
 #include "store/store_int.h"
 #include "store/store_migrate.h"
 
-#if __has_include("testdb.h")
 #include "testdb.h"
-#define HAVE_TESTDB 1
-#endif
 
 static char paths[2][256];
 
-/* A fresh empty store: a temporary SQLite file, or a fresh database on the test cluster. */
+/* A fresh empty store: 0 a temporary SQLite file, 1 one of the test backend. */
 static struct store *open_fresh(int which)
 {
         struct store *s = NULL;
         struct cxg_error e;
-        char name[32];
+        int fd;
 
-        snprintf(name, sizeof(name), "migrate%d", which);
-#ifdef HAVE_TESTDB
-        testdb_path(paths[which], sizeof(paths[which]), name);
-#else
-        snprintf(paths[which], sizeof(paths[which]), "/tmp/cxg-migrate-%d-%s.db", (int)getpid(),
-                 name);
-        unlink(paths[which]);
-#endif
+        if (which == 1) {
+                assert_int_equal(testdb_path(paths[1], sizeof(paths[1]), "migrate"), 0);
+        } else {
+                snprintf(paths[0], sizeof(paths[0]), "/tmp/cxg-migrate-XXXXXX");
+                fd = mkstemp(paths[0]);
+                assert_true(fd >= 0);
+                close(fd);
+        }
         if (store_open(paths[which], 0, &s, &e) != CXG_OK)
                 fail_msg("open %s: %s", paths[which], e.msg);
         return s;
@@ -200,7 +197,7 @@ static void test_identity_and_ids(void **state)
 /* Every table of a fresh store is in the copy list (but the version and SQLite's own). */
 static void test_table_list_complete(void **state)
 {
-        struct store *a = open_fresh(0);
+        struct store *a = open_fresh(1);
         struct sdb_stmt *st = NULL;
         int rc;
 
@@ -226,7 +223,7 @@ static void test_table_list_complete(void **state)
         }
         assert_int_equal(rc, SDB_DONE);
         sdb_finalize(st);
-        drop(a, 0);
+        drop(a, 1);
 }
 
 int main(void)
