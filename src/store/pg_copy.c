@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "store/pg_copy.h"
 #include "store/store_changes.h"
+#include "store/pg_int.h"
 #include "store/store_int.h"
 
 /* The columns of an interaction scan, as interaction_row in scan.c reads them. */
@@ -28,47 +29,11 @@ struct store_pg_copy {
         int fields;      /* fields of the current row so far */
 };
 
-/*
- * Until pg.c provides the connection (pgcore), no handle has one; pg.c's definition takes
- * precedence over this weak one.
- */
-__attribute__((weak)) struct pg_conn *store_pg_conn(struct store *s)
+/* A failed COPY (res, or the connection when NULL): mapped by pg.c, reported by store_db_err. */
+static enum cxg_err pg_fail(struct store *s, const PGresult *res, const char *what,
+                            struct cxg_error *err)
 {
-        (void)s;
-        return NULL;
-}
-
-/* Drop the trailing newline libpq leaves on its messages. */
-static void trim(char *m)
-{
-        size_t n = strlen(m);
-
-        while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
-                m[--n] = '\0';
-}
-
-/* A failed command: map its SQLSTATE to our codes (as pg.c does) with the server's words. */
-static enum cxg_err pg_fail(PGconn *conn, PGresult *r, const char *what, struct cxg_error *err)
-{
-        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-        enum cxg_err code = CXG_ERR_STORE;
-        char text[400];
-
-        snprintf(text, sizeof(text), "%s",
-                 msg    ? msg
-                 : conn ? PQerrorMessage(conn)
-                        : "no connection");
-        trim(text);
-        if (state && strncmp(state, "23", 2) == 0)
-                code = CXG_ERR_CONFLICT;
-        else if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
-                code = CXG_ERR_BUSY;
-        else if (state && !strcmp(state, "53100"))
-                code = CXG_ERR_FULL;
-        else if (state && !strcmp(state, "25006"))
-                code = CXG_ERR_READONLY;
-        return cxg_error_set(err, code, "%s: PostgreSQL: %s", what, text);
+        return store_db_err(s, store_pg_fail(s, res), what, err);
 }
 
 /* The 1-based line of a COPY FROM error (its context says "COPY t, line N"), or 0. */
@@ -89,15 +54,18 @@ enum cxg_err store_pg_copy_begin(struct store *s, const char *table, const char 
         struct store_pg_copy *c;
         char sql[4400];
         PGresult *r;
+        int src;
 
         *out = NULL;
         if (!conn)
                 return cxg_error_set(err, CXG_ERR_INTERNAL, "copy %s: not a PostgreSQL store",
                                      table);
+        if ((src = store_pg_ready(s)) != SDB_OK)
+                return store_db_err(s, src, "copy", err);
         snprintf(sql, sizeof(sql), "COPY %s(%s) FROM STDIN", table, cols);
         r = PQexec(conn, sql);
         if (PQresultStatus(r) != PGRES_COPY_IN) {
-                enum cxg_err rc = pg_fail(conn, r, "copy", err);
+                enum cxg_err rc = pg_fail(s, r, "copy", err);
 
                 PQclear(r);
                 return rc;
@@ -213,7 +181,7 @@ static enum cxg_err row_end(struct store_pg_copy *c, struct cxg_error *err)
         if (c->b.len < STORE_PG_COPY_FLUSH)
                 return CXG_OK;
         if (PQputCopyData(c->conn, c->b.data, (int)c->b.len) != 1)
-                return pg_fail(c->conn, NULL, "copy", err);
+                return pg_fail(c->s, NULL, "copy", err);
         cxg_buf_clear(&c->b);
         return CXG_OK;
 }
@@ -256,12 +224,12 @@ static enum cxg_err copy_finish(struct store_pg_copy *c, int64_t *rows, struct c
         PGresult *r;
 
         if (c->b.len && PQputCopyData(c->conn, c->b.data, (int)c->b.len) != 1)
-                rc = pg_fail(c->conn, NULL, "copy", err);
+                rc = pg_fail(c->s, NULL, "copy", err);
         if (PQputCopyEnd(c->conn, rc ? "cxgarden: send failed" : NULL) != 1 && !rc)
-                rc = pg_fail(c->conn, NULL, "copy", err);
+                rc = pg_fail(c->s, NULL, "copy", err);
         while ((r = PQgetResult(c->conn))) {
                 if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK) {
-                        rc = pg_fail(c->conn, r, "copy", err);
+                        rc = pg_fail(c->s, r, "copy", err);
                         if (err)
                                 err->line = copy_line(r);
                 } else if (!rc && rows) {
@@ -465,6 +433,8 @@ enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
 
         if (!conn)
                 return cxg_error_set(err, CXG_ERR_INTERNAL, "scan interactions: no connection");
+        if ((n = store_pg_ready(s)) != SDB_OK)
+                return store_db_err(s, n, "scan interactions", err);
         snprintf(sql, sizeof(sql),
                  "COPY (SELECT id, person_id, account_id, ts, channel, type_id, duration_ms,"
                  " outcome, value, ext_id, attributes FROM interactions WHERE id BETWEEN"
@@ -472,7 +442,7 @@ enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
                  lo, hi);
         r = PQexec(conn, sql);
         if (PQresultStatus(r) != PGRES_COPY_OUT) {
-                rc = pg_fail(conn, r, "scan interactions", err);
+                rc = pg_fail(s, r, "scan interactions", err);
                 PQclear(r);
                 return rc;
         }
@@ -484,10 +454,10 @@ enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
                 PQfreemem(row);
         }
         if (n == -2 && !rc)
-                rc = pg_fail(conn, NULL, "scan interactions", err);
+                rc = pg_fail(s, NULL, "scan interactions", err);
         while ((r = PQgetResult(conn))) {
                 if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
-                        rc = pg_fail(conn, r, "scan interactions", err);
+                        rc = pg_fail(s, r, "scan interactions", err);
                 PQclear(r);
         }
         return rc;

@@ -17,10 +17,6 @@
 #define STORE_PG_COPY_FLUSH (256u * 1024u)
 
 struct store_pg_copy;
-struct pg_conn; /* libpq's PGconn */
-
-/* The libpq connection of a PostgreSQL handle (pg.c), NULL on SQLite. */
-struct pg_conn *store_pg_conn(struct store *s);
 
 /*
  * Start COPY table(cols) FROM STDIN on s (cols: "a, b, c"), inside the caller's transaction.
