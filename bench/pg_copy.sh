@@ -5,7 +5,7 @@
 #   bench/pg_copy.sh [ROWS] [BINARY]     (default 1000000 rows, build/cxgarden)
 #
 # Generates 2,000 accounts, 15,000 people and ROWS interactions (the CSV of bench/import.sh),
-# imports accounts and people into two fresh databases, then measures
+# gives three fresh databases the same accounts and people, then measures
 #   (a) `cxgarden --db postgresql://... import interactions FILE` (whole command, wall clock),
 #   (b) `psql \copy interactions(...) FROM` of the same rows (ids resolved: exported from (a)),
 #       in COPY's text format and in its binary format, into the second database,
@@ -41,15 +41,18 @@ awk -v n="$ROWS" 'BEGIN {
                        ch[int(rand() * 10) + 1], ty[int(rand() * 10) + 1], int(rand() * 5000),
                        oc[int(rand() * 5) + 1], rand() * 100
 }' >"$dir/interactions.csv"
+# accounts and people imported once into SQLite, then moved by `cxgarden migrate`: the three
+# PostgreSQL databases start with the same rows and ids
+"$BIN" --db "$dir/base.db" import accounts "$dir/accounts.csv" --no-detect >/dev/null 2>&1
+"$BIN" --db "$dir/base.db" import people "$dir/people.csv" --no-detect >/dev/null 2>&1
 for db in "$ours" "$raw" "$rawbin"; do
-        "$BIN" --db "$db" import accounts "$dir/accounts.csv" >/dev/null 2>&1
-        "$BIN" --db "$db" import people "$dir/people.csv" >/dev/null 2>&1
+        "$BIN" migrate --from "$dir/base.db" --to "$db" >/dev/null
 done
 psql "$ours" -qAtX -c "CHECKPOINT"
 
 cols="person_id, account_id, ts, channel, type_id, duration_ms, outcome, value, attributes"
 t0=$(now)
-"$BIN" --db "$ours" import interactions "$dir/interactions.csv" >/dev/null 2>&1
+"$BIN" --db "$ours" import interactions "$dir/interactions.csv" --no-detect >/dev/null
 t1=$(now)
 psql "$ours" -qAtX -c "\\copy (SELECT $cols FROM interactions ORDER BY id) TO '$dir/rows.txt'"
 psql "$ours" -qAtX -c "\\copy (SELECT $cols FROM interactions ORDER BY id) TO '$dir/rows.bin' WITH (FORMAT binary)"
