@@ -39,13 +39,12 @@ diff "$dir/sum1" "$dir/sum2" >/dev/null || fail "checksums differ between hops: 
 n=$(cxg_db_sql "$back" "SELECT count(*) FROM interactions")
 [ "$n" = "$(cxg_db_sql "$src" "SELECT count(*) FROM interactions")" ] || fail "interactions: $n"
 [ "$n" -gt 1000 ] || fail "too few interactions generated: $n"
-# the same scores from the copy (and from the middle store)
+# the same scores from the copy that went through the middle store (scores computed on
+# PostgreSQL itself are the cross-backend suites' concern)
 scores "$src" >"$dir/s0"
-scores "$mid" >"$dir/s1"
 scores "$back" >"$dir/s2"
 [ -s "$dir/s0" ] || fail "no score output"
-diff "$dir/s0" "$dir/s1" >/dev/null || fail "scores differ on $(cxg_backend): $(diff "$dir/s0" "$dir/s1" | head)"
-diff "$dir/s0" "$dir/s2" >/dev/null || fail "scores differ after the round trip"
+diff "$dir/s0" "$dir/s2" >/dev/null || fail "scores differ after the round trip: $(diff "$dir/s0" "$dir/s2" | head)"
 # each store keeps its own identity
 [ "$(cxg_db_sql "$src" "SELECT value FROM meta WHERE key = 'store.id'")" != \
         "$(cxg_db_sql "$back" "SELECT value FROM meta WHERE key = 'store.id'")" ] || fail "store.id copied"
