@@ -58,8 +58,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         t2 = now();
-        printf("scan %lld %.3f\ngeneric %lld %.3f\nload %lld %.3f\n", n, t1 - t0, g,
-               t3 - t1, n, t2 - t3);
+        printf("scan %lld %.3f\ngeneric %lld %.3f\nload %lld %.3f\n", n, t1 - t0, g, t3 - t1, n,
+               t2 - t3);
         eng_snapshot_release(&snap);
         store_close(s);
         return 0;

@@ -184,13 +184,116 @@ static void test_identity_and_ids(void **state)
         assert_string_not_equal(ida, idb2);
         assert_int_equal(store_account_ref(b, "A2", 2, &max, &e), CXG_OK);
         /* the identity sequence is past the ids copied (PostgreSQL: set by the copy) */
-        assert_int_equal(sdb_prepare(b, "INSERT INTO accounts(ext_id) VALUES ('A9') RETURNING id",
-                                     &st),
-                         SDB_OK);
+        assert_int_equal(
+            sdb_prepare(b, "INSERT INTO accounts(ext_id) VALUES ('A9') RETURNING id", &st), SDB_OK);
         assert_int_equal(sdb_step(st), SDB_ROW);
         id = sdb_column_int64(st, 0);
         sdb_finalize(st);
         assert_true(id > max);
+        free(rep);
+        drop(a, 0);
+        drop(b, 1);
+}
+
+struct seen {
+        int64_t n, first, last;
+        int attr_ok, nan_ok;
+};
+
+static enum cxg_err on_row(void *ctx, const struct store_interaction *r)
+{
+        struct seen *v = ctx;
+
+        if (!v->n++)
+                v->first = r->id;
+        v->last = r->id;
+        if (r->ts == 1800000007)
+                v->attr_ok = r->attributes &&
+                             strcmp(r->attributes, "{\"k\":\"t\\tb\\\\s\"}") == 0 &&
+                             r->duration_ms == -1;
+        if (r->ts == 1800000008)
+                v->nan_ok = isnan(r->value);
+        return CXG_OK;
+}
+
+static int64_t one(struct store *s, const char *sql)
+{
+        struct sdb_stmt *st = NULL;
+        int64_t v = -1;
+
+        assert_int_equal(sdb_prepare(s, sql, &st), SDB_OK);
+        if (sdb_step(st) == SDB_ROW)
+                v = sdb_column_int64(st, 0);
+        sdb_finalize(st);
+        return v;
+}
+
+/*
+ * The interaction batch on the copied store (COPY on PostgreSQL): ids follow the copied
+ * ones, one change-log range with the account, a refused row names its line and leaves
+ * nothing, a rollback leaves nothing, and the scan returns the values written.
+ */
+static void test_interaction_batch_after_copy(void **state)
+{
+        struct store *a = open_fresh(0), *b = open_fresh(1);
+        struct store_migrate_report *rep = calloc(1, sizeof(*rep));
+        struct store_interaction rows[200];
+        struct seen v = {0};
+        struct cxg_error e;
+        int64_t max, before, acc, per;
+        size_t ins = 0;
+
+        (void)state;
+        fill(a);
+        copy_ok(a, b, 0, rep);
+        max = one(b, "SELECT max(id) FROM interactions");
+        acc = one(b, "SELECT max(account_id) FROM interactions");
+        per = one(b, "SELECT max(person_id) FROM interactions");
+        for (int i = 0; i < 200; i++) {
+                memset(&rows[i], 0, sizeof(rows[i]));
+                rows[i].person_id = per;
+                rows[i].account_id = acc;
+                rows[i].ts = 1800000000 + i;
+                rows[i].type_id = 1;
+                rows[i].duration_ms = i % 7 == 0 ? -1 : i;
+                rows[i].value = i % 8 == 0 ? NAN : i * 0.5;
+        }
+        rows[7].attributes = "{\"k\":\"t\\tb\\\\s\"}";
+        assert_int_equal(store_begin(b, &e), CXG_OK);
+        assert_int_equal(store_put_interactions(b, rows, 200, &ins, NULL, &e), CXG_OK);
+        assert_int_equal(store_commit(b, &e), CXG_OK);
+        assert_int_equal(ins, 200);
+        assert_int_equal(one(b, "SELECT min(id) FROM interactions WHERE ts >= 1800000000"),
+                         max + 1);
+        assert_int_equal(one(b, "SELECT max(id) FROM interactions WHERE ts >= 1800000000"),
+                         max + 200);
+        assert_int_equal(one(b, "SELECT count(*) FROM changes WHERE entity = 4 AND op = 1"
+                                " AND id_lo = (SELECT min(id) FROM interactions WHERE ts >="
+                                " 1800000000) AND id_hi = id_lo + 199 AND account_id ="
+                                " (SELECT max(account_id) FROM interactions)"),
+                         1);
+        /* a refused row: its line, and nothing of the batch */
+        before = one(b, "SELECT count(*) FROM interactions");
+        rows[4].ts = CXG_TS_NONE;
+        assert_int_equal(store_begin(b, &e), CXG_OK);
+        assert_int_equal(store_put_interactions(b, rows, 200, NULL, NULL, &e), CXG_ERR_INVALID);
+        assert_int_equal(e.line, 5);
+        assert_int_equal(store_commit(b, &e), CXG_OK);
+        assert_int_equal(one(b, "SELECT count(*) FROM interactions"), before);
+        rows[4].ts = 1800000004;
+        /* a rollback leaves neither rows nor changes */
+        before = one(b, "SELECT count(*) FROM changes");
+        assert_int_equal(store_begin(b, &e), CXG_OK);
+        assert_int_equal(store_put_interactions(b, rows, 50, NULL, NULL, &e), CXG_OK);
+        store_rollback(b);
+        assert_int_equal(one(b, "SELECT count(*) FROM changes"), before);
+        assert_int_equal(one(b, "SELECT max(id) FROM interactions"), max + 200);
+        /* the scan (COPY TO on PostgreSQL) gives back what was written */
+        assert_int_equal(store_scan_interactions(b, max, on_row, &v, &e), CXG_OK);
+        assert_int_equal(v.n, 200);
+        assert_int_equal(v.first, max + 1);
+        assert_true(v.attr_ok);
+        assert_true(v.nan_ok);
         free(rep);
         drop(a, 0);
         drop(b, 1);
@@ -234,6 +337,7 @@ int main(void)
             cmocka_unit_test(test_copy_and_tamper),
             cmocka_unit_test(test_identity_and_ids),
             cmocka_unit_test(test_table_list_complete),
+            cmocka_unit_test(test_interaction_batch_after_copy),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
