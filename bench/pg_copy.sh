@@ -2,7 +2,8 @@
 # pg_copy.sh: PostgreSQL bulk paths against PostgreSQL's own COPY, same run, same rows, same
 # table shape, on a throwaway cluster (scripts/pg-cluster). Not part of `make test`.
 #
-#   bench/pg_copy.sh [ROWS] [BINARY]     (default 1000000 rows, build/cxgarden)
+#   [BATCH=N] bench/pg_copy.sh [ROWS] [BINARY]   (default 1000000 rows, build/cxgarden;
+#                                                 BATCH: the import's --batch, default 10000)
 #
 # Generates 2,000 accounts, 15,000 people and ROWS interactions (the CSV of bench/import.sh),
 # gives three fresh databases the same accounts and people, then measures
@@ -61,7 +62,7 @@ psql "$ours" -qAtX -c "CHECKPOINT"
 
 cols="person_id, account_id, ts, channel, type_id, duration_ms, outcome, value, attributes"
 t0=$(now)
-"$BIN" --db "$ours" import interactions "$dir/interactions.csv" --no-detect >/dev/null
+"$BIN" --db "$ours" import interactions "$dir/interactions.csv" --no-detect --batch "${BATCH:-10000}" >/dev/null
 t1=$(now)
 psql "$ours" -qAtX -c "\\copy (SELECT $cols FROM interactions ORDER BY id) TO '$dir/rows.txt'"
 psql "$ours" -qAtX -c "\\copy (SELECT $cols FROM interactions ORDER BY id) TO '$dir/rows.bin' WITH (FORMAT binary)"
