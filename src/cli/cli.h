@@ -49,6 +49,7 @@ int cli_fit(struct cli *c);
 int cli_gardens(struct cli *c);
 int cli_ideas(struct cli *c);
 int cli_ledger(struct cli *c);
+int cli_migrate(struct cli *c);
 
 /* Print "cxgarden: " and the message to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

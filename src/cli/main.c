@@ -42,6 +42,7 @@ static const struct command commands[] = {
     {"gardens", cli_gardens, "gardens list|show|create|suggest|impact: customer gardens"},
     {"ideas", cli_ideas, "ideas list|create|vote|comment|move: governed garden ideas"},
     {"ledger", cli_ledger, "ledger list|leaderboard|trend: the incentive ledger"},
+    {"migrate", cli_migrate, "migrate --from A --to B: copy a store (SQLite <-> PostgreSQL)"},
 };
 
 void cli_errorf(const char *fmt, ...)

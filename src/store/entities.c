@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/buf.h"
+#include "store/pg_copy.h"
 #include "store/store_changes.h"
 #include "store/store_int.h"
 
@@ -911,8 +912,20 @@ static enum cxg_err put_rows(struct store *s, struct ins_ctx *c,
                 size_t run = 0;
 
                 /* a run of rows without external id goes INS_ROWS at a time */
-                while (i + run < n && !rows[i + run].ext_id && run < INS_ROWS)
+                while (i + run < n && !rows[i + run].ext_id && (run < INS_ROWS || s->pg))
                         run++;
+                if (s->pg && run > 0) { /* PostgreSQL: the whole run in one COPY (pg_copy.c) */
+                        size_t bad = 0;
+
+                        if ((rc = run_flush(s, &c->run, err)) ||
+                            (rc = store_pg_copy_interactions(s, &rows[i], run, &bad, err))) {
+                                i += bad;
+                                goto fail;
+                        }
+                        c->ins += run;
+                        i += run;
+                        continue;
+                }
                 if (run == INS_ROWS) {
                         if ((rc = put_many(s, c, &rows[i], err)))
                                 goto fail;

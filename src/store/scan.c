@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/banned.h"
+#include "store/pg_copy.h"
 #include "store/store_int.h"
 
 /* Any callback type; converted back to its own type before the call. */
@@ -174,6 +175,8 @@ static enum cxg_err interaction_row(struct store *s, struct sdb_stmt *st, any_cb
 enum cxg_err store_scan_interactions(struct store *s, int64_t after_id, store_interaction_cb cb,
                                      void *ctx, struct cxg_error *err)
 {
+        if (s->pg) /* PostgreSQL: COPY (SELECT ...) TO STDOUT (pg_copy.c) */
+                return store_pg_scan_interactions(s, after_id + 1, INT64_MAX, cb, ctx, err);
         return scan(s,
                     "SELECT id, person_id, account_id, ts, channel, type_id, duration_ms,"
                     " outcome, value, ext_id, attributes FROM interactions WHERE id > ?"
