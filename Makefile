@@ -7,7 +7,7 @@ DB ?= demo.db
 PORT ?= 8080
 FUZZ_SECONDS ?= 30
 
-.PHONY: all build san release layers bootstrap test test-fast demo bench fuzz format clean
+.PHONY: all build san release layers bootstrap test test-fast test-sqlite test-pg demo bench fuzz format clean
 
 all: build
 
@@ -34,7 +34,9 @@ release:
 layers:
 	@bash scripts/check-layers
 
-# the release build, then every suite on the normal build, then on the ASan+UBSan build
+# the release build, then every suite on the normal build (SQLite, and PostgreSQL as the pg_
+# variants on a throwaway cluster that ctest's pg fixture starts), then on the ASan+UBSan build
+# (which registers the pg_ variants of the store and ingest suites only: CXG_PG_SAN_SUITES)
 test: bootstrap build san release
 	@echo "== fuzzing: each harness for $(FUZZ_SECONDS) s"
 	@bash scripts/fuzz $(FUZZ_SECONDS)
@@ -46,6 +48,13 @@ test: bootstrap build san release
 
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# one backend only: the SQLite suites, or the pg_ variants (with their cluster fixture)
+test-sqlite: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE pg
+
+test-pg: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L pg
 
 demo: bootstrap build
 	@bash scripts/demo $(BUILD)/cxgarden $(DB) $(PORT)

@@ -1,14 +1,34 @@
 /*
- * changes.c: the change log of store_changes.h on SQLite: noting a change inside the
+ * changes.c: the change log of store_changes.h on both backends: noting a change inside the
  * writer's transaction, reading the log in seq order, its head and floor, pruning, and the
- * store's identity.
+ * store's identity. On PostgreSQL a note takes the store's write lock (STORE_PG_WRITE_LOCK)
+ * before it draws its seq, as the change-log triggers do (schema_pg.c), so seq is commit
+ * order, and it notifies channel cxg_changes with the seq as the serve nodes' wake-up.
  */
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/banned.h"
 #include "store/store_changes.h"
 #include "store/store_int.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/*
+ * PostgreSQL's note: the lock first (a materialized CTE, evaluated before the INSERT draws
+ * the seq), then the row, then the notification of its seq (delivered at commit).
+ */
+#define NOTE_PG                                                                                    \
+        "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(" STR(                               \
+            STORE_PG_WRITE_LOCK) ")),"                                                             \
+                                 " i AS (INSERT INTO changes(at, entity, op, id_lo, id_hi, "       \
+                                 "account_id)"                                                     \
+                                 " SELECT CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS "     \
+                                 "BIGINT), CAST(?4 AS BIGINT),"                                    \
+                                 " CAST(?5 AS BIGINT), CAST(?6 AS BIGINT) FROM l RETURNING seq)"   \
+                                 " SELECT pg_notify('cxg_changes', CAST(seq AS TEXT)) FROM i"
 
 enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_lo, int64_t id_hi,
                                int64_t account_id, struct cxg_error *err)
@@ -21,8 +41,10 @@ enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_l
                 return cxg_error_set(err, CXG_ERR_INTERNAL,
                                      "note change: %s: no transaction is open", s->path);
         st = store_stmt(s,
-                        "INSERT INTO changes(at, entity, op, id_lo, id_hi, account_id)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        store_sql(s,
+                                  "INSERT INTO changes(at, entity, op, id_lo, id_hi, account_id)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                  NOTE_PG),
                         err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
@@ -35,7 +57,10 @@ enum cxg_err store_change_note(struct store *s, int entity, int op, int64_t id_l
                 sdb_bind_int64(st, 6, account_id);
         else
                 sdb_bind_null(st, 6);
-        rc = sdb_step(st);
+        /* PostgreSQL's note returns the notification's row */
+        while ((rc = sdb_step(st)) == SDB_ROW)
+                ;
+        sdb_reset(st);
         return rc == SDB_DONE ? CXG_OK : store_db_err(s, rc, "note change", err);
 }
 
@@ -52,7 +77,8 @@ enum cxg_err store_changes_scan(struct store *s, int64_t after, size_t limit, st
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         sdb_bind_int64(st, 1, after);
-        sdb_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+        /* both dialects: no LIMIT -1 on PostgreSQL */
+        sdb_bind_int64(st, 2, limit && limit < (size_t)INT64_MAX ? (int64_t)limit : INT64_MAX);
         while ((rc = sdb_step(st)) == SDB_ROW) {
                 struct store_change c = {
                     .seq = sdb_column_int64(st, 0),
@@ -89,10 +115,17 @@ static enum cxg_err one_int(struct store *s, const char *sql, const char *what, 
 
 enum cxg_err store_changes_head(struct store *s, int64_t *seq, struct cxg_error *err)
 {
-        /* sqlite_sequence keeps the highest seq ever taken, also after a prune */
+        /*
+         * SQLite: sqlite_sequence keeps the highest seq ever taken, also after a prune.
+         * PostgreSQL: the sequence also counts seqs of transactions not yet committed or
+         * rolled back, so the head is the newest committed row, which a prune always keeps;
+         * rows commit in seq order (the write lock), so no smaller seq can still appear.
+         */
         return one_int(s,
-                       "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'),"
-                       " 0)",
+                       store_sql(s,
+                                 "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name ="
+                                 " 'changes'), 0)",
+                                 "SELECT coalesce(max(seq), 0) FROM changes"),
                        "read change log head", seq, err);
 }
 

@@ -56,12 +56,20 @@ enum cxg_err store_ledger_add(struct store *s, const struct store_ledger_entry *
 enum cxg_err store_ledger_scan(struct store *s, int64_t garden_id, store_ledger_cb cb, void *ctx,
                                struct cxg_error *err)
 {
+        /* PostgreSQL: the person's ext id from the small people_keys (scripts/check-citus) */
         struct sdb_stmt *st = store_stmt(
             s,
-            "SELECT l.id, l.at, l.user_id, u.name, l.person_id, p.ext_id, l.team, l.garden_id, "
-            "g.ext_id, l.kind, l.points, l.cause_type, l.cause_id, l.note FROM ledger l LEFT JOIN "
-            "users u ON u.id = l.user_id LEFT JOIN people p ON p.id = l.person_id LEFT JOIN "
-            "gardens g ON g.id = l.garden_id WHERE ?1 = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id",
+            store_sql(s,
+                      "SELECT l.id, l.at, l.user_id, u.name, l.person_id, p.ext_id, l.team,"
+                      " l.garden_id, g.ext_id, l.kind, l.points, l.cause_type, l.cause_id, l.note"
+                      " FROM ledger l LEFT JOIN users u ON u.id = l.user_id LEFT JOIN people p"
+                      " ON p.id = l.person_id LEFT JOIN gardens g ON g.id = l.garden_id"
+                      " WHERE ?1 = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id",
+                      "SELECT l.id, l.at, l.user_id, u.name, l.person_id, p.ext_id, l.team,"
+                      " l.garden_id, g.ext_id, l.kind, l.points, l.cause_type, l.cause_id, l.note"
+                      " FROM ledger l LEFT JOIN users u ON u.id = l.user_id LEFT JOIN people_keys p"
+                      " ON p.id = l.person_id LEFT JOIN gardens g ON g.id = l.garden_id"
+                      " WHERE ?1 = 0 OR l.garden_id = ?1 ORDER BY l.at, l.id"),
             err);
         struct store_ledger_row r;
         enum cxg_err rc = CXG_OK;

@@ -207,12 +207,19 @@ static enum cxg_err feedback_row(struct store *s, struct sdb_stmt *st, any_cb cb
 enum cxg_err store_scan_feedback(struct store *s, int64_t after_id, store_feedback_cb cb, void *ctx,
                                  struct cxg_error *err)
 {
-        return scan(s,
-                    "SELECT f.id, f.ext_id, f.person_id, f.account_id, p.ext_id, a.ext_id,"
-                    " f.ts, f.kind, f.score, f.comment, f.topic, f.channel FROM feedback f"
-                    " JOIN people p ON p.id = f.person_id JOIN accounts a ON a.id = f.account_id"
-                    " WHERE f.id > ? ORDER BY f.id",
-                    after_id, 0, feedback_row, (any_cb)cb, ctx, "scan feedback", err);
+        /* PostgreSQL: the person's ext id from the small people_keys (scripts/check-citus) */
+        return scan(
+            s,
+            store_sql(s,
+                      "SELECT f.id, f.ext_id, f.person_id, f.account_id, p.ext_id,"
+                      " a.ext_id, f.ts, f.kind, f.score, f.comment, f.topic, f.channel"
+                      " FROM feedback f JOIN people p ON p.id = f.person_id"
+                      " JOIN accounts a ON a.id = f.account_id WHERE f.id > ? ORDER BY f.id",
+                      "SELECT f.id, f.ext_id, f.person_id, f.account_id, p.ext_id,"
+                      " a.ext_id, f.ts, f.kind, f.score, f.comment, f.topic, f.channel"
+                      " FROM feedback f JOIN people_keys p ON p.id = f.person_id"
+                      " JOIN accounts a ON a.id = f.account_id WHERE f.id > ? ORDER BY f.id"),
+            after_id, 0, feedback_row, (any_cb)cb, ctx, "scan feedback", err);
 }
 
 /* ---- interaction types ---- */

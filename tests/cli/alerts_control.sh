@@ -6,6 +6,7 @@ set -euo pipefail
 bin=$1
 dir=$(mktemp -d /tmp/cxg-test-alerts-control-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/../lib/db.bash"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -17,7 +18,7 @@ print(" ".join(sorted(a["kind"] + ":" + a["subject"] for a in d["alerts"]
 }
 
 for seed in 1 2 3; do
-  db=$dir/c$seed.db
+  db=$(cxg_db "$dir" "c$seed") || exit $?
   "$bin" --db "$db" generate --seed "$seed" --scale 0.1 --control >/dev/null 2>&1
   "$bin" --db "$db" detect --dry-run --only erosion_behind_growth,experience_degradation \
     --json >"$dir/c$seed.json"
@@ -25,7 +26,7 @@ for seed in 1 2 3; do
   [ -z "$got" ] || fail "control seed $seed raised: $got"
 done
 
-db=$dir/p1.db
+db=$(cxg_db "$dir" p1) || exit $?
 "$bin" --db "$db" generate --seed 1 --scale 0.1 >/dev/null 2>&1
 "$bin" --db "$db" detect --dry-run --only erosion_behind_growth,experience_degradation \
   --json >"$dir/p1.json"

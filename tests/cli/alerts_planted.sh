@@ -8,7 +8,8 @@ set -euo pipefail
 bin=$1
 dir=$(mktemp -d /tmp/cxg-test-alerts-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-db=$dir/g.db
+. "$(dirname "$0")/../lib/db.bash"
+db=$(cxg_db "$dir" g) || exit $?
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # jq-free JSON checks: python3 is part of the base system
@@ -65,14 +66,14 @@ py 'import json,sys
 d=json.load(open(sys.argv[1]))
 assert d["created"]==0 and d["seen"]==d["found"] and d["tasks_created"]==0, d' "$dir/d2" ||
   fail "second run duplicated alerts"
-n=$(sqlite3 "$db" "SELECT count(*) FROM alerts")
+n=$(cxg_db_sql "$db" "SELECT count(*) FROM alerts")
 [ "$n" = "$(py 'import json,sys; print(json.load(open(sys.argv[1]))["found"])' "$dir/d1")" ] ||
   fail "alerts table holds $n rows"
 
 # alerts: list, filter, show, triage
 "$bin" --db "$db" alerts --status open --kind erosion_behind_growth >"$dir/list"
 grep -q 'seniority executive: engagement' "$dir/list" || fail "alerts list: $(cat "$dir/list")"
-id=$(sqlite3 "$db" "SELECT id FROM alerts WHERE kind='experience_degradation'")
+id=$(cxg_db_sql "$db" "SELECT id FROM alerts WHERE kind='experience_degradation'")
 "$bin" --db "$db" alerts show "$id" --json >"$dir/show"
 py 'import json,sys
 a=json.load(open(sys.argv[1]))
@@ -82,7 +83,7 @@ assert a["subject"]=="like" and a["status"]=="open" and a["evidence"]["interacti
 if "$bin" --db "$db" alerts dismiss "$id" 2>"$dir/err"; then fail "dismissed without a reason"; fi
 grep -q 'needs a reason' "$dir/err" || fail "dismiss message: $(cat "$dir/err")"
 "$bin" --db "$db" alerts resolve "$id" --reason "rolled back the feed cache" --by maria >/dev/null
-[ "$(sqlite3 "$db" "SELECT status || '|' || status_by || '|' || status_reason FROM alerts WHERE id=$id")" = \
+[ "$(cxg_db_sql "$db" "SELECT status || '|' || status_by || '|' || status_reason FROM alerts WHERE id=$id")" = \
   "resolved|maria|rolled back the feed cache" ] || fail "resolve not recorded"
 "$bin" --db "$db" alerts show 99999 2>"$dir/err" && fail "showed a missing alert"
 grep -q 'alert 99999 not found' "$dir/err" || fail "missing alert message"
@@ -90,18 +91,18 @@ grep -q 'alert 99999 not found' "$dir/err" || fail "missing alert message"
 grep -q 'unknown alert status' "$dir/err" || fail "bogus status message"
 
 # tasks: one per account alert, for the account's owner, closed with an action
-owner=$(sqlite3 "$db" "SELECT c.owner FROM tasks t JOIN accounts c ON c.id = t.account_id ORDER BY t.id LIMIT 1")
+owner=$(cxg_db_sql "$db" "SELECT c.owner FROM tasks t JOIN accounts c ON c.id = t.account_id ORDER BY t.id LIMIT 1")
 [ -n "$owner" ] || fail "task without the account owner"
 "$bin" --db "$db" tasks --owner "$owner" --json >"$dir/tasks"
 py 'import json,sys
 t=json.load(open(sys.argv[1]))
 assert t and all(x["owner"]==sys.argv[2] and x["alert_kind"]=="account_at_risk" for x in t), t
 assert all(x["health_before"] is not None for x in t)' "$dir/tasks" "$owner" || fail "tasks --owner"
-tid=$(sqlite3 "$db" "SELECT min(id) FROM tasks")
+tid=$(cxg_db_sql "$db" "SELECT min(id) FROM tasks")
 "$bin" --db "$db" tasks done "$tid" 2>"$dir/err" && fail "closed a task without an action"
 grep -q 'say what was done' "$dir/err" || fail "done message: $(cat "$dir/err")"
 "$bin" --db "$db" tasks done "$tid" --action meeting --outcome "CFO back on the weekly call" >/dev/null
-[ "$(sqlite3 "$db" "SELECT status || '|' || action FROM tasks WHERE id=$tid")" = "done|meeting" ] ||
+[ "$(cxg_db_sql "$db" "SELECT status || '|' || action FROM tasks WHERE id=$tid")" = "done|meeting" ] ||
   fail "task not closed"
 "$bin" --db "$db" tasks outcomes --json >"$dir/out"
 py 'import json,sys

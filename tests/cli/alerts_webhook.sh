@@ -8,7 +8,8 @@ bin=$1
 dir=$(mktemp -d /tmp/cxg-test-alerts-webhook-XXXXXX)
 rpid=
 trap '[ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$dir"' EXIT
-db=$dir/g.db
+. "$(dirname "$0")/../lib/db.bash"
+db=$(cxg_db "$dir" g) || exit $?
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

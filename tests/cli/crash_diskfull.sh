@@ -19,7 +19,8 @@ fail() {
         echo "FAIL: $*" >&2
         exit 1
 }
-. "$(dirname "$0")/../lib/skip.bash"
+. "$(dirname "$0")/../lib/db.bash"
+cxg_sqlite_only "the SQLite file on a full tmpfs and on a read-only mount (PostgreSQL keeps its data in its own cluster directory)"
 mount -t tmpfs -o size=3m tmpfs "$mnt" 2>/dev/null ||
         skip_missing "cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)"
 cd "$tmp"

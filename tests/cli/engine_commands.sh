@@ -6,28 +6,29 @@ set -euo pipefail
 BIN=${1:?usage: engine_commands.sh PATH/TO/cxgarden}
 DIR=$(mktemp -d /tmp/cxg-eng-cli-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
-DB="$DIR/g.db"
+. "$(dirname "$0")/../lib/db.bash"
+DB=$(cxg_db "$DIR" g) || exit $?
 fail() { echo "FAIL: $*"; exit 1; }
 "$BIN" --db "$DB" generate --seed 3 --scale 0.02 >/dev/null 2>&1 || fail "generate"
 
 # score: summary, timings, history rows = accounts
 OUT=$("$BIN" --db "$DB" score)
 echo "$OUT"
-N=$(sqlite3 "$DB" "select count(*) from accounts")
+N=$(cxg_db_sql "$DB" "select count(*) from accounts")
 grep <<<"$OUT" -q "^scored $N accounts and" || fail "score summary"
 echo "$OUT" | grep -Eq "^load [0-9.]+ s .* compute [0-9.]+ s \(2 threads\), write [0-9.]+ s$" \
         || fail "score timings"
-[ "$(sqlite3 "$DB" "select count(*) from score_history")" = "$N" ] || fail "history rows"
+[ "$(cxg_db_sql "$DB" "select count(*) from score_history")" = "$N" ] || fail "history rows"
 # a second run at a past date adds a second dated row per account
 "$BIN" --db "$DB" score --at 2026-09-30 --json >"$DIR/s.json"
 grep -q '"at":"2026-09-30"' "$DIR/s.json" || fail "score --at json: $(cat "$DIR/s.json")"
-[ "$(sqlite3 "$DB" "select count(distinct at) from score_history")" = "2" ] || fail "two dates"
+[ "$(cxg_db_sql "$DB" "select count(distinct at) from score_history")" = "2" ] || fail "two dates"
 # the history's components are JSON with every component and reasons
-sqlite3 "$DB" "select components from score_history limit 1" | grep >/dev/null '"senior_hold":' \
+cxg_db_sql "$DB" "select components from score_history limit 1" | grep >/dev/null '"senior_hold":' \
         || fail "components json"
 # rerunning the same date replaces instead of duplicating
 "$BIN" --db "$DB" score --at 2026-09-30 >/dev/null
-[ "$(sqlite3 "$DB" "select count(*) from score_history")" = "$((2 * N))" ] || fail "replace"
+[ "$(cxg_db_sql "$DB" "select count(*) from score_history")" = "$((2 * N))" ] || fail "replace"
 
 # a scorecard from the config file applies to its plan and is recorded in the history
 cat >"$DIR/c.ini" <<'INI'
@@ -38,9 +39,9 @@ poor_below = 30
 good_from = 60
 INI
 "$BIN" --db "$DB" --config "$DIR/c.ini" score --at 2026-08-31 >/dev/null
-P=$(sqlite3 "$DB" "select count(*) from accounts where plan = 'Premium'")
+P=$(cxg_db_sql "$DB" "select count(*) from accounts where plan = 'Premium'")
 [ "$P" -gt 0 ] || fail "no Premium accounts in the demo data"
-[ "$(sqlite3 "$DB" "select count(*) from score_history where scorecard = 'premium'")" = "$P" ] \
+[ "$(cxg_db_sql "$DB" "select count(*) from score_history where scorecard = 'premium'")" = "$P" ] \
         || fail "premium scorecard rows"
 printf '[engagement]\nhalf_life = 3\n' >"$DIR/bad.ini"
 set +e

@@ -8,9 +8,11 @@ CSV=${CXG_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/data/telco
 [ -f "$CSV" ] || skip_no_data "$CSV not found (the telco dataset lives outside the repository)"
 DIR=$(mktemp -d /tmp/cxg-telco-seg-XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
-"$BIN" --db "$DIR/t.db" import accounts "$CSV" --map id=customerID,mrr=MonthlyCharges,churned=Churn \
+. "$(dirname "$0")/../lib/db.bash"
+DB=$(cxg_db "$DIR" t) || exit $?
+"$BIN" --db "$DB" import accounts "$CSV" --map id=customerID,mrr=MonthlyCharges,churned=Churn \
         >/dev/null 2>"$DIR/import.err"
-OUT=$("$BIN" --db "$DIR/t.db" segments --by Contract)
+OUT=$("$BIN" --db "$DB" segments --by Contract)
 echo "$OUT"
 fail() { echo "FAIL: $*"; exit 1; }
 echo "$OUT" | grep -Eq '^Month-to-month +3875 +42\.7% ' || fail "Month-to-month row"
@@ -18,7 +20,7 @@ echo "$OUT" | grep -Eq '^One year +1473 +11\.3% ' || fail "One year row"
 echo "$OUT" | grep -Eq '^Two year +1695 +2\.8% ' || fail "Two year row"
 echo "$OUT" | grep -Eq '^\(all\) +7043 +26\.5% ' || fail "overall row"
 # JSON (the API's document, GET /api/v1/segments): exact churned counts 1655 + 166 + 48 = 1869
-J=$("$BIN" --db "$DIR/t.db" segments --by Contract --metric count,churn --json)
+J=$("$BIN" --db "$DB" segments --by Contract --metric count,churn --json)
 jq -e '.segments[] | select(.name == "Month-to-month") | .count == 3875 and .churned == 1655
         and (.churn_rate * 100 | round) == 4271 and (has("mrr") | not)' <<<"$J" >/dev/null \
         || fail "json Month-to-month: $J"
@@ -26,12 +28,12 @@ jq -e '.total | .name == "(all)" and .count == 7043 and .churned == 1869
         and (.churn_rate * 100 | round) == 2654' <<<"$J" >/dev/null \
         || fail "json total: $J"
 # a canonical field and a usage error
-"$BIN" --db "$DIR/t.db" segments --by churned --metric count | grep -Eq '^yes +1869$' \
+"$BIN" --db "$DB" segments --by churned --metric count | grep -Eq '^yes +1869$' \
         || fail "segments by churned"
 set +e
-"$BIN" --db "$DIR/t.db" segments >/dev/null 2>"$DIR/err"
+"$BIN" --db "$DB" segments >/dev/null 2>"$DIR/err"
 [ $? -eq 2 ] || fail "missing --by must exit 2"
 grep -q "give --by FIELD" "$DIR/err" || fail "missing --by message"
-"$BIN" --db "$DIR/t.db" segments --by Contract --metric bogus >/dev/null 2>"$DIR/err"
+"$BIN" --db "$DB" segments --by Contract --metric bogus >/dev/null 2>"$DIR/err"
 [ $? -eq 2 ] || fail "unknown metric must exit 2"
 echo "ok"

@@ -5,7 +5,9 @@ set -euo pipefail
 bin=$1
 dir=$(mktemp -d /tmp/cxg-test-generate-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-db=$dir/demo.db
+. "$(dirname "$0")/../lib/db.bash"
+db=$(cxg_db "$dir" demo) || exit $?
+fresh=$(cxg_db "$dir" fresh) || exit $?
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -28,8 +30,8 @@ grep -q -- '--force' "$dir/err" || fail "refusal does not mention --force"
 
 # --force replaces it: the same seed gives the same counts as a fresh database
 "$bin" --db "$db" generate --seed 6 --scale 0.01 --force 2>/dev/null
-"$bin" --db "$dir/fresh.db" generate --seed 6 --scale 0.01 2>/dev/null
-[ "$("$bin" --db "$db" stats --json)" = "$("$bin" --db "$dir/fresh.db" stats --json)" ] ||
+"$bin" --db "$fresh" generate --seed 6 --scale 0.01 2>/dev/null
+[ "$("$bin" --db "$db" stats --json)" = "$("$bin" --db "$fresh" stats --json)" ] ||
   fail "--force did not give the same company as a fresh database"
 cmp -s "$db.manifest.json" "$dir/fresh.db.manifest.json" || fail "manifests differ for one seed"
 

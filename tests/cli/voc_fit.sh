@@ -9,19 +9,22 @@ bin=$1
 need_tool python3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$bin" --db "$dir/g.db" generate --seed 1 --scale 0.05 >/dev/null 2>&1
-"$bin" --db "$dir/c.db" generate --seed 1 --scale 0.05 --control >/dev/null 2>&1
-"$bin" --db "$dir/g.db" fit --under-reached --all --json >"$dir/under_all.json"
-"$bin" --db "$dir/g.db" fit --under-reached --json >"$dir/under_open.json"
-"$bin" --db "$dir/g.db" fit --summary --limit 0 --json >"$dir/sum.json"
-"$bin" --db "$dir/c.db" fit --summary --json >"$dir/sum_c.json"
-python3 - "$dir" <<'PY'
+. "$(dirname "$0")/../lib/db.bash"
+g=$(cxg_db "$dir" g) || exit $?
+c=$(cxg_db "$dir" c) || exit $?
+"$bin" --db "$g" generate --seed 1 --scale 0.05 >/dev/null 2>&1
+"$bin" --db "$c" generate --seed 1 --scale 0.05 --control >/dev/null 2>&1
+"$bin" --db "$g" fit --under-reached --all --json >"$dir/under_all.json"
+"$bin" --db "$g" fit --under-reached --json >"$dir/under_open.json"
+"$bin" --db "$g" fit --summary --limit 0 --json >"$dir/sum.json"
+"$bin" --db "$c" fit --summary --json >"$dir/sum_c.json"
+python3 - "$dir" "$g.manifest.json" "$c.manifest.json" <<'PY'
 import json, sys
 d = sys.argv[1]
 def fit_truth(path):
     m = json.load(open(path))
     return [s for s in m["scenarios"] if s["name"] == "fit"][0]
-t = fit_truth(d + "/g.db.manifest.json")
+t = fit_truth(sys.argv[2])
 truth = {(o["objective"], o["account"]): set(o["missing"]) for o in t["objectives_missing_capabilities"]}
 assert len(truth) >= 10, len(truth)
 under = json.load(open(d + "/under_all.json"))
@@ -41,7 +44,7 @@ assert open_ <= set(got) and 0 < len(open_) < len(got), (len(open_), len(got))
 def premium(path):
     return [p for p in json.load(open(path))["plans"] if p["plan"] == "Premium"][0]
 p, c = premium(d + "/sum.json"), premium(d + "/sum_c.json")
-tc = fit_truth(d + "/c.db.manifest.json")
+tc = fit_truth(sys.argv[3])
 print("premium used share: planted %.3f (manifest %.3f), control %.3f (manifest %.3f)"
       % (p["used_share"], t["premium_mean_share_used_last_90_days"], c["used_share"],
          tc["premium_mean_share_used_last_90_days"]))
@@ -60,7 +63,7 @@ PY
 # one planted account: its under-reach names the missing capability as a plan gap, and the
 # over-reach price shares add up to the over-reach MRR
 acct=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["account"])' "$dir/under_open.json")
-"$bin" --db "$dir/g.db" fit "$acct" --json | python3 -c '
+"$bin" --db "$g" fit "$acct" --json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 assert r["under_reach"] and all(u["gap"] == "plan" for u in r["under_reach"]), r["under_reach"]
@@ -73,11 +76,11 @@ held = sum(h["objectives_held"] for h in r["stakeholders"])
 assert held == len(r["objectives"]), (held, len(r["objectives"]))
 assert all(h["seniority"] in ("executive", "director", "manager", "individual", "unknown", None)
            for h in r["stakeholders"])'
-"$bin" --db "$dir/g.db" fit "$acct" | grep >/dev/null "UNDER-REACH (plan gap)"
+"$bin" --db "$g" fit "$acct" | grep >/dev/null "UNDER-REACH (plan gap)"
 set +e
-"$bin" --db "$dir/g.db" fit no-such-account >/dev/null 2>&1; rc1=$?
-"$bin" --db "$dir/g.db" fit >/dev/null 2>&1; rc2=$?
-"$bin" --db "$dir/g.db" fit --summary --limit x >/dev/null 2>&1; rc3=$?
+"$bin" --db "$g" fit no-such-account >/dev/null 2>&1; rc1=$?
+"$bin" --db "$g" fit >/dev/null 2>&1; rc2=$?
+"$bin" --db "$g" fit --summary --limit x >/dev/null 2>&1; rc3=$?
 set -e
 [ "$rc1" = 1 ] && [ "$rc2" = 2 ] && [ "$rc3" = 2 ] || { echo "exit codes $rc1 $rc2 $rc3, want 1 2 2"; exit 1; }
 echo "ok"

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # voc_nps.sh BIN: `cxgarden nps|csat|ces` on generated data agree with the same figures
-# computed independently from the database with sqlite3, and usage errors exit 2.
+# computed independently from the database (sqlite3 or psql), and usage errors exit 2.
 set -euo pipefail
 bin=$1
-. "$(dirname "$0")/../lib/skip.bash"
-need_tool sqlite3
+. "$(dirname "$0")/../lib/db.bash"
+[ "$(cxg_backend)" = pg ] && need_tool psql || need_tool sqlite3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-db=$dir/g.db
+db=$(cxg_db "$dir" g) || exit $?
 "$bin" --db "$db" generate --scale 0.03 >/dev/null 2>&1
 json=$("$bin" --db "$db" nps --json)
-want=$(sqlite3 "$db" "select count(*) || ' ' || printf('%.4f', 100.0 * (sum(score >= 9) - sum(score <= 6)) / count(*)) from feedback where kind = 0")
+# the figures in SQL both backends run (CASE, not SQLite's boolean sums), formatted by awk
+want=$(cxg_db_sql "$db" "select count(*), sum(case when score >= 9 then 1 else 0 end) - sum(case when score <= 6 then 1 else 0 end) from feedback where kind = 0" |
+        awk -F'|' '{ printf "%d %.4f\n", $1, 100.0 * $2 / $1 }')
 got=$(printf '%s' "$json" | python3 -c 'import json,sys; a=json.load(sys.stdin)["all"]["stat"]; print(a["n"], "%.4f" % a["unweighted"]["value"])')
 [ "$got" = "$want" ] || { echo "nps: got '$got', want '$want'"; exit 1; }
 # per plan, weighted by MRR: each plan's n matches, weighted figure reported beside
@@ -24,10 +26,12 @@ assert w is not None and w["n"] < r["all"]["stat"]["n"], w
 for g in r["groups"]:
     u = g["stat"]["unweighted"]
     assert u["ci_low"] <= u["value"] <= u["ci_high"], g'
-want=$(sqlite3 "$db" "select printf('%.4f', 100.0 * sum(score >= 4) / count(*)) from feedback where kind = 1")
+want=$(cxg_db_sql "$db" "select sum(case when score >= 4 then 1 else 0 end), count(*) from feedback where kind = 1" |
+        awk -F'|' '{ printf "%.4f\n", 100.0 * $1 / $2 }')
 got=$("$bin" --db "$db" csat --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["all"]["stat"]["unweighted"]["value"])')
 [ "$got" = "$want" ] || { echo "csat: got $got, want $want"; exit 1; }
-want=$(sqlite3 "$db" "select printf('%.4f', avg(score)) from feedback where kind = 2")
+want=$(cxg_db_sql "$db" "select sum(score), count(*) from feedback where kind = 2" |
+        awk -F'|' '{ printf "%.4f\n", $1 / $2 }')
 got=$("$bin" --db "$db" ces --json | python3 -c 'import json,sys; print("%.4f" % json.load(sys.stdin)["all"]["stat"]["unweighted"]["value"])')
 [ "$got" = "$want" ] || { echo "ces: got $got, want $want"; exit 1; }
 # monthly series: the months' answers add up to the total

@@ -9,14 +9,19 @@ bin=$1
 need_tool python3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-db=$dir/g.db
+. "$(dirname "$0")/../lib/db.bash"
+db=$(cxg_db "$dir" g) || exit $?
 "$bin" --db "$db" generate --seed 1 --scale 0.05 >/dev/null 2>&1
 "$bin" --db "$db" themes --limit 10 --json >"$dir/t.json"
 "$bin" --db "$db" themes --limit 10 --weight mrr --json >"$dir/w.json"
 "$bin" --db "$db" themes --segment plan=Premium --json >"$dir/s.json"
-python3 - "$dir" "$db" <<'PY'
-import json, sqlite3, sys
-d, db = sys.argv[1], sys.argv[2]
+# the database's figures, in SQL both backends run
+nps_ab=$(cxg_db_sql "$db" "select sum(case when score <= 6 then 1 else 0 end), sum(case when score >= 9 then 1 else 0 end) from feedback where kind = 0 and comment is not null and comment != ''")
+n_all=$(cxg_db_sql "$db" "select count(*) from feedback where comment is not null and comment != ''")
+n_seg=$(cxg_db_sql "$db" "select count(*) from feedback f join accounts a on a.id = f.account_id where a.plan = 'Premium' and f.comment is not null and f.comment != ''")
+python3 - "$dir" "$nps_ab" "$n_all" "$n_seg" <<'PY'
+import json, sys
+d = sys.argv[1]
 # the generator's NPS comment templates (gen.c cm_detractor, cm_promoter) without their slots
 detractor = """The app is so slow lately, | takes forever. Everything feels slow and laggy, especially |.
 Pages time out all the time and | keeps failing. Too slow to be usable on a busy day; | hangs for
@@ -43,8 +48,7 @@ def on(side, term):
 r = json.load(open(d + "/t.json"))
 assert r["split"] == "detractors_promoters" and r["weight"] == "none"
 # comment counts match the database: NPS answers 0-6 and 9-10 with a comment
-con = sqlite3.connect(db)
-na, nb = con.execute("select sum(score <= 6), sum(score >= 9) from feedback where kind = 0 and comment is not null and comment != ''").fetchone()
+na, nb = map(int, sys.argv[2].split("|"))
 assert (r["group_a"]["comments"], r["group_b"]["comments"]) == (na, nb), (r["group_a"], r["group_b"], na, nb)
 a = [t["term"].lower() for t in r["themes_a"]]
 b = [t["term"].lower() for t in r["themes_b"]]
@@ -68,8 +72,7 @@ assert any(abs(t["z"] - t["z_unweighted"]) > 1e-6 for t in w["themes_a"])
 wa = [t["term"].lower() for t in w["themes_a"][:5]]
 assert any(x in wa for x in ("slow", "price", "expensive")), wa
 s = json.load(open(d + "/s.json"))
-n_all = con.execute("select count(*) from feedback where comment is not null and comment != ''").fetchone()[0]
-n_seg = con.execute("select count(*) from feedback f join accounts a on a.id = f.account_id where a.plan = 'Premium' and f.comment is not null and f.comment != ''").fetchone()[0]
+n_all, n_seg = int(sys.argv[3]), int(sys.argv[4])
 assert s["split"] == "segment" and s["group_a"]["label"] == "plan=Premium"
 assert (s["group_a"]["comments"], s["group_b"]["comments"]) == (n_seg, n_all - n_seg), (s["group_a"], n_seg, n_all)
 PY

@@ -15,8 +15,9 @@ _cxg_pg_base() {
         if [ -z "$url" ] && [ -n "${CXG_BUILD_DIR:-}" ] && [ -f "$CXG_BUILD_DIR/pgtest/url" ]; then
                 url=$(cat "$CXG_BUILD_DIR/pgtest/url")
         fi
-        [ -n "$url" ] || skip_missing "no PostgreSQL test cluster (CXG_TEST_PG_URL is unset; ctest's pg fixture starts one with scripts/pg-cluster)"
-        command -v psql >/dev/null || skip_missing "psql is not installed (scripts/bootstrap installs postgresql-15)"
+        # the verdict goes to stderr: stdout is the caller's $(cxg_db ...)
+        [ -n "$url" ] || skip_missing "no PostgreSQL test cluster (CXG_TEST_PG_URL is unset; ctest's pg fixture starts one with scripts/pg-cluster)" >&2
+        command -v psql >/dev/null || skip_missing "psql is not installed (scripts/bootstrap installs postgresql-client-15)" >&2
         echo "$url"
 }
 
@@ -26,7 +27,8 @@ cxg_db_url() {
 }
 
 # cxg_db DIR NAME: a fresh, empty database for the test: the path DIR/NAME.db on SQLite, or
-# on PostgreSQL a new database on the fixture cluster, printed as its address
+# on PostgreSQL a new database on the fixture cluster, printed as its address. Call it as
+# db=$(cxg_db "$dir" NAME) || exit $?  so a skip (77) or failure ends the test.
 cxg_db() {
         local dir=$1 name=$2 base db
         if [ "$(cxg_backend)" = sqlite ]; then

@@ -24,6 +24,7 @@
 #include "api/webhook.h"
 #include "store/store.h"
 #include "store/store_alerts.h"
+#include "testdb.h"
 
 #define T0 INT64_C(1790000000)
 #define SECRET "whsec-0123456789abcdef-test"
@@ -151,11 +152,8 @@ static struct store *open_db(char *path, size_t cap)
 {
         struct store *s = NULL;
         struct cxg_error e;
-        int fd;
 
-        snprintf(path, cap, "/tmp/cxg-test-webhook-XXXXXX");
-        fd = mkstemp(path);
-        close(fd);
+        assert_int_equal(testdb_path(path, cap, "webhook"), 0);
         unlink(path);
         if (store_open(path, 0, &s, &e))
                 fail_msg("open: %s", e.msg);
@@ -164,7 +162,7 @@ static struct store *open_db(char *path, size_t cap)
 
 static void remove_db(const char *path)
 {
-        char p[128];
+        char p[TESTDB_PATH_MAX + 16];
 
         unlink(path);
         snprintf(p, sizeof(p), "%s-wal", path);
@@ -248,7 +246,7 @@ static void test_delivery_retried_then_delivered_with_valid_signature(void **sta
         struct api_webhook_opts o;
         struct cxg_error e;
         struct dstat d;
-        char path[64], url[64], want_id[32];
+        char path[TESTDB_PATH_MAX], url[64], want_id[32];
         struct store *s = open_db(path, sizeof(path));
         int64_t wid, aid;
         size_t sent, failed;
@@ -303,7 +301,7 @@ static void test_unreachable_gives_up_after_max_attempts(void **state)
         struct api_webhook_opts o;
         struct cxg_error e;
         struct dstat d;
-        char path[64];
+        char path[TESTDB_PATH_MAX];
         struct store *s = open_db(path, sizeof(path));
         int64_t wid, now = T0;
         size_t sent, failed;
@@ -364,7 +362,7 @@ static void test_worker_delivers_in_the_background(void **state)
         struct store_webhook w = {0};
         struct api_webhook_worker *wk = NULL;
         struct cxg_error e;
-        char path[64], url[64];
+        char path[TESTDB_PATH_MAX], url[64];
         struct store *s = open_db(path, sizeof(path));
         int done = 0;
 

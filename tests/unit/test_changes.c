@@ -20,19 +20,16 @@
 #include "store/store_int.h"
 #include "store/store_privacy.h"
 #include "store/store_query.h"
+#include "testdb.h"
 
-static char path[64];
+static char path[TESTDB_PATH_MAX];
 
 static struct store *open_db(void)
 {
         struct store *s = NULL;
         struct cxg_error e;
-        int fd;
 
-        snprintf(path, sizeof(path), "/tmp/cxg-changes-XXXXXX");
-        fd = mkstemp(path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(path, sizeof(path), "changes"), 0);
         unlink(path);
         assert_int_equal(store_open(path, 0, &s, &e), CXG_OK);
         return s;
@@ -40,7 +37,7 @@ static struct store *open_db(void)
 
 static void close_db(struct store *s)
 {
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         store_close(s);
         unlink(path);

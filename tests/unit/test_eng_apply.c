@@ -21,6 +21,7 @@
 #include "store/store_changes.h"
 #include "store/store_int.h"
 #include "store/store_privacy.h"
+#include "testdb.h"
 
 #define T0 INT64_C(1781913600) /* 2026-06-20: the data ends here; new events stay in June */
 #define HOUR 3600
@@ -28,7 +29,7 @@
 #define N_ACC 4
 #define PER_ACC 2
 
-static char path[64];
+static char path[TESTDB_PATH_MAX];
 static struct store *db;
 static int64_t aid[N_ACC + 2], pid[N_ACC * PER_ACC + 2]; /* 1-based, one spare */
 static int32_t t_login, t_meet;
@@ -76,14 +77,10 @@ static int setup(void **st)
 {
         struct cxg_error e;
         char ext[16], acc[16];
-        int fd;
         static const char *const roles[] = {"CFO", "Engineer", "VP Sales", "Analyst"};
 
         (void)st;
-        snprintf(path, sizeof(path), "/tmp/cxg-eng-apply-XXXXXX");
-        fd = mkstemp(path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(path, sizeof(path), "eng_apply"), 0);
         unlink(path);
         assert_int_equal(store_open(path, 0, &db, &e), CXG_OK);
         assert_int_equal(store_begin(db, &e), CXG_OK);
@@ -114,7 +111,7 @@ static int setup(void **st)
 
 static int teardown(void **st)
 {
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         (void)st;
         store_close(db);

@@ -23,6 +23,7 @@
 #include "store/store_alerts.h"
 #include "engine/sweetspot.h"
 #include "model/model.h"
+#include "testdb.h"
 
 /* cmocka's assert_float_equal compares floats; these checks need doubles */
 #define assert_near(a, b, eps)                                                                     \
@@ -802,9 +803,8 @@ static void test_snapshot_at_risk_tasks_and_reconnection(void **state)
         struct store_task_filter f;
         struct store_task_change c;
         struct task_seen ts;
-        char path[] = "/tmp/cxg-test-detect-snap-XXXXXX";
+        char path[TESTDB_PATH_MAX];
         const char *ext[3] = {"A-1", "A-2", "A-3"};
-        int fd;
 
         (void)state;
         cxg_error_clear(&e);
@@ -859,8 +859,7 @@ static void test_snapshot_at_risk_tasks_and_reconnection(void **state)
         }
 
         /* stored: two alerts, two tasks (the owner, or the default queue); once only */
-        fd = mkstemp(path);
-        close(fd);
+        assert_int_equal(testdb_path(path, sizeof(path), "detect_snap"), 0);
         unlink(path);
         assert_int_equal(store_open(path, 0, &st, &e), CXG_OK);
         for (int k = 0; k < 3; k++) {
@@ -903,7 +902,7 @@ static void test_snapshot_at_risk_tasks_and_reconnection(void **state)
         store_close(st);
         unlink(path);
         {
-                char p2[64];
+                char p2[TESTDB_PATH_MAX + 16];
 
                 snprintf(p2, sizeof(p2), "%s-wal", path);
                 unlink(p2);

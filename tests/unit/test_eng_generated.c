@@ -20,15 +20,16 @@
 #include "engine/score.h"
 #include "engine/snapshot.h"
 #include "store/store.h"
+#include "testdb.h"
 
-static char dir[64], db[128], manifest[160];
+static char dir[64], db[TESTDB_PATH_MAX], manifest[TESTDB_PATH_MAX + 16];
 static struct eng_snapshot snap;
 static json_t *truth;
 
 static int setup(void **st)
 {
         const char *bin = getenv("CXG_BINARY");
-        char cmd[512];
+        char cmd[TESTDB_PATH_MAX + 512];
         struct store *s = NULL;
         struct cxg_error e;
 
@@ -38,7 +39,10 @@ static int setup(void **st)
         snprintf(dir, sizeof(dir), "/tmp/cxg-eng-gen-XXXXXX");
         if (!mkdtemp(dir))
                 return -1;
-        snprintf(db, sizeof(db), "%s/g.db", dir);
+        if (testdb_is_pg() ? testdb_path(db, sizeof(db), "eng_gen") : 0)
+                return -1;
+        if (!testdb_is_pg())
+                snprintf(db, sizeof(db), "%s/g.db", dir);
         snprintf(manifest, sizeof(manifest), "%s.manifest.json", db);
         snprintf(cmd, sizeof(cmd), "'%s' --db '%s' generate --seed 7 --scale 0.05 >/dev/null 2>&1",
                  bin, db);

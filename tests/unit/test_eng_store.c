@@ -18,22 +18,19 @@
 #include "engine/engine.h"
 #include "store/store.h"
 #include "store/store_scores.h"
+#include "testdb.h"
 
 #define AT INT64_C(1782777600) /* 2026-06-30 */
 #define DAYS 86400
 
-static char path[64];
+static char path[TESTDB_PATH_MAX];
 
 static struct store *open_db(void)
 {
         struct store *s = NULL;
         struct cxg_error e;
-        int fd;
 
-        snprintf(path, sizeof(path), "/tmp/cxg-eng-store-XXXXXX");
-        fd = mkstemp(path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(path, sizeof(path), "eng_store"), 0);
         unlink(path);
         assert_int_equal(store_open(path, 0, &s, &e), CXG_OK);
         return s;
@@ -41,7 +38,7 @@ static struct store *open_db(void)
 
 static void close_db(struct store *s)
 {
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         store_close(s);
         unlink(path);

@@ -20,17 +20,20 @@
 #include "ingest/import.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "testdb.h"
 
-#define DB "tf_faults.db"
+#define DB_FILE "tf_faults.db"
+/* the database: DB_FILE on SQLite, a fresh database per setup on PostgreSQL (testdb.h) */
+static char DB[TESTDB_PATH_MAX] = DB_FILE;
 #define CSV "tf_faults.csv"
 #define ROWS 20000
 #define BATCH 1000
 
 static void remove_db(void)
 {
-        unlink(DB);
-        unlink(DB "-wal");
-        unlink(DB "-shm");
+        unlink(DB_FILE);
+        unlink(DB_FILE "-wal");
+        unlink(DB_FILE "-shm");
         unlink(CSV);
         unlink(CSV ".rejects.csv");
 }
@@ -76,6 +79,7 @@ static struct store *setup(void)
         FILE *f;
 
         remove_db();
+        assert_int_equal(testdb_named(DB, sizeof(DB), DB_FILE, "faults"), 0);
         assert_int_equal(store_open(DB, 0, &s, &err), CXG_OK);
         model_account_init(&a);
         a.id = "A1";

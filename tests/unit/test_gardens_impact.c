@@ -21,6 +21,7 @@
 #include "engine/gardens_ledger.h"
 #include "ingest/gen.h"
 #include "store/store_gardens.h"
+#include "testdb.h"
 
 /* The use-case context of a step at time t (actor: the garden user passed to each call). */
 static const struct app_ctx *at(struct store *s, int64_t t)
@@ -36,7 +37,7 @@ static const struct app_ctx *at(struct store *s, int64_t t)
 }
 
 struct world {
-        char path[64];
+        char path[TESTDB_PATH_MAX];
         struct store *s;
         struct app_gardens_seed_summary seed;
         struct eng_garden_impact im;
@@ -46,7 +47,7 @@ static struct world treated, control;
 
 static void remove_db(const char *path)
 {
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         unlink(path);
         snprintf(p, sizeof(p), "%s-wal", path);
@@ -61,12 +62,8 @@ static void build(struct world *w, int ctl)
         struct gen_options o;
         struct eng_garden_panel p;
         struct cxg_error e;
-        int fd;
 
-        snprintf(w->path, sizeof(w->path), "/tmp/cxg-test-gimpact-XXXXXX");
-        fd = mkstemp(w->path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(w->path, sizeof(w->path), "gimpact"), 0);
         unlink(w->path);
         cxg_error_clear(&e);
         if (store_open(w->path, 0, &w->s, &e))
@@ -309,7 +306,7 @@ static void add_account(struct store *s, const char *id, double mrr, int64_t chu
  */
 static void test_impact_hand_computed(void **state)
 {
-        char path[64];
+        char path[TESTDB_PATH_MAX];
         struct store *s = NULL;
         struct cxg_error e;
         struct garden_actor ana;
@@ -320,13 +317,9 @@ static void test_impact_hand_computed(void **state)
         struct store_interaction row;
         int64_t gid, pid, aid, j = D(2024, 3, 15);
         int32_t type;
-        int fd;
 
         (void)state;
-        snprintf(path, sizeof(path), "/tmp/cxg-test-ghand-XXXXXX");
-        fd = mkstemp(path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(path, sizeof(path), "ghand"), 0);
         unlink(path);
         cxg_error_clear(&e);
         assert_int_equal(store_open(path, 0, &s, &e), CXG_OK);

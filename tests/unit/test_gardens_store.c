@@ -21,6 +21,7 @@
 #include "core/alloc.h"
 #include "model/garden.h"
 #include "store/store_gardens.h"
+#include "testdb.h"
 
 #define T0 INT64_C(1735689600) /* 2025-01-01 */
 
@@ -52,7 +53,7 @@ static enum cxg_err record_raw(struct store *s, const struct garden_actor *who, 
 }
 
 struct fix {
-        char path[64];
+        char path[TESTDB_PATH_MAX];
         struct store *s;
         struct garden_actor ada, ana, sam, bo, mia, max, kim;
         int64_t garden;
@@ -98,12 +99,8 @@ static int setup(void **state)
         struct person p;
         struct garden g;
         struct garden_member m = {0};
-        int fd;
 
-        snprintf(f->path, sizeof(f->path), "/tmp/cxg-test-gardens-XXXXXX");
-        fd = mkstemp(f->path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(f->path, sizeof(f->path), "gardens"), 0);
         unlink(f->path);
         cxg_error_clear(&e);
         ok(store_open(f->path, 0, &f->s, &e), &e);
@@ -152,7 +149,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fix *f = *state;
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         store_close(f->s);
         unlink(f->path);

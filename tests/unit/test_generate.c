@@ -21,6 +21,7 @@
 #include "ingest/gen.h"
 #include "model/model.h"
 #include "store/store.h"
+#include "testdb.h"
 
 #define DAY INT64_C(86400)
 /* the default window: 2024-11-01 .. 2026-11-01 */
@@ -33,7 +34,7 @@
 /* ---- a generated database ---- */
 
 struct gdb {
-        char path[64];
+        char path[TESTDB_PATH_MAX];
         struct store *s;
         struct gen_summary sum;
         struct cxg_buf manifest;
@@ -42,7 +43,7 @@ struct gdb {
 static void gdb_remove(const char *path)
 {
         static const char *const suffix[] = {"", "-wal", "-shm"};
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         for (size_t i = 0; i < 3; i++) {
                 snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
@@ -55,13 +56,9 @@ static struct gdb *gdb_make(uint64_t seed, double scale, double activity, int co
         struct gdb *d = calloc(1, sizeof(*d));
         struct gen_options o;
         struct cxg_error e;
-        int fd;
 
         assert_non_null(d);
-        snprintf(d->path, sizeof(d->path), "/tmp/cxg-test-gen-XXXXXX");
-        fd = mkstemp(d->path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(d->path, sizeof(d->path), "gen"), 0);
         unlink(d->path);
         cxg_error_clear(&e);
         if (store_open(d->path, 0, &d->s, &e))
@@ -830,18 +827,14 @@ static void test_out_of_memory_fails_cleanly(void **state)
 
         (void)state;
         for (unsigned long k = 1; k < 400 && !ok; k += 3) {
-                char path[64];
+                char path[TESTDB_PATH_MAX];
                 struct store *s = NULL;
                 struct gen_options o;
                 struct cxg_error e;
                 struct cxg_buf m;
                 enum cxg_err rc;
-                int fd;
 
-                snprintf(path, sizeof(path), "/tmp/cxg-test-gen-oom-XXXXXX");
-                fd = mkstemp(path);
-                assert_true(fd >= 0);
-                close(fd);
+                assert_int_equal(testdb_path(path, sizeof(path), "gen_oom"), 0);
                 unlink(path);
                 assert_int_equal(store_open(path, 0, &s, &e), CXG_OK);
                 gen_options_init(&o);

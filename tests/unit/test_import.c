@@ -14,8 +14,11 @@
 #include "core/buf.h"
 #include "ingest/import.h"
 #include "store/store.h"
+#include "testdb.h"
 
-#define DB "ti_import.db"
+#define DB_FILE "ti_import.db"
+/* the database: DB_FILE on SQLite, a fresh database per setup on PostgreSQL (testdb.h) */
+static char DB[TESTDB_PATH_MAX] = DB_FILE;
 
 static void write_file(const char *path, const char *text)
 {
@@ -42,9 +45,9 @@ static char *slurp(const char *path)
 
 static void remove_db(void)
 {
-        unlink(DB);
-        unlink(DB "-wal");
-        unlink(DB "-shm");
+        unlink(DB_FILE);
+        unlink(DB_FILE "-wal");
+        unlink(DB_FILE "-shm");
 }
 
 static struct store *open_db(void)
@@ -53,6 +56,7 @@ static struct store *open_db(void)
         struct cxg_error err;
 
         remove_db();
+        assert_int_equal(testdb_named(DB, sizeof(DB), DB_FILE, "import"), 0);
         assert_int_equal(store_open(DB, 0, &s, &err), CXG_OK);
         return s;
 }

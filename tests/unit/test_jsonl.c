@@ -11,8 +11,11 @@
 
 #include "ingest/ingest_int.h"
 #include "store/store.h"
+#include "testdb.h"
 
-#define DB "tj_jsonl.db"
+#define DB_FILE "tj_jsonl.db"
+/* the database: DB_FILE on SQLite, a fresh database per setup on PostgreSQL (testdb.h) */
+static char DB[TESTDB_PATH_MAX] = DB_FILE;
 
 static void write_file(const char *path, const char *text)
 {
@@ -62,9 +65,10 @@ static struct store *open_db(void)
         struct store *s = NULL;
         struct cxg_error err;
 
-        unlink(DB);
-        unlink(DB "-wal");
-        unlink(DB "-shm");
+        unlink(DB_FILE);
+        unlink(DB_FILE "-wal");
+        unlink(DB_FILE "-shm");
+        assert_int_equal(testdb_named(DB, sizeof(DB), DB_FILE, "jsonl"), 0);
         assert_int_equal(store_open(DB, 0, &s, &err), CXG_OK);
         return s;
 }
@@ -205,9 +209,9 @@ static void test_jsonl_objectives_take_arrays_and_mapped_keys(void **state)
                          1);
         assert_int_equal(q("SELECT importance FROM objectives WHERE ext_id='o2'"), 3);
         store_close(s);
-        unlink(DB);
-        unlink(DB "-wal");
-        unlink(DB "-shm");
+        unlink(DB_FILE);
+        unlink(DB_FILE "-wal");
+        unlink(DB_FILE "-shm");
 }
 
 int main(void)

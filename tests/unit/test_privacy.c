@@ -21,8 +21,11 @@
 #include "store/store_int.h"
 #include "app/privacy.h"
 #include "store/store_privacy.h"
+#include "testdb.h"
 
-#define DB "tp_privacy.db"
+#define DB_FILE "tp_privacy.db"
+/* the database: DB_FILE on SQLite, a fresh database per setup on PostgreSQL (testdb.h) */
+static char DB[TESTDB_PATH_MAX] = DB_FILE;
 
 /* The use-case operations (src/app/privacy.h) as `actor` now. */
 static struct app_ctx as(struct store *s, const char *actor)
@@ -50,9 +53,9 @@ static enum cxg_err purge(struct store *s, int64_t before, int dry, const char *
 
 static void remove_db(void)
 {
-        unlink(DB);
-        unlink(DB "-wal");
-        unlink(DB "-shm");
+        unlink(DB_FILE);
+        unlink(DB_FILE "-wal");
+        unlink(DB_FILE "-shm");
 }
 
 static char *text(struct store *s, const char *sql)
@@ -80,6 +83,7 @@ static struct store *setup(void)
         int32_t tid;
 
         remove_db();
+        assert_int_equal(testdb_named(DB, sizeof(DB), DB_FILE, "privacy"), 0);
         assert_int_equal(store_open(DB, 0, &s, &err), CXG_OK);
         model_account_init(&a);
         a.id = "A1";

@@ -20,6 +20,7 @@
 #include "ingest/csv.h"
 #include "store/store.h"
 #include "core/timeconst.h"
+#include "testdb.h"
 #include "core/banned.h"
 
 /*
@@ -82,8 +83,11 @@ static struct store *engine_store(void)
         struct account a;
         struct person p;
         char id[8], acc[8];
+        char path[TESTDB_PATH_MAX] = ":memory:"; /* on PostgreSQL a fresh database (testdb.h) */
 
-        assert_int_equal(store_open(":memory:", 0, &st, &err), CXG_OK);
+        if (testdb_is_pg())
+                assert_int_equal(testdb_path(path, sizeof(path), "regress"), 0);
+        assert_int_equal(store_open(path, 0, &st, &err), CXG_OK);
         model_account_init(&a);
         model_person_init(&p);
         for (int i = 0; i < 3; i++) {

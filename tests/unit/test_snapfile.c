@@ -24,13 +24,14 @@
 #include "engine/snapfile.h"
 #include "store/store.h"
 #include "store/store_changes.h"
+#include "testdb.h"
 
-static char dir[64], db[128], file[160];
+static char dir[64], db[TESTDB_PATH_MAX], file[160];
 
 static int setup(void **st)
 {
         const char *bin = getenv("CXG_BINARY");
-        char cmd[512];
+        char cmd[TESTDB_PATH_MAX + 512];
 
         (void)st;
         if (!bin)
@@ -38,7 +39,10 @@ static int setup(void **st)
         snprintf(dir, sizeof(dir), "/tmp/cxg-snapfile-XXXXXX");
         if (!mkdtemp(dir))
                 return -1;
-        snprintf(db, sizeof(db), "%s/g.db", dir);
+        if (testdb_is_pg() ? testdb_path(db, sizeof(db), "snapfile") : 0)
+                return -1;
+        if (!testdb_is_pg())
+                snprintf(db, sizeof(db), "%s/g.db", dir);
         snprintf(file, sizeof(file), "%s/g.db.snapshot", dir);
         snprintf(cmd, sizeof(cmd), "'%s' --db '%s' generate --seed 7 --scale 0.02 >/dev/null 2>&1",
                  bin, db);
@@ -219,14 +223,17 @@ static void test_truncated(void **st)
 
 static void test_other_store_rejected(void **st)
 {
-        char other[160];
+        char other[TESTDB_PATH_MAX];
         struct store *s = open_store(db), *o;
         struct eng_engine ref, e;
         struct eng_open_report rep;
 
         (void)st;
         open_and_save(&ref, s);
-        snprintf(other, sizeof(other), "%s/other.db", dir);
+        if (testdb_is_pg())
+                assert_int_equal(testdb_path(other, sizeof(other), "snapfile_other"), 0);
+        else
+                snprintf(other, sizeof(other), "%s/other.db", dir);
         o = open_store(other);
         assert_false(open_file(&e, o, &rep));
         assert_non_null(strstr(rep.reason, "written for store"));

@@ -17,28 +17,24 @@
 #include "core/alloc.h"
 #include "store/schema.h"
 #include "store/store.h"
+#include "testdb.h"
 #include "core/banned.h"
 
 /* ---- helpers ---- */
 
 struct tmpdb {
-        char path[64];
+        char path[TESTDB_PATH_MAX];
 };
 
 static void tmpdb_make(struct tmpdb *t)
 {
-        int fd;
-
-        snprintf(t->path, sizeof(t->path), "/tmp/cxg-test-store-XXXXXX");
-        fd = mkstemp(t->path);
-        assert_true(fd >= 0);
-        close(fd);
+        assert_int_equal(testdb_path(t->path, sizeof(t->path), "store"), 0);
         unlink(t->path); /* the store creates it */
 }
 
 static void tmpdb_remove(struct tmpdb *t)
 {
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         unlink(t->path);
         snprintf(p, sizeof(p), "%s-wal", t->path);
@@ -58,29 +54,19 @@ static struct store *open_rw(struct tmpdb *t)
         return s;
 }
 
-/* Run sql directly with SQLite, returning the first column of the first row (or -1). */
+/* Run sql directly, outside the store, returning the first column of the first row (or -1). */
 static int64_t raw_int(const char *path, const char *sql)
 {
-        sqlite3 *db = NULL;
-        sqlite3_stmt *st = NULL;
         int64_t v = -1;
+        int rc = testdb_int(path, sql, &v);
 
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
+        assert_true(rc >= 0);
+        return rc ? v : -1;
 }
 
 static void raw_exec(const char *path, const char *sql)
 {
-        sqlite3 *db = NULL;
-
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(db);
+        assert_int_equal(testdb_exec(path, sql), 0);
 }
 
 static int64_t put_account(struct store *s, const char *id, const char *name, int *how)
@@ -177,8 +163,9 @@ static void test_open_creates_schema_at_latest_version(void **state)
                          store_schema_latest());
         assert_int_equal(raw_int(t.path, "SELECT max(version) FROM schema_version"),
                          store_schema_latest());
-        assert_int_equal(raw_int(t.path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
-                         1);
+        if (!testdb_is_pg())
+                assert_int_equal(
+                    raw_int(t.path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
         tmpdb_remove(&t);
 }
 
@@ -212,6 +199,8 @@ static void test_readonly_open_of_missing_file_fails_clearly(void **state)
         struct stat sb;
 
         (void)state;
+        TESTDB_SQLITE_ONLY(
+            "a missing database file (a PostgreSQL database from testdb_path exists)");
         tmpdb_make(&t);
         cxg_error_clear(&e);
         assert_int_equal(store_open(t.path, STORE_READONLY, &s, &e), CXG_ERR_NOTFOUND);
@@ -230,6 +219,7 @@ static void test_not_a_database_file_fails_clearly(void **state)
         FILE *f;
 
         (void)state;
+        TESTDB_SQLITE_ONLY("a CSV file in place of the database file");
         tmpdb_make(&t);
         f = fopen(t.path, "w");
         assert_non_null(f);
@@ -253,6 +243,7 @@ static void test_foreign_sqlite_database_is_not_migrated(void **state)
         struct cxg_error e;
 
         (void)state;
+        TESTDB_SQLITE_ONLY("a foreign SQLite file, counted in sqlite_master");
         tmpdb_make(&t);
         raw_exec(t.path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
         assert_int_equal(store_open(t.path, 0, &s, &e), CXG_ERR_STORE);
@@ -317,6 +308,7 @@ static void test_readonly_open_of_an_old_schema_is_refused(void **state)
         struct cxg_error e;
 
         (void)state;
+        TESTDB_SQLITE_ONLY("an unmigrated SQLite file (PRAGMA user_version, sqlite_master)");
         tmpdb_make(&t);
         /* an empty SQLite file: version 0, never migrated */
         raw_exec(t.path, "PRAGMA user_version = 0");
@@ -340,7 +332,7 @@ static void test_readonly_open_migrates_a_database_of_an_older_cxgarden(void **s
         /* a database as the first release wrote it: migration 1 only */
         raw_exec(t.path, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at "
                          "INTEGER)");
-        raw_exec(t.path, store_migrations[0]);
+        raw_exec(t.path, testdb_is_pg() ? store_migrations_pg[0] : store_migrations[0]);
         raw_exec(t.path, "INSERT INTO schema_version VALUES (1, 0)");
         raw_exec(t.path, "INSERT INTO accounts (ext_id, name) VALUES ('A1', 'Acme')");
         assert_int_equal(store_open(t.path, STORE_READONLY, &s, &e), CXG_OK);
@@ -1138,32 +1130,34 @@ static void test_stats_command_counts_rows_and_fails_clearly(void **state)
 {
         struct tmpdb t;
         struct store *s;
-        char args[256], out[2048];
+        char args[TESTDB_PATH_MAX + 64], out[2048];
         struct stat sb;
 
         (void)state;
         if (!getenv("CXG_BINARY"))
                 skip();
         tmpdb_make(&t);
-        snprintf(args, sizeof(args), "--db %s stats", t.path);
-        assert_int_equal(run_cli(args, out, sizeof(out)), 1);
-        assert_non_null(strstr(out, "no such database"));
-        assert_int_not_equal(stat(t.path, &sb), 0);
+        if (!testdb_is_pg()) { /* a missing file; a PostgreSQL database from testdb exists */
+                snprintf(args, sizeof(args), "--db '%s' stats", t.path);
+                assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+                assert_non_null(strstr(out, "no such database"));
+                assert_int_not_equal(stat(t.path, &sb), 0);
+        }
         s = open_rw(&t);
         put_account(s, "A-1", NULL, NULL);
         put_account(s, "A-2", NULL, NULL);
         put_person(s, "P-1", "A-1", NULL);
         store_close(s);
-        snprintf(args, sizeof(args), "--db %s stats --json", t.path);
+        snprintf(args, sizeof(args), "--db '%s' stats --json", t.path);
         assert_int_equal(run_cli(args, out, sizeof(out)), 0);
         assert_string_equal(out, "{\"accounts\": 2, \"people\": 1, \"subscriptions\": 0, "
                                  "\"interactions\": 0, \"interaction_types\": 0, "
                                  "\"feedback\": 0, \"objectives\": 0, \"capabilities\": 0}\n");
-        snprintf(args, sizeof(args), "--db %s stats", t.path);
+        snprintf(args, sizeof(args), "--db '%s' stats", t.path);
         assert_int_equal(run_cli(args, out, sizeof(out)), 0);
         assert_non_null(strstr(out, "accounts                         2\n"));
         assert_non_null(strstr(out, "people                           1\n"));
-        snprintf(args, sizeof(args), "--db %s stats --bogus", t.path);
+        snprintf(args, sizeof(args), "--db '%s' stats --bogus", t.path);
         assert_int_equal(run_cli(args, out, sizeof(out)), 2);
         tmpdb_remove(&t);
 }

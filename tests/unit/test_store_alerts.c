@@ -14,6 +14,7 @@
 
 #include "store/store.h"
 #include "store/store_alerts.h"
+#include "testdb.h"
 
 /* cmocka's assert_float_equal compares floats; these checks need doubles */
 #define assert_near(a, b, eps)                                                                     \
@@ -27,7 +28,7 @@
 #define T0 INT64_C(1790000000)
 
 struct fx {
-        char path[64];
+        char path[TESTDB_PATH_MAX];
         struct store *s;
 };
 
@@ -36,11 +37,8 @@ static int setup(void **state)
         struct fx *f = calloc(1, sizeof(*f));
         struct cxg_error e;
         struct account a;
-        int fd;
 
-        snprintf(f->path, sizeof(f->path), "/tmp/cxg-test-alerts-XXXXXX");
-        fd = mkstemp(f->path);
-        close(fd);
+        assert_int_equal(testdb_path(f->path, sizeof(f->path), "alerts"), 0);
         unlink(f->path);
         cxg_error_clear(&e);
         if (store_open(f->path, 0, &f->s, &e))
@@ -58,7 +56,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fx *f = *state;
-        char p[96];
+        char p[TESTDB_PATH_MAX + 16];
 
         store_close(f->s);
         unlink(f->path);
