@@ -10,6 +10,10 @@
 . "$(dirname "$0")/lib/nodes.bash"
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$(cxg_backend)" != pg ]; then
+        echo "SKIP: PostgreSQL only (its pg_ variant runs it; tests/api/ingest_crash.sh kills a server on SQLite)"
+        exit 77
+fi
 need_tool psql
 PGDIR=$T/pg
 BASE=$("$SRC/scripts/pg-cluster" start "$PGDIR") || skip_missing "cannot start a PostgreSQL 15 cluster (scripts/pg-cluster)"

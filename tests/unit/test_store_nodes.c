@@ -13,12 +13,13 @@
 #include "store/store.h"
 #include "store/store_alerts.h"
 #include "store/store_nodes.h"
+#include "testdb.h"
 
 #define T0 INT64_C(1790000000)
 
 /* Two handles on one database: two servers. */
 struct fx {
-        char path[64];
+        char path[1024];
         struct store *a, *b;
 };
 
@@ -26,12 +27,11 @@ static int setup(void **state)
 {
         struct fx *f = calloc(1, sizeof(*f));
         struct cxg_error e;
-        int fd;
 
-        snprintf(f->path, sizeof(f->path), "/tmp/cxg-test-nodes-XXXXXX");
-        fd = mkstemp(f->path);
-        close(fd);
-        unlink(f->path);
+        if (testdb_path(f->path, sizeof(f->path), "nodes"))
+                fail_msg("no test database");
+        if (!testdb_is_pg())
+                unlink(f->path);
         cxg_error_clear(&e);
         if (store_open(f->path, 0, &f->a, &e) || store_open(f->path, 0, &f->b, &e))
                 fail_msg("open: %s", e.msg);
@@ -42,10 +42,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fx *f = *state;
-        char p[80];
+        char p[1100];
 
         store_close(f->a);
         store_close(f->b);
+        if (testdb_is_pg()) {
+                free(f);
+                return 0;
+        }
         unlink(f->path);
         snprintf(p, sizeof(p), "%s-wal", f->path);
         unlink(p);
