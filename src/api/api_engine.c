@@ -23,8 +23,8 @@
 #include "store/store_changes.h"
 #include "store/store_nodes.h"
 
-#define APPLY_BATCH 10000 /* change-log rows per catch-up: bounds its memory */
-#define POLL_MS 50        /* look for other processes' writes this often */
+#define APPLY_BATCH 10000  /* change-log rows per catch-up: bounds its memory */
+#define POLL_MS 50         /* look for other processes' writes this often */
 #define LISTEN_WAIT_MS 200 /* the notification listener checks for a stop this often */
 /* [engine] apply_interval_ms: rounds start at most this often, so that under a stream of
  * small commits one catch-up (and one rescore of each dirty account) covers many of them
@@ -363,8 +363,7 @@ static void listener_start(const char *db)
         struct cxg_error err = {0};
 
         if (store_listener_open(db, &ap.listener, &err)) {
-                cxg_log(CXG_LOG_WARN, "serve: change notifications: %s (polling instead)",
-                        err.msg);
+                cxg_log(CXG_LOG_WARN, "serve: change notifications: %s (polling instead)", err.msg);
                 return;
         }
         if (ap.listener && pthread_create(&ap.listen_th, NULL, listen_main, NULL) != 0) {

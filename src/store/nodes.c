@@ -42,8 +42,7 @@ enum cxg_err store_login_wait(struct store *s, const char *key, int64_t now, int
                               int max, long *wait, struct cxg_error *err)
 {
         struct sdb_stmt *st =
-            store_stmt(s,
-                       "SELECT window_start, failures FROM login_failures WHERE key = ?1", err);
+            store_stmt(s, "SELECT window_start, failures FROM login_failures WHERE key = ?1", err);
         int rc;
 
         *wait = 0;
@@ -169,8 +168,8 @@ enum cxg_err store_lease_take(struct store *s, const char *name, const char *hol
         return CXG_OK;
 }
 
-enum cxg_err store_lease_release(struct store *s, const char *name, const char *holder,
-                                 int64_t now, struct cxg_error *err)
+enum cxg_err store_lease_release(struct store *s, const char *name, const char *holder, int64_t now,
+                                 struct cxg_error *err)
 {
         struct sdb_stmt *st = store_stmt(s,
                                          "UPDATE node_leases SET expires_at = ?3"
@@ -193,7 +192,7 @@ static enum cxg_err claim_ids(struct store *s, int64_t now, int64_t lease_until,
 {
 #define CLAIM_PICK                                                                                 \
         "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"             \
-        " WHERE d.status = 'pending' AND d.next_at <= ?1 AND w.disabled = 0"                      \
+        " WHERE d.status = 'pending' AND d.next_at <= ?1 AND w.disabled = 0"                       \
         " ORDER BY d.next_at, d.id LIMIT ?3"
         struct sdb_stmt *st = store_stmt(
             s,
@@ -334,8 +333,7 @@ fail:
         return -1;
 }
 
-enum cxg_err store_listener_open(const char *db, struct store_listener **out,
-                                 struct cxg_error *err)
+enum cxg_err store_listener_open(const char *db, struct store_listener **out, struct cxg_error *err)
 {
         struct store_listener *l;
 

@@ -46,8 +46,8 @@ enum cxg_err store_lease_take(struct store *s, const char *name, const char *hol
                               int64_t min_gap_s, int64_t ttl_s, int *taken, int64_t *last_at,
                               struct cxg_error *err) CXG_WUR;
 /* End holder's hold of lease name at now (others may take it as soon as the gap allows). */
-enum cxg_err store_lease_release(struct store *s, const char *name, const char *holder,
-                                 int64_t now, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_lease_release(struct store *s, const char *name, const char *holder, int64_t now,
+                                 struct cxg_error *err) CXG_WUR;
 
 /*
  * Claim up to limit pending deliveries due at now (of enabled webhooks, oldest first) for
