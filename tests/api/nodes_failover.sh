@@ -18,19 +18,21 @@ need_tool psql
 PGDIR=$T/pg
 BASE=$("$SRC/scripts/pg-cluster" start "$PGDIR") || skip_missing "cannot start a PostgreSQL 15 cluster (scripts/pg-cluster)"
 trap '"$SRC/scripts/pg-cluster" destroy "$PGDIR" >/dev/null 2>&1 || true; nodes_cleanup' EXIT
+# this test's database is on its own cluster, not the fixture's (common.bash made one there)
+psql "$(cxg_db_url "$DB" postgres)" -qAtX -c "DROP DATABASE IF EXISTS $(cxg_db_name "$DB")" >/dev/null 2>&1 || true
 psql "$BASE" -qAtX -c "CREATE DATABASE failover" >/dev/null
 DB=$(cxg_db_url "$BASE" failover)
 CLIENTS=3
+SERVER_EXTRA="threads = 4"
+write_ini
 
 printf 'id,name\nA1,Acme\nA2,Bolt\n' >"$T/accounts.csv"
 {
         echo "id,account_id"
         for p in $(seq 1 20); do echo "P$p,A$((p % 2 + 1))"; done
 } >"$T/people.csv"
-"$BIN" --db "$DB" import accounts "$T/accounts.csv" 2>/dev/null
-"$BIN" --db "$DB" import people "$T/people.csv" 2>/dev/null
-SERVER_EXTRA=$'threads = 4\ndata_dir = '$T
-write_ini
+"$BIN" --db "$DB" --config "$INI" import accounts "$T/accounts.csv" 2>/dev/null
+"$BIN" --db "$DB" --config "$INI" import people "$T/people.csv" 2>/dev/null
 mkuser admin admin >/dev/null
 TOKEN=$(mktoken admin read-write)
 node_start 1

@@ -10,9 +10,8 @@
 . "$(dirname "$0")/../lib/db.bash"
 . "$(dirname "$0")/lib/nodes.bash"
 
-DB=$(cxg_db "$T" nodes) || exit $?
+# DB: the test's database on the backend ctest chose (common.bash)
 DETECT_S=2
-[ "$(cxg_backend)" = pg ] && SERVER_EXTRA="data_dir = $T"
 AUTH_EXTRA=$'login_window = 600\nlogin_max_failures = 5\n[alerts]\ndetect_interval = '$DETECT_S$'\ndetect_debounce = 86400'
 write_ini
 mkuser admin admin >/dev/null

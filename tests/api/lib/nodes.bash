@@ -132,9 +132,9 @@ nodes_shared_checks() {
         local tok tid
         tok=$(mktoken ana read)
         on_as 2 "$tok" GET /api/v1/accounts; expect "token on node 2" 200
-        tid=$("$BIN" --db "$DB" token list | awk '$3 == "ana" || $2 == "ana" {id=$1} END {print id}')
+        tid=$("$BIN" --db "$DB" --config "$INI" token list | awk '$3 == "ana" || $2 == "ana" {id=$1} END {print id}')
         [ -n "$tid" ] || fail "token list has ana's token"
-        "$BIN" --db "$DB" token revoke "$tid" 2>/dev/null || fail "token revoke"
+        "$BIN" --db "$DB" --config "$INI" token revoke "$tid" 2>/dev/null || fail "token revoke"
         on_as 2 "$tok" GET /api/v1/accounts; expect "revoked token on node 2" 401
         on_as 3 "$tok" GET /api/v1/accounts; expect "revoked token on node 3" 401
 
