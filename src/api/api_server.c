@@ -335,6 +335,10 @@ void api_reply_cxg(struct api_req *r, enum cxg_err code, const struct cxg_error 
         case CXG_ERR_FORBIDDEN:
                 api_reply_error(r, 403, "forbidden", NULL, "%s", msg);
                 break;
+        case CXG_ERR_UNAVAILABLE:
+                r->retry_after = 1;
+                api_reply_error(r, 503, "unavailable", NULL, "%s", cxg_strerror(code));
+                break;
         case CXG_ERR_READONLY:
         case CXG_ERR_FULL:
                 api_reply_error(r, 503, "unavailable", NULL, "%s", cxg_strerror(code));

@@ -24,6 +24,7 @@ static const char *const texts[CXG_ERR__COUNT] = {
     [CXG_ERR_READONLY] = "database is read-only",
     [CXG_ERR_FULL] = "disk full",
     [CXG_ERR_INTERNAL] = "internal error",
+    [CXG_ERR_UNAVAILABLE] = "database unavailable",
 };
 
 const char *cxg_strerror(enum cxg_err code)

@@ -9,21 +9,22 @@
 /* Every fallible function returns one of these; CXG_OK is 0. */
 enum cxg_err {
         CXG_OK = 0,
-        CXG_ERR_NOMEM,     /* an allocation failed */
-        CXG_ERR_IO,        /* a file could not be read or written */
-        CXG_ERR_PARSE,     /* input is not well formed (CSV, JSON, a timestamp) */
-        CXG_ERR_INVALID,   /* a value is well formed but not acceptable */
-        CXG_ERR_NOTFOUND,  /* the thing named does not exist */
-        CXG_ERR_CONFLICT,  /* it exists already, or the state forbids the change */
-        CXG_ERR_STORE,     /* the database reported an error */
-        CXG_ERR_BUSY,      /* the database is locked by another writer for too long */
-        CXG_ERR_LIMIT,     /* a configured limit was exceeded */
-        CXG_ERR_USAGE,     /* the command line or request is used wrongly */
-        CXG_ERR_AUTH,      /* not authenticated */
-        CXG_ERR_FORBIDDEN, /* authenticated but not allowed */
-        CXG_ERR_READONLY,  /* the database is read-only */
-        CXG_ERR_FULL,      /* the disk is full */
-        CXG_ERR_INTERNAL,  /* a bug: please report it */
+        CXG_ERR_NOMEM,       /* an allocation failed */
+        CXG_ERR_IO,          /* a file could not be read or written */
+        CXG_ERR_PARSE,       /* input is not well formed (CSV, JSON, a timestamp) */
+        CXG_ERR_INVALID,     /* a value is well formed but not acceptable */
+        CXG_ERR_NOTFOUND,    /* the thing named does not exist */
+        CXG_ERR_CONFLICT,    /* it exists already, or the state forbids the change */
+        CXG_ERR_STORE,       /* the database reported an error */
+        CXG_ERR_BUSY,        /* the database is locked by another writer for too long */
+        CXG_ERR_LIMIT,       /* a configured limit was exceeded */
+        CXG_ERR_USAGE,       /* the command line or request is used wrongly */
+        CXG_ERR_AUTH,        /* not authenticated */
+        CXG_ERR_FORBIDDEN,   /* authenticated but not allowed */
+        CXG_ERR_READONLY,    /* the database is read-only */
+        CXG_ERR_FULL,        /* the disk is full */
+        CXG_ERR_INTERNAL,    /* a bug: please report it */
+        CXG_ERR_UNAVAILABLE, /* the database cannot be reached (retried by the store) */
         CXG_ERR__COUNT
 };
 

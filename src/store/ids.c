@@ -248,19 +248,24 @@ enum cxg_err store_type_id(struct store *s, const char *name, size_t n, int32_t 
                 return cxg_error_setf(err, CXG_ERR_INVALID, "type", "required, but empty");
         if (n > 256)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "type", "longer than 256 bytes");
+        /* RETURNING gives the id of a new row (both backends); no row: it existed */
         st = store_stmt(s,
                         "INSERT INTO interaction_types(name) VALUES (?)"
-                        " ON CONFLICT(name) DO NOTHING",
+                        " ON CONFLICT(name) DO NOTHING RETURNING id",
                         err);
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         sdb_bind_text(st, 1, name, (int)n, SDB_STATIC);
         rc = sdb_step(st);
+        found = rc == SDB_ROW;
+        if (found) {
+                rid = sdb_column_int64(st, 0);
+                rc = SDB_DONE;
+        }
         sdb_reset(st);
         if (rc != SDB_DONE)
                 return store_db_err(s, rc, "add interaction type", err);
-        if (sdb_changes(s) == 1) {
-                rid = sdb_last_insert_rowid(s);
+        if (found) {
                 store_cache_touch(s);
         } else {
                 /* added by another process since the cache was loaded */
@@ -280,4 +285,3 @@ enum cxg_err store_type_id(struct store *s, const char *name, size_t n, int32_t 
         *id = (int32_t)rid;
         return CXG_OK;
 }
-

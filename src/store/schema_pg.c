@@ -20,7 +20,13 @@
 #include <stddef.h>
 
 #include "store/schema.h"
+#include "store/store_int.h"
 #include "core/banned.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* pg_advisory_xact_lock(STORE_PG_WRITE_LOCK) */
+#define WRITE_LOCK "pg_advisory_xact_lock(" STR(STORE_PG_WRITE_LOCK) ")"
 
 #pragma GCC diagnostic ignored "-Woverlength-strings"
 
@@ -201,13 +207,13 @@
 /* the store's write lock (STORE_PG_WRITE_LOCK): re-entrant within a transaction */
 #define TR_WRITE_LOCK                                                                              \
         "CREATE FUNCTION cxg_write_lock() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"            \
-        " PERFORM pg_advisory_xact_lock(6518887); RETURN NULL; END $$;"
+        " PERFORM " WRITE_LOCK "; RETURN NULL; END $$;"
 
 /* one change-log row; ARGV: entity number, where the account is (self, account, none) */
 #define TR_CHG_ROW                                                                                 \
         "CREATE FUNCTION cxg_chg_row() RETURNS trigger LANGUAGE plpgsql AS $$"                     \
         " DECLARE r RECORD; o BIGINT; a BIGINT; q BIGINT; BEGIN"                                   \
-        " PERFORM pg_advisory_xact_lock(6518887);"                                                 \
+        " PERFORM " WRITE_LOCK ";"                                                                 \
         " IF TG_OP = 'DELETE' THEN r := OLD; o := 3;"                                              \
         " ELSIF TG_OP = 'UPDATE' THEN r := NEW; o := 2; ELSE r := NEW; o := 1; END IF;"            \
         " IF TG_ARGV[1] = 'self' THEN a := r.id;"                                                  \

@@ -16,6 +16,7 @@
 #include "core/grow.h"
 #include "core/log.h"
 #include "core/banned.h"
+#include "store/pg_int.h"
 #include "store/schema.h"
 #include "store/store_int.h"
 
@@ -71,6 +72,64 @@ static void tx_lost(struct store *s)
         s->savepoint_depth = 0;
 }
 
+/* store_db_err for PostgreSQL: the SQLSTATE's kind, the server's message (never SQL text). */
+static enum cxg_err pg_err(struct store *s, int rc, const char *what, struct cxg_error *err)
+{
+        struct store_pg *pg = s->pg;
+
+        if (s->in_tx && !store_pg_in_tx(s))
+                tx_lost(s);
+        if (pg->lost)
+                return cxg_error_set(err, CXG_ERR_UNAVAILABLE,
+                                     "%s: database at %s is unreachable: %s; retrying", what,
+                                     s->path, pg->errmsg);
+        /* class 42 (syntax, unknown table or column, ...), 0A: a bug in a statement */
+        if (rc == SQLITE_RANGE || strncmp(pg->sqlstate, "42", 2) == 0 ||
+            strncmp(pg->sqlstate, "0A", 2) == 0)
+                return cxg_error_set(err, CXG_ERR_INTERNAL,
+                                     "%s: %s: internal error in a statement (please report it)",
+                                     what, s->path);
+        switch (rc & 0xff) {
+        case SQLITE_BUSY:
+                if (strcmp(pg->sqlstate, "55P03") == 0)
+                        return cxg_error_set(err, CXG_ERR_BUSY,
+                                             "%s: %s: the database is locked by another writer "
+                                             "(waited %d s); retry when it has finished",
+                                             what, s->path, STORE_PG_LOCK_TIMEOUT_MS / 1000);
+                return cxg_error_set(err, CXG_ERR_BUSY,
+                                     "%s: %s: a concurrent transaction conflicted (%s); retry",
+                                     what, s->path, pg->errmsg);
+        case SQLITE_FULL:
+                return cxg_error_set(err, CXG_ERR_FULL,
+                                     "%s: %s: the database server's disk is full (nothing of the "
+                                     "transaction was written; free some space and retry)",
+                                     what, s->path);
+        case SQLITE_READONLY:
+                return cxg_error_set(
+                    err, CXG_ERR_READONLY, "%s: %s: the database is %s", what, s->path,
+                    (s->flags & STORE_READONLY) ? "opened read-only" : "read-only (a standby?)");
+        case SQLITE_CONSTRAINT:
+                return cxg_error_set(err, CXG_ERR_CONFLICT,
+                                     "%s: %s: conflicts with stored data (%s)", what, s->path,
+                                     pg->errmsg);
+        case SQLITE_NOMEM:
+                return cxg_error_set(err, CXG_ERR_NOMEM, "%s: %s: out of memory", what, s->path);
+        case SQLITE_TOOBIG:
+                return cxg_error_set(err, CXG_ERR_LIMIT, "%s: %s: a value is too large (%s)", what,
+                                     s->path, pg->errmsg);
+        case SQLITE_IOERR:
+                return cxg_error_set(err, CXG_ERR_IO, "%s: %s: input/output error (%s)", what,
+                                     s->path, pg->errmsg);
+        case SQLITE_PERM:
+                return cxg_error_set(err, CXG_ERR_STORE,
+                                     "%s: %s: %s (check the grants of the database user)", what,
+                                     s->path, pg->errmsg);
+        default:
+                return cxg_error_set(err, CXG_ERR_STORE, "%s: %s: %s", what, s->path,
+                                     pg->errmsg[0] ? pg->errmsg : sqlite3_errstr(rc));
+        }
+}
+
 enum cxg_err store_db_err(struct store *s, int rc, const char *what, struct cxg_error *err)
 {
         const char *path = s ? s->path : "";
@@ -79,6 +138,8 @@ enum cxg_err store_db_err(struct store *s, int rc, const char *what, struct cxg_
         const char *why;
         int why_no;
 
+        if (s && s->pg)
+                return pg_err(s, rc, what, err);
         if (s && s->db && s->in_tx && sqlite3_get_autocommit(s->db))
                 tx_lost(s);
         switch (rc & 0xff) {
@@ -323,28 +384,32 @@ static enum cxg_err query_int(struct store *s, const char *sql, const char *what
         return CXG_OK;
 }
 
-/* Schema version recorded in the file: 0 for a new, empty database. */
+/* Schema version recorded in the database: 0 for a new, empty one. */
 static enum cxg_err read_version(struct store *s, int *version, struct cxg_error *err)
 {
         int64_t v = 0;
         int found;
         enum cxg_err rc;
 
+        /* one query, one snapshot: 1 schema_version exists, -1 other tables only, 0 empty */
         rc = query_int(s,
-                       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                       "name = 'schema_version'",
+                       store_sql(s,
+                                 "SELECT CASE WHEN sum(type = 'table' AND name = "
+                                 "'schema_version') > 0 THEN 1 WHEN count(*) > 0 THEN -1 "
+                                 "ELSE 0 END FROM sqlite_master",
+                                 "SELECT CASE WHEN bool_or(tablename = 'schema_version') THEN 1 "
+                                 "WHEN count(*) > 0 THEN -1 ELSE 0 END FROM pg_catalog.pg_tables "
+                                 "WHERE schemaname = current_schema()"),
                        "open", &v, &found, err);
         if (rc)
                 return rc;
+        if (v < 0)
+                return cxg_error_set(err, CXG_ERR_STORE, "open: %s: not a cxgarden database (%s)",
+                                     s->path,
+                                     store_sql(s, "an SQLite database of another application",
+                                               "its schema holds tables of another "
+                                               "application"));
         if (v == 0) {
-                rc = query_int(s, "SELECT count(*) FROM sqlite_master", "open", &v, &found, err);
-                if (rc)
-                        return rc;
-                if (v > 0)
-                        return cxg_error_set(err, CXG_ERR_STORE,
-                                             "open: %s: not a cxgarden database (an SQLite "
-                                             "database of another application)",
-                                             s->path);
                 *version = 0;
                 return CXG_OK;
         }
@@ -355,47 +420,82 @@ static enum cxg_err read_version(struct store *s, int *version, struct cxg_error
         return CXG_OK;
 }
 
+/* Record migration v as applied, inside its transaction. */
+static enum cxg_err record_version(struct store *s, int v, const char *what, struct cxg_error *err)
+{
+        struct sdb_stmt *st = NULL;
+        int rc = sdb_prepare(s,
+                             store_sql(s,
+                                       "INSERT INTO schema_version(version, applied_at) "
+                                       "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))",
+                                       "INSERT INTO schema_version(version, applied_at) "
+                                       "VALUES (?, CAST(extract(epoch FROM now()) AS BIGINT))"),
+                             &st);
+
+        if (rc == SDB_OK) {
+                sdb_bind_int(st, 1, v);
+                rc = sdb_step(st);
+        }
+        sdb_finalize(st);
+        if (rc != SDB_DONE)
+                return store_db_err(s, rc, what, err);
+        return CXG_OK;
+}
+
 /* Apply migration v (1-based) in its own transaction, unless another process did already. */
 static enum cxg_err migrate_one(struct store *s, int v, struct cxg_error *err)
 {
-        char what[64];
+        char what[64], begin[96];
         int cur;
         enum cxg_err rc;
-        sqlite3_stmt *st = NULL;
-        int src;
 
         snprintf(what, sizeof(what), "migrate to schema version %d", v);
-        if ((rc = exec_as(s, "BEGIN IMMEDIATE", what, err)))
+        snprintf(begin, sizeof(begin), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
+                 STORE_PG_WRITE_LOCK);
+        if ((rc = exec_as(s, store_sql(s, "BEGIN IMMEDIATE", begin), what, err)))
                 return rc;
         if ((rc = exec_as(s,
-                          "CREATE TABLE IF NOT EXISTS schema_version ("
-                          " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                          store_sql(s,
+                                    "CREATE TABLE IF NOT EXISTS schema_version ("
+                                    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                                    "CREATE TABLE IF NOT EXISTS schema_version ("
+                                    " version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"),
                           what, err)) ||
             (rc = read_version(s, &cur, err)))
                 goto fail;
         if (cur >= v)
                 return exec_as(s, "COMMIT", what, err);
-        if ((rc = exec_as(s, store_migrations[v - 1], what, err)))
-                goto fail;
-        src = sqlite3_prepare_v2(s->db,
-                                 "INSERT INTO schema_version(version, applied_at) "
-                                 "VALUES (?, CAST(strftime('%s', 'now') AS INTEGER))",
-                                 -1, &st, NULL);
-        if (src == SQLITE_OK) {
-                sqlite3_bind_int(st, 1, v);
-                src = sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
-        if (src != SQLITE_DONE) {
-                rc = store_db_err(s, src, what, err);
-                goto fail;
-        }
-        if ((rc = exec_as(s, "COMMIT", what, err)))
+        if ((rc = exec_as(s, store_sql(s, store_migrations[v - 1], store_migrations_pg[v - 1]),
+                          what, err)) ||
+            (rc = record_version(s, v, what, err)) || (rc = exec_as(s, "COMMIT", what, err)))
                 goto fail;
         return CXG_OK;
 fail:
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sdb_exec(s, "ROLLBACK");
         return rc;
+}
+
+/*
+ * Apply the migrations after s->version. On PostgreSQL under a session advisory lock, so
+ * servers that start together migrate one after the other (each then finds the work done).
+ */
+static enum cxg_err migrate(struct store *s, int latest, struct cxg_error *err)
+{
+        char sql[64];
+        enum cxg_err e = CXG_OK;
+
+        if (s->pg) {
+                snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%d)", STORE_PG_MIGRATE_LOCK);
+                if ((e = exec_as(s, sql, "open: wait for another server's migration", err)))
+                        return e;
+        }
+        for (int v = s->version + 1; v <= latest && !e; v++)
+                e = migrate_one(s, v, err);
+        if (s->pg) {
+                snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d)", STORE_PG_MIGRATE_LOCK);
+                sdb_exec(s, sql);
+        }
+        return e;
 }
 
 static enum cxg_err set_pragmas(struct store *s, struct cxg_error *err)
@@ -426,7 +526,7 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                 return cxg_error_set(err, CXG_ERR_USAGE, "open: no database path given");
         if (strlen(path) >= sizeof(s->path))
                 return cxg_error_set(err, CXG_ERR_USAGE, "open: database path too long");
-        if (flags & STORE_READONLY) {
+        if ((flags & STORE_READONLY) && !store_is_pg_url(path)) {
                 if (stat(path, &sb) != 0 && errno == ENOENT)
                         return cxg_error_set(err, CXG_ERR_NOTFOUND,
                                              "open: %s: no such database (create one with "
@@ -435,7 +535,8 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
         }
         s = cxg_calloc(1, sizeof(*s));
         if (!s)
-                return cxg_error_set(err, CXG_ERR_NOMEM, "open: %s: out of memory", path);
+                return cxg_error_set(err, CXG_ERR_NOMEM, "open: %s: out of memory",
+                                     store_is_pg_url(path) ? "postgresql" : path);
         snprintf(s->path, sizeof(s->path), "%s", path);
         s->flags = flags;
         cxg_hmap_init(&s->stmts);
@@ -443,23 +544,40 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
         cxg_hmap_init(&s->people);
         cxg_hmap_init(&s->types);
 
-        oflags = SQLITE_OPEN_NOMUTEX |
-                 ((flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-        rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
-        if (rc != SQLITE_OK) {
-                e = store_db_err(s, rc, "open", err);
-                goto fail;
+        if (store_is_pg_url(path)) {
+                int n = 0;
+
+                while (store_migrations_pg[n])
+                        n++;
+                if (n != latest) {
+                        e = cxg_error_set(err, CXG_ERR_INTERNAL,
+                                          "open: %s: %d PostgreSQL migrations for %d SQLite ones",
+                                          s->path, n, latest);
+                        goto fail;
+                }
+                if ((e = store_pg_open(s, err)))
+                        goto fail;
+        } else {
+                oflags = SQLITE_OPEN_NOMUTEX |
+                         ((flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+                                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+                rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+                if (rc != SQLITE_OK) {
+                        e = store_db_err(s, rc, "open", err);
+                        goto fail;
+                }
+                sqlite3_extended_result_codes(s->db, 1);
+                sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+                if ((e = set_pragmas(s, err)))
+                        goto fail;
         }
-        sqlite3_extended_result_codes(s->db, 1);
-        sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-        if ((e = set_pragmas(s, err)) || (e = read_version(s, &s->version, err)))
+        if ((e = read_version(s, &s->version, err)))
                 goto fail;
         if (s->version > latest) {
                 e = cxg_error_set(err, CXG_ERR_STORE,
                                   "open: %s: the database has schema version %d, newer than "
                                   "this cxgarden knows (%d): upgrade cxgarden",
-                                  path, s->version, latest);
+                                  s->path, s->version, latest);
                 goto fail;
         }
         if (s->version > 0 && s->version < latest && (flags & STORE_READONLY)) {
@@ -484,19 +602,19 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
         if (s->version < latest && (flags & STORE_READONLY)) {
                 if (s->version == 0)
                         e = cxg_error_set(err, CXG_ERR_STORE,
-                                          "open: %s: not a cxgarden database (it is empty)", path);
+                                          "open: %s: not a cxgarden database (it is empty)",
+                                          s->path);
                 else
                         e = cxg_error_set(err, CXG_ERR_READONLY,
                                           "open: %s: the database has schema version %d and "
                                           "needs migrating to %d: open it once read-write "
                                           "(e.g. 'cxgarden import')",
-                                          path, s->version, latest);
+                                          s->path, s->version, latest);
                 goto fail;
         }
         if (s->version < latest) {
-                for (int v = s->version + 1; v <= latest; v++)
-                        if ((e = migrate_one(s, v, err)))
-                                goto fail;
+                if ((e = migrate(s, latest, err)))
+                        goto fail;
                 /* another process may have migrated further meanwhile */
                 if ((e = read_version(s, &s->version, err)))
                         goto fail;
@@ -504,7 +622,7 @@ enum cxg_err store_open(const char *path, unsigned flags, struct store **out, st
                         e = cxg_error_set(err, CXG_ERR_STORE,
                                           "open: %s: the database has schema version %d after "
                                           "migrating, this cxgarden knows %d: upgrade cxgarden",
-                                          path, s->version, latest);
+                                          s->path, s->version, latest);
                         goto fail;
                 }
         }
@@ -523,6 +641,8 @@ void store_close(struct store *s)
                 return;
         if (sdb_in_tx(s))
                 sdb_exec(s, "ROLLBACK");
+        if (s->pg) /* the server drops the prepared statements with the session */
+                s->pg->gen++;
         for (i = 0; i < s->stmts.cap; i++)
                 if (s->stmts.slots[i].key)
                         sdb_finalize((struct sdb_stmt *)(uintptr_t)s->stmts.slots[i].val);
@@ -545,6 +665,9 @@ enum cxg_err store_set_durability(struct store *s, int full, struct cxg_error *e
                 return cxg_error_set(err, CXG_ERR_USAGE,
                                      "set durability: %s: not possible inside a transaction",
                                      s->path);
+        if (s->pg)
+                return exec_as(s, full ? "SET synchronous_commit = on" : "RESET synchronous_commit",
+                               "set durability", err);
         return exec_as(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
                        "set durability", err);
 }
@@ -559,8 +682,18 @@ enum cxg_err store_begin(struct store *s, struct cxg_error *err)
                 return cxg_error_set(err, CXG_ERR_INTERNAL,
                                      "begin transaction: %s: a transaction is already open",
                                      s->path);
-        if ((rc = exec_as(s, "BEGIN IMMEDIATE", "begin transaction", err)))
+        if (s->pg) {
+                char begin[96];
+
+                snprintf(begin, sizeof(begin), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
+                         STORE_PG_WRITE_LOCK);
+                if ((rc = exec_as(s, begin, "begin transaction", err))) {
+                        sdb_exec(s, "ROLLBACK");
+                        return rc;
+                }
+        } else if ((rc = exec_as(s, "BEGIN IMMEDIATE", "begin transaction", err))) {
                 return rc;
+        }
         s->in_tx = 1;
         s->savepoint_depth = 0;
         s->cache_dirty = 0;
@@ -574,6 +707,14 @@ enum cxg_err store_commit(struct store *s, struct cxg_error *err)
         if (!s->in_tx)
                 return cxg_error_set(err, CXG_ERR_INTERNAL, "commit: %s: no transaction is open",
                                      s->path);
+        /* PostgreSQL ends a transaction with a failed statement by rolling it back */
+        if (s->pg && PQtransactionStatus(store_pg_conn(s)) == PQTRANS_INERROR) {
+                store_rollback(s);
+                return cxg_error_set(err, CXG_ERR_STORE,
+                                     "commit: %s: a statement of the transaction failed, so "
+                                     "nothing of it was written",
+                                     s->path);
+        }
         rc = exec_as(s, "COMMIT", "commit", err);
         if (rc) {
                 store_rollback(s);

@@ -49,6 +49,9 @@ const char *store_path(const struct store *s);
  * commit survives a crash of the process; a power loss may lose the last commits, never
  * corrupt the file), full = 1 (synchronous=FULL: every commit is on disk when it returns,
  * several times slower for small transactions). Call outside a transaction.
+ * PostgreSQL: full = 0 keeps the server's synchronous_commit (on by default: a commit is in the
+ * server's WAL on disk when it returns); full = 1 sets synchronous_commit = on for the session,
+ * so commits are flushed even where the server's default is lower.
  */
 enum cxg_err store_set_durability(struct store *s, int full, struct cxg_error *err) CXG_WUR;
 

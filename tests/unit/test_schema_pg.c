@@ -1,6 +1,6 @@
 /*
  * test_schema_pg.c: the PostgreSQL migrations (schema_pg.c) on a fresh database of the test
- * cluster (CXG_TEST_PG_URL; skipped, exit 77, without one unless CI=true): all six apply; the
+ * cluster (testdb.h; the plain, SQLite variant of the suite skips): all six apply; the
  * SQL functions of SQLite's names give SQLite's results for a table of cases; the change-log
  * triggers log what SQLite's log and notify cxg_changes; two sessions serialize on the write
  * lock so seq is commit order; the audit log and ledger refuse UPDATE and DELETE; read_gen
@@ -23,17 +23,15 @@
 
 #include "store/schema.h"
 #include "store/store_int.h"
+#include "testdb.h"
 
-static const char *base_url;
-static char dbname[64];
+static char url[TESTDB_PATH_MAX]; /* the test's database */
 static PGconn *db;
 static sqlite3 *lite;
 
-static PGconn *connect_db(const char *name)
+static PGconn *connect_db(void)
 {
-        const char *const keys[] = {"dbname", "dbname", NULL};
-        const char *const vals[] = {base_url, name, NULL};
-        PGconn *c = PQconnectdbParams(keys, vals, 1);
+        PGconn *c = PQconnectdb(url);
 
         if (PQstatus(c) != CONNECTION_OK)
                 fail_msg("connect: %s", PQerrorMessage(c));
@@ -82,33 +80,20 @@ static void fails_with(PGconn *c, const char *sql, const char *state)
 
 static int setup(void **state)
 {
-        PGconn *c = connect_db("postgres");
-        char sql[128];
-
         (void)state;
-        snprintf(dbname, sizeof(dbname), "cxg_schema_%ld", (long)getpid());
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", dbname);
-        exec_ok(c, sql);
-        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-        exec_ok(c, sql);
-        PQfinish(c);
-        db = connect_db(dbname);
+        if (testdb_path(url, sizeof(url), "schema_pg") != 0)
+                return -1;
+        db = connect_db();
         assert_int_equal(sqlite3_open(":memory:", &lite), SQLITE_OK);
         return 0;
 }
 
+/* The database stays on the fixture's throwaway cluster, which the run destroys. */
 static int teardown(void **state)
 {
-        PGconn *c;
-        char sql[128];
-
         (void)state;
         PQfinish(db);
         sqlite3_close(lite);
-        c = connect_db("postgres");
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-        exec_ok(c, sql);
-        PQfinish(c);
         return 0;
 }
 
@@ -354,7 +339,7 @@ static void test_change_log_triggers(void **state)
 /* A statement that logs a change notifies cxg_changes with its seq, at commit. */
 static void test_notify(void **state)
 {
-        PGconn *l = connect_db(dbname);
+        PGconn *l = connect_db();
         PGnotify *n;
         long long seq;
         int got = 0;
@@ -405,7 +390,7 @@ static int lock_waiter(void)
  */
 static void test_seq_is_commit_order(void **state)
 {
-        PGconn *a = connect_db(dbname), *b = connect_db(dbname);
+        PGconn *a = connect_db(), *b = connect_db();
         long long a1, a2, bseq;
         PGresult *r;
         int waited = 0;
@@ -526,17 +511,10 @@ int main(void)
             cmocka_unit_test(test_keys_tables),
             cmocka_unit_test(test_person_references),
         };
-        const char *ci = getenv("CI");
 
-        base_url = getenv("CXG_TEST_PG_URL");
-        if (!base_url || !*base_url) {
-                if (ci && strcmp(ci, "true") == 0) {
-                        puts("FAIL: CXG_TEST_PG_URL is not set (CI=true: CI must provide "
-                             "PostgreSQL)");
-                        return 1;
-                }
-                puts("SKIP: CXG_TEST_PG_URL is not set (no PostgreSQL test cluster)");
-                return 77;
+        if (!testdb_is_pg()) {
+                puts("SKIP: PostgreSQL only: the pg_ variant runs it on the fixture cluster");
+                return TESTDB_SKIP;
         }
         return cmocka_run_group_tests(tests, setup, teardown);
 }
