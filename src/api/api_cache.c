@@ -138,15 +138,36 @@ static void cache_put(struct cache *c, const void *key, size_t klen, int64_t gen
         pthread_mutex_unlock(m);
 }
 
+/*
+ * The generations last read, and when (monotonic seconds): while the database cannot be
+ * reached, requests use them for up to STALE_GEN_MAX_S, so cached sessions, tokens and
+ * documents keep serving reads through a short outage (nothing can be revoked meanwhile
+ * without the database; a revoke committed in the instant before this node lost it is seen
+ * when it comes back).
+ */
+#define STALE_GEN_MAX_S 60
+static atomic_llong last_auth = -1, last_entities = -1, last_read_at;
+
 int api_read_gen(struct api_req *r)
 {
         struct cxg_error err = {0};
+        long long t = (long long)api_mono();
 
         if (r->gen_state == 0) {
                 r->gen_state = -1;
-                if (ready() && r->st &&
-                    store_read_gen(r->st, &r->gen_auth, &r->gen_entities, &err) == CXG_OK)
+                if (!ready() || !r->st)
+                        return 0;
+                if (store_read_gen(r->st, &r->gen_auth, &r->gen_entities, &err) == CXG_OK) {
                         r->gen_state = 1;
+                        atomic_store(&last_auth, r->gen_auth);
+                        atomic_store(&last_entities, r->gen_entities);
+                        atomic_store(&last_read_at, t);
+                } else if (atomic_load(&last_auth) >= 0 &&
+                           t - atomic_load(&last_read_at) <= STALE_GEN_MAX_S) {
+                        r->gen_auth = atomic_load(&last_auth);
+                        r->gen_entities = atomic_load(&last_entities);
+                        r->gen_state = 1;
+                }
         }
         return r->gen_state == 1;
 }

@@ -21,9 +21,11 @@
 #include "core/log.h"
 #include "engine/engine.h"
 #include "store/store_changes.h"
+#include "store/store_nodes.h"
 
-#define APPLY_BATCH 10000 /* change-log rows per catch-up: bounds its memory */
-#define POLL_MS 50        /* look for other processes' writes this often */
+#define APPLY_BATCH 10000  /* change-log rows per catch-up: bounds its memory */
+#define POLL_MS 50         /* look for other processes' writes this often */
+#define LISTEN_WAIT_MS 200 /* the notification listener checks for a stop this often */
 /* [engine] apply_interval_ms: rounds start at most this often, so that under a stream of
  * small commits one catch-up (and one rescore of each dirty account) covers many of them
  * instead of taking the write lock once per commit */
@@ -65,6 +67,10 @@ static struct {
         double rate_in, rate_ap; /* rows/s ingested and applied over the last window */
         /* settings */
         long recompute_s, drift_s, max_lag, test_delay_ms, interval_ms;
+        /* PostgreSQL: a thread waiting on the change log's notifications pokes the applier
+         * as soon as another server commits (the poll stays, for a lost connection) */
+        struct store_listener *listener;
+        pthread_t listen_th;
 } ap;
 
 static atomic_long applies, apply_failures, applied_changes, applied_rows, recomputes;
@@ -331,6 +337,41 @@ static void *applier(void *unused)
         return NULL;
 }
 
+/* Wake the applier on every change notification until the applier stops. */
+static void *listen_main(void *unused)
+{
+        (void)unused;
+        for (;;) {
+                int got = store_listener_wait(ap.listener, LISTEN_WAIT_MS);
+
+                pthread_mutex_lock(&ap.mu);
+                if (ap.stopping) {
+                        pthread_mutex_unlock(&ap.mu);
+                        return NULL;
+                }
+                if (got) {
+                        ap.poked = 1;
+                        pthread_cond_signal(&ap.poke);
+                }
+                pthread_mutex_unlock(&ap.mu);
+        }
+}
+
+/* Start the listener where the store has one (PostgreSQL); failures only cost the wake-up. */
+static void listener_start(const char *db)
+{
+        struct cxg_error err = {0};
+
+        if (store_listener_open(db, &ap.listener, &err)) {
+                cxg_log(CXG_LOG_WARN, "serve: change notifications: %s (polling instead)", err.msg);
+                return;
+        }
+        if (ap.listener && pthread_create(&ap.listen_th, NULL, listen_main, NULL) != 0) {
+                store_listener_close(ap.listener);
+                ap.listener = NULL;
+        }
+}
+
 /* Start the applier on a store handle of its own (the engine is loaded). */
 static enum cxg_err applier_start(const struct api_config *cfg, struct cxg_error *err)
 {
@@ -359,6 +400,7 @@ static enum cxg_err applier_start(const struct api_config *cfg, struct cxg_error
                 return cxg_error_set(err, CXG_ERR_NOMEM, "cannot start the engine's applier");
         }
         ap.started = 1;
+        listener_start(cfg->db_path);
         return CXG_OK;
 }
 
@@ -372,6 +414,11 @@ static void applier_stop(void)
         pthread_cond_broadcast(&ap.applied);
         pthread_mutex_unlock(&ap.mu);
         pthread_join(ap.th, NULL);
+        if (ap.listener) {
+                pthread_join(ap.listen_th, NULL);
+                store_listener_close(ap.listener);
+                ap.listener = NULL;
+        }
         ap.started = 0;
         store_close(ap.st);
         ap.st = NULL;

@@ -98,9 +98,6 @@ struct api_state {
         pthread_mutex_t stores_lock;
         struct store **stores;
         size_t nstores, capstores;
-        pthread_mutex_t rl_lock;
-        struct api_rl_entry *rl;
-        size_t nrl, caprl;
         char dummy_hash[API_PWHASH_LEN]; /* verified for unknown users: equal timing */
         atomic_long ingest_accepted[2], ingest_rejected[2]; /* interactions, feedback */
         atomic_long ingest_batches[2];

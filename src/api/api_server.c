@@ -758,7 +758,6 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         if (cfg->tls_cert[0])
                 api_g.cfg.cookie_secure = 1;
         pthread_mutex_init(&api_g.stores_lock, NULL);
-        pthread_mutex_init(&api_g.rl_lock, NULL);
         if ((rc = bind_address(cfg, &ss, err)))
                 return rc;
         if ((rc = api_key_load(cfg->db_path, cfg->data_dir, api_g.key, err)))
@@ -841,11 +840,6 @@ void api_server_stop(struct api_server *srv)
         api_g.stores = NULL;
         api_g.nstores = api_g.capstores = 0;
         pthread_mutex_unlock(&api_g.stores_lock);
-        pthread_mutex_lock(&api_g.rl_lock);
-        cxg_free(api_g.rl);
-        api_g.rl = NULL;
-        api_g.nrl = api_g.caprl = 0;
-        pthread_mutex_unlock(&api_g.rl_lock);
         sodium_memzero(api_g.key, sizeof(api_g.key));
         free_tls(srv);
         cxg_free(srv);

@@ -8,10 +8,12 @@
  */
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api_int.h"
 #include "api/routes_alerts.h"
@@ -23,9 +25,14 @@
 #include "core/timeconst.h"
 #include "engine/engine.h"
 #include "engine/sweetspot.h"
+#include "store/store_nodes.h"
 #include "store/store_query.h"
 
 #define WEBHOOK_PERIOD_S 5.0 /* the delivery worker's pass interval */
+/* The lease of the detector's schedule, shared by every server over the database, and how
+ * long a run may hold it before another server may take the next slot (a crashed holder) */
+#define DETECT_LEASE "detector"
+#define DETECT_LEASE_TTL_S 600
 
 /* The engine of the server (api_engine.c), NULL until it is loaded. */
 struct eng_engine *api_engine_get(void);
@@ -632,10 +639,12 @@ static struct {
         pthread_mutex_t run_lock;
         pthread_cond_t cond;
         int started, stop, poked;
+        time_t poked_at; /* when the oldest unserved poke came */
         long interval_s, debounce_s;
         char db_path[1024];
         struct app_detect_opts opts;
         char default_owner[64];
+        char holder[128]; /* this server in the schedule's lease: host:pid:random */
 } al = {.lock = PTHREAD_MUTEX_INITIALIZER, .run_lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* One cycle on the server's engine as of at (CXG_TS_NONE: its latest), by c->actor. */
@@ -696,7 +705,29 @@ void api_h_detect(struct api_req *r)
                 api_reply_json(r, 200, o);
 }
 
-/* One scheduled run, logged. */
+/*
+ * Several servers share one detector: a run takes the lease DETECT_LEASE when the last run by
+ * any of them is at least gap_s old (the interval for a scheduled run, the debounce for one
+ * after new data). 1 when this server runs now; 0 when another one ran within gap_s (*ran
+ * then says when) or the database fails (logged; *ran stays 0).
+ */
+static int schedule_take(struct store *st, time_t now, long gap_s, time_t *ran)
+{
+        struct cxg_error e = {0};
+        int64_t at = CXG_TS_NONE;
+        int taken = 0;
+
+        if (store_lease_take(st, DETECT_LEASE, al.holder, (int64_t)now, gap_s, DETECT_LEASE_TTL_S,
+                             &taken, &at, &e)) {
+                cxg_log(CXG_LOG_ERROR, "serve: detector: schedule: %s", e.msg);
+                return 0;
+        }
+        if (!taken && at != CXG_TS_NONE && at <= (int64_t)now)
+                *ran = (time_t)at;
+        return taken;
+}
+
+/* One run, logged; then the lease goes back (the next run waits for its gap only). */
 static void scheduled_run(struct store *st)
 {
         struct app_detect_result res;
@@ -711,6 +742,8 @@ static void scheduled_run(struct store *st)
                         "serve: detector: %zu findings, %zu new alerts, %zu tasks in %.2f s",
                         res.alerts.n, res.created, res.tasks, api_mono() - t0);
         app_detect_result_release(&res);
+        if (store_lease_release(st, DETECT_LEASE, al.holder, (int64_t)time(NULL), &e))
+                cxg_log(CXG_LOG_WARN, "serve: detector: release the schedule: %s", e.msg);
 }
 
 static void *detector_main(void *arg)
@@ -731,11 +764,23 @@ static void *detector_main(void *arg)
                 int poked = al.poked && now - last >= al.debounce_s;
 
                 if (due || poked) {
+                        time_t since = al.poked_at, ran = 0;
+                        int run;
+
                         al.poked = 0;
                         last = now;
                         pthread_mutex_unlock(&al.lock);
-                        scheduled_run(st);
+                        run = schedule_take(st, now, due ? al.interval_s : al.debounce_s, &ran);
+                        if (run)
+                                scheduled_run(st);
                         pthread_mutex_lock(&al.lock);
+                        if (!run && ran)
+                                last = ran;
+                        /* a poke is served by a run of any server that began after it */
+                        if (!run && poked && ran < since && !al.poked) {
+                                al.poked = 1;
+                                al.poked_at = since;
+                        }
                         continue;
                 }
                 {
@@ -774,6 +819,13 @@ enum cxg_err api_alerts_start(const struct api_config *cfg, struct cxg_error *er
                 al.opts.default_owner = al.default_owner;
         }
         snprintf(al.db_path, sizeof(al.db_path), "%s", cfg->db_path);
+        {
+                char host[64] = "";
+
+                gethostname(host, sizeof(host) - 1);
+                snprintf(al.holder, sizeof(al.holder), "%s:%ld:%08x", host, (long)getpid(),
+                         (unsigned)randombytes_random());
+        }
         al.interval_s = interval;
         al.debounce_s = debounce;
         al.stop = 0;
@@ -813,6 +865,8 @@ void api_alerts_poke(void)
         if (!al.started)
                 return;
         pthread_mutex_lock(&al.lock);
+        if (!al.poked)
+                al.poked_at = time(NULL);
         al.poked = 1;
         pthread_cond_signal(&al.cond);
         pthread_mutex_unlock(&al.lock);

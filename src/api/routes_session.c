@@ -14,17 +14,30 @@
 #include "app/view_entities.h"
 #include "core/alloc.h"
 #include "core/banned.h"
-#include "core/grow.h"
 #include "core/hmap.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "store/store_auth.h"
+#include "store/store_nodes.h"
 
 /* ---- health and assets ---- */
 
+/*
+ * Liveness and the database: 200 while the process serves; "database" says whether a trivial
+ * query reaches it now ("unreachable": writes answer 503, cached reads go on, the store
+ * reconnects by itself), and "status" is "degraded" then.
+ */
 void api_h_healthz(struct api_req *r)
 {
-        api_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+        struct cxg_error err = {0};
+        int up = api_store(r) && store_ping(r->st, &err) == CXG_OK;
+
+        if (!up)
+                cxg_log(CXG_LOG_WARN, "serve: healthz: %s",
+                        err.msg[0] ? err.msg : "the database cannot be opened");
+        api_reply_json(r, 200,
+                       json_pack("{s:s,s:s}", "status", up ? "ok" : "degraded", "database",
+                                 up ? "ok" : "unreachable"));
 }
 
 void api_h_asset(struct api_req *r)
@@ -55,85 +68,34 @@ void api_h_asset(struct api_req *r)
         api_reply_error(r, 404, "not_found", NULL, "no such file: %s", r->path);
 }
 
-/* ---- failed-login rate limit: fixed windows per key ("u:NAME", "ip:ADDR") ---- */
+/* ---- failed-login rate limit: fixed windows per key ("u:NAME", "ip:ADDR"), in the
+ * database (store_nodes.h) so that every server behind a balancer counts the same failures ---- */
 
-struct api_rl_entry {
-        char key[200];
-        int64_t start;
-        int count;
-};
-
-/* Failed-login windows kept at most; when all of them are live, the oldest is reused. */
-#define RL_MAX 20000
-
-/* Seconds until key may try again, or 0 when it may now. Caller holds rl_lock. */
-static long rl_wait(const char *key, int64_t now)
+/* Seconds until the user or the address may try again (0: now), or -1 with the reply set. */
+static long rl_wait(struct api_req *r, const char *kuser, const char *kip, int64_t now)
 {
-        for (size_t i = 0; i < api_g.nrl; i++) {
-                struct api_rl_entry *e = &api_g.rl[i];
+        struct cxg_error err = {0};
+        long wu = 0, wi = 0;
+        enum cxg_err rc;
 
-                if (strcmp(e->key, key) != 0)
-                        continue;
-                if (now - e->start >= api_g.cfg.login_window)
-                        return 0;
-                if (e->count >= api_g.cfg.login_max_failures)
-                        return (long)(e->start + api_g.cfg.login_window - now);
-                return 0;
+        if ((rc = store_login_wait(r->st, kuser, now, api_g.cfg.login_window,
+                                   api_g.cfg.login_max_failures, &wu, &err)) ||
+            (rc = store_login_wait(r->st, kip, now, api_g.cfg.login_window,
+                                   api_g.cfg.login_max_failures, &wi, &err))) {
+                api_reply_cxg(r, rc, &err);
+                return -1;
         }
-        return 0;
+        return wu > wi ? wu : wi;
 }
 
-/* Count a failure for key. Caller holds rl_lock. */
-static void rl_fail(const char *key, int64_t now)
+/* Count a failure for both keys; a store error is logged (the sign-in fails anyway). */
+static void rl_fail(struct api_req *r, const char *kuser, const char *kip, int64_t now)
 {
-        struct api_rl_entry *e = NULL;
+        struct cxg_error err = {0};
 
-        for (size_t i = 0; i < api_g.nrl; i++)
-                if (strcmp(api_g.rl[i].key, key) == 0) {
-                        e = &api_g.rl[i];
-                        break;
-                }
-        if (!e) {
-                if (api_g.nrl == api_g.caprl) {
-                        /* drop expired windows first; grow only when all are live */
-                        size_t k = 0;
-
-                        for (size_t i = 0; i < api_g.nrl; i++)
-                                if (now - api_g.rl[i].start < api_g.cfg.login_window)
-                                        api_g.rl[k++] = api_g.rl[i];
-                        api_g.nrl = k;
-                }
-                if (api_g.nrl >= RL_MAX) {
-                        /* full of live windows: reuse the oldest slot */
-                        size_t old = 0;
-
-                        for (size_t i = 1; i < api_g.nrl; i++)
-                                if (api_g.rl[i].start < api_g.rl[old].start)
-                                        old = i;
-                        e = &api_g.rl[old];
-                } else {
-                        if (CXG_GROW(api_g.rl, api_g.nrl + 1, api_g.caprl, RL_MAX))
-                                return;
-                        e = &api_g.rl[api_g.nrl++];
-                }
-                snprintf(e->key, sizeof(e->key), "%s", key);
-                e->start = now;
-                e->count = 0;
-        }
-        if (now - e->start >= api_g.cfg.login_window) {
-                e->start = now;
-                e->count = 0;
-        }
-        e->count++;
-}
-
-static void rl_reset(const char *key)
-{
-        for (size_t i = 0; i < api_g.nrl; i++)
-                if (strcmp(api_g.rl[i].key, key) == 0) {
-                        api_g.rl[i] = api_g.rl[--api_g.nrl];
-                        return;
-                }
+        if (store_login_fail(r->st, kuser, now, api_g.cfg.login_window, &err) ||
+            store_login_fail(r->st, kip, now, api_g.cfg.login_window, &err))
+                cxg_log(CXG_LOG_WARN, "serve: count a failed sign-in: %s", err.msg);
 }
 
 /* Take a password-hash slot; 0 when all are busy. */
@@ -193,19 +155,14 @@ void api_h_login(struct api_req *r)
         }
         snprintf(kuser, sizeof(kuser), "u:%s", name);
         snprintf(kip, sizeof(kip), "ip:%s", r->client);
-        pthread_mutex_lock(&api_g.rl_lock);
-        wait = rl_wait(kuser, now);
-        if (!wait)
-                wait = rl_wait(kip, now);
-        pthread_mutex_unlock(&api_g.rl_lock);
+        if (!api_store(r) || (wait = rl_wait(r, kuser, kip, now)) < 0)
+                goto done;
         if (wait > 0) {
                 r->retry_after = wait;
                 api_reply_error(r, 429, "too_many_requests", NULL,
                                 "too many failed sign-ins; try again in %ld seconds", wait);
                 goto done;
         }
-        if (!api_store(r))
-                goto done;
         rc = store_user_by_name(r->st, name, &u, &err);
         if (rc && rc != CXG_ERR_NOTFOUND) {
                 api_reply_cxg(r, rc, &err);
@@ -221,10 +178,7 @@ void api_h_login(struct api_req *r)
         ok = api_password_verify(rc ? api_g.dummy_hash : u.password_hash, password);
         pwhash_leave();
         if (rc || !ok || u.disabled) {
-                pthread_mutex_lock(&api_g.rl_lock);
-                rl_fail(kuser, now);
-                rl_fail(kip, now);
-                pthread_mutex_unlock(&api_g.rl_lock);
+                rl_fail(r, kuser, kip, now);
                 snprintf(r->who.name, sizeof(r->who.name), "%s", rc ? "-" : u.name);
                 if (!rc)
                         audit_simple(r, "login_failed", "users", u.name,
@@ -232,9 +186,8 @@ void api_h_login(struct api_req *r)
                 api_reply_error(r, 401, "unauthorized", NULL, "wrong name or password");
                 goto done;
         }
-        pthread_mutex_lock(&api_g.rl_lock);
-        rl_reset(kuser);
-        pthread_mutex_unlock(&api_g.rl_lock);
+        if (store_login_reset(r->st, kuser, &err))
+                cxg_log(CXG_LOG_WARN, "serve: reset failed sign-ins: %s", err.msg);
         api_random_b64(cookie);
         api_secret_hash(api_g.key, cookie, strlen(cookie), hash);
         randombytes_buf(rnd, sizeof(rnd));

@@ -24,6 +24,11 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "store/store_alerts.h"
+#include "store/store_nodes.h"
+
+/* Deliveries claimed at a time, and the seconds a claim outlives their worst-case sending. */
+#define CLAIM_CHUNK 8
+#define CLAIM_SLACK_S 30
 
 void api_webhook_opts_init(struct api_webhook_opts *o)
 {
@@ -307,44 +312,59 @@ static enum cxg_err take_due(void *ctx, const struct store_delivery *d)
         return CXG_OK;
 }
 
+/* Send one claimed delivery and record the result (ok counts successes, bad failures). */
+static enum cxg_err deliver_one(struct store *s, const struct due *d, int64_t now,
+                                const struct api_webhook_opts *o, size_t *ok, size_t *bad,
+                                struct cxg_error *err)
+{
+        struct cxg_error perr;
+        int status = 0, attempt = d->attempt + 1;
+        int64_t next;
+
+        cxg_error_clear(&perr);
+        if (!api_webhook_post(d->url, d->secret, d->event, d->id, d->body, o->timeout_ms, &status,
+                              &perr)) {
+                (*ok)++;
+                return store_delivery_result(s, d->id, 1, status, NULL, now, 0, err);
+        }
+        (*bad)++;
+        next = attempt >= o->max_attempts || perr.code == CXG_ERR_INVALID
+                   ? CXG_TS_NONE
+                   : now + api_webhook_backoff(o, attempt);
+        cxg_log(CXG_LOG_WARN, "webhook delivery %lld to %s: attempt %d: %s%s", (long long)d->id,
+                d->url, attempt, perr.msg, next == CXG_TS_NONE ? " (giving up)" : "");
+        return store_delivery_result(s, d->id, 0, status, perr.msg, now, next, err);
+}
+
 enum cxg_err api_webhook_deliver_due(struct store *s, int64_t now, const struct api_webhook_opts *o,
                                      size_t *sent, size_t *failed, struct cxg_error *err)
 {
         struct api_webhook_opts def;
-        struct due_list l = {0};
-        enum cxg_err rc;
-        size_t ok = 0, bad = 0;
+        enum cxg_err rc = CXG_OK;
+        size_t ok = 0, bad = 0, taken = 0;
+        int64_t lease;
 
         if (!o) {
                 api_webhook_opts_init(&def);
                 o = &def;
         }
-        rc = store_deliveries_due(s, now, o->batch, take_due, &l, err);
-        if (rc == CXG_ERR_NOMEM)
-                cxg_error_set(err, rc, "webhooks: out of memory");
-        for (size_t i = 0; !rc && i < l.n; i++) {
-                struct due *d = &l.v[i];
-                struct cxg_error perr;
-                int status = 0, attempt = d->attempt + 1;
-                int64_t next;
+        /* claims of a few at a time, each held long enough to send them all even when every
+         * one times out; a node that dies holding some leaves them due again after that */
+        lease = (int64_t)CLAIM_CHUNK * ((o->timeout_ms > 0 ? o->timeout_ms : 5000) / 1000 + 1) +
+                CLAIM_SLACK_S;
+        while (!rc && taken < (size_t)(o->batch > 0 ? o->batch : 1)) {
+                struct due_list l = {0};
+                size_t n;
 
-                cxg_error_clear(&perr);
-                if (!api_webhook_post(d->url, d->secret, d->event, d->id, d->body, o->timeout_ms,
-                                      &status, &perr)) {
-                        rc = store_delivery_result(s, d->id, 1, status, NULL, now, 0, err);
-                        ok++;
-                        continue;
-                }
-                bad++;
-                next = attempt >= o->max_attempts || perr.code == CXG_ERR_INVALID
-                           ? CXG_TS_NONE
-                           : now + api_webhook_backoff(o, attempt);
-                cxg_log(CXG_LOG_WARN, "webhook delivery %lld to %s: attempt %d: %s%s",
-                        (long long)d->id, d->url, attempt, perr.msg,
-                        next == CXG_TS_NONE ? " (giving up)" : "");
-                rc = store_delivery_result(s, d->id, 0, status, perr.msg, now, next, err);
+                rc = store_deliveries_claim(s, now, now + lease, CLAIM_CHUNK, take_due, &l, err);
+                for (size_t i = 0; !rc && i < l.n; i++)
+                        rc = deliver_one(s, &l.v[i], now, o, &ok, &bad, err);
+                n = l.n;
+                taken += n;
+                due_free(&l);
+                if (n < CLAIM_CHUNK)
+                        break;
         }
-        due_free(&l);
         if (sent)
                 *sent = ok;
         if (failed)

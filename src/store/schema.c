@@ -476,5 +476,15 @@ const char *const store_migrations[] = {
     " BEGIN UPDATE read_gen SET entities = entities + 1; END;"
     "CREATE TRIGGER read_gen_person_d AFTER DELETE ON people"
     " BEGIN UPDATE read_gen SET entities = entities + 1; END;",
+    /*
+     * 7: state shared by several servers over one database (store_nodes.h): failed sign-ins
+     * per key ("u:NAME", "ip:ADDR") in fixed windows, and named leases (the detector's
+     * schedule: at is the latest taking, expires_at the end of the holder's hold).
+     */
+    "CREATE TABLE login_failures (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL);"
+    "CREATE INDEX login_failures_start ON login_failures(window_start);"
+    "CREATE TABLE node_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    " at INTEGER NOT NULL, expires_at INTEGER NOT NULL);",
     NULL,
 };

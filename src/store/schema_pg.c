@@ -626,5 +626,12 @@ const char *const store_migrations_pg[] = {
                                                                           "auth")
         READ_GEN("user", "users", "auth") READ_GEN("session", "sessions", "auth")
             READ_GEN("account", "accounts", "entities") READ_GEN("person", "people", "entities"),
+
+    /* 7: state shared by several servers (schema.c) */
+    "CREATE TABLE login_failures (key TEXT PRIMARY KEY, window_start BIGINT NOT NULL,"
+    " failures BIGINT NOT NULL);"
+    "CREATE INDEX login_failures_start ON login_failures(window_start);"
+    "CREATE TABLE node_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+    " at BIGINT NOT NULL, expires_at BIGINT NOT NULL);",
     NULL,
 };

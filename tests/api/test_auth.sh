@@ -174,9 +174,11 @@ expect "new password after passwd" 200
 # ---- failed-login rate limit (5 failures per window, per user and per address) ----
 # No check depends on how fast the machine is: the counting runs under a 10-minute window (a
 # busy machine cannot outlast it), the expiry under a 2 s one where only "after" is asserted.
-# A restart starts from an empty limiter (it lives in memory).
+# The limiter lives in the database (every server over it counts the same failures): each
+# part starts from an empty one.
 restart_with_window() {
         stop_server
+        sqlite3 "$DB" "DELETE FROM login_failures"
         AUTH_EXTRA="login_window = $1"$'\nlogin_max_failures = 5\nmax_concurrent_hashes = 1'
         write_ini
         start_server
@@ -193,6 +195,11 @@ RA=$(header Retry-After)
 # the address is limited too: another user from the same address
 req POST /api/v1/login -H 'Content-Type: application/json' -d "{\"name\":\"ana\",\"password\":\"$ANALYST_PW\"}"
 expect "same address, other user" 429
+# shared state: another server process over the same database refuses it too
+stop_server
+start_server
+req POST /api/v1/login -H 'Content-Type: application/json' -d "{\"name\":\"amy\",\"password\":\"$AM_PW\"}"
+expect "the limit outlives the server process" 429 .error.code too_many_requests
 # the window passes: 5 failures, then a sign-in once the 2 s window is over
 restart_with_window 2
 for i in 1 2 3 4 5; do
