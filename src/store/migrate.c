@@ -70,6 +70,8 @@ static const struct table tables[] = {
     {"ingest_rejects", "id", "id", 0},
     {"collect_seen", "token_id, message_id", NULL, 0},
     {"read_gen", "id", NULL, T_SEEDED},
+    {"login_failures", "key", NULL, 0}, /* migration 7: kept, they expire by themselves */
+    {"node_leases", "name", NULL, 0},
     {"changes", "seq", "seq", T_CHANGES},
 };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))

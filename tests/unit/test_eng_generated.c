@@ -29,7 +29,7 @@ static json_t *truth;
 static int setup(void **st)
 {
         const char *bin = getenv("CXG_BINARY");
-        char cmd[TESTDB_PATH_MAX + 512];
+        char cmd[2 * TESTDB_PATH_MAX + 1024];
         struct store *s = NULL;
         struct cxg_error e;
 
@@ -43,9 +43,11 @@ static int setup(void **st)
                 return -1;
         if (!testdb_is_pg())
                 snprintf(db, sizeof(db), "%s/g.db", dir);
-        snprintf(manifest, sizeof(manifest), "%s.manifest.json", db);
-        snprintf(cmd, sizeof(cmd), "'%s' --db '%s' generate --seed 7 --scale 0.05 >/dev/null 2>&1",
-                 bin, db);
+        /* the ground truth goes to --manifest (a PostgreSQL address has no file beside it) */
+        snprintf(manifest, sizeof(manifest), "%s/g.manifest.json", dir);
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' --db '%s' generate --seed 7 --scale 0.05 --manifest '%s' >/dev/null 2>&1",
+                 bin, db, manifest);
         if (system(cmd) != 0)
                 return -1;
         truth = json_load_file(manifest, 0, NULL);

@@ -100,16 +100,14 @@ static int teardown(void **state)
 /* Every migration in its own transaction, as the store applies them; run first. */
 static void test_migrations_apply(void **state)
 {
-        size_t n = 0;
+        size_t n = 0, latest = (size_t)store_schema_latest();
 
         (void)state;
         while (store_migrations_pg[n])
                 n++;
-        assert_int_equal(n, 6);
-        for (n = 0; store_migrations[n]; n++)
-                ;
-        assert_int_equal(n, 6); /* one version sequence for both backends */
-        for (size_t k = 0; k < 6; k++) {
+        assert_int_equal(n, latest); /* one version sequence for both backends */
+        assert_true(latest >= 7);
+        for (size_t k = 0; k < latest; k++) {
                 exec_ok(db, "BEGIN");
                 exec_ok(db, store_migrations_pg[k]);
                 exec_ok(db, "COMMIT");
