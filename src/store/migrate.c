@@ -121,8 +121,21 @@ static enum cxg_err table_cols(struct store *s, const char *table, struct cols *
                 return store_db_err(s, rc, "read the schema", err);
         }
         sdb_bind_text(st, 1, table, -1, SDB_STATIC);
-        while ((rc = sdb_step(st)) == SDB_ROW && c->n < MAX_COLS)
-                snprintf(c->name[c->n++], COL_NAME, "%s", (const char *)sdb_column_text(st, 0));
+        while ((rc = sdb_step(st)) == SDB_ROW && c->n < MAX_COLS) {
+                const char *name = (const char *)sdb_column_text(st, 0);
+
+                /* column names go into the copy's SQL: plain identifiers only */
+                if (!name ||
+                    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name) ||
+                    strlen(name) >= COL_NAME) {
+                        sdb_finalize(st);
+                        return cxg_error_set(err, CXG_ERR_INVALID,
+                                             "migrate: table %s has a column named %.40s that "
+                                             "is not a plain identifier",
+                                             table, name ? name : "(null)");
+                }
+                snprintf(c->name[c->n++], COL_NAME, "%s", name);
+        }
         sdb_finalize(st);
         if (rc != SDB_DONE && rc != SDB_ROW)
                 return store_db_err(s, rc, "read the schema", err);

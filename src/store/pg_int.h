@@ -14,6 +14,7 @@
 
 /* Session advisory lock held while migrating, so servers starting together migrate once. */
 #define STORE_PG_MIGRATE_LOCK (STORE_PG_WRITE_LOCK + 1)
+#define STORE_PG_MIGRATE_LOCK_SQL "6518888" /* the same as SQL text */
 /* How long a statement waits for a lock (the write lock, a row) before SQLITE_BUSY. */
 #define STORE_PG_LOCK_TIMEOUT_MS 5000
 /* Seconds libpq waits for a connection when the address does not say (connect_timeout). */

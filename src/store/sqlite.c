@@ -447,14 +447,16 @@ static enum cxg_err record_version(struct store *s, int v, const char *what, str
 /* Apply migration v (1-based) in its own transaction, unless another process did already. */
 static enum cxg_err migrate_one(struct store *s, int v, struct cxg_error *err)
 {
-        char what[64], begin[96];
+        char what[64];
         int cur;
         enum cxg_err rc;
 
         snprintf(what, sizeof(what), "migrate to schema version %d", v);
-        snprintf(begin, sizeof(begin), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
-                 STORE_PG_WRITE_LOCK);
-        if ((rc = exec_as(s, store_sql(s, "BEGIN IMMEDIATE", begin), what, err)))
+        if ((rc = exec_as(s,
+                          store_sql(s, "BEGIN IMMEDIATE",
+                                    "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK_SQL
+                                    ")"),
+                          what, err)))
                 return rc;
         if ((rc = exec_as(s,
                           store_sql(s,
@@ -483,19 +485,17 @@ fail:
  */
 static enum cxg_err migrate(struct store *s, int latest, struct cxg_error *err)
 {
-        char sql[64];
         enum cxg_err e = CXG_OK;
 
         if (s->pg) {
-                snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%d)", STORE_PG_MIGRATE_LOCK);
-                if ((e = exec_as(s, sql, "open: wait for another server's migration", err)))
+                if ((e = exec_as(s, "SELECT pg_advisory_lock(" STORE_PG_MIGRATE_LOCK_SQL ")",
+                                 "open: wait for another server's migration", err)))
                         return e;
         }
         for (int v = s->version + 1; v <= latest && !e; v++)
                 e = migrate_one(s, v, err);
         if (s->pg) {
-                snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%d)", STORE_PG_MIGRATE_LOCK);
-                sdb_exec(s, sql);
+                sdb_exec(s, "SELECT pg_advisory_unlock(" STORE_PG_MIGRATE_LOCK_SQL ")");
         }
         return e;
 }
@@ -685,11 +685,9 @@ enum cxg_err store_begin(struct store *s, struct cxg_error *err)
                                      "begin transaction: %s: a transaction is already open",
                                      s->path);
         if (s->pg) {
-                char begin[96];
-
-                snprintf(begin, sizeof(begin), "BEGIN; SELECT pg_advisory_xact_lock(%d)",
-                         STORE_PG_WRITE_LOCK);
-                if ((rc = exec_as(s, begin, "begin transaction", err))) {
+                if ((rc = exec_as(
+                         s, "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK_SQL ")",
+                         "begin transaction", err))) {
                         sdb_exec(s, "ROLLBACK");
                         return rc;
                 }

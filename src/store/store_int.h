@@ -23,6 +23,8 @@
  * seq is commit order ("cxg" = 0x637867).
  */
 #define STORE_PG_WRITE_LOCK 6518887
+/* The same key as SQL text, for literal statements (tests/cli/hardening_sql.sh). */
+#define STORE_PG_WRITE_LOCK_SQL "6518887"
 
 /* Savepoints nest at most this deep (one bit per level in store.cache_dirty). */
 #define STORE_MAX_SAVEPOINTS 62

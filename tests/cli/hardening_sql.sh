@@ -67,23 +67,27 @@ sub query_arg_ok {
         $a =~ s/^\s+|\s+$//g;
         return $QUERY_ARGS{$a} || $a =~ /^[\w>.-]+\s*\?\s*$LIT\s*:\s*$LIT$/;
 }
-sub literal_only { # literals, UPPERCASE macros, macro calls with literal arguments
+sub literal_only { # literals, UPPERCASE macros, macro calls with literal arguments (any number)
         my $e = shift;
         $e =~ s/\s+/ /g; $e =~ s/^ | $//g;
-        1 while $e =~ s/\b[A-Z][A-Z0-9_]*\s*\(\s*(?:$LIT\s*)+\)/""/g;
+        1 while $e =~ s/\b[A-Z][A-Z0-9_]*\s*\(\s*$LIT(?:\s*,?\s*$LIT)*\s*\)/""/g;
         return $e =~ /^(?:(?:$LIT|[A-Z][A-Z0-9_]*)\s*)+$/;
 }
-# store_sql(s, LITE, PG): the choice of a statement per backend, both literal
+# store_sql(s, LITE, PG): the choice of a statement per backend, both literal (or both
+# elements of tables of literals, as the migrations)
+my %table;
 sub store_sql_ok {
         my $e = shift;
         return 0 unless $e =~ /^store_sql\s*\(/;
         my @a = args_at($e, index($e, "("));
-        return @a == 3 && literal_only($a[1][0]) && literal_only($a[2][0]);
+        my $ok = sub { my $x = shift; $x =~ s/^\s+|\s+$//g;
+                       return literal_only($x) || ($x =~ /^(\w+)\s*\[[^\]]+\]$/ && $table{$1}); };
+        return @a == 3 && $ok->($a[1][0]) && $ok->($a[2][0]);
 }
 my %text; $text{$_} = do { local $/; open my $h, "<", $_ or die; strip(<$h>) } for @files;
 # tables of constant statements: "const char *const NAME[] = { literals }" in src/store/,
 # and constant strings: "const char NAME[] = literal;" (per file)
-my (%table, %conststr);
+my %conststr;
 for my $f (grep { m{/src/store/} } @files) {
         while ($text{$f} =~ /\bconst\s+char\s+(\w+)\s*\[\s*\]\s*=\s*((?:$LIT\s*)+);/g) {
                 $conststr{"$f:$1"} = 1;
@@ -92,7 +96,17 @@ for my $f (grep { m{/src/store/} } @files) {
 for my $f (grep { m{/src/store/} } @files) {
         while ($text{$f} =~ /\bconst\s+char\s*\*\s*const\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\};/gs) {
                 my ($name, $body) = ($1, $2);
-                my @items = grep { /\S/ } split /,(?=(?:[^"]*"[^"]*")*[^"]*$)/, $body;
+                # items: split at commas outside strings and parentheses (macro arguments)
+                my ($depth, $cur, @items) = (0, "");
+                while ($body =~ /\G($LIT|[()]|,|[^"(),]+)/gc) {
+                        my $tok = $1;
+                        $depth++ if $tok eq "(";
+                        $depth-- if $tok eq ")";
+                        if ($tok eq "," && $depth == 0) { push @items, $cur; $cur = ""; next; }
+                        $cur .= $tok;
+                }
+                push @items, $cur;
+                @items = grep { /\S/ } @items;
                 $table{$name} = 1 unless grep { !literal_only($_) && !/^\s*NULL\s*$/ } @items;
         }
 }
@@ -126,6 +140,13 @@ for my $f (@files) {
                 my ($fi) = grep { $args[$_] =~ /^\s*$LIT/ } 0 .. $#args;
                 my $reviewed = $f =~ m{/src/store/query\.c$} && defined $fi &&
                                !grep { !query_arg_ok($_) } @args[$fi + 1 .. $#args];
+                # pg_copy.c: COPY takes no parameters; its only formatted values are int64 ids
+                $reviewed ||= $f =~ m{/src/store/pg_copy\.c$} && defined $fi &&
+                              !grep { !/^\s*(lo|hi)\s*$/ } @args[$fi + 1 .. $#args];
+                # migrate.c: the copier formats identifiers only: the names and key columns of its constant table
+                # and catalog column names checked to be plain identifiers
+                $reviewed ||= $f =~ m{/src/store/migrate\.c$} && defined $fi &&
+                              !grep { !/^\s*(t->name|t->order|c->list|c->name\[i\]|i \? ", " : ""|name)\s*$/ && !/^\s*$LIT\s*$/ && !/^\s*\([\w>&. -]+\)\s*\?\s*$LIT\s*:\s*$LIT\s*$/ } @args[$fi + 1 .. $#args];
                 if (!$reviewed && $fmt =~ /"[^"]*\b(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|REPLACE\s+INTO|CREATE\s+(?:TABLE|INDEX|TRIGGER|VIEW)|DROP\s+(?:TABLE|INDEX)|ALTER\s+TABLE|PRAGMA\s|ATTACH\s|VALUES\s*\(|WHERE\s)/) {
                         report($f, line_of($t, $at), "$fn formats SQL (\"$1\"): use a literal statement with ? parameters");
                 }
@@ -151,7 +172,8 @@ for my $f (@files) {
                       || ($f =~ m{/src/store/query\.c$} && (($e eq "sql.data" && (enclosing($t, $at))[0] eq "store_query_list")
                                                           || ($e eq "sql" && (enclosing($t, $at))[0] eq "store_query_clear")
                                                           || $e eq "refs->sql"))
-                      || ($f =~ m{/src/store/entities\.c$} && $e eq "b.data");
+                      || ($f =~ m{/src/store/entities\.c$} && $e eq "b.data")
+                      || ($f =~ m{/src/store/migrate\.c$} && $e =~ /^(sql|sel|ins)$/);
                 report($f, line_of($t, $at), "$name: SQL argument \"$e\" is not a literal statement") unless $ok;
                 pos($t) = $pos;
         }
