@@ -76,7 +76,7 @@ err5=$(awk '$2 ~ /^5/' "$T/results" | wc -l)
 # the file's integrity is SQLite's question; PostgreSQL recovers its own cluster
 [ "$(cxg_backend)" = pg ] || check "integrity_check after $kills kills" "$(cxg_db_sql "$DB" 'PRAGMA integrity_check')" ok
 # no batch in part, answered or not
-check "batches in part" "$(cxg_db_sql "$DB" "SELECT count(*) FROM (SELECT value FROM interactions GROUP BY value HAVING count(*) != $K)")" 0
+check "batches in part" "$(cxg_db_sql "$DB" "SELECT count(*) FROM (SELECT value FROM interactions GROUP BY value HAVING count(*) != $K) AS b")" 0
 # every 2xx batch in full
 missing=0
 while read -r b st; do
