@@ -37,8 +37,8 @@ check "events phase: batches of 500" "$(jq -r .requests <<<"$out")" $((EVENTS / 
 check "interactions stored" "$(q "SELECT count(*) FROM interactions")" $EVENTS
 check "event names became types" "$(q "SELECT count(*) FROM interaction_types WHERE name IN ('Report Viewed','Dashboard Shared','Export Created','Alert Configured')")" 4
 check "server-side library -> [collect] channel default (web = 0)" "$(q "SELECT DISTINCT channel FROM interactions")" 0
-check "revenue -> value" "$(q "SELECT DISTINCT value FROM interactions")" 1.0
-check "properties and context kept" "$(q "SELECT json_extract(i.attributes, '\$.properties.k') || ' ' || json_extract(i.attributes, '\$.context.library.name') FROM interactions i JOIN people p ON p.id = i.person_id WHERE p.ext_id = 'p5' ORDER BY json_extract(i.attributes, '\$.properties.k') LIMIT 1")" "5 @segment/analytics-node"
+check "revenue -> value" "$(q "SELECT DISTINCT CAST(round(value * 10) AS BIGINT) FROM interactions")" 10
+check "properties and context kept" "$(q "SELECT json_extract(i.attributes, '\$.properties.k') || ' ' || json_extract(i.attributes, '\$.context.library.name') FROM interactions i JOIN people p ON p.id = i.person_id WHERE p.ext_id = 'p5' ORDER BY CAST(json_extract(i.attributes, '\$.properties.k') AS BIGINT) LIMIT 1")" "5 @segment/analytics-node"
 check "each account got its people's events" "$(q "SELECT count(*) FROM interactions i JOIN accounts a ON a.id = i.account_id WHERE a.ext_id = 'acc3'")" $((EVENTS / ACC))
 check "messageIds recorded per write key" "$(q "SELECT count(*) FROM collect_seen")" $((EVENTS + 2 * PEOPLE))
 as "$R" GET /api/v1/accounts/acc3/scores

@@ -178,7 +178,7 @@ expect "new password after passwd" 200
 # part starts from an empty one.
 restart_with_window() {
         stop_server
-        sqlite3 "$DB" "DELETE FROM login_failures"
+        cxg_db_sql "$DB" "DELETE FROM login_failures" >/dev/null
         AUTH_EXTRA="login_window = $1"$'\nlogin_max_failures = 5\nmax_concurrent_hashes = 1'
         write_ini
         start_server
