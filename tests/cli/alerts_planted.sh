@@ -15,11 +15,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # jq-free JSON checks: python3 is part of the base system
 py() { python3 -c "$1" "${@:2}"; }
 
-"$bin" --db "$db" generate --seed 1 --scale 0.1 >/dev/null 2>&1
+"$bin" --db "$db" generate --seed 1 --scale 0.1 --manifest "$dir/g.manifest.json" >/dev/null 2>&1
 start=$(py 'import json,sys
 m=json.load(open(sys.argv[1]))
 s=[x for x in m["scenarios"] if x["name"]=="experience_degradation"][0]
-print(s["from"])' "$db.manifest.json")
+print(s["from"])' "$dir/g.manifest.json")
 [ "$start" = 2026-06-01 ] || fail "manifest: like degradation starts $start"
 
 # one week after the change: not yet (the rule wants two drifting weeks), two weeks: found

@@ -97,27 +97,31 @@ grep -q "300 interactions and 2 feedback answers anonymised, 1 objectives and 1 
 anon=$(cxg_db_sql "$db" "SELECT ext_id FROM people WHERE ext_id LIKE 'erased-%'")
 [ -n "$anon" ] || fail "no anonymous person"
 
-# nothing of the person in any column of any table
+# nothing of the person in any column of any table: every table.column once, then one query
+# per needle over all of them (a psql per column is too slow on PostgreSQL)
+if pg; then
+        cols=$(cxg_db_sql "$db" "SELECT c.table_name, c.column_name FROM information_schema.columns c
+                JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+                WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' ORDER BY 1, 2")
+else
+        cols=$(cxg_db_sql "$db" "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+                WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2")
+fi
+[ "$(grep -c '^people|email$' <<<"$cols")" = 1 ] || fail "column list: $cols"
 for needle in "$PID" "$EMAIL" "$NAME" "Qwertz" "zyx-shoe" "private-note-$PID" "Zorp"; do
         hex=$(printf %s "$needle" | od -An -tx1 | tr -d ' \n')
         if pg; then
-                tables="SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
                 needle_sql="convert_from(decode('$hex', 'hex'), 'UTF8')" find=strpos
         else
-                tables="SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
                 needle_sql="CAST(x'$hex' AS TEXT)" find=instr
         fi
-        for t in $(cxg_db_sql "$db" "$tables"); do
-                if pg; then
-                        cols="SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '$t'"
-                else
-                        cols="SELECT name FROM pragma_table_info('$t')"
-                fi
-                for c in $(cxg_db_sql "$db" "$cols"); do
-                        n=$(cxg_db_sql "$db" "SELECT count(*) FROM \"$t\" WHERE $find(CAST(\"$c\" AS TEXT), $needle_sql) > 0")
-                        [ "$n" = 0 ] || fail "'$needle' is still in $t.$c ($n rows)"
-                done
-        done
+        q=$(while IFS='|' read -r t c; do
+                echo "SELECT '$t.$c', count(*) FROM \"$t\" WHERE $find(CAST(\"$c\" AS TEXT), $needle_sql) > 0 UNION ALL"
+        done <<<"$cols")
+        found=$(cxg_db_sql "$db" "${q% UNION ALL}") || fail "column scan for '$needle' failed"
+        [ "$(grep -c . <<<"$found")" = "$(grep -c . <<<"$cols")" ] || fail "column scan for '$needle': $found"
+        hits=$(grep -v '|0$' <<<"$found" || true)
+        [ -z "$hits" ] || fail "'$needle' is still in (column|rows): $hits"
         # ... nor in the files (the WAL was checkpointed and truncated)
         pg && continue
         for f in "$db" "$db-wal" "$db-shm"; do

@@ -12,13 +12,13 @@ trap 'rm -rf "$dir"' EXIT
 . "$(dirname "$0")/../lib/db.bash"
 g=$(cxg_db "$dir" g) || exit $?
 c=$(cxg_db "$dir" c) || exit $?
-"$bin" --db "$g" generate --seed 1 --scale 0.05 >/dev/null 2>&1
-"$bin" --db "$c" generate --seed 1 --scale 0.05 --control >/dev/null 2>&1
+"$bin" --db "$g" generate --seed 1 --scale 0.05 --manifest "$dir/g.manifest.json" >/dev/null 2>&1
+"$bin" --db "$c" generate --seed 1 --scale 0.05 --control --manifest "$dir/c.manifest.json" >/dev/null 2>&1
 "$bin" --db "$g" fit --under-reached --all --json >"$dir/under_all.json"
 "$bin" --db "$g" fit --under-reached --json >"$dir/under_open.json"
 "$bin" --db "$g" fit --summary --limit 0 --json >"$dir/sum.json"
 "$bin" --db "$c" fit --summary --json >"$dir/sum_c.json"
-python3 - "$dir" "$g.manifest.json" "$c.manifest.json" <<'PY'
+python3 - "$dir" "$dir/g.manifest.json" "$dir/c.manifest.json" <<'PY'
 import json, sys
 d = sys.argv[1]
 def fit_truth(path):
