@@ -11,7 +11,7 @@
 # checksum as a clean single import.
 #
 # Sizes: N = 1,000,000 when CI=true or CXG_FULL_TESTS=1, 200,000 otherwise, 20,000 under the
-# sanitizer build (CXG_BUILD_DIR ending in build-san); KILLS = 20 (8 under the sanitizers).
+# sanitizer build (CXG_BUILD_DIR ending in build-san) and on PostgreSQL; KILLS = 20 (8 there).
 set -euo pipefail
 BIN=$(readlink -f "$1")
 BATCH=5000
@@ -23,6 +23,11 @@ fi
 case "${CXG_BUILD_DIR:-}" in
 *build-san) N=20000 KILLS=8 BATCH=1000 ;;
 esac
+# PostgreSQL: the sanitizer sizes (a clean import of 20,000 rows took 9 s on the shared machine:
+# the CSV path's per-batch cost on PostgreSQL is a known gap of issue 15)
+if [ "${CXG_TEST_BACKEND:-}" = pg ]; then
+        N=20000 KILLS=8 BATCH=1000
+fi
 N=${CXG_CRASH_ROWS:-$N}
 KILLS=${CXG_CRASH_KILLS:-$KILLS}
 
