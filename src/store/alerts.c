@@ -107,7 +107,9 @@ static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, st
         " AND (w.min_severity IS NULL OR " SEVRANK("a.severity") " >= " SEVRANK(                   \
             "w.min_severity") ")"
 #define QUEUE_DELIVERIES_LITE QUEUE_DELIVERIES(ALERT_BODY("json_object", ISO_LITE))
-#define QUEUE_DELIVERIES_PG QUEUE_DELIVERIES(ALERT_BODY("json_build_object", ISO_PG))
+/* json_build_object writes "key" : value with spaces: json() minifies it to SQLite's text */
+#define QUEUE_DELIVERIES_PG                                                                        \
+        QUEUE_DELIVERIES("json(CAST(" ALERT_BODY("json_build_object", ISO_PG) " AS TEXT))")
 
 /* Queue event for alert id to every enabled webhook whose filter takes it. */
 static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char *event, int64_t now,

@@ -199,9 +199,12 @@ static enum cxg_err claim_ids(struct store *s, int64_t now, int64_t lease_until,
             store_sql(s,
                       "UPDATE webhook_deliveries SET next_at = ?2 WHERE id IN (" CLAIM_PICK ")"
                       " RETURNING id",
-                      "UPDATE webhook_deliveries SET next_at = ?2 WHERE id IN (" CLAIM_PICK
-                      " FOR UPDATE OF d SKIP LOCKED) AND status = 'pending' AND next_at <= ?1"
-                      " RETURNING id"),
+                      /* a CTE, run once: as "id IN (...)" the planner may rescan the pick
+                         per row, and a rescan skips the rows this UPDATE already changed, so
+                         LIMIT picked the next ones (5 of 5 claimed with a limit of 3) */
+                      "WITH pick AS MATERIALIZED (" CLAIM_PICK " FOR UPDATE OF d SKIP LOCKED)"
+                      " UPDATE webhook_deliveries SET next_at = ?2 WHERE id IN (SELECT id FROM"
+                      " pick) AND status = 'pending' AND next_at <= ?1 RETURNING id"),
             err);
         size_t cap = 0;
         int rc;

@@ -170,11 +170,12 @@ static void test_import_accounts_with_attributes_and_upsert(void **state)
         assert_int_equal(q(s, "SELECT json_extract(attributes,'$.Seats') FROM accounts WHERE "
                               "ext_id='c1'"),
                          3);
-        assert_int_equal(q(s, "SELECT json_type(attributes,'$.Seats')='text' FROM accounts WHERE "
-                              "ext_id='c2'"),
+        /* json_each's type column: SQLite's own, schema_pg.c's on PostgreSQL */
+        assert_int_equal(q(s, "SELECT count(*) FROM accounts a, json_each(a.attributes) e WHERE "
+                              "a.ext_id='c2' AND e.key='Seats' AND e.type='text'"),
                          1);
-        assert_int_equal(q(s, "SELECT json_type(attributes,'$.Total')='null' FROM accounts WHERE "
-                              "ext_id='c1'"),
+        assert_int_equal(q(s, "SELECT count(*) FROM accounts a, json_each(a.attributes) e WHERE "
+                              "a.ext_id='c1' AND e.key='Total' AND e.type='null'"),
                          1);
         assert_int_equal(q(s, "SELECT json_extract(attributes,'$.Note')='yes, \"quoted\"' FROM "
                               "accounts WHERE ext_id='c1'"),

@@ -179,14 +179,15 @@ static void test_deliveries_are_claimed_once(void **state)
         struct store_webhook w = {0};
         struct cxg_error e;
         struct ids x, y;
-        int64_t wid, did;
+        int64_t wid, did, listed = 0;
 
         cxg_error_clear(&e);
         w.url = "http://127.0.0.1:9/hook";
         w.secret = "a-test-secret-0123456789";
         assert_int_equal(store_webhook_add(f->a, &w, T0, &wid, &e), CXG_OK);
-        /* the id from the list: store_webhook_add's is not yet right on PostgreSQL */
-        assert_int_equal(store_webhooks_list(f->a, 0, webhook_id, &wid, &e), CXG_OK);
+        /* store_webhook_add's id (RETURNING id) is the one the list shows */
+        assert_int_equal(store_webhooks_list(f->a, 0, webhook_id, &listed, &e), CXG_OK);
+        assert_int_equal(listed, wid);
         for (int i = 0; i < 5; i++)
                 assert_int_equal(store_delivery_queue_test(f->a, wid, "{}", T0, &did, &e), CXG_OK);
         claim(f->a, T0, 3, &x);
