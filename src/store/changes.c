@@ -132,7 +132,7 @@ enum cxg_err store_changes_head(struct store *s, int64_t *seq, struct cxg_error 
 enum cxg_err store_changes_floor(struct store *s, int64_t *seq, struct cxg_error *err)
 {
         enum cxg_err rc;
-        int64_t head;
+        int64_t head = 0;
 
         if ((rc = store_changes_head(s, &head, err)))
                 return rc;
