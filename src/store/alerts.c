@@ -59,17 +59,6 @@ static enum cxg_err tx_close(struct store *s, int own, enum cxg_err rc, struct c
         return own ? store_commit(s, err) : store_savepoint_release(s, err);
 }
 
-static enum cxg_err step_done(struct store *s, struct sdb_stmt *st, const char *what,
-                              struct cxg_error *err)
-{
-        int rc = sdb_step(st);
-
-        sdb_reset(st);
-        if (rc != SDB_DONE)
-                return store_db_err(s, rc, what, err);
-        return CXG_OK;
-}
-
 /* Internal account id of an external id: *id 0 when ext is NULL; CXG_ERR_NOTFOUND if unknown. */
 static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, struct cxg_error *err)
 {
@@ -123,7 +112,7 @@ static enum cxg_err queue_deliveries(struct store *s, int64_t alert, const char 
         sdb_bind_text(st, 1, event, -1, SDB_STATIC);
         sdb_bind_int64(st, 2, now);
         sdb_bind_int64(st, 3, alert);
-        return step_done(s, st, "queue webhook deliveries", err);
+        return store_step_done(s, st, "queue webhook deliveries", err);
 }
 
 static enum cxg_err check_alert(const struct store_alert *a, struct cxg_error *err)
@@ -188,7 +177,7 @@ static enum cxg_err record(struct store *s, const struct store_alert *a, int64_t
                 store_bind_text(st, 4, a->evidence);
                 sdb_bind_int64(st, 5, a->last_seen != CXG_TS_NONE ? a->last_seen : now);
                 sdb_bind_int64(st, 6, a->first_seen != CXG_TS_NONE ? a->first_seen : now);
-                if ((e = step_done(s, st, "update alert", err)))
+                if ((e = store_step_done(s, st, "update alert", err)))
                         return e;
                 if (escalated && (e = queue_deliveries(s, live, "alert.escalated", now, err)))
                         return e;
@@ -377,7 +366,7 @@ enum cxg_err store_alert_set_status(struct store *s, int64_t id, const char *sta
         store_bind_text(st, 3, reason && *reason ? reason : NULL);
         store_bind_text(st, 4, actor);
         sdb_bind_int64(st, 5, now);
-        rc = step_done(s, st, "update alert", err);
+        rc = store_step_done(s, st, "update alert", err);
         if (rc == CXG_ERR_CONFLICT)
                 return cxg_error_setf(err, CXG_ERR_CONFLICT, "status",
                                       "alert %lld: another alert with the same subject is open; "
@@ -636,7 +625,7 @@ enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_t
         store_bind_ts(st, 7, c->due_at);
         store_bind_double(st, 8, c->health_before);
         sdb_bind_int64(st, 9, now);
-        rc = step_done(s, st, "update task", err);
+        rc = store_step_done(s, st, "update task", err);
 done:
         cxg_free(old_status);
         cxg_free(old_action);
@@ -676,7 +665,7 @@ enum cxg_err store_task_set_followup(struct store *s, int64_t id, double health_
                 sdb_bind_null(st, 4);
         else
                 sdb_bind_int(st, 4, reconnected ? 1 : 0);
-        if ((rc = step_done(s, st, "update task", err)))
+        if ((rc = store_step_done(s, st, "update task", err)))
                 return rc;
         if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "task %lld not found", (long long)id);
@@ -812,7 +801,7 @@ static enum cxg_err exec_id(struct store *s, const char *sql, int64_t id, int ex
         sdb_bind_int64(st, 1, id);
         if (sdb_bind_parameter_count(st) >= 2)
                 sdb_bind_int(st, 2, extra);
-        if ((rc = step_done(s, st, what, err)))
+        if ((rc = store_step_done(s, st, what, err)))
                 return rc;
         if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "webhook %lld not found",
@@ -840,7 +829,7 @@ enum cxg_err store_webhook_delete(struct store *s, int64_t id, struct cxg_error 
                 rc = stmt_fail(err);
         } else {
                 sdb_bind_int64(st, 1, id);
-                rc = step_done(s, st, "delete webhook deliveries", err);
+                rc = store_step_done(s, st, "delete webhook deliveries", err);
         }
         if (!rc)
                 rc = exec_id(s, "DELETE FROM webhooks WHERE id = ?1", id, 0, "delete webhook", err);
@@ -947,7 +936,7 @@ enum cxg_err store_delivery_result(struct store *s, int64_t id, int ok, int http
                 sdb_bind_int64(st, 6, now);
         else
                 store_bind_ts(st, 6, next_at);
-        if ((rc = step_done(s, st, "update webhook delivery", err)))
+        if ((rc = store_step_done(s, st, "update webhook delivery", err)))
                 return rc;
         if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "webhook delivery %lld not found",

@@ -22,22 +22,6 @@ static void copy_str(char *dst, size_t cap, const char *src)
         dst[n] = '\0';
 }
 
-/* Run a statement that returns no rows; rc mapped with what. */
-static enum cxg_err step_done(struct store *s, struct sdb_stmt *st, const char *what,
-                              struct cxg_error *err)
-{
-        int rc = sdb_step(st);
-
-        if (rc != SDB_DONE) {
-                enum cxg_err e = store_db_err(s, rc, what, err);
-
-                sdb_reset(st);
-                return e;
-        }
-        sdb_reset(st);
-        return CXG_OK;
-}
-
 enum cxg_err store_user_add(struct store *s, const char *name, const char *role,
                             const char *password_hash, const char *person_ext_id, int64_t now,
                             int64_t *id, struct cxg_error *err)
@@ -160,7 +144,7 @@ enum cxg_err store_user_set_password(struct store *s, const char *name, const ch
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, password_hash);
         store_bind_text(st, 2, name);
-        if ((rc = step_done(s, st, "update user", err)))
+        if ((rc = store_step_done(s, st, "update user", err)))
                 return rc;
         if (sdb_changes(s) == 0)
                 return cxg_error_set(err, CXG_ERR_NOTFOUND, "no user named \"%s\"", name);
@@ -206,7 +190,7 @@ enum cxg_err store_session_add(struct store *s, const unsigned char hash[STORE_H
         sdb_bind_int64(st, 3, user_id);
         sdb_bind_int64(st, 4, now);
         sdb_bind_int64(st, 5, expires_at);
-        return step_done(s, st, "insert session", err);
+        return store_step_done(s, st, "insert session", err);
 }
 
 enum cxg_err store_session_find(struct store *s, const unsigned char hash[STORE_HASH_LEN],
@@ -248,7 +232,7 @@ enum cxg_err store_session_delete(struct store *s, const unsigned char hash[STOR
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         sdb_bind_blob(st, 1, hash, STORE_HASH_LEN, SDB_TRANSIENT);
-        return step_done(s, st, "delete session", err);
+        return store_step_done(s, st, "delete session", err);
 }
 
 enum cxg_err store_session_purge(struct store *s, int64_t now, size_t *n, struct cxg_error *err)
@@ -259,7 +243,7 @@ enum cxg_err store_session_purge(struct store *s, int64_t now, size_t *n, struct
         if (!st)
                 return err ? err->code : CXG_ERR_STORE;
         sdb_bind_int64(st, 1, now);
-        if ((rc = step_done(s, st, "purge sessions", err)))
+        if ((rc = store_step_done(s, st, "purge sessions", err)))
                 return rc;
         if (n)
                 *n = (size_t)sdb_changes(s);
@@ -351,7 +335,7 @@ enum cxg_err store_token_revoke(struct store *s, int64_t id, int64_t now, struct
                 return err ? err->code : CXG_ERR_STORE;
         sdb_bind_int64(st, 1, now);
         sdb_bind_int64(st, 2, id);
-        return step_done(s, st, "revoke token", err);
+        return store_step_done(s, st, "revoke token", err);
 }
 
 enum cxg_err store_token_list(struct store *s, store_token_cb cb, void *ctx, struct cxg_error *err)
@@ -414,7 +398,7 @@ enum cxg_err store_audit_append(struct store *s, const struct store_audit *a, st
         store_bind_text(st, 4, a->entity);
         store_bind_text(st, 5, a->entity_id);
         store_bind_text(st, 6, a->summary);
-        return step_done(s, st, "append audit record", err);
+        return store_step_done(s, st, "append audit record", err);
 }
 
 enum cxg_err store_audit_list(struct store *s, const char *entity, const char *actor,

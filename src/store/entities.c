@@ -86,18 +86,6 @@ static enum cxg_err check_attributes(const char *attr, struct cxg_error *err)
         return CXG_OK;
 }
 
-/* Step a statement that returns no rows; reset it. */
-static enum cxg_err step_done(struct store *s, struct sdb_stmt *st, const char *what,
-                              struct cxg_error *err)
-{
-        int rc = sdb_step(st);
-
-        sdb_reset(st);
-        if (rc != SDB_DONE)
-                return store_db_err(s, rc, what, err);
-        return CXG_OK;
-}
-
 /* Internal id of the row found by sql (bound by bind_key), *found = 0 when none. */
 static enum cxg_err find_id(struct store *s, struct sdb_stmt *st, int64_t *id, int *found,
                             const char *what, struct cxg_error *err)
@@ -134,7 +122,7 @@ static enum cxg_err step_put(struct store *s, struct sdb_stmt *st, int found, in
                              const char *what_ins, const char *what_upd, struct cxg_error *err)
 {
         if (found)
-                return step_done(s, st, what_upd, err);
+                return store_step_done(s, st, what_upd, err);
         return step_id(s, st, rid, what_ins, err);
 }
 
@@ -723,7 +711,7 @@ static enum cxg_err upsert_one_pg(struct store *s, const struct store_interactio
         bind_row(st, 0, r);
         sdb_bind_int64(st, 10, id);
         sdb_bind_int64(st, 11, acc);
-        return step_done(s, st, "update interactions", err);
+        return store_step_done(s, st, "update interactions", err);
 }
 
 /* Insert or update one interaction that has an external id: *new_id is 0 when updated. */
@@ -750,7 +738,7 @@ static enum cxg_err upsert_one(struct store *s, const struct store_interaction *
                 return stmt_fail(err);
         bind_row(st, 0, r);
         sdb_bind_text(st, 10, r->ext_id, -1, SDB_STATIC);
-        return step_done(s, st, "update interactions", err);
+        return store_step_done(s, st, "update interactions", err);
 }
 
 /*
@@ -863,7 +851,7 @@ static enum cxg_err put_many(struct store *s, struct ins_ctx *c,
                 rc = step_ids(s, c->many, ids, INS_ROWS, err);
         } else {
                 /* SQLite (the hot path: no RETURNING): the last id and the INS_ROWS-1 before */
-                rc = step_done(s, c->many, "insert interactions", err);
+                rc = store_step_done(s, c->many, "insert interactions", err);
                 for (size_t k = 0; !rc && k < INS_ROWS; k++)
                         ids[k] = sdb_last_insert_rowid(s) - (int64_t)(INS_ROWS - 1 - k);
         }

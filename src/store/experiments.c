@@ -45,7 +45,7 @@ enum cxg_err store_experiment_put(struct store *s, int64_t idea_id, int64_t star
         store_bind_text(st, 3, model_garden_metric_name(metric));
         if (!*existed)
                 return sg_step_id(s, st, "set up experiment", id, err);
-        if ((rc = sg_step_done(s, st, "set up experiment", err)))
+        if ((rc = store_step_done(s, st, "set up experiment", err)))
                 return rc;
         *id = eid;
         return CXG_OK;
@@ -117,7 +117,7 @@ enum cxg_err store_experiment_record(struct store *s, int64_t experiment_id,
         store_bind_text(st, 1, result_json);
         sdb_bind_int64(st, 2, now);
         sdb_bind_int64(st, 3, experiment_id);
-        rc = sg_step_done(s, st, "record experiment results", err);
+        rc = store_step_done(s, st, "record experiment results", err);
         if (rc == CXG_ERR_STORE || rc == CXG_ERR_INVALID) /* PostgreSQL: 22P02 */
                 rc = cxg_error_setf(err, CXG_ERR_INVALID, "result",
                                     "record experiment results: the result is not valid JSON");

@@ -14,17 +14,6 @@
 
 /* ---- helpers shared by the garden sources ---- */
 
-enum cxg_err sg_step_done(struct store *s, struct sdb_stmt *st, const char *what,
-                          struct cxg_error *err)
-{
-        int rc = sdb_step(st);
-
-        sdb_reset(st);
-        if (rc != SDB_DONE)
-                return store_db_err(s, rc, what, err);
-        return CXG_OK;
-}
-
 enum cxg_err sg_step_id(struct store *s, struct sdb_stmt *st, const char *what, int64_t *id,
                         struct cxg_error *err)
 {
@@ -93,7 +82,7 @@ enum cxg_err sg_exec_ids(struct store *s, const char *sql, int64_t a, int64_t b,
         sdb_bind_int64(st, 1, a);
         if (sdb_bind_parameter_count(st) > 1)
                 sdb_bind_int64(st, 2, b);
-        return sg_step_done(s, st, what, err);
+        return store_step_done(s, st, what, err);
 }
 
 /* ---- transactions: one per operation, or a savepoint inside the caller's ---- */
@@ -292,7 +281,7 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
         store_bind_text(st, 2, role);
         sg_bind_id(st, 3, pid);
         sdb_bind_int64(st, 4, now);
-        if ((rc = sg_step_done(s, st, "add user", err)))
+        if ((rc = store_step_done(s, st, "add user", err)))
                 goto done;
         if (created)
                 *created = 1;
@@ -573,7 +562,7 @@ enum cxg_err store_garden_member_put(struct store *s, int64_t garden_id, int64_t
         }
         if (!row)
                 return sg_step_id(s, st, "add garden member", id, err);
-        if ((rc = sg_step_done(s, st, "add garden member", err)))
+        if ((rc = store_step_done(s, st, "add garden member", err)))
                 return rc;
         if (id)
                 *id = row;
@@ -596,7 +585,7 @@ enum cxg_err store_garden_member_set_status(struct store *s, int64_t row, int st
         store_bind_text(st, 1, model_garden_status_name(status));
         sdb_bind_int64(st, 2, now);
         sdb_bind_int64(st, 3, row);
-        return sg_step_done(s, st, "change garden member", err);
+        return store_step_done(s, st, "change garden member", err);
 }
 
 enum cxg_err store_garden_members(struct store *s, int64_t garden_id, store_member_cb cb, void *ctx,

@@ -10,9 +10,6 @@
 #include "store/store_gardens.h"
 #include "store/store_int.h"
 
-/* Step a statement that returns no rows. */
-enum cxg_err sg_step_done(struct store *s, struct sdb_stmt *st, const char *what,
-                          struct cxg_error *err) CXG_WUR;
 /*
  * Run an INSERT ... RETURNING id (both backends run it): the new row's id in *id, 0 when the
  * statement inserted no row (INSERT ... SELECT that matched nothing, ON CONFLICT DO NOTHING).

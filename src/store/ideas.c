@@ -179,7 +179,7 @@ enum cxg_err store_idea_vote(struct store *s, int64_t idea_id, int64_t user_id, 
         sdb_bind_int64(st, 2, user_id);
         sdb_bind_int(st, 3, value);
         sdb_bind_int64(st, 4, now);
-        return sg_step_done(s, st, "vote", err);
+        return store_step_done(s, st, "vote", err);
 }
 
 enum cxg_err store_idea_comment(struct store *s, int64_t idea_id, int64_t user_id, const char *body,
@@ -232,7 +232,7 @@ enum cxg_err store_idea_approve(struct store *s, int64_t idea_id, int round, int
         sdb_bind_int64(st, 3, user_id);
         store_bind_text(st, 4, why);
         sdb_bind_int64(st, 5, now);
-        if ((rc = sg_step_done(s, st, "approve idea", err)))
+        if ((rc = store_step_done(s, st, "approve idea", err)))
                 return rc;
         *added = sdb_changes(s) > 0;
         rc = count_of(s,
@@ -278,7 +278,7 @@ enum cxg_err store_idea_set_state(struct store *s, int64_t idea_id, int from, in
         sdb_bind_int64(st, 2, now);
         sdb_bind_int(st, 3, to == IDEA_UNDER_REVIEW ? 1 : 0);
         sdb_bind_int64(st, 4, idea_id);
-        if ((rc = sg_step_done(s, st, "move idea", err)))
+        if ((rc = store_step_done(s, st, "move idea", err)))
                 return rc;
         st = store_stmt(s,
                         "INSERT INTO idea_transitions(idea_id, user_id, from_state, to_state, why, "
@@ -292,7 +292,7 @@ enum cxg_err store_idea_set_state(struct store *s, int64_t idea_id, int from, in
         store_bind_text(st, 4, model_idea_state_name(to));
         store_bind_text(st, 5, why);
         sdb_bind_int64(st, 6, now);
-        return sg_step_done(s, st, "move idea", err);
+        return store_step_done(s, st, "move idea", err);
 }
 
 enum cxg_err store_idea_transitions(struct store *s, int64_t idea_id, store_transition_cb cb,

@@ -118,5 +118,5 @@ enum cxg_err store_ledger_points_set(struct store *s, int kind, int points, stru
                 return err ? err->code : CXG_ERR_STORE;
         store_bind_text(st, 1, model_ledger_kind_name(kind));
         sdb_bind_int(st, 2, points);
-        return sg_step_done(s, st, "set points", err);
+        return store_step_done(s, st, "set points", err);
 }

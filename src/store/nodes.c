@@ -63,17 +63,6 @@ enum cxg_err store_login_wait(struct store *s, const char *key, int64_t now, int
         return CXG_OK;
 }
 
-static enum cxg_err run_done(struct store *s, struct sdb_stmt *st, const char *what,
-                             struct cxg_error *err)
-{
-        int rc = sdb_step(st);
-
-        sdb_reset(st);
-        if (rc != SDB_DONE)
-                return store_db_err(s, rc, what, err);
-        return CXG_OK;
-}
-
 enum cxg_err store_login_fail(struct store *s, const char *key, int64_t now, int64_t window_s,
                               struct cxg_error *err)
 {
@@ -84,7 +73,7 @@ enum cxg_err store_login_fail(struct store *s, const char *key, int64_t now, int
         if (!st)
                 return stmt_fail(err);
         sdb_bind_int64(st, 1, now - window_s);
-        if ((rc = run_done(s, st, "forget old failed sign-ins", err)))
+        if ((rc = store_step_done(s, st, "forget old failed sign-ins", err)))
                 return rc;
         st = store_stmt(s,
                         "INSERT INTO login_failures (key, window_start, failures)"
@@ -99,7 +88,7 @@ enum cxg_err store_login_fail(struct store *s, const char *key, int64_t now, int
         bind_key(st, 1, key);
         sdb_bind_int64(st, 2, now);
         sdb_bind_int64(st, 3, now - window_s);
-        return run_done(s, st, "count a failed sign-in", err);
+        return store_step_done(s, st, "count a failed sign-in", err);
 }
 
 enum cxg_err store_login_reset(struct store *s, const char *key, struct cxg_error *err)
@@ -109,7 +98,7 @@ enum cxg_err store_login_reset(struct store *s, const char *key, struct cxg_erro
         if (!st)
                 return stmt_fail(err);
         bind_key(st, 1, key);
-        return run_done(s, st, "reset failed sign-ins", err);
+        return store_step_done(s, st, "reset failed sign-ins", err);
 }
 
 /* ---- leases ---- */
@@ -181,7 +170,7 @@ enum cxg_err store_lease_release(struct store *s, const char *name, const char *
         sdb_bind_text(st, 1, name, -1, SDB_STATIC);
         sdb_bind_text(st, 2, holder, -1, SDB_STATIC);
         sdb_bind_int64(st, 3, now);
-        return run_done(s, st, "release a lease", err);
+        return store_step_done(s, st, "release a lease", err);
 }
 
 /* ---- webhook delivery claims ---- */

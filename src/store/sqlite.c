@@ -271,6 +271,16 @@ int sdb_in_tx(struct store *s)
         return s->db && !sqlite3_get_autocommit(s->db);
 }
 
+enum cxg_err store_step_done(struct store *s, struct sdb_stmt *st, const char *what,
+                             struct cxg_error *err)
+{
+        int rc = sdb_step(st);
+        enum cxg_err e = rc == SDB_DONE ? CXG_OK : store_db_err(s, rc, what, err);
+
+        sdb_reset(st);
+        return e;
+}
+
 struct sdb_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err)
 {
         size_t n = strlen(sql);

@@ -66,6 +66,13 @@ struct store {
 struct sdb_stmt *store_stmt(struct store *s, const char *sql, struct cxg_error *err);
 
 /*
+ * Step a statement that returns no rows and reset it; a failure is mapped (store_db_err) as
+ * the operation "what" before the reset.
+ */
+enum cxg_err store_step_done(struct store *s, struct sdb_stmt *st, const char *what,
+                             struct cxg_error *err) CXG_WUR;
+
+/*
  * An uncached statement (scans, statements built at run time): SDB_OK and *out, or an error
  * code (store_db_err maps it). Finalize it with sdb_finalize (NULL is fine).
  */
