@@ -35,20 +35,8 @@ psql "$base" -qAtX -c "CREATE DATABASE ours" -c "CREATE DATABASE raw" -c "CREATE
 ours=$(url ours) raw=$(url raw) rawbin=$(url rawbin)
 now() { date +%s.%N; }
 
-awk 'BEGIN { print "id,name,plan"; for (i = 1; i <= 2000; i++) print "a" i ",Account " i ",Pro" }' >"$dir/accounts.csv"
-awk 'BEGIN { print "id,account_id,name,role"; for (i = 1; i <= 15000; i++) print "p" i ",a" (i % 2000 + 1) ",Person " i ",Manager" }' >"$dir/people.csv"
-awk -v n="$ROWS" 'BEGIN {
-        srand(42)
-        split("web app email phone chat support meeting community event other", ch, " ")
-        split("login like post search view share comment export invite upload", ty, " ")
-        split("ok ok ok failed abandoned", oc, " ")
-        print "person_id,ts,channel,type,duration_ms,outcome,value"
-        t = 1700000000
-        for (i = 1; i <= n; i++)
-                printf "p%d,%d,%s,%s,%d,%s,%.2f\n", int(rand() * 15000) + 1, t + i * 13,
-                       ch[int(rand() * 10) + 1], ty[int(rand() * 10) + 1], int(rand() * 5000),
-                       oc[int(rand() * 5) + 1], rand() * 100
-}' >"$dir/interactions.csv"
+. "$ROOT/bench/lib/import_data.sh"
+bench_import_data "$dir" "$ROWS"
 # accounts, people and the interaction types made once in SQLite, then moved by `cxgarden migrate`: the three
 # PostgreSQL databases start with the same rows and ids
 "$BIN" --db "$dir/base.db" import accounts "$dir/accounts.csv" --no-detect >/dev/null 2>&1
