@@ -5,8 +5,10 @@
  * generation (store_read_gen) read before its row was; a request reads the generations once
  * and uses only entries of the current one, so a revoke, a disabled user or an edited account
  * committed by any process (this server, the CLI, sqlite3) is seen by the very next request.
- * Tables are direct-mapped with a fixed number of slots: a colliding key replaces the old
- * entry, memory stays bounded whatever the traffic.
+ * Tables are set-associative with a fixed number of slots: a key maps to a set of
+ * CACHE_WAYS slots and, when the set is full, replaces a stale entry or else the least recently
+ * used one. Two hot keys that hash to the same set both stay cached; memory stays bounded
+ * whatever the traffic.
  */
 #include "api/api_cache.h"
 
@@ -20,7 +22,8 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 
-#define CACHE_STRIPES 64           /* mutexes per cache; slot i uses stripe i % CACHE_STRIPES */
+#define CACHE_STRIPES 64           /* mutexes per cache; set i uses stripe i % CACHE_STRIPES */
+#define CACHE_WAYS 4               /* slots per set */
 #define CACHE_KEY_MAX 136          /* bytes of a key: entity byte + external id (< 128) */
 #define CACHE_AUTH_SLOTS 1024      /* tokens, sessions and users: few, hot */
 #define CACHE_ENTITY_SLOTS 16384   /* account and person documents */
@@ -28,6 +31,7 @@
 
 struct cache_slot {
         int64_t gen;
+        uint64_t used; /* the cache's tick at the last get or put: the set's LRU order */
         size_t klen; /* 0: empty */
         unsigned char key[CACHE_KEY_MAX];
         void *val;
@@ -36,10 +40,11 @@ struct cache_slot {
 
 struct cache {
         const char *name;
-        size_t nslots; /* power of two */
+        size_t nslots; /* power of two, a multiple of CACHE_WAYS */
         struct cache_slot *slots;
         pthread_mutex_t locks[CACHE_STRIPES];
         atomic_long hits, misses;
+        atomic_ullong tick;
 };
 
 enum { C_TOKEN, C_SESSION, C_USER, C_ENTITY, C__COUNT };
@@ -71,15 +76,38 @@ static int ready(void)
         return caches_ok;
 }
 
-/* FNV-1a over the key: the slot index. */
-static size_t slot_of(const struct cache *c, const void *key, size_t klen)
+/* FNV-1a over the key: the set index. */
+static size_t set_of(const struct cache *c, const void *key, size_t klen)
 {
         const unsigned char *p = key;
         uint64_t h = UINT64_C(1469598103934665603);
 
         for (size_t i = 0; i < klen; i++)
                 h = (h ^ p[i]) * UINT64_C(1099511628211);
-        return (size_t)(h & (c->nslots - 1));
+        return (size_t)(h & (c->nslots / CACHE_WAYS - 1));
+}
+
+/* The slot of key in set (its stripe lock held), or NULL. */
+static struct cache_slot *set_find(struct cache_slot *set, const void *key, size_t klen)
+{
+        for (int w = 0; w < CACHE_WAYS; w++)
+                if (set[w].klen == klen && sodium_memcmp(set[w].key, key, klen) == 0)
+                        return &set[w];
+        return NULL;
+}
+
+/* The slot a new key at generation gen takes: an empty one, a stale one, else the LRU one. */
+static struct cache_slot *set_victim(struct cache_slot *set, int64_t gen)
+{
+        struct cache_slot *lru = &set[0];
+
+        for (int w = 0; w < CACHE_WAYS; w++) {
+                if (set[w].klen == 0 || set[w].gen != gen)
+                        return &set[w];
+                if (set[w].used < lru->used)
+                        lru = &set[w];
+        }
+        return lru;
 }
 
 /*
@@ -89,13 +117,15 @@ static size_t slot_of(const struct cache *c, const void *key, size_t klen)
 static int cache_get(struct cache *c, const void *key, size_t klen, int64_t gen, void *out,
                      size_t cap, char **dup, size_t *len)
 {
-        size_t i = slot_of(c, key, klen);
-        struct cache_slot *s = &c->slots[i];
+        size_t i = set_of(c, key, klen);
         pthread_mutex_t *m = &c->locks[i % CACHE_STRIPES];
+        struct cache_slot *s;
         int hit = 0;
 
         pthread_mutex_lock(m);
-        if (s->klen == klen && s->gen == gen && sodium_memcmp(s->key, key, klen) == 0) {
+        s = set_find(&c->slots[i * CACHE_WAYS], key, klen);
+        if (s && s->gen == gen) {
+                s->used = atomic_fetch_add_explicit(&c->tick, 1, memory_order_relaxed) + 1;
                 if (dup) {
                         *dup = cxg_malloc(s->vlen + 1);
                         if (*dup) {
@@ -118,15 +148,19 @@ static int cache_get(struct cache *c, const void *key, size_t klen, int64_t gen,
 static void cache_put(struct cache *c, const void *key, size_t klen, int64_t gen, const void *val,
                       size_t vlen)
 {
-        size_t i = slot_of(c, key, klen);
-        struct cache_slot *s = &c->slots[i];
+        size_t i = set_of(c, key, klen);
         pthread_mutex_t *m = &c->locks[i % CACHE_STRIPES];
+        struct cache_slot *s;
         void *copy;
 
         if (klen == 0 || klen > CACHE_KEY_MAX || !(copy = cxg_malloc(vlen ? vlen : 1)))
                 return;
         memcpy(copy, val, vlen);
         pthread_mutex_lock(m);
+        s = set_find(&c->slots[i * CACHE_WAYS], key, klen);
+        if (!s)
+                s = set_victim(&c->slots[i * CACHE_WAYS], gen);
+        s->used = atomic_fetch_add_explicit(&c->tick, 1, memory_order_relaxed) + 1;
         if (s->val)
                 sodium_memzero(s->val, s->vlen);
         cxg_free(s->val);
