@@ -17,6 +17,9 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "engine/snapshot.h"
+#include "model/shard.h"
+
+struct eng_partials;
 
 /* Components: the first five make health, the last five robustness. */
 enum eng_comp {
@@ -247,6 +250,11 @@ struct eng_compute_opts {
         int64_t prev_at;
         /* when set, only engagement and the stakeholder component are computed (benchmark) */
         int core_only;
+        /* scale-out (engine/cluster.h): the merged partials of every shard, from which the
+         * baselines and the latest data time come (NULL: from s, through the same sums) */
+        const struct eng_partials *partials;
+        /* score only the accounts of these shards (NULL: every account); own->n is the count */
+        const struct cxg_shardset *own;
 };
 
 /* Built-in defaults (documented in docs/scoring.md). */

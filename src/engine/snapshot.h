@@ -24,6 +24,7 @@
 #include "core/err.h"
 #include "core/hmap.h"
 #include "model/model.h"
+#include "model/shard.h"
 #include "store/store.h"
 
 /* Interaction timestamps are int32 seconds from this base (2000-01-01T00:00:00Z). */
@@ -170,6 +171,9 @@ struct eng_snapshot {
 struct eng_load_opts {
         uint32_t slow_ms;      /* 0: 5000 */
         double merge_fraction; /* 0: 0.05 */
+        /* scale-out: load the interactions of these shards only (NULL: all); accounts,
+         * people and the other small tables are loaded whole (engine/cluster.h) */
+        const struct cxg_shardset *shards;
 };
 
 /* Set up an empty snapshot (not yet finished). Release with eng_snapshot_release. */
