@@ -32,12 +32,12 @@ LADMIN=$("$BIN" --db "$LITE" --config "$T/lite.ini" token create --user admin --
 declare -a TOK=("$LADMIN")
 
 q_lite() { sqlite3 "$LITE" "$1"; }
-ACCOUNTS=$(q_lite "SELECT ext_id FROM accounts ORDER BY ext_id")
+q_lite "SELECT ext_id FROM accounts ORDER BY ext_id" >"$T/accounts"
 # every 20th person, and accounts spread over the id space for the timelines
-PEOPLE=$(q_lite "SELECT ext_id FROM people ORDER BY ext_id" | awk 'NR % 20 == 1')
-TIMELINES=$(printf '%s\n' "$ACCOUNTS" | awk 'NR % 97 == 1')
+q_lite "SELECT ext_id FROM people ORDER BY ext_id" | awk 'NR % 20 == 1' >"$T/people"
+awk 'NR % 97 == 1' "$T/accounts" >"$T/timelines"
 check "the database of the cluster holds the same accounts" \
-        "$(cxg_db_sql "$DB" "SELECT ext_id FROM accounts ORDER BY ext_id" | md5sum)" "$(printf '%s\n' "$ACCOUNTS" | md5sum)"
+        "$(cxg_db_sql "$DB" "SELECT ext_id FROM accounts ORDER BY ext_id" | md5sum)" "$(md5sum <"$T/accounts")"
 check "and the same interactions" "$(cxg_db_sql "$DB" "SELECT count(*) FROM interactions")" \
         "$(q_lite "SELECT count(*) FROM interactions")"
 
@@ -50,25 +50,14 @@ get() {
         printf '%s' "$BODY" | jq -S "$f" >"$T/$tag.$i.json" 2>/dev/null || echo '"<not json>"' >"$T/$tag.$i.json"
 }
 
-# many I TAG PATH_TEMPLATE IDS: GET the path for each id (%s in the template) over one
-# connection; the answers as one array in the order of IDS
-many() {
-        local i=$1 tag=$2 tpl=$3 ids=$4 id
-        for id in $ids; do
-                printf 'url = "%s'"$tpl"'"\n' "${NURL[$i]}" "$id"
-        done >"$T/urls"
-        curl -s -H "Authorization: Bearer ${TOK[$i]}" -w '\n' -K "$T/urls" | jq -s -S . >"$T/$tag.$i.json" ||
-                echo '"<not json>"' >"$T/$tag.$i.json"
-}
-
 # answers I: everything compared, from node I
 answers() {
         local i=$1
         get "$i" scores GET /api/v1/scores '{at, months, items: (.items | map({key: .id, value: .}) | from_entries)}'
         jq -S '.items | map_values({health, robustness, engagement})' "$T/scores.$i.json" >"$T/scoremap.$i.json"
-        many "$i" accounts "/api/v1/accounts/%s/scores" "$ACCOUNTS"
-        many "$i" people "/api/v1/people/%s/engagement" "$PEOPLE"
-        many "$i" timelines "/api/v1/accounts/%s/timeline?limit=30" "$TIMELINES"
+        many "$i" accounts "/api/v1/accounts/%s/scores" "$T/accounts"
+        many "$i" people "/api/v1/people/%s/engagement" "$T/people"
+        many "$i" timelines "/api/v1/accounts/%s/timeline?limit=30" "$T/timelines"
         get "$i" seg_plan GET "/api/v1/segments?by=plan" .
         get "$i" seg_region GET "/api/v1/segments?by=region" .
         get "$i" seg_people GET "/api/v1/segments?by=plan&entity=people" .
@@ -86,7 +75,7 @@ answers() {
 node_start 0
 answers 0
 node_kill 0
-n_acc=$(printf '%s\n' "$ACCOUNTS" | wc -l)
+n_acc=$(wc -l <"$T/accounts")
 check "the reference scores every account" "$(jq 'length' "$T/scoremap.0.json")" "$n_acc"
 check "the reference's per-account answers" "$(jq '[.[] | select(.health != null or .id != null)] | length' "$T/accounts.0.json")" "$n_acc"
 echo "reference: $n_acc accounts, $(jq .found "$T/detect.0.json") alerts, $(cxg_db_sql "$DB" "SELECT count(*) FROM interactions") interactions"

@@ -19,7 +19,7 @@ SLACK_S=${CXG_CLUSTER_SLACK_S:-20}
 # SQLite the test says so and skips
 cluster_pg_only() {
         if [ "$(cxg_backend)" != pg ]; then
-                echo "SKIP: PostgreSQL only: runs as pg_$(basename "$0" .sh) on the cluster fixture (CXG_TEST_BACKEND=pg)"
+                echo "SKIP: PostgreSQL only: runs as pg_api_$(basename "$0" .sh) on the cluster fixture (CXG_TEST_BACKEND=pg)"
                 exit 77
         fi
         need_tool psql jq curl
@@ -124,9 +124,21 @@ cluster_wait() {
         return 1
 }
 
-# holders DOC: "shard holder" lines, sorted by shard
+# holders DOC: "shard holder" lines, sorted as join(1) wants them
 holders() {
-        jq -r '.leases[] | "\(.shard) \(.holder)"' "$1" | sort -n
+        jq -r '.leases[] | "\(.shard) \(.holder)"' "$1" | LC_ALL=C sort -k1,1
+}
+
+# many I TAG PATH_TEMPLATE FILE: GET the path for each id in FILE (%s in the template) from
+# node I over one connection, with TOK[I] (else ADMIN); the answers as one array, in the
+# order of FILE, into $T/TAG.I.json
+many() {
+        local i=$1 tag=$2 tpl=$3 id
+        while read -r id; do
+                printf 'url = "%s'"$tpl"'"\n' "${NURL[$i]}" "$id"
+        done <"$4" >"$T/urls"
+        curl -s -H "Authorization: Bearer ${TOK[$i]:-$ADMIN}" -w '\n' -K "$T/urls" | jq -s -S . >"$T/$tag.$i.json" ||
+                echo '"<not json>"' >"$T/$tag.$i.json"
 }
 
 # ---- comparing documents ----
