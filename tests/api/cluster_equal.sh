@@ -6,8 +6,8 @@
 # split without overlap, the same change-log and published seqs everywhere, nothing pending),
 # asked of EACH node: every account's scores (health, robustness and engagement within 1e-6;
 # the API prints two decimals, so the printed values are equal), the accounts table, segments,
-# cohorts, the overview, NPS, fit, a sample of people's engagement, the detectors' alerts (a
-# dry run), a garden's impact and timelines (served by the owner through any node).
+# cohorts, the overview, NPS, fit, the sweet spot, a sample of people's engagement, the
+# detectors' alerts (a dry run), a garden's impact and timelines (the owner's, through any node).
 # CXG_CLUSTER_ROWS sets the interactions (250000; a few million by hand). PostgreSQL only:
 # skips visibly on SQLite and without the cluster fixture (fails under CI=true).
 . "$(dirname "$0")/lib/common.bash"
@@ -67,6 +67,7 @@ answers() {
         get "$i" overview GET /api/v1/overview .
         get "$i" nps GET "/api/v1/voc/nps?by=plan" .
         get "$i" fit GET /api/v1/fit/summary .
+        get "$i" sweetspot GET /api/v1/sweetspot .
         get "$i" impact GET "/api/v1/gardens/all/impact?bands=2" .
         get "$i" detect POST "/api/v1/detect?dry_run=true" \
                 '{at, found, alerts: (.alerts | map(del(.id)) | sort_by(.kind, .subject, .summary))}'
@@ -96,7 +97,7 @@ for i in 1 2 3; do
         awk -v d="${worst%% *}" 'BEGIN { exit !(d + 0 <= 1e-6) }' ||
                 fail "node $i: scores differ from the single node's by up to $worst"
         for tag in scores accounts people timelines seg_plan seg_region seg_people cohorts \
-                cohorts_people cohorts_revenue overview nps fit impact detect; do
+                cohorts_people cohorts_revenue overview nps fit sweetspot impact detect; do
                 same "node $i: $tag" "$T/$tag.0.json" "$T/$tag.$i.json"
         done
 done
