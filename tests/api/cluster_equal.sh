@@ -54,7 +54,8 @@ get() {
 answers() {
         local i=$1
         get "$i" scores GET /api/v1/scores '{at, months, items: (.items | map({key: .id, value: .}) | from_entries)}'
-        jq -S '.items | map_values({health, robustness, engagement})' "$T/scores.$i.json" >"$T/scoremap.$i.json"
+        jq -S '.items | map_values({health, robustness, engagement})' "$T/scores.$i.json" >"$T/scoremap.$i.json" 2>/dev/null ||
+                echo '{}' >"$T/scoremap.$i.json"
         many "$i" accounts "/api/v1/accounts/%s/scores" "$T/accounts"
         many "$i" people "/api/v1/people/%s/engagement" "$T/people"
         many "$i" timelines "/api/v1/accounts/%s/timeline?limit=30" "$T/timelines"
@@ -88,7 +89,7 @@ TOK[2]=$ADMIN
 TOK[3]=$ADMIN
 for i in 1 2 3; do cluster_start "$i"; done
 CHECKS=$((CHECKS + 1))
-cluster_wait 1 2 3 || { fail "the cluster did not converge"; finish; }
+cluster_wait 1 2 3 || { fail "the cluster did not converge"; cluster_finish 1 2 3; }
 
 for i in 1 2 3; do
         answers "$i"
@@ -96,10 +97,16 @@ for i in 1 2 3; do
         worst=$(worst_score "$T/scoremap.0.json" "$T/scoremap.$i.json")
         awk -v d="${worst%% *}" 'BEGIN { exit !(d + 0 <= 1e-6) }' ||
                 fail "node $i: scores differ from the single node's by up to $worst"
+        check "node $i: the as-of time (latest data) of the detectors" "$(jq -r .at "$T/detect.$i.json")" "$(jq -r .at "$T/detect.0.json")"
+        jq -r '.alerts[] | "\(.kind) \(.subject)"' "$T/detect.0.json" 2>/dev/null | sort >"$T/alerts.0"
+        jq -r '.alerts[] | "\(.kind) \(.subject)"' "$T/detect.$i.json" 2>/dev/null | sort >"$T/alerts.$i"
+        check "node $i: alerts only the single node finds: $(comm -23 "$T/alerts.0" "$T/alerts.$i" | sed -n 1,5p | tr '\n' ';')" \
+                "$(comm -23 "$T/alerts.0" "$T/alerts.$i" | wc -l)" 0
+        check "node $i: alerts only the cluster finds: $(comm -13 "$T/alerts.0" "$T/alerts.$i" | sed -n 1,5p | tr '\n' ';')" \
+                "$(comm -13 "$T/alerts.0" "$T/alerts.$i" | wc -l)" 0
         for tag in scores accounts people timelines seg_plan seg_region seg_people cohorts \
                 cohorts_people cohorts_revenue overview nps fit sweetspot impact detect; do
                 same "node $i: $tag" "$T/$tag.0.json" "$T/$tag.$i.json"
         done
 done
-for i in 1 2 3; do node_kill "$i"; done
-finish
+cluster_finish 1 2 3

@@ -131,6 +131,22 @@ cluster_wait() {
         return 1
 }
 
+# cluster_finish NODES...: stop the nodes, their logs into $T/log (the tail of each is shown
+# on failure), and common.bash's finish
+cluster_finish() {
+        local i
+        for i in "$@"; do node_kill "$i"; done
+        : >"$T/log"
+        if [ "$FAILS" -gt 0 ]; then
+                for i in "$@"; do
+                        [ -f "$T/log.$i" ] || continue
+                        echo "---- node $i log (errors, tail)"
+                        grep -v ' info request ' "$T/log.$i" | tail -8
+                done
+        fi
+        finish
+}
+
 # holders DOC: "shard holder" lines, sorted as join(1) wants them
 holders() {
         jq -r '.leases[] | "\(.shard) \(.holder)"' "$1" | LC_ALL=C sort -k1,1
@@ -177,7 +193,7 @@ same() {
                 { fail "$1: cannot compare ($d)"; return; }
         if [ -n "$d" ]; then
                 fail "$1: $(printf '%s\n' "$d" | wc -l) differences from the single-node answer:"
-                printf '%s\n' "$d" | head -10 | sed 's/^/    /'
+                printf '%s\n' "$d" | sed -n '1,10s/^/    /p'
         fi
 }
 
@@ -190,5 +206,6 @@ worst_score() {
                    | {k: $k, f: $f, x: $a[$k][$f], y: ($b[$k] // {})[$f]}
                    | .d = (if (.x | type) == "number" and (.y | type) == "number"
                            then (.x - .y | abs) elif .x == .y then 0 else infinite end)]
-                | max_by(.d) | "\(.d) (account \(.k), \(.f): reference \(.x), node \(.y))"' "$1" "$2"
+                | max_by(.d) | "\(.d) (account \(.k), \(.f): reference \(.x), node \(.y))"' "$1" "$2" 2>/dev/null ||
+                echo "inf (no scores to compare)"
 }
