@@ -66,6 +66,7 @@ CLIENT=$!
 sleep 1
 node_kill 1 KILL
 t_kill=$SECONDS
+K0=$(wc -l <"$T/writes")
 BOUND=$((LEASE_S + 2 * TICK_S + SLACK_S))
 n=0
 while [ $((SECONDS - t_kill)) -le "$BOUND" ]; do
@@ -76,6 +77,7 @@ while [ $((SECONDS - t_kill)) -le "$BOUND" ]; do
         fi
         sleep 0.2
 done
+K1=$(wc -l <"$T/writes")
 check "n1's shards are leased to survivors within lease_seconds + 2 ticks ($LEASE_S + 2 x $TICK_S s, + $SLACK_S s slack)" "$n" 1
 echo "survivors hold every shard $((SECONDS - t_kill)) s after the SIGKILL (protocol bound $((LEASE_S + 2 * TICK_S)) s)"
 [ "$n" = 1 ] || jq -c '[.leases[] | select(.holder != "n2" and .holder != "n3")]' "$T/cluster.2.json" 2>/dev/null | cut -c1-400 || true
@@ -97,7 +99,15 @@ for i in 2 3; do
         expect "n$i: overview after the failover" 200
         check "n$i: 2026-10 interactions grew by the writes stored" "$(printf '%s' "$BODY" | jq "$OCT")" $((OCT_BEFORE + STORED))
 done
-echo "failover: $(wc -l <"$T/writes") writes, $ACKED acknowledged, $STORED stored"
+# the writes acknowledged while n1's shards had no live holder, to those shards
+DEAD=$(awk '$2 == "n1" { printf "%s%s", s, $1; s = "," }' "$T/held.0")
+GAP=$(sed -n "$((K0 + 1)),${K1}p" "$T/writes" | awk '$3 ~ /^2/ { printf "%s\x27%s\x27", s, $1; s = "," }')
+n=0
+[ -n "$DEAD" ] && [ -n "$GAP" ] && n=$(q "SELECT count(*) FROM interactions i JOIN accounts a ON a.id = i.account_id
+        WHERE i.ext_id IN ($GAP) AND a.shard_key % $CLUSTER_SHARDS IN ($DEAD)")
+CHECKS=$((CHECKS + 1))
+[ "$n" -gt 0 ] || fail "no write to n1's shards was acknowledged while they had no live holder: the test proved nothing"
+echo "failover: $(wc -l <"$T/writes") writes, $ACKED acknowledged ($n to n1's shards before the takeover), $STORED stored"
 awk '$3 ~ /^2/ { print $2 }' "$T/writes" | sort -u >"$T/written"
 
 printf '%s\n' "$ACCOUNTS" >"$T/accounts"
