@@ -24,11 +24,10 @@ mkuser admin admin >/dev/null
 ADMIN=$(mktoken admin read-write)
 
 # ---- the single node over SQLite: the reference ----
-printf '[server]\nport = 0\nthreads = 2\n\n[auth]\npwhash = fast-insecure-for-tests\n\n[alerts]\ndetect_interval = 0\ndetect_debounce = 86400\n' >"$T/lite.ini"
 NODE_DB[0]=$LITE
-NODE_INI[0]=$T/lite.ini
-"$BIN" --db "$LITE" --config "$T/lite.ini" user add admin --role admin >/dev/null 2>&1
-LADMIN=$("$BIN" --db "$LITE" --config "$T/lite.ini" token create --user admin --scope read-write 2>/dev/null)
+plain_ini 0
+"$BIN" --db "$LITE" --config "${NODE_INI[0]}" user add admin --role admin >/dev/null 2>&1
+LADMIN=$("$BIN" --db "$LITE" --config "${NODE_INI[0]}" token create --user admin --scope read-write 2>/dev/null)
 declare -a TOK=("$LADMIN")
 
 q_lite() { sqlite3 "$LITE" "$1"; }
@@ -74,7 +73,7 @@ answers() {
                 '{at, found, alerts: (.alerts | map(del(.id)) | sort_by(.kind, .subject, .summary))}'
 }
 
-node_start 0
+NODE_START_S=$CONVERGE_S node_start 0
 answers 0
 node_kill 0
 n_acc=$(wc -l <"$T/accounts")

@@ -112,10 +112,7 @@ awk '$3 ~ /^2/ { print $2 }' "$T/writes" | sort -u >"$T/written"
 
 printf '%s\n' "$ACCOUNTS" >"$T/accounts"
 # the reference: one plain server (no [cluster]) over the same database, after the writes
-mkdir -p "$T/data.9"
-cp -p "$T/data/cxgarden.key" "$T/data.9/"
-printf '[server]\nport = 0\nthreads = 2\ndata_dir = %s\n\n[auth]\npwhash = fast-insecure-for-tests\n\n[alerts]\ndetect_interval = 0\ndetect_debounce = 86400\n' "$T/data.9" >"$T/plain.ini"
-NODE_INI[9]=$T/plain.ini
+plain_ini 9 "$T/data.9"
 NODE_START_S=$CONVERGE_S node_start 9
 many 9 accounts "/api/v1/accounts/%s/scores" "$T/accounts"
 many 9 people "/api/v1/people/%s/engagement" "$T/written"

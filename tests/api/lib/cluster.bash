@@ -36,14 +36,25 @@ cluster_generate() {
                 { cat "$T/gen.err"; echo "FAIL: generate into ${1%%\?*}"; exit 1; }
 }
 
-# cluster_ini I: node I's config, data_dir and key (the key file must exist in $T/data)
-cluster_ini() {
-        local i=$1
-        mkdir -p "$T/data.$i"
-        [ -f "$T/data/cxgarden.key" ] && cp -p "$T/data/cxgarden.key" "$T/data.$i/"
+# plain_ini I [DATA_DIR]: node I's config without [cluster] (one plain server); with DATA_DIR
+# (a PostgreSQL database), that data_dir holding a copy of the key file (made in $T/data)
+plain_ini() {
+        local i=$1 dir=${2:-} dd=""
+        if [ -n "$dir" ]; then
+                mkdir -p "$dir"
+                [ -f "$T/data/cxgarden.key" ] && cp -p "$T/data/cxgarden.key" "$dir/"
+                dd="data_dir = $dir"
+        fi
         NODE_INI[$i]=$T/node.$i.ini
-        printf '[server]\nport = 0\nthreads = 2\ndata_dir = %s\n%s\n[auth]\npwhash = fast-insecure-for-tests\n\n[alerts]\ndetect_interval = 0\ndetect_debounce = 86400\n\n[cluster]\nshards = %s\nnode = n%s\nlease_seconds = %s\ntick_seconds = %s\n' \
-                "$T/data.$i" "${SERVER_EXTRA:-}" "$CLUSTER_SHARDS" "$i" "$LEASE_S" "$TICK_S" >"${NODE_INI[$i]}"
+        printf '[server]\nport = 0\nthreads = 2\n%s\n%s\n[auth]\npwhash = fast-insecure-for-tests\n\n[alerts]\ndetect_interval = 0\ndetect_debounce = 86400\n' \
+                "$dd" "${SERVER_EXTRA:-}" >"${NODE_INI[$i]}"
+}
+
+# cluster_ini I: node I's config (a plain one with [cluster] node = nI), its own data_dir
+cluster_ini() {
+        plain_ini "$1" "$T/data.$1"
+        printf '\n[cluster]\nshards = %s\nnode = n%s\nlease_seconds = %s\ntick_seconds = %s\n' \
+                "$CLUSTER_SHARDS" "$1" "$LEASE_S" "$TICK_S" >>"${NODE_INI[$1]}"
 }
 
 # cluster_start I: node I of the cluster (`serve --shards 64`)
