@@ -60,6 +60,7 @@ answers() {
         many "$i" timelines "/api/v1/accounts/%s/timeline?limit=30" "$T/timelines"
         get "$i" seg_plan GET "/api/v1/segments?by=plan" .
         get "$i" seg_region GET "/api/v1/segments?by=region" .
+        get "$i" seg_owner GET "/api/v1/segments?by=owner" .
         get "$i" seg_people GET "/api/v1/segments?by=plan&entity=people" .
         get "$i" cohorts GET /api/v1/cohorts .
         get "$i" cohorts_people GET "/api/v1/cohorts?by=people" .
@@ -103,7 +104,7 @@ for i in 1 2 3; do
                 "$(comm -23 "$T/alerts.0" "$T/alerts.$i" | wc -l)" 0
         check "node $i: alerts only the cluster finds: $(comm -13 "$T/alerts.0" "$T/alerts.$i" | sed -n 1,5p | tr '\n' ';')" \
                 "$(comm -13 "$T/alerts.0" "$T/alerts.$i" | wc -l)" 0
-        for tag in scores accounts people timelines seg_plan seg_region seg_people cohorts \
+        for tag in scores accounts people timelines seg_plan seg_region seg_owner seg_people cohorts \
                 cohorts_people cohorts_revenue overview nps fit sweetspot impact detect; do
                 same "node $i: $tag" "$T/$tag.0.json" "$T/$tag.$i.json"
         done
