@@ -122,8 +122,8 @@ enum cxg_err store_cluster_setup(struct store *s, uint32_t n_shards, struct cxg_
 
 /* ---- nodes ---- */
 
-enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_info *me,
-                                     int64_t now, int64_t ttl_s, struct cxg_error *err)
+enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_info *me, int64_t now,
+                                     int64_t ttl_s, struct cxg_error *err)
 {
         struct sdb_stmt *st = store_stmt(
             s,
@@ -465,8 +465,8 @@ enum cxg_err store_partials_scan(struct store *s, store_partial_cb cb, void *ctx
 {
         struct sdb_stmt *st = NULL;
         enum cxg_err e = CXG_OK;
-        int rc = sdb_prepare(s, "SELECT shard, node, seq, blob FROM shard_partials ORDER BY shard",
-                             &st);
+        int rc =
+            sdb_prepare(s, "SELECT shard, node, seq, blob FROM shard_partials ORDER BY shard", &st);
 
         while (rc == SDB_OK && (rc = sdb_step(st)) == SDB_ROW) {
                 const void *p = sdb_column_blob(st, 3);
