@@ -208,9 +208,9 @@ static int table_merge(struct pt_table *into, const struct pt_table *add)
                         bad = group_copy(&add->g[j++], o);
                 } else {
                         o->name = cxg_strdup(into->g[i].name);
-                        bad = !o->name || cells_merge(into->g[i].cells, into->g[i].n,
-                                                      add->g[j].cells, add->g[j].n, &o->cells,
-                                                      &o->n);
+                        bad =
+                            !o->name || cells_merge(into->g[i].cells, into->g[i].n, add->g[j].cells,
+                                                    add->g[j].n, &o->cells, &o->n);
                         if (bad)
                                 cxg_free(o->name);
                         i++;
@@ -251,9 +251,11 @@ enum cxg_err eng_partials_merge(struct eng_partials *into, const struct eng_part
         into->type = type;
         if (!into->field[0])
                 memcpy(into->field, add->field, sizeof(into->field));
-        if (add->min_ts != CXG_TS_NONE && (into->min_ts == CXG_TS_NONE || add->min_ts < into->min_ts))
+        if (add->min_ts != CXG_TS_NONE &&
+            (into->min_ts == CXG_TS_NONE || add->min_ts < into->min_ts))
                 into->min_ts = add->min_ts;
-        if (add->max_ts != CXG_TS_NONE && (into->max_ts == CXG_TS_NONE || add->max_ts > into->max_ts))
+        if (add->max_ts != CXG_TS_NONE &&
+            (into->max_ts == CXG_TS_NONE || add->max_ts > into->max_ts))
                 into->max_ts = add->max_ts;
         into->rows += add->rows;
         return CXG_OK;
@@ -481,8 +483,8 @@ static int csat_sums(const struct eng_snapshot *s, const char *field, const uint
 
                 if (s->f_kind[f] != CXG_FB_CSAT || a >= s->n_accounts || (mask && !mask[a]))
                         continue;
-                rows[n++] = (struct csat_row){eng_segment_of(s, field, a),
-                                              cxg_month_index(s->f_ts[f]), f};
+                rows[n++] =
+                    (struct csat_row){eng_segment_of(s, field, a), cxg_month_index(s->f_ts[f]), f};
         }
         if (!bad && n > 1)
                 qsort(rows, n, sizeof(*rows), csat_cmp);
@@ -546,7 +548,8 @@ enum cxg_err eng_partials_compute(const struct eng_snapshot *s, const struct eng
         *out = NULL;
         if (!s->finished)
                 return cxg_error_set(err, CXG_ERR_INTERNAL, "partials: snapshot not finished");
-        if (shard != UINT32_MAX && (n_shards == 0 || n_shards > CXG_SHARDS_MAX || shard >= n_shards))
+        if (shard != UINT32_MAX &&
+            (n_shards == 0 || n_shards > CXG_SHARDS_MAX || shard >= n_shards))
                 return cxg_error_setf(err, CXG_ERR_INVALID, "shard",
                                       "partials: shard %u out of range for %u shards", shard,
                                       n_shards);
@@ -567,8 +570,7 @@ enum cxg_err eng_partials_compute(const struct eng_snapshot *s, const struct eng
         seg_sums(s, field, mask, seg);
         bad = type_sums(s, mask, tl, pt) || csat_sums(s, field, mask, pt) ||
               table_from_dense(&pt->seg, seg, ns, nm, s->month0, PT_SEG_W, seg_name, &dn) ||
-              table_from_dense(&pt->type, tl, s->types.n, nm, s->month0, PT_TYPE_W, type_name,
-                               &dn);
+              table_from_dense(&pt->type, tl, s->types.n, nm, s->month0, PT_TYPE_W, type_name, &dn);
 done:
         cxg_free(mask);
         cxg_free(seg);
@@ -847,8 +849,8 @@ static void r_table(struct rd *r, struct pt_table *t, int width)
                         break;
                 }
                 nc = r32(r, "a truncated cell count");
-                if (r->why || r_need(r, (size_t)nc * (8 + 8 * (size_t)width),
-                                     "a cell count past the end"))
+                if (r->why ||
+                    r_need(r, (size_t)nc * (8 + 8 * (size_t)width), "a cell count past the end"))
                         break;
                 if (!(g->cells = cxg_calloc((size_t)nc + 1, sizeof(*g->cells)))) {
                         r->why = "out of memory";

@@ -69,8 +69,8 @@ static void baselines(struct ctx *c, const struct eng_partials *pt)
         for (uint32_t g = 0; g < r->n_segments; g++) {
                 double b[ENG_M__COUNT];
 
-                eng_partials_seg_baseline(pt, eng_segment_name(s, c->p->expect_segment, g), lo,
-                                          hi, c->p->ewma_alpha, b);
+                eng_partials_seg_baseline(pt, eng_segment_name(s, c->p->expect_segment, g), lo, hi,
+                                          c->p->ewma_alpha, b);
                 for (int m = 0; m < ENG_M__COUNT; m++)
                         r->seg_base[(size_t)g * ENG_M__COUNT + m] = (float)b[m];
         }

@@ -223,8 +223,8 @@ static void test_sharded_scores_equal_single_node(void **st)
 {
         static const uint32_t order[N_SHARDS] = {2, 0, 3, 1};
         struct eng_snapshot full, part[N_SHARDS];
-        struct eng_partials *pt[N_SHARDS], *merged = eng_partials_new(), *inorder = eng_partials_new(),
-                                            *all;
+        struct eng_partials *pt[N_SHARDS], *merged = eng_partials_new(),
+                                           *inorder = eng_partials_new(), *all;
         struct eng_scores want, want_at, got;
         struct cxg_buf b1, b2;
         struct cxg_error e;
