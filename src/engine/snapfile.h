@@ -23,7 +23,7 @@
 #include "engine/snapshot.h"
 
 /* Bump when the layout of the file or of any persisted column changes. */
-#define ENG_SNAPFILE_VERSION 1
+#define ENG_SNAPFILE_VERSION 2
 /* Room for store_identity() (32 hex digits) and a NUL. */
 #define ENG_SNAPFILE_ID_MAX 64
 
