@@ -30,6 +30,7 @@ struct ctx {
         uint32_t *seg;   /* expectation segment per account */
         uint8_t *card;   /* scorecard per account */
         size_t month_at; /* month slot of `at` (may be n_months when after the data) */
+        const uint8_t *mine; /* per account: 1 when scored in this run (opts->own); NULL: all */
         int have_caps;
 };
 
