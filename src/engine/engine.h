@@ -41,11 +41,11 @@ struct eng_engine {
          * are computed for own's accounts, the others come from `foreign` (re-applied after
          * every finish and computation). */
         int clustered;
-        struct cxg_shardset own;      /* shards loaded and scored here */
-        struct eng_foreign *foreign;  /* other shards' published states; owned */
-        struct eng_partials *merged;  /* every shard's partials of the last full compute; owned */
-        uint64_t partials_hash;       /* the caller's fingerprint of merged (0: none) */
-        uint64_t *state_hash;         /* per account index: hash of the last state handed out */
+        struct cxg_shardset own;     /* shards loaded and scored here */
+        struct eng_foreign *foreign; /* other shards' published states; owned */
+        struct eng_partials *merged; /* every shard's partials of the last full compute; owned */
+        uint64_t partials_hash;      /* the caller's fingerprint of merged (0: none) */
+        uint64_t *state_hash;        /* per account index: hash of the last state handed out */
         size_t n_state_hash;
 };
 
@@ -164,8 +164,7 @@ enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t 
  */
 enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
                                      const struct cxg_config *cfg, int64_t at, int threads,
-                                     const struct cxg_shardset *own,
-                                     struct cxg_error *err) CXG_WUR;
+                                     const struct cxg_shardset *own, struct cxg_error *err) CXG_WUR;
 /*
  * Ownership changed: load a snapshot of the shards in own (outside the lock), then under the
  * write lock swap it in, recompute (with e->merged when set), drop the foreign states of
@@ -200,8 +199,8 @@ struct eng_state_in {
  * logged, counted in *bad, may be NULL; states of accounts in e->own are dropped) and apply
  * them all under the write lock (one eng_foreign_apply).
  */
-enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows,
-                                    size_t n, size_t *bad, struct cxg_error *err) CXG_WUR;
+enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
+                                    size_t *bad, struct cxg_error *err) CXG_WUR;
 /*
  * Called by eng_engine_states for each own account: its store id, shard and encoded state
  * (eng_state_encode; valid during the call only).

@@ -182,8 +182,8 @@ enum cxg_err eng_engine_recompute_with(struct eng_engine *e, struct store *st,
         return rc;
 }
 
-enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows,
-                                    size_t n, size_t *bad, struct cxg_error *err)
+enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
+                                    size_t *bad, struct cxg_error *err)
 {
         struct cxg_error why;
         size_t nbad = 0;

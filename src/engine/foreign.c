@@ -174,8 +174,7 @@ static uint32_t resolve(const struct eng_snapshot *s, uint32_t a, int kind, cons
         case ENG_REF_PERSON:
                 return eng_person_find(s, name);
         case ENG_REF_TYPE:
-                return cxg_hmap_get(&s->types.map, name, strlen(name), &v) ? (uint32_t)v
-                                                                             : ENG_NONE;
+                return cxg_hmap_get(&s->types.map, name, strlen(name), &v) ? (uint32_t)v : ENG_NONE;
         case ENG_REF_OBJECTIVE:
                 for (uint32_t k = s->a_ooff[a]; k < s->a_ooff[a + 1]; k++)
                         if (strcmp(s->o_ext[s->o_list[k]], name) == 0)
@@ -282,8 +281,7 @@ static void apply_state(struct eng_snapshot *s, struct eng_scores *r, uint32_t a
 }
 
 enum cxg_err eng_foreign_apply(const struct eng_foreign *f, const struct cxg_shardset *own,
-                               struct eng_snapshot *s, struct eng_scores *r,
-                               struct cxg_error *err)
+                               struct eng_snapshot *s, struct eng_scores *r, struct cxg_error *err)
 {
         int64_t lo = INT64_MAX, hi = INT64_MIN;
 

@@ -747,13 +747,12 @@ enum cxg_err eng_snapfile_read(struct eng_snapshot *s, const char *path, const c
 
                 cxg_shardset_init(&fs, h.shard_n ? h.shard_n : 1, 0);
                 memcpy(fs.bits, h.shard_bits, sizeof(fs.bits));
-                rc = cxg_error_set(err, CXG_ERR_INVALID,
-                                   "snapshot file %s: holds the interactions of shards %s, "
-                                   "this node loads %s",
-                                   path, h.shard_n ? cxg_shardset_format(&fs, have, sizeof(have))
-                                                   : "all",
-                                   s->sharded ? cxg_shardset_format(&s->shards, want, sizeof(want))
-                                              : "all");
+                rc = cxg_error_set(
+                    err, CXG_ERR_INVALID,
+                    "snapshot file %s: holds the interactions of shards %s, "
+                    "this node loads %s",
+                    path, h.shard_n ? cxg_shardset_format(&fs, have, sizeof(have)) : "all",
+                    s->sharded ? cxg_shardset_format(&s->shards, want, sizeof(want)) : "all");
                 goto done;
         }
         rc = rd_body(&r, s);

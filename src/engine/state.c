@@ -445,8 +445,8 @@ static const char *check_frame(const unsigned char *b, size_t len, uint32_t *ver
                 return "shorter than its frame";
         if (memcmp(b, STATE_MAGIC, 4) != 0)
                 return "bad magic (not an account state)";
-        *version = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
-                   (uint32_t)b[7] << 24;
+        *version =
+            (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
         if (*version != ENG_STATE_VERSION)
                 return "version";
         for (int i = 0; i < 4; i++)
@@ -494,8 +494,8 @@ done:
                 eng_fstate_free(st);
                 if (rc)
                         return cxg_error_set(err, rc, "engine state: out of memory");
-                return cxg_error_set(err, CXG_ERR_PARSE,
-                                     "engine state: bad %s at byte %zu of %zu", r.bad, r.pos, len);
+                return cxg_error_set(err, CXG_ERR_PARSE, "engine state: bad %s at byte %zu of %zu",
+                                     r.bad, r.pos, len);
         }
         *out = st;
         return CXG_OK;

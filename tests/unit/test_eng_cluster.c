@@ -205,9 +205,9 @@ static void cluster(struct eng_engine *node)
                 for (int j = 0; j < N_NODES; j++) {
                         if (j == k)
                                 continue;
-                        assert_int_equal(eng_engine_foreign_put(&node[k], pub[j].rows, pub[j].n,
-                                                                &bad, &e),
-                                         CXG_OK);
+                        assert_int_equal(
+                            eng_engine_foreign_put(&node[k], pub[j].rows, pub[j].n, &bad, &e),
+                            CXG_OK);
                         assert_int_equal(bad, 0);
                 }
         for (int k = 0; k < N_NODES; k++)
@@ -241,8 +241,8 @@ static void test_nodes_equal_single_node(void **st)
                 for (uint32_t a = 0; a < one.snap.n_accounts; a++)
                         same_account(&one.scores.acc[a], &node[k].scores.acc[a]);
                 for (uint32_t p = 0; p < one.snap.n_people; p++)
-                        assert_true(same_bits(one.scores.p_engagement[p],
-                                              node[k].scores.p_engagement[p]));
+                        assert_true(
+                            same_bits(one.scores.p_engagement[p], node[k].scores.p_engagement[p]));
         }
         assert_int_equal(total, rows_of(&one));
         /* nothing changed: nothing handed out again; after a reset, every own account */
@@ -291,9 +291,10 @@ static void test_catch_up_and_new_shards(void **st)
         assert_int_equal(rows_of(&node[0]), rows + 5);
         /* the other shard's account keeps its published state, counters included */
         same_account(&before, &node[0].scores.acc[other]);
-        assert_true(node[0].snap.a_month[(size_t)other * node[0].snap.n_months +
-                                         node[0].snap.n_months - 1]
-                        .n > 0);
+        assert_true(
+            node[0]
+                .snap.a_month[(size_t)other * node[0].snap.n_months + node[0].snap.n_months - 1]
+                .n > 0);
         /* node 0 takes shard 1 too: its rows loaded, its foreign states dropped */
         foreign = eng_foreign_count(node[0].foreign);
         cxg_shardset_init(&two, N_NODES, 0);

@@ -60,8 +60,8 @@ static void person(struct eng_snapshot *s, int64_t id, int64_t account, const ch
 static int64_t next_id;
 
 /* A row, added only when s holds the account's shard (as the loader's filter does). */
-static void ix(struct eng_snapshot *s, int64_t person_id, int64_t account_id, int64_t ts,
-               int type, int channel, int64_t duration_ms, int outcome)
+static void ix(struct eng_snapshot *s, int64_t person_id, int64_t account_id, int64_t ts, int type,
+               int channel, int64_t duration_ms, int outcome)
 {
         struct store_interaction r = {0};
 
