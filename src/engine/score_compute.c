@@ -20,6 +20,46 @@
 #include "engine/score.h"
 #include "engine/score_int.h"
 
+/*
+ * Account a is another node's (eng_compute_opts.own): not scored here, its figures NAN (its
+ * owner's published state fills them in: eng_foreign_apply), its people likewise.
+ */
+static void unscored(const struct eng_snapshot *s, struct eng_scores *r, uint32_t a)
+{
+        struct eng_account_score *sc = &r->acc[a];
+
+        memset(sc, 0, sizeof(*sc));
+        sc->health = sc->robustness = sc->engagement = NAN;
+        sc->activity = sc->activity_prior = NAN;
+        for (int k = 0; k < ENG_C__COUNT; k++)
+                sc->comp[k] = NAN;
+        for (int k = 0; k < ENG_M__COUNT; k++)
+                sc->exp_value[k] = sc->exp_base[k] = NAN;
+        for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++)
+                r->p_engagement[s->p_list[k]] = NAN;
+}
+
+/* The shards scored in a run: opts->own, else a sharded snapshot's own shards, else all. */
+static const struct cxg_shardset *own_of(const struct eng_snapshot *s,
+                                         const struct eng_compute_opts *o)
+{
+        if (o && o->own && o->own->n)
+                return o->own;
+        return s->sharded && s->shards.n ? &s->shards : NULL;
+}
+
+/* Per account, 1 when own holds its shard (NULL when own is NULL: every account). */
+static uint8_t *own_mask(const struct eng_snapshot *s, const struct cxg_shardset *own)
+{
+        uint8_t *m;
+
+        if (!own || !(m = cxg_malloc(s->n_accounts ? s->n_accounts : 1)))
+                return NULL;
+        for (uint32_t a = 0; a < s->n_accounts; a++)
+                m[a] = (uint8_t)cxg_shardset_has(own, cxg_shard_of(s->a_ext[a], own->n));
+        return m;
+}
+
 static void *worker_run(void *arg)
 {
         struct worker *w = arg;
@@ -31,7 +71,10 @@ static void *worker_run(void *arg)
                 w->rc = CXG_ERR_NOMEM;
         } else {
                 for (uint32_t a = w->a0; a < w->a1; a++)
-                        score_account(w->c, a, &ts);
+                        if (!w->c->mine || w->c->mine[a])
+                                score_account(w->c, a, &ts);
+                        else
+                                unscored(w->c->s, w->c->r, a);
         }
         cxg_free(ts.sum);
         cxg_free(ts.n);
@@ -270,10 +313,20 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
         const struct eng_snapshot *s = c->s;
         struct worker w[ENG_MAX_THREADS];
         pthread_t th[ENG_MAX_THREADS];
-        uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
+        uint64_t total = 0, done = 0;
+        const struct cxg_shardset *own = own_of(s, c->o);
+        uint8_t *mine = own_mask(s, own);
         uint32_t a = 0;
         int nt = threads > 0 ? threads : 2, started = 0;
+        enum cxg_err rc = CXG_OK;
 
+        if (own && !mine)
+                return CXG_ERR_NOMEM;
+        c->mine = mine;
+        for (uint32_t k = 0; k < s->n_accounts; k++)
+                if (!mine || mine[k])
+                        total += s->a_ioff[k + 1] - s->a_ioff[k] + s->a_doff[k + 1] -
+                                 s->a_doff[k] + 1;
         if (nt > ENG_MAX_THREADS)
                 nt = ENG_MAX_THREADS;
         if ((size_t)nt > s->n_accounts)
@@ -285,8 +338,9 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
                 w[t].rc = CXG_OK;
                 w[t].a0 = a;
                 while (a < s->n_accounts && (done < goal || t == nt - 1)) {
-                        done +=
-                            s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] + 1;
+                        if (!mine || mine[a])
+                                done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] -
+                                        s->a_doff[a] + 1;
                         a++;
                 }
                 w[t].a1 = a;
@@ -301,10 +355,11 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
                 pthread_join(th[t], NULL);
         for (int t = started + 1; t < nt; t++)
                 worker_run(&w[t]);
-        for (int t = 0; t < nt; t++)
-                if (w[t].rc)
-                        return w[t].rc;
-        return CXG_OK;
+        for (int t = 0; t < nt && !rc; t++)
+                rc = w[t].rc;
+        c->mine = NULL;
+        cxg_free(mine);
+        return rc;
 }
 
 /* The as-of time and the windows of a computation as of opts->at into c (and r->at). */
@@ -543,7 +598,10 @@ enum cxg_err eng_compute_accounts(const struct eng_snapshot *s, struct eng_score
         month_starts(&c); /* the expectations are the full run's: */
         memcpy(c.t_expect, r->t_base, nt * sizeof(float));
         for (size_t i = 0; i < n; i++) {
-                if (acc[i] >= s->n_accounts)
+                /* a sharded snapshot scores its own shards' accounts only */
+                if (acc[i] >= s->n_accounts ||
+                    (s->sharded && s->shards.n &&
+                     !cxg_shardset_has(&s->shards, cxg_shard_of(s->a_ext[acc[i]], s->shards.n))))
                         continue;
                 assign_account(&c, acc[i]);
                 reset_account(s, r, acc[i]);

@@ -167,6 +167,10 @@ struct eng_snapshot {
         size_t p_words;
         double merge_fraction; /* delta merged into main past this share (0.05) */
         int finished;
+        /* scale-out: the snapshot holds the interactions of these shards only (when sharded;
+         * eng_load_opts.shards), the other shards' accounts come from published states */
+        struct cxg_shardset shards;
+        int sharded;
 };
 
 /* Options for loading. */

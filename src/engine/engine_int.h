@@ -1,0 +1,22 @@
+/*
+ * engine_int.h: what the engine object's files (engine.c, engine_cluster.c, apply.c,
+ * snapfile_engine.c) share and nothing else includes.
+ */
+#ifndef CXG_ENGINE_ENGINE_INT_H
+#define CXG_ENGINE_ENGINE_INT_H
+
+#include "engine/engine.h"
+
+/* eng_engine_compute against the given merged partials (NULL: baselines from the snapshot). */
+enum cxg_err eng_engine_compute_with(struct eng_engine *e, struct store *st, int64_t at,
+                                     const struct eng_partials *merged, struct eng_scores *r,
+                                     struct cxg_error *err) CXG_WUR;
+/*
+ * Write the foreign states into e->snap and e->scores again (after a snapshot finish or a
+ * computation rebuilt them from the local rows); nothing unless e->clustered. Write lock held.
+ */
+enum cxg_err eng_engine_foreign_reapply(struct eng_engine *e, struct cxg_error *err) CXG_WUR;
+/* Free the cluster fields of e (eng_engine_release). */
+void eng_engine_cluster_release(struct eng_engine *e);
+
+#endif
