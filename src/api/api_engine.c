@@ -569,6 +569,7 @@ static enum cxg_err cluster_config(const struct api_config *cfg, struct cxg_erro
         app_cluster_defaults(&cc, cfg->port);
         app_cluster_init(&cl, &cc, api_now());
         memset(&clr, 0, sizeof(clr));
+        clr.dirty = 1; /* the first tick publishes the partials of the shards loaded */
         return CXG_OK;
 }
 
