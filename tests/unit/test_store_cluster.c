@@ -206,6 +206,9 @@ static void test_balance(void **state)
 
         cxg_error_clear(&e);
         assert_int_equal(store_cluster_setup(f->s, N, &e), CXG_OK);
+        /* '' is a free lease's holder, never a node */
+        assert_int_equal(store_shards_balance(f->s, "", T0, TTL, N, &(struct cxg_shardset){0}, &e),
+                         CXG_ERR_INVALID);
         /* one node: everything */
         beat(f->s, "a", T0);
         assert_int_equal(balance(f->s, "a", T0, a, sizeof(a)), 64);
