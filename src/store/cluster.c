@@ -134,6 +134,8 @@ enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_in
             " cluster_nodes.started_at THEN excluded.started_at ELSE cluster_nodes.started_at END",
             err);
 
+        if (!me->name[0])
+                return cxg_error_set(err, CXG_ERR_INVALID, "heartbeat: the node has no name");
         if (!st)
                 return stmt_fail(err);
         sdb_bind_text(st, 1, me->name, -1, SDB_STATIC);
@@ -296,8 +298,11 @@ static enum cxg_err release_one(struct store *s, const struct balance *b, uint32
         return run(s, st, "release a shard lease", err);
 }
 
-/* Take shard k if it is free, expired or node's already; *took 1 when node holds it now. */
-static enum cxg_err take_one(struct store *s, const struct balance *b, uint32_t k, int *took,
+/*
+ * Take shard k if it is still free, expired or node's own: conditional, so a lease another
+ * node took meanwhile stays its own (the caller reads what node holds afterwards).
+ */
+static enum cxg_err take_one(struct store *s, const struct balance *b, uint32_t k,
                              struct cxg_error *err)
 {
         struct sdb_stmt *st = store_stmt(
@@ -306,19 +311,14 @@ static enum cxg_err take_one(struct store *s, const struct balance *b, uint32_t 
             " holder = ?2, expires_at = ?4"
             " WHERE shard = ?1 AND (holder = '' OR expires_at <= ?3 OR holder = ?2)",
             err);
-        enum cxg_err rc;
 
-        *took = 0;
-        if (!st)
-                return stmt_fail(err);
-        sdb_bind_int64(st, 1, k);
-        sdb_bind_text(st, 2, b->node, -1, SDB_STATIC);
-        sdb_bind_int64(st, 3, b->now);
-        sdb_bind_int64(st, 4, b->now + b->ttl_s);
-        if ((rc = store_step_done(s, st, "take a shard lease", err)))
-                return rc;
-        *took = sdb_changes(s) > 0;
-        return CXG_OK;
+        if (st) {
+                sdb_bind_int64(st, 1, k);
+                sdb_bind_text(st, 2, b->node, -1, SDB_STATIC);
+                sdb_bind_int64(st, 3, b->now);
+                sdb_bind_int64(st, 4, b->now + b->ttl_s);
+        }
+        return run(s, st, "take a shard lease", err);
 }
 
 /* Up to want free or expired shards, lowest first, into out[] (*k of them). */
@@ -374,12 +374,9 @@ static enum cxg_err balance_body(struct store *s, void *ctx, struct cxg_error *e
         }
         if (have < target && (rc = free_shards(s, b, target - have, cand, &k, err)))
                 return rc;
-        for (uint32_t i = 0; i < k; i++) {
-                int took;
-
-                if ((rc = take_one(s, b, cand[i], &took, err)))
+        for (uint32_t i = 0; i < k; i++)
+                if ((rc = take_one(s, b, cand[i], err)))
                         return rc;
-        }
         return held(s, b, b->owned, err);
 }
 
@@ -390,6 +387,8 @@ enum cxg_err store_shards_balance(struct store *s, const char *node, int64_t now
         struct balance b = {node, now, ttl_s, n_shards, owned};
 
         cxg_shardset_init(owned, n_shards, 0);
+        if (!node || !*node) /* '' is a free lease's holder */
+                return cxg_error_set(err, CXG_ERR_INVALID, "balance shards: the node has no name");
         if (n_shards < 1 || n_shards > CXG_SHARDS_MAX)
                 return cxg_error_set(err, CXG_ERR_INVALID,
                                      "balance shards: %u shards: the count must be 1 to %d",

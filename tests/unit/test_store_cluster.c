@@ -19,6 +19,7 @@
 #include "store/schema.h"
 #include "store/store.h"
 #include "store/store_cluster.h"
+#include "store/store_migrate.h"
 #include "testdb.h"
 
 #define T0 INT64_C(1790000000)
@@ -205,6 +206,9 @@ static void test_balance(void **state)
 
         cxg_error_clear(&e);
         assert_int_equal(store_cluster_setup(f->s, N, &e), CXG_OK);
+        /* '' is a free lease's holder, never a node */
+        assert_int_equal(store_shards_balance(f->s, "", T0, TTL, N, &(struct cxg_shardset){0}, &e),
+                         CXG_ERR_INVALID);
         /* one node: everything */
         beat(f->s, "a", T0);
         assert_int_equal(balance(f->s, "a", T0, a, sizeof(a)), 64);
@@ -661,6 +665,51 @@ static void test_pg_backfill(void **state)
         assert_int_equal(v, gen + 1);
 }
 
+/* migrate neither copies nor verifies the derived cluster tables; the target's are emptied. */
+static void test_migrate_skips(void **state)
+{
+        struct fx *f = *state;
+        struct store_state_row row = {STORE_STATE_ACCOUNT, 0, 0, 1, "S", 1, 0};
+        struct store_migrate_report *rep = calloc(1, sizeof(*rep));
+        char path[TESTDB_PATH_MAX];
+        struct store *to = NULL;
+        struct states v;
+        struct cxg_error e;
+        int64_t seq = 0, seq2 = 0;
+
+        cxg_error_clear(&e);
+        row.id = row.account_id = put_account(f->s, "acme");
+        assert_int_equal(store_cluster_setup(f->s, N, &e), CXG_OK);
+        assert_int_equal(store_state_publish(f->s, &row, 1, NULL, &e), CXG_OK);
+        if (testdb_path(path, sizeof(path), "cluster-to"))
+                fail_msg("no test database");
+        if (!testdb_is_pg())
+                unlink(path);
+        assert_int_equal(store_open(path, 0, &to, &e), CXG_OK);
+        assert_int_equal(store_cluster_setup(to, 8, &e), CXG_OK);
+        row.id = 424242;
+        assert_int_equal(store_state_publish(to, &row, 1, NULL, &e), CXG_OK);
+        assert_int_equal(store_state_publish(to, &row, 1, &seq, &e), CXG_OK);
+        assert_int_equal(store_read_begin(f->s, &e), CXG_OK);
+        assert_int_equal(store_begin(to, &e), CXG_OK);
+        if (store_migrate_copy(f->s, to, 0, rep, &e) || store_migrate_verify(f->s, to, rep, &e))
+                fail_msg("migrate: %s", e.msg);
+        assert_int_equal(store_commit(to, &e), CXG_OK);
+        store_read_end(f->s);
+        for (size_t i = 0; i < rep->n; i++)
+                assert_null(strstr(rep->from[i].table, "cluster"));
+        scan_states(to, 0, &v);
+        assert_int_equal(v.n, 0);
+        /* the count is free again, the publication counter kept growing */
+        assert_int_equal(store_cluster_setup(to, 16, &e), CXG_OK);
+        assert_int_equal(store_state_publish(to, &row, 1, &seq2, &e), CXG_OK);
+        assert_true(seq2 > seq);
+        store_close(to);
+        if (!testdb_is_pg())
+                unlink(path);
+        free(rep);
+}
+
 #define RACERS 3
 #define ROUNDS 25
 
@@ -738,6 +787,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_balance, setup, teardown),
             cmocka_unit_test_setup_teardown(test_no_steal, setup, teardown),
             cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_migrate_skips, setup, teardown),
             cmocka_unit_test_setup_teardown(test_partials, setup, teardown),
             cmocka_unit_test_setup_teardown(test_state, setup, teardown),
             cmocka_unit_test_setup_teardown(test_scan_shards, setup, teardown),
