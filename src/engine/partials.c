@@ -797,8 +797,12 @@ static char *r_str(struct rd *r, const char *what)
                 r->why = "a name too long or holding a NUL byte";
                 return NULL;
         }
-        if (r_need(r, n, what) || !(s = cxg_malloc((size_t)n + 1)))
+        if (r_need(r, n, what))
                 return NULL;
+        if (!(s = cxg_malloc((size_t)n + 1))) {
+                r->why = "out of memory";
+                return NULL;
+        }
         memcpy(s, r->p + r->pos, n);
         s[n] = 0;
         r->pos += n;

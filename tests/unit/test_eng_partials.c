@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "engine/cluster.h"
 #include "engine/score.h"
@@ -391,12 +392,51 @@ static void test_decode_rejects_bad_blobs(void **st)
         eng_snapshot_release(&s);
 }
 
+/* Running out of memory anywhere in compute, encode, decode or merge fails with NOMEM, leaking
+ * nothing (ASan), and leaves the merge target as it was. */
+static void test_out_of_memory_fails_cleanly(void **st)
+{
+        struct eng_snapshot s;
+        int ok = 0;
+
+        (void)st;
+        build(&s, UINT32_MAX);
+        for (unsigned long k = 1; k < 2000 && !ok; k++) {
+                struct eng_partials *pt = NULL, *back = NULL, *into = eng_partials_new();
+                struct cxg_buf b;
+                struct cxg_error e;
+                enum cxg_err rc;
+
+                cxg_buf_init(&b, 0);
+                cxg_alloc_fail_at(k);
+                rc = eng_partials_compute(&s, NULL, 1, N_SHARDS, &pt, &e);
+                if (!rc)
+                        rc = eng_partials_encode(pt, &b, &e);
+                if (!rc)
+                        rc = eng_partials_decode(b.data, b.len, &back, &e);
+                if (!rc && into)
+                        rc = eng_partials_merge(into, back, &e);
+                cxg_alloc_fail_at(0);
+                if (rc)
+                        assert_int_equal(rc, CXG_ERR_NOMEM);
+                else if (into)
+                        ok = eng_partials_rows(into) == eng_partials_rows(pt);
+                eng_partials_free(pt);
+                eng_partials_free(back);
+                eng_partials_free(into);
+                cxg_buf_release(&b);
+        }
+        assert_true(ok);
+        eng_snapshot_release(&s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_sharded_scores_equal_single_node),
             cmocka_unit_test(test_segment_expectation_by_hand),
             cmocka_unit_test(test_decode_rejects_bad_blobs),
+            cmocka_unit_test(test_out_of_memory_fails_cleanly),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
