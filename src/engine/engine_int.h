@@ -16,6 +16,17 @@ enum cxg_err eng_engine_compute_with(struct eng_engine *e, struct store *st, int
  * computation rebuilt them from the local rows); nothing unless e->clustered. Write lock held.
  */
 enum cxg_err eng_engine_foreign_reapply(struct eng_engine *e, struct cxg_error *err) CXG_WUR;
+/*
+ * Swap the loaded snapshot *fresh (taken over, released in every case) in under the write
+ * lock, with own as e's shards when not NULL (eng_engine_own_changed then), recompute, re-apply
+ * the foreign states; on failure e keeps its previous snapshot and shards. t0: eng_now() when
+ * the load began.
+ */
+enum cxg_err eng_engine_swap(struct eng_engine *e, struct store *st, struct eng_snapshot *fresh,
+                             const struct cxg_shardset *own, double t0,
+                             struct cxg_error *err) CXG_WUR;
+/* e->own changed (write lock held): drop the foreign states of own accounts, reset the hashes. */
+void eng_engine_own_changed(struct eng_engine *e);
 /* Free the cluster fields of e (eng_engine_release). */
 void eng_engine_cluster_release(struct eng_engine *e);
 
