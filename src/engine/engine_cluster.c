@@ -42,24 +42,32 @@ enum cxg_err eng_engine_foreign_reapply(struct eng_engine *e, struct cxg_error *
         return eng_foreign_apply(e->foreign, &e->own, &e->snap, &e->scores, err);
 }
 
-enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
-                                     const struct cxg_config *cfg, int64_t at, int threads,
-                                     const struct cxg_shardset *own, struct cxg_error *err)
+enum cxg_err eng_engine_cluster_init(struct eng_engine *e, const struct cxg_shardset *own,
+                                     struct cxg_error *err)
 {
         struct eng_load_opts lo = {.shards = own};
-        enum cxg_err rc;
-        double t0;
 
-        if (!own || !own->n)
-                return cxg_error_set(err, CXG_ERR_INVALID, "engine: a node needs a shard count");
-        if ((rc = eng_engine_init(e, cfg, at, threads, err)))
-                return rc;
         e->clustered = 1;
         e->own = *own;
         if (!(e->foreign = eng_foreign_new()))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
         eng_snapshot_release(&e->snap);
         eng_snapshot_init(&e->snap, &lo);
+        return CXG_OK;
+}
+
+enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
+                                     const struct cxg_config *cfg, int64_t at, int threads,
+                                     const struct cxg_shardset *own, struct cxg_error *err)
+{
+        enum cxg_err rc;
+        double t0;
+
+        if (!own || !own->n)
+                return cxg_error_set(err, CXG_ERR_INVALID, "engine: a node needs a shard count");
+        if ((rc = eng_engine_init(e, cfg, at, threads, err)) ||
+            (rc = eng_engine_cluster_init(e, own, err)))
+                return rc;
         t0 = eng_now();
         if ((rc = store_changes_head(st, &e->seq, err)) ||
             (rc = eng_snapshot_load(&e->snap, st, err)))

@@ -27,6 +27,9 @@ enum cxg_err eng_engine_swap(struct eng_engine *e, struct store *st, struct eng_
                              struct cxg_error *err) CXG_WUR;
 /* e->own changed (write lock held): drop the foreign states of own accounts, reset the hashes. */
 void eng_engine_own_changed(struct eng_engine *e);
+/* Make e (just eng_engine_init'ed) a cluster node of shards own: an empty sharded snapshot. */
+enum cxg_err eng_engine_cluster_init(struct eng_engine *e, const struct cxg_shardset *own,
+                                     struct cxg_error *err) CXG_WUR;
 /* Free the cluster fields of e (eng_engine_release). */
 void eng_engine_cluster_release(struct eng_engine *e);
 
