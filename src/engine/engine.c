@@ -120,11 +120,18 @@ enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struc
                              int64_t at, int threads, struct cxg_error *err)
 {
         enum cxg_err rc;
-        double t0;
 
         if ((rc = eng_engine_init(e, cfg, at, threads, err)))
                 return rc;
-        t0 = eng_now();
+        return eng_engine_load(e, st, at, err);
+}
+
+enum cxg_err eng_engine_load(struct eng_engine *e, struct store *st, int64_t at,
+                             struct cxg_error *err)
+{
+        enum cxg_err rc;
+        double t0 = eng_now();
+
         /* the head before the load: changes after it may or may not be in the snapshot, and
          * applying them again is harmless */
         if ((rc = store_changes_head(st, &e->seq, err)))

@@ -61,22 +61,13 @@ enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
                                      const struct cxg_shardset *own, struct cxg_error *err)
 {
         enum cxg_err rc;
-        double t0;
 
         if (!own || !own->n)
                 return cxg_error_set(err, CXG_ERR_INVALID, "engine: a node needs a shard count");
         if ((rc = eng_engine_init(e, cfg, at, threads, err)) ||
             (rc = eng_engine_cluster_init(e, own, err)))
                 return rc;
-        t0 = eng_now();
-        if ((rc = store_changes_head(st, &e->seq, err)) ||
-            (rc = eng_snapshot_load(&e->snap, st, err)))
-                return rc;
-        e->load_s = eng_now() - t0;
-        t0 = eng_now();
-        rc = eng_engine_compute(e, st, at, &e->scores, err);
-        e->compute_s = eng_now() - t0;
-        return rc;
+        return eng_engine_load(e, st, at, err);
 }
 
 void eng_engine_own_changed(struct eng_engine *e)

@@ -7,6 +7,9 @@
 
 #include "engine/engine.h"
 
+/* The second half of eng_engine_open: load e->snap (as initialised) from st, compute as of at. */
+enum cxg_err eng_engine_load(struct eng_engine *e, struct store *st, int64_t at,
+                             struct cxg_error *err) CXG_WUR;
 /* eng_engine_compute against the given merged partials (NULL: baselines from the snapshot). */
 enum cxg_err eng_engine_compute_with(struct eng_engine *e, struct store *st, int64_t at,
                                      const struct eng_partials *merged, struct eng_scores *r,
