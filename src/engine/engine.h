@@ -208,7 +208,8 @@ struct eng_state_in {
 /*
  * Decode states rows[0..n) into e->foreign (a blob that does not decode is skipped and
  * logged, counted in *bad, may be NULL; states of accounts in e->own are dropped) and apply
- * them all under the write lock (one eng_foreign_apply).
+ * them all under the write lock (one eng_foreign_apply). Call from the thread that runs the
+ * mutators (decoding reads the snapshot without the lock).
  */
 enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
                                     size_t *bad, struct cxg_error *err) CXG_WUR;
