@@ -120,11 +120,18 @@ enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struc
                              int64_t at, int threads, struct cxg_error *err)
 {
         enum cxg_err rc;
-        double t0;
 
         if ((rc = eng_engine_init(e, cfg, at, threads, err)))
                 return rc;
-        t0 = eng_now();
+        return eng_engine_load(e, st, at, err);
+}
+
+enum cxg_err eng_engine_load(struct eng_engine *e, struct store *st, int64_t at,
+                             struct cxg_error *err)
+{
+        enum cxg_err rc;
+        double t0 = eng_now();
+
         /* the head before the load: changes after it may or may not be in the snapshot, and
          * applying them again is harmless */
         if ((rc = store_changes_head(st, &e->seq, err)))
@@ -174,10 +181,44 @@ enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st, struct c
         return rc;
 }
 
+enum cxg_err eng_engine_swap(struct eng_engine *e, struct store *st, struct eng_snapshot *fresh,
+                             const struct cxg_shardset *own, double t0, struct cxg_error *err)
+{
+        struct eng_snapshot old;
+        struct cxg_shardset old_own = e->own;
+        struct eng_scores scores;
+        enum cxg_err rc;
+
+        pthread_rwlock_wrlock(&e->lock);
+        old = e->snap;
+        e->snap = *fresh;
+        if (own)
+                e->own = *own;
+        e->load_s = eng_now() - t0;
+        eng_scores_init(&scores);
+        t0 = eng_now();
+        rc = eng_engine_compute(e, st, e->at, &scores, err);
+        e->compute_s = eng_now() - t0;
+        if (rc == CXG_OK) {
+                eng_scores_release(&e->scores);
+                e->scores = scores;
+                *fresh = old; /* released below */
+                if (own)
+                        eng_engine_own_changed(e);
+                rc = eng_engine_foreign_reapply(e, err);
+        } else {
+                eng_scores_release(&scores);
+                e->snap = old; /* keep the state the scores were computed from */
+                e->own = old_own;
+        }
+        pthread_rwlock_unlock(&e->lock);
+        eng_snapshot_release(fresh);
+        return rc;
+}
+
 enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st, struct cxg_error *err)
 {
-        struct eng_snapshot fresh, old;
-        struct eng_scores scores;
+        struct eng_snapshot fresh;
         enum cxg_err rc;
         double t0 = eng_now();
         struct eng_load_opts lo = {.shards = e->clustered ? &e->own : NULL};
@@ -187,26 +228,7 @@ enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st, struct cx
                 eng_snapshot_release(&fresh);
                 return rc;
         }
-        pthread_rwlock_wrlock(&e->lock);
-        old = e->snap;
-        e->snap = fresh;
-        e->load_s = eng_now() - t0;
-        eng_scores_init(&scores);
-        t0 = eng_now();
-        rc = eng_engine_compute(e, st, e->at, &scores, err);
-        e->compute_s = eng_now() - t0;
-        if (rc == CXG_OK) {
-                eng_scores_release(&e->scores);
-                e->scores = scores;
-                fresh = old; /* released below */
-                rc = eng_engine_foreign_reapply(e, err);
-        } else {
-                eng_scores_release(&scores);
-                e->snap = old; /* keep the state the scores were computed from */
-        }
-        pthread_rwlock_unlock(&e->lock);
-        eng_snapshot_release(&fresh);
-        return rc;
+        return eng_engine_swap(e, st, &fresh, NULL, t0, err);
 }
 
 void eng_engine_read_lock(struct eng_engine *e)

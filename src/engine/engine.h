@@ -166,6 +166,17 @@ enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
                                      const struct cxg_config *cfg, int64_t at, int threads,
                                      const struct cxg_shardset *own, struct cxg_error *err) CXG_WUR;
 /*
+ * eng_engine_open_file for a cluster node: the file is trusted only when it holds the
+ * interactions of exactly own (eng_snapfile_read), else the node loads from the store
+ * (eng_engine_open_sharded) and rep->reason says why. The other shards' states are not in the
+ * file: the caller reads them again (store_state_scan after 0) and eng_engine_foreign_put.
+ */
+enum cxg_err eng_engine_open_sharded_file(struct eng_engine *e, struct store *st,
+                                          const struct cxg_config *cfg, int64_t at, int threads,
+                                          const struct cxg_shardset *own, const char *path,
+                                          struct eng_open_report *rep,
+                                          struct cxg_error *err) CXG_WUR;
+/*
  * Ownership changed: load a snapshot of the shards in own (outside the lock), then under the
  * write lock swap it in, recompute (with e->merged when set), drop the foreign states of
  * accounts now owned, re-apply the others. e->seq becomes the change-log head read before the
@@ -197,7 +208,8 @@ struct eng_state_in {
 /*
  * Decode states rows[0..n) into e->foreign (a blob that does not decode is skipped and
  * logged, counted in *bad, may be NULL; states of accounts in e->own are dropped) and apply
- * them all under the write lock (one eng_foreign_apply).
+ * them all under the write lock (one eng_foreign_apply). Call from the thread that runs the
+ * mutators (decoding reads the snapshot without the lock).
  */
 enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
                                     size_t *bad, struct cxg_error *err) CXG_WUR;

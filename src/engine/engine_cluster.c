@@ -42,52 +42,50 @@ enum cxg_err eng_engine_foreign_reapply(struct eng_engine *e, struct cxg_error *
         return eng_foreign_apply(e->foreign, &e->own, &e->snap, &e->scores, err);
 }
 
-enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
-                                     const struct cxg_config *cfg, int64_t at, int threads,
-                                     const struct cxg_shardset *own, struct cxg_error *err)
+enum cxg_err eng_engine_cluster_init(struct eng_engine *e, const struct cxg_shardset *own,
+                                     struct cxg_error *err)
 {
         struct eng_load_opts lo = {.shards = own};
-        enum cxg_err rc;
-        double t0;
 
-        if (!own || !own->n)
-                return cxg_error_set(err, CXG_ERR_INVALID, "engine: a node needs a shard count");
-        if ((rc = eng_engine_init(e, cfg, at, threads, err)))
-                return rc;
         e->clustered = 1;
         e->own = *own;
         if (!(e->foreign = eng_foreign_new()))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
         eng_snapshot_release(&e->snap);
         eng_snapshot_init(&e->snap, &lo);
-        t0 = eng_now();
-        if ((rc = store_changes_head(st, &e->seq, err)) ||
-            (rc = eng_snapshot_load(&e->snap, st, err)))
-                return rc;
-        e->load_s = eng_now() - t0;
-        t0 = eng_now();
-        rc = eng_engine_compute(e, st, at, &e->scores, err);
-        e->compute_s = eng_now() - t0;
-        return rc;
+        return CXG_OK;
 }
 
-/* Forget the foreign states of accounts in own (they are computed here now). */
-static void drop_owned(struct eng_engine *e)
+enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
+                                     const struct cxg_config *cfg, int64_t at, int threads,
+                                     const struct cxg_shardset *own, struct cxg_error *err)
+{
+        enum cxg_err rc;
+
+        if (!own || !own->n)
+                return cxg_error_set(err, CXG_ERR_INVALID, "engine: a node needs a shard count");
+        if ((rc = eng_engine_init(e, cfg, at, threads, err)) ||
+            (rc = eng_engine_cluster_init(e, own, err)))
+                return rc;
+        return eng_engine_load(e, st, at, err);
+}
+
+void eng_engine_own_changed(struct eng_engine *e)
 {
         const struct eng_snapshot *s = &e->snap;
 
+        /* the accounts of own are computed here now: forget their foreign states */
         for (uint32_t a = 0; a < s->n_accounts; a++)
                 if (cxg_shardset_has(&e->own, eng_account_shard(s, a, e->own.n)))
                         eng_foreign_drop(e->foreign, s->a_id[a]);
+        eng_engine_states_reset(e);
 }
 
 enum cxg_err eng_engine_set_shards(struct eng_engine *e, struct store *st,
                                    const struct cxg_shardset *own, struct cxg_error *err)
 {
         struct eng_load_opts lo = {.shards = own};
-        struct eng_snapshot fresh, old;
-        struct cxg_shardset old_own;
-        struct eng_scores scores;
+        struct eng_snapshot fresh;
         int64_t head;
         enum cxg_err rc;
         double t0 = eng_now();
@@ -101,32 +99,13 @@ enum cxg_err eng_engine_set_shards(struct eng_engine *e, struct store *st,
                 eng_snapshot_release(&fresh);
                 return rc;
         }
+        if ((rc = eng_engine_swap(e, st, &fresh, own, t0, err)))
+                return rc;
         pthread_rwlock_wrlock(&e->lock);
-        old = e->snap;
-        old_own = e->own;
-        e->snap = fresh;
-        e->own = *own;
-        e->load_s = eng_now() - t0;
-        eng_scores_init(&scores);
-        t0 = eng_now();
-        rc = eng_engine_compute(e, st, e->at, &scores, err);
-        e->compute_s = eng_now() - t0;
-        if (rc == CXG_OK) {
-                eng_scores_release(&e->scores);
-                e->scores = scores;
-                fresh = old; /* released below */
-                e->seq = head > e->seq ? head : e->seq;
-                drop_owned(e);
-                eng_engine_states_reset(e);
-                rc = eng_engine_foreign_reapply(e, err);
-        } else {
-                eng_scores_release(&scores);
-                e->snap = old;
-                e->own = old_own;
-        }
+        if (head > e->seq)
+                e->seq = head;
         pthread_rwlock_unlock(&e->lock);
-        eng_snapshot_release(&fresh);
-        return rc;
+        return CXG_OK;
 }
 
 enum cxg_err eng_engine_partials(struct eng_engine *e, uint32_t shard, struct eng_partials **out,

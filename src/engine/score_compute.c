@@ -325,8 +325,8 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
         c->mine = mine;
         for (uint32_t k = 0; k < s->n_accounts; k++)
                 if (!mine || mine[k])
-                        total += s->a_ioff[k + 1] - s->a_ioff[k] + s->a_doff[k + 1] -
-                                 s->a_doff[k] + 1;
+                        total +=
+                            s->a_ioff[k + 1] - s->a_ioff[k] + s->a_doff[k + 1] - s->a_doff[k] + 1;
         if (nt > ENG_MAX_THREADS)
                 nt = ENG_MAX_THREADS;
         if ((size_t)nt > s->n_accounts)

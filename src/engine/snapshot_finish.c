@@ -617,9 +617,11 @@ enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng
         enum cxg_err rc;
 
         /* new rows outside the months counted (or the first rows): count everything again
-         * (s->finished is 0 here: adding rows clears it) */
-        if (!s->n_months || b->delta > s->delta.n || cxg_month_index(s->min_ts) != s->month0 ||
-            (size_t)(cxg_month_index(s->max_ts) - s->month0 + 1) != s->n_months)
+         * (s->finished is 0 here: adding rows clears it). The months may cover more than the
+         * rows: a cluster node's, widened for other shards' states (eng_foreign_apply). */
+        if (!s->n_months || b->delta > s->delta.n || s->min_ts == CXG_TS_NONE ||
+            cxg_month_index(s->min_ts) < s->month0 ||
+            cxg_month_index(s->max_ts) >= s->month0 + (int64_t)s->n_months)
                 return eng_snapshot_finish(s, err);
         if ((rc = count_new_rows(s, b->delta, b)) || (rc = finish_people(s)))
                 goto fail;

@@ -310,7 +310,8 @@ static void test_catch_up_and_new_shards(void **st)
 
 static void test_snapfile_of_other_shards_not_trusted(void **st)
 {
-        struct eng_engine node[N_NODES];
+        struct eng_engine node[N_NODES], x;
+        struct eng_open_report rep;
         struct eng_load_opts lo;
         struct eng_snapshot s;
         struct cxg_shardset other;
@@ -342,6 +343,20 @@ static void test_snapfile_of_other_shards_not_trusted(void **st)
         assert_int_equal(eng_snapfile_read(&s, file, id, &seq, &e), CXG_ERR_INVALID);
         assert_non_null(strstr(e.msg, "this node loads all"));
         eng_snapshot_release(&s);
+        /* a node opening from the file: used for its own set, not for another */
+        assert_int_equal(
+            eng_engine_open_sharded_file(&x, db, NULL, T0, 1, &node[1].own, file, &rep, &e),
+            CXG_OK);
+        assert_int_equal(rep.from_file, 1);
+        assert_true(x.clustered && rows_of(&x) == rows_of(&node[1]));
+        eng_engine_release(&x);
+        assert_int_equal(eng_engine_open_sharded_file(&x, db, NULL, T0, 1, &other, file, &rep, &e),
+                         CXG_OK);
+        assert_int_equal(rep.from_file, 0);
+        assert_non_null(strstr(rep.reason, "holds the interactions of shards 1"));
+        assert_true(x.clustered && cxg_shardset_equal(&x.own, &other));
+        assert_int_equal(rows_of(&x), rows_of(&node[2]));
+        eng_engine_release(&x);
         unlink(file);
         for (int k = 0; k < N_NODES; k++)
                 eng_engine_release(&node[k]);
