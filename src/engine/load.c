@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "engine/cluster.h"
 #include "engine/snapshot.h"
+#include "store/store_cluster.h"
 
 static enum cxg_err on_type(void *ctx, int32_t id, const char *name)
 {
@@ -129,7 +130,9 @@ static void reset_small(struct eng_snapshot *s)
 static enum cxg_err scan_interactions(struct eng_snapshot *s, struct store *st,
                                       struct cxg_error *err)
 {
-        /* TODO(store helper): store_scan_interactions_shards when it lands on main */
+        if (s->sharded)
+                return store_scan_interactions_shards(st, s->last_interaction_id, &s->shards,
+                                                      on_interaction, s, err);
         return store_scan_interactions(st, s->last_interaction_id, on_interaction, s, err);
 }
 
