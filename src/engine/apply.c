@@ -266,7 +266,10 @@ static int64_t latest_at(const struct eng_engine *e)
 {
         if (e->at != CXG_TS_NONE)
                 return e->at;
-        return e->snap.max_ts != CXG_TS_NONE ? e->snap.max_ts : (int64_t)time(NULL);
+        /* the cluster's latest data on a node (eng_snapshot_latest), as the full computation */
+        if (eng_snapshot_latest(&e->snap) != CXG_TS_NONE)
+                return eng_snapshot_latest(&e->snap);
+        return (int64_t)time(NULL);
 }
 
 /* Read the plan's rows into the snapshot (write lock held); CXG_ERR_CONFLICT: reload. */

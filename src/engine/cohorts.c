@@ -113,9 +113,10 @@ static void setup(struct cctx *c, const struct eng_snapshot *s, const struct eng
         c->s = s;
         c->o = o;
         c->people = o->by == ENG_COHORT_PEOPLE;
-        c->by_subscription = s->main.n + s->delta.n == 0;
+        /* no interactions anywhere (the cluster's rows on a node, snapshot.h) */
+        c->by_subscription = eng_snapshot_rows(s) == 0;
         if (at == CXG_TS_NONE)
-                at = s->max_ts;
+                at = eng_snapshot_latest(s);
         if (at == CXG_TS_NONE) {
                 /* no interactions: the latest signup, subscription or churn */
                 at = 0;

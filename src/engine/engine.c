@@ -43,11 +43,20 @@ static enum cxg_err on_prev(void *ctx, const struct store_score_row *row)
         return CXG_OK;
 }
 
-static int64_t resolve_at(const struct eng_snapshot *s, int64_t at)
+/*
+ * The as-of time: at when given, else the latest data: on a cluster node the merged partials'
+ * (every shard's) latest interaction, so that every node and the single node score as of the
+ * same time (docs/architecture.md, "Scale-out"), or a local row applied since the merge.
+ */
+static int64_t resolve_at(const struct eng_engine *e, const struct eng_partials *merged, int64_t at)
 {
+        int64_t t = e->snap.max_ts, m = e->clustered ? eng_partials_max_ts(merged) : CXG_TS_NONE;
+
         if (at != CXG_TS_NONE)
                 return at;
-        return s->max_ts != CXG_TS_NONE ? s->max_ts : (int64_t)time(NULL);
+        if (m != CXG_TS_NONE && (t == CXG_TS_NONE || m > t))
+                t = m;
+        return t != CXG_TS_NONE ? t : (int64_t)time(NULL);
 }
 
 enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
@@ -60,7 +69,7 @@ enum cxg_err eng_engine_compute_with(struct eng_engine *e, struct store *st, int
                                      const struct eng_partials *merged, struct eng_scores *r,
                                      struct cxg_error *err)
 {
-        struct eng_compute_opts o = {.at = resolve_at(&e->snap, at),
+        struct eng_compute_opts o = {.at = resolve_at(e, merged, at),
                                      .threads = e->threads,
                                      .partials = merged,
                                      .own = e->clustered ? &e->own : NULL};

@@ -37,7 +37,14 @@ void eng_engine_cluster_release(struct eng_engine *e)
 
 enum cxg_err eng_engine_foreign_reapply(struct eng_engine *e, struct cxg_error *err)
 {
-        if (!e->clustered || !e->foreign)
+        if (!e->clustered)
+                return CXG_OK;
+        /* the cluster's data range and rows, for the views' "latest data" (snapshot.h) */
+        e->snap.cl_known = e->merged != NULL;
+        e->snap.cl_min_ts = eng_partials_min_ts(e->merged);
+        e->snap.cl_max_ts = eng_partials_max_ts(e->merged);
+        e->snap.cl_rows = e->merged ? eng_partials_rows(e->merged) : 0;
+        if (!e->foreign)
                 return CXG_OK;
         return eng_foreign_apply(e->foreign, &e->own, &e->snap, &e->scores, err);
 }

@@ -94,7 +94,7 @@ enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot
         if (v->q.window_s <= 0)
                 v->q.window_s = ENG_FIT_WINDOW_S;
         if (v->q.at == CXG_TS_NONE)
-                v->q.at = r ? r->at : s->max_ts;
+                v->q.at = r ? r->at : eng_snapshot_latest(s);
         if (v->q.at == CXG_TS_NONE)
                 v->q.at = 0;
         v->since = v->q.at - v->q.window_s;

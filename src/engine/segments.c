@@ -159,7 +159,9 @@ enum cxg_err eng_segments_compute(const struct eng_snapshot *s, const struct eng
                 return cxg_error_setf(err, CXG_ERR_USAGE, "by",
                                       "segments: which field? name a field to group by");
         if (at == CXG_TS_NONE)
-                at = r ? r->at : (s->max_ts != CXG_TS_NONE ? s->max_ts : INT64_MAX / 2);
+                at = r ? r->at
+                       : (eng_snapshot_latest(s) != CXG_TS_NONE ? eng_snapshot_latest(s)
+                                                                : INT64_MAX / 2);
         nps_from = at - (int64_t)CXG_YEAR;
         cxg_hmap_init(&idx);
         member_group = cxg_malloc((n ? n : 1) * sizeof(uint32_t));

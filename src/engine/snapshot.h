@@ -171,6 +171,13 @@ struct eng_snapshot {
          * eng_load_opts.shards), the other shards' accounts come from published states */
         struct cxg_shardset shards;
         int sharded;
+        /* scale-out: the whole cluster's data as the merged partials of every shard say
+         * (engine_cluster.c sets them with each merge; cl_known 0 on a single node and before
+         * the first merge). Read through eng_snapshot_latest / _earliest / _rows, never
+         * directly: "the latest data" is the cluster's, not this node's shards'. */
+        int cl_known;
+        int64_t cl_min_ts, cl_max_ts;
+        uint64_t cl_rows;
 };
 
 /* Options for loading. */
@@ -181,6 +188,16 @@ struct eng_load_opts {
          * people and the other small tables are loaded whole (engine/cluster.h) */
         const struct cxg_shardset *shards;
 };
+
+/*
+ * The data's time range and row count as the views and the as-of time see them: this
+ * snapshot's (min_ts, max_ts, its rows) on a single node; on a cluster node the merged
+ * partials' (the whole cluster's), widened by local rows applied since the last merge.
+ * CXG_TS_NONE: no interactions anywhere.
+ */
+int64_t eng_snapshot_latest(const struct eng_snapshot *s);
+int64_t eng_snapshot_earliest(const struct eng_snapshot *s);
+uint64_t eng_snapshot_rows(const struct eng_snapshot *s);
 
 /* Set up an empty snapshot (not yet finished). Release with eng_snapshot_release. */
 void eng_snapshot_init(struct eng_snapshot *s, const struct eng_load_opts *opts);

@@ -93,3 +93,26 @@ void eng_snapshot_memory(const struct eng_snapshot *s, size_t *interaction_bytes
         *interaction_bytes = ib;
         *other_bytes = ob;
 }
+
+/* ---- the data's range: this snapshot's, or the cluster's once merged (snapshot.h) ---- */
+
+int64_t eng_snapshot_latest(const struct eng_snapshot *s)
+{
+        if (!s->cl_known || s->cl_max_ts == CXG_TS_NONE)
+                return s->max_ts;
+        return s->max_ts != CXG_TS_NONE && s->max_ts > s->cl_max_ts ? s->max_ts : s->cl_max_ts;
+}
+
+int64_t eng_snapshot_earliest(const struct eng_snapshot *s)
+{
+        if (!s->cl_known || s->cl_min_ts == CXG_TS_NONE)
+                return s->min_ts;
+        return s->min_ts != CXG_TS_NONE && s->min_ts < s->cl_min_ts ? s->min_ts : s->cl_min_ts;
+}
+
+uint64_t eng_snapshot_rows(const struct eng_snapshot *s)
+{
+        uint64_t here = (uint64_t)(s->main.n + s->delta.n);
+
+        return s->cl_known && s->cl_rows > here ? s->cl_rows : here;
+}
