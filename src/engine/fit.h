@@ -246,14 +246,27 @@ struct eng_fit_view {
  * Build the fit of snapshot s (finished; r may be NULL) under q (NULL: defaults): plans from
  * the plan dictionary, capabilities with their plans, accounts (churned ones inactive), the
  * objectives with every needed id (ids the product lacks are product gaps) and the capability
- * usage of the window [at - window_s, at]. Read-only over s and r; v is owned by the caller,
- * released with eng_fit_view_release. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
+ * usage of the window (at - window_s, at] (from r's people when r's
+ * scoring window is that window: eng_usage_from_scores). Read-only over s and r; v is owned by the
+ * caller, released with eng_fit_view_release. Errors: CXG_ERR_NOMEM, CXG_ERR_LIMIT.
  */
 enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot *s,
                                const struct eng_scores *r, const struct eng_fit_query *q,
                                struct cxg_error *err) CXG_WUR;
 /* Free what the view holds (not the snapshot). */
 void eng_fit_view_release(struct eng_fit_view *v);
+
+/*
+ * Capability usage from the scores (the fit and the sweet spot): 1 when r's scoring window is
+ * the usage window (at - window_s, at], r's as-of time and window_days, so that the usage of
+ * account a is its people's p_capmask OR-ed (eng_usage_of_account); 0 otherwise (the caller
+ * reads the account's rows). Every node of a cluster holds every account's people's masks
+ * (their owners' published states), not their rows: the single node reads the same masks, so
+ * both answer alike by construction (docs/architecture.md, "Scale-out").
+ */
+int eng_usage_from_scores(const struct eng_snapshot *s, const struct eng_scores *r, int64_t at,
+                          int64_t window_s);
+uint64_t eng_usage_of_account(const struct eng_snapshot *s, const struct eng_scores *r, uint32_t a);
 
 /* One account's fit with its stakeholder view (person indexes are the snapshot's). */
 struct eng_fit_account_report {

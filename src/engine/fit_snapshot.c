@@ -76,6 +76,23 @@ static uint64_t account_usage(const struct eng_snapshot *s, uint32_t a, int64_t 
         return m;
 }
 
+int eng_usage_from_scores(const struct eng_snapshot *s, const struct eng_scores *r, int64_t at,
+                          int64_t window_s)
+{
+        return r && r->p_capmask && r->n_people == s->n_people && r->at == at &&
+               (int64_t)(r->params.window_days * (double)CXG_DAY) == window_s;
+}
+
+uint64_t eng_usage_of_account(const struct eng_snapshot *s, const struct eng_scores *r, uint32_t a)
+{
+        uint64_t m = 0;
+
+        for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++)
+                if (s->p_list[k] < r->n_people)
+                        m |= r->p_capmask[s->p_list[k]];
+        return m;
+}
+
 enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot *s,
                                const struct eng_scores *r, const struct eng_fit_query *q,
                                struct cxg_error *err)
@@ -85,6 +102,7 @@ enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot
         size_t n_needs = no && s->o_need_off ? s->o_need_off[no] : 0, k = 0;
         static const uint32_t zero_off = 0;
         enum cxg_err rc;
+        int from_scores;
 
         memset(v, 0, sizeof(*v));
         if (q)
@@ -98,6 +116,7 @@ enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot
         if (v->q.at == CXG_TS_NONE)
                 v->q.at = 0;
         v->since = v->q.at - v->q.window_s;
+        from_scores = eng_usage_from_scores(s, r, v->q.at, v->q.window_s);
         v->snap = s;
         v->scores = r;
         if (np == 0)
@@ -125,8 +144,11 @@ enum cxg_err eng_fit_view_init(struct eng_fit_view *v, const struct eng_snapshot
                 v->acct_plan[a] = s->a_plan[a] ? s->a_plan[a] : ENG_FIT_NONE;
                 v->acct_mrr[a] = s->a_mrr[a];
                 v->acct_active[a] = !s->a_churned[a];
-                if (v->q.account == ENG_FIT_NONE || v->q.account == a)
-                        v->used[a] = account_usage(s, (uint32_t)a, v->since, v->q.at);
+                if (v->q.account != ENG_FIT_NONE && v->q.account != a)
+                        continue;
+                /* the scores' masks when they cover the window (any node), else the rows */
+                v->used[a] = from_scores ? eng_usage_of_account(s, r, (uint32_t)a)
+                                         : account_usage(s, (uint32_t)a, v->since + 1, v->q.at);
         }
         for (size_t o = 0; o < no; o++)
                 v->obj_open[o] = v->q.all_objectives || eng_fit_status_open(s->o_status[o]);

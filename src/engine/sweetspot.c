@@ -14,6 +14,7 @@
 #include "core/hmap.h"
 #include "core/timeconst.h"
 #include "engine/detect_int.h"
+#include "engine/fit.h"
 #include "engine/score.h"
 #include "engine/sweetspot.h"
 
@@ -209,6 +210,19 @@ static void field_value(const struct eng_snapshot *s, uint32_t a, const char *fi
                 snprintf(out, cap, "(none)");
 }
 
+/* Capabilities used per account by its rows in (f0, at] into used. */
+static void usage_rows(const struct eng_snapshot *s, int64_t f0, int64_t at, uint64_t *used)
+{
+        FOR_EACH_ROW(s, c, i)
+        {
+                int64_t t = ts_of(c->ts[i]);
+
+                if (t > f0 && t <= at && c->account[i] < s->n_accounts &&
+                    c->type[i] < s->t_caps_cap)
+                        used[c->account[i]] |= s->t_caps[c->type[i]];
+        }
+}
+
 enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores *scores,
                            const struct eng_sweet_opts *o, struct eng_sweet_result *r,
                            struct cxg_error *err)
@@ -260,15 +274,13 @@ enum cxg_err eng_sweetspot(const struct eng_snapshot *s, const struct eng_scores
         used = cxg_calloc(s->n_accounts + 1, sizeof(*used));
         if (!rows || !used)
                 goto nomem;
-        /* capabilities used per account in the fit window */
-        FOR_EACH_ROW(s, c, i)
-        {
-                int64_t t = ts_of(c->ts[i]);
-
-                if (t > f0 && t <= at && c->account[i] < s->n_accounts &&
-                    c->type[i] < s->t_caps_cap)
-                        used[c->account[i]] |= s->t_caps[c->type[i]];
-        }
+        /* capabilities used per account in the fit window: the scores' masks when they cover
+         * it (on any cluster node as on the single node, fit.h), else the rows */
+        if (eng_usage_from_scores(s, scores, at, (int64_t)(o->fit_days * (double)CXG_DAY)))
+                for (uint32_t a = 0; a < s->n_accounts; a++)
+                        used[a] = eng_usage_of_account(s, scores, a);
+        else
+                usage_rows(s, f0, at, used);
         for (uint32_t a = 0; a < s->n_accounts; a++) {
                 struct eng_sweet_row *row = &rows[a];
                 json_t *attrs = s->a_attrs[a] ? json_loads(s->a_attrs[a], 0, NULL) : NULL;

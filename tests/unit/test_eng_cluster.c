@@ -19,6 +19,9 @@
 
 #include "engine/cluster.h"
 #include "engine/engine.h"
+#include "engine/fit.h"
+#include "engine/snapshot.h"
+#include "engine/sweetspot.h"
 #include "engine/snapfile.h"
 #include "store/store.h"
 #include "store/store_changes.h"
@@ -93,6 +96,18 @@ static int setup(void **st)
                 x.account_id = acc;
                 x.role = roles[p % 2];
                 assert_int_equal(store_put_person(db, &x, &pid[p], NULL, &e), CXG_OK);
+        }
+        /* capabilities: logins use reporting (every plan), tickets use the help desk (Pro) */
+        {
+                static const char *const all[] = {"Pro", "Basic"}, *const pro[] = {"Pro"};
+                static const char *const login[] = {"login"}, *const ticket[] = {"support ticket"};
+                struct capability c1 = {"reporting", "Reporting",          (const char **)all,
+                                        2,           (const char **)login, 1};
+                struct capability c2 = {"helpdesk", "Help desk",           (const char **)pro,
+                                        1,          (const char **)ticket, 1};
+
+                assert_int_equal(store_put_capability(db, &c1, NULL, NULL, &e), CXG_OK);
+                assert_int_equal(store_put_capability(db, &c2, NULL, NULL, &e), CXG_OK);
         }
         assert_int_equal(store_commit(db, &e), CXG_OK);
         /* about 8 months of history; every third account's also a year older */
@@ -170,8 +185,8 @@ static size_t rows_of(const struct eng_engine *e)
         return e->snap.main.n + e->snap.delta.n;
 }
 
-/* Open the nodes, run both phases and exchange every state. */
-static void cluster(struct eng_engine *node)
+/* Open the nodes as of at, run both phases and exchange every state. */
+static void cluster_at(struct eng_engine *node, int64_t at)
 {
         struct eng_partials *pt[N_NODES];
         struct pub pub[N_NODES];
@@ -183,7 +198,7 @@ static void cluster(struct eng_engine *node)
 
                 cxg_shardset_init(&own, N_NODES, 0);
                 cxg_shardset_add(&own, (uint32_t)k);
-                assert_int_equal(eng_engine_open_sharded(&node[k], db, NULL, T0, 1, &own, &e),
+                assert_int_equal(eng_engine_open_sharded(&node[k], db, NULL, at, 1, &own, &e),
                                  CXG_OK);
                 assert_int_equal(eng_engine_partials(&node[k], (uint32_t)k, &pt[k], &e), CXG_OK);
         }
@@ -212,6 +227,11 @@ static void cluster(struct eng_engine *node)
                 }
         for (int k = 0; k < N_NODES; k++)
                 pub_free(&pub[k]);
+}
+
+static void cluster(struct eng_engine *node)
+{
+        cluster_at(node, T0);
 }
 
 /* Accounts of e's own shards. */
@@ -252,6 +272,61 @@ static void test_nodes_equal_single_node(void **st)
         assert_int_equal(eng_engine_states(&node[0], 1, on_state, &again, &n, &e), CXG_OK);
         assert_true(n > 0 && n == own_count(&node[0]));
         pub_free(&again);
+        for (int k = 0; k < N_NODES; k++)
+                eng_engine_release(&node[k]);
+        eng_engine_release(&one);
+}
+
+static int same_double(double a, double b)
+{
+        return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/*
+ * As of the latest data: every node scores as of the cluster's latest interaction (the
+ * merged partials'), not its own shards', and the views that read capability usage (the fit,
+ * the sweet spot) answer on every node as on the single node, from the people's masks.
+ */
+static void test_latest_data_and_usage_views(void **st)
+{
+        struct eng_engine one, node[N_NODES];
+        struct eng_fit_view v1, vk;
+        struct eng_sweet_result s1, sk;
+        struct cxg_error e;
+        size_t used = 0;
+
+        (void)st;
+        assert_int_equal(eng_engine_open(&one, db, NULL, CXG_TS_NONE, 1, &e), CXG_OK);
+        cluster_at(node, CXG_TS_NONE);
+        assert_int_equal(eng_fit_view_init(&v1, &one.snap, &one.scores, NULL, &e), CXG_OK);
+        assert_int_equal(eng_sweetspot(&one.snap, &one.scores, NULL, &s1, &e), CXG_OK);
+        for (uint32_t a = 0; a < one.snap.n_accounts; a++)
+                used += v1.used[a] != 0;
+        assert_true(used > 0);
+        for (int k = 0; k < N_NODES; k++) {
+                assert_int_equal(eng_snapshot_latest(&node[k].snap), one.snap.max_ts);
+                assert_int_equal(node[k].scores.at, one.scores.at);
+                assert_int_equal(eng_snapshot_rows(&node[k].snap), rows_of(&one));
+                for (uint32_t a = 0; a < one.snap.n_accounts; a++)
+                        same_account(&one.scores.acc[a], &node[k].scores.acc[a]);
+                assert_int_equal(eng_fit_view_init(&vk, &node[k].snap, &node[k].scores, NULL, &e),
+                                 CXG_OK);
+                for (uint32_t a = 0; a < one.snap.n_accounts; a++)
+                        assert_int_equal(vk.used[a], v1.used[a]);
+                eng_fit_view_release(&vk);
+                assert_int_equal(eng_sweetspot(&node[k].snap, &node[k].scores, NULL, &sk, &e),
+                                 CXG_OK);
+                assert_int_equal(sk.n, s1.n);
+                for (size_t g = 0; g < s1.n; g++) {
+                        assert_string_equal(sk.seg[g].key, s1.seg[g].key);
+                        assert_true(same_double(sk.seg[g].fit, s1.seg[g].fit));
+                }
+                eng_sweet_result_release(&sk);
+        }
+        /* some node's own shards end before the cluster's latest interaction */
+        assert_true(node[0].snap.max_ts < one.snap.max_ts || node[1].snap.max_ts < one.snap.max_ts);
+        eng_sweet_result_release(&s1);
+        eng_fit_view_release(&v1);
         for (int k = 0; k < N_NODES; k++)
                 eng_engine_release(&node[k]);
         eng_engine_release(&one);
@@ -304,6 +379,91 @@ static void test_catch_up_and_new_shards(void **st)
         assert_int_equal(rows_of(&node[0]), rows + 5 + rows_of(&node[1]) + 7);
         assert_true(eng_foreign_count(node[0].foreign) < foreign);
         assert_false(isnan(node[0].scores.acc[other].health));
+        for (int k = 0; k < N_NODES; k++)
+                eng_engine_release(&node[k]);
+}
+
+/* Interactions counted in absolute month m by e's monthly counters (every account). */
+static uint64_t month_total(const struct eng_engine *e, int64_t m)
+{
+        const struct eng_snapshot *s = &e->snap;
+        uint64_t n = 0;
+
+        if (m < s->month0 || m >= s->month0 + (int64_t)s->n_months)
+                return 0;
+        for (uint32_t a = 0; a < s->n_accounts; a++)
+                n += s->a_month[(size_t)a * s->n_months + (size_t)(m - s->month0)].n;
+        return n;
+}
+
+/* Hand the changed states of node k to the other nodes. */
+static void exchange(struct eng_engine *node, int k)
+{
+        struct pub pub = {0};
+        struct cxg_error e;
+        size_t n, bad;
+
+        assert_int_equal(eng_engine_states(&node[k], 1, on_state, &pub, &n, &e), CXG_OK);
+        for (int j = 0; j < N_NODES; j++)
+                if (j != k) {
+                        assert_int_equal(
+                            eng_engine_foreign_put(&node[j], pub.rows, pub.n, &bad, &e), CXG_OK);
+                        assert_int_equal(bad, 0);
+                }
+        pub_free(&pub);
+}
+
+/* Every node's monthly counts (every month of the single node's range) are the single node's. */
+static void months_equal(const struct eng_engine *one, const struct eng_engine *node)
+{
+        int64_t m0 = one->snap.month0, m1 = m0 + (int64_t)one->snap.n_months;
+
+        for (int k = 0; k < N_NODES; k++) {
+                assert_true(node[k].snap.month0 <= m0);
+                assert_true(node[k].snap.month0 + (int64_t)node[k].snap.n_months >= m1);
+                for (int64_t m = m0; m < m1; m++)
+                        assert_int_equal(month_total(&node[k], m), month_total(one, m));
+        }
+}
+
+/*
+ * New rows in new months on one shard, then on another, caught up incrementally by every node
+ * (each drops the rows it does not hold) and published by their owners: every node counts
+ * every month as the single node does, after each step and after the next full computation.
+ */
+static void test_new_month_caught_up(void **st)
+{
+        struct eng_engine one, node[N_NODES];
+        struct eng_catchup o;
+        struct cxg_error e;
+        uint32_t a2, a0;
+
+        (void)st;
+        cluster(node);
+        a2 = account_of_shard(&node[0].snap, 2, N_NODES);
+        a0 = account_of_shard(&node[0].snap, 0, N_NODES);
+        /* shard 2's account: 9 rows 40 days on (a month none of the nodes counted yet) */
+        events((int)a2 * PER_ACC + 1, 9, T0 + 40 * DAY, HOUR);
+        for (int k = 0; k < N_NODES; k++)
+                assert_int_equal(eng_engine_catch_up(&node[k], db, 0, &o, &e), CXG_OK);
+        exchange(node, 2);
+        assert_int_equal(eng_engine_open(&one, db, NULL, T0, 1, &e), CXG_OK);
+        months_equal(&one, node);
+        eng_engine_release(&one);
+        /* then shard 0's account, a month later still; node 0 catches up after the others
+         * applied shard 2's state (its months widened by it) */
+        events((int)a0 * PER_ACC + 2, 4, T0 + 75 * DAY, HOUR);
+        for (int k = N_NODES - 1; k >= 0; k--)
+                assert_int_equal(eng_engine_catch_up(&node[k], db, 0, &o, &e), CXG_OK);
+        exchange(node, 0);
+        exchange(node, 2);
+        assert_int_equal(eng_engine_open(&one, db, NULL, T0, 1, &e), CXG_OK);
+        months_equal(&one, node);
+        /* a full computation on every node (the same merged partials) keeps them */
+        for (int k = 0; k < N_NODES; k++)
+                assert_int_equal(eng_engine_recompute(&node[k], db, &e), CXG_OK);
+        months_equal(&one, node);
+        eng_engine_release(&one);
         for (int k = 0; k < N_NODES; k++)
                 eng_engine_release(&node[k]);
 }
@@ -367,6 +527,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_nodes_equal_single_node, setup, teardown),
             cmocka_unit_test_setup_teardown(test_catch_up_and_new_shards, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_new_month_caught_up, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_latest_data_and_usage_views, setup, teardown),
             cmocka_unit_test_setup_teardown(test_snapfile_of_other_shards_not_trusted, setup,
                                             teardown),
         };
