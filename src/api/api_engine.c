@@ -333,8 +333,10 @@ static void cluster_round(const struct round *rd)
         struct cxg_error err = {0};
         double now = api_mono();
 
-        if (ap.seq > rd->seq0) {
+        if (ap.seq > rd->seq0)
                 clr.dirty = 1;
+        /* also when a tick changed the shards but did not get to publish (a failed gather) */
+        if (ap.seq > rd->seq0 || cl.states_due) {
                 if (app_cluster_publish_states(&cl, ap.st, &eng, &err))
                         cluster_failed("publishing states", &err);
         }

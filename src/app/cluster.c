@@ -287,6 +287,7 @@ enum cxg_err app_cluster_tick(struct app_cluster *c, struct store *st, struct en
         c->status.ownership_changes++;
         pthread_mutex_unlock(&c->mu);
         status_from_engine(c, e, lag_s);
+        c->states_due = 1;
         if (changed)
                 *changed = 1;
         return CXG_OK;
@@ -474,9 +475,15 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
         rc = eng_engine_states(e, 1, states_one, &p, NULL, err);
         if (!rc)
                 rc = states_flush(&p);
+        /* the hashes of what did not commit were kept: hand every state out again next time */
+        if (rc)
+                eng_engine_states_reset(e);
+        else
+                c->states_due = 0;
         if (!rc && p.total)
-                cxg_log(CXG_LOG_DEBUG, "cluster: published the state of %zu accounts (pub_seq %lld)",
-                        p.total, (long long)p.pub_seq);
+                cxg_log(CXG_LOG_DEBUG,
+                        "cluster: published the state of %zu accounts (pub_seq %lld)", p.total,
+                        (long long)p.pub_seq);
 done:
         for (size_t i = 0; i < p.n; i++)
                 cxg_free(p.blobs[i]);
@@ -517,8 +524,10 @@ static enum cxg_err follow_one(void *ctx, const struct store_state_row *row)
 
         if (row->pub_seq > f->last)
                 f->last = row->pub_seq;
-        /* own shards' states are ours (the engine drops them too); people ride in accounts */
-        if (row->kind != STORE_STATE_ACCOUNT || cxg_shardset_has(&f->e->own, row->shard))
+        /* people ride in accounts. Own shards' states are kept too (the engine applies only
+         * the others'): skipping them here lost for good the states a new owner published
+         * while this node still thought it held the shard (its lease expired while busy) */
+        if (row->kind != STORE_STATE_ACCOUNT)
                 return CXG_OK;
         if (!(copy = cxg_malloc(row->len ? row->len : 1)))
                 return cxg_error_set(f->err, CXG_ERR_NOMEM, "cluster: out of memory following");

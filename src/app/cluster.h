@@ -51,11 +51,11 @@ void app_cluster_defaults(struct app_cluster_cfg *c, int port);
 /* What the node publishes in its heartbeat and shows in /api/v1/cluster and /metrics. */
 struct app_cluster_status {
         struct cxg_shardset owned;
-        uint64_t rows;     /* interactions held */
-        int64_t seq;       /* change-log seq applied */
-        double lag_s;      /* age of the oldest committed change not applied (0: caught up) */
-        int64_t pub_seq;   /* newest published state applied */
-        long recomputes;   /* two-phase recomputes done */
+        uint64_t rows;   /* interactions held */
+        int64_t seq;     /* change-log seq applied */
+        double lag_s;    /* age of the oldest committed change not applied (0: caught up) */
+        int64_t pub_seq; /* newest published state applied */
+        long recomputes; /* two-phase recomputes done */
         long ownership_changes;
         size_t nodes_alive; /* at the last tick */
 };
@@ -70,6 +70,9 @@ struct app_cluster {
         /* a fingerprint of the partial blob last put per shard (0: none), to put only what
          * changed */
         uint64_t part_hash[CXG_SHARDS_MAX];
+        /* cfix: the owned accounts' states are to be published (set when the shards changed,
+         * cleared by a publication that went through; the applier's rounds retry it) */
+        int states_due;
 };
 
 /* Set c up from cfg (defaults filled), not joined yet. */
@@ -105,7 +108,11 @@ enum cxg_err app_cluster_publish_partials(struct app_cluster *c, struct store *s
  */
 enum cxg_err app_cluster_gather(struct app_cluster *c, struct store *st, struct eng_engine *e,
                                 int *recomputed, struct cxg_error *err) CXG_WUR;
-/* Publish the state of the owned accounts that changed since the last publication. */
+/*
+ * Publish the state of the owned accounts that changed since the last publication. On a
+ * failure every owned account's state is published again next time (a batch's hashes are
+ * kept before its transaction commits) and c->states_due stays set.
+ */
 enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
                                         struct eng_engine *e, struct cxg_error *err) CXG_WUR;
 /* Apply the other shards' states published since the last pub_seq seen. */

@@ -79,12 +79,10 @@ enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
 
 void eng_engine_own_changed(struct eng_engine *e)
 {
-        const struct eng_snapshot *s = &e->snap;
-
-        /* the accounts of own are computed here now: forget their foreign states */
-        for (uint32_t a = 0; a < s->n_accounts; a++)
-                if (cxg_shardset_has(&e->own, eng_account_shard(s, a, e->own.n)))
-                        eng_foreign_drop(e->foreign, s->a_id[a]);
+        /* the published states of own accounts stay (eng_foreign_apply skips them): when a
+         * shard goes again, or went while this node did not know yet (its lease expired while
+         * it was busy and another node took the shard and published), its accounts have their
+         * latest published state at once instead of none until the next publication */
         eng_engine_states_reset(e);
 }
 
@@ -177,17 +175,10 @@ enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state
 
         if (!e->clustered || !e->foreign)
                 return cxg_error_set(err, CXG_ERR_INVALID, "engine: not a cluster node");
-        /* only the mutator thread touches e->foreign: decode outside the lock */
+        /* only the mutator thread touches e->foreign: decode outside the lock. Own accounts'
+         * states are kept too (never applied while own): this node may have lost the shard
+         * without knowing yet, and then the latest published state is the one to show */
         for (size_t i = 0; i < n; i++) {
-                uint32_t a = (size_t)rows[i].account_id < e->snap.a_by_id_cap
-                                 ? e->snap.a_by_id[rows[i].account_id]
-                                 : ENG_NONE;
-
-                if (a != ENG_NONE && a < e->snap.n_accounts &&
-                    cxg_shardset_has(&e->own, eng_account_shard(&e->snap, a, e->own.n))) {
-                        eng_foreign_drop(e->foreign, rows[i].account_id);
-                        continue;
-                }
                 cxg_error_clear(&why);
                 rc = eng_foreign_put(e->foreign, rows[i].account_id, rows[i].blob, rows[i].len,
                                      &why);

@@ -377,7 +377,8 @@ static void test_catch_up_and_new_shards(void **st)
         cxg_shardset_add(&two, 1);
         assert_int_equal(eng_engine_set_shards(&node[0], db, &two, &e), CXG_OK);
         assert_int_equal(rows_of(&node[0]), rows + 5 + rows_of(&node[1]) + 7);
-        assert_true(eng_foreign_count(node[0].foreign) < foreign);
+        /* the published states of shard 1 are kept (not applied while it is held here) */
+        assert_int_equal(eng_foreign_count(node[0].foreign), foreign);
         assert_false(isnan(node[0].scores.acc[other].health));
         for (int k = 0; k < N_NODES; k++)
                 eng_engine_release(&node[k]);
@@ -468,6 +469,45 @@ static void test_new_month_caught_up(void **st)
                 eng_engine_release(&node[k]);
 }
 
+/*
+ * A shard lost while its holder did not know yet (its lease expired while it was busy): the
+ * new owner's states reach the old holder while it still counts the shard as its own. Once
+ * it learns it lost the shard, its accounts show the new owner's state (here: rows in a new
+ * month), as on the single node, not nothing.
+ */
+static void test_states_of_a_shard_lost_unknowingly(void **st)
+{
+        struct eng_engine one, node[N_NODES];
+        struct eng_catchup o;
+        struct cxg_shardset two, mine;
+        struct cxg_error e;
+        uint32_t a1;
+
+        (void)st;
+        cluster(node);
+        a1 = account_of_shard(&node[0].snap, 1, N_NODES);
+        /* node 0 holds shard 1 too, as it believes */
+        cxg_shardset_init(&two, N_NODES, 0);
+        cxg_shardset_add(&two, 0);
+        cxg_shardset_add(&two, 1);
+        assert_int_equal(eng_engine_set_shards(&node[0], db, &two, &e), CXG_OK);
+        /* node 1, the real holder, catches up new rows of shard 1 and publishes */
+        events((int)a1 * PER_ACC + 1, 6, T0 + 45 * DAY, HOUR);
+        for (int k = 0; k < N_NODES; k++)
+                assert_int_equal(eng_engine_catch_up(&node[k], db, 0, &o, &e), CXG_OK);
+        exchange(node, 1);
+        /* node 0 learns it holds shard 0 only */
+        cxg_shardset_init(&mine, N_NODES, 0);
+        cxg_shardset_add(&mine, 0);
+        assert_int_equal(eng_engine_set_shards(&node[0], db, &mine, &e), CXG_OK);
+        assert_int_equal(eng_engine_open(&one, db, NULL, T0, 1, &e), CXG_OK);
+        months_equal(&one, node);
+        same_account(&node[1].scores.acc[a1], &node[0].scores.acc[a1]);
+        eng_engine_release(&one);
+        for (int k = 0; k < N_NODES; k++)
+                eng_engine_release(&node[k]);
+}
+
 static void test_snapfile_of_other_shards_not_trusted(void **st)
 {
         struct eng_engine node[N_NODES], x;
@@ -529,6 +569,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_catch_up_and_new_shards, setup, teardown),
             cmocka_unit_test_setup_teardown(test_new_month_caught_up, setup, teardown),
             cmocka_unit_test_setup_teardown(test_latest_data_and_usage_views, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_states_of_a_shard_lost_unknowingly, setup,
+                                            teardown),
             cmocka_unit_test_setup_teardown(test_snapfile_of_other_shards_not_trusted, setup,
                                             teardown),
         };
