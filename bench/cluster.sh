@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# bench/cluster.sh: the scale-out benchmark (issue 16), on a throwaway PostgreSQL cluster
+# (scripts/pg-cluster). Not part of `make test`; never asserts a duration.
+#
+#   [SCALE=0.1] [SHARDS=64] [DURATION=10] [CLIENTS=6] bench/cluster.sh [BINARY]
+#
+# (a) Equal rows per node: `generate --seed 1 --scale SCALE` (the peer: ONE node over it) and
+#     `--scale 3*SCALE` (3x the accounts, people and interactions: THREE nodes over it), each
+#     moved into its own PostgreSQL database by `cxgarden migrate`. Every node runs
+#     `serve --shards SHARDS`. For every node: the interactions it holds
+#     (cxgarden_snapshot_rows{entity="interactions"}), its resident size (VmRSS) and the CPU
+#     time (utime + stime of /proc/PID/stat) of a full recompute: the CPU used while the
+#     node's count of full recomputes (cxgarden_engine_recomputes_total) goes up by RECOMPUTES
+#     (3) under [engine] full_recompute_seconds = 1 and no other load, divided by that count
+#     (it includes the node's idle work of those seconds: heartbeats, the change-log poll).
+#     Goal: each of the 3 nodes holds about the single node's rows at about its memory, CPU
+#     time per recompute within 1.3x of the single node's.
+# (b) Ingest: CLIENTS connections POST bodies of BATCH (100) interactions with fresh ids to
+#     /api/v1/interactions for DURATION seconds (wrk), all to the single node, then the same
+#     connections spread over the three nodes; rows/s = rows stored (counted in PostgreSQL) /
+#     DURATION, and the seconds until every node has applied the last change (lag 0).
+#
+# Prints each figure and the ratios three-node / one-node. Fails with a clear message when the
+# build has no cluster mode (`serve --shards`) or /api/v1/cluster.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-$ROOT/build/cxgarden}
+SCALE=${SCALE:-0.1}
+SHARDS=${SHARDS:-64}
+DURATION=${DURATION:-10}
+CLIENTS=${CLIENTS:-6}
+BATCH=${BATCH:-100}
+RECOMPUTES=${RECOMPUTES:-3}
+READY_S=${READY_S:-600} # longest wait for a node set to load and publish
+[ -x "$BIN" ] || { echo "cluster.sh: build first: make build ($BIN missing)" >&2; exit 1; }
+for t in jq wrk curl psql sqlite3; do
+        command -v "$t" >/dev/null || { echo "cluster.sh: $t is required (scripts/bootstrap)" >&2; exit 1; }
+done
+if ! "$BIN" serve --help 2>&1 | grep -q -- '--shards'; then
+        echo "cluster.sh: this build has no cluster mode (\`serve --shards\`, issue 16): nothing to measure" >&2
+        exit 1
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 || true
+dir=$(mktemp -d "${TMPDIR:-/tmp}/cxg-bench-cluster.XXXXXX")
+chmod 755 "$dir"
+PIDS=()
+stop_nodes() {
+        local p
+        for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+        for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+        PIDS=()
+}
+cleanup() {
+        stop_nodes
+        "$ROOT/scripts/pg-cluster" destroy "$dir/pg" >/dev/null 2>&1 || true
+        rm -rf "$dir"
+}
+trap cleanup EXIT
+die() {
+        echo "cluster.sh: $*" >&2
+        for f in "$dir"/node*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
+        exit 1
+}
+now() { date +%s.%N; }
+
+base=$("$ROOT/scripts/pg-cluster" start "$dir/pg")
+url() { echo "$base" | sed -E "s#^(postgres(ql)?://[^/?]*/)[^?]*#\1$1#"; }
+psql "$base" -qAtX -c "CREATE DATABASE one" -c "CREATE DATABASE three"
+
+# the two stores: SCALE for the single node, 3 x SCALE for three nodes
+SCALE3=$(awk -v s="$SCALE" 'BEGIN { printf "%g", 3 * s }')
+for x in "one $SCALE" "three $SCALE3"; do
+        set -- $x
+        "$BIN" --db "$dir/$1.db" generate --seed 1 --scale "$2" >/dev/null 2>"$dir/gen.$1.log" ||
+                die "generate --scale $2 failed: $(cat "$dir/gen.$1.log")"
+        "$BIN" migrate --from "$dir/$1.db" --to "$(url "$1")" >/dev/null
+        "$BIN" --db "$(url "$1")" user add bench --role admin >/dev/null 2>&1
+        "$BIN" --db "$(url "$1")" token create --user bench --scope read-write 2>/dev/null >"$dir/token.$1"
+        psql "$(url "$1")" -qAtX -c "VACUUM ANALYZE" -c "CHECKPOINT"
+done
+ROWS1=$(psql "$(url one)" -qAtX -c "SELECT count(*) FROM interactions")
+ROWS3=$(psql "$(url three)" -qAtX -c "SELECT count(*) FROM interactions")
+
+free_port() {
+        local p
+        for _ in $(seq 1 50); do
+                p=$((20000 + RANDOM % 20000))
+                (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+        done
+        die "no free port"
+}
+
+# start_nodes DB N: N nodes over database DB; their ports in PORTS, pids in PIDS
+PORTS=()
+start_nodes() {
+        local db=$1 n=$2 i p
+        PORTS=()
+        for i in $(seq 1 "$n"); do
+                p=$(free_port)
+                PORTS+=("$p")
+                printf '[server]\nport = %s\nthreads = 4\naccess_log = off\nmax_connections_per_ip = 4096\n' "$p" >"$dir/node$i.ini"
+                printf '[engine]\nfull_recompute_seconds = 1\n' >>"$dir/node$i.ini"
+                printf '[cluster]\nshards = %s\nnode = n%s\nurl = http://127.0.0.1:%s\n' "$SHARDS" "$i" "$p" >>"$dir/node$i.ini"
+                "$BIN" --db "$(url "$db")" --config "$dir/node$i.ini" serve --shards "$SHARDS" \
+                        >"$dir/node$i.log" 2>&1 &
+                PIDS+=("$!")
+        done
+}
+TOKEN=
+get() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1$2"; }
+metric() { get "$1" /metrics | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# wait until every shard is held by one of the n live nodes and every node has applied the
+# published state of every other (the cluster document says so), and each has recomputed once
+wait_ready() {
+        local n=$1 t0 doc held live lagging p
+        t0=$(date +%s)
+        while :; do
+                for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || die "a node exited while starting"; done
+                doc=$(get "${PORTS[0]}" /api/v1/cluster 2>/dev/null || true)
+                if [ -n "$doc" ]; then
+                        held=$(echo "$doc" | jq '[.nodes[] | select(.live != false) | .shards_owned // (.shards | length)] | add // 0' 2>/dev/null || echo 0)
+                        live=$(echo "$doc" | jq '[.nodes[] | select(.live != false)] | length' 2>/dev/null || echo 0)
+                        lagging=$(echo "$doc" | jq '[.nodes[] | select(.live != false) | select((.lag // 0) > 0)] | length' 2>/dev/null || echo 1)
+                        if [ "$held" = "$SHARDS" ] && [ "$live" = "$n" ] && [ "$lagging" = 0 ]; then
+                                for p in "${PORTS[@]}"; do
+                                        [ "$(metric "$p" cxgarden_engine_recomputes_total)" -ge 1 ] 2>/dev/null || continue 2
+                                done
+                                return 0
+                        fi
+                fi
+                [ $(($(date +%s) - t0)) -lt "$READY_S" ] || die "the $n nodes were not ready within $READY_S s (last /api/v1/cluster: ${doc:-none})"
+                sleep 1
+        done
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+
+# measure NAME: per node "NAME node rows rss_kib cpu_s_per_recompute" lines into $dir/a.NAME
+measure() {
+        local name=$1 i c0 r0 c1 r1 rows hz
+        hz=$(getconf CLK_TCK)
+        : >"$dir/a.$name"
+        for i in "${!PIDS[@]}"; do
+                r0=$(metric "${PORTS[$i]}" cxgarden_engine_recomputes_total)
+                c0=$(cpu_ticks "${PIDS[$i]}")
+                while r1=$(metric "${PORTS[$i]}" cxgarden_engine_recomputes_total); [ "$r1" -lt $((r0 + RECOMPUTES)) ]; do
+                        sleep 0.2
+                done
+                c1=$(cpu_ticks "${PIDS[$i]}")
+                rows=$(metric "${PORTS[$i]}" 'cxgarden_snapshot_rows{entity="interactions"}')
+                echo "$name n$((i + 1)) $rows $(rss_kib "${PIDS[$i]}") $(awk -v a="$c0" -v b="$c1" -v r=$((r1 - r0)) -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz / r }')" >>"$dir/a.$name"
+        done
+}
+
+# ingest NAME: CLIENTS connections for DURATION s spread over the running nodes; prints
+# "rows seconds_to_lag0"
+ingest() {
+        local name=$1 db=$2 n=${#PORTS[@]} i c people r0 r1 t0 lag w=()
+        people=$(psql "$(url "$db")" -qAtX -c "SELECT '\"' || ext_id || '\"' FROM people ORDER BY id LIMIT 1000" | paste -sd, -)
+        cat >"$dir/post.lua" <<LUA
+local people = {$people}
+local n, counter = 0, 0
+function setup(thread) counter = counter + 1; thread:set("tid", counter) end
+function init(args) tid = tid or 0 end
+request = function()
+        local rows = {}
+        for k = 1, $BATCH do
+                n = n + 1
+                rows[k] = string.format('{"id":"b%s-%d-%d","person_id":"%s","ts":%d,"channel":"web","type":"bench"}',
+                        wrk.port, tid, n, people[(n % #people) + 1], 1790000000 + n)
+        end
+        return wrk.format("POST", "/api/v1/interactions",
+                {["Authorization"] = "Bearer $TOKEN", ["Content-Type"] = "application/json"},
+                "[" .. table.concat(rows, ",") .. "]")
+end
+LUA
+        r0=$(psql "$(url "$db")" -qAtX -c "SELECT count(*) FROM interactions")
+        for i in $(seq 0 $((n - 1))); do
+                c=$((CLIENTS / n + (i < CLIENTS % n)))
+                wrk -t1 -c"$c" -d"${DURATION}s" -s "$dir/post.lua" "http://127.0.0.1:${PORTS[$i]}/api/v1/interactions" \
+                        >"$dir/wrk.$name.$i" 2>&1 &
+                w+=("$!")
+        done
+        wait "${w[@]}" || true
+        t0=$(now)
+        for p in "${PORTS[@]}"; do
+                while lag=$(metric "$p" cxgarden_changelog_lag); [ "${lag:-1}" != 0 ]; do sleep 0.05; done
+        done
+        r1=$(psql "$(url "$db")" -qAtX -c "SELECT count(*) FROM interactions")
+        grep -h "Non-2xx" "$dir"/wrk."$name".* >&2 || true
+        echo "$((r1 - r0)) $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+echo "cluster.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(ps -e --no-headers | wc -l) processes; scale $SCALE ($ROWS1 interactions) and $SCALE3 ($ROWS3)" >&2
+
+TOKEN=$(cat "$dir/token.one")
+start_nodes one 1
+wait_ready 1
+measure one
+read -r ING1 LAG1 < <(ingest one one)
+stop_nodes
+
+TOKEN=$(cat "$dir/token.three")
+start_nodes three 3
+wait_ready 3
+measure three
+read -r ING3 LAG3 < <(ingest three three)
+stop_nodes
+
+cat "$dir/a.one" "$dir/a.three" | awk -v r1="$ROWS1" -v r3="$ROWS3" -v i1="$ING1" -v i3="$ING3" \
+        -v l1="$LAG1" -v l3="$LAG3" -v d="$DURATION" -v c="$CLIENTS" -v b="$BATCH" 'BEGIN {
+        printf "%-6s %-4s %12s %10s %16s\n", "run", "node", "interactions", "RSS MiB", "CPU s/recompute"
+}
+{
+        printf "%-6s %-4s %12d %10.1f %16.3f\n", $1, $2, $3, $4 / 1024, $5
+        if ($1 == "one") { rows1 = $3; rss1 = $4; cpu1 = $5 }
+        else { n3++; rows3 += $3; if ($3 > rmax) rmax = $3; if ($4 > smax) smax = $4; if ($5 > cmax) cmax = $5 }
+}
+END {
+        printf "store: one node %d interactions, three nodes %d (%.2fx)\n", r1, r3, r3 / r1
+        printf "three nodes hold %d in all (%.2fx the single node), the largest %.2fx\n", rows3, rows3 / rows1, rmax / rows1
+        printf "largest RSS of the three / single node: %.2fx\n", smax / rss1
+        printf "largest CPU per recompute of the three / single node: %.2fx (goal <= 1.3x)\n", cmax / cpu1
+        printf "ingest, %d connections, %d-row bodies, %d s: one node %.0f rows/s, three nodes %.0f rows/s (%.2fx)\n", c, b, d, i1 / d, i3 / d, i3 / i1
+        printf "after the load, every node at lag 0 within: one node %.2f s, three nodes %.2f s\n", l1, l3
+}'
