@@ -80,6 +80,10 @@ for x in "one $SCALE" "three $SCALE3"; do
 done
 ROWS1=$(psql "$(url one)" -qAtX -c "SELECT count(*) FROM interactions")
 ROWS3=$(psql "$(url three)" -qAtX -c "SELECT count(*) FROM interactions")
+# the PostgreSQL side, per interaction (sizing, docs/operations.md): table (heap + TOAST) and
+# its indexes, and the whole database
+PGSIZE=$(psql "$(url three)" -qAtX -c "SELECT pg_table_size('interactions'), pg_indexes_size('interactions'),
+        pg_database_size(current_database()), (SELECT count(*) FROM people), (SELECT count(*) FROM accounts)")
 
 free_port() {
         local p
@@ -225,4 +229,7 @@ END {
         printf "largest CPU per recompute of the three / single node: %.2fx (goal <= 1.3x)\n", cmax / cpu1
         printf "ingest, %d connections, %d-row bodies, %d s: one node %.0f rows/s, three nodes %.0f rows/s (%.2fx)\n", c, b, d, i1 / d, i3 / d, i3 / i1
         printf "after the load, every node at lag 0 within: one node %.2f s, three nodes %.2f s\n", l1, l3
+}'
+echo "$PGSIZE" | awk -F'|' -v r="$ROWS3" '{
+        printf "PostgreSQL, %d interactions, %d people, %d accounts: interactions table %.0f bytes/row, its indexes %.0f bytes/row, whole database %.0f bytes per interaction\n", r, $4, $5, $1 / r, $2 / r, $3 / r
 }'
