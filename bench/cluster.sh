@@ -9,10 +9,12 @@
 #     moved into its own PostgreSQL database by `cxgarden migrate`. Every node runs
 #     `serve --shards SHARDS`. For every node: the interactions it holds
 #     (cxgarden_snapshot_rows{entity="interactions"}), its resident size (VmRSS) and the CPU
-#     time (utime + stime of /proc/PID/stat) of a full recompute: the CPU used while the
-#     node's count of full recomputes (cxgarden_engine_recomputes_total) goes up by RECOMPUTES
-#     (3) under [engine] full_recompute_seconds = 1 and no other load, divided by that count
-#     (it includes the node's idle work of those seconds: heartbeats, the change-log poll).
+#     time (utime + stime of /proc/PID/stat) of a full two-phase recompute: RECOMPUTES (3)
+#     rounds of one new interaction through the first node (its shard's partials change, so
+#     every node recomputes its accounts against the new merge) and a wait until every node's
+#     recompute count went up; the CPU used over the rounds, divided by their number. That
+#     includes the round's other work (applying the row, publishing partials and state,
+#     following the others' state, heartbeats): the single node pays the same.
 #     Goal: each of the 3 nodes holds about the single node's rows at about its memory, CPU
 #     time per recompute within 1.3x of the single node's.
 # (b) Ingest: CLIENTS connections POST bodies of BATCH (100) interactions with fresh ids to
@@ -103,7 +105,8 @@ start_nodes() {
                 p=$(free_port)
                 PORTS+=("$p")
                 printf '[server]\nport = %s\nthreads = 4\naccess_log = off\nmax_connections_per_ip = 4096\n' "$p" >"$dir/node$i.ini"
-                printf '[engine]\nfull_recompute_seconds = 1\n' >>"$dir/node$i.ini"
+                # no periodic full recompute: the rounds below cause the recomputes measured
+                printf '[engine]\nfull_recompute_seconds = 86400\nfull_recompute_drift_seconds = 31536000\n' >>"$dir/node$i.ini"
                 printf '[cluster]\nshards = %s\nnode = n%s\nurl = http://127.0.0.1:%s\n' "$SHARDS" "$i" "$p" >>"$dir/node$i.ini"
                 "$BIN" --db "$(url "$db")" --config "$dir/node$i.ini" serve --shards "$SHARDS" \
                         >"$dir/node$i.log" 2>&1 &
@@ -128,7 +131,7 @@ wait_ready() {
                         lagging=$(echo "$doc" | jq '[.nodes[] | select(.live != false) | select((.lag // 0) > 0)] | length' 2>/dev/null || echo 1)
                         if [ "$held" = "$SHARDS" ] && [ "$live" = "$n" ] && [ "$lagging" = 0 ]; then
                                 for p in "${PORTS[@]}"; do
-                                        [ "$(metric "$p" cxgarden_engine_recomputes_total)" -ge 1 ] 2>/dev/null || continue 2
+                                        [ "$(recomputes "$p")" -ge 1 ] 2>/dev/null || continue 2
                                 done
                                 return 0
                         fi
@@ -141,20 +144,49 @@ wait_ready() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 
-# measure NAME: per node "NAME node rows rss_kib cpu_s_per_recompute" lines into $dir/a.NAME
+# a node's count of full (two-phase) recomputes: the cluster gauge, else the engine's counter
+recomputes() {
+        local m v
+        m=$(get "$1" /metrics) || return 1
+        v=$(echo "$m" | awk '$1 == "cxgarden_cluster_recomputes_total" { print $2 }')
+        [ -n "$v" ] || v=$(echo "$m" | awk '$1 == "cxgarden_engine_recomputes_total" { print $2 }')
+        echo "${v:-0}"
+}
+
+# post_one PORT ID: one interaction with id ID through the node at PORT
+post_one() {
+        local code
+        code=$(curl -s -o "$dir/post.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+                -H 'Content-Type: application/json' \
+                -d "{\"id\":\"$2\",\"person_id\":\"$PERSON\",\"ts\":1790000000,\"channel\":\"web\",\"type\":\"bench\"}" \
+                "http://127.0.0.1:$1/api/v1/interactions")
+        [ "$code" = 200 ] || die "POST of one interaction answered $code: $(cat "$dir/post.out")"
+}
+
+# measure NAME: RECOMPUTES rounds of (one interaction through the first node: its shard's
+# partials change, so every node recomputes its accounts against the new merge), with the
+# CPU time each node used over all rounds; per node "NAME node rows rss_kib cpu_s_per_round"
+# into $dir/a.NAME
 measure() {
-        local name=$1 i c0 r0 c1 r1 rows hz
+        local name=$1 i r t0 hz rows c0=() c1=() before=()
         hz=$(getconf CLK_TCK)
         : >"$dir/a.$name"
-        for i in "${!PIDS[@]}"; do
-                r0=$(metric "${PORTS[$i]}" cxgarden_engine_recomputes_total)
-                c0=$(cpu_ticks "${PIDS[$i]}")
-                while r1=$(metric "${PORTS[$i]}" cxgarden_engine_recomputes_total); [ "$r1" -lt $((r0 + RECOMPUTES)) ]; do
-                        sleep 0.2
+        for i in "${!PIDS[@]}"; do c0[$i]=$(cpu_ticks "${PIDS[$i]}"); done
+        for r in $(seq 1 "$RECOMPUTES"); do
+                for i in "${!PORTS[@]}"; do before[$i]=$(recomputes "${PORTS[$i]}"); done
+                post_one "${PORTS[0]}" "cb-$name-$r-$$"
+                t0=$(date +%s)
+                for i in "${!PORTS[@]}"; do
+                        while [ "$(recomputes "${PORTS[$i]}")" -le "${before[$i]}" ]; do
+                                [ $(($(date +%s) - t0)) -lt 300 ] || die "node n$((i + 1)) did not recompute within 300 s of a new interaction"
+                                sleep 0.1
+                        done
                 done
-                c1=$(cpu_ticks "${PIDS[$i]}")
+        done
+        for i in "${!PIDS[@]}"; do c1[$i]=$(cpu_ticks "${PIDS[$i]}"); done
+        for i in "${!PIDS[@]}"; do
                 rows=$(metric "${PORTS[$i]}" 'cxgarden_snapshot_rows{entity="interactions"}')
-                echo "$name n$((i + 1)) $rows $(rss_kib "${PIDS[$i]}") $(awk -v a="$c0" -v b="$c1" -v r=$((r1 - r0)) -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz / r }')" >>"$dir/a.$name"
+                echo "$name n$((i + 1)) $rows $(rss_kib "${PIDS[$i]}") $(awk -v a="${c0[$i]}" -v b="${c1[$i]}" -v r="$RECOMPUTES" -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz / r }')" >>"$dir/a.$name"
         done
 }
 
@@ -200,6 +232,7 @@ LUA
 echo "cluster.sh: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(ps -e --no-headers | wc -l) processes; scale $SCALE ($ROWS1 interactions) and $SCALE3 ($ROWS3)" >&2
 
 TOKEN=$(cat "$dir/token.one")
+PERSON=$(psql "$(url one)" -qAtX -c "SELECT ext_id FROM people ORDER BY id LIMIT 1")
 start_nodes one 1
 wait_ready 1
 measure one
@@ -207,6 +240,7 @@ read -r ING1 LAG1 < <(ingest one one)
 stop_nodes
 
 TOKEN=$(cat "$dir/token.three")
+PERSON=$(psql "$(url three)" -qAtX -c "SELECT ext_id FROM people ORDER BY id LIMIT 1")
 start_nodes three 3
 wait_ready 3
 measure three
