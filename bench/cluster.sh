@@ -8,7 +8,7 @@
 #     `--scale 3*SCALE` (3x the accounts, people and interactions: THREE nodes over it), each
 #     moved into its own PostgreSQL database by `cxgarden migrate`. Every node runs
 #     `serve --shards SHARDS`. For every node: the interactions it holds
-#     (cxgarden_snapshot_rows{entity="interactions"}), its resident size (VmRSS) and the CPU
+#     (cxgarden_cluster_rows), its resident size (VmRSS) and the CPU
 #     time (utime + stime of /proc/PID/stat) of a full two-phase recompute: RECOMPUTES (3)
 #     rounds of one new interaction through the first node (its shard's partials change, so
 #     every node recomputes its accounts against the new merge) and a wait until every node's
@@ -117,26 +117,33 @@ TOKEN=
 get() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1$2"; }
 metric() { get "$1" /metrics | awk -v k="$2" '$1 == k { print $2 }'; }
 
-# wait until every shard is held by one of the n live nodes and every node has applied the
-# published state of every other (the cluster document says so), and each has recomputed once
+# wait until the n nodes hold all shards between them, each sees n live nodes and has done a
+# two-phase recompute, and no node's shards changed for two ticks (cxgarden_cluster_* gauges)
 wait_ready() {
-        local n=$1 t0 doc held live lagging p
+        local n=$1 t0 p sum ok sig last="" same=0
         t0=$(date +%s)
+        get "${PORTS[0]}" /api/v1/cluster >/dev/null 2>&1 || sleep 2
         while :; do
                 for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || die "a node exited while starting"; done
-                doc=$(get "${PORTS[0]}" /api/v1/cluster 2>/dev/null || true)
-                if [ -n "$doc" ]; then
-                        held=$(echo "$doc" | jq '[.nodes[] | select(.live != false) | .shards_owned // (.shards | length)] | add // 0' 2>/dev/null || echo 0)
-                        live=$(echo "$doc" | jq '[.nodes[] | select(.live != false)] | length' 2>/dev/null || echo 0)
-                        lagging=$(echo "$doc" | jq '[.nodes[] | select(.live != false) | select((.lag // 0) > 0)] | length' 2>/dev/null || echo 1)
-                        if [ "$held" = "$SHARDS" ] && [ "$live" = "$n" ] && [ "$lagging" = 0 ]; then
-                                for p in "${PORTS[@]}"; do
-                                        [ "$(recomputes "$p")" -ge 1 ] 2>/dev/null || continue 2
-                                done
-                                return 0
-                        fi
+                sum=0 ok=1 sig=""
+                for p in "${PORTS[@]}"; do
+                        m=$(get "$p" /metrics 2>/dev/null) || { ok=0; break; }
+                        v() { echo "$m" | awk -v k="$1" '$1 == k { print $2 }'; }
+                        [ -n "$(v cxgarden_cluster_shards_owned)" ] ||
+                                die "node on port $p has no cxgarden_cluster_* gauges: this build's cluster mode is incomplete"
+                        sum=$((sum + $(v cxgarden_cluster_shards_owned)))
+                        [ "$(v cxgarden_cluster_nodes_alive)" = "$n" ] && [ "$(v cxgarden_cluster_recomputes_total)" -ge 1 ] || ok=0
+                        sig="$sig $(v cxgarden_cluster_ownership_changes_total)"
+                done
+                if [ "$ok" = 1 ] && [ "$sum" = "$SHARDS" ] && [ "$sig" = "$last" ]; then
+                        same=$((same + 1))
+                        [ "$same" -ge 4 ] && return 0
+                else
+                        same=0
                 fi
-                [ $(($(date +%s) - t0)) -lt "$READY_S" ] || die "the $n nodes were not ready within $READY_S s (last /api/v1/cluster: ${doc:-none})"
+                last=$sig
+                [ $(($(date +%s) - t0)) -lt "$READY_S" ] ||
+                        die "the $n nodes were not ready within $READY_S s ($(get "${PORTS[0]}" /api/v1/cluster 2>/dev/null | head -c 2000))"
                 sleep 1
         done
 }
@@ -144,12 +151,11 @@ wait_ready() {
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 
-# a node's count of full (two-phase) recomputes: the cluster gauge, else the engine's counter
+# a node's count of two-phase recomputes
 recomputes() {
         local m v
         m=$(get "$1" /metrics) || return 1
         v=$(echo "$m" | awk '$1 == "cxgarden_cluster_recomputes_total" { print $2 }')
-        [ -n "$v" ] || v=$(echo "$m" | awk '$1 == "cxgarden_engine_recomputes_total" { print $2 }')
         echo "${v:-0}"
 }
 
@@ -185,7 +191,7 @@ measure() {
         done
         for i in "${!PIDS[@]}"; do c1[$i]=$(cpu_ticks "${PIDS[$i]}"); done
         for i in "${!PIDS[@]}"; do
-                rows=$(metric "${PORTS[$i]}" 'cxgarden_snapshot_rows{entity="interactions"}')
+                rows=$(metric "${PORTS[$i]}" cxgarden_cluster_rows)
                 echo "$name n$((i + 1)) $rows $(rss_kib "${PIDS[$i]}") $(awk -v a="${c0[$i]}" -v b="${c1[$i]}" -v r="$RECOMPUTES" -v hz="$hz" 'BEGIN { printf "%.3f", (b - a) / hz / r }')" >>"$dir/a.$name"
         done
 }
