@@ -10,8 +10,9 @@
 #     `serve --shards SHARDS`. For every node: the interactions it holds
 #     (cxgarden_cluster_rows), its resident size (VmRSS) and the CPU
 #     time (utime + stime of /proc/PID/stat) of a full two-phase recompute: RECOMPUTES (3)
-#     rounds of one new interaction through the first node (its shard's partials change, so
-#     every node recomputes its accounts against the new merge) and a wait until every node's
+#     rounds of one new interaction through the first node (its shard's partials change; with
+#     [engine] full_recompute_seconds = 1 every node gathers the partials at each tick and
+#     recomputes its accounts when the merge changed) and a wait until every node's
 #     recompute count went up; the CPU used over the rounds, divided by their number. That
 #     includes the round's other work (applying the row, publishing partials and state,
 #     following the others' state, heartbeats): the single node pays the same.
@@ -105,8 +106,9 @@ start_nodes() {
                 p=$(free_port)
                 PORTS+=("$p")
                 printf '[server]\nport = %s\nthreads = 4\naccess_log = off\nmax_connections_per_ip = 4096\n' "$p" >"$dir/node$i.ini"
-                # no periodic full recompute: the rounds below cause the recomputes measured
-                printf '[engine]\nfull_recompute_seconds = 86400\nfull_recompute_drift_seconds = 31536000\n' >>"$dir/node$i.ini"
+                # a node gathers the partials at every tick (a recompute is "due" after 1 s) and
+                # recomputes when the merge changed: once per round below
+                printf '[engine]\nfull_recompute_seconds = 1\n' >>"$dir/node$i.ini"
                 printf '[cluster]\nshards = %s\nnode = n%s\nurl = http://127.0.0.1:%s\n' "$SHARDS" "$i" "$p" >>"$dir/node$i.ini"
                 "$BIN" --db "$(url "$db")" --config "$dir/node$i.ini" serve --shards "$SHARDS" \
                         >"$dir/node$i.log" 2>&1 &
