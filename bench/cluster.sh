@@ -70,15 +70,20 @@ base=$("$ROOT/scripts/pg-cluster" start "$dir/pg")
 url() { echo "$base" | sed -E "s#^(postgres(ql)?://[^/?]*/)[^?]*#\1$1#"; }
 psql "$base" -qAtX -c "CREATE DATABASE one" -c "CREATE DATABASE three"
 
+# every node of a database needs the same key file (tokens): one data_dir for all
+mkdir -p "$dir/data"
+printf '[server]\ndata_dir = %s\n' "$dir/data" >"$dir/cli.ini"
 # the two stores: SCALE for the single node, 3 x SCALE for three nodes
 SCALE3=$(awk -v s="$SCALE" 'BEGIN { printf "%g", 3 * s }')
 for x in "one $SCALE" "three $SCALE3"; do
         set -- $x
         "$BIN" --db "$dir/$1.db" generate --seed 1 --scale "$2" >/dev/null 2>"$dir/gen.$1.log" ||
                 die "generate --scale $2 failed: $(cat "$dir/gen.$1.log")"
-        "$BIN" migrate --from "$dir/$1.db" --to "$(url "$1")" >/dev/null
-        "$BIN" --db "$(url "$1")" user add bench --role admin >/dev/null 2>&1
-        "$BIN" --db "$(url "$1")" token create --user bench --scope read-write 2>/dev/null >"$dir/token.$1"
+        "$BIN" migrate --from "$dir/$1.db" --to "$(url "$1")" >/dev/null 2>"$dir/err" || die "migrate: $(cat "$dir/err")"
+        "$BIN" --db "$(url "$1")" --config "$dir/cli.ini" user add bench --role admin >/dev/null 2>"$dir/err" ||
+                die "user add: $(cat "$dir/err")"
+        "$BIN" --db "$(url "$1")" --config "$dir/cli.ini" token create --user bench --scope read-write \
+                2>"$dir/err" >"$dir/token.$1" || die "token create: $(cat "$dir/err")"
         psql "$(url "$1")" -qAtX -c "VACUUM ANALYZE" -c "CHECKPOINT"
 done
 ROWS1=$(psql "$(url one)" -qAtX -c "SELECT count(*) FROM interactions")
@@ -105,7 +110,8 @@ start_nodes() {
         for i in $(seq 1 "$n"); do
                 p=$(free_port)
                 PORTS+=("$p")
-                printf '[server]\nport = %s\nthreads = 4\naccess_log = off\nmax_connections_per_ip = 4096\n' "$p" >"$dir/node$i.ini"
+                printf '[server]\nport = %s\nthreads = 4\naccess_log = off\nmax_connections_per_ip = 4096\ndata_dir = %s\n' \
+                        "$p" "$dir/data" >"$dir/node$i.ini"
                 # a node gathers the partials at every tick (a recompute is "due" after 1 s) and
                 # recomputes when the merge changed: once per round below
                 printf '[engine]\nfull_recompute_seconds = 1\n' >>"$dir/node$i.ini"
