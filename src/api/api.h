@@ -33,6 +33,7 @@ struct api_config {
         char tls_cert[1024];          /* PEM certificate (chain); with tls_key: HTTPS only */
         char tls_key[1024];           /* PEM private key */
         char data_dir[1024];          /* [server] data_dir: key and snapshot files, or "" */
+        long shards;                  /* serve --shards N: cluster mode (0: [cluster] decides) */
         const struct cxg_config *ini; /* config file (engine parameters) or NULL; borrowed */
 };
 

@@ -16,6 +16,7 @@
 #include "api/api_commit.h"
 #include "api/api_int.h"
 #include "api/routes_alerts.h"
+#include "app/cluster.h"
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/log.h"
@@ -46,6 +47,16 @@
 
 static struct eng_engine eng;
 static int eng_ok;
+
+/* Cluster mode ([cluster] or serve --shards; docs/api.md, "Scale-out"): the node's state,
+ * used by the applier thread (and its status by the API's threads) */
+#define FOLLOW_MIN_MS 200 /* other nodes' published states are read at most this often */
+static struct app_cluster cl;
+static int cl_on;
+static struct {
+        double last_tick, last_follow;
+        int dirty; /* rows applied since the last publication of the partials */
+} clr;
 
 /* The applier's state; mu guards everything but the settings and the counters. */
 static struct {
@@ -119,7 +130,8 @@ static enum cxg_err applier_settings(const struct cxg_config *ini, struct cxg_er
 
 /* What a round of the applier covers: everything asked for before it began (at t0). */
 struct round {
-        int64_t h; /* the change-log head at t0 */
+        int64_t h;    /* the change-log head at t0 */
+        int64_t seq0; /* the seq applied at t0 */
         uint64_t writes, sync_req, reload_req;
         double t0;
 };
@@ -262,6 +274,79 @@ static int recompute_due(void)
                                                                an empty store is as of now */
 }
 
+/* Log a failed cluster step (the next round retries it). */
+static void cluster_failed(const char *step, const struct cxg_error *err)
+{
+        cxg_log(CXG_LOG_ERROR, "cluster: %s: %s", step, err->msg);
+}
+
+/*
+ * Every tick_seconds: heartbeat and balance (an ownership change reloads the engine's shards),
+ * publish the partials when rows were applied, and when a full recompute is due (or the node
+ * never had every shard's partials, or its shards changed) the two-phase recompute; then the
+ * states of the accounts rescored.
+ */
+static void cluster_tick(double now, int force_gather)
+{
+        struct cxg_error err = {0};
+        int changed = 0, re = 0;
+        double lag;
+
+        clr.last_tick = now;
+        pthread_mutex_lock(&ap.mu);
+        lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
+        pthread_mutex_unlock(&ap.mu);
+        if (app_cluster_tick(&cl, ap.st, &eng, api_now(), lag, &changed, &err)) {
+                cluster_failed("tick", &err);
+                return;
+        }
+        if (changed) {
+                pthread_mutex_lock(&ap.mu);
+                if (eng.seq > ap.seq) /* the shards were loaded up to the head read first */
+                        ap.seq = eng.seq;
+                pthread_mutex_unlock(&ap.mu);
+        }
+        if ((changed || clr.dirty) && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
+                cluster_failed("publishing partials", &err);
+                return;
+        }
+        clr.dirty = 0;
+        if (!(force_gather || changed || eng.partials_hash == 0 || recompute_due()))
+                return;
+        if (app_cluster_gather(&cl, ap.st, &eng, &re, &err)) {
+                cluster_failed("gathering partials", &err);
+                return;
+        }
+        ap.last_recompute = api_mono();
+        if (re)
+                atomic_fetch_add(&recomputes, 1);
+        if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, &err))
+                cluster_failed("publishing states", &err);
+}
+
+/*
+ * The cluster's part of an applier round: after a catch-up that applied rows, publish the
+ * rescored accounts' states; tick when due; follow the other nodes' states.
+ */
+static void cluster_round(const struct round *rd)
+{
+        struct cxg_error err = {0};
+        double now = api_mono();
+
+        if (ap.seq > rd->seq0) {
+                clr.dirty = 1;
+                if (app_cluster_publish_states(&cl, ap.st, &eng, &err))
+                        cluster_failed("publishing states", &err);
+        }
+        if (now - clr.last_tick >= (double)cl.cfg.tick_s)
+                cluster_tick(now, 0);
+        if ((now - clr.last_follow) * 1000.0 >= FOLLOW_MIN_MS) {
+                clr.last_follow = now;
+                if (app_cluster_follow(&cl, ap.st, &eng, &err))
+                        cluster_failed("following states", &err);
+        }
+}
+
 /*
  * One round of the applier: reload if asked, catch up when the log moved or a write or a
  * waiter asks for it (a catch-up without new changes is cheap), recompute when it is due
@@ -283,13 +368,16 @@ static void apply_round(void)
         rd.writes = ap.writes;
         rd.sync_req = ap.sync_req;
         rd.reload_req = ap.reload_req;
+        rd.seq0 = ap.seq;
         pthread_mutex_unlock(&ap.mu);
         if (rd.reload_req > ap.reload_done)
                 rc = reload();
         if (!rc && (rd.h > ap.seq || rd.writes > ap.writes_applied || rd.sync_req > ap.sync_done ||
                     rd.reload_req > ap.reload_done))
                 rc = catch_up(rd.h);
-        if (recompute_due()) {
+        if (cl_on) {
+                cluster_round(&rd);
+        } else if (recompute_due()) {
                 atomic_fetch_add(&recomputes, 1);
                 if (eng_engine_recompute(&eng, ap.st, &err))
                         cxg_log(CXG_LOG_ERROR, "serve: periodic recompute: %s", err.msg);
@@ -469,6 +557,81 @@ static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap
         return n > 0 && (size_t)n < cap;
 }
 
+/* Cluster mode or not, from [cluster] and serve --shards (node and URL filled later). */
+static enum cxg_err cluster_config(const struct api_config *cfg, struct cxg_error *err)
+{
+        struct app_cluster_cfg cc;
+        enum cxg_err rc;
+
+        cl_on = 0;
+        if ((rc = app_cluster_config(cfg->ini, cfg->shards, &cc, &cl_on, err)) || !cl_on)
+                return rc;
+        app_cluster_defaults(&cc, cfg->port);
+        app_cluster_init(&cl, &cc, api_now());
+        memset(&clr, 0, sizeof(clr));
+        clr.dirty = 1; /* the first tick publishes the partials of the shards loaded */
+        return CXG_OK;
+}
+
+/*
+ * A cluster node's engine: join (the first balancing step gives the shards), load those
+ * shards only (no snapshot file: the shards differ from start to start). The applier's
+ * first round ticks, publishes and gathers.
+ */
+static enum cxg_err cluster_open(const struct api_config *cfg, struct store *st,
+                                 struct cxg_error *err)
+{
+        struct app_cluster_status s;
+        enum cxg_err rc;
+
+        if ((rc = app_cluster_join(&cl, st, api_now(), err))) {
+                app_cluster_release(&cl);
+                cl_on = 0;
+                return rc;
+        }
+        app_cluster_status_get(&cl, &s);
+        rc = eng_engine_open_sharded(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, &s.owned, err);
+        if (rc) {
+                struct cxg_error e2 = {0};
+
+                if (app_cluster_leave(&cl, st, &e2))
+                        cxg_log(CXG_LOG_WARN, "cluster: leaving after a failed start: %s", e2.msg);
+                app_cluster_release(&cl);
+                cl_on = 0;
+        }
+        return rc;
+}
+
+/* A clean stop of a node: leave (its shards are free at once for the others). */
+static void cluster_stop(void)
+{
+        struct store *st = NULL;
+        struct cxg_error err = {0};
+
+        if (!cl_on)
+                return;
+        if (store_open(eng_db_path, 0, &st, &err) || app_cluster_leave(&cl, st, &err))
+                cxg_log(CXG_LOG_WARN, "cluster: leaving: %s", err.msg);
+        store_close(st);
+        app_cluster_release(&cl);
+        cl_on = 0;
+}
+
+struct app_cluster *api_cluster_get(void)
+{
+        return cl_on ? &cl : NULL;
+}
+
+void api_engine_listening(int port)
+{
+        char url[STORE_NODE_URL_MAX];
+
+        if (!cl_on || cl.cfg.url[0] || port <= 0)
+                return;
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+        app_cluster_set_url(&cl, url);
+}
+
 /* Undo a start that failed after the engine was loaded (no snapshot file is saved). */
 static void start_failed(void)
 {
@@ -478,6 +641,7 @@ static void start_failed(void)
         if (save_started)
                 pthread_join(save_thread, NULL);
         save_started = 0;
+        cluster_stop();
         eng_engine_release(&eng);
         eng_ok = 0;
 }
@@ -493,7 +657,13 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
 
         if ((rc = store_open(cfg->db_path, 0, &st, err)))
                 return rc;
-        if (api_snapfile_path(cfg, snapfile, sizeof(snapfile)))
+        if ((rc = cluster_config(cfg, err))) {
+                store_close(st);
+                return rc;
+        }
+        if (cl_on)
+                rc = cluster_open(cfg, st, err);
+        else if (api_snapfile_path(cfg, snapfile, sizeof(snapfile)))
                 rc = eng_engine_open_file(&eng, st, cfg->ini, CXG_TS_NONE, cfg->threads, snapfile,
                                           &rep, err);
         else
@@ -540,6 +710,7 @@ void api_engine_stop(void)
             (store_open(eng_db_path, 0, &st, &err) || eng_engine_save(&eng, st, &err)))
                 cxg_log(CXG_LOG_WARN, "serve: snapshot file not saved: %s", err.msg);
         store_close(st);
+        cluster_stop();
         if (eng_ok)
                 eng_engine_release(&eng);
         eng_ok = 0;
@@ -699,6 +870,8 @@ enum cxg_err api_engine_metrics(struct cxg_buf *b)
                 rc = applier_metrics(b);
         if (!rc)
                 rc = api_commit_metrics(b);
+        if (!rc)
+                rc = api_cluster_metrics(b);
         return rc;
 }
 

@@ -172,6 +172,20 @@ void api_engine_committed(int64_t seq, size_t writes);
  * (or write requests) behind, 0 when writes may go on. */
 long api_engine_backlog_retry(void);
 
+/* Cluster mode (api_engine.c): the node's state, NULL on a single node. */
+struct app_cluster *api_cluster_get(void);
+/* The server listens on port: a node without [cluster] url advertises http://127.0.0.1:port. */
+void api_engine_listening(int port);
+/* routes_cluster.c: GET /api/v1/cluster, the cluster's /metrics lines, and forwarding. */
+void api_h_cluster(struct api_req *r);
+enum cxg_err api_cluster_metrics(struct cxg_buf *b);
+/*
+ * In cluster mode, a request about one account whose shard another node owns and that reads
+ * that account's raw interactions is sent to the owner and its reply passed through: 1 when
+ * r was answered that way (or with 503 when the owner is unknown or down), 0 to serve it here.
+ */
+int api_cluster_forward(struct api_req *r);
+
 /* Handlers (routes_session.c, routes_entities.c, routes_ingest.c). */
 void api_h_healthz(struct api_req *r);
 void api_h_metrics(struct api_req *r);

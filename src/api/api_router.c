@@ -59,6 +59,7 @@ const struct api_route api_routes[] = {
     {"GET", "/api/v1/voc/themes", api_h_voc_themes, API_G_READ},
     {"GET", "/api/v1/accounts/{id}/fit", api_h_account_fit, API_G_READ},
     {"GET", "/api/v1/fit/summary", api_h_fit_summary, API_G_READ},
+    {"GET", "/api/v1/cluster", api_h_cluster, API_G_READ},
     API_ALERT_ROUTES,
     API_GARDEN_ROUTES,
     {"POST", "/v1/track", api_h_collect_track, API_G_INGEST},

@@ -514,6 +514,8 @@ static void dispatch(struct api_req *r)
                                 api_g.cfg.max_body);
                 return;
         }
+        if (api_cluster_forward(r))
+                return; /* answered by the node holding the account's interactions */
         r->route->fn(r);
 }
 
@@ -806,6 +808,7 @@ enum cxg_err api_server_start(const struct api_config *cfg, struct api_server **
         }
         di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
         srv->port = di ? di->port : cfg->port;
+        api_engine_listening(srv->port);
         *out = srv;
         return CXG_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * webhook.c: signed HTTP POSTs of queued alert deliveries, with retries and exponential
  * backoff, in one-shot passes or on a background worker thread. A minimal HTTP/1.1 client
- * over a socket (http:// only): connect, send, read the status line, close.
+ * over a socket (http:// only): connect, send, read the status line, close; the cluster's
+ * forwarding (routes_cluster.c) reads whole answers through the same client.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -184,6 +185,90 @@ static int connect_to(const char *host, const char *port, double deadline, char 
         return fd;
 }
 
+/* Send data[0..len) on fd before deadline; an error names host:port. */
+static enum cxg_err send_all(int fd, const char *data, size_t len, double deadline,
+                             const char *host, const char *port, struct cxg_error *err)
+{
+        size_t off = 0;
+
+        while (off < len) {
+                ssize_t w = send(fd, data + off, len - off, MSG_NOSIGNAL);
+
+                if (w > 0) {
+                        off += (size_t)w;
+                        continue;
+                }
+                if (w < 0 && (errno == EAGAIN || errno == EINTR) && !wait_fd(fd, POLLOUT, deadline))
+                        continue;
+                return cxg_error_set(err, CXG_ERR_IO, "%s:%s: %s", host, port,
+                                     w < 0 && errno != EAGAIN ? strerror(errno) : "send timed out");
+        }
+        return CXG_OK;
+}
+
+enum cxg_err api_http_exchange(const char *base, const char *method, const char *target,
+                               const char *headers, const void *body, size_t blen, int timeout_ms,
+                               size_t max, struct cxg_buf *out, struct cxg_error *err)
+{
+        char host[256], port[16], why[320];
+        const char *path = "/";
+        struct cxg_buf req;
+        double deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
+        enum cxg_err rc;
+        int fd = -1;
+
+        if ((rc = parse_url(base, host, sizeof(host), port, sizeof(port), &path, err)))
+                return rc;
+        cxg_buf_init(&req, 0);
+        if (cxg_buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n%s\r\n",
+                           method, target, host, port, headers) ||
+            (blen && cxg_buf_append(&req, body, blen))) {
+                rc = cxg_error_set(err, CXG_ERR_NOMEM, "%s: out of memory", base);
+                goto done;
+        }
+        if ((fd = connect_to(host, port, deadline, why, sizeof(why))) < 0) {
+                rc = cxg_error_set(err, CXG_ERR_IO, "%s", why);
+                goto done;
+        }
+        if ((rc = send_all(fd, req.data, req.len, deadline, host, port, err)))
+                goto done;
+        for (;;) {
+                char chunk[16384];
+                ssize_t r;
+
+                if (wait_fd(fd, POLLIN, deadline)) {
+                        rc =
+                            cxg_error_set(err, CXG_ERR_IO, "%s:%s: no complete answer within %d ms",
+                                          host, port, timeout_ms);
+                        goto done;
+                }
+                r = recv(fd, chunk, sizeof(chunk), 0);
+                if (r == 0)
+                        break;
+                if (r < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (r < 0) {
+                        rc = cxg_error_set(err, CXG_ERR_IO, "%s:%s: %s", host, port,
+                                           strerror(errno));
+                        goto done;
+                }
+                if (out->len + (size_t)r > max) {
+                        rc = cxg_error_set(err, CXG_ERR_LIMIT,
+                                           "%s:%s: answer larger than %zu bytes", host, port, max);
+                        goto done;
+                }
+                if ((rc = cxg_buf_append(out, chunk, (size_t)r))) {
+                        rc = cxg_error_set(err, rc, "%s:%s: out of memory", host, port);
+                        goto done;
+                }
+        }
+done:
+        if (fd >= 0)
+                close(fd);
+        cxg_buf_release(&req);
+        return rc;
+}
+
 enum cxg_err api_webhook_post(const char *url, const char *secret, const char *event,
                               int64_t delivery_id, const char *body, int timeout_ms,
                               int *http_status, struct cxg_error *err)
@@ -192,7 +277,7 @@ enum cxg_err api_webhook_post(const char *url, const char *secret, const char *e
         const char *path = "/";
         struct cxg_buf req;
         double deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
-        size_t off = 0, got = 0, blen = strlen(body);
+        size_t got = 0, blen = strlen(body);
         enum cxg_err rc;
         int fd = -1, code = 0;
 
@@ -220,19 +305,8 @@ enum cxg_err api_webhook_post(const char *url, const char *secret, const char *e
                 rc = cxg_error_set(err, CXG_ERR_IO, "%s", why);
                 goto done;
         }
-        while (off < req.len) {
-                ssize_t w = send(fd, req.data + off, req.len - off, MSG_NOSIGNAL);
-
-                if (w > 0) {
-                        off += (size_t)w;
-                        continue;
-                }
-                if (w < 0 && (errno == EAGAIN || errno == EINTR) && !wait_fd(fd, POLLOUT, deadline))
-                        continue;
-                rc = cxg_error_set(err, CXG_ERR_IO, "%s:%s: %s", host, port,
-                                   w < 0 && errno != EAGAIN ? strerror(errno) : "send timed out");
+        if ((rc = send_all(fd, req.data, req.len, deadline, host, port, err)))
                 goto done;
-        }
         /* the status line is enough: "HTTP/1.1 204 No Content" */
         while (got < sizeof(resp) - 1 && !memchr(resp, '\n', got)) {
                 ssize_t r;

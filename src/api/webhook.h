@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -62,6 +63,17 @@ enum cxg_err api_webhook_post(const char *url, const char *secret, const char *e
  */
 enum cxg_err api_webhook_deliver_due(struct store *s, int64_t now, const struct api_webhook_opts *o,
                                      size_t *sent, size_t *failed, struct cxg_error *err) CXG_WUR;
+
+/*
+ * One HTTP/1.1 exchange through the same client, for the cluster's forwarding: connect to the
+ * host and port of the http:// URL base, send "METHOD target", a Host header, Connection:
+ * close, headers (each line ending "\r\n"; may be "") and body, and read the whole answer
+ * (status line, headers, body) into out until the server closes, at most max bytes, within
+ * timeout_ms in all. CXG_ERR_IO says why when no complete answer came.
+ */
+enum cxg_err api_http_exchange(const char *base, const char *method, const char *target,
+                               const char *headers, const void *body, size_t blen, int timeout_ms,
+                               size_t max, struct cxg_buf *out, struct cxg_error *err) CXG_WUR;
 
 struct api_webhook_worker;
 

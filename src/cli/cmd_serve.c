@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "app/cluster.h"
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -21,7 +22,8 @@ static void help(FILE *f)
 {
         fprintf(f,
                 "usage: cxgarden [--db PATH] [--config FILE] serve [--bind ADDR] [--port N]\n"
-                "                [--threads N] [--tls-cert FILE --tls-key FILE] [--list-routes]\n"
+                "                [--threads N] [--tls-cert FILE --tls-key FILE] [--shards N]\n"
+                "                [--list-routes]\n"
                 "\n"
                 "Serve the JSON API under /api/v1 and the dashboard at / until SIGINT or SIGTERM\n"
                 "(requests in flight finish, then the database is closed).\n"
@@ -32,6 +34,9 @@ static void help(FILE *f)
                 "  --tls-cert FILE, --tls-key FILE\n"
                 "                  serve HTTPS only, with this PEM certificate (chain) and key;\n"
                 "                  the session cookie is then always Secure\n"
+                "  --shards N      scale-out: run as one engine node of a cluster over this\n"
+                "                  database, the accounts cut into N shards (1 to 1024; the\n"
+                "                  same N on every node; a [cluster] section does the same)\n"
                 "  --list-routes   print every route as 'METHOD PATH' and exit\n"
                 "\n"
                 "Settings are taken from the command line first, then from the config file\n"
@@ -48,6 +53,10 @@ static void help(FILE *f)
                 "\n"
                 "  [server] data_dir  directory of the key and snapshot files (needed with a\n"
                 "           PostgreSQL --db: no file can sit beside an address)\n"
+                "  [cluster] shards (64), node (name; default HOST:PORT), url (advertised to\n"
+                "           the other nodes; default http://127.0.0.1:PORT), lease_seconds\n"
+                "           (10), tick_seconds (2; lease_seconds must exceed twice it);\n"
+                "           see docs/api.md, \"Scale-out\"\n"
                 "Secrets: API tokens and session cookies are stored as keyed hashes; the key is\n"
                 "the file PATH.key beside an SQLite database, or data_dir/cxgarden.key for a\n"
                 "PostgreSQL address (created with mode 0600). The engine's snapshot file is\n"
@@ -108,7 +117,9 @@ int cli_serve(struct cli *c)
         struct cxg_error err = {0};
         struct api_server *srv = NULL;
         const char *bind = NULL, *config = c->config_path, *tls_cert = NULL, *tls_key = NULL;
-        long port = -1, threads = -1;
+        long port = -1, threads = -1, shards = 0;
+        struct app_cluster_cfg cluster;
+        int cluster_on = 0;
         sigset_t set;
         int sig = 0, rc = CLI_FAIL;
         char shown[1100];
@@ -131,6 +142,10 @@ int cli_serve(struct cli *c)
                         i++;
                 } else if (strcmp(a, "--threads") == 0) {
                         if (!parse_int(a, v, 1, 256, &threads))
+                                return CLI_USAGE;
+                        i++;
+                } else if (strcmp(a, "--shards") == 0) {
+                        if (!parse_int(a, v, 1, CXG_SHARDS_MAX, &shards))
                                 return CLI_USAGE;
                         i++;
                 } else if ((strcmp(a, "--tls-cert") == 0 || strcmp(a, "--tls-key") == 0) && v) {
@@ -162,7 +177,15 @@ int cli_serve(struct cli *c)
                         return CLI_USAGE;
                 }
         }
+        if (app_cluster_config(&ini, shards, &cluster, &cluster_on, &err)) {
+                char line[800];
+
+                cli_errorf("serve: %s", cxg_error_format(&err, line, sizeof(line)));
+                cxg_config_release(&ini);
+                return CLI_USAGE;
+        }
         cfg.ini = &ini;
+        cfg.shards = shards;
         snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", c->db_path);
         if (bind)
                 snprintf(cfg.bind, sizeof(cfg.bind), "%s", bind);

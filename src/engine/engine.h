@@ -17,7 +17,11 @@
 #include "core/config.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
+#include "model/shard.h"
 #include "store/store.h"
+
+struct eng_foreign;
+struct eng_partials;
 
 struct eng_engine {
         pthread_rwlock_t lock;
@@ -32,6 +36,17 @@ struct eng_engine {
         int lock_ok;
         char *snapfile;     /* persisted snapshot path (snapfile.h), NULL: none; owned */
         double snapfile_at; /* eng_now() of its last write */
+        /* scale-out (engine/cluster.h; docs/architecture.md, "Scale-out"): set by
+         * eng_engine_open_sharded. The snapshot holds the interactions of `own` only; scores
+         * are computed for own's accounts, the others come from `foreign` (re-applied after
+         * every finish and computation). */
+        int clustered;
+        struct cxg_shardset own;     /* shards loaded and scored here */
+        struct eng_foreign *foreign; /* other shards' published states; owned */
+        struct eng_partials *merged; /* every shard's partials of the last full compute; owned */
+        uint64_t partials_hash;      /* the caller's fingerprint of merged (0: none) */
+        uint64_t *state_hash;        /* per account index: hash of the last state handed out */
+        size_t n_state_hash;
 };
 
 /*
@@ -138,6 +153,82 @@ void eng_engine_unlock(struct eng_engine *e);
  */
 enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
                                 struct eng_scores *r, struct cxg_error *err) CXG_WUR;
+
+/* ---- scale-out (engine/cluster.h) ---- */
+
+/*
+ * eng_engine_open for a cluster node: the snapshot holds the interactions of the shards in own
+ * only (own->n is the cluster's shard count; accounts, people and the small tables whole), the
+ * scores are computed for own's accounts only, against baselines from own's rows, until the
+ * first eng_engine_recompute_with brings every shard's partials. e->clustered is set.
+ */
+enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
+                                     const struct cxg_config *cfg, int64_t at, int threads,
+                                     const struct cxg_shardset *own, struct cxg_error *err) CXG_WUR;
+/*
+ * eng_engine_open_file for a cluster node: the file is trusted only when it holds the
+ * interactions of exactly own (eng_snapfile_read), else the node loads from the store
+ * (eng_engine_open_sharded) and rep->reason says why. The other shards' states are not in the
+ * file: the caller reads them again (store_state_scan after 0) and eng_engine_foreign_put.
+ */
+enum cxg_err eng_engine_open_sharded_file(struct eng_engine *e, struct store *st,
+                                          const struct cxg_config *cfg, int64_t at, int threads,
+                                          const struct cxg_shardset *own, const char *path,
+                                          struct eng_open_report *rep,
+                                          struct cxg_error *err) CXG_WUR;
+/*
+ * Ownership changed: load a snapshot of the shards in own (outside the lock), then under the
+ * write lock swap it in, recompute (with e->merged when set), drop the foreign states of
+ * accounts now owned, re-apply the others. e->seq becomes the change-log head read before the
+ * load. On failure e keeps its previous shards and state.
+ */
+enum cxg_err eng_engine_set_shards(struct eng_engine *e, struct store *st,
+                                   const struct cxg_shardset *own, struct cxg_error *err) CXG_WUR;
+/*
+ * Phase 1: the baseline partial sums of shard `shard` (one of e->own) from e's snapshot, under
+ * the read lock. *out is the caller's (eng_partials_free).
+ */
+enum cxg_err eng_engine_partials(struct eng_engine *e, uint32_t shard, struct eng_partials **out,
+                                 struct cxg_error *err) CXG_WUR;
+/*
+ * Phase 2: a full recompute of own's accounts against merged (every shard's partials merged;
+ * e takes it over, also on failure, and keeps it in e->merged; hash is stored in
+ * e->partials_hash), then the foreign states re-applied. Computed under the read lock,
+ * swapped in under the write lock, like eng_engine_recompute.
+ */
+enum cxg_err eng_engine_recompute_with(struct eng_engine *e, struct store *st,
+                                       struct eng_partials *merged, uint64_t hash,
+                                       struct cxg_error *err) CXG_WUR;
+/* One published state as read from the store (store_state_scan). */
+struct eng_state_in {
+        int64_t account_id;
+        const void *blob;
+        size_t len;
+};
+/*
+ * Decode states rows[0..n) into e->foreign (a blob that does not decode is skipped and
+ * logged, counted in *bad, may be NULL; states of accounts in e->own are dropped) and apply
+ * them all under the write lock (one eng_foreign_apply). Call from the thread that runs the
+ * mutators (decoding reads the snapshot without the lock).
+ */
+enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
+                                    size_t *bad, struct cxg_error *err) CXG_WUR;
+/*
+ * Called by eng_engine_states for each own account: its store id, shard and encoded state
+ * (eng_state_encode; valid during the call only).
+ */
+typedef enum cxg_err (*eng_state_cb)(void *ctx, int64_t account_id, uint32_t shard,
+                                     const void *blob, size_t len);
+/*
+ * Encode the state of every account of e->own (only_changed: only those whose encoding
+ * differs from the last one this function handed out, by a per-account hash) under the read
+ * lock and hand each to cb. Call from the thread that runs the mutators (the hashes are not
+ * locked). *count receives how many were handed out (may be NULL).
+ */
+enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state_cb cb, void *ctx,
+                               size_t *count, struct cxg_error *err) CXG_WUR;
+/* Forget the hashes: the next eng_engine_states(only_changed) hands out every state. */
+void eng_engine_states_reset(struct eng_engine *e);
 
 /* Seconds on a monotonic clock, for timings. */
 double eng_now(void);

@@ -14,7 +14,7 @@ if ! diff "$T/routes" "$T/documented" >"$T/diff"; then
         fail "docs/openapi.yaml and the router differ (< router, > openapi):"
         cat "$T/diff"
 fi
-check "route count" "$(wc -l <"$T/routes")" 113
+check "route count" "$(wc -l <"$T/routes")" 114
 
 # ---- help and usage ----
 "$BIN" serve --help | grep >/dev/null "Environment variables are not read" || fail "serve --help states the precedence"
