@@ -50,12 +50,14 @@ static int eng_ok;
 
 /* Cluster mode ([cluster] or serve --shards; docs/api.md, "Scale-out"): the node's state,
  * used by the applier thread (and its status by the API's threads) */
-#define FOLLOW_MIN_MS 200 /* other nodes' published states are read at most this often */
+#define FOLLOW_MIN_MS 200  /* other nodes' published states are read at most this often */
+#define PUBLISH_MIN_MS 200 /* and this node's rescored accounts' states published */
 static struct app_cluster cl;
 static int cl_on;
 static struct {
-        double last_tick, last_follow;
-        int dirty; /* rows applied since the last publication of the partials */
+        double last_tick, last_follow, last_states;
+        int dirty;      /* rows applied since the last publication of the partials */
+        int states_due; /* rows applied since the last publication of the states */
 } clr;
 
 /* The applier's state; mu guards everything but the settings and the counters. */
@@ -333,10 +335,17 @@ static void cluster_round(const struct round *rd)
         struct cxg_error err = {0};
         double now = api_mono();
 
-        if (ap.seq > rd->seq0) {
-                clr.dirty = 1;
-                if (app_cluster_publish_states(&cl, ap.st, &eng, &err))
+        if (ap.seq > rd->seq0)
+                clr.dirty = clr.states_due = 1;
+        /* encoding every owned account to find the changed ones costs O(accounts): at most
+         * every PUBLISH_MIN_MS under a stream of commits */
+        if (clr.states_due && (now - clr.last_states) * 1000.0 >= PUBLISH_MIN_MS) {
+                clr.states_due = 0;
+                clr.last_states = now;
+                if (app_cluster_publish_states(&cl, ap.st, &eng, &err)) {
                         cluster_failed("publishing states", &err);
+                        clr.states_due = 1;
+                }
         }
         if (now - clr.last_tick >= (double)cl.cfg.tick_s)
                 cluster_tick(now, 0);

@@ -474,6 +474,8 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
         rc = eng_engine_states(e, 1, states_one, &p, NULL, err);
         if (!rc)
                 rc = states_flush(&p);
+        if (rc) /* what was handed out may not be stored: hand out every state next time */
+                eng_engine_states_reset(e);
         if (!rc && p.total)
                 cxg_log(CXG_LOG_DEBUG, "cluster: published the state of %zu accounts (pub_seq %lld)",
                         p.total, (long long)p.pub_seq);
