@@ -288,7 +288,7 @@ static void cluster_failed(const char *step, const struct cxg_error *err)
  * never had every shard's partials, or its shards changed) the two-phase recompute; then the
  * states of the accounts rescored.
  */
-static void cluster_tick(double now, int force_gather)
+static void cluster_tick(double now)
 {
         struct cxg_error err = {0};
         int changed = 0, re = 0;
@@ -313,7 +313,7 @@ static void cluster_tick(double now, int force_gather)
                 return;
         }
         clr.dirty = 0;
-        if (!(force_gather || changed || eng.partials_hash == 0 || recompute_due()))
+        if (!(changed || eng.partials_hash == 0 || recompute_due()))
                 return;
         if (app_cluster_gather(&cl, ap.st, &eng, &re, &err)) {
                 cluster_failed("gathering partials", &err);
@@ -348,7 +348,7 @@ static void cluster_round(const struct round *rd)
                 }
         }
         if (now - clr.last_tick >= (double)cl.cfg.tick_s)
-                cluster_tick(now, 0);
+                cluster_tick(now);
         if ((now - clr.last_follow) * 1000.0 >= FOLLOW_MIN_MS) {
                 clr.last_follow = now;
                 if (app_cluster_follow(&cl, ap.st, &eng, &err))
