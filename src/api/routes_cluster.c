@@ -21,9 +21,9 @@
 #include "core/log.h"
 #include "store/store_cluster.h"
 
-#define FORWARD_TIMEOUT_MS 10000        /* the owner's whole answer */
-#define FORWARD_MAX_REPLY (32u << 20)   /* bytes of a forwarded answer */
-#define FORWARD_RETRY_AFTER_S 2         /* a tick: by then a lost shard may have a new holder */
+#define FORWARD_TIMEOUT_MS 10000      /* the owner's whole answer */
+#define FORWARD_MAX_REPLY (32u << 20) /* bytes of a forwarded answer */
+#define FORWARD_RETRY_AFTER_S 2       /* a tick: by then a lost shard may have a new holder */
 #define FORWARD_HEADER "X-Cxgarden-Forwarded"
 
 /* The routes about one account ({id} first) whose views read its raw interactions. */
@@ -68,7 +68,8 @@ static json_t *leases_json(const struct store_shard_lease *l, size_t n)
 
                 bad |= !o;
                 bad |= view_put(o, "shard", json_integer(l[i].shard));
-                bad |= view_put(o, "holder", l[i].holder[0] ? json_string(l[i].holder) : json_null());
+                bad |=
+                    view_put(o, "holder", l[i].holder[0] ? json_string(l[i].holder) : json_null());
                 bad |= view_put(o, "expires_at", view_time(l[i].expires_at));
                 bad |= json_array_append_new(a, o) != 0;
         }
@@ -279,8 +280,7 @@ static int is_forwarded(const struct api_req *r)
 }
 
 /* Send r to the node at url and pass its answer on: 0, or -1 with why in err. */
-static int forward_to(struct api_req *r, const char *node, const char *url,
-                      struct cxg_error *err)
+static int forward_to(struct api_req *r, const char *node, const char *url, struct cxg_error *err)
 {
         struct cxg_buf target, headers, answer;
         int ok = -1;
@@ -292,12 +292,11 @@ static int forward_to(struct api_req *r, const char *node, const char *url,
                 cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                 goto done;
         }
-        if (api_http_exchange(url, r->method, target.data, headers.data, r->body.data,
-                              r->body.len, FORWARD_TIMEOUT_MS, FORWARD_MAX_REPLY, &answer, err))
+        if (api_http_exchange(url, r->method, target.data, headers.data, r->body.data, r->body.len,
+                              FORWARD_TIMEOUT_MS, FORWARD_MAX_REPLY, &answer, err))
                 goto done;
         if (pass_through(r, &answer)) {
-                cxg_error_set(err, CXG_ERR_IO, "%s: not an HTTP answer this node can pass on",
-                              url);
+                cxg_error_set(err, CXG_ERR_IO, "%s: not an HTTP answer this node can pass on", url);
                 goto done;
         }
         ok = 0;

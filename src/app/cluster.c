@@ -477,8 +477,9 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
         if (rc) /* what was handed out may not be stored: hand out every state next time */
                 eng_engine_states_reset(e);
         if (!rc && p.total)
-                cxg_log(CXG_LOG_DEBUG, "cluster: published the state of %zu accounts (pub_seq %lld)",
-                        p.total, (long long)p.pub_seq);
+                cxg_log(CXG_LOG_DEBUG,
+                        "cluster: published the state of %zu accounts (pub_seq %lld)", p.total,
+                        (long long)p.pub_seq);
 done:
         for (size_t i = 0; i < p.n; i++)
                 cxg_free(p.blobs[i]);

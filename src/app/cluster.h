@@ -51,11 +51,11 @@ void app_cluster_defaults(struct app_cluster_cfg *c, int port);
 /* What the node publishes in its heartbeat and shows in /api/v1/cluster and /metrics. */
 struct app_cluster_status {
         struct cxg_shardset owned;
-        uint64_t rows;     /* interactions held */
-        int64_t seq;       /* change-log seq applied */
-        double lag_s;      /* age of the oldest committed change not applied (0: caught up) */
-        int64_t pub_seq;   /* newest published state applied */
-        long recomputes;   /* two-phase recomputes done */
+        uint64_t rows;   /* interactions held */
+        int64_t seq;     /* change-log seq applied */
+        double lag_s;    /* age of the oldest committed change not applied (0: caught up) */
+        int64_t pub_seq; /* newest published state applied */
+        long recomputes; /* two-phase recomputes done */
         long ownership_changes;
         size_t nodes_alive; /* at the last tick */
 };
