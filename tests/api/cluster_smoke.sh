@@ -2,7 +2,8 @@
 # cluster_smoke.sh BINARY: the scale-out node runtime in a minute (docs/api.md, "Scale-out"):
 # [cluster] and --shards errors name the file and line; two `serve --shards 64` nodes over one
 # database split the 64 shards 32/32 (GET /api/v1/cluster on both, /metrics); an account's
-# timeline asked of the node that does not hold its shard is answered by the holder; a
+# timeline asked of the node that does not hold its shard is answered by the holder, and by
+# a 503 with Retry-After once the holder is killed, until the survivor takes its shards; a
 # single server says {"mode":"single"}; a node stopped cleanly frees its shards for the
 # other at once. On the backend ctest chose (the SQLite file, or PostgreSQL in the pg_
 # variant; tests/lib/db.bash). The equality and failover suites are cluster_*.sh by ctest.
@@ -125,6 +126,29 @@ if [ -n "${FAR:-}" ]; then
                 '.interactions | length' 1 '.interactions[0].person' "$FARP"
         on_as 1 "$ADMIN" GET /metrics
         grep -q '^cxgarden_cluster_forwards_total [1-9]' "$T/body" || fail "node 1 forwarded nothing"
+fi
+
+# ---- node 2 killed: its accounts' raw views answer 503 + Retry-After until node 1 takes its
+# shards (lease_seconds + tick_seconds), then node 1 answers them from its own rows ----
+if [ -n "${FAR:-}" ]; then
+        node_kill 2 KILL
+        on_as 1 "$ANA" GET "/api/v1/accounts/$FAR/timeline?limit=5"
+        if [ "$STATUS" = 503 ]; then
+                check "Retry-After of a 503 for a lost owner" "$(header Retry-After)" 2
+        else # node 1 took the shard over already (a slow machine): then it answers itself
+                check "node 1: $FAR's timeline right after node 2 died" "$STATUS" 200
+        fi
+        until_status $WAIT_S 200 on_as 1 "$ANA" GET "/api/v1/accounts/$FAR/timeline?limit=5" ||
+                fail "node 1 never served $FAR's timeline after node 2 died"
+        expect "node 1: $FAR's timeline from its own rows" 200 '.interactions | length' 1
+        node_start 2
+        split=
+        for _ in $(seq 1 $((WAIT_S * 2))); do
+                split=$(holders 1 | awk '{print $2}' | sort | tr '\n' ' ')
+                [ "$split" = "32 32 " ] && break
+                sleep 0.5
+        done
+        check "a rejoining node takes half the shards again" "$split" "32 32 "
 fi
 
 # ---- a clean stop frees node 2's shards: node 1 holds all 64 ----
