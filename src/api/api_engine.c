@@ -58,6 +58,8 @@ static struct {
         double last_tick, last_follow, last_states;
         int dirty;      /* rows applied since the last publication of the partials */
         int states_due; /* rows applied since the last publication of the states */
+        int prune_due;  /* the engine reloaded (deletions, erasures) since the last prune */
+        int url_set;    /* [cluster] url given: not replaced once the port is known */
 } clr;
 
 /* The applier's state; mu guards everything but the settings and the counters. */
@@ -217,6 +219,8 @@ static int catch_up(int64_t h)
                         cxg_log(CXG_LOG_ERROR, "serve: applying the change log: %s", err.msg);
                         return -1;
                 }
+                if (out.reloaded)
+                        clr.prune_due = 1; /* deletions: published states may be orphans */
                 atomic_fetch_add(&applied_changes, (long)out.changes);
                 atomic_fetch_add(&applied_rows, (long)out.rows);
                 note_applied(out.seq);
@@ -236,6 +240,7 @@ static int reload(void)
                 cxg_log(CXG_LOG_ERROR, "serve: engine reload: %s", err.msg);
                 return -1;
         }
+        clr.prune_due = 1;
         return 0;
 }
 
@@ -337,6 +342,11 @@ static void cluster_round(const struct round *rd)
 
         if (ap.seq > rd->seq0)
                 clr.dirty = clr.states_due = 1;
+        if (clr.prune_due) {
+                clr.prune_due = 0;
+                if (app_cluster_prune(&cl, ap.st, &err))
+                        cluster_failed("pruning published states", &err);
+        }
         /* encoding every owned account to find the changed ones costs O(accounts): at most
          * every PUBLISH_MIN_MS under a stream of commits */
         if (clr.states_due && (now - clr.last_states) * 1000.0 >= PUBLISH_MIN_MS) {
@@ -575,9 +585,10 @@ static enum cxg_err cluster_config(const struct api_config *cfg, struct cxg_erro
         cl_on = 0;
         if ((rc = app_cluster_config(cfg->ini, cfg->shards, &cc, &cl_on, err)) || !cl_on)
                 return rc;
+        memset(&clr, 0, sizeof(clr));
+        clr.url_set = cc.url[0] != '\0';
         app_cluster_defaults(&cc, cfg->port);
         app_cluster_init(&cl, &cc, api_now());
-        memset(&clr, 0, sizeof(clr));
         clr.dirty = 1; /* the first tick publishes the partials of the shards loaded */
         return CXG_OK;
 }
@@ -635,7 +646,7 @@ void api_engine_listening(int port)
 {
         char url[STORE_NODE_URL_MAX];
 
-        if (!cl_on || cl.cfg.url[0] || port <= 0)
+        if (!cl_on || clr.url_set || port <= 0)
                 return;
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
         app_cluster_set_url(&cl, url);

@@ -163,8 +163,9 @@ enum cxg_err api_cluster_metrics(struct cxg_buf *b)
 
 /* ---- forwarding ---- */
 
-/* Append "%XX" escapes of s to b (RFC 3986 unreserved characters as they are). */
-static enum cxg_err put_escaped(struct cxg_buf *b, const char *s)
+/* Append "%XX" escapes of s to b (RFC 3986 unreserved characters, and those of keep, as
+ * they are). */
+static enum cxg_err put_escaped(struct cxg_buf *b, const char *s, const char *keep)
 {
         enum cxg_err rc = CXG_OK;
 
@@ -172,7 +173,7 @@ static enum cxg_err put_escaped(struct cxg_buf *b, const char *s)
                 unsigned char ch = (unsigned char)*s;
 
                 if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || strchr("-._~", ch))
+                    (ch >= '0' && ch <= '9') || strchr("-._~", ch) || strchr(keep, ch))
                         rc = cxg_buf_putc(b, (char)ch);
                 else
                         rc = cxg_buf_printf(b, "%%%02X", ch);
@@ -194,9 +195,9 @@ static enum MHD_Result put_arg(void *cls, enum MHD_ValueKind kind, const char *k
         if (!q->rc)
                 q->rc = cxg_buf_putc(q->b, q->b->len ? '&' : '?');
         if (!q->rc)
-                q->rc = put_escaped(q->b, key);
+                q->rc = put_escaped(q->b, key, "");
         if (!q->rc && value && !(q->rc = cxg_buf_putc(q->b, '=')))
-                q->rc = put_escaped(q->b, value);
+                q->rc = put_escaped(q->b, value, "");
         return q->rc ? MHD_NO : MHD_YES;
 }
 
@@ -211,7 +212,9 @@ static enum cxg_err target_of(struct api_req *r, struct cxg_buf *out)
         MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, put_arg, &qq);
         rc = qq.rc;
         if (!rc)
-                rc = cxg_buf_printf(out, "%s%s", r->path, q.data ? q.data : "");
+                rc = put_escaped(out, r->path, "/"); /* the path came decoded */
+        if (!rc && q.data)
+                rc = cxg_buf_puts(out, q.data);
         cxg_buf_release(&q);
         return rc;
 }

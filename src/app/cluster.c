@@ -557,6 +557,12 @@ enum cxg_err app_cluster_follow(struct app_cluster *c, struct store *st, struct 
         return CXG_OK;
 }
 
+enum cxg_err app_cluster_prune(struct app_cluster *c, struct store *st, struct cxg_error *err)
+{
+        (void)c;
+        return store_state_prune(st, err);
+}
+
 enum cxg_err app_cluster_leave(struct app_cluster *c, struct store *st, struct cxg_error *err)
 {
         enum cxg_err rc;

@@ -111,6 +111,9 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
 /* Apply the other shards' states published since the last pub_seq seen. */
 enum cxg_err app_cluster_follow(struct app_cluster *c, struct store *st, struct eng_engine *e,
                                 struct cxg_error *err) CXG_WUR;
+/* After deletions: drop the published states of accounts and people that no longer exist. */
+enum cxg_err app_cluster_prune(struct app_cluster *c, struct store *st,
+                               struct cxg_error *err) CXG_WUR;
 /* A clean stop: delete the heartbeat and release the leases at once. */
 enum cxg_err app_cluster_leave(struct app_cluster *c, struct store *st,
                                struct cxg_error *err) CXG_WUR;
