@@ -56,10 +56,11 @@ static struct app_cluster cl;
 static int cl_on;
 static struct {
         double last_tick, last_follow, last_states;
-        int dirty;      /* rows applied since the last publication of the partials */
-        int states_due; /* rows applied since the last publication of the states */
-        int prune_due;  /* the engine reloaded (deletions, erasures) since the last prune */
-        int url_set;    /* [cluster] url given: not replaced once the port is known */
+        int dirty;          /* rows applied since the last publication of the partials */
+        int shards_changed; /* the owned shards changed since the last gather */
+        int states_due;     /* rows applied since the last publication of the states */
+        int prune_due;      /* the engine reloaded (deletions, erasures) since the last prune */
+        int url_set;        /* [cluster] url given: not replaced once the port is known */
 } clr;
 
 /* The applier's state; mu guards everything but the settings and the counters. */
@@ -296,24 +297,10 @@ static void cluster_failed(const char *step, const struct cxg_error *err)
 static void cluster_tick(double now)
 {
         struct cxg_error err = {0};
-        int changed = 0, re = 0;
-        double lag;
+        int changed = clr.shards_changed, re = 0;
 
         clr.last_tick = now;
-        pthread_mutex_lock(&ap.mu);
-        lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
-        pthread_mutex_unlock(&ap.mu);
-        if (app_cluster_tick(&cl, ap.st, &eng, api_now(), lag, &changed, &err)) {
-                cluster_failed("tick", &err);
-                return;
-        }
-        if (changed) {
-                pthread_mutex_lock(&ap.mu);
-                if (eng.seq > ap.seq) /* the shards were loaded up to the head read first */
-                        ap.seq = eng.seq;
-                pthread_mutex_unlock(&ap.mu);
-        }
-        if ((changed || clr.dirty) && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
+        if (clr.dirty && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
                 cluster_failed("publishing partials", &err);
                 return;
         }
@@ -324,11 +311,31 @@ static void cluster_tick(double now)
                 cluster_failed("gathering partials", &err);
                 return;
         }
+        clr.shards_changed = 0;
         ap.last_recompute = api_mono();
         if (re)
                 atomic_fetch_add(&recomputes, 1);
         if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, &err))
                 cluster_failed("publishing states", &err);
+}
+
+/* Load the shards the heartbeat thread's last balancing step left this node, if they changed. */
+static void cluster_take(void)
+{
+        struct cxg_error err = {0};
+        int changed = 0;
+
+        if (app_cluster_take(&cl, ap.st, &eng, &changed, &err)) {
+                cluster_failed("loading the shards", &err);
+                return;
+        }
+        if (!changed)
+                return;
+        clr.dirty = clr.shards_changed = 1;
+        pthread_mutex_lock(&ap.mu);
+        if (eng.seq > ap.seq) /* the shards were loaded up to the head read first */
+                ap.seq = eng.seq;
+        pthread_mutex_unlock(&ap.mu);
 }
 
 /*
@@ -340,6 +347,7 @@ static void cluster_round(const struct round *rd)
         struct cxg_error err = {0};
         double now = api_mono();
 
+        cluster_take();
         if (ap.seq > rd->seq0)
                 clr.dirty = clr.states_due = 1;
         if (clr.prune_due) {
@@ -576,6 +584,77 @@ static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap
         return n > 0 && (size_t)n < cap;
 }
 
+/* The heartbeat thread: beats every tick_seconds on a store handle of its own, whatever
+ * the applier is busy with (a load or a recompute longer than a lease must not lose it). */
+static struct {
+        pthread_t th;
+        pthread_mutex_t mu;
+        pthread_cond_t wake;
+        int started, stopping;
+        struct store *st;
+} hb;
+
+static void *beat_main(void *unused)
+{
+        struct cxg_error err = {0};
+        double lag, now;
+
+        (void)unused;
+        pthread_mutex_lock(&hb.mu);
+        while (!hb.stopping) {
+                struct timespec ts = deadline_in(cl.cfg.tick_s * 1000L);
+
+                pthread_mutex_unlock(&hb.mu);
+                now = api_mono();
+                pthread_mutex_lock(&ap.mu);
+                lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
+                pthread_mutex_unlock(&ap.mu);
+                if (app_cluster_beat(&cl, hb.st, &eng, api_now(), lag, &err))
+                        cluster_failed("heartbeat", &err);
+                pthread_mutex_lock(&hb.mu);
+                if (!hb.stopping)
+                        pthread_cond_timedwait(&hb.wake, &hb.mu, &ts);
+        }
+        pthread_mutex_unlock(&hb.mu);
+        return NULL;
+}
+
+static enum cxg_err beat_start(const char *db, struct cxg_error *err)
+{
+        pthread_condattr_t ca;
+        enum cxg_err rc;
+
+        if ((rc = store_open(db, 0, &hb.st, err)))
+                return rc;
+        pthread_mutex_init(&hb.mu, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&hb.wake, &ca);
+        pthread_condattr_destroy(&ca);
+        hb.stopping = 0;
+        if (pthread_create(&hb.th, NULL, beat_main, NULL) != 0) {
+                store_close(hb.st);
+                hb.st = NULL;
+                return cxg_error_set(err, CXG_ERR_NOMEM, "cannot start the cluster's heartbeat");
+        }
+        hb.started = 1;
+        return CXG_OK;
+}
+
+static void beat_stop(void)
+{
+        if (!hb.started)
+                return;
+        pthread_mutex_lock(&hb.mu);
+        hb.stopping = 1;
+        pthread_cond_signal(&hb.wake);
+        pthread_mutex_unlock(&hb.mu);
+        pthread_join(hb.th, NULL);
+        hb.started = 0;
+        store_close(hb.st);
+        hb.st = NULL;
+}
+
 /* Cluster mode or not, from [cluster] and serve --shards (node and URL filled later). */
 static enum cxg_err cluster_config(const struct api_config *cfg, struct cxg_error *err)
 {
@@ -630,6 +709,7 @@ static void cluster_stop(void)
 
         if (!cl_on)
                 return;
+        beat_stop(); /* before leaving: a beat after it would join again */
         if (store_open(eng_db_path, 0, &st, &err) || app_cluster_leave(&cl, st, &err))
                 cxg_log(CXG_LOG_WARN, "cluster: leaving: %s", err.msg);
         store_close(st);
@@ -696,7 +776,7 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
                 return rc;
         eng_ok = 1;
         if ((rc = api_alerts_start(cfg, err)) || (rc = applier_start(cfg, err)) ||
-            (rc = api_commit_start(cfg, err))) {
+            (rc = api_commit_start(cfg, err)) || (cl_on && (rc = beat_start(cfg->db_path, err)))) {
                 start_failed();
                 return rc;
         }
