@@ -325,6 +325,14 @@ int api_cluster_forward(struct api_req *r)
         app_cluster_status_get(c, &s);
         if (cxg_shardset_has(&s.owned, shard))
                 return 0;
+        if (cxg_shardset_has(&s.want, shard)) { /* leased to this node, not loaded yet */
+                r->retry_after = FORWARD_RETRY_AFTER_S;
+                api_reply_error(r, 503, "unavailable", NULL,
+                                "this node is loading the shard of account \"%s\" (shard %" PRIu32
+                                "); retry shortly",
+                                r->params[0], shard);
+                return 1;
+        }
         if (!(st = api_store(r)))
                 return 1;
         atomic_fetch_add(&forwards, 1);

@@ -137,7 +137,7 @@ void app_cluster_init(struct app_cluster *c, const struct app_cluster_cfg *cfg, 
         c->started_at = now;
         pthread_mutex_init(&c->mu, NULL);
         cxg_shardset_init(&c->status.owned, cfg->n_shards, 0);
-        c->want = c->status.owned;
+        c->status.want = c->status.owned;
 }
 
 void app_cluster_release(struct app_cluster *c)
@@ -241,7 +241,7 @@ enum cxg_err app_cluster_join(struct app_cluster *c, struct store *st, int64_t n
                                        &owned, err)))
                 return rc;
         pthread_mutex_lock(&c->mu);
-        c->status.owned = c->want = owned;
+        c->status.owned = c->status.want = owned;
         pthread_mutex_unlock(&c->mu);
         c->joined = 1;
         cxg_log(CXG_LOG_INFO, "cluster: node %s joined (%" PRIu32 " shards): owns %" PRIu32 " (%s)",
@@ -265,7 +265,7 @@ enum cxg_err app_cluster_beat(struct app_cluster *c, struct store *st, struct en
             (rc = count_alive(c, st, now, err)))
                 return rc;
         pthread_mutex_lock(&c->mu);
-        c->want = want;
+        c->status.want = want;
         pthread_mutex_unlock(&c->mu);
         return CXG_OK;
 }
@@ -280,7 +280,7 @@ enum cxg_err app_cluster_take(struct app_cluster *c, struct store *st, struct en
         if (changed)
                 *changed = 0;
         pthread_mutex_lock(&c->mu);
-        want = c->want;
+        want = c->status.want;
         before = c->status.owned;
         pthread_mutex_unlock(&c->mu);
         if (cxg_shardset_equal(&before, &want))

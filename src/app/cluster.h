@@ -52,9 +52,10 @@ void app_cluster_defaults(struct app_cluster_cfg *c, int port);
 
 /* What the node publishes in its heartbeat and shows in /api/v1/cluster and /metrics. */
 struct app_cluster_status {
-        struct cxg_shardset owned;
-        uint64_t rows;   /* interactions held */
-        int64_t seq;     /* change-log seq applied */
+        struct cxg_shardset owned; /* the shards the engine holds */
+        struct cxg_shardset want;  /* the shards the last balancing step leased to the node */
+        uint64_t rows;             /* interactions held */
+        int64_t seq;               /* change-log seq applied */
         double lag_s;    /* age of the oldest committed change not applied (0: caught up) */
         int64_t pub_seq; /* newest published state applied */
         long recomputes; /* two-phase recomputes done */
@@ -69,7 +70,6 @@ struct app_cluster {
         pthread_mutex_t mu; /* guards status (read by the API's threads) */
         struct app_cluster_status status;
         int joined;
-        struct cxg_shardset want; /* the shards the last balancing step left us (under mu) */
         /* a fingerprint of the partial blob last put per shard (0: none), to put only what
          * changed */
         uint64_t part_hash[CXG_SHARDS_MAX];
