@@ -310,6 +310,15 @@ done:
         return ok;
 }
 
+/* 503 with Retry-After: the account's raw views cannot be served now, and why. */
+static void retry_later(struct api_req *r, const char *why, uint32_t shard)
+{
+        r->retry_after = FORWARD_RETRY_AFTER_S;
+        api_reply_error(r, 503, "unavailable", NULL,
+                        "account \"%s\" (shard %" PRIu32 "): %s; retry shortly", r->params[0],
+                        shard, why);
+}
+
 int api_cluster_forward(struct api_req *r)
 {
         struct app_cluster *c = api_cluster_get();
@@ -326,11 +335,7 @@ int api_cluster_forward(struct api_req *r)
         if (cxg_shardset_has(&s.owned, shard))
                 return 0;
         if (cxg_shardset_has(&s.want, shard)) { /* leased to this node, not loaded yet */
-                r->retry_after = FORWARD_RETRY_AFTER_S;
-                api_reply_error(r, 503, "unavailable", NULL,
-                                "this node is loading the shard of account \"%s\" (shard %" PRIu32
-                                "); retry shortly",
-                                r->params[0], shard);
+                retry_later(r, "this node is still loading", shard);
                 return 1;
         }
         if (!(st = api_store(r)))
@@ -341,11 +346,7 @@ int api_cluster_forward(struct api_req *r)
                 atomic_fetch_add(&forward_failures, 1);
                 cxg_log(CXG_LOG_WARN, "cluster: %s %s: shard %" PRIu32 "'s owner: %s", r->method,
                         r->path, shard, err.msg);
-                r->retry_after = FORWARD_RETRY_AFTER_S;
-                api_reply_error(r, 503, "unavailable", NULL,
-                                "the node holding account \"%s\" (shard %" PRIu32
-                                ") is not reachable; retry shortly",
-                                r->params[0], shard);
+                retry_later(r, "the node holding it is not reachable", shard);
         }
         return 1;
 }
