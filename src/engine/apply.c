@@ -14,7 +14,9 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/grow.h"
+#include "engine/cluster.h"
 #include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "store/store_changes.h"
 
 /* What a page of the change log asks for. */
@@ -284,7 +286,8 @@ static enum cxg_err apply_rows(struct eng_engine *e, struct store *st, const str
         for (size_t i = 0; i < p->n_people && !rc; i++)
                 rc = store_scan_people_range(st, p->people[i], p->people[i], on_person, s, err);
         for (size_t i = 0; i < w->n && !rc; i++)
-                rc = skip_missing(s, eng_snapshot_add_interaction(s, &w->r[i]));
+                if (eng_snapshot_holds(s, w->r[i].account_id)) /* other shards' rows: not ours */
+                        rc = skip_missing(s, eng_snapshot_add_interaction(s, &w->r[i]));
         if (rc == CXG_ERR_CONFLICT)
                 return rc;
         if (rc)
@@ -377,6 +380,9 @@ enum cxg_err eng_engine_catch_up(struct eng_engine *e, struct store *st, size_t 
         t0 = eng_now();
         if (rc == CXG_OK && (rc = rescore(e, st, &p, &w, &o.dirty_accounts, err)) == CXG_OK)
                 e->seq = o.seq = p.last_seq;
+        /* the finish and the rescore rebuilt the other shards' rows and scores: re-apply */
+        if (rc == CXG_OK)
+                rc = eng_engine_foreign_reapply(e, err);
         o.rescore_s = eng_now() - t0;
         pthread_rwlock_unlock(&e->lock);
         /* a person moved to another account, or a half-applied page: start again from the
@@ -417,6 +423,7 @@ enum cxg_err eng_engine_recompute(struct eng_engine *e, struct store *st, struct
                 eng_scores_release(&e->scores);
                 e->scores = fresh;
                 e->compute_s = eng_now() - t0;
+                rc = eng_engine_foreign_reapply(e, err);
         }
         pthread_rwlock_unlock(&e->lock);
         if (rc == CXG_OK)

@@ -97,5 +97,11 @@ enum cxg_err eng_foreign_apply(const struct eng_foreign *f, const struct cxg_sha
 
 /* The shard of account index a of s among n shards (from its external id). */
 uint32_t eng_account_shard(const struct eng_snapshot *s, uint32_t a, uint32_t n_shards);
+/*
+ * 1 when s keeps the interactions of the account with store id account_id: s is not sharded,
+ * or the account's shard is one of s->shards, or the account is unknown to s (the row is
+ * then left out as any row of an unknown account).
+ */
+int eng_snapshot_holds(const struct eng_snapshot *s, int64_t account_id);
 
 #endif

@@ -12,6 +12,9 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/timeconst.h"
+#include "engine/cluster.h"
+#include "engine/engine_int.h"
+#include "engine/state_int.h"
 #include "store/store_changes.h"
 #include "store/store_scores.h"
 
@@ -50,7 +53,17 @@ static int64_t resolve_at(const struct eng_snapshot *s, int64_t at)
 enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t at,
                                 struct eng_scores *r, struct cxg_error *err)
 {
-        struct eng_compute_opts o = {.at = resolve_at(&e->snap, at), .threads = e->threads};
+        return eng_engine_compute_with(e, st, at, e->merged, r, err);
+}
+
+enum cxg_err eng_engine_compute_with(struct eng_engine *e, struct store *st, int64_t at,
+                                     const struct eng_partials *merged, struct eng_scores *r,
+                                     struct cxg_error *err)
+{
+        struct eng_compute_opts o = {.at = resolve_at(&e->snap, at),
+                                     .threads = e->threads,
+                                     .partials = merged,
+                                     .own = e->clustered ? &e->own : NULL};
         float *prev = NULL;
         enum cxg_err rc;
         int64_t td = (int64_t)(e->params.trend_days * CXG_DAY);
@@ -81,6 +94,10 @@ enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t 
         }
         rc = eng_compute(&e->snap, &e->params, &o, r, err);
         cxg_free(prev);
+        /* the other shards' accounts from their owners' states (r only: the caller may hold
+         * just the read lock; the mutators re-apply to the snapshot too) */
+        if (rc == CXG_OK && e->clustered)
+                rc = eng_foreign_apply_scores(e->foreign, &e->own, &e->snap, r);
         return rc;
 }
 
@@ -103,11 +120,18 @@ enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struc
                              int64_t at, int threads, struct cxg_error *err)
 {
         enum cxg_err rc;
-        double t0;
 
         if ((rc = eng_engine_init(e, cfg, at, threads, err)))
                 return rc;
-        t0 = eng_now();
+        return eng_engine_load(e, st, at, err);
+}
+
+enum cxg_err eng_engine_load(struct eng_engine *e, struct store *st, int64_t at,
+                             struct cxg_error *err)
+{
+        enum cxg_err rc;
+        double t0 = eng_now();
+
         /* the head before the load: changes after it may or may not be in the snapshot, and
          * applying them again is harmless */
         if ((rc = store_changes_head(st, &e->seq, err)))
@@ -123,6 +147,7 @@ enum cxg_err eng_engine_open(struct eng_engine *e, struct store *st, const struc
 
 void eng_engine_release(struct eng_engine *e)
 {
+        eng_engine_cluster_release(e);
         eng_scores_release(&e->scores);
         eng_snapshot_release(&e->snap);
         cxg_free(e->snapfile);
@@ -149,27 +174,26 @@ enum cxg_err eng_engine_refresh(struct eng_engine *e, struct store *st, struct c
                 if (rc == CXG_OK) {
                         eng_scores_release(&e->scores);
                         e->scores = fresh;
+                        rc = eng_engine_foreign_reapply(e, err);
                 }
         }
         pthread_rwlock_unlock(&e->lock);
         return rc;
 }
 
-enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st, struct cxg_error *err)
+enum cxg_err eng_engine_swap(struct eng_engine *e, struct store *st, struct eng_snapshot *fresh,
+                             const struct cxg_shardset *own, double t0, struct cxg_error *err)
 {
-        struct eng_snapshot fresh, old;
+        struct eng_snapshot old;
+        struct cxg_shardset old_own = e->own;
         struct eng_scores scores;
         enum cxg_err rc;
-        double t0 = eng_now();
 
-        eng_snapshot_init(&fresh, NULL);
-        if ((rc = eng_snapshot_load(&fresh, st, err))) {
-                eng_snapshot_release(&fresh);
-                return rc;
-        }
         pthread_rwlock_wrlock(&e->lock);
         old = e->snap;
-        e->snap = fresh;
+        e->snap = *fresh;
+        if (own)
+                e->own = *own;
         e->load_s = eng_now() - t0;
         eng_scores_init(&scores);
         t0 = eng_now();
@@ -178,14 +202,33 @@ enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st, struct cx
         if (rc == CXG_OK) {
                 eng_scores_release(&e->scores);
                 e->scores = scores;
-                fresh = old; /* released below */
+                *fresh = old; /* released below */
+                if (own)
+                        eng_engine_own_changed(e);
+                rc = eng_engine_foreign_reapply(e, err);
         } else {
                 eng_scores_release(&scores);
                 e->snap = old; /* keep the state the scores were computed from */
+                e->own = old_own;
         }
         pthread_rwlock_unlock(&e->lock);
-        eng_snapshot_release(&fresh);
+        eng_snapshot_release(fresh);
         return rc;
+}
+
+enum cxg_err eng_engine_reload(struct eng_engine *e, struct store *st, struct cxg_error *err)
+{
+        struct eng_snapshot fresh;
+        enum cxg_err rc;
+        double t0 = eng_now();
+        struct eng_load_opts lo = {.shards = e->clustered ? &e->own : NULL};
+
+        eng_snapshot_init(&fresh, &lo);
+        if ((rc = eng_snapshot_load(&fresh, st, err))) {
+                eng_snapshot_release(&fresh);
+                return rc;
+        }
+        return eng_engine_swap(e, st, &fresh, NULL, t0, err);
 }
 
 void eng_engine_read_lock(struct eng_engine *e)

@@ -41,11 +41,11 @@ struct eng_engine {
          * are computed for own's accounts, the others come from `foreign` (re-applied after
          * every finish and computation). */
         int clustered;
-        struct cxg_shardset own;      /* shards loaded and scored here */
-        struct eng_foreign *foreign;  /* other shards' published states; owned */
-        struct eng_partials *merged;  /* every shard's partials of the last full compute; owned */
-        uint64_t partials_hash;       /* the caller's fingerprint of merged (0: none) */
-        uint64_t *state_hash;         /* per account index: hash of the last state handed out */
+        struct cxg_shardset own;     /* shards loaded and scored here */
+        struct eng_foreign *foreign; /* other shards' published states; owned */
+        struct eng_partials *merged; /* every shard's partials of the last full compute; owned */
+        uint64_t partials_hash;      /* the caller's fingerprint of merged (0: none) */
+        uint64_t *state_hash;        /* per account index: hash of the last state handed out */
         size_t n_state_hash;
 };
 
@@ -164,8 +164,18 @@ enum cxg_err eng_engine_compute(struct eng_engine *e, struct store *st, int64_t 
  */
 enum cxg_err eng_engine_open_sharded(struct eng_engine *e, struct store *st,
                                      const struct cxg_config *cfg, int64_t at, int threads,
-                                     const struct cxg_shardset *own,
-                                     struct cxg_error *err) CXG_WUR;
+                                     const struct cxg_shardset *own, struct cxg_error *err) CXG_WUR;
+/*
+ * eng_engine_open_file for a cluster node: the file is trusted only when it holds the
+ * interactions of exactly own (eng_snapfile_read), else the node loads from the store
+ * (eng_engine_open_sharded) and rep->reason says why. The other shards' states are not in the
+ * file: the caller reads them again (store_state_scan after 0) and eng_engine_foreign_put.
+ */
+enum cxg_err eng_engine_open_sharded_file(struct eng_engine *e, struct store *st,
+                                          const struct cxg_config *cfg, int64_t at, int threads,
+                                          const struct cxg_shardset *own, const char *path,
+                                          struct eng_open_report *rep,
+                                          struct cxg_error *err) CXG_WUR;
 /*
  * Ownership changed: load a snapshot of the shards in own (outside the lock), then under the
  * write lock swap it in, recompute (with e->merged when set), drop the foreign states of
@@ -198,10 +208,11 @@ struct eng_state_in {
 /*
  * Decode states rows[0..n) into e->foreign (a blob that does not decode is skipped and
  * logged, counted in *bad, may be NULL; states of accounts in e->own are dropped) and apply
- * them all under the write lock (one eng_foreign_apply).
+ * them all under the write lock (one eng_foreign_apply). Call from the thread that runs the
+ * mutators (decoding reads the snapshot without the lock).
  */
-enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows,
-                                    size_t n, size_t *bad, struct cxg_error *err) CXG_WUR;
+enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
+                                    size_t *bad, struct cxg_error *err) CXG_WUR;
 /*
  * Called by eng_engine_states for each own account: its store id, shard and encoded state
  * (eng_state_encode; valid during the call only).

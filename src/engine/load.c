@@ -6,7 +6,9 @@
 
 #include "core/banned.h"
 #include "core/log.h"
+#include "engine/cluster.h"
 #include "engine/snapshot.h"
+#include "store/store_cluster.h"
 
 static enum cxg_err on_type(void *ctx, int32_t id, const char *name)
 {
@@ -79,10 +81,26 @@ static enum cxg_err on_objective(void *ctx, int64_t id, int64_t account_id, int6
         return rc;
 }
 
+int eng_snapshot_holds(const struct eng_snapshot *s, int64_t account_id)
+{
+        uint32_t a;
+
+        if (!s->sharded || account_id < 0 || (size_t)account_id >= s->a_by_id_cap ||
+            (a = s->a_by_id[account_id]) == ENG_NONE)
+                return 1;
+        return cxg_shardset_has(&s->shards, cxg_shard_of(s->a_ext[a], s->shards.n));
+}
+
 static enum cxg_err on_interaction(void *ctx, const struct store_interaction *row)
 {
         struct eng_snapshot *s = ctx;
-        enum cxg_err rc = eng_snapshot_add_interaction(s, row);
+        enum cxg_err rc;
+
+        /* the store filters by shard already (store_scan_interactions_shards); this is the
+         * guarantee, whatever the backend does */
+        if (!eng_snapshot_holds(s, row->account_id))
+                return CXG_OK;
+        rc = eng_snapshot_add_interaction(s, row);
 
         if (rc == CXG_ERR_NOTFOUND || rc == CXG_ERR_LIMIT) {
                 s->n_skipped++;
@@ -108,6 +126,16 @@ static void reset_small(struct eng_snapshot *s)
                 memset(s->t_caps, 0, s->t_caps_cap * sizeof(uint64_t));
 }
 
+/* Interactions after the last seen: every row, or the rows of s's shards when sharded. */
+static enum cxg_err scan_interactions(struct eng_snapshot *s, struct store *st,
+                                      struct cxg_error *err)
+{
+        if (s->sharded)
+                return store_scan_interactions_shards(st, s->last_interaction_id, &s->shards,
+                                                      on_interaction, s, err);
+        return store_scan_interactions(st, s->last_interaction_id, on_interaction, s, err);
+}
+
 static enum cxg_err scan_all(struct eng_snapshot *s, struct store *st, struct cxg_error *err)
 {
         struct store_counts n;
@@ -117,6 +145,12 @@ static enum cxg_err scan_all(struct eng_snapshot *s, struct store *st, struct cx
         /* size the delta once: doubling growth would hold up to twice the rows while loading */
         if ((rc = store_counts(st, &n, err)))
                 return rc;
+        if (s->sharded && s->shards.n) { /* about this share of the rows, and an eighth more */
+                int64_t share = n.interactions / s->shards.n * cxg_shardset_count(&s->shards);
+
+                if (share + share / 8 < n.interactions)
+                        n.interactions = share + share / 8;
+        }
         if (n.interactions > 0 && (size_t)n.interactions > s->main.n + s->delta.n &&
             (rc = eng_snapshot_reserve(s, (size_t)n.interactions - s->main.n - s->delta.n)))
                 return cxg_error_set(err, rc, "engine: no memory for %lld interactions",
@@ -128,7 +162,7 @@ static enum cxg_err scan_all(struct eng_snapshot *s, struct store *st, struct cx
             (rc = store_scan_capabilities(st, on_capability, s, err)) ||
             (rc = store_scan_objectives(st, on_objective, s, err)) ||
             (rc = store_scan_feedback(st, 0, on_feedback, s, err)) ||
-            (rc = store_scan_interactions(st, s->last_interaction_id, on_interaction, s, err)))
+            (rc = scan_interactions(s, st, err)))
                 return rc;
         return eng_snapshot_finish(s, err);
 }

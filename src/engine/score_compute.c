@@ -15,8 +15,50 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "core/timeconst.h"
+#include "engine/cluster.h"
+#include "engine/partials_int.h"
 #include "engine/score.h"
 #include "engine/score_int.h"
+
+/*
+ * Account a is another node's (eng_compute_opts.own): not scored here, its figures NAN (its
+ * owner's published state fills them in: eng_foreign_apply), its people likewise.
+ */
+static void unscored(const struct eng_snapshot *s, struct eng_scores *r, uint32_t a)
+{
+        struct eng_account_score *sc = &r->acc[a];
+
+        memset(sc, 0, sizeof(*sc));
+        sc->health = sc->robustness = sc->engagement = NAN;
+        sc->activity = sc->activity_prior = NAN;
+        for (int k = 0; k < ENG_C__COUNT; k++)
+                sc->comp[k] = NAN;
+        for (int k = 0; k < ENG_M__COUNT; k++)
+                sc->exp_value[k] = sc->exp_base[k] = NAN;
+        for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++)
+                r->p_engagement[s->p_list[k]] = NAN;
+}
+
+/* The shards scored in a run: opts->own, else a sharded snapshot's own shards, else all. */
+static const struct cxg_shardset *own_of(const struct eng_snapshot *s,
+                                         const struct eng_compute_opts *o)
+{
+        if (o && o->own && o->own->n)
+                return o->own;
+        return s->sharded && s->shards.n ? &s->shards : NULL;
+}
+
+/* Per account, 1 when own holds its shard (NULL when own is NULL: every account). */
+static uint8_t *own_mask(const struct eng_snapshot *s, const struct cxg_shardset *own)
+{
+        uint8_t *m;
+
+        if (!own || !(m = cxg_malloc(s->n_accounts ? s->n_accounts : 1)))
+                return NULL;
+        for (uint32_t a = 0; a < s->n_accounts; a++)
+                m[a] = (uint8_t)cxg_shardset_has(own, cxg_shard_of(s->a_ext[a], own->n));
+        return m;
+}
 
 static void *worker_run(void *arg)
 {
@@ -29,7 +71,10 @@ static void *worker_run(void *arg)
                 w->rc = CXG_ERR_NOMEM;
         } else {
                 for (uint32_t a = w->a0; a < w->a1; a++)
-                        score_account(w->c, a, &ts);
+                        if (!w->c->mine || w->c->mine[a])
+                                score_account(w->c, a, &ts);
+                        else
+                                unscored(w->c->s, w->c->r, a);
         }
         cxg_free(ts.sum);
         cxg_free(ts.n);
@@ -37,89 +82,41 @@ static void *worker_run(void *arg)
         return NULL;
 }
 
-/* Expectation segment of account a (docs/scoring.md#expectation). */
-static uint32_t segment_of(const struct eng_snapshot *s, const char *field, uint32_t a)
+/*
+ * The absolute months [*lo, *hi) the baselines read: from the month of the earliest
+ * interaction of the partials to the last complete month before `at` (at most the month of
+ * the latest interaction), as the snapshot's own months were before partials.
+ */
+static void base_months(const struct ctx *c, const struct eng_partials *pt, int64_t *lo,
+                        int64_t *hi)
 {
-        if (strcmp(field, "currency") == 0)
-                return s->a_currency[a];
-        if (strcmp(field, "owner") == 0)
-                return s->a_owner[a];
-        if (strcmp(field, "all") == 0)
-                return 0;
-        return s->a_plan[a];
+        int64_t last;
+
+        *lo = *hi = 0;
+        if (eng_partials_min_ts(pt) == CXG_TS_NONE)
+                return;
+        *lo = cxg_month_index(eng_partials_min_ts(pt));
+        last = cxg_month_index(eng_partials_max_ts(pt)) + 1;
+        *hi = cxg_month_index(c->at) < last ? cxg_month_index(c->at) : last;
 }
 
-static uint32_t segment_count(const struct eng_snapshot *s, const char *field)
-{
-        const struct eng_dict *d = strcmp(field, "currency") == 0 ? &s->currencies
-                                   : strcmp(field, "owner") == 0  ? &s->owners
-                                   : strcmp(field, "all") == 0    ? NULL
-                                                                  : &s->plans;
-
-        return d && d->n ? d->n : 1;
-}
-
-/* EWMA of each segment's monthly means over the complete months before `at`. */
-static enum cxg_err baselines(struct ctx *c)
+/* EWMA of each segment's monthly means over the complete months before `at`, from the
+ * partial sums pt (docs/scoring.md#expectation); a segment absent from pt has none (NAN). */
+static void baselines(struct ctx *c, const struct eng_partials *pt)
 {
         const struct eng_snapshot *s = c->s;
         struct eng_scores *r = c->r;
-        uint32_t ns = r->n_segments;
-        size_t nm = s->n_months, upto = c->month_at < nm ? c->month_at : nm;
-        double *acc = cxg_calloc((size_t)ns * (nm ? nm : 1) * 8, sizeof(double));
+        int64_t lo, hi;
 
-        if (!acc)
-                return CXG_ERR_NOMEM;
-        for (size_t i = 0; i < (size_t)ns * ENG_M__COUNT; i++)
-                r->seg_base[i] = NAN;
-        for (uint32_t a = 0; a < s->n_accounts; a++) {
-                double *row = &acc[(size_t)c->seg[a] * nm * 8];
+        base_months(c, pt, &lo, &hi);
+        for (uint32_t g = 0; g < r->n_segments; g++) {
+                double b[ENG_M__COUNT];
 
-                for (size_t m = 0; m < upto; m++) {
-                        const struct eng_month *mo = &s->a_month[(size_t)a * nm + m];
-
-                        row[m * 8 + 0] += mo->sup_sum;
-                        row[m * 8 + 1] += mo->sup_n;
-                        row[m * 8 + 2] += mo->lat_sum;
-                        row[m * 8 + 3] += mo->lat_n;
-                        row[m * 8 + 4] += mo->failed;
-                        row[m * 8 + 5] += mo->n;
-                }
-        }
-        for (size_t f = 0; f < s->n_fb; f++) {
-                int64_t mi = cxg_month_index(s->f_ts[f]) - s->month0;
-                double *row = &acc[(size_t)c->seg[s->f_account[f]] * nm * 8];
-
-                if (s->f_kind[f] != CXG_FB_CSAT || mi < 0 || (size_t)mi >= upto)
-                        continue;
-                row[mi * 8 + 6] += s->f_score[f];
-                row[mi * 8 + 7] += 1;
-        }
-        for (uint32_t g = 0; g < ns; g++) {
-                const double *row = &acc[(size_t)g * nm * 8];
-                double b[ENG_M__COUNT] = {NAN, NAN, NAN, NAN};
-
-                for (size_t m = 0; m < upto; m++) {
-                        const double *x = &row[m * 8];
-
-                        if (x[1] > 0)
-                                b[ENG_M_SUPPORT] =
-                                    eng_ewma(b[ENG_M_SUPPORT], x[0] / x[1], c->p->ewma_alpha);
-                        if (x[3] > 0)
-                                b[ENG_M_LATENCY] =
-                                    eng_ewma(b[ENG_M_LATENCY], x[2] / x[3], c->p->ewma_alpha);
-                        if (x[5] > 0)
-                                b[ENG_M_FAILURES] =
-                                    eng_ewma(b[ENG_M_FAILURES], x[4] / x[5], c->p->ewma_alpha);
-                        if (x[7] > 0)
-                                b[ENG_M_CSAT] =
-                                    eng_ewma(b[ENG_M_CSAT], x[6] / x[7], c->p->ewma_alpha);
-                }
+                eng_partials_seg_baseline(pt, eng_segment_name(s, c->p->expect_segment, g), lo, hi,
+                                          c->p->ewma_alpha, b);
                 for (int m = 0; m < ENG_M__COUNT; m++)
                         r->seg_base[(size_t)g * ENG_M__COUNT + m] = (float)b[m];
         }
-        cxg_free(acc);
-        return CXG_OK;
 }
 
 static int card_matches(const struct eng_snapshot *s, const struct eng_scorecard *card, uint32_t a,
@@ -274,7 +271,7 @@ static void assign_account(struct ctx *c, uint32_t a)
 {
         const struct eng_snapshot *s = c->s;
 
-        c->seg[a] = segment_of(s, c->p->expect_segment, a);
+        c->seg[a] = eng_segment_of(s, c->p->expect_segment, a);
         c->card[a] = 0;
         for (size_t k = 1; k < c->p->n_cards; k++)
                 if (card_matches(s, &c->p->cards[k], a, score_stage_of(c, a))) {
@@ -283,24 +280,26 @@ static void assign_account(struct ctx *c, uint32_t a)
                 }
 }
 
-/* Month starts, and each type's expected web/app duration: EWMA of its monthly means. */
-static void type_expectations(struct ctx *c)
+/* Month starts of the snapshot's months. */
+static void month_starts(struct ctx *c)
+{
+        for (size_t m = 0; m <= c->s->n_months; m++)
+                c->mstart[m] = cxg_month_start(c->s->month0 + (int64_t)m);
+}
+
+/* Each type's expected web/app duration: EWMA of its monthly means, from the partial sums pt
+ * (0 for a type absent from them). */
+static void type_expectations(struct ctx *c, const struct eng_partials *pt)
 {
         const struct eng_snapshot *s = c->s;
-        size_t upto = c->month_at < s->n_months ? c->month_at : s->n_months;
+        int64_t lo, hi;
 
-        for (size_t m = 0; m <= s->n_months; m++)
-                c->mstart[m] = cxg_month_start(s->month0 + (int64_t)m);
+        base_months(c, pt, &lo, &hi);
         for (size_t t = 0; t <= s->types.n; t++) {
-                double b = NAN;
+                double b = t < s->types.n ? eng_partials_type_baseline(pt, s->types.names[t], lo,
+                                                                       hi, c->p->ewma_alpha)
+                                          : NAN;
 
-                for (size_t m = 0; m < upto && t < s->types.n; m++) {
-                        uint32_t n = s->t_lat_n[t * s->n_months + m];
-
-                        if (n)
-                                b = eng_ewma(b, s->t_lat_sum[t * s->n_months + m] / n,
-                                             c->p->ewma_alpha);
-                }
                 c->t_expect[t] = isnan(b) ? 0 : (float)b;
         }
 }
@@ -314,10 +313,20 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
         const struct eng_snapshot *s = c->s;
         struct worker w[ENG_MAX_THREADS];
         pthread_t th[ENG_MAX_THREADS];
-        uint64_t total = s->main.n + s->delta.n + s->n_accounts, done = 0;
+        uint64_t total = 0, done = 0;
+        const struct cxg_shardset *own = own_of(s, c->o);
+        uint8_t *mine = own_mask(s, own);
         uint32_t a = 0;
         int nt = threads > 0 ? threads : 2, started = 0;
+        enum cxg_err rc = CXG_OK;
 
+        if (own && !mine)
+                return CXG_ERR_NOMEM;
+        c->mine = mine;
+        for (uint32_t k = 0; k < s->n_accounts; k++)
+                if (!mine || mine[k])
+                        total +=
+                            s->a_ioff[k + 1] - s->a_ioff[k] + s->a_doff[k + 1] - s->a_doff[k] + 1;
         if (nt > ENG_MAX_THREADS)
                 nt = ENG_MAX_THREADS;
         if ((size_t)nt > s->n_accounts)
@@ -329,8 +338,9 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
                 w[t].rc = CXG_OK;
                 w[t].a0 = a;
                 while (a < s->n_accounts && (done < goal || t == nt - 1)) {
-                        done +=
-                            s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] - s->a_doff[a] + 1;
+                        if (!mine || mine[a])
+                                done += s->a_ioff[a + 1] - s->a_ioff[a] + s->a_doff[a + 1] -
+                                        s->a_doff[a] + 1;
                         a++;
                 }
                 w[t].a1 = a;
@@ -345,24 +355,28 @@ static enum cxg_err run_workers(struct ctx *c, int threads)
                 pthread_join(th[t], NULL);
         for (int t = started + 1; t < nt; t++)
                 worker_run(&w[t]);
-        for (int t = 0; t < nt; t++)
-                if (w[t].rc)
-                        return w[t].rc;
-        return CXG_OK;
+        for (int t = 0; t < nt && !rc; t++)
+                rc = w[t].rc;
+        c->mine = NULL;
+        cxg_free(mine);
+        return rc;
 }
 
 /* The as-of time and the windows of a computation as of opts->at into c (and r->at). */
 static enum cxg_err ctx_init(struct ctx *c, const struct eng_snapshot *s, struct eng_scores *r,
                              const struct eng_compute_opts *opts, struct cxg_error *err)
 {
+        /* "latest data": of every shard when the baselines come from their partials */
+        int64_t latest = opts->partials ? eng_partials_max_ts(opts->partials) : s->max_ts;
+
         memset(c, 0, sizeof(*c));
         c->s = s;
         c->p = &r->params;
         c->o = opts;
         c->r = r;
-        c->at = opts->at != CXG_TS_NONE    ? opts->at
-                : s->max_ts != CXG_TS_NONE ? s->max_ts
-                                           : (int64_t)time(NULL);
+        c->at = opts->at != CXG_TS_NONE ? opts->at
+                : latest != CXG_TS_NONE ? latest
+                                        : (int64_t)time(NULL);
         if (c->at - ENG_EPOCH < 0 || c->at - ENG_EPOCH > INT32_MAX)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "at",
                                       "engine: the as-of time must fall between 2000 and 2068");
@@ -402,6 +416,33 @@ static enum cxg_err keep_baselines(const struct ctx *c, struct eng_scores *r)
         return CXG_OK;
 }
 
+/*
+ * The partial sums the baselines come from into *pt: opts->partials (every shard's, merged),
+ * or those of every account of s, computed into *own (freed by the caller).
+ */
+static enum cxg_err base_partials(const struct eng_snapshot *s, const struct eng_params *p,
+                                  const struct eng_compute_opts *opts,
+                                  const struct eng_partials **pt, struct eng_partials **own,
+                                  struct cxg_error *err)
+{
+        const char *field;
+        enum cxg_err rc;
+
+        if (!opts->partials) {
+                rc = eng_partials_compute(s, p, UINT32_MAX, 0, own, err);
+                *pt = *own;
+                return rc;
+        }
+        field = eng_partials_field(opts->partials);
+        if (field[0] && strcmp(field, p->expect_segment) != 0)
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "engine: the partials are by expectation segment \"%s\", "
+                                     "the parameters by \"%s\"",
+                                     field, p->expect_segment);
+        *pt = opts->partials;
+        return CXG_OK;
+}
+
 enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *params,
                          const struct eng_compute_opts *opts, struct eng_scores *r,
                          struct cxg_error *err)
@@ -409,6 +450,8 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         struct eng_params defaults;
         struct eng_compute_opts o0 = {.at = CXG_TS_NONE};
         struct ctx c;
+        const struct eng_partials *pt = NULL;
+        struct eng_partials *own_pt = NULL;
         double t0 = now_s();
         enum cxg_err rc = CXG_OK;
         size_t np = s->n_people ? s->n_people : 1, na = s->n_accounts ? s->n_accounts : 1;
@@ -428,7 +471,7 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
                 return rc;
         r->n_accounts = s->n_accounts;
         r->n_people = s->n_people;
-        r->n_segments = segment_count(s, c.p->expect_segment);
+        r->n_segments = eng_segment_count(s, c.p->expect_segment);
         if (alloc_ctx(&c, na) || alloc_arrays(r, na, np)) {
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory for scores");
                 goto done;
@@ -436,9 +479,12 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         fill_weights(&c);
         for (uint32_t a = 0; a < s->n_accounts; a++)
                 assign_account(&c, a);
-        type_expectations(&c);
-        if (!opts->core_only && (rc = baselines(&c)))
+        if ((rc = base_partials(s, &r->params, opts, &pt, &own_pt, err)))
                 goto done;
+        month_starts(&c);
+        type_expectations(&c, pt);
+        if (!opts->core_only)
+                baselines(&c, pt);
         if ((rc = run_workers(&c, opts->threads)) || (rc = keep_baselines(&c, r))) {
                 rc = cxg_error_set(err, rc, "engine: out of memory");
                 goto done;
@@ -446,6 +492,7 @@ enum cxg_err eng_compute(const struct eng_snapshot *s, const struct eng_params *
         r->timing.compute_s = now_s() - t0;
 done:
         ctx_free(&c);
+        eng_partials_free(own_pt);
         if (rc)
                 eng_scores_release(r);
         return rc;
@@ -473,7 +520,7 @@ static int regrow(void **p, size_t old_n, size_t n, size_t sz, int fill)
 static enum cxg_err grow_results(struct eng_scores *r, const struct eng_snapshot *s)
 {
         size_t na = s->n_accounts, oa = r->n_accounts, np = s->n_people, op = r->n_people;
-        size_t ns = segment_count(s, r->params.expect_segment), nt = s->types.n + 1;
+        size_t ns = eng_segment_count(s, r->params.expect_segment), nt = s->types.n + 1;
 
         if (regrow((void **)&r->acc, oa, na, sizeof(*r->acc), 0) ||
             (r->prev_eng && regrow((void **)&r->prev_eng, oa, na, sizeof(float), NAN_BYTES)) ||
@@ -548,10 +595,13 @@ enum cxg_err eng_compute_accounts(const struct eng_snapshot *s, struct eng_score
                 goto done;
         }
         fill_weights(&c);
-        type_expectations(&c); /* the month starts; the expectations are the full run's: */
+        month_starts(&c); /* the expectations are the full run's: */
         memcpy(c.t_expect, r->t_base, nt * sizeof(float));
         for (size_t i = 0; i < n; i++) {
-                if (acc[i] >= s->n_accounts)
+                /* a sharded snapshot scores its own shards' accounts only */
+                if (acc[i] >= s->n_accounts ||
+                    (s->sharded && s->shards.n &&
+                     !cxg_shardset_has(&s->shards, cxg_shard_of(s->a_ext[acc[i]], s->shards.n))))
                         continue;
                 assign_account(&c, acc[i]);
                 reset_account(s, r, acc[i]);

@@ -27,9 +27,10 @@ struct ctx {
         size_t n_decay;
         float k_trend; /* 2^(trend_days / half_life) */
         int32_t window_s, trend_s, span_s;
-        uint32_t *seg;   /* expectation segment per account */
-        uint8_t *card;   /* scorecard per account */
-        size_t month_at; /* month slot of `at` (may be n_months when after the data) */
+        uint32_t *seg;       /* expectation segment per account */
+        uint8_t *card;       /* scorecard per account */
+        size_t month_at;     /* month slot of `at` (may be n_months when after the data) */
+        const uint8_t *mine; /* per account: 1 when scored in this run (opts->own); NULL: all */
         int have_caps;
 };
 

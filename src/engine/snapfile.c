@@ -44,6 +44,9 @@ struct snap_header {
         int64_t written_at;
         uint64_t file_bytes;
         uint64_t accounts, people, interactions;
+        /* scale-out: the shard set the interactions were loaded for (shard_n 0: all) */
+        uint32_t shard_n, pad;
+        uint64_t shard_bits[CXG_SHARDS_MAX / 64];
         uint32_t body_crc;   /* CRC-32 of bytes [header_size, file_bytes) */
         uint32_t header_crc; /* CRC-32 of this header with header_crc = 0 */
 };
@@ -310,6 +313,19 @@ static void header_fill(struct snap_header *h, const struct eng_snapshot *s, int
         h->accounts = s->n_accounts;
         h->people = s->n_people;
         h->interactions = s->main.n + s->delta.n;
+        if (s->sharded) {
+                h->shard_n = s->shards.n;
+                memcpy(h->shard_bits, s->shards.bits, sizeof(h->shard_bits));
+        }
+}
+
+/* 1 when header h was written for the shard set s holds (both whole, or the same set). */
+static int shards_match(const struct snap_header *h, const struct eng_snapshot *s)
+{
+        if (!s->sharded)
+                return h->shard_n == 0;
+        return h->shard_n == s->shards.n &&
+               memcmp(h->shard_bits, s->shards.bits, sizeof(h->shard_bits)) == 0;
 }
 
 /* Every section after the header: scalars, the string blob, then the columns in table order. */
@@ -702,7 +718,9 @@ enum cxg_err eng_snapfile_read(struct eng_snapshot *s, const char *path, const c
         struct snap_header h;
         struct rd r = {.path = path, .err = err};
         struct eng_load_opts opts = {.slow_ms = s->slow_ms, .merge_fraction = s->merge_fraction};
+        struct cxg_shardset shards = s->shards;
         enum cxg_err rc;
+        char want[64], have[64];
 
         r.fd = open(path, O_RDONLY | O_CLOEXEC);
         if (r.fd < 0)
@@ -724,6 +742,19 @@ enum cxg_err eng_snapfile_read(struct eng_snapshot *s, const char *path, const c
                                    path, h.slow_ms, s->slow_ms);
                 goto done;
         }
+        if (!shards_match(&h, s)) {
+                struct cxg_shardset fs;
+
+                cxg_shardset_init(&fs, h.shard_n ? h.shard_n : 1, 0);
+                memcpy(fs.bits, h.shard_bits, sizeof(fs.bits));
+                rc = cxg_error_set(
+                    err, CXG_ERR_INVALID,
+                    "snapshot file %s: holds the interactions of shards %s, "
+                    "this node loads %s",
+                    path, h.shard_n ? cxg_shardset_format(&fs, have, sizeof(have)) : "all",
+                    s->sharded ? cxg_shardset_format(&s->shards, want, sizeof(want)) : "all");
+                goto done;
+        }
         rc = rd_body(&r, s);
         if (rc == CXG_ERR_NOMEM)
                 rc = cxg_error_set(err, rc, "snapshot file %s: out of memory", path);
@@ -736,6 +767,7 @@ enum cxg_err eng_snapfile_read(struct eng_snapshot *s, const char *path, const c
 done:
         close(r.fd);
         if (rc) {
+                opts.shards = s->sharded ? &shards : NULL;
                 eng_snapshot_release(s);
                 eng_snapshot_init(s, &opts);
         }

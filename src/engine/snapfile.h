@@ -23,7 +23,7 @@
 #include "engine/snapshot.h"
 
 /* Bump when the layout of the file or of any persisted column changes. */
-#define ENG_SNAPFILE_VERSION 1
+#define ENG_SNAPFILE_VERSION 2
 /* Room for store_identity() (32 hex digits) and a NUL. */
 #define ENG_SNAPFILE_ID_MAX 64
 
@@ -49,7 +49,8 @@ enum cxg_err eng_snapfile_write(const struct eng_snapshot *s, int64_t seq, const
 /*
  * Read path into s, set up with eng_snapshot_init and still empty. Checks the magic, version,
  * byte order, type sizes, the size, the store identity (when store_id is not NULL), the options
- * that shape the snapshot (s->slow_ms) and the checksum; *seq receives the seq it includes.
+ * that shape the snapshot (s->slow_ms, and the shard set of a sharded snapshot: a file built
+ * for other shards is not trusted) and the checksum; *seq receives the seq it includes.
  * CXG_ERR_NOTFOUND when there is no file; CXG_ERR_INVALID with the reason for any other
  * mismatch. On failure s is released and initialised again (empty, same options).
  */

@@ -11,6 +11,7 @@
 #include "core/banned.h"
 #include "core/log.h"
 #include "engine/engine.h"
+#include "engine/engine_int.h"
 #include "engine/snapfile.h"
 #include "store/store_changes.h"
 
@@ -89,10 +90,11 @@ static void report_file(const char *path, const struct eng_open_report *rep,
                 rep->replayed, rep->catch_up_s);
 }
 
-enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
-                                  const struct cxg_config *cfg, int64_t at, int threads,
-                                  const char *path, struct eng_open_report *rep_out,
-                                  struct cxg_error *err)
+/* eng_engine_open_file, of a cluster node when own is not NULL. */
+static enum cxg_err open_file(struct eng_engine *e, struct store *st, const struct cxg_config *cfg,
+                              int64_t at, int threads, const struct cxg_shardset *own,
+                              const char *path, struct eng_open_report *rep_out,
+                              struct cxg_error *err)
 {
         struct eng_open_report local, *rep = rep_out ? rep_out : &local;
         struct cxg_error why;
@@ -101,7 +103,8 @@ enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
 
         memset(rep, 0, sizeof(*rep));
         cxg_error_clear(&why);
-        if ((rc = eng_engine_init(e, cfg, at, threads, err)))
+        if ((rc = eng_engine_init(e, cfg, at, threads, err)) ||
+            (own && (rc = eng_engine_cluster_init(e, own, err))))
                 return rc;
         rc = load_file(e, st, path, rep, &why);
         e->load_s = rep->read_s = eng_now() - t0;
@@ -116,7 +119,9 @@ enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
                 cxg_log(rc == CXG_ERR_NOTFOUND ? CXG_LOG_INFO : CXG_LOG_WARN,
                         "engine: snapshot file not used, loading from the store: %s", why.msg);
                 eng_engine_release(e);
-                if ((rc = eng_engine_open(e, st, cfg, at, threads, err)))
+                rc = own ? eng_engine_open_sharded(e, st, cfg, at, threads, own, err)
+                         : eng_engine_open(e, st, cfg, at, threads, err);
+                if (rc)
                         return rc;
                 rep->read_s = e->load_s;
                 rep->compute_s = e->compute_s;
@@ -128,6 +133,24 @@ enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
         if (!(e->snapfile = cxg_strdup(path)))
                 return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
         return CXG_OK;
+}
+
+enum cxg_err eng_engine_open_file(struct eng_engine *e, struct store *st,
+                                  const struct cxg_config *cfg, int64_t at, int threads,
+                                  const char *path, struct eng_open_report *rep,
+                                  struct cxg_error *err)
+{
+        return open_file(e, st, cfg, at, threads, NULL, path, rep, err);
+}
+
+enum cxg_err eng_engine_open_sharded_file(struct eng_engine *e, struct store *st,
+                                          const struct cxg_config *cfg, int64_t at, int threads,
+                                          const struct cxg_shardset *own, const char *path,
+                                          struct eng_open_report *rep, struct cxg_error *err)
+{
+        if (!own || !own->n)
+                return cxg_error_set(err, CXG_ERR_INVALID, "engine: a node needs a shard count");
+        return open_file(e, st, cfg, at, threads, own, path, rep, err);
 }
 
 enum cxg_err eng_engine_save(struct eng_engine *e, struct store *st, struct cxg_error *err)

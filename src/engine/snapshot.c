@@ -93,6 +93,10 @@ void eng_snapshot_init(struct eng_snapshot *s, const struct eng_load_opts *opts)
         s->slow_ms = opts && opts->slow_ms ? opts->slow_ms : 5000;
         s->merge_fraction = opts && opts->merge_fraction > 0 ? opts->merge_fraction : 0.05;
         s->min_ts = s->max_ts = CXG_TS_NONE;
+        if (opts && opts->shards) {
+                s->shards = *opts->shards;
+                s->sharded = 1;
+        }
 }
 
 static void icols_release(struct eng_icols *c)

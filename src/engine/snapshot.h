@@ -160,11 +160,17 @@ struct eng_snapshot {
         size_t n_months;
         struct eng_month *a_month; /* n_accounts * n_months */
         uint64_t *p_active;        /* n_people * p_words bits: active in month k */
-        float *t_lat_sum; /* types.n * n_months: web/app durations (s) per type and month */
+        /* (types.n + 1) * n_months: web/app durations per type and month, in milliseconds (whole
+         * numbers, so the sums are exact and do not depend on the order of the rows) */
+        double *t_lat_sum;
         uint32_t *t_lat_n;
         size_t p_words;
         double merge_fraction; /* delta merged into main past this share (0.05) */
         int finished;
+        /* scale-out: the snapshot holds the interactions of these shards only (when sharded;
+         * eng_load_opts.shards), the other shards' accounts come from published states */
+        struct cxg_shardset shards;
+        int sharded;
 };
 
 /* Options for loading. */

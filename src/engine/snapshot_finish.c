@@ -462,7 +462,7 @@ static void month_count(struct eng_snapshot *s, const struct eng_icols *c, size_
                                 mo->slow++;
                         mo->lat_n++;
                         mo->lat_sum += (float)d / 1000.0f;
-                        s->t_lat_sum[(size_t)c->type[i] * s->n_months + m] += (float)d / 1000.0f;
+                        s->t_lat_sum[(size_t)c->type[i] * s->n_months + m] += d;
                         s->t_lat_n[(size_t)c->type[i] * s->n_months + m]++;
                 }
         }
@@ -508,7 +508,7 @@ static enum cxg_err build_months(struct eng_snapshot *s)
         s->a_month = cxg_calloc(s->n_accounts * s->n_months + 1, sizeof(struct eng_month));
         s->p_active = cxg_calloc(s->n_people * s->p_words + 1, sizeof(uint64_t));
         starts = cxg_malloc((s->n_months + 1) * sizeof(int64_t));
-        s->t_lat_sum = cxg_calloc((s->types.n + 1) * s->n_months, sizeof(float));
+        s->t_lat_sum = cxg_calloc((s->types.n + 1) * s->n_months, sizeof(double));
         s->t_lat_n = cxg_calloc((s->types.n + 1) * s->n_months, sizeof(uint32_t));
         if (!s->a_month || !s->p_active || !starts || !s->t_lat_sum || !s->t_lat_n) {
                 cxg_free(starts);
@@ -593,7 +593,7 @@ static enum cxg_err count_new_rows(struct eng_snapshot *s, size_t d0,
             extend_zero((void **)&s->p_active, b->people * w + 1, s->n_people * w + 1,
                         sizeof(uint64_t)) ||
             extend_zero((void **)&s->t_lat_sum, (b->types + 1) * nm, (s->types.n + 1) * nm,
-                        sizeof(float)) ||
+                        sizeof(double)) ||
             extend_zero((void **)&s->t_lat_n, (b->types + 1) * nm, (s->types.n + 1) * nm,
                         sizeof(uint32_t)))
                 return CXG_ERR_NOMEM;
@@ -617,9 +617,11 @@ enum cxg_err eng_snapshot_finish_append(struct eng_snapshot *s, const struct eng
         enum cxg_err rc;
 
         /* new rows outside the months counted (or the first rows): count everything again
-         * (s->finished is 0 here: adding rows clears it) */
-        if (!s->n_months || b->delta > s->delta.n || cxg_month_index(s->min_ts) != s->month0 ||
-            (size_t)(cxg_month_index(s->max_ts) - s->month0 + 1) != s->n_months)
+         * (s->finished is 0 here: adding rows clears it). The months may cover more than the
+         * rows: a cluster node's, widened for other shards' states (eng_foreign_apply). */
+        if (!s->n_months || b->delta > s->delta.n || s->min_ts == CXG_TS_NONE ||
+            cxg_month_index(s->min_ts) < s->month0 ||
+            cxg_month_index(s->max_ts) >= s->month0 + (int64_t)s->n_months)
                 return eng_snapshot_finish(s, err);
         if ((rc = count_new_rows(s, b->delta, b)) || (rc = finish_people(s)))
                 goto fail;

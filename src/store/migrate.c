@@ -25,6 +25,12 @@ enum {
         T_META = 2,    /* skip the key 'store.id' (each store keeps its identity) */
         T_CHANGES = 4, /* the change log: copied last, after the triggers' rows are dropped */
         T_APPEND = 8,  /* append-only (a trigger refuses DELETE) */
+        /*
+         * the scale-out cluster's state (migration 8): derived from the other tables and
+         * rebuilt by the nodes, so neither copied nor verified; the target's rows describe
+         * other data and are deleted (but the publication counter, T_SEEDED, which only grows)
+         */
+        T_DERIVED = 16,
 };
 
 struct table {
@@ -72,6 +78,12 @@ static const struct table tables[] = {
     {"read_gen", "id", NULL, T_SEEDED},
     {"login_failures", "key", NULL, 0}, /* migration 7: kept, they expire by themselves */
     {"node_leases", "name", NULL, 0},
+    {"cluster_meta", "id", NULL, T_DERIVED},
+    {"cluster_nodes", "name", NULL, T_DERIVED},
+    {"shard_leases", "shard", NULL, T_DERIVED},
+    {"shard_partials", "shard", NULL, T_DERIVED},
+    {"cluster_state", "kind, id", NULL, T_DERIVED},
+    {"cluster_pub", "id", NULL, T_DERIVED | T_SEEDED},
     {"changes", "seq", "seq", T_CHANGES},
 };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
@@ -330,6 +342,8 @@ static enum cxg_err prepare_target(struct store *to, unsigned flags, struct cxg_
         for (size_t k = N_TABLES; k-- > 0;) {
                 const struct table *t = &tables[k];
 
+                if (t->flags & T_DERIVED)
+                        continue;
                 if ((rc = has_rows(to, t, &yes, err)))
                         return rc;
                 if (!yes || (t->flags & T_SEEDED))
@@ -455,6 +469,12 @@ enum cxg_err store_migrate_copy(struct store *from, struct store *to, unsigned f
         for (size_t k = 0; k < N_TABLES; k++) {
                 const struct table *t = &tables[k];
 
+                if (t->flags & T_DERIVED) {
+                        if (!(t->flags & T_SEEDED) &&
+                            (rc = run_sql(to, "empty the target", err, "DELETE FROM %s", t->name)))
+                                return rc;
+                        continue;
+                }
                 if ((rc = common_cols(from, to, t->name, &c, err)))
                         return rc;
                 /* the seeded rows, and the change log the triggers wrote during the copy */
@@ -477,12 +497,14 @@ enum cxg_err store_migrate_verify(struct store *from, struct store *to,
         rep->n = 0;
         for (size_t k = 0; k < N_TABLES; k++) {
                 const struct table *t = &tables[k];
-                struct store_table_sum *a = &rep->from[k], *b = &rep->to[k];
+                struct store_table_sum *a = &rep->from[rep->n], *b = &rep->to[rep->n];
 
+                if (t->flags & T_DERIVED)
+                        continue;
                 if ((rc = common_cols(from, to, t->name, &c, err)) ||
                     (rc = table_sum(from, t, &c, a, err)) || (rc = table_sum(to, t, &c, b, err)))
                         return rc;
-                rep->n = k + 1;
+                rep->n++;
                 if (!bad &&
                     (a->rows != b->rows || a->sum[0] != b->sum[0] || a->sum[1] != b->sum[1]))
                         bad = t->name;

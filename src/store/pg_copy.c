@@ -422,12 +422,16 @@ static enum cxg_err scan_row(char *row, int n, store_interaction_cb cb, void *ct
         return cb(ctx, &r);
 }
 
-enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
-                                        store_interaction_cb cb, void *ctx, struct cxg_error *err)
+/*
+ * COPY the interactions with lo <= id <= hi (of the shards that set_shards chose, when
+ * shards is set) TO STDOUT, in id order, and hand each row to cb.
+ */
+static enum cxg_err copy_scan(struct store *s, int64_t lo, int64_t hi, int shards,
+                              store_interaction_cb cb, void *ctx, struct cxg_error *err)
 {
         PGconn *conn = s->pg ? store_pg_conn(s) : NULL;
         enum cxg_err rc = CXG_OK;
-        char sql[512], *row = NULL;
+        char sql[768], *row = NULL;
         PGresult *r;
         int n;
 
@@ -435,11 +439,22 @@ enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
                 return cxg_error_set(err, CXG_ERR_INTERNAL, "scan interactions: no connection");
         if ((n = store_pg_ready(s)) != SDB_OK)
                 return store_db_err(s, n, "scan interactions", err);
-        snprintf(sql, sizeof(sql),
-                 "COPY (SELECT id, person_id, account_id, ts, channel, type_id, duration_ms,"
-                 " outcome, value, ext_id, attributes FROM interactions WHERE id BETWEEN"
-                 " %" PRId64 " AND %" PRId64 " ORDER BY id) TO STDOUT",
-                 lo, hi);
+        if (shards)
+                snprintf(sql, sizeof(sql),
+                         "COPY (SELECT id, person_id, account_id, ts, channel, type_id,"
+                         " duration_ms, outcome, value, ext_id, attributes FROM interactions"
+                         " WHERE id BETWEEN %" PRId64 " AND %" PRId64 " AND account_id IN"
+                         " (SELECT id FROM accounts WHERE shard_key %%"
+                         " CAST(current_setting('cxg.scan_n') AS BIGINT) = ANY(CAST("
+                         "string_to_array(current_setting('cxg.scan_shards'), ',') AS BIGINT[])))"
+                         " ORDER BY id) TO STDOUT",
+                         lo, hi);
+        else
+                snprintf(sql, sizeof(sql),
+                         "COPY (SELECT id, person_id, account_id, ts, channel, type_id,"
+                         " duration_ms, outcome, value, ext_id, attributes FROM interactions"
+                         " WHERE id BETWEEN %" PRId64 " AND %" PRId64 " ORDER BY id) TO STDOUT",
+                         lo, hi);
         r = PQexec(conn, sql);
         if (PQresultStatus(r) != PGRES_COPY_OUT) {
                 rc = pg_fail(s, r, "scan interactions", err);
@@ -461,4 +476,40 @@ enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
                 PQclear(r);
         }
         return rc;
+}
+
+enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
+                                        store_interaction_cb cb, void *ctx, struct cxg_error *err)
+{
+        return copy_scan(s, lo, hi, 0, cb, ctx, err);
+}
+
+/*
+ * The shard filter of store_pg_scan_interactions_shards: COPY takes no parameters, so the
+ * count and the list go through session settings set with bound parameters.
+ */
+static enum cxg_err set_shards(struct store *s, uint32_t n, const char *list, struct cxg_error *err)
+{
+        struct sdb_stmt *st = store_stmt(s,
+                                         "SELECT set_config('cxg.scan_n', CAST(?1 AS TEXT), false),"
+                                         " set_config('cxg.scan_shards', CAST(?2 AS TEXT), false)",
+                                         err);
+        int rc;
+
+        if (!st)
+                return err && err->code ? err->code : CXG_ERR_STORE;
+        sdb_bind_int64(st, 1, n);
+        sdb_bind_text(st, 2, list, -1, SDB_STATIC);
+        rc = sdb_step(st);
+        sdb_reset(st);
+        return rc == SDB_ROW ? CXG_OK : store_db_err(s, rc, "scan interactions: set shards", err);
+}
+
+enum cxg_err store_pg_scan_interactions_shards(struct store *s, int64_t lo, uint32_t n,
+                                               const char *list, store_interaction_cb cb, void *ctx,
+                                               struct cxg_error *err)
+{
+        enum cxg_err rc = set_shards(s, n, list, err);
+
+        return rc ? rc : copy_scan(s, lo, INT64_MAX, 1, cb, ctx, err);
 }

@@ -46,4 +46,12 @@ enum cxg_err store_pg_scan_interactions(struct store *s, int64_t lo, int64_t hi,
                                         store_interaction_cb cb, void *ctx,
                                         struct cxg_error *err) CXG_WUR;
 
+/*
+ * The rows with id >= lo of the accounts whose shard_key % n is in list (shard numbers,
+ * comma-separated, at least one), by COPY TO, in id order (store_scan_interactions_shards).
+ */
+enum cxg_err store_pg_scan_interactions_shards(struct store *s, int64_t lo, uint32_t n,
+                                               const char *list, store_interaction_cb cb, void *ctx,
+                                               struct cxg_error *err) CXG_WUR;
+
 #endif

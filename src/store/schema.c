@@ -486,5 +486,27 @@ const char *const store_migrations[] = {
     "CREATE INDEX login_failures_start ON login_failures(window_start);"
     "CREATE TABLE node_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
     " at INTEGER NOT NULL, expires_at INTEGER NOT NULL);",
+    /*
+     * 8: the scale-out cluster (store_cluster.h): the shard count fixed at the first join, the
+     * engine nodes' heartbeats, one lease per shard (holder '' when free), each shard's
+     * baseline partial sums and the per-account and per-person state the owners publish, each
+     * row stamped with the publication counter (cluster_pub, one row) that wrote it. SQLite
+     * needs no shard key column: the C code filters interactions by the account's ext_id.
+     */
+    "CREATE TABLE cluster_meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " n_shards INTEGER NOT NULL);"
+    "CREATE TABLE cluster_nodes (name TEXT PRIMARY KEY, url TEXT NOT NULL DEFAULT '',"
+    " started_at INTEGER NOT NULL, seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " info TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE shard_leases (shard INTEGER PRIMARY KEY, holder TEXT NOT NULL DEFAULT '',"
+    " expires_at INTEGER NOT NULL DEFAULT 0, taken_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE shard_partials (shard INTEGER PRIMARY KEY, node TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, at INTEGER NOT NULL, blob BLOB NOT NULL);"
+    "CREATE TABLE cluster_state (kind INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " account_id INTEGER NOT NULL, shard INTEGER NOT NULL, pub_seq INTEGER NOT NULL,"
+    " blob BLOB NOT NULL, PRIMARY KEY (kind, id));"
+    "CREATE INDEX cluster_state_seq ON cluster_state(pub_seq);"
+    "CREATE TABLE cluster_pub (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);"
+    "INSERT INTO cluster_pub(id, seq) VALUES (1, 0);",
     NULL,
 };

@@ -635,5 +635,45 @@ const char *const store_migrations_pg[] = {
     "CREATE INDEX login_failures_start ON login_failures(window_start);"
     "CREATE TABLE node_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL,"
     " at BIGINT NOT NULL, expires_at BIGINT NOT NULL);",
+
+    /*
+     * 8: the scale-out cluster (schema.c), plus accounts.shard_key: cxg_shard_key(ext_id),
+     * FNV-1a 32 over the UTF-8 bytes as src/model/shard.c computes it, kept by a trigger and
+     * indexed, so a node loads its shards' interactions with a WHERE on shard_key % n. The
+     * backfill of existing rows is no change of the account: the change-log and read-
+     * generation row triggers are off while it runs (the migration holds the write lock).
+     * The small cluster tables carry no account_id: under Citus they stay on the coordinator.
+     */
+    "CREATE TABLE cluster_meta (id BIGINT PRIMARY KEY CHECK (id = 1),"
+    " n_shards BIGINT NOT NULL);"
+    "CREATE TABLE cluster_nodes (name TEXT PRIMARY KEY, url TEXT NOT NULL DEFAULT '',"
+    " started_at BIGINT NOT NULL, seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+    " info TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE shard_leases (shard BIGINT PRIMARY KEY, holder TEXT NOT NULL DEFAULT '',"
+    " expires_at BIGINT NOT NULL DEFAULT 0, taken_at BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE shard_partials (shard BIGINT PRIMARY KEY, node TEXT NOT NULL,"
+    " seq BIGINT NOT NULL, at BIGINT NOT NULL, blob BYTEA NOT NULL);"
+    "CREATE TABLE cluster_state (kind BIGINT NOT NULL, id BIGINT NOT NULL,"
+    " account_id BIGINT NOT NULL, shard BIGINT NOT NULL, pub_seq BIGINT NOT NULL,"
+    " blob BYTEA NOT NULL, PRIMARY KEY (kind, id));"
+    "CREATE INDEX cluster_state_seq ON cluster_state(pub_seq);"
+    "CREATE TABLE cluster_pub (id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL);"
+    "INSERT INTO cluster_pub(id, seq) VALUES (1, 0);"
+    "CREATE FUNCTION cxg_shard_key(t TEXT) RETURNS BIGINT LANGUAGE plpgsql IMMUTABLE STRICT"
+    " AS $$ DECLARE b BYTEA := convert_to(t, 'UTF8'); h BIGINT := 2166136261; BEGIN"
+    " FOR i IN 0 .. length(b) - 1 LOOP"
+    "  h := ((h # get_byte(b, i)) * 16777619) & 4294967295;"
+    " END LOOP; RETURN h; END $$;"
+    "CREATE FUNCTION cxg_account_shard_key() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " NEW.shard_key := cxg_shard_key(NEW.ext_id); RETURN NEW; END $$;"
+    "ALTER TABLE accounts ADD COLUMN shard_key BIGINT;"
+    "ALTER TABLE accounts DISABLE TRIGGER accounts_chg_upd;"
+    "ALTER TABLE accounts DISABLE TRIGGER read_gen_account_u;"
+    "UPDATE accounts SET shard_key = cxg_shard_key(ext_id);"
+    "ALTER TABLE accounts ENABLE TRIGGER accounts_chg_upd;"
+    "ALTER TABLE accounts ENABLE TRIGGER read_gen_account_u;"
+    "CREATE TRIGGER accounts_shard_key BEFORE INSERT OR UPDATE OF ext_id ON accounts"
+    " FOR EACH ROW EXECUTE FUNCTION cxg_account_shard_key();"
+    "CREATE INDEX accounts_shard ON accounts(shard_key);",
     NULL,
 };

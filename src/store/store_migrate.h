@@ -13,6 +13,9 @@
  *   other table; the rows the target's triggers wrote during the copy are dropped first, so
  *   the log's head on the target is the source's head.
  * - ledger_points and read_gen hold rows the migrations seed: the target's are replaced.
+ * - the scale-out cluster's tables (migration 8: cluster_meta, cluster_nodes, shard_leases,
+ *   shard_partials, cluster_state, cluster_pub) are derived state the nodes rebuild: not
+ *   copied nor verified; the target's rows are deleted, but for cluster_pub's counter.
  * - PostgreSQL target: each identity sequence is set past the largest id copied.
  */
 #ifndef CXG_STORE_MIGRATE_H
@@ -44,7 +47,8 @@ struct store_migrate_report {
         int64_t copied; /* rows copied in all */
 };
 
-/* The i-th table copied, in dependency order (from 0); NULL past the last. */
+/* The i-th table of the schema the copy knows (copied or, derived, skipped), in dependency
+ * order (from 0); NULL past the last. */
 const char *store_migrate_table(size_t i);
 
 /* Replace the target's rows instead of refusing a non-empty target. */
