@@ -2,16 +2,20 @@
 # with DB set to the shared database). node_start I starts node I (log $T/log.I, URL in
 # NURL[I]); node_kill I SIGNAL stops it; on I METHOD PATH [curl args] is req on node I.
 # nodes_shared_checks runs the checks every backend must pass (docs/api.md, "Several servers").
+# node_start I [SERVE_ARGS...] passes SERVE_ARGS to `serve`; NODE_DB[I] and NODE_INI[I], when
+# set, give node I its own database and config (tests/api/lib/cluster.bash); NODE_START_S (20)
+# bounds the wait for its port.
 
-declare -a NPID NURL
+declare -a NPID NURL NODE_DB NODE_INI
 FRESH_WAIT_S=10 # a generous cap on the freshness bound (well under a second when idle)
 
 node_start() {
         local i=$1 port=""
+        shift
         : >"$T/log.$i"
-        "$BIN" --db "$DB" --config "$INI" serve 2>>"$T/log.$i" &
+        "$BIN" --db "${NODE_DB[$i]:-$DB}" --config "${NODE_INI[$i]:-$INI}" serve "$@" 2>>"$T/log.$i" &
         NPID[$i]=$!
-        for _ in $(seq 1 400); do
+        for _ in $(seq 1 $((${NODE_START_S:-20} * 20))); do
                 port=$(grep -o 'listening on http://[^ ]*' "$T/log.$i" | sed 's/.*:\([0-9]*\)\/$/\1/' | tail -1 || true)
                 [ -n "$port" ] && break
                 kill -0 "${NPID[$i]}" 2>/dev/null || { cat "$T/log.$i"; echo "FAIL: node $i did not start"; exit 1; }
