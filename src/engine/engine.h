@@ -42,7 +42,7 @@ struct eng_engine {
          * every finish and computation). */
         int clustered;
         struct cxg_shardset own;     /* shards loaded and scored here */
-        struct eng_foreign *foreign; /* other shards' published states; owned */
+        struct eng_foreign *foreign; /* every published state read (own: not applied); owned */
         struct eng_partials *merged; /* every shard's partials of the last full compute; owned */
         uint64_t partials_hash;      /* the caller's fingerprint of merged (0: none) */
         uint64_t *state_hash;        /* per account index: hash of the last state handed out */
@@ -207,9 +207,9 @@ struct eng_state_in {
 };
 /*
  * Decode states rows[0..n) into e->foreign (a blob that does not decode is skipped and
- * logged, counted in *bad, may be NULL; states of accounts in e->own are dropped) and apply
- * them all under the write lock (one eng_foreign_apply). Call from the thread that runs the
- * mutators (decoding reads the snapshot without the lock).
+ * logged, counted in *bad, may be NULL; states of accounts in e->own are kept but not
+ * applied while own, for when the shard goes) and apply them all under the write lock (one
+ * eng_foreign_apply). Call from the thread that runs the mutators.
  */
 enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state_in *rows, size_t n,
                                     size_t *bad, struct cxg_error *err) CXG_WUR;
