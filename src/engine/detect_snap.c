@@ -16,6 +16,7 @@
 #include "core/hmap.h"
 #include "core/timeconst.h"
 #include "engine/detect.h"
+#include "engine/detect_features.h"
 #include "engine/detect_int.h"
 #include "engine/engine.h"
 #include "engine/score.h"
@@ -406,18 +407,21 @@ static enum cxg_err run_erosion(const struct eng_detect_params *p,
                 rc = nomem(err, "erosion segments");
                 goto done;
         }
-        /* interactions per person in each window */
-        FOR_EACH_ROW(s, c, i)
+        /* interactions per person in each window (whole days; the owner's figures) */
         {
-                int64_t t = ts_of(c->ts[i]);
-                uint32_t pi = c->person[i];
+                int64_t wd = eng_dfeat_days(p->window_days);
+                struct eng_dfeat_windows dw = {.nwin = 2, .lo = {0, wd}, .hi = {wd, 2 * wd}};
 
-                if (t <= b0 || t > at || pi >= s->n_people)
-                        continue;
-                if (t > a0)
-                        cnt_a[pi]++;
-                else
-                        cnt_b[pi]++;
+                if ((rc = eng_dfeat_people(s, in->foreign, in->own, at, &dw))) {
+                        eng_dfeat_windows_release(&dw);
+                        rc = nomem(err, "erosion");
+                        goto done;
+                }
+                for (size_t k = 0; k < s->n_people; k++) {
+                        cnt_a[k] = dw.count[k * 2];
+                        cnt_b[k] = dw.count[k * 2 + 1];
+                }
+                eng_dfeat_windows_release(&dw);
         }
         nseg = ss.n;
         segs = cxg_calloc(nseg * ENG_ERO__COUNT + 1, sizeof(*segs));
@@ -640,37 +644,18 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                                 size_t *checked, struct cxg_error *err)
 {
         const struct eng_snapshot *s = in->snap;
-        int64_t at = in->at, r0 = at - (int64_t)(p->risk_days * CXG_DAY),
-                p0 = r0 - (int64_t)(p->risk_prior_days * CXG_DAY);
-        uint32_t *n_prior = NULL, *n_recent = NULL;
-        int32_t *last = NULL;
+        int64_t rd = eng_dfeat_days(p->risk_days), pd = eng_dfeat_days(p->risk_prior_days);
+        int64_t at = in->at, r0 = at - rd * CXG_DAY;
+        struct eng_dfeat_windows dw = {.nwin = 2, .lo = {0, rd}, .hi = {rd, rd + pd}};
         struct eng_risk_person *ppl = NULL;
         struct eng_risk_feedback *fb = NULL;
         size_t cap_fb = 0, cap_ppl = 0;
         enum cxg_err rc = CXG_OK;
 
-        n_prior = cxg_calloc(s->n_people + 1, sizeof(*n_prior));
-        n_recent = cxg_calloc(s->n_people + 1, sizeof(*n_recent));
-        last = cxg_malloc((s->n_people + 1) * sizeof(*last));
-        if (!n_prior || !n_recent || !last) {
+        /* recent and prior interactions, last interaction: the owner's figures */
+        if (eng_dfeat_people(s, in->foreign, in->own, at, &dw)) {
                 rc = nomem(err, "account at risk");
                 goto done;
-        }
-        for (size_t k = 0; k < s->n_people; k++)
-                last[k] = INT32_MIN;
-        FOR_EACH_ROW(s, c, i)
-        {
-                int64_t t = ts_of(c->ts[i]);
-                uint32_t pi = c->person[i];
-
-                if (t > at || pi >= s->n_people)
-                        continue;
-                if (c->ts[i] > last[pi])
-                        last[pi] = c->ts[i];
-                if (t > r0)
-                        n_recent[pi]++;
-                else if (t > p0)
-                        n_prior[pi]++;
         }
         for (uint32_t a = 0; a < s->n_accounts && !rc; a++) {
                 struct eng_risk_account ra;
@@ -692,9 +677,10 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                         r->name = s->p_name[pi];
                         r->role = s->p_role[pi];
                         r->seniority = s->p_seniority[pi];
-                        r->n_prior = n_prior[pi];
-                        r->n_recent = n_recent[pi];
-                        r->last_active = last[pi] == INT32_MIN ? CXG_TS_NONE : ts_of(last[pi]);
+                        r->n_prior = dw.count[(size_t)pi * 2 + 1];
+                        r->n_recent = dw.count[(size_t)pi * 2];
+                        r->last_active =
+                            dw.last[pi] == INT32_MIN ? CXG_TS_NONE : ts_of(dw.last[pi]);
                         r->left_at = s->p_left[pi];
                 }
                 for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++) {
@@ -741,9 +727,7 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                 rc = eng_detect_at_risk(p, &ra, 1, at, out, err);
         }
 done:
-        cxg_free(n_prior);
-        cxg_free(n_recent);
-        cxg_free(last);
+        eng_dfeat_windows_release(&dw);
         cxg_free(ppl);
         cxg_free(fb);
         return rc;

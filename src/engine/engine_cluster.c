@@ -11,7 +11,9 @@
 #include "core/banned.h"
 #include "core/log.h"
 #include "engine/cluster.h"
+#include "engine/detect_features.h"
 #include "engine/engine_int.h"
+#include "engine/state_int.h"
 #include "store/store_changes.h"
 
 /* FNV-1a 64 of n bytes. */
@@ -240,12 +242,14 @@ enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state
 {
         const struct eng_snapshot *s = &e->snap;
         struct cxg_buf b;
+        struct eng_dfeat_acc dfeat;
         size_t handed = 0;
         enum cxg_err rc = CXG_OK;
 
         if (!e->clustered)
                 return cxg_error_set(err, CXG_ERR_INVALID, "engine: not a cluster node");
         cxg_buf_init(&b, 0);
+        eng_dfeat_acc_init(&dfeat);
         pthread_rwlock_rdlock(&e->lock);
         if (hashes_fit(e))
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
@@ -256,7 +260,7 @@ enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state
                 if (!cxg_shardset_has(&e->own, shard))
                         continue;
                 cxg_buf_clear(&b);
-                if ((rc = eng_state_encode(s, &e->scores, a, &b, err)))
+                if ((rc = eng_state_encode_with(s, &e->scores, a, &dfeat, &b, err)))
                         break;
                 h = state_hash(s, a, &b);
                 if (only_changed && e->state_hash[a] == h)
@@ -268,6 +272,7 @@ enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state
         }
         pthread_rwlock_unlock(&e->lock);
         cxg_buf_release(&b);
+        eng_dfeat_acc_release(&dfeat);
         if (count)
                 *count = handed;
         return rc;

@@ -73,6 +73,13 @@ void eng_foreign_drop(struct eng_foreign *f, int64_t account_id)
         f->count--;
 }
 
+const struct eng_fstate *eng_foreign_get(const struct eng_foreign *f, int64_t account_id)
+{
+        if (!f || account_id <= 0 || (size_t)account_id >= f->cap)
+                return NULL;
+        return f->by_id[account_id];
+}
+
 size_t eng_foreign_count(const struct eng_foreign *f)
 {
         return f ? f->count : 0;
