@@ -13,6 +13,8 @@
 
 #include "core/buf.h"
 #include "engine/cluster.h"
+#include "engine/detect.h"
+#include "engine/detect_features.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
 
@@ -395,6 +397,87 @@ static void test_shard_plus_foreign_states_equal_single_node(void **st)
         eng_snapshot_release(&full);
 }
 
+/* Erosion and at-risk alerts of one run (health from r) on s, with f and own in a cluster. */
+static void detect_on(const struct eng_snapshot *s, const struct eng_scores *r,
+                      const struct eng_foreign *f, const struct cxg_shardset *own,
+                      struct eng_alerts *out)
+{
+        struct eng_detect_params p;
+        struct eng_detect_input in = {.snap = s, .now = r, .at = AT, .foreign = f, .own = own};
+        struct cxg_error e;
+
+        eng_detect_params_init(&p);
+        p.risk_min_active = 1;
+        in.kinds = ENG_DETECT_BIT(ENG_ALERT_EROSION) | ENG_DETECT_BIT(ENG_ALERT_AT_RISK);
+        eng_alerts_init(out);
+        assert_int_equal(eng_detect_run(&p, &in, out, NULL, &e), CXG_OK);
+}
+
+/*
+ * The detectors' per-person inputs (erosion's two windows, at risk's recent and prior counts
+ * and last interaction) on a node holding shard k's rows plus the other accounts' published
+ * states equal the single node's for every person, and so do the alerts of both detectors.
+ */
+static void test_shard_detect_inputs_equal_single_node(void **st)
+{
+        struct eng_compute_opts o = {.at = AT, .threads = 2};
+        struct eng_snapshot full, sub;
+        struct eng_scores r;
+        struct eng_alerts a1, a2;
+        struct cxg_shardset own;
+        struct eng_dfeat_windows w1 = {.nwin = 4, .lo = {0, 30, 90, 0}, .hi = {30, 120, 180, 900}};
+        size_t nonzero = 0;
+
+        (void)st;
+        world(&full, NULL);
+        compute(&full, &o, &r);
+        assert_int_equal(eng_dfeat_people(&full, NULL, NULL, AT, &w1), CXG_OK);
+        for (size_t k = 0; k < full.n_people * 4; k++)
+                nonzero += w1.count[k] > 0;
+        assert_true(nonzero > full.n_people);
+        detect_on(&full, &r, NULL, NULL, &a1);
+        assert_true(a1.n > 0);
+        for (int k = 0; k < N_SHARDS; k++) {
+                struct eng_dfeat_windows w2 = w1;
+                struct eng_foreign *f;
+                size_t held = 0;
+
+                set_of(&own, k);
+                world(&sub, &own);
+                f = states_of(&full, &r, &own);
+                w2.count = NULL;
+                w2.last = NULL;
+                assert_int_equal(eng_dfeat_people(&sub, f, &own, AT, &w2), CXG_OK);
+                for (uint32_t p = 0; p < full.n_people; p++) {
+                        assert_int_equal(w1.last[p], w2.last[p]);
+                        for (int q = 0; q < 4; q++)
+                                assert_int_equal(w1.count[p * 4 + (uint32_t)q],
+                                                 w2.count[p * 4 + (uint32_t)q]);
+                }
+                /* without the states, the node sees only its own rows: the inputs differ */
+                eng_dfeat_windows_release(&w2);
+                assert_int_equal(eng_dfeat_people(&sub, NULL, NULL, AT, &w2), CXG_OK);
+                for (size_t p = 0; p < full.n_people * 4; p++)
+                        held += w1.count[p] != w2.count[p];
+                assert_true(held > 0);
+                eng_dfeat_windows_release(&w2);
+                detect_on(&sub, &r, f, &own, &a2);
+                assert_int_equal(a1.n, a2.n);
+                for (size_t i = 0; i < a1.n; i++) {
+                        assert_string_equal(a1.v[i].dedup_key, a2.v[i].dedup_key);
+                        assert_string_equal(a1.v[i].summary, a2.v[i].summary);
+                        assert_int_equal(a1.v[i].severity, a2.v[i].severity);
+                }
+                eng_alerts_release(&a2);
+                eng_foreign_free(f);
+                eng_snapshot_release(&sub);
+        }
+        eng_alerts_release(&a1);
+        eng_dfeat_windows_release(&w1);
+        eng_scores_release(&r);
+        eng_snapshot_release(&full);
+}
+
 /* Rewrite blob's trailing CRC-32 after an edit (a blob well framed but bad inside). */
 static void reframe(unsigned char *b, size_t len)
 {
@@ -525,6 +608,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_round_trip_reproduces_scores_and_months),
             cmocka_unit_test(test_shard_plus_foreign_states_equal_single_node),
+            cmocka_unit_test(test_shard_detect_inputs_equal_single_node),
             cmocka_unit_test(test_decode_rejects_bad_blobs),
             cmocka_unit_test(test_own_mask_leaves_other_accounts_unscored),
         };
