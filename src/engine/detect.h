@@ -473,6 +473,7 @@ int64_t eng_week_start(int64_t t);
 struct eng_snapshot;
 struct eng_scores;
 struct eng_foreign;
+struct eng_partials;
 struct cxg_shardset;
 
 struct eng_detect_input {
@@ -485,6 +486,9 @@ struct eng_detect_input {
          * and the shards held here; NULL both on a single node (every account from rows) */
         const struct eng_foreign *foreign;
         const struct cxg_shardset *own;
+        /* a cluster node: every shard's merged partials (experience weeks and samples, the
+         * earliest interaction); NULL: computed from the snapshot's rows the same way */
+        const struct eng_partials *partials;
 };
 
 /* Sizes and timings of one run, for `cxgarden detect` and logs. */
