@@ -50,12 +50,17 @@ static int eng_ok;
 
 /* Cluster mode ([cluster] or serve --shards; docs/api.md, "Scale-out"): the node's state,
  * used by the applier thread (and its status by the API's threads) */
-#define FOLLOW_MIN_MS 200 /* other nodes' published states are read at most this often */
+#define FOLLOW_MIN_MS 200  /* other nodes' published states are read at most this often */
+#define PUBLISH_MIN_MS 200 /* and this node's rescored accounts' states published */
 static struct app_cluster cl;
 static int cl_on;
 static struct {
-        double last_tick, last_follow;
-        int dirty; /* rows applied since the last publication of the partials */
+        double last_tick, last_follow, last_states;
+        int dirty;          /* rows applied since the last publication of the partials */
+        int shards_changed; /* the owned shards changed since the last gather */
+        int states_due;     /* rows applied since the last publication of the states */
+        int prune_due;      /* the engine reloaded (deletions, erasures) since the last prune */
+        int url_set;        /* [cluster] url given: not replaced once the port is known */
 } clr;
 
 /* The applier's state; mu guards everything but the settings and the counters. */
@@ -215,6 +220,8 @@ static int catch_up(int64_t h)
                         cxg_log(CXG_LOG_ERROR, "serve: applying the change log: %s", err.msg);
                         return -1;
                 }
+                if (out.reloaded)
+                        clr.prune_due = 1; /* deletions: published states may be orphans */
                 atomic_fetch_add(&applied_changes, (long)out.changes);
                 atomic_fetch_add(&applied_rows, (long)out.rows);
                 note_applied(out.seq);
@@ -234,6 +241,7 @@ static int reload(void)
                 cxg_log(CXG_LOG_ERROR, "serve: engine reload: %s", err.msg);
                 return -1;
         }
+        clr.prune_due = 1;
         return 0;
 }
 
@@ -286,42 +294,48 @@ static void cluster_failed(const char *step, const struct cxg_error *err)
  * never had every shard's partials, or its shards changed) the two-phase recompute; then the
  * states of the accounts rescored.
  */
-static void cluster_tick(double now, int force_gather)
+static void cluster_tick(double now)
 {
         struct cxg_error err = {0};
-        int changed = 0, re = 0;
-        double lag;
+        int changed = clr.shards_changed, re = 0;
 
         clr.last_tick = now;
-        pthread_mutex_lock(&ap.mu);
-        lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
-        pthread_mutex_unlock(&ap.mu);
-        if (app_cluster_tick(&cl, ap.st, &eng, api_now(), lag, &changed, &err)) {
-                cluster_failed("tick", &err);
-                return;
-        }
-        if (changed) {
-                pthread_mutex_lock(&ap.mu);
-                if (eng.seq > ap.seq) /* the shards were loaded up to the head read first */
-                        ap.seq = eng.seq;
-                pthread_mutex_unlock(&ap.mu);
-        }
-        if ((changed || clr.dirty) && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
+        if (clr.dirty && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
                 cluster_failed("publishing partials", &err);
                 return;
         }
         clr.dirty = 0;
-        if (!(force_gather || changed || eng.partials_hash == 0 || recompute_due()))
+        if (!(changed || eng.partials_hash == 0 || recompute_due()))
                 return;
         if (app_cluster_gather(&cl, ap.st, &eng, &re, &err)) {
                 cluster_failed("gathering partials", &err);
                 return;
         }
+        clr.shards_changed = 0;
         ap.last_recompute = api_mono();
         if (re)
                 atomic_fetch_add(&recomputes, 1);
         if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, &err))
                 cluster_failed("publishing states", &err);
+}
+
+/* Load the shards the heartbeat thread's last balancing step left this node, if they changed. */
+static void cluster_take(void)
+{
+        struct cxg_error err = {0};
+        int changed = 0;
+
+        if (app_cluster_take(&cl, ap.st, &eng, &changed, &err)) {
+                cluster_failed("loading the shards", &err);
+                return;
+        }
+        if (!changed)
+                return;
+        clr.dirty = clr.shards_changed = 1;
+        pthread_mutex_lock(&ap.mu);
+        if (eng.seq > ap.seq) /* the shards were loaded up to the head read first */
+                ap.seq = eng.seq;
+        pthread_mutex_unlock(&ap.mu);
 }
 
 /*
@@ -333,13 +347,26 @@ static void cluster_round(const struct round *rd)
         struct cxg_error err = {0};
         double now = api_mono();
 
-        if (ap.seq > rd->seq0) {
-                clr.dirty = 1;
-                if (app_cluster_publish_states(&cl, ap.st, &eng, &err))
+        cluster_take();
+        if (ap.seq > rd->seq0)
+                clr.dirty = clr.states_due = 1;
+        if (clr.prune_due) {
+                clr.prune_due = 0;
+                if (app_cluster_prune(&cl, ap.st, &err))
+                        cluster_failed("pruning published states", &err);
+        }
+        /* encoding every owned account to find the changed ones costs O(accounts): at most
+         * every PUBLISH_MIN_MS under a stream of commits */
+        if (clr.states_due && (now - clr.last_states) * 1000.0 >= PUBLISH_MIN_MS) {
+                clr.states_due = 0;
+                clr.last_states = now;
+                if (app_cluster_publish_states(&cl, ap.st, &eng, &err)) {
                         cluster_failed("publishing states", &err);
+                        clr.states_due = 1;
+                }
         }
         if (now - clr.last_tick >= (double)cl.cfg.tick_s)
-                cluster_tick(now, 0);
+                cluster_tick(now);
         if ((now - clr.last_follow) * 1000.0 >= FOLLOW_MIN_MS) {
                 clr.last_follow = now;
                 if (app_cluster_follow(&cl, ap.st, &eng, &err))
@@ -557,6 +584,77 @@ static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap
         return n > 0 && (size_t)n < cap;
 }
 
+/* The heartbeat thread: beats every tick_seconds on a store handle of its own, whatever
+ * the applier is busy with (a load or a recompute longer than a lease must not lose it). */
+static struct {
+        pthread_t th;
+        pthread_mutex_t mu;
+        pthread_cond_t wake;
+        int started, stopping;
+        struct store *st;
+} hb;
+
+static void *beat_main(void *unused)
+{
+        struct cxg_error err = {0};
+        double lag, now;
+
+        (void)unused;
+        pthread_mutex_lock(&hb.mu);
+        while (!hb.stopping) {
+                struct timespec ts = deadline_in(cl.cfg.tick_s * 1000L);
+
+                pthread_mutex_unlock(&hb.mu);
+                now = api_mono();
+                pthread_mutex_lock(&ap.mu);
+                lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
+                pthread_mutex_unlock(&ap.mu);
+                if (app_cluster_beat(&cl, hb.st, &eng, api_now(), lag, &err))
+                        cluster_failed("heartbeat", &err);
+                pthread_mutex_lock(&hb.mu);
+                if (!hb.stopping)
+                        pthread_cond_timedwait(&hb.wake, &hb.mu, &ts);
+        }
+        pthread_mutex_unlock(&hb.mu);
+        return NULL;
+}
+
+static enum cxg_err beat_start(const char *db, struct cxg_error *err)
+{
+        pthread_condattr_t ca;
+        enum cxg_err rc;
+
+        if ((rc = store_open(db, 0, &hb.st, err)))
+                return rc;
+        pthread_mutex_init(&hb.mu, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&hb.wake, &ca);
+        pthread_condattr_destroy(&ca);
+        hb.stopping = 0;
+        if (pthread_create(&hb.th, NULL, beat_main, NULL) != 0) {
+                store_close(hb.st);
+                hb.st = NULL;
+                return cxg_error_set(err, CXG_ERR_NOMEM, "cannot start the cluster's heartbeat");
+        }
+        hb.started = 1;
+        return CXG_OK;
+}
+
+static void beat_stop(void)
+{
+        if (!hb.started)
+                return;
+        pthread_mutex_lock(&hb.mu);
+        hb.stopping = 1;
+        pthread_cond_signal(&hb.wake);
+        pthread_mutex_unlock(&hb.mu);
+        pthread_join(hb.th, NULL);
+        hb.started = 0;
+        store_close(hb.st);
+        hb.st = NULL;
+}
+
 /* Cluster mode or not, from [cluster] and serve --shards (node and URL filled later). */
 static enum cxg_err cluster_config(const struct api_config *cfg, struct cxg_error *err)
 {
@@ -566,9 +664,10 @@ static enum cxg_err cluster_config(const struct api_config *cfg, struct cxg_erro
         cl_on = 0;
         if ((rc = app_cluster_config(cfg->ini, cfg->shards, &cc, &cl_on, err)) || !cl_on)
                 return rc;
+        memset(&clr, 0, sizeof(clr));
+        clr.url_set = cc.url[0] != '\0';
         app_cluster_defaults(&cc, cfg->port);
         app_cluster_init(&cl, &cc, api_now());
-        memset(&clr, 0, sizeof(clr));
         clr.dirty = 1; /* the first tick publishes the partials of the shards loaded */
         return CXG_OK;
 }
@@ -610,6 +709,7 @@ static void cluster_stop(void)
 
         if (!cl_on)
                 return;
+        beat_stop(); /* before leaving: a beat after it would join again */
         if (store_open(eng_db_path, 0, &st, &err) || app_cluster_leave(&cl, st, &err))
                 cxg_log(CXG_LOG_WARN, "cluster: leaving: %s", err.msg);
         store_close(st);
@@ -626,7 +726,7 @@ void api_engine_listening(int port)
 {
         char url[STORE_NODE_URL_MAX];
 
-        if (!cl_on || cl.cfg.url[0] || port <= 0)
+        if (!cl_on || clr.url_set || port <= 0)
                 return;
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
         app_cluster_set_url(&cl, url);
@@ -676,7 +776,7 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
                 return rc;
         eng_ok = 1;
         if ((rc = api_alerts_start(cfg, err)) || (rc = applier_start(cfg, err)) ||
-            (rc = api_commit_start(cfg, err))) {
+            (rc = api_commit_start(cfg, err)) || (cl_on && (rc = beat_start(cfg->db_path, err)))) {
                 start_failed();
                 return rc;
         }

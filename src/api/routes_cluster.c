@@ -21,9 +21,9 @@
 #include "core/log.h"
 #include "store/store_cluster.h"
 
-#define FORWARD_TIMEOUT_MS 10000        /* the owner's whole answer */
-#define FORWARD_MAX_REPLY (32u << 20)   /* bytes of a forwarded answer */
-#define FORWARD_RETRY_AFTER_S 2         /* a tick: by then a lost shard may have a new holder */
+#define FORWARD_TIMEOUT_MS 10000      /* the owner's whole answer */
+#define FORWARD_MAX_REPLY (32u << 20) /* bytes of a forwarded answer */
+#define FORWARD_RETRY_AFTER_S 2       /* a tick: by then a lost shard may have a new holder */
 #define FORWARD_HEADER "X-Cxgarden-Forwarded"
 
 /* The routes about one account ({id} first) whose views read its raw interactions. */
@@ -68,7 +68,8 @@ static json_t *leases_json(const struct store_shard_lease *l, size_t n)
 
                 bad |= !o;
                 bad |= view_put(o, "shard", json_integer(l[i].shard));
-                bad |= view_put(o, "holder", l[i].holder[0] ? json_string(l[i].holder) : json_null());
+                bad |=
+                    view_put(o, "holder", l[i].holder[0] ? json_string(l[i].holder) : json_null());
                 bad |= view_put(o, "expires_at", view_time(l[i].expires_at));
                 bad |= json_array_append_new(a, o) != 0;
         }
@@ -162,8 +163,9 @@ enum cxg_err api_cluster_metrics(struct cxg_buf *b)
 
 /* ---- forwarding ---- */
 
-/* Append "%XX" escapes of s to b (RFC 3986 unreserved characters as they are). */
-static enum cxg_err put_escaped(struct cxg_buf *b, const char *s)
+/* Append "%XX" escapes of s to b (RFC 3986 unreserved characters, and those of keep, as
+ * they are). */
+static enum cxg_err put_escaped(struct cxg_buf *b, const char *s, const char *keep)
 {
         enum cxg_err rc = CXG_OK;
 
@@ -171,7 +173,7 @@ static enum cxg_err put_escaped(struct cxg_buf *b, const char *s)
                 unsigned char ch = (unsigned char)*s;
 
                 if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || strchr("-._~", ch))
+                    (ch >= '0' && ch <= '9') || strchr("-._~", ch) || strchr(keep, ch))
                         rc = cxg_buf_putc(b, (char)ch);
                 else
                         rc = cxg_buf_printf(b, "%%%02X", ch);
@@ -193,9 +195,9 @@ static enum MHD_Result put_arg(void *cls, enum MHD_ValueKind kind, const char *k
         if (!q->rc)
                 q->rc = cxg_buf_putc(q->b, q->b->len ? '&' : '?');
         if (!q->rc)
-                q->rc = put_escaped(q->b, key);
+                q->rc = put_escaped(q->b, key, "");
         if (!q->rc && value && !(q->rc = cxg_buf_putc(q->b, '=')))
-                q->rc = put_escaped(q->b, value);
+                q->rc = put_escaped(q->b, value, "");
         return q->rc ? MHD_NO : MHD_YES;
 }
 
@@ -210,7 +212,9 @@ static enum cxg_err target_of(struct api_req *r, struct cxg_buf *out)
         MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, put_arg, &qq);
         rc = qq.rc;
         if (!rc)
-                rc = cxg_buf_printf(out, "%s%s", r->path, q.data ? q.data : "");
+                rc = put_escaped(out, r->path, "/"); /* the path came decoded */
+        if (!rc && q.data)
+                rc = cxg_buf_puts(out, q.data);
         cxg_buf_release(&q);
         return rc;
 }
@@ -279,8 +283,7 @@ static int is_forwarded(const struct api_req *r)
 }
 
 /* Send r to the node at url and pass its answer on: 0, or -1 with why in err. */
-static int forward_to(struct api_req *r, const char *node, const char *url,
-                      struct cxg_error *err)
+static int forward_to(struct api_req *r, const char *node, const char *url, struct cxg_error *err)
 {
         struct cxg_buf target, headers, answer;
         int ok = -1;
@@ -292,12 +295,11 @@ static int forward_to(struct api_req *r, const char *node, const char *url,
                 cxg_error_set(err, CXG_ERR_NOMEM, "out of memory");
                 goto done;
         }
-        if (api_http_exchange(url, r->method, target.data, headers.data, r->body.data,
-                              r->body.len, FORWARD_TIMEOUT_MS, FORWARD_MAX_REPLY, &answer, err))
+        if (api_http_exchange(url, r->method, target.data, headers.data, r->body.data, r->body.len,
+                              FORWARD_TIMEOUT_MS, FORWARD_MAX_REPLY, &answer, err))
                 goto done;
         if (pass_through(r, &answer)) {
-                cxg_error_set(err, CXG_ERR_IO, "%s: not an HTTP answer this node can pass on",
-                              url);
+                cxg_error_set(err, CXG_ERR_IO, "%s: not an HTTP answer this node can pass on", url);
                 goto done;
         }
         ok = 0;
@@ -306,6 +308,15 @@ done:
         cxg_buf_release(&headers);
         cxg_buf_release(&answer);
         return ok;
+}
+
+/* 503 with Retry-After: the account's raw views cannot be served now, and why. */
+static void retry_later(struct api_req *r, const char *why, uint32_t shard)
+{
+        r->retry_after = FORWARD_RETRY_AFTER_S;
+        api_reply_error(r, 503, "unavailable", NULL,
+                        "account \"%s\" (shard %" PRIu32 "): %s; retry shortly", r->params[0],
+                        shard, why);
 }
 
 int api_cluster_forward(struct api_req *r)
@@ -323,6 +334,10 @@ int api_cluster_forward(struct api_req *r)
         app_cluster_status_get(c, &s);
         if (cxg_shardset_has(&s.owned, shard))
                 return 0;
+        if (cxg_shardset_has(&s.want, shard)) { /* leased to this node, not loaded yet */
+                retry_later(r, "this node is still loading", shard);
+                return 1;
+        }
         if (!(st = api_store(r)))
                 return 1;
         atomic_fetch_add(&forwards, 1);
@@ -331,11 +346,7 @@ int api_cluster_forward(struct api_req *r)
                 atomic_fetch_add(&forward_failures, 1);
                 cxg_log(CXG_LOG_WARN, "cluster: %s %s: shard %" PRIu32 "'s owner: %s", r->method,
                         r->path, shard, err.msg);
-                r->retry_after = FORWARD_RETRY_AFTER_S;
-                api_reply_error(r, 503, "unavailable", NULL,
-                                "the node holding account \"%s\" (shard %" PRIu32
-                                ") is not reachable; retry shortly",
-                                r->params[0], shard);
+                retry_later(r, "the node holding it is not reachable", shard);
         }
         return 1;
 }

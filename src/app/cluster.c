@@ -137,6 +137,7 @@ void app_cluster_init(struct app_cluster *c, const struct app_cluster_cfg *cfg, 
         c->started_at = now;
         pthread_mutex_init(&c->mu, NULL);
         cxg_shardset_init(&c->status.owned, cfg->n_shards, 0);
+        c->status.want = c->status.owned;
 }
 
 void app_cluster_release(struct app_cluster *c)
@@ -240,7 +241,7 @@ enum cxg_err app_cluster_join(struct app_cluster *c, struct store *st, int64_t n
                                        &owned, err)))
                 return rc;
         pthread_mutex_lock(&c->mu);
-        c->status.owned = owned;
+        c->status.owned = c->status.want = owned;
         pthread_mutex_unlock(&c->mu);
         c->joined = 1;
         cxg_log(CXG_LOG_INFO, "cluster: node %s joined (%" PRIu32 " shards): owns %" PRIu32 " (%s)",
@@ -249,44 +250,55 @@ enum cxg_err app_cluster_join(struct app_cluster *c, struct store *st, int64_t n
         return count_alive(c, st, now, err);
 }
 
-enum cxg_err app_cluster_tick(struct app_cluster *c, struct store *st, struct eng_engine *e,
-                              int64_t now, double lag_s, int *changed, struct cxg_error *err)
+enum cxg_err app_cluster_beat(struct app_cluster *c, struct store *st, struct eng_engine *e,
+                              int64_t now, double lag_s, struct cxg_error *err)
 {
         struct store_node_info me;
-        struct cxg_shardset owned, before;
+        struct cxg_shardset want;
+        enum cxg_err rc;
+
+        status_from_engine(c, e, lag_s);
+        beat_row(c, &me);
+        if ((rc = store_cluster_heartbeat(st, &me, now, c->cfg.lease_s, err)) ||
+            (rc = store_shards_balance(st, c->cfg.node, now, c->cfg.lease_s, c->cfg.n_shards, &want,
+                                       err)) ||
+            (rc = count_alive(c, st, now, err)))
+                return rc;
+        pthread_mutex_lock(&c->mu);
+        c->status.want = want;
+        pthread_mutex_unlock(&c->mu);
+        return CXG_OK;
+}
+
+enum cxg_err app_cluster_take(struct app_cluster *c, struct store *st, struct eng_engine *e,
+                              int *changed, struct cxg_error *err)
+{
+        struct cxg_shardset want, before;
         enum cxg_err rc;
         char was[256], is[256];
 
         if (changed)
                 *changed = 0;
-        status_from_engine(c, e, lag_s);
-        beat_row(c, &me);
-        if ((rc = store_cluster_heartbeat(st, &me, now, c->cfg.lease_s, err)) ||
-            (rc = store_shards_balance(st, c->cfg.node, now, c->cfg.lease_s, c->cfg.n_shards,
-                                       &owned, err)) ||
-            (rc = count_alive(c, st, now, err)))
-                return rc;
         pthread_mutex_lock(&c->mu);
+        want = c->status.want;
         before = c->status.owned;
         pthread_mutex_unlock(&c->mu);
-        if (cxg_shardset_equal(&before, &owned))
+        if (cxg_shardset_equal(&before, &want))
                 return CXG_OK;
         cxg_log(CXG_LOG_INFO, "cluster: node %s owns %" PRIu32 " shards (%s), was %" PRIu32 " (%s)",
-                c->cfg.node, cxg_shardset_count(&owned),
-                cxg_shardset_format(&owned, is, sizeof(is)), cxg_shardset_count(&before),
-                cxg_shardset_format(&before, was, sizeof(was)));
-        if ((rc = eng_engine_set_shards(e, st, &owned, err)))
+                c->cfg.node, cxg_shardset_count(&want), cxg_shardset_format(&want, is, sizeof(is)),
+                cxg_shardset_count(&before), cxg_shardset_format(&before, was, sizeof(was)));
+        if ((rc = eng_engine_set_shards(e, st, &want, err)))
                 return rc;
         /* shards given up: their partials are the new holder's to put */
         for (uint32_t i = 0; i < c->cfg.n_shards; i++)
-                if (!cxg_shardset_has(&owned, i))
+                if (!cxg_shardset_has(&want, i))
                         c->part_hash[i] = 0;
         eng_engine_states_reset(e);
         pthread_mutex_lock(&c->mu);
-        c->status.owned = owned;
+        c->status.owned = want;
         c->status.ownership_changes++;
         pthread_mutex_unlock(&c->mu);
-        status_from_engine(c, e, lag_s);
         if (changed)
                 *changed = 1;
         return CXG_OK;
@@ -474,9 +486,12 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
         rc = eng_engine_states(e, 1, states_one, &p, NULL, err);
         if (!rc)
                 rc = states_flush(&p);
+        if (rc) /* what was handed out may not be stored: hand out every state next time */
+                eng_engine_states_reset(e);
         if (!rc && p.total)
-                cxg_log(CXG_LOG_DEBUG, "cluster: published the state of %zu accounts (pub_seq %lld)",
-                        p.total, (long long)p.pub_seq);
+                cxg_log(CXG_LOG_DEBUG,
+                        "cluster: published the state of %zu accounts (pub_seq %lld)", p.total,
+                        (long long)p.pub_seq);
 done:
         for (size_t i = 0; i < p.n; i++)
                 cxg_free(p.blobs[i]);
@@ -552,6 +567,12 @@ enum cxg_err app_cluster_follow(struct app_cluster *c, struct store *st, struct 
         c->status.pub_seq = f.last;
         pthread_mutex_unlock(&c->mu);
         return CXG_OK;
+}
+
+enum cxg_err app_cluster_prune(struct app_cluster *c, struct store *st, struct cxg_error *err)
+{
+        (void)c;
+        return store_state_prune(st, err);
 }
 
 enum cxg_err app_cluster_leave(struct app_cluster *c, struct store *st, struct cxg_error *err)

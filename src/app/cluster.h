@@ -1,12 +1,14 @@
 /*
  * cluster.h: the use cases of one engine node of a scale-out cluster (docs/architecture.md,
  * "Scale-out"; docs/api.md, "Scale-out"). The node joins (records the shard count, first
- * heartbeat), then every tick renews its heartbeat and leases and balances the shards; after
+ * heartbeat), then every tick renews its heartbeat and leases and balances the shards (and the
+ * applier loads the shards that changed); after
  * its engine caught up it publishes its shards' baseline partial sums and its accounts'
  * states; it gathers every shard's partials for the two-phase recompute and follows the
  * other nodes' published states. A clean stop leaves (its shards are free at once). The
  * engine reads, never writes: these functions move blobs between the engine and the store.
- * One thread (the server's applier) calls them; app_cluster_status may be read by others.
+ * The server's applier calls them, except app_cluster_beat (its heartbeat thread); the status
+ * may be read by any thread.
  */
 #ifndef CXG_APP_CLUSTER_H
 #define CXG_APP_CLUSTER_H
@@ -50,12 +52,13 @@ void app_cluster_defaults(struct app_cluster_cfg *c, int port);
 
 /* What the node publishes in its heartbeat and shows in /api/v1/cluster and /metrics. */
 struct app_cluster_status {
-        struct cxg_shardset owned;
-        uint64_t rows;     /* interactions held */
-        int64_t seq;       /* change-log seq applied */
-        double lag_s;      /* age of the oldest committed change not applied (0: caught up) */
-        int64_t pub_seq;   /* newest published state applied */
-        long recomputes;   /* two-phase recomputes done */
+        struct cxg_shardset owned; /* the shards the engine holds */
+        struct cxg_shardset want;  /* the shards the last balancing step leased to the node */
+        uint64_t rows;             /* interactions held */
+        int64_t seq;               /* change-log seq applied */
+        double lag_s;    /* age of the oldest committed change not applied (0: caught up) */
+        int64_t pub_seq; /* newest published state applied */
+        long recomputes; /* two-phase recomputes done */
         long ownership_changes;
         size_t nodes_alive; /* at the last tick */
 };
@@ -88,13 +91,18 @@ void app_cluster_status_get(struct app_cluster *c, struct app_cluster_status *ou
 enum cxg_err app_cluster_join(struct app_cluster *c, struct store *st, int64_t now,
                               struct cxg_error *err) CXG_WUR;
 /*
- * Tick: heartbeat with the node's info (shards owned, rows, applied seq, lag, pub_seq), one
- * balancing step, and on a changed owned set eng_engine_set_shards (logged with counts).
- * *changed (may be NULL) = 1 when the set changed.
+ * Beat (every tick, on a thread of its own so that a long load or recompute never lets the
+ * leases lapse): heartbeat with the node's info (shards owned, rows, applied seq, lag,
+ * pub_seq), one balancing step; the shards it leaves the node are kept as wanted.
  */
-enum cxg_err app_cluster_tick(struct app_cluster *c, struct store *st, struct eng_engine *e,
-                              int64_t now, double lag_s, int *changed,
-                              struct cxg_error *err) CXG_WUR;
+enum cxg_err app_cluster_beat(struct app_cluster *c, struct store *st, struct eng_engine *e,
+                              int64_t now, double lag_s, struct cxg_error *err) CXG_WUR;
+/*
+ * Take the wanted shards (the applier's thread): when they differ from the engine's,
+ * eng_engine_set_shards (logged with counts). *changed (may be NULL) = 1 when they did.
+ */
+enum cxg_err app_cluster_take(struct app_cluster *c, struct store *st, struct eng_engine *e,
+                              int *changed, struct cxg_error *err) CXG_WUR;
 /* Publish the baseline partial sums of each owned shard whose blob changed since its last put. */
 enum cxg_err app_cluster_publish_partials(struct app_cluster *c, struct store *st,
                                           struct eng_engine *e, struct cxg_error *err) CXG_WUR;
@@ -111,6 +119,9 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
 /* Apply the other shards' states published since the last pub_seq seen. */
 enum cxg_err app_cluster_follow(struct app_cluster *c, struct store *st, struct eng_engine *e,
                                 struct cxg_error *err) CXG_WUR;
+/* After deletions: drop the published states of accounts and people that no longer exist. */
+enum cxg_err app_cluster_prune(struct app_cluster *c, struct store *st,
+                               struct cxg_error *err) CXG_WUR;
 /* A clean stop: delete the heartbeat and release the leases at once. */
 enum cxg_err app_cluster_leave(struct app_cluster *c, struct store *st,
                                struct cxg_error *err) CXG_WUR;

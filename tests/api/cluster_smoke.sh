@@ -2,7 +2,8 @@
 # cluster_smoke.sh BINARY: the scale-out node runtime in a minute (docs/api.md, "Scale-out"):
 # [cluster] and --shards errors name the file and line; two `serve --shards 64` nodes over one
 # database split the 64 shards 32/32 (GET /api/v1/cluster on both, /metrics); an account's
-# timeline asked of the node that does not hold its shard is answered by the holder; a
+# timeline asked of the node that does not hold its shard is answered by the holder, and by
+# a 503 with Retry-After once the holder is killed, until the survivor takes its shards; a
 # single server says {"mode":"single"}; a node stopped cleanly frees its shards for the
 # other at once. On the backend ctest chose (the SQLite file, or PostgreSQL in the pg_
 # variant; tests/lib/db.bash). The equality and failover suites are cluster_*.sh by ctest.
@@ -71,17 +72,23 @@ printf '[cluster]\nshards = %d\nlease_seconds = 4\ntick_seconds = 1\n' "$SHARDS"
 node_start 1
 node_start 2
 
+# wait_split EXPECTED: until node 1's lease map gives its holders EXPECTED shards ("32 32 ",
+# sorted counts), at most WAIT_S; sets split
+wait_split() {
+        split=
+        for _ in $(seq 1 $((WAIT_S * 2))); do
+                split=$(holders 1 | awk '{print $2}' | sort -n | tr '\n' ' ')
+                [ "$split" = "$1" ] && return 0
+                sleep 0.5
+        done
+}
+
 # holders: "NAME COUNT" lines of the leases, from node I's /api/v1/cluster
 holders() {
         on_as "$1" "$ANA" GET /api/v1/cluster
         printf '%s' "$BODY" | jq -r '.leases | group_by(.holder) | map("\(.[0].holder) \(length)") | .[]' 2>/dev/null
 }
-split=
-for _ in $(seq 1 $((WAIT_S * 2))); do
-        split=$(holders 1 | awk '{print $2}' | sort | tr '\n' ' ')
-        [ "$split" = "32 32 " ] && break
-        sleep 0.5
-done
+wait_split "32 32 "
 check "leases split between two nodes" "$split" "32 32 "
 for i in 1 2; do
         on_as "$i" "$ANA" GET /api/v1/cluster
@@ -127,15 +134,28 @@ if [ -n "${FAR:-}" ]; then
         grep -q '^cxgarden_cluster_forwards_total [1-9]' "$T/body" || fail "node 1 forwarded nothing"
 fi
 
+# ---- node 2 killed: its accounts' raw views answer 503 + Retry-After until node 1 takes its
+# shards (lease_seconds + tick_seconds), then node 1 answers them from its own rows ----
+if [ -n "${FAR:-}" ]; then
+        node_kill 2 KILL
+        on_as 1 "$ANA" GET "/api/v1/accounts/$FAR/timeline?limit=5"
+        if [ "$STATUS" = 503 ]; then
+                check "Retry-After of a 503 for a lost owner" "$(header Retry-After)" 2
+        else # node 1 took the shard over already (a slow machine): then it answers itself
+                check "node 1: $FAR's timeline right after node 2 died" "$STATUS" 200
+        fi
+        until_status $WAIT_S 200 on_as 1 "$ANA" GET "/api/v1/accounts/$FAR/timeline?limit=5" ||
+                fail "node 1 never served $FAR's timeline after node 2 died"
+        expect "node 1: $FAR's timeline from its own rows" 200 '.interactions | length' 1
+        node_start 2
+        wait_split "32 32 "
+        check "a rejoining node takes half the shards again" "$split" "32 32 "
+fi
+
 # ---- a clean stop frees node 2's shards: node 1 holds all 64 ----
 node_kill 2 TERM
 grep -q "cluster: node .* left" "$T/log.2" || fail "node 2 did not log leaving"
-split=
-for _ in $(seq 1 $((WAIT_S * 2))); do
-        split=$(holders 1 | awk '{print $2}' | tr '\n' ' ')
-        [ "$split" = "64 " ] && break
-        sleep 0.5
-done
+wait_split "64 "
 check "node 1 holds every shard after node 2 left" "$split" "64 "
 on_as 1 "$ADMIN" GET /metrics
 grep -q '^cxgarden_cluster_shards_owned 64$' "$T/body" || fail "node 1: shards_owned gauge is not 64"
