@@ -76,8 +76,7 @@ static enum cxg_err fit(struct eng_dfeat_acc *f, const struct eng_snapshot *s, u
 }
 
 /* The (local person, age) key of every row of a by one of a's people, at or before at. */
-static size_t collect(const struct eng_snapshot *s, uint32_t a, int64_t at,
-                      struct eng_dfeat_acc *f)
+static size_t collect(const struct eng_snapshot *s, uint32_t a, int64_t at, struct eng_dfeat_acc *f)
 {
         uint64_t lo = a < s->ioff_accounts ? s->a_ioff[a] : 0;
         uint64_t hi = a < s->ioff_accounts ? s->a_ioff[a + 1] : 0;

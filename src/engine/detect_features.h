@@ -24,11 +24,11 @@
  */
 struct eng_dfeat_acc {
         uint32_t np;
-        int32_t *last;  /* rel. to ENG_EPOCH; INT32_MIN: none */
-        uint32_t *off;  /* np + 1 offsets into age and cnt */
-        uint16_t *age;  /* days before at */
-        uint32_t *cnt;  /* interactions that day */
-        size_t n;       /* (age, cnt) pairs */
+        int32_t *last; /* rel. to ENG_EPOCH; INT32_MIN: none */
+        uint32_t *off; /* np + 1 offsets into age and cnt */
+        uint16_t *age; /* days before at */
+        uint32_t *cnt; /* interactions that day */
+        size_t n;      /* (age, cnt) pairs */
         size_t cap_np, cap_off, cap_n, cap_keys, cap_loc;
         uint64_t *keys; /* scratch: local person << 16 | age */
         uint32_t *loc;  /* scratch: person index -> local index + 1 */

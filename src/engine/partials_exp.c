@@ -171,8 +171,8 @@ static int type_cmp(const void *x, const void *y)
 }
 
 /* The dense cells (nt types x nw weeks from w0) into x's sparse types; dense emptied. */
-static int sparse_of(const struct eng_snapshot *s, struct eng_exp_cell *dense, size_t nt,
-                     size_t nw, int64_t w0, struct eng_exp_part *x)
+static int sparse_of(const struct eng_snapshot *s, struct eng_exp_cell *dense, size_t nt, size_t nw,
+                     int64_t w0, struct eng_exp_part *x)
 {
         if (!(x->t = cxg_calloc(nt + 1, sizeof(*x->t))))
                 return 1;
@@ -216,8 +216,8 @@ static int add_rows(const struct eng_snapshot *s, const uint8_t *mask, int64_t w
                         uint32_t a = c->account[i], pi = c->person[i];
                         struct eng_exp_cell *ce;
 
-                        if (t < w0 || t >= w0 + (int64_t)nw * CXG_WEEK || c->type[i] == 0 || c->type[i] >= nt ||
-                            (mask && (a >= s->n_accounts || !mask[a])))
+                        if (t < w0 || t >= w0 + (int64_t)nw * CXG_WEEK || c->type[i] == 0 ||
+                            c->type[i] >= nt || (mask && (a >= s->n_accounts || !mask[a])))
                                 continue;
                         ce = &dense[(size_t)c->type[i] * nw + (size_t)((t - w0) / CXG_WEEK)];
                         ce->n++;
@@ -236,8 +236,8 @@ static int add_rows(const struct eng_snapshot *s, const uint8_t *mask, int64_t w
         return 0;
 }
 
-enum cxg_err eng_exp_part_compute(const struct eng_snapshot *s, const uint8_t *mask,
-                                  int64_t latest, struct eng_exp_part **out)
+enum cxg_err eng_exp_part_compute(const struct eng_snapshot *s, const uint8_t *mask, int64_t latest,
+                                  struct eng_exp_part **out)
 {
         struct eng_exp_part *x = eng_exp_part_new();
         struct eng_exp_cell *dense = NULL;
@@ -488,7 +488,8 @@ static void r_type(struct xrd *r, struct xp_type *t, const char *prev)
         if (r->why)
                 return;
         if (len > NAME_MAX_BYTES || !(t->name = cxg_malloc(len + 1))) {
-                r->why = len > NAME_MAX_BYTES ? "an experience type name too long" : "out of memory";
+                r->why =
+                    len > NAME_MAX_BYTES ? "an experience type name too long" : "out of memory";
                 return;
         }
         memcpy(t->name, r->p + r->pos, len);

@@ -29,8 +29,8 @@ void eng_exp_part_free(struct eng_exp_part *x);
  * The experience partials of the rows of accounts with mask[a] set (mask NULL: every account)
  * in weeks from ENG_EXP_WEEKS before the week of `latest` (s->max_ts when CXG_TS_NONE) on.
  */
-enum cxg_err eng_exp_part_compute(const struct eng_snapshot *s, const uint8_t *mask,
-                                  int64_t latest, struct eng_exp_part **out) CXG_WUR;
+enum cxg_err eng_exp_part_compute(const struct eng_snapshot *s, const uint8_t *mask, int64_t latest,
+                                  struct eng_exp_part **out) CXG_WUR;
 /* Add add into into (counts summed, samples merged: bottom-K of the union). */
 enum cxg_err eng_exp_part_merge(struct eng_exp_part *into, const struct eng_exp_part *add) CXG_WUR;
 enum cxg_err eng_exp_part_encode(const struct eng_exp_part *x, struct cxg_buf *out) CXG_WUR;

@@ -51,10 +51,10 @@ struct eng_fstate {
         unsigned char *blob;        /* owned copy the strings point into */
         int64_t *active_all;        /* every person's active months, one allocation */
         /* detector inputs per person (detect_features.h), people order; NULL when none */
-        int32_t *dlast;  /* last interaction at or before at, rel. to ENG_EPOCH */
-        uint32_t *doff;  /* n_people + 1 offsets into dage and dcnt */
-        uint16_t *dage;  /* days before at */
-        uint32_t *dcnt;  /* interactions that day */
+        int32_t *dlast; /* last interaction at or before at, rel. to ENG_EPOCH */
+        uint32_t *doff; /* n_people + 1 offsets into dage and dcnt */
+        uint16_t *dage; /* days before at */
+        uint32_t *dcnt; /* interactions that day */
 };
 
 /* Decode blob into a new state (*out; eng_fstate_free). A bad blob: CXG_ERR_PARSE saying why. */
