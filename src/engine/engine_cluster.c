@@ -167,38 +167,62 @@ enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state
                                     size_t *bad, struct cxg_error *err)
 {
         struct cxg_error why;
+        struct eng_fstate **dec;
         size_t nbad = 0;
         enum cxg_err rc = CXG_OK;
 
         if (!e->clustered || !e->foreign)
                 return cxg_error_set(err, CXG_ERR_INVALID, "engine: not a cluster node");
-        /* only the mutator thread touches e->foreign: decode outside the lock */
-        for (size_t i = 0; i < n; i++) {
+        if (!(dec = cxg_calloc(n + 1, sizeof(*dec))))
+                return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
+        /* decode outside the lock; detector runs read e->foreign under the read lock, so
+         * the states change under the write lock */
+        for (size_t i = 0; i < n && rc != CXG_ERR_NOMEM; i++) {
                 uint32_t a = (size_t)rows[i].account_id < e->snap.a_by_id_cap
                                  ? e->snap.a_by_id[rows[i].account_id]
                                  : ENG_NONE;
 
                 if (a != ENG_NONE && a < e->snap.n_accounts &&
-                    cxg_shardset_has(&e->own, eng_account_shard(&e->snap, a, e->own.n))) {
-                        eng_foreign_drop(e->foreign, rows[i].account_id);
-                        continue;
-                }
+                    cxg_shardset_has(&e->own, eng_account_shard(&e->snap, a, e->own.n)))
+                        continue; /* ours now: dropped below */
                 cxg_error_clear(&why);
-                rc = eng_foreign_put(e->foreign, rows[i].account_id, rows[i].blob, rows[i].len,
-                                     &why);
+                rc = rows[i].account_id <= 0
+                         ? cxg_error_set(&why, CXG_ERR_INVALID,
+                                         "engine state: account id %lld "
+                                         "is not a store id",
+                                         (long long)rows[i].account_id)
+                         : eng_fstate_decode(rows[i].blob, rows[i].len, &dec[i], &why);
                 if (rc == CXG_ERR_NOMEM)
-                        return cxg_error_set(err, rc, "%s", why.msg);
-                if (rc) {
+                        cxg_error_set(err, rc, "%s", why.msg);
+                else if (rc) {
                         cxg_log(CXG_LOG_WARN, "engine: state of account %lld left out: %s",
                                 (long long)rows[i].account_id, why.msg);
                         nbad++;
                 }
         }
+        pthread_rwlock_wrlock(&e->lock);
+        for (size_t i = 0; i < n; i++) {
+                if (rc != CXG_ERR_NOMEM && dec[i]) {
+                        if (eng_foreign_keep(e->foreign, rows[i].account_id, dec[i], &why))
+                                rc = cxg_error_set(err, CXG_ERR_NOMEM, "%s", why.msg);
+                        dec[i] = NULL;
+                } else if (rc != CXG_ERR_NOMEM && !dec[i]) {
+                        uint32_t a = (size_t)rows[i].account_id < e->snap.a_by_id_cap
+                                         ? e->snap.a_by_id[rows[i].account_id]
+                                         : ENG_NONE;
+
+                        if (a != ENG_NONE && a < e->snap.n_accounts &&
+                            cxg_shardset_has(&e->own, eng_account_shard(&e->snap, a, e->own.n)))
+                                eng_foreign_drop(e->foreign, rows[i].account_id);
+                }
+                eng_fstate_free(dec[i]);
+        }
+        if (rc != CXG_ERR_NOMEM)
+                rc = eng_engine_foreign_reapply(e, err);
+        pthread_rwlock_unlock(&e->lock);
+        cxg_free(dec);
         if (bad)
                 *bad = nbad;
-        pthread_rwlock_wrlock(&e->lock);
-        rc = eng_engine_foreign_reapply(e, err);
-        pthread_rwlock_unlock(&e->lock);
         return rc;
 }
 

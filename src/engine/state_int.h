@@ -63,6 +63,9 @@ enum cxg_err eng_fstate_decode(const void *blob, size_t len, struct eng_fstate *
 void eng_fstate_free(struct eng_fstate *st);
 
 struct eng_foreign;
+/* eng_foreign_put of a decoded state (taken over, freed on failure). */
+enum cxg_err eng_foreign_keep(struct eng_foreign *f, int64_t account_id, struct eng_fstate *st,
+                              struct cxg_error *err) CXG_WUR;
 /* The kept state of account_id, NULL when none. */
 const struct eng_fstate *eng_foreign_get(const struct eng_foreign *f, int64_t account_id);
 
