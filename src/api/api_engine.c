@@ -300,7 +300,7 @@ static void cluster_tick(double now)
         int changed = clr.shards_changed, re = 0;
 
         clr.last_tick = now;
-        if (clr.dirty && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
+        if (clr.dirty && app_cluster_publish_partials(&cl, ap.st, &eng, api_now(), &err)) {
                 cluster_failed("publishing partials", &err);
                 return;
         }
@@ -315,7 +315,7 @@ static void cluster_tick(double now)
         ap.last_recompute = api_mono();
         if (re)
                 atomic_fetch_add(&recomputes, 1);
-        if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, &err))
+        if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, api_now(), &err))
                 cluster_failed("publishing states", &err);
 }
 
@@ -360,7 +360,7 @@ static void cluster_round(const struct round *rd)
         if (clr.states_due && (now - clr.last_states) * 1000.0 >= PUBLISH_MIN_MS) {
                 clr.states_due = 0;
                 clr.last_states = now;
-                if (app_cluster_publish_states(&cl, ap.st, &eng, &err)) {
+                if (app_cluster_publish_states(&cl, ap.st, &eng, api_now(), &err)) {
                         cluster_failed("publishing states", &err);
                         clr.states_due = 1;
                 }
