@@ -717,7 +717,8 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
                 return rc;
         eng_ok = 1;
         if ((rc = api_alerts_start(cfg, err)) || (rc = applier_start(cfg, err)) ||
-            (rc = api_commit_start(cfg, err)) || (cl_on && (rc = api_cluster_beat_start(&cl, &eng, cfg->db_path, err)))) {
+            (rc = api_commit_start(cfg, err)) ||
+            (cl_on && (rc = api_cluster_beat_start(&cl, &eng, cfg->db_path, err)))) {
                 start_failed();
                 return rc;
         }

@@ -76,11 +76,12 @@ static enum cxg_err cfg_key(const struct cxg_config *ini, const struct cxg_confi
                                               ini->path, e->line, e->value);
                 snprintf(dst, cap, "%s", e->value);
         } else {
-                return cxg_error_setf(err, CXG_ERR_INVALID, e->key,
-                                      "config: %s:%ld: unknown key '%s' (the [cluster] keys are "
-                                      "shards, node, url, lease_seconds, tick_seconds, stall_seconds, "
-                                      "min_nodes)",
-                                      ini->path, e->line, e->key);
+                return cxg_error_setf(
+                    err, CXG_ERR_INVALID, e->key,
+                    "config: %s:%ld: unknown key '%s' (the [cluster] keys are "
+                    "shards, node, url, lease_seconds, tick_seconds, stall_seconds, "
+                    "min_nodes)",
+                    ini->path, e->line, e->key);
         }
         return CXG_OK;
 }
@@ -279,8 +280,7 @@ enum cxg_err app_cluster_beat(struct app_cluster *c, struct store *st, struct en
         status_from_engine(c, e, lag_s);
         beat_row(c, &me);
         if ((rc = store_cluster_heartbeat(st, &me, now, c->cfg.lease_s, err)) ||
-            (rc = balance(c, st, now, &want, err)) ||
-            (rc = count_alive(c, st, now, err)))
+            (rc = balance(c, st, now, &want, err)) || (rc = count_alive(c, st, now, err)))
                 return rc;
         pthread_mutex_lock(&c->mu);
         c->status.want = want;

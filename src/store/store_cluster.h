@@ -41,8 +41,8 @@ struct store_node_info {
  * Insert or refresh me's row: seen_at = now, expires_at = now + ttl_s (started_at kept from
  * the first beat unless me->started_at is newer, i.e. the node restarted).
  */
-enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_info *me,
-                                     int64_t now, int64_t ttl_s, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_info *me, int64_t now,
+                                     int64_t ttl_s, struct cxg_error *err) CXG_WUR;
 /* A clean stop: delete name's row and release its shard leases at once. */
 enum cxg_err store_cluster_leave(struct store *s, const char *name, struct cxg_error *err) CXG_WUR;
 /*
@@ -97,8 +97,8 @@ enum cxg_err store_shard_leases(struct store *s, struct store_shard_lease **out,
 enum cxg_err store_partial_put(struct store *s, uint32_t shard, const char *node, int64_t now,
                                int64_t seq, const void *blob, size_t len,
                                struct cxg_error *err) CXG_WUR;
-typedef enum cxg_err (*store_partial_cb)(void *ctx, uint32_t shard, const char *node,
-                                         int64_t seq, const void *blob, size_t len);
+typedef enum cxg_err (*store_partial_cb)(void *ctx, uint32_t shard, const char *node, int64_t seq,
+                                         const void *blob, size_t len);
 /* Every shard's partial, by shard. */
 enum cxg_err store_partials_scan(struct store *s, store_partial_cb cb, void *ctx,
                                  struct cxg_error *err) CXG_WUR;

@@ -855,8 +855,8 @@ static void test_fence(void **state)
         assert_non_null(strstr(e.msg, "shard 5"));
         cxg_error_clear(&e);
         row.blob = "old";
-        assert_int_equal(
-            store_state_publish(f->s, "a", T0 + TTL + 2, &row, 1, &seq, &refused, &e), CXG_OK);
+        assert_int_equal(store_state_publish(f->s, "a", T0 + TTL + 2, &row, 1, &seq, &refused, &e),
+                         CXG_OK);
         assert_int_equal(refused, 1);
         memset(&p, 0, sizeof(p));
         assert_int_equal(store_partials_scan(f->s, on_partial, &p, &e), CXG_OK);
@@ -870,8 +870,8 @@ static void test_fence(void **state)
         assert_int_equal(store_partial_put(f->s, 5, "b", T0 + 3 * TTL, 3, "late", 4, &e),
                          CXG_ERR_CONFLICT);
         cxg_error_clear(&e);
-        assert_int_equal(
-            store_state_publish(f->s, "b", T0 + 3 * TTL, &row, 1, &seq, &refused, &e), CXG_OK);
+        assert_int_equal(store_state_publish(f->s, "b", T0 + 3 * TTL, &row, 1, &seq, &refused, &e),
+                         CXG_OK);
         assert_int_equal(refused, 1);
 }
 
