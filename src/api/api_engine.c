@@ -300,7 +300,7 @@ static void cluster_tick(double now)
         int changed = clr.shards_changed, re = 0;
 
         clr.last_tick = now;
-        if (clr.dirty && app_cluster_publish_partials(&cl, ap.st, &eng, &err)) {
+        if (clr.dirty && app_cluster_publish_partials(&cl, ap.st, &eng, api_now(), &err)) {
                 cluster_failed("publishing partials", &err);
                 return;
         }
@@ -315,7 +315,7 @@ static void cluster_tick(double now)
         ap.last_recompute = api_mono();
         if (re)
                 atomic_fetch_add(&recomputes, 1);
-        if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, &err)) {
+        if ((re || changed) && app_cluster_publish_states(&cl, ap.st, &eng, api_now(), &err)) {
                 cluster_failed("publishing states", &err);
                 clr.states_due = 1; /* the rounds retry it */
         }
@@ -362,7 +362,7 @@ static void cluster_round(const struct round *rd)
         if (clr.states_due && (now - clr.last_states) * 1000.0 >= PUBLISH_MIN_MS) {
                 clr.states_due = 0;
                 clr.last_states = now;
-                if (app_cluster_publish_states(&cl, ap.st, &eng, &err)) {
+                if (app_cluster_publish_states(&cl, ap.st, &eng, api_now(), &err)) {
                         cluster_failed("publishing states", &err);
                         clr.states_due = 1;
                 }
@@ -415,6 +415,8 @@ static void apply_round(void)
         if (!rc)
                 round_done(&rd);
         sample_rates(api_mono());
+        if (cl_on)
+                api_cluster_progress(); /* the heartbeat's watchdog */
 }
 
 static void *applier(void *unused)
@@ -586,75 +588,14 @@ static int api_snapfile_path(const struct api_config *cfg, char *out, size_t cap
         return n > 0 && (size_t)n < cap;
 }
 
-/* The heartbeat thread: beats every tick_seconds on a store handle of its own, whatever
- * the applier is busy with (a load or a recompute longer than a lease must not lose it). */
-static struct {
-        pthread_t th;
-        pthread_mutex_t mu;
-        pthread_cond_t wake;
-        int started, stopping;
-        struct store *st;
-} hb;
-
-static void *beat_main(void *unused)
+double api_engine_lag_s(void)
 {
-        struct cxg_error err = {0};
-        double lag, now;
+        double lag, now = api_mono();
 
-        (void)unused;
-        pthread_mutex_lock(&hb.mu);
-        while (!hb.stopping) {
-                struct timespec ts = deadline_in(cl.cfg.tick_s * 1000L);
-
-                pthread_mutex_unlock(&hb.mu);
-                now = api_mono();
-                pthread_mutex_lock(&ap.mu);
-                lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
-                pthread_mutex_unlock(&ap.mu);
-                if (app_cluster_beat(&cl, hb.st, &eng, api_now(), lag, &err))
-                        cluster_failed("heartbeat", &err);
-                pthread_mutex_lock(&hb.mu);
-                if (!hb.stopping)
-                        pthread_cond_timedwait(&hb.wake, &hb.mu, &ts);
-        }
-        pthread_mutex_unlock(&hb.mu);
-        return NULL;
-}
-
-static enum cxg_err beat_start(const char *db, struct cxg_error *err)
-{
-        pthread_condattr_t ca;
-        enum cxg_err rc;
-
-        if ((rc = store_open(db, 0, &hb.st, err)))
-                return rc;
-        pthread_mutex_init(&hb.mu, NULL);
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&hb.wake, &ca);
-        pthread_condattr_destroy(&ca);
-        hb.stopping = 0;
-        if (pthread_create(&hb.th, NULL, beat_main, NULL) != 0) {
-                store_close(hb.st);
-                hb.st = NULL;
-                return cxg_error_set(err, CXG_ERR_NOMEM, "cannot start the cluster's heartbeat");
-        }
-        hb.started = 1;
-        return CXG_OK;
-}
-
-static void beat_stop(void)
-{
-        if (!hb.started)
-                return;
-        pthread_mutex_lock(&hb.mu);
-        hb.stopping = 1;
-        pthread_cond_signal(&hb.wake);
-        pthread_mutex_unlock(&hb.mu);
-        pthread_join(hb.th, NULL);
-        hb.started = 0;
-        store_close(hb.st);
-        hb.st = NULL;
+        pthread_mutex_lock(&ap.mu);
+        lag = ap.pending_since > 0 ? now - ap.pending_since : 0;
+        pthread_mutex_unlock(&ap.mu);
+        return lag;
 }
 
 /* Cluster mode or not, from [cluster] and serve --shards (node and URL filled later). */
@@ -711,7 +652,7 @@ static void cluster_stop(void)
 
         if (!cl_on)
                 return;
-        beat_stop(); /* before leaving: a beat after it would join again */
+        api_cluster_beat_stop(); /* before leaving: a beat after it would join again */
         if (store_open(eng_db_path, 0, &st, &err) || app_cluster_leave(&cl, st, &err))
                 cxg_log(CXG_LOG_WARN, "cluster: leaving: %s", err.msg);
         store_close(st);
@@ -778,7 +719,8 @@ enum cxg_err api_engine_start(const struct api_config *cfg, struct cxg_error *er
                 return rc;
         eng_ok = 1;
         if ((rc = api_alerts_start(cfg, err)) || (rc = applier_start(cfg, err)) ||
-            (rc = api_commit_start(cfg, err)) || (cl_on && (rc = beat_start(cfg->db_path, err)))) {
+            (rc = api_commit_start(cfg, err)) ||
+            (cl_on && (rc = api_cluster_beat_start(&cl, &eng, cfg->db_path, err)))) {
                 start_failed();
                 return rc;
         }

@@ -174,6 +174,18 @@ long api_engine_backlog_retry(void);
 
 /* Cluster mode (api_engine.c): the node's state, NULL on a single node. */
 struct app_cluster *api_cluster_get(void);
+/* The age of the oldest committed change the engine has not applied (0: caught up). */
+double api_engine_lag_s(void);
+/*
+ * api_cluster.c: the heartbeat thread of node c (a store handle of its own on db), beating
+ * every tick_seconds while the applier finishes rounds (api_cluster_progress, after each)
+ * within [cluster] stall_seconds; stop it before leaving.
+ */
+struct eng_engine;
+enum cxg_err api_cluster_beat_start(struct app_cluster *c, struct eng_engine *e, const char *db,
+                                    struct cxg_error *err);
+void api_cluster_beat_stop(void);
+void api_cluster_progress(void);
 /* The server listens on port: a node without [cluster] url advertises http://127.0.0.1:port. */
 void api_engine_listening(int port);
 /* routes_cluster.c: GET /api/v1/cluster, the cluster's /metrics lines, and forwarding. */

@@ -54,6 +54,13 @@ static enum cxg_err cfg_key(const struct cxg_config *ini, const struct cxg_confi
                 return cfg_long(ini, e, 1, TICK_MAX_S * 10, &c->lease_s, err);
         } else if (strcmp(k, "tick_seconds") == 0) {
                 return cfg_long(ini, e, 1, TICK_MAX_S, &c->tick_s, err);
+        } else if (strcmp(k, "stall_seconds") == 0) {
+                return cfg_long(ini, e, 1, TICK_MAX_S * 100, &c->stall_s, err);
+        } else if (strcmp(k, "min_nodes") == 0) {
+                v = c->min_nodes;
+                if ((rc = cfg_long(ini, e, 1, CXG_SHARDS_MAX, &v, err)))
+                        return rc;
+                c->min_nodes = (uint32_t)v;
         } else if (strcmp(k, "node") == 0 || strcmp(k, "url") == 0) {
                 char *dst = k[0] == 'n' ? c->node : c->url;
                 size_t cap = k[0] == 'n' ? sizeof(c->node) : sizeof(c->url);
@@ -69,10 +76,12 @@ static enum cxg_err cfg_key(const struct cxg_config *ini, const struct cxg_confi
                                               ini->path, e->line, e->value);
                 snprintf(dst, cap, "%s", e->value);
         } else {
-                return cxg_error_setf(err, CXG_ERR_INVALID, e->key,
-                                      "config: %s:%ld: unknown key '%s' (the [cluster] keys are "
-                                      "shards, node, url, lease_seconds, tick_seconds)",
-                                      ini->path, e->line, e->key);
+                return cxg_error_setf(
+                    err, CXG_ERR_INVALID, e->key,
+                    "config: %s:%ld: unknown key '%s' (the [cluster] keys are "
+                    "shards, node, url, lease_seconds, tick_seconds, stall_seconds, "
+                    "min_nodes)",
+                    ini->path, e->line, e->key);
         }
         return CXG_OK;
 }
@@ -86,6 +95,7 @@ enum cxg_err app_cluster_config(const struct cxg_config *ini, long shards_flag,
         out->n_shards = CXG_SHARDS_DEFAULT;
         out->lease_s = APP_CLUSTER_LEASE_DEFAULT_S;
         out->tick_s = APP_CLUSTER_TICK_DEFAULT_S;
+        out->min_nodes = 1;
         *on = shards_flag > 0;
         for (size_t i = 0; ini && i < ini->count; i++) {
                 const struct cxg_config_entry *e = &ini->entries[i];
@@ -108,6 +118,8 @@ enum cxg_err app_cluster_config(const struct cxg_config *ini, long shards_flag,
                                       "twice cluster.tick_seconds (%ld), or a live node loses "
                                       "its shards between two ticks",
                                       ini ? ini->path : "(defaults)", out->lease_s, out->tick_s);
+        if (!out->stall_s)
+                out->stall_s = APP_CLUSTER_STALL_LEASES * out->lease_s;
         return CXG_OK;
 }
 
@@ -225,6 +237,15 @@ static enum cxg_err count_alive(struct app_cluster *c, struct store *st, int64_t
 
 /* ---- steps ---- */
 
+/* One balancing step of c at now: the shards it holds afterwards into *owned. */
+static enum cxg_err balance(struct app_cluster *c, struct store *st, int64_t now,
+                            struct cxg_shardset *owned, struct cxg_error *err)
+{
+        struct store_balance_opts o = {c->cfg.lease_s, c->cfg.n_shards, c->cfg.min_nodes};
+
+        return store_shards_balance(st, c->cfg.node, now, &o, owned, err);
+}
+
 enum cxg_err app_cluster_join(struct app_cluster *c, struct store *st, int64_t now,
                               struct cxg_error *err)
 {
@@ -237,8 +258,7 @@ enum cxg_err app_cluster_join(struct app_cluster *c, struct store *st, int64_t n
                 return rc;
         beat_row(c, &me);
         if ((rc = store_cluster_heartbeat(st, &me, now, c->cfg.lease_s, err)) ||
-            (rc = store_shards_balance(st, c->cfg.node, now, c->cfg.lease_s, c->cfg.n_shards,
-                                       &owned, err)))
+            (rc = balance(c, st, now, &owned, err)))
                 return rc;
         pthread_mutex_lock(&c->mu);
         c->status.owned = c->status.want = owned;
@@ -260,9 +280,7 @@ enum cxg_err app_cluster_beat(struct app_cluster *c, struct store *st, struct en
         status_from_engine(c, e, lag_s);
         beat_row(c, &me);
         if ((rc = store_cluster_heartbeat(st, &me, now, c->cfg.lease_s, err)) ||
-            (rc = store_shards_balance(st, c->cfg.node, now, c->cfg.lease_s, c->cfg.n_shards, &want,
-                                       err)) ||
-            (rc = count_alive(c, st, now, err)))
+            (rc = balance(c, st, now, &want, err)) || (rc = count_alive(c, st, now, err)))
                 return rc;
         pthread_mutex_lock(&c->mu);
         c->status.want = want;
@@ -304,9 +322,44 @@ enum cxg_err app_cluster_take(struct app_cluster *c, struct store *st, struct en
         return CXG_OK;
 }
 
+/*
+ * A fenced publication was refused: the wanted shards become those whose lease c still holds
+ * (expired ones too: the next beat renews them unless another node took them), so the
+ * applier's next app_cluster_take drops the shards taken by others.
+ */
+static enum cxg_err lease_lost(struct app_cluster *c, struct store *st, const char *what,
+                               struct cxg_error *err)
+{
+        struct store_shard_lease *v = NULL;
+        struct cxg_shardset held, before;
+        size_t n = 0;
+        enum cxg_err rc;
+        char was[256], is[256];
+
+        if ((rc = store_shard_leases(st, &v, &n, err)))
+                return rc;
+        cxg_shardset_init(&held, c->cfg.n_shards, 0);
+        for (size_t i = 0; i < n; i++)
+                if (v[i].shard < c->cfg.n_shards && strcmp(v[i].holder, c->cfg.node) == 0)
+                        cxg_shardset_add(&held, v[i].shard);
+        cxg_free(v);
+        pthread_mutex_lock(&c->mu);
+        before = c->status.owned;
+        c->status.want = held;
+        pthread_mutex_unlock(&c->mu);
+        cxg_log(CXG_LOG_WARN,
+                "cluster: node %s: %s refused, the lease is lost; it holds %" PRIu32
+                " shards (%s), its engine %" PRIu32 " (%s)",
+                c->cfg.node, what, cxg_shardset_count(&held),
+                cxg_shardset_format(&held, is, sizeof(is)), cxg_shardset_count(&before),
+                cxg_shardset_format(&before, was, sizeof(was)));
+        return CXG_OK;
+}
+
 /* Encode shard's partials and put them when they differ from the last put. */
 static enum cxg_err put_partial(struct app_cluster *c, struct store *st, struct eng_engine *e,
-                                uint32_t shard, struct cxg_buf *b, int *put, struct cxg_error *err)
+                                uint32_t shard, int64_t now, struct cxg_buf *b, int *put,
+                                struct cxg_error *err)
 {
         struct eng_partials *pt = NULL;
         enum cxg_err rc;
@@ -323,7 +376,7 @@ static enum cxg_err put_partial(struct app_cluster *c, struct store *st, struct 
         eng_engine_read_lock(e);
         seq = e->seq;
         eng_engine_unlock(e);
-        if ((rc = store_partial_put(st, shard, c->cfg.node, seq, b->data, b->len, err)))
+        if ((rc = store_partial_put(st, shard, c->cfg.node, now, seq, b->data, b->len, err)))
                 goto done;
         c->part_hash[shard] = h;
         (*put)++;
@@ -333,22 +386,37 @@ done:
 }
 
 enum cxg_err app_cluster_publish_partials(struct app_cluster *c, struct store *st,
-                                          struct eng_engine *e, struct cxg_error *err)
+                                          struct eng_engine *e, int64_t now, struct cxg_error *err)
 {
         struct app_cluster_status s;
         struct cxg_buf b;
         enum cxg_err rc = CXG_OK;
-        int put = 0;
+        int put = 0, refused = 0;
+        uint32_t first = 0;
 
         app_cluster_status_get(c, &s);
         cxg_buf_init(&b, 0);
-        for (uint32_t i = 0; i < c->cfg.n_shards && !rc; i++)
-                if (cxg_shardset_has(&s.owned, i))
-                        rc = put_partial(c, st, e, i, &b, &put, err);
+        for (uint32_t i = 0; i < c->cfg.n_shards && !rc; i++) {
+                if (!cxg_shardset_has(&s.owned, i))
+                        continue;
+                rc = put_partial(c, st, e, i, now, &b, &put, err);
+                if (rc == CXG_ERR_CONFLICT) { /* fenced: not this node's any more */
+                        first = refused++ ? first : i;
+                        cxg_error_clear(err);
+                        rc = CXG_OK;
+                }
+        }
         cxg_buf_release(&b);
         if (!rc && put)
                 cxg_log(CXG_LOG_DEBUG, "cluster: published the partials of %d shards", put);
-        return rc;
+        if (rc || !refused)
+                return rc;
+        if ((rc = lease_lost(c, st, "publishing partials", err)))
+                return rc;
+        return cxg_error_set(err, CXG_ERR_CONFLICT,
+                             "cluster: node %s: the partials of %d shards (the first %" PRIu32
+                             ") were refused: their lease is lost",
+                             c->cfg.node, refused, first);
 }
 
 /* What app_cluster_gather collects from the store. */
@@ -430,6 +498,8 @@ done:
 struct states {
         struct app_cluster *c;
         struct store *st;
+        int64_t now;
+        size_t refused;
         struct store_state_row *rows;
         void **blobs;
         size_t n, total;
@@ -440,9 +510,12 @@ struct states {
 static enum cxg_err states_flush(struct states *p)
 {
         enum cxg_err rc = CXG_OK;
+        size_t refused = 0;
 
         if (p->n)
-                rc = store_state_publish(p->st, p->rows, p->n, &p->pub_seq, p->err);
+                rc = store_state_publish(p->st, p->c->cfg.node, p->now, p->rows, p->n, &p->pub_seq,
+                                         &refused, p->err);
+        p->refused += refused;
         for (size_t i = 0; i < p->n; i++)
                 cxg_free(p->blobs[i]);
         p->total += p->n;
@@ -472,9 +545,9 @@ static enum cxg_err states_one(void *ctx, int64_t account_id, uint32_t shard, co
 }
 
 enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
-                                        struct eng_engine *e, struct cxg_error *err)
+                                        struct eng_engine *e, int64_t now, struct cxg_error *err)
 {
-        struct states p = {.c = c, .st = st, .err = err};
+        struct states p = {.c = c, .st = st, .now = now, .err = err};
         enum cxg_err rc;
 
         p.rows = cxg_calloc(STATES_BATCH, sizeof(*p.rows));
@@ -486,8 +559,13 @@ enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
         rc = eng_engine_states(e, 1, states_one, &p, NULL, err);
         if (!rc)
                 rc = states_flush(&p);
-        if (rc) /* what was handed out may not be stored: hand out every state next time */
+        if (rc || p.refused) /* what was handed out may not be stored: all of it next time */
                 eng_engine_states_reset(e);
+        if (!rc && p.refused && !(rc = lease_lost(c, st, "publishing states", err)))
+                rc = cxg_error_set(err, CXG_ERR_CONFLICT,
+                                   "cluster: node %s: the state of %zu accounts was refused: "
+                                   "their shards' lease is lost",
+                                   c->cfg.node, p.refused);
         if (!rc && p.total)
                 cxg_log(CXG_LOG_DEBUG,
                         "cluster: published the state of %zu accounts (pub_seq %lld)", p.total,

@@ -26,6 +26,7 @@
 
 #define APP_CLUSTER_LEASE_DEFAULT_S 10
 #define APP_CLUSTER_TICK_DEFAULT_S 2
+#define APP_CLUSTER_STALL_LEASES 3 /* [cluster] stall_seconds default: this many leases */
 
 /* The [cluster] settings (and serve --shards). */
 struct app_cluster_cfg {
@@ -33,6 +34,9 @@ struct app_cluster_cfg {
         char node[STORE_NODE_NAME_MAX]; /* "" until app_cluster_defaults */
         char url[STORE_NODE_URL_MAX];   /* "" until app_cluster_defaults */
         long lease_s, tick_s;
+        long stall_s;       /* [cluster] stall_seconds: the applier's longest silence (0: 3 x
+                               lease_s) before the heartbeat stops renewing */
+        uint32_t min_nodes; /* [cluster] min_nodes: the balance's floor on live nodes (1) */
 };
 
 /*
@@ -103,9 +107,16 @@ enum cxg_err app_cluster_beat(struct app_cluster *c, struct store *st, struct en
  */
 enum cxg_err app_cluster_take(struct app_cluster *c, struct store *st, struct eng_engine *e,
                               int *changed, struct cxg_error *err) CXG_WUR;
-/* Publish the baseline partial sums of each owned shard whose blob changed since its last put. */
+/*
+ * Publish the baseline partial sums of each owned shard whose blob changed since its last put,
+ * fenced by the lease at now: a shard whose lease the node lost is refused by the store; then
+ * the wanted shards become those the node still holds (the applier's next app_cluster_take
+ * drops the others) and CXG_ERR_CONFLICT is returned after the other shards were put (the
+ * caller retries at its next tick).
+ */
 enum cxg_err app_cluster_publish_partials(struct app_cluster *c, struct store *st,
-                                          struct eng_engine *e, struct cxg_error *err) CXG_WUR;
+                                          struct eng_engine *e, int64_t now,
+                                          struct cxg_error *err) CXG_WUR;
 /*
  * Gather every shard's partials and merge them in shard order; when all shards are present
  * and the merge differs from the one last used, recompute the owned accounts against it
@@ -113,9 +124,14 @@ enum cxg_err app_cluster_publish_partials(struct app_cluster *c, struct store *s
  */
 enum cxg_err app_cluster_gather(struct app_cluster *c, struct store *st, struct eng_engine *e,
                                 int *recomputed, struct cxg_error *err) CXG_WUR;
-/* Publish the state of the owned accounts that changed since the last publication. */
+/*
+ * Publish the state of the owned accounts that changed since the last publication, fenced by
+ * the lease at now (as app_cluster_publish_partials: refused rows make the node reread the
+ * shards it holds, hand out every state again next time, and return CXG_ERR_CONFLICT).
+ */
 enum cxg_err app_cluster_publish_states(struct app_cluster *c, struct store *st,
-                                        struct eng_engine *e, struct cxg_error *err) CXG_WUR;
+                                        struct eng_engine *e, int64_t now,
+                                        struct cxg_error *err) CXG_WUR;
 /* Apply the other shards' states published since the last pub_seq seen. */
 enum cxg_err app_cluster_follow(struct app_cluster *c, struct store *st, struct eng_engine *e,
                                 struct cxg_error *err) CXG_WUR;

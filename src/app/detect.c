@@ -260,6 +260,9 @@ enum cxg_err app_detect_cycle(const struct app_ctx *c, struct eng_engine *eng,
         in.at = in.now->at;
         in.kinds = o->kinds;
         in.before = NULL;
+        in.foreign = eng->clustered ? eng->foreign : NULL;
+        in.own = eng->clustered ? &eng->own : NULL;
+        in.partials = eng->clustered ? eng->merged : NULL;
         r->at = in.at;
         if (o->kinds & ENG_DETECT_BIT(ENG_ALERT_AT_RISK)) {
                 rc = eng_engine_compute(

@@ -472,6 +472,9 @@ int64_t eng_week_start(int64_t t);
 
 struct eng_snapshot;
 struct eng_scores;
+struct eng_foreign;
+struct eng_partials;
+struct cxg_shardset;
 
 struct eng_detect_input {
         const struct eng_snapshot *snap; /* finished snapshot */
@@ -479,6 +482,13 @@ struct eng_detect_input {
         const struct eng_scores *before; /* scores as of at - risk days, or NULL */
         int64_t at;                      /* as-of time (unix seconds) */
         unsigned kinds;                  /* ENG_DETECT_BIT() of the detectors to run */
+        /* a cluster node: other shards' published states (their people's detector inputs)
+         * and the shards held here; NULL both on a single node (every account from rows) */
+        const struct eng_foreign *foreign;
+        const struct cxg_shardset *own;
+        /* a cluster node: every shard's merged partials (experience weeks and samples, the
+         * earliest interaction); NULL: computed from the snapshot's rows the same way */
+        const struct eng_partials *partials;
 };
 
 /* Sizes and timings of one run, for `cxgarden detect` and logs. */

@@ -15,14 +15,17 @@
 #include "core/grow.h"
 #include "core/hmap.h"
 #include "core/timeconst.h"
+#include "engine/cluster.h"
 #include "engine/detect.h"
+#include "engine/detect_features.h"
 #include "engine/detect_int.h"
 #include "engine/engine.h"
+#include "engine/partials_exp.h"
+#include "engine/partials_int.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
 
 #define WEEK CXG_WEEK
-#define RESERVOIR 2048     /* durations kept per (type, week) for its quantiles */
 #define MAX_WEEKS 104      /* weekly history judged at most */
 #define MAX_ATTR_VALUES 12 /* attribute keys with more distinct values are not segments */
 #define MAX_ACC_SEGS 16
@@ -406,18 +409,21 @@ static enum cxg_err run_erosion(const struct eng_detect_params *p,
                 rc = nomem(err, "erosion segments");
                 goto done;
         }
-        /* interactions per person in each window */
-        FOR_EACH_ROW(s, c, i)
+        /* interactions per person in each window (whole days; the owner's figures) */
         {
-                int64_t t = ts_of(c->ts[i]);
-                uint32_t pi = c->person[i];
+                int64_t wd = eng_dfeat_days(p->window_days);
+                struct eng_dfeat_windows dw = {.nwin = 2, .lo = {0, wd}, .hi = {wd, 2 * wd}};
 
-                if (t <= b0 || t > at || pi >= s->n_people)
-                        continue;
-                if (t > a0)
-                        cnt_a[pi]++;
-                else
-                        cnt_b[pi]++;
+                if ((rc = eng_dfeat_people(s, in->foreign, in->own, at, &dw))) {
+                        eng_dfeat_windows_release(&dw);
+                        rc = nomem(err, "erosion");
+                        goto done;
+                }
+                for (size_t k = 0; k < s->n_people; k++) {
+                        cnt_a[k] = dw.count[k * 2];
+                        cnt_b[k] = dw.count[k * 2 + 1];
+                }
+                eng_dfeat_windows_release(&dw);
         }
         nseg = ss.n;
         segs = cxg_calloc(nseg * ENG_ERO__COUNT + 1, sizeof(*segs));
@@ -468,12 +474,6 @@ done:
 }
 
 /* ---- 2. experience degradation ---- */
-
-struct cell {
-        uint32_t n, failed, n_dur;
-        uint32_t kept;
-        double *dur; /* up to RESERVOIR durations */
-};
 
 struct exp_ctx {
         const struct eng_snapshot *s;
@@ -527,89 +527,86 @@ static enum cxg_err exposure(void *ctx, size_t series, int64_t since, double slo
         return CXG_OK;
 }
 
+/*
+ * Weekly figures of type t over weeks [w0, w0 + nw * WEEK) from the experience partials:
+ * counts, and p50/p95 of the bottom-K hash sample of durations; returns the busy weeks.
+ */
+static size_t exp_weeks(const struct eng_detect_params *p, const struct eng_exp_part *xp,
+                        const char *type, int64_t w0, size_t nw, double *scratch,
+                        struct eng_week_stat *ws)
+{
+        size_t nc, busy = 0;
+        const struct eng_exp_cell *c = eng_exp_part_type(xp, type, &nc);
+
+        for (size_t k = 0; k < nw; k++) {
+                ws[k].start = w0 + (int64_t)k * WEEK;
+                ws[k].p50 = ws[k].p95 = NAN;
+        }
+        for (size_t q = 0; q < nc; q++) {
+                struct eng_week_stat *w;
+
+                if (c[q].week < w0 || c[q].week >= w0 + (int64_t)nw * WEEK)
+                        continue;
+                w = &ws[(c[q].week - w0) / WEEK];
+                w->n = c[q].n;
+                w->failed = c[q].failed;
+                w->n_dur = c[q].n_dur;
+                for (uint32_t i = 0; i < c[q].kept; i++)
+                        scratch[i] = c[q].dur[i];
+                if (c[q].kept) {
+                        w->p50 = eng_stats_quantile(scratch, c[q].kept, 0.5);
+                        w->p95 = eng_stats_quantile(scratch, c[q].kept, 0.95);
+                }
+        }
+        for (size_t k = 0; k < nw; k++)
+                busy += (double)ws[k].n >= p->exp_min_count;
+        return busy;
+}
+
 static enum cxg_err run_experience(const struct eng_detect_params *p,
                                    const struct eng_detect_input *in, struct eng_alerts *out,
                                    size_t *judged, struct cxg_error *err)
 {
         const struct eng_snapshot *s = in->snap;
         int64_t wend = eng_week_start(in->at + 1), w0; /* complete weeks end at wend */
+        int64_t min_ts = in->partials ? eng_partials_min_ts(in->partials) : s->min_ts;
         size_t nt = s->types.n, nw, nseries = 0;
-        struct cell *cells = NULL;
+        struct eng_exp_part *own = NULL;
+        const struct eng_exp_part *xp;
         struct eng_week_stat *ws = NULL;
         struct eng_experience_series *series = NULL;
         uint16_t *series_type = NULL;
+        double *scratch = NULL;
         struct exp_ctx x = {s, in->at, NULL, NULL, NULL};
-        uint64_t rng = 0x9e3779b97f4a7c15u;
         enum cxg_err rc = CXG_OK;
 
-        if (s->min_ts == CXG_TS_NONE || !nt)
+        if (min_ts == CXG_TS_NONE || !nt)
                 return CXG_OK;
-        w0 = eng_week_start(s->min_ts);
+        w0 = eng_week_start(min_ts);
         if (w0 < wend - MAX_WEEKS * WEEK)
                 w0 = wend - MAX_WEEKS * WEEK;
         if (wend <= w0)
                 return CXG_OK;
         nw = (size_t)((wend - w0) / WEEK);
-        cells = cxg_calloc(nt * nw, sizeof(*cells));
-        if (!cells)
+        /* a cluster node: every shard's merged partials; a single node: its rows, the same way */
+        xp = in->partials ? eng_partials_exp(in->partials) : NULL;
+        if (!in->partials && eng_exp_part_compute(s, NULL, in->at, &own))
                 return nomem(err, "experience");
-        FOR_EACH_ROW(s, c, i)
-        {
-                int64_t t = ts_of(c->ts[i]);
-                struct cell *ce;
-
-                if (t < w0 || t >= wend || c->type[i] >= nt)
-                        continue;
-                ce = &cells[(size_t)c->type[i] * nw + (size_t)((t - w0) / WEEK)];
-                ce->n++;
-                ce->failed += c->outcome[i] == CXG_OUT_FAILED;
-                if (c->duration[i] == ENG_DUR_NONE)
-                        continue;
-                ce->n_dur++;
-                if (!ce->dur && !(ce->dur = cxg_malloc(RESERVOIR * sizeof(double)))) {
-                        rc = nomem(err, "experience");
-                        goto done;
-                }
-                if (ce->kept < RESERVOIR) {
-                        ce->dur[ce->kept++] = c->duration[i];
-                } else { /* reservoir sampling: each duration kept with chance R / n */
-                        uint64_t j;
-
-                        rng ^= rng << 13;
-                        rng ^= rng >> 7;
-                        rng ^= rng << 17;
-                        j = rng % ce->n_dur;
-                        if (j < RESERVOIR)
-                                ce->dur[j] = c->duration[i];
-                }
-        }
+        if (!in->partials)
+                xp = own;
         ws = cxg_calloc(nt * nw, sizeof(*ws));
         series = cxg_calloc(nt, sizeof(*series));
         series_type = cxg_calloc(nt, sizeof(*series_type));
+        scratch = cxg_malloc(ENG_EXP_SAMPLE * sizeof(double));
         x.bad = cxg_calloc(s->n_accounts + 1, sizeof(uint32_t));
         x.total = cxg_calloc(s->n_accounts + 1, sizeof(uint32_t));
-        if (!ws || !series || !series_type || !x.bad || !x.total) {
+        if (!ws || !series || !series_type || !scratch || !x.bad || !x.total) {
                 rc = nomem(err, "experience");
                 goto done;
         }
         for (size_t t = 1; t < nt; t++) { /* type 0 is "" */
-                size_t busy = 0;
+                size_t busy = exp_weeks(p, xp, s->types.names[t], w0, nw, scratch, &ws[t * nw]);
 
-                for (size_t k = 0; k < nw; k++) {
-                        struct cell *ce = &cells[t * nw + k];
-                        struct eng_week_stat *w = &ws[t * nw + k];
-
-                        w->start = w0 + (int64_t)k * WEEK;
-                        w->n = ce->n;
-                        w->failed = ce->failed;
-                        w->n_dur = ce->n_dur;
-                        w->p50 = w->p95 = NAN;
-                        if (ce->kept) {
-                                w->p50 = eng_stats_quantile(ce->dur, ce->kept, 0.5);
-                                w->p95 = eng_stats_quantile(ce->dur, ce->kept, 0.95);
-                        }
-                        busy += (double)ce->n >= p->exp_min_count;
-                }
                 if (busy < (size_t)p->exp_min_history + 1)
                         continue;
                 series[nseries].type = s->types.names[t];
@@ -621,13 +618,11 @@ static enum cxg_err run_experience(const struct eng_detect_params *p,
         *judged = nseries;
         rc = eng_detect_experience(p, series, nseries, exposure, &x, in->at, out, err);
 done:
-        if (cells)
-                for (size_t k = 0; k < nt * nw; k++)
-                        cxg_free(cells[k].dur);
-        cxg_free(cells);
+        eng_exp_part_free(own);
         cxg_free(ws);
         cxg_free(series);
         cxg_free(series_type);
+        cxg_free(scratch);
         cxg_free(x.bad);
         cxg_free(x.total);
         return rc;
@@ -640,37 +635,18 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                                 size_t *checked, struct cxg_error *err)
 {
         const struct eng_snapshot *s = in->snap;
-        int64_t at = in->at, r0 = at - (int64_t)(p->risk_days * CXG_DAY),
-                p0 = r0 - (int64_t)(p->risk_prior_days * CXG_DAY);
-        uint32_t *n_prior = NULL, *n_recent = NULL;
-        int32_t *last = NULL;
+        int64_t rd = eng_dfeat_days(p->risk_days), pd = eng_dfeat_days(p->risk_prior_days);
+        int64_t at = in->at, r0 = at - rd * CXG_DAY;
+        struct eng_dfeat_windows dw = {.nwin = 2, .lo = {0, rd}, .hi = {rd, rd + pd}};
         struct eng_risk_person *ppl = NULL;
         struct eng_risk_feedback *fb = NULL;
         size_t cap_fb = 0, cap_ppl = 0;
         enum cxg_err rc = CXG_OK;
 
-        n_prior = cxg_calloc(s->n_people + 1, sizeof(*n_prior));
-        n_recent = cxg_calloc(s->n_people + 1, sizeof(*n_recent));
-        last = cxg_malloc((s->n_people + 1) * sizeof(*last));
-        if (!n_prior || !n_recent || !last) {
+        /* recent and prior interactions, last interaction: the owner's figures */
+        if (eng_dfeat_people(s, in->foreign, in->own, at, &dw)) {
                 rc = nomem(err, "account at risk");
                 goto done;
-        }
-        for (size_t k = 0; k < s->n_people; k++)
-                last[k] = INT32_MIN;
-        FOR_EACH_ROW(s, c, i)
-        {
-                int64_t t = ts_of(c->ts[i]);
-                uint32_t pi = c->person[i];
-
-                if (t > at || pi >= s->n_people)
-                        continue;
-                if (c->ts[i] > last[pi])
-                        last[pi] = c->ts[i];
-                if (t > r0)
-                        n_recent[pi]++;
-                else if (t > p0)
-                        n_prior[pi]++;
         }
         for (uint32_t a = 0; a < s->n_accounts && !rc; a++) {
                 struct eng_risk_account ra;
@@ -692,9 +668,10 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                         r->name = s->p_name[pi];
                         r->role = s->p_role[pi];
                         r->seniority = s->p_seniority[pi];
-                        r->n_prior = n_prior[pi];
-                        r->n_recent = n_recent[pi];
-                        r->last_active = last[pi] == INT32_MIN ? CXG_TS_NONE : ts_of(last[pi]);
+                        r->n_prior = dw.count[(size_t)pi * 2 + 1];
+                        r->n_recent = dw.count[(size_t)pi * 2];
+                        r->last_active =
+                            dw.last[pi] == INT32_MIN ? CXG_TS_NONE : ts_of(dw.last[pi]);
                         r->left_at = s->p_left[pi];
                 }
                 for (uint32_t f = s->a_foff[a]; f < s->a_foff[a + 1]; f++) {
@@ -741,9 +718,7 @@ static enum cxg_err run_at_risk(const struct eng_detect_params *p,
                 rc = eng_detect_at_risk(p, &ra, 1, at, out, err);
         }
 done:
-        cxg_free(n_prior);
-        cxg_free(n_recent);
-        cxg_free(last);
+        eng_dfeat_windows_release(&dw);
         cxg_free(ppl);
         cxg_free(fb);
         return rc;

@@ -11,7 +11,9 @@
 #include "core/banned.h"
 #include "core/log.h"
 #include "engine/cluster.h"
+#include "engine/detect_features.h"
 #include "engine/engine_int.h"
+#include "engine/state_int.h"
 #include "store/store_changes.h"
 
 /* FNV-1a 64 of n bytes. */
@@ -170,31 +172,49 @@ enum cxg_err eng_engine_foreign_put(struct eng_engine *e, const struct eng_state
                                     size_t *bad, struct cxg_error *err)
 {
         struct cxg_error why;
+        struct eng_fstate **dec;
         size_t nbad = 0;
         enum cxg_err rc = CXG_OK;
 
         if (!e->clustered || !e->foreign)
                 return cxg_error_set(err, CXG_ERR_INVALID, "engine: not a cluster node");
-        /* only the mutator thread touches e->foreign: decode outside the lock. Own accounts'
-         * states are kept too (never applied while own): this node may have lost the shard
-         * without knowing yet, and then the latest published state is the one to show */
-        for (size_t i = 0; i < n; i++) {
+        if (!(dec = cxg_calloc(n + 1, sizeof(*dec))))
+                return cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
+        /* decode outside the lock; detector runs read e->foreign under the read lock, so
+         * the states change under the write lock. Own accounts' states are kept too (never
+         * applied while own): this node may have lost the shard without knowing yet, and
+         * then the latest published state is the one to show */
+        for (size_t i = 0; i < n && rc != CXG_ERR_NOMEM; i++) {
                 cxg_error_clear(&why);
-                rc = eng_foreign_put(e->foreign, rows[i].account_id, rows[i].blob, rows[i].len,
-                                     &why);
+                rc = rows[i].account_id <= 0
+                         ? cxg_error_set(&why, CXG_ERR_INVALID,
+                                         "engine state: account id %lld "
+                                         "is not a store id",
+                                         (long long)rows[i].account_id)
+                         : eng_fstate_decode(rows[i].blob, rows[i].len, &dec[i], &why);
                 if (rc == CXG_ERR_NOMEM)
-                        return cxg_error_set(err, rc, "%s", why.msg);
-                if (rc) {
+                        cxg_error_set(err, rc, "%s", why.msg);
+                else if (rc) {
                         cxg_log(CXG_LOG_WARN, "engine: state of account %lld left out: %s",
                                 (long long)rows[i].account_id, why.msg);
                         nbad++;
                 }
         }
+        pthread_rwlock_wrlock(&e->lock);
+        for (size_t i = 0; i < n; i++) {
+                if (rc != CXG_ERR_NOMEM && dec[i]) {
+                        if (eng_foreign_keep(e->foreign, rows[i].account_id, dec[i], &why))
+                                rc = cxg_error_set(err, CXG_ERR_NOMEM, "%s", why.msg);
+                        dec[i] = NULL;
+                }
+                eng_fstate_free(dec[i]);
+        }
+        if (rc != CXG_ERR_NOMEM)
+                rc = eng_engine_foreign_reapply(e, err);
+        pthread_rwlock_unlock(&e->lock);
+        cxg_free(dec);
         if (bad)
                 *bad = nbad;
-        pthread_rwlock_wrlock(&e->lock);
-        rc = eng_engine_foreign_reapply(e, err);
-        pthread_rwlock_unlock(&e->lock);
         return rc;
 }
 
@@ -238,12 +258,14 @@ enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state
 {
         const struct eng_snapshot *s = &e->snap;
         struct cxg_buf b;
+        struct eng_dfeat_acc dfeat;
         size_t handed = 0;
         enum cxg_err rc = CXG_OK;
 
         if (!e->clustered)
                 return cxg_error_set(err, CXG_ERR_INVALID, "engine: not a cluster node");
         cxg_buf_init(&b, 0);
+        eng_dfeat_acc_init(&dfeat);
         pthread_rwlock_rdlock(&e->lock);
         if (hashes_fit(e))
                 rc = cxg_error_set(err, CXG_ERR_NOMEM, "engine: out of memory");
@@ -254,7 +276,7 @@ enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state
                 if (!cxg_shardset_has(&e->own, shard))
                         continue;
                 cxg_buf_clear(&b);
-                if ((rc = eng_state_encode(s, &e->scores, a, &b, err)))
+                if ((rc = eng_state_encode_with(s, &e->scores, a, &dfeat, &b, err)))
                         break;
                 h = state_hash(s, a, &b);
                 if (only_changed && e->state_hash[a] == h)
@@ -266,6 +288,7 @@ enum cxg_err eng_engine_states(struct eng_engine *e, int only_changed, eng_state
         }
         pthread_rwlock_unlock(&e->lock);
         cxg_buf_release(&b);
+        eng_dfeat_acc_release(&dfeat);
         if (count)
                 *count = handed;
         return rc;

@@ -39,7 +39,6 @@ enum cxg_err eng_foreign_put(struct eng_foreign *f, int64_t account_id, const vo
 {
         struct eng_fstate *st;
         enum cxg_err rc;
-        size_t id = (size_t)account_id;
 
         if (account_id <= 0)
                 return cxg_error_set(err, CXG_ERR_INVALID,
@@ -47,6 +46,20 @@ enum cxg_err eng_foreign_put(struct eng_foreign *f, int64_t account_id, const vo
                                      (long long)account_id);
         if ((rc = eng_fstate_decode(blob, len, &st, err)))
                 return rc;
+        return eng_foreign_keep(f, account_id, st, err);
+}
+
+enum cxg_err eng_foreign_keep(struct eng_foreign *f, int64_t account_id, struct eng_fstate *st,
+                              struct cxg_error *err)
+{
+        size_t id = (size_t)account_id;
+
+        if (account_id <= 0) {
+                eng_fstate_free(st);
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "engine state: account id %lld is not a store id",
+                                     (long long)account_id);
+        }
         if (id >= f->cap) {
                 size_t old = f->cap;
 
@@ -71,6 +84,13 @@ void eng_foreign_drop(struct eng_foreign *f, int64_t account_id)
         eng_fstate_free(f->by_id[account_id]);
         f->by_id[account_id] = NULL;
         f->count--;
+}
+
+const struct eng_fstate *eng_foreign_get(const struct eng_foreign *f, int64_t account_id)
+{
+        if (!f || account_id <= 0 || (size_t)account_id >= f->cap)
+                return NULL;
+        return f->by_id[account_id];
 }
 
 size_t eng_foreign_count(const struct eng_foreign *f)

@@ -20,6 +20,7 @@
 #include "core/banned.h"
 #include "core/parse.h"
 #include "engine/cluster.h"
+#include "engine/partials_exp.h"
 #include "engine/partials_int.h"
 
 /* Segment cell values, and type cell values (the first PT_TYPE_W of a cell). */
@@ -29,7 +30,7 @@ enum { PT_T_SUM_MS, PT_T_N };
 #define PT_TYPE_W 2
 
 #define PT_MAGIC "CXPT"
-#define PT_VERSION 1u
+#define PT_VERSION 2u /* 2: the experience section (partials_exp.h) */
 #define PT_FIELD_CAP 48
 #define PT_NAME_MAX 4096 /* longest name a blob may hold */
 
@@ -54,6 +55,7 @@ struct eng_partials {
         struct pt_table seg, type;
         int64_t min_ts, max_ts;
         uint64_t rows;
+        struct eng_exp_part *exp; /* the experience detector's partials, never NULL */
 };
 
 /* ---- segments ---- */
@@ -112,6 +114,10 @@ struct eng_partials *eng_partials_new(void)
 
         if (pt)
                 pt->min_ts = pt->max_ts = CXG_TS_NONE;
+        if (pt && !(pt->exp = eng_exp_part_new())) {
+                cxg_free(pt);
+                return NULL;
+        }
         return pt;
 }
 
@@ -121,7 +127,13 @@ void eng_partials_free(struct eng_partials *pt)
                 return;
         table_free(&pt->seg);
         table_free(&pt->type);
+        eng_exp_part_free(pt->exp);
         cxg_free(pt);
+}
+
+const struct eng_exp_part *eng_partials_exp(const struct eng_partials *pt)
+{
+        return pt ? pt->exp : NULL;
 }
 
 int64_t eng_partials_max_ts(const struct eng_partials *pt)
@@ -240,7 +252,8 @@ enum cxg_err eng_partials_merge(struct eng_partials *into, const struct eng_part
                                      add->field, into->field);
         /* merge into copies first, so that running out of memory leaves into as it was */
         if (table_merge(&seg, &into->seg) || table_merge(&seg, &add->seg) ||
-            table_merge(&type, &into->type) || table_merge(&type, &add->type)) {
+            table_merge(&type, &into->type) || table_merge(&type, &add->type) ||
+            eng_exp_part_merge(into->exp, add->exp)) {
                 table_free(&seg);
                 table_free(&type);
                 return cxg_error_set(err, CXG_ERR_NOMEM, "partials: out of memory merging");
@@ -571,6 +584,10 @@ enum cxg_err eng_partials_compute(const struct eng_snapshot *s, const struct eng
         bad = type_sums(s, mask, tl, pt) || csat_sums(s, field, mask, pt) ||
               table_from_dense(&pt->seg, seg, ns, nm, s->month0, PT_SEG_W, seg_name, &dn) ||
               table_from_dense(&pt->type, tl, s->types.n, nm, s->month0, PT_TYPE_W, type_name, &dn);
+        if (!bad) {
+                eng_exp_part_free(pt->exp);
+                bad = eng_exp_part_compute(s, mask, CXG_TS_NONE, &pt->exp) != CXG_OK;
+        }
 done:
         cxg_free(mask);
         cxg_free(seg);
@@ -740,7 +757,8 @@ enum cxg_err eng_partials_encode(const struct eng_partials *pt, struct cxg_buf *
         if ((rc = cxg_buf_append(out, PT_MAGIC, 4)) || (rc = w32(out, PT_VERSION)) ||
             (rc = w_str(out, pt->field)) || (rc = w64(out, (uint64_t)pt->min_ts)) ||
             (rc = w64(out, (uint64_t)pt->max_ts)) || (rc = w64(out, pt->rows)) ||
-            (rc = w_table(out, &pt->seg, PT_SEG_W)) || (rc = w_table(out, &pt->type, PT_TYPE_W)))
+            (rc = w_table(out, &pt->seg, PT_SEG_W)) || (rc = w_table(out, &pt->type, PT_TYPE_W)) ||
+            (rc = eng_exp_part_encode(pt->exp, out)))
                 goto fail;
         rc = w32(out, (uint32_t)crc32(crc32(0, Z_NULL, 0), (const Bytef *)out->data + start,
                                       (uInt)(out->len - start)));
@@ -918,8 +936,11 @@ enum cxg_err eng_partials_decode(const void *blob, size_t len, struct eng_partia
                 r_header(&r, pt);
         r_table(&r, &pt->seg, PT_SEG_W);
         r_table(&r, &pt->type, PT_TYPE_W);
-        if (!r.why && r.pos != r.len)
-                r.why = "bytes after the tables";
+        if (!r.why) { /* the experience section runs to the checksum */
+                eng_exp_part_free(pt->exp);
+                r.why = eng_exp_part_decode(r.p + r.pos, r.len - r.pos, &pt->exp);
+                r.pos = r.why ? r.pos : r.len;
+        }
         if (r.why) {
                 enum cxg_err code = strcmp(r.why, "out of memory") ? CXG_ERR_PARSE : CXG_ERR_NOMEM;
 

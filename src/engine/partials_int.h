@@ -18,6 +18,10 @@ uint32_t eng_segment_count(const struct eng_snapshot *s, const char *field);
 /* Name of segment g of s under field: the dictionary name, or "all". */
 const char *eng_segment_name(const struct eng_snapshot *s, const char *field, uint32_t g);
 
+struct eng_exp_part;
+/* The experience detector's partials (partials_exp.h) of pt. */
+const struct eng_exp_part *eng_partials_exp(const struct eng_partials *pt);
+
 /* The expectation segment field the partials were computed for ("" when nothing merged). */
 const char *eng_partials_field(const struct eng_partials *pt);
 /*

@@ -8,6 +8,8 @@
  *   u32 months, each: absolute month i64, n failed slow sup_n lat_n u32, sup_sum lat_sum f64,
  *   u32 people, each: ext id (str), engagement activity prior f32, last i32, channels u16,
  *     caps u8, capmask u64, feedback u16, u32 active months, each an absolute month i64,
+ *   (version 2) the detector inputs of the same people in the same order (detect_features.h):
+ *     u32 people, each: last interaction i32, u32 days, each: age in days u16, count u32,
  *   CRC-32 (zlib) of every byte before it, u32.
  * A str is u32 length (the NUL included) then the bytes and the NUL. Decoding checks every
  * length against the bytes left before reading, so a truncated or corrupted blob is rejected
@@ -19,12 +21,15 @@
 #include "core/alloc.h"
 #include "core/banned.h"
 #include "engine/cluster.h"
+#include "engine/detect_features.h"
 #include "engine/state_int.h"
 
 #define STATE_MAGIC "CXST"
 /* Bytes of the smallest month and person entries (bounds the counts a blob may claim). */
 #define STATE_MONTH_BYTES 44
 #define STATE_PERSON_BYTES 39
+#define STATE_DFEAT_BYTES 8 /* a person's detector inputs: last, day count */
+#define STATE_DAY_BYTES 6
 #define STATE_STR_MAX (1u << 20)
 
 /* ---- writing ---- */
@@ -197,8 +202,42 @@ static void put_person(struct wr *w, const struct eng_snapshot *s, const struct 
                         put_u64(w, (uint64_t)(s->month0 + (int64_t)m), 8);
 }
 
+/* The detector inputs of a's people as of r->at (the people put_person wrote, in order). */
+static enum cxg_err put_dfeat(struct wr *w, const struct eng_snapshot *s,
+                              const struct eng_scores *r, uint32_t a, uint32_t np,
+                              struct eng_dfeat_acc *f)
+{
+        if (eng_dfeat_account(s, a, r->at, f))
+                return CXG_ERR_NOMEM;
+        put_u32(w, np);
+        for (uint32_t q = 0; q < f->np; q++) {
+                if (s->p_list[s->a_poff[a] + q] >= r->n_people)
+                        continue;
+                put_u32(w, (uint32_t)f->last[q]);
+                put_u32(w, f->off[q + 1] - f->off[q]);
+                for (uint32_t k = f->off[q]; k < f->off[q + 1]; k++) {
+                        put_u64(w, f->age[k], 2);
+                        put_u32(w, f->cnt[k]);
+                }
+        }
+        return CXG_OK;
+}
+
 enum cxg_err eng_state_encode(const struct eng_snapshot *s, const struct eng_scores *r, uint32_t a,
                               struct cxg_buf *out, struct cxg_error *err)
+{
+        struct eng_dfeat_acc f;
+        enum cxg_err rc;
+
+        eng_dfeat_acc_init(&f);
+        rc = eng_state_encode_with(s, r, a, &f, out, err);
+        eng_dfeat_acc_release(&f);
+        return rc;
+}
+
+enum cxg_err eng_state_encode_with(const struct eng_snapshot *s, const struct eng_scores *r,
+                                   uint32_t a, struct eng_dfeat_acc *scratch, struct cxg_buf *out,
+                                   struct cxg_error *err)
 {
         struct wr w = {out, CXG_OK};
         size_t start = out->len;
@@ -219,6 +258,8 @@ enum cxg_err eng_state_encode(const struct eng_snapshot *s, const struct eng_sco
         for (uint32_t k = s->a_poff[a]; k < s->a_poff[a + 1]; k++)
                 if (s->p_list[k] < r->n_people)
                         put_person(&w, s, r, s->p_list[k]);
+        if (w.rc == CXG_OK && put_dfeat(&w, s, r, a, np, scratch))
+                w.rc = CXG_ERR_NOMEM;
         if (w.rc == CXG_OK)
                 put_u32(&w, (uint32_t)crc32(crc32(0, Z_NULL, 0), (const Bytef *)out->data + start,
                                             (uInt)(out->len - start)));
@@ -425,10 +466,49 @@ static enum cxg_err get_people(struct rd *r, struct eng_fstate *st)
         return CXG_OK;
 }
 
+/* The people's detector inputs (version 2), the same people as get_people's. */
+static enum cxg_err get_dfeat(struct rd *r, struct eng_fstate *st)
+{
+        size_t np = get_count(r, STATE_DFEAT_BYTES, "detector inputs count"), used = 0;
+        size_t left = (r->len - r->pos) / STATE_DAY_BYTES;
+
+        if (!r->bad && np != st->n_people)
+                r->bad = "detector inputs count";
+        if (r->bad)
+                return CXG_OK;
+        st->dlast = cxg_calloc(np + 1, sizeof(*st->dlast));
+        st->doff = cxg_calloc(np + 1, sizeof(*st->doff));
+        st->dage = cxg_calloc(left + 1, sizeof(*st->dage));
+        st->dcnt = cxg_calloc(left + 1, sizeof(*st->dcnt));
+        if (!st->dlast || !st->doff || !st->dage || !st->dcnt)
+                return CXG_ERR_NOMEM;
+        for (size_t k = 0; k < np && !r->bad; k++) {
+                size_t nd;
+
+                st->dlast[k] = (int32_t)get_u32(r, "detector inputs");
+                nd = get_count(r, STATE_DAY_BYTES, "detector days");
+                if (r->bad || nd > left - used) {
+                        r->bad = r->bad ? r->bad : "detector days";
+                        break;
+                }
+                st->doff[k] = (uint32_t)used;
+                for (size_t d = 0; d < nd; d++, used++) {
+                        st->dage[used] = (uint16_t)get_u64(r, 2, "detector day");
+                        st->dcnt[used] = get_u32(r, "detector day");
+                }
+        }
+        st->doff[np] = (uint32_t)used;
+        return CXG_OK;
+}
+
 void eng_fstate_free(struct eng_fstate *st)
 {
         if (!st)
                 return;
+        cxg_free(st->dlast);
+        cxg_free(st->doff);
+        cxg_free(st->dage);
+        cxg_free(st->dcnt);
         cxg_free(st->months);
         cxg_free(st->people);
         cxg_free(st->active_all);
@@ -485,7 +565,7 @@ enum cxg_err eng_fstate_decode(const void *blob, size_t len, struct eng_fstate *
         st->account_ext = get_str(&r, "account id");
         st->at = (int64_t)get_u64(&r, 8, "as-of time");
         get_score(&r, st);
-        if ((rc = get_months(&r, st)) || (rc = get_people(&r, st)))
+        if ((rc = get_months(&r, st)) || (rc = get_people(&r, st)) || (rc = get_dfeat(&r, st)))
                 goto done;
         if (!r.bad && r.pos != r.len)
                 r.bad = "trailing bytes";

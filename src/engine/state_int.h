@@ -9,12 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "engine/score.h"
 #include "model/shard.h"
 
 /* Blob format version (state.c), bumped when the layout changes. */
-#define ENG_STATE_VERSION 1
+#define ENG_STATE_VERSION 2
 
 /* What a reason's ref names. */
 enum { ENG_REF_NUM, ENG_REF_PERSON, ENG_REF_TYPE, ENG_REF_OBJECTIVE };
@@ -49,6 +50,11 @@ struct eng_fstate {
         int64_t month_lo, month_hi; /* over months and active months; lo > hi when none */
         unsigned char *blob;        /* owned copy the strings point into */
         int64_t *active_all;        /* every person's active months, one allocation */
+        /* detector inputs per person (detect_features.h), people order; NULL when none */
+        int32_t *dlast; /* last interaction at or before at, rel. to ENG_EPOCH */
+        uint32_t *doff; /* n_people + 1 offsets into dage and dcnt */
+        uint16_t *dage; /* days before at */
+        uint32_t *dcnt; /* interactions that day */
 };
 
 /* Decode blob into a new state (*out; eng_fstate_free). A bad blob: CXG_ERR_PARSE saying why. */
@@ -57,6 +63,18 @@ enum cxg_err eng_fstate_decode(const void *blob, size_t len, struct eng_fstate *
 void eng_fstate_free(struct eng_fstate *st);
 
 struct eng_foreign;
+/* eng_foreign_put of a decoded state (taken over, freed on failure). */
+enum cxg_err eng_foreign_keep(struct eng_foreign *f, int64_t account_id, struct eng_fstate *st,
+                              struct cxg_error *err) CXG_WUR;
+/* The kept state of account_id, NULL when none. */
+const struct eng_fstate *eng_foreign_get(const struct eng_foreign *f, int64_t account_id);
+
+struct eng_dfeat_acc;
+/* eng_state_encode with the caller's detector-input scratch (reused over many accounts). */
+enum cxg_err eng_state_encode_with(const struct eng_snapshot *s, const struct eng_scores *r,
+                                   uint32_t a, struct eng_dfeat_acc *scratch, struct cxg_buf *out,
+                                   struct cxg_error *err) CXG_WUR;
+
 /*
  * eng_foreign_apply's writes into r only (s untouched, so a reader under the engine's read
  * lock may call it): for computations into a caller's result (eng_engine_compute).

@@ -226,11 +226,14 @@ enum cxg_err store_cluster_nodes(struct store *s, int64_t now, int include_dead,
 struct balance {
         const char *node;
         int64_t now, ttl_s;
-        uint32_t n;
+        uint32_t n, min_nodes;
         struct cxg_shardset *owned;
 };
 
-/* node's target: n / live + (rank < n % live), live nodes by name (node itself counts). */
+/*
+ * node's target: n / m + (rank < n % m), m = max(live, min_nodes), live nodes by name (node
+ * itself counts).
+ */
 static enum cxg_err target_of(struct store *s, const struct balance *b, uint32_t *target,
                               struct cxg_error *err)
 {
@@ -258,6 +261,8 @@ static enum cxg_err target_of(struct store *s, const struct balance *b, uint32_t
         if (rc != SDB_DONE)
                 return store_db_err(s, rc, "count live nodes", err);
         live += !self;
+        if (live < (int64_t)b->min_nodes)
+                live = b->min_nodes;
         *target = b->n / (uint32_t)live + ((uint32_t)rank < b->n % (uint32_t)live);
         return CXG_OK;
 }
@@ -380,11 +385,12 @@ static enum cxg_err balance_body(struct store *s, void *ctx, struct cxg_error *e
         return held(s, b, b->owned, err);
 }
 
-enum cxg_err store_shards_balance(struct store *s, const char *node, int64_t now, int64_t ttl_s,
-                                  uint32_t n_shards, struct cxg_shardset *owned,
+enum cxg_err store_shards_balance(struct store *s, const char *node, int64_t now,
+                                  const struct store_balance_opts *o, struct cxg_shardset *owned,
                                   struct cxg_error *err)
 {
-        struct balance b = {node, now, ttl_s, n_shards, owned};
+        uint32_t n_shards = o->n_shards;
+        struct balance b = {node, now, o->ttl_s, n_shards, o->min_nodes, owned};
 
         cxg_shardset_init(owned, n_shards, 0);
         if (!node || !*node) /* '' is a free lease's holder */
@@ -434,29 +440,62 @@ enum cxg_err store_shard_leases(struct store *s, struct store_shard_lease **out,
 
 /* ---- partials ---- */
 
-enum cxg_err store_partial_put(struct store *s, uint32_t shard, const char *node, int64_t seq,
-                               const void *blob, size_t len, struct cxg_error *err)
+/* What a fenced write checks: node holds shard's lease unexpired at now. */
+#define LEASE_HELD                                                                                 \
+        "EXISTS (SELECT 1 FROM shard_leases l WHERE l.shard = ?1 AND l.holder = ?2"                \
+        " AND l.expires_at > ?3)"
+
+struct partial_put {
+        uint32_t shard;
+        const char *node;
+        int64_t now, seq;
+        const void *blob;
+        size_t len;
+};
+
+static enum cxg_err partial_body(struct store *s, void *ctx, struct cxg_error *err)
 {
+        const struct partial_put *p = ctx;
         struct sdb_stmt *st = store_stmt(s,
                                          "INSERT INTO shard_partials (shard, node, seq, at, blob)"
-                                         " VALUES (?1, ?2, ?3, unixepoch(), ?4) ON CONFLICT"
-                                         " (shard) DO UPDATE SET node = excluded.node,"
+                                         " SELECT ?1, ?2, ?4, unixepoch(), ?5 WHERE " LEASE_HELD
+                                         " ON CONFLICT (shard) DO UPDATE SET node = excluded.node,"
                                          " seq = excluded.seq, at = excluded.at,"
                                          " blob = excluded.blob",
                                          err);
+        enum cxg_err rc;
+
+        if (!st)
+                return stmt_fail(err);
+        sdb_bind_int64(st, 1, p->shard);
+        sdb_bind_text(st, 2, p->node, -1, SDB_STATIC);
+        sdb_bind_int64(st, 3, p->now);
+        sdb_bind_int64(st, 4, p->seq);
+        /* a NULL pointer would bind NULL on SQLite: an empty blob is still a blob */
+        sdb_bind_blob(st, 5, p->blob && p->len ? p->blob : "", (int)p->len, SDB_STATIC);
+        if ((rc = store_step_done(s, st, "publish a shard's partials", err)))
+                return rc;
+        if (sdb_changes(s) == 0)
+                return cxg_error_set(err, CXG_ERR_CONFLICT,
+                                     "publish shard %u's partials: node %s does not hold the "
+                                     "shard's lease (expired or taken by another node)",
+                                     p->shard, p->node);
+        return CXG_OK;
+}
+
+enum cxg_err store_partial_put(struct store *s, uint32_t shard, const char *node, int64_t now,
+                               int64_t seq, const void *blob, size_t len, struct cxg_error *err)
+{
+        struct partial_put p = {shard, node, now, seq, blob, len};
 
         if (len > (size_t)INT32_MAX)
                 return cxg_error_set(err, CXG_ERR_INVALID,
                                      "publish shard %u's partials: %zu bytes is too large", shard,
                                      len);
-        if (!st)
-                return stmt_fail(err);
-        sdb_bind_int64(st, 1, shard);
-        sdb_bind_text(st, 2, node, -1, SDB_STATIC);
-        sdb_bind_int64(st, 3, seq);
-        /* a NULL pointer would bind NULL on SQLite: an empty blob is still a blob */
-        sdb_bind_blob(st, 4, blob && len ? blob : "", (int)len, SDB_STATIC);
-        return store_step_done(s, st, "publish a shard's partials", err);
+        if (!node || !*node)
+                return cxg_error_set(err, CXG_ERR_INVALID,
+                                     "publish shard %u's partials: the node has no name", shard);
+        return in_tx(s, partial_body, &p, err);
 }
 
 enum cxg_err store_partials_scan(struct store *s, store_partial_cb cb, void *ctx,
@@ -486,9 +525,12 @@ enum cxg_err store_partials_scan(struct store *s, store_partial_cb cb, void *ctx
 /* ---- published state ---- */
 
 struct publish {
+        const char *node;
+        int64_t now;
         const struct store_state_row *rows;
         size_t n;
         int64_t seq;
+        size_t refused;
 };
 
 static enum cxg_err publish_body(struct store *s, void *ctx, struct cxg_error *err)
@@ -517,34 +559,49 @@ static enum cxg_err publish_body(struct store *s, void *ctx, struct cxg_error *e
                                              (long long)r->id, r->len);
                 st = store_stmt(s,
                                 "INSERT INTO cluster_state (kind, id, account_id, shard, pub_seq,"
-                                " blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, id)"
+                                " blob) SELECT ?4, ?5, ?6, ?1, ?7, ?8 WHERE " LEASE_HELD
+                                " ON CONFLICT (kind, id)"
                                 " DO UPDATE SET account_id = excluded.account_id,"
                                 " shard = excluded.shard, pub_seq = excluded.pub_seq,"
                                 " blob = excluded.blob",
                                 err);
                 if (!st)
                         return stmt_fail(err);
-                sdb_bind_int64(st, 1, r->kind);
-                sdb_bind_int64(st, 2, r->id);
-                sdb_bind_int64(st, 3, r->account_id);
-                sdb_bind_int64(st, 4, r->shard);
-                sdb_bind_int64(st, 5, p->seq);
-                sdb_bind_blob(st, 6, r->blob && r->len ? r->blob : "", (int)r->len, SDB_STATIC);
+                sdb_bind_int64(st, 1, r->shard);
+                sdb_bind_text(st, 2, p->node, -1, SDB_STATIC);
+                sdb_bind_int64(st, 3, p->now);
+                sdb_bind_int64(st, 4, r->kind);
+                sdb_bind_int64(st, 5, r->id);
+                sdb_bind_int64(st, 6, r->account_id);
+                sdb_bind_int64(st, 7, p->seq);
+                sdb_bind_blob(st, 8, r->blob && r->len ? r->blob : "", (int)r->len, SDB_STATIC);
                 if ((rc = store_step_done(s, st, "publish state", err)))
                         return (enum cxg_err)rc;
+                p->refused += sdb_changes(s) == 0;
         }
         return CXG_OK;
 }
 
-enum cxg_err store_state_publish(struct store *s, const struct store_state_row *rows, size_t n,
-                                 int64_t *pub_seq, struct cxg_error *err)
+enum cxg_err store_state_publish(struct store *s, const char *node, int64_t now,
+                                 const struct store_state_row *rows, size_t n, int64_t *pub_seq,
+                                 size_t *refused, struct cxg_error *err)
 {
-        struct publish p = {rows, n, 0};
-        enum cxg_err rc = in_tx(s, publish_body, &p, err);
+        struct publish p = {node, now, rows, n, 0, 0};
+        enum cxg_err rc;
 
         if (pub_seq)
-                *pub_seq = rc ? 0 : p.seq;
-        return rc;
+                *pub_seq = 0;
+        if (refused)
+                *refused = 0;
+        if (!node || !*node)
+                return cxg_error_set(err, CXG_ERR_INVALID, "publish state: the node has no name");
+        if ((rc = in_tx(s, publish_body, &p, err)))
+                return rc;
+        if (pub_seq)
+                *pub_seq = p.seq;
+        if (refused)
+                *refused = p.refused;
+        return CXG_OK;
 }
 
 enum cxg_err store_state_scan(struct store *s, int64_t after, store_state_cb cb, void *ctx,

@@ -41,8 +41,8 @@ struct store_node_info {
  * Insert or refresh me's row: seen_at = now, expires_at = now + ttl_s (started_at kept from
  * the first beat unless me->started_at is newer, i.e. the node restarted).
  */
-enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_info *me,
-                                     int64_t now, int64_t ttl_s, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_cluster_heartbeat(struct store *s, const struct store_node_info *me, int64_t now,
+                                     int64_t ttl_s, struct cxg_error *err) CXG_WUR;
 /* A clean stop: delete name's row and release its shard leases at once. */
 enum cxg_err store_cluster_leave(struct store *s, const char *name, struct cxg_error *err) CXG_WUR;
 /*
@@ -57,7 +57,9 @@ enum cxg_err store_cluster_nodes(struct store *s, int64_t now, int include_dead,
  * One balancing step for node at now, in one transaction:
  *   1. renew node's leases (expires_at = now + ttl_s);
  *   2. live = nodes whose heartbeat has not expired (node itself counts), ordered by name;
- *      node's target = n_shards / live + (rank < n_shards % live);
+ *      node's target = n_shards / m + (rank < n_shards % m), m = max(live, min_nodes): while
+ *      fewer than min_nodes nodes are live, each takes only its share of min_nodes and the
+ *      rest of the shards stay free (a cold start does not load every shard on one node);
  *   3. above target: release node's highest-numbered shards until at target;
  *   4. below target: take shards that are free (no holder) or expired (expires_at <= now),
  *      lowest-numbered first, until at target.
@@ -65,8 +67,13 @@ enum cxg_err store_cluster_nodes(struct store *s, int64_t now, int include_dead,
  * it takes or gives up; a node that dies keeps its shards until their lease expires (ttl_s),
  * then the others take them on their next step.
  */
-enum cxg_err store_shards_balance(struct store *s, const char *node, int64_t now, int64_t ttl_s,
-                                  uint32_t n_shards, struct cxg_shardset *owned,
+struct store_balance_opts {
+        int64_t ttl_s;
+        uint32_t n_shards;
+        uint32_t min_nodes; /* 0 or 1: no floor */
+};
+enum cxg_err store_shards_balance(struct store *s, const char *node, int64_t now,
+                                  const struct store_balance_opts *o, struct cxg_shardset *owned,
                                   struct cxg_error *err) CXG_WUR;
 
 struct store_shard_lease {
@@ -81,12 +88,17 @@ enum cxg_err store_shard_leases(struct store *s, struct store_shard_lease **out,
 
 /*
  * Publish shard's baseline partial sums (an opaque blob, engine/cluster.h) as computed by
- * node from the rows up to change-log seq. Replaces the shard's previous partial.
+ * node from the rows up to change-log seq. Replaces the shard's previous partial. Fenced by
+ * the lease: written only if node holds shard's lease unexpired at now, in the same
+ * transaction (under the write lock); CXG_ERR_CONFLICT naming the shard otherwise, nothing
+ * written (a node back from a partition or stalled past its lease cannot overwrite the new
+ * holder's partials).
  */
-enum cxg_err store_partial_put(struct store *s, uint32_t shard, const char *node, int64_t seq,
-                               const void *blob, size_t len, struct cxg_error *err) CXG_WUR;
-typedef enum cxg_err (*store_partial_cb)(void *ctx, uint32_t shard, const char *node,
-                                         int64_t seq, const void *blob, size_t len);
+enum cxg_err store_partial_put(struct store *s, uint32_t shard, const char *node, int64_t now,
+                               int64_t seq, const void *blob, size_t len,
+                               struct cxg_error *err) CXG_WUR;
+typedef enum cxg_err (*store_partial_cb)(void *ctx, uint32_t shard, const char *node, int64_t seq,
+                                         const void *blob, size_t len);
 /* Every shard's partial, by shard. */
 enum cxg_err store_partials_scan(struct store *s, store_partial_cb cb, void *ctx,
                                  struct cxg_error *err) CXG_WUR;
@@ -105,10 +117,14 @@ struct store_state_row {
 /*
  * Publish rows[0..n) in one transaction: each row replaces the previous state of its (kind,
  * id) and gets pub_seq = one new value of a counter that only grows (*pub_seq receives it,
- * may be NULL), so readers fetch what changed since the last value they saw.
+ * may be NULL), so readers fetch what changed since the last value they saw. Fenced by the
+ * lease: a row is written only if node holds its shard's lease unexpired at now (checked in
+ * the row's statement, under the write lock); the others are skipped and counted in
+ * *refused (may be NULL), and the caller should reread which shards it holds.
  */
-enum cxg_err store_state_publish(struct store *s, const struct store_state_row *rows, size_t n,
-                                 int64_t *pub_seq, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_state_publish(struct store *s, const char *node, int64_t now,
+                                 const struct store_state_row *rows, size_t n, int64_t *pub_seq,
+                                 size_t *refused, struct cxg_error *err) CXG_WUR;
 typedef enum cxg_err (*store_state_cb)(void *ctx, const struct store_state_row *row);
 /* Every state row with pub_seq > after (0: all), in pub_seq order, then by kind and id. */
 enum cxg_err store_state_scan(struct store *s, int64_t after, store_state_cb cb, void *ctx,

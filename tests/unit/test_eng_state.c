@@ -13,6 +13,10 @@
 
 #include "core/buf.h"
 #include "engine/cluster.h"
+#include "engine/detect.h"
+#include "engine/detect_features.h"
+#include "engine/partials_exp.h"
+#include "engine/partials_int.h"
 #include "engine/score.h"
 #include "engine/snapshot.h"
 
@@ -395,6 +399,170 @@ static void test_shard_plus_foreign_states_equal_single_node(void **st)
         eng_snapshot_release(&full);
 }
 
+/* Erosion and at-risk alerts of one run (health from r) on s, with f and own in a cluster. */
+static void detect_on(const struct eng_snapshot *s, const struct eng_scores *r,
+                      const struct eng_foreign *f, const struct cxg_shardset *own,
+                      const struct eng_partials *merged, struct eng_alerts *out)
+{
+        struct eng_detect_params p;
+        struct eng_detect_input in = {
+            .snap = s, .now = r, .at = AT, .foreign = f, .own = own, .partials = merged};
+        struct cxg_error e;
+
+        eng_detect_params_init(&p);
+        p.risk_min_active = 1;
+        p.exp_min_count = 1;
+        in.kinds = ENG_DETECT_BIT(ENG_ALERT_EROSION) | ENG_DETECT_BIT(ENG_ALERT_AT_RISK) |
+                   ENG_DETECT_BIT(ENG_ALERT_EXPERIENCE);
+        eng_alerts_init(out);
+        assert_int_equal(eng_detect_run(&p, &in, out, NULL, &e), CXG_OK);
+}
+
+/*
+ * The detectors' per-person inputs (erosion's two windows, at risk's recent and prior counts
+ * and last interaction) on a node holding shard k's rows plus the other accounts' published
+ * states equal the single node's for every person, and so do the alerts of both detectors.
+ */
+static void test_shard_detect_inputs_equal_single_node(void **st)
+{
+        struct eng_compute_opts o = {.at = AT, .threads = 2};
+        struct eng_snapshot full, sub;
+        struct eng_scores r;
+        struct eng_alerts a1, a2;
+        struct cxg_shardset own;
+        struct eng_dfeat_windows w1 = {.nwin = 4, .lo = {0, 30, 90, 0}, .hi = {30, 120, 180, 900}};
+        struct eng_partials *merged;
+        size_t nonzero = 0;
+
+        (void)st;
+        world(&full, NULL);
+        compute(&full, &o, &r);
+        assert_int_equal(eng_dfeat_people(&full, NULL, NULL, AT, &w1), CXG_OK);
+        for (size_t k = 0; k < full.n_people * 4; k++)
+                nonzero += w1.count[k] > 0;
+        assert_true(nonzero > full.n_people);
+        merged = merged_of(&full);
+        detect_on(&full, &r, NULL, NULL, NULL, &a1);
+        assert_true(a1.n > 0);
+        for (int k = 0; k < N_SHARDS; k++) {
+                struct eng_dfeat_windows w2 = w1;
+                struct eng_foreign *f;
+                size_t held = 0;
+
+                set_of(&own, k);
+                world(&sub, &own);
+                f = states_of(&full, &r, &own);
+                w2.count = NULL;
+                w2.last = NULL;
+                assert_int_equal(eng_dfeat_people(&sub, f, &own, AT, &w2), CXG_OK);
+                for (uint32_t p = 0; p < full.n_people; p++) {
+                        assert_int_equal(w1.last[p], w2.last[p]);
+                        for (int q = 0; q < 4; q++)
+                                assert_int_equal(w1.count[p * 4 + (uint32_t)q],
+                                                 w2.count[p * 4 + (uint32_t)q]);
+                }
+                /* without the states, the node sees only its own rows: the inputs differ */
+                eng_dfeat_windows_release(&w2);
+                assert_int_equal(eng_dfeat_people(&sub, NULL, NULL, AT, &w2), CXG_OK);
+                for (size_t p = 0; p < full.n_people * 4; p++)
+                        held += w1.count[p] != w2.count[p];
+                assert_true(held > 0);
+                eng_dfeat_windows_release(&w2);
+                detect_on(&sub, &r, f, &own, merged, &a2);
+                assert_int_equal(a1.n, a2.n);
+                for (size_t i = 0; i < a1.n; i++) {
+                        assert_string_equal(a1.v[i].dedup_key, a2.v[i].dedup_key);
+                        assert_string_equal(a1.v[i].summary, a2.v[i].summary);
+                        assert_int_equal(a1.v[i].severity, a2.v[i].severity);
+                }
+                eng_alerts_release(&a2);
+                eng_foreign_free(f);
+                eng_snapshot_release(&sub);
+        }
+        eng_alerts_release(&a1);
+        eng_partials_free(merged);
+        eng_dfeat_windows_release(&w1);
+        eng_scores_release(&r);
+        eng_snapshot_release(&full);
+}
+
+/* Busy weeks: 24 accounts x 300 web logins with durations in each of three weeks. */
+static void busy_world(struct eng_snapshot *s, const struct cxg_shardset *shards)
+{
+        struct eng_load_opts o = {.shards = shards};
+        struct cxg_error e;
+        char ext[32];
+
+        rnd_state = 11;
+        next_id = 0;
+        eng_snapshot_init(s, &o);
+        assert_int_equal(eng_snapshot_add_type(s, 1, "login"), CXG_OK);
+        for (int64_t a = 1; a <= N_ACC; a++) {
+                snprintf(ext, sizeof(ext), "acct-%02d", (int)a);
+                acc(s, a, ext, "Pro");
+                snprintf(ext, sizeof(ext), "p-%02d", (int)a);
+                person(s, a * 10, a, ext, "Engineer");
+        }
+        for (int64_t a = 1; a <= N_ACC; a++)
+                for (int k = 0; k < 900; k++)
+                        ix(s, a * 10, a, AT - (k % 3) * 7 * DAYS - (int64_t)(rnd() % (6 * DAYS)), 1,
+                           CXG_CH_WEB, 100 + (int64_t)(rnd() % 5000),
+                           k % 17 ? CXG_OUT_OK : CXG_OUT_FAILED);
+        assert_int_equal(eng_snapshot_finish(s, &e), CXG_OK);
+}
+
+/*
+ * The experience partials (counts per type and week, bottom-K hash sample of durations) of
+ * every shard, encoded, decoded and merged, equal the single node's exactly, value for value,
+ * with weeks holding more durations than the sample keeps.
+ */
+static void test_experience_sample_merge_equals_single_node(void **st)
+{
+        struct eng_snapshot full;
+        struct eng_exp_part *one;
+        struct eng_partials *all = eng_partials_new(), *pt, *back;
+        struct cxg_error e;
+        struct cxg_buf b;
+        const struct eng_exp_cell *x, *y;
+        size_t nx, ny, full_weeks = 0;
+
+        (void)st;
+        busy_world(&full, NULL);
+        assert_int_equal(eng_exp_part_compute(&full, NULL, CXG_TS_NONE, &one), CXG_OK);
+        cxg_buf_init(&b, 0);
+        for (uint32_t k = 0; k < N_SHARDS; k++) {
+                assert_int_equal(eng_partials_compute(&full, NULL, k, N_SHARDS, &pt, &e), CXG_OK);
+                cxg_buf_clear(&b);
+                assert_int_equal(eng_partials_encode(pt, &b, &e), CXG_OK);
+                assert_int_equal(eng_partials_decode(b.data, b.len, &back, &e), CXG_OK);
+                assert_int_equal(eng_partials_merge(all, back, &e), CXG_OK);
+                eng_partials_free(back);
+                eng_partials_free(pt);
+        }
+        x = eng_exp_part_type(one, "login", &nx);
+        y = eng_exp_part_type(eng_partials_exp(all), "login", &ny);
+        assert_true(nx >= 3);
+        assert_int_equal(nx, ny);
+        for (size_t k = 0; k < nx; k++) {
+                assert_int_equal(x[k].week, y[k].week);
+                assert_int_equal(x[k].n, y[k].n);
+                assert_int_equal(x[k].failed, y[k].failed);
+                assert_int_equal(x[k].n_dur, y[k].n_dur);
+                assert_int_equal(x[k].kept, y[k].kept);
+                full_weeks += x[k].n_dur > ENG_EXP_SAMPLE && x[k].kept == ENG_EXP_SAMPLE;
+                for (uint32_t i = 0; i < x[k].kept; i++) {
+                        assert_true(x[k].hash[i] == y[k].hash[i]);
+                        assert_int_equal(x[k].dur[i], y[k].dur[i]);
+                        assert_true(!i || x[k].hash[i - 1] <= x[k].hash[i]);
+                }
+        }
+        assert_true(full_weeks >= 2);
+        cxg_buf_release(&b);
+        eng_exp_part_free(one);
+        eng_partials_free(all);
+        eng_snapshot_release(&full);
+}
+
 /* Rewrite blob's trailing CRC-32 after an edit (a blob well framed but bad inside). */
 static void reframe(unsigned char *b, size_t len)
 {
@@ -525,6 +693,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_round_trip_reproduces_scores_and_months),
             cmocka_unit_test(test_shard_plus_foreign_states_equal_single_node),
+            cmocka_unit_test(test_shard_detect_inputs_equal_single_node),
+            cmocka_unit_test(test_experience_sample_merge_equals_single_node),
             cmocka_unit_test(test_decode_rejects_bad_blobs),
             cmocka_unit_test(test_own_mask_leaves_other_accounts_unscored),
         };

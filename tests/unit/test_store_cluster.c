@@ -78,18 +78,41 @@ static void beat(struct store *s, const char *name, int64_t now)
                 fail_msg("heartbeat %s: %s", name, e.msg);
 }
 
-/* Balance node at now; its shard set formatted into out. */
-static uint32_t balance(struct store *s, const char *node, int64_t now, char *out, size_t cap)
+/* Balance node at now with a floor of min_nodes; its shard set formatted into out. */
+static uint32_t balance_min(struct store *s, const char *node, int64_t now, uint32_t min_nodes,
+                            char *out, size_t cap)
 {
+        struct store_balance_opts o = {TTL, N, min_nodes};
         struct cxg_shardset set;
         struct cxg_error e;
 
         cxg_error_clear(&e);
-        if (store_shards_balance(s, node, now, TTL, N, &set, &e))
+        if (store_shards_balance(s, node, now, &o, &set, &e))
                 fail_msg("balance %s: %s", node, e.msg);
         if (out)
                 cxg_shardset_format(&set, out, cap);
         return cxg_shardset_count(&set);
+}
+
+static uint32_t balance(struct store *s, const char *node, int64_t now, char *out, size_t cap)
+{
+        return balance_min(s, node, now, 1, out, cap);
+}
+
+/* node joins alone at now and holds every one of n shards (so its publications pass). */
+static void own_all(struct store *s, const char *node, uint32_t n, int64_t now)
+{
+        struct store_balance_opts o = {TTL, n, 1};
+        struct cxg_shardset set;
+        struct cxg_error e;
+
+        cxg_error_clear(&e);
+        if (store_cluster_setup(s, n, &e))
+                fail_msg("setup: %s", e.msg);
+        beat(s, node, now);
+        if (store_shards_balance(s, node, now, &o, &set, &e))
+                fail_msg("balance %s: %s", node, e.msg);
+        assert_int_equal(cxg_shardset_count(&set), n);
 }
 
 /* The holder of every shard (holders[shard]; "" free), and every shard held at most once. */
@@ -207,7 +230,8 @@ static void test_balance(void **state)
         cxg_error_clear(&e);
         assert_int_equal(store_cluster_setup(f->s, N, &e), CXG_OK);
         /* '' is a free lease's holder, never a node */
-        assert_int_equal(store_shards_balance(f->s, "", T0, TTL, N, &(struct cxg_shardset){0}, &e),
+        assert_int_equal(store_shards_balance(f->s, "", T0, &(struct store_balance_opts){TTL, N, 1},
+                                              &(struct cxg_shardset){0}, &e),
                          CXG_ERR_INVALID);
         /* one node: everything */
         beat(f->s, "a", T0);
@@ -312,6 +336,23 @@ static enum cxg_err on_partial(void *ctx, uint32_t shard, const char *node, int6
         return CXG_OK;
 }
 
+/* Put shard's partials as node: the lease moves to node first (a clean handover). */
+static void put_as(struct fx *f, uint32_t shard, const char *node, int64_t seq, const void *blob,
+                   size_t len)
+{
+        struct store *s = f->s;
+        char sql[160];
+        struct cxg_error e;
+
+        snprintf(sql, sizeof(sql),
+                 "UPDATE shard_leases SET holder = '%s', expires_at = %lld WHERE shard = %u", node,
+                 (long long)(T0 + TTL), shard);
+        assert_int_equal(testdb_exec(f->path, sql), 0);
+        cxg_error_clear(&e);
+        if (store_partial_put(s, shard, node, T0, seq, blob, len, &e))
+                fail_msg("put %u as %s: %s", shard, node, e.msg);
+}
+
 static void test_partials(void **state)
 {
         struct fx *f = *state;
@@ -322,10 +363,11 @@ static void test_partials(void **state)
 
         cxg_error_clear(&e);
         memset(&p, 0, sizeof(p));
-        assert_int_equal(store_partial_put(f->s, 3, "a", 7, one, sizeof(one), &e), CXG_OK);
-        assert_int_equal(store_partial_put(f->s, 1, "b", 5, "", 0, &e), CXG_OK);
-        assert_int_equal(store_partial_put(f->s, 3, "c", 9, two, sizeof(two), &e), CXG_OK);
-        assert_int_equal(store_partial_put(f->s, 0, "a", 1, one, sizeof(one), &e), CXG_OK);
+        own_all(f->s, "a", N, T0);
+        assert_int_equal(store_partial_put(f->s, 3, "a", T0, 7, one, sizeof(one), &e), CXG_OK);
+        put_as(f, 1, "b", 5, "", 0);
+        put_as(f, 3, "c", 9, two, sizeof(two));
+        assert_int_equal(store_partial_put(f->s, 0, "a", T0, 1, one, sizeof(one), &e), CXG_OK);
         assert_int_equal(store_partials_scan(f->s, on_partial, &p, &e), CXG_OK);
         assert_int_equal(p.n, 3);
         assert_int_equal(p.shard[0], 0);
@@ -413,11 +455,12 @@ static void test_state(void **state)
         int64_t s1 = 0, s2 = 0;
 
         cxg_error_clear(&e);
-        assert_int_equal(store_state_publish(f->s, rows, 3, &s1, &e), CXG_OK);
+        own_all(f->s, "a", N, T0);
+        assert_int_equal(store_state_publish(f->s, "a", T0, rows, 3, &s1, NULL, &e), CXG_OK);
         assert_true(s1 > 0);
         rows[0].blob = "A2x";
         rows[0].len = 3;
-        assert_int_equal(store_state_publish(f->s, rows, 1, &s2, &e), CXG_OK);
+        assert_int_equal(store_state_publish(f->s, "a", T0, rows, 1, &s2, NULL, &e), CXG_OK);
         assert_true(s2 > s1);
         scan_states(f->s, 0, &v);
         assert_int_equal(v.n, 3); /* the replaced account is one row */
@@ -679,17 +722,17 @@ static void test_migrate_skips(void **state)
 
         cxg_error_clear(&e);
         row.id = row.account_id = put_account(f->s, "acme");
-        assert_int_equal(store_cluster_setup(f->s, N, &e), CXG_OK);
-        assert_int_equal(store_state_publish(f->s, &row, 1, NULL, &e), CXG_OK);
+        own_all(f->s, "a", N, T0);
+        assert_int_equal(store_state_publish(f->s, "a", T0, &row, 1, NULL, NULL, &e), CXG_OK);
         if (testdb_path(path, sizeof(path), "cluster-to"))
                 fail_msg("no test database");
         if (!testdb_is_pg())
                 unlink(path);
         assert_int_equal(store_open(path, 0, &to, &e), CXG_OK);
-        assert_int_equal(store_cluster_setup(to, 8, &e), CXG_OK);
+        own_all(to, "a", 8, T0);
         row.id = 424242;
-        assert_int_equal(store_state_publish(to, &row, 1, NULL, &e), CXG_OK);
-        assert_int_equal(store_state_publish(to, &row, 1, &seq, &e), CXG_OK);
+        assert_int_equal(store_state_publish(to, "a", T0, &row, 1, NULL, NULL, &e), CXG_OK);
+        assert_int_equal(store_state_publish(to, "a", T0, &row, 1, &seq, NULL, &e), CXG_OK);
         assert_int_equal(store_read_begin(f->s, &e), CXG_OK);
         assert_int_equal(store_begin(to, &e), CXG_OK);
         if (store_migrate_copy(f->s, to, 0, rep, &e) || store_migrate_verify(f->s, to, rep, &e))
@@ -701,8 +744,8 @@ static void test_migrate_skips(void **state)
         scan_states(to, 0, &v);
         assert_int_equal(v.n, 0);
         /* the count is free again, the publication counter kept growing */
-        assert_int_equal(store_cluster_setup(to, 16, &e), CXG_OK);
-        assert_int_equal(store_state_publish(to, &row, 1, &seq2, &e), CXG_OK);
+        own_all(to, "a", 16, T0);
+        assert_int_equal(store_state_publish(to, "a", T0, &row, 1, &seq2, NULL, &e), CXG_OK);
         assert_true(seq2 > seq);
         store_close(to);
         if (!testdb_is_pg())
@@ -730,7 +773,8 @@ static void racer(const char *path, const char *name)
                 memset(&me, 0, sizeof(me));
                 snprintf(me.name, sizeof(me.name), "%s", name);
                 bad = store_cluster_heartbeat(s, &me, T0 + r / 5, TTL, &e) ||
-                      store_shards_balance(s, name, T0 + r / 5, TTL, N, &set, &e);
+                      store_shards_balance(s, name, T0 + r / 5,
+                                           &(struct store_balance_opts){TTL, N, 1}, &set, &e);
         }
         if (bad)
                 fprintf(stderr, "racer %s: %s\n", name, e.msg);
@@ -779,6 +823,88 @@ static void test_race(void **state)
         }
 }
 
+/*
+ * Publications are fenced by the lease: a node whose lease expired or was taken writes
+ * nothing (partials: CXG_ERR_CONFLICT naming the shard; states: the rows are counted refused),
+ * the holder's writes pass.
+ */
+static void test_fence(void **state)
+{
+        struct fx *f = *state;
+        int64_t acc = put_account(f->s, "acme");
+        struct store_state_row row = {STORE_STATE_ACCOUNT, acc, acc, 5, "old", 3, 0};
+        struct partials p;
+        struct states v;
+        struct cxg_error e;
+        size_t refused = 9;
+        int64_t seq = 0;
+
+        cxg_error_clear(&e);
+        own_all(f->s, "a", N, T0);
+        /* a stalls: its leases expire at T0 + TTL, b (alone alive) takes every shard */
+        beat(f->s, "b", T0 + TTL + 1);
+        assert_int_equal(balance(f->s, "b", T0 + TTL + 1, NULL, 0), N);
+        assert_int_equal(store_partial_put(f->s, 5, "b", T0 + TTL + 1, 2, "new", 3, &e), CXG_OK);
+        row.blob = "new";
+        assert_int_equal(store_state_publish(f->s, "b", T0 + TTL + 1, &row, 1, &seq, &refused, &e),
+                         CXG_OK);
+        assert_int_equal(refused, 0);
+        /* a comes back and publishes what its engine still holds: refused */
+        assert_int_equal(store_partial_put(f->s, 5, "a", T0 + TTL + 2, 1, "old", 3, &e),
+                         CXG_ERR_CONFLICT);
+        assert_non_null(strstr(e.msg, "shard 5"));
+        cxg_error_clear(&e);
+        row.blob = "old";
+        assert_int_equal(store_state_publish(f->s, "a", T0 + TTL + 2, &row, 1, &seq, &refused, &e),
+                         CXG_OK);
+        assert_int_equal(refused, 1);
+        memset(&p, 0, sizeof(p));
+        assert_int_equal(store_partials_scan(f->s, on_partial, &p, &e), CXG_OK);
+        assert_int_equal(p.n, 1);
+        assert_string_equal(p.node[0], "b");
+        assert_memory_equal(p.blob[0], "new", 3);
+        scan_states(f->s, 0, &v);
+        assert_int_equal(v.n, 1);
+        assert_string_equal(v.blob[0], "new");
+        /* an expired lease nobody took yet fences too: b stops renewing */
+        assert_int_equal(store_partial_put(f->s, 5, "b", T0 + 3 * TTL, 3, "late", 4, &e),
+                         CXG_ERR_CONFLICT);
+        cxg_error_clear(&e);
+        assert_int_equal(store_state_publish(f->s, "b", T0 + 3 * TTL, &row, 1, &seq, &refused, &e),
+                         CXG_OK);
+        assert_int_equal(refused, 1);
+}
+
+/* min_nodes: alone, the first of 3 nodes takes a third; with all 3 live every shard is held. */
+static void test_min_nodes(void **state)
+{
+        struct fx *f = *state;
+        static char h[N][STORE_NODE_NAME_MAX];
+        struct cxg_error e;
+        char a[256];
+        uint32_t free_n = 0;
+
+        cxg_error_clear(&e);
+        assert_int_equal(store_cluster_setup(f->s, N, &e), CXG_OK);
+        beat(f->s, "a", T0);
+        assert_int_equal(balance_min(f->s, "a", T0, 3, a, sizeof(a)), 22);
+        assert_string_equal(a, "0-21");
+        holders(f->s, h);
+        for (uint32_t i = 0; i < N; i++)
+                free_n += h[i][0] == '\0';
+        assert_int_equal(free_n, N - 22);
+        beat(f->s, "b", T0);
+        assert_int_equal(balance_min(f->s, "b", T0, 3, NULL, 0), 21);
+        beat(f->s, "c", T0);
+        assert_int_equal(balance_min(f->s, "c", T0, 3, NULL, 0), 21);
+        /* a fourth node: the floor no longer binds, 16 each after the others release */
+        beat(f->s, "d", T0);
+        assert_int_equal(balance_min(f->s, "a", T0, 3, NULL, 0), 16);
+        assert_int_equal(balance_min(f->s, "b", T0, 3, NULL, 0), 16);
+        assert_int_equal(balance_min(f->s, "c", T0, 3, NULL, 0), 16);
+        assert_int_equal(balance_min(f->s, "d", T0, 3, NULL, 0), 16);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -790,6 +916,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_migrate_skips, setup, teardown),
             cmocka_unit_test_setup_teardown(test_partials, setup, teardown),
             cmocka_unit_test_setup_teardown(test_state, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_fence, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_min_nodes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_scan_shards, setup, teardown),
             cmocka_unit_test_setup_teardown(test_pg_shard_key, setup, teardown),
             cmocka_unit_test_setup_teardown(test_pg_backfill, setup, teardown),
