@@ -32,7 +32,7 @@
 struct cache_slot {
         int64_t gen;
         uint64_t used; /* the cache's tick at the last get or put: the set's LRU order */
-        size_t klen; /* 0: empty */
+        size_t klen;   /* 0: empty */
         unsigned char key[CACHE_KEY_MAX];
         void *val;
         size_t vlen;

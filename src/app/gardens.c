@@ -21,12 +21,12 @@ enum cxg_err gop_begin(struct gop *o, const struct app_ctx *c, const struct gard
         o->own = 0;
         if (who)
                 o->c.actor = who->name;
-        return store_garden_tx_open(c->st, &o->own, err);
+        return store_tx_open(c->st, &o->own, err);
 }
 
 enum cxg_err gop_end(struct gop *o, enum cxg_err rc, struct cxg_error *err)
 {
-        return store_garden_tx_close(o->c.st, o->own, rc, err);
+        return store_tx_close(o->c.st, o->own, rc, err);
 }
 
 enum cxg_err gop_audit(struct gop *o, const char *action, const char *entity, int64_t id,

@@ -13,7 +13,7 @@
 struct gop {
         struct app_ctx c; /* a copy of the caller's, actor = who->name */
         const struct garden_actor *who;
-        int own; /* store_garden_tx_open */
+        int own; /* store_tx_open */
 };
 
 /* Start operation o for who (may be NULL: audits as the context's actor). */

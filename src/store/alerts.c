@@ -40,25 +40,6 @@ static enum cxg_err stmt_fail(struct cxg_error *err)
         return err && err->code ? err->code : CXG_ERR_STORE;
 }
 
-/* Open a transaction of our own, or a savepoint inside the caller's. */
-static enum cxg_err tx_open(struct store *s, int *own, struct cxg_error *err)
-{
-        *own = !s->in_tx;
-        return *own ? store_begin(s, err) : store_savepoint(s, err);
-}
-
-static enum cxg_err tx_close(struct store *s, int own, enum cxg_err rc, struct cxg_error *err)
-{
-        if (rc) {
-                if (own)
-                        store_rollback(s);
-                else
-                        store_savepoint_rollback(s);
-                return rc;
-        }
-        return own ? store_commit(s, err) : store_savepoint_release(s, err);
-}
-
 /* Internal account id of an external id: *id 0 when ext is NULL; CXG_ERR_NOTFOUND if unknown. */
 static enum cxg_err account_id(struct store *s, const char *ext, int64_t *id, struct cxg_error *err)
 {
@@ -248,10 +229,10 @@ enum cxg_err store_alert_record(struct store *s, const struct store_alert *a, in
                 how = &tmp_how;
         if ((rc = check_alert(a, err)))
                 return rc;
-        if ((rc = tx_open(s, &own, err)))
+        if ((rc = store_tx_open(s, &own, err)))
                 return rc;
         rc = record(s, a, now, suppress_s, id, how, err);
-        return tx_close(s, own, rc, err);
+        return store_tx_close(s, own, rc, err);
 }
 
 static void alert_from_row(struct sdb_stmt *st, struct store_alert *a)
@@ -564,7 +545,7 @@ enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_t
                                       c->action);
         if (c->owner && !*c->owner)
                 return cxg_error_setf(err, CXG_ERR_INVALID, "owner", "task: owner cannot be empty");
-        if ((rc = tx_open(s, &own, err)))
+        if ((rc = store_tx_open(s, &own, err)))
                 return rc;
         st = store_stmt(s, "SELECT status, action FROM tasks WHERE id = ?1", err);
         if (!st) {
@@ -629,7 +610,7 @@ enum cxg_err store_task_update(struct store *s, int64_t id, const struct store_t
 done:
         cxg_free(old_status);
         cxg_free(old_action);
-        return tx_close(s, own, rc, err);
+        return store_tx_close(s, own, rc, err);
 }
 
 enum cxg_err store_tasks_due_followup(struct store *s, int64_t now, int64_t follow_s,
@@ -822,7 +803,7 @@ enum cxg_err store_webhook_delete(struct store *s, int64_t id, struct cxg_error 
         int own;
         enum cxg_err rc;
 
-        if ((rc = tx_open(s, &own, err)))
+        if ((rc = store_tx_open(s, &own, err)))
                 return rc;
         st = store_stmt(s, "DELETE FROM webhook_deliveries WHERE webhook_id = ?1", err);
         if (!st) {
@@ -833,7 +814,7 @@ enum cxg_err store_webhook_delete(struct store *s, int64_t id, struct cxg_error 
         }
         if (!rc)
                 rc = exec_id(s, "DELETE FROM webhooks WHERE id = ?1", id, 0, "delete webhook", err);
-        return tx_close(s, own, rc, err);
+        return store_tx_close(s, own, rc, err);
 }
 
 #define DELIVERY_COLS                                                                              \

@@ -30,20 +30,12 @@ typedef enum cxg_err (*tx_body)(struct store *s, void *ctx, struct cxg_error *er
 
 static enum cxg_err in_tx(struct store *s, tx_body body, void *ctx, struct cxg_error *err)
 {
-        int own = !s->in_tx;
-        enum cxg_err rc = own ? store_begin(s, err) : store_savepoint(s, err);
+        int own;
+        enum cxg_err rc = store_tx_open(s, &own, err);
 
         if (rc)
                 return rc;
-        rc = body(s, ctx, err);
-        if (rc) {
-                if (own)
-                        store_rollback(s);
-                else
-                        store_savepoint_rollback(s);
-                return rc;
-        }
-        return own ? store_commit(s, err) : store_savepoint_release(s, err);
+        return store_tx_close(s, own, body(s, ctx, err), err);
 }
 
 /* Run st (bound) to its end: no rows expected. */

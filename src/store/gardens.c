@@ -85,37 +85,6 @@ enum cxg_err sg_exec_ids(struct store *s, const char *sql, int64_t a, int64_t b,
         return store_step_done(s, st, what, err);
 }
 
-/* ---- transactions: one per operation, or a savepoint inside the caller's ---- */
-
-enum cxg_err store_garden_tx_open(struct store *s, int *own, struct cxg_error *err)
-{
-        if (s->in_tx) {
-                *own = 2;
-                return store_savepoint(s, err);
-        }
-        *own = 1;
-        return store_begin(s, err);
-}
-
-enum cxg_err store_garden_tx_close(struct store *s, int own, enum cxg_err rc, struct cxg_error *err)
-{
-        if (rc) {
-                if (own == 1)
-                        store_rollback(s);
-                else if (own == 2)
-                        store_savepoint_rollback(s);
-                return rc;
-        }
-        if (own == 1)
-                return store_commit(s, err);
-        if (own == 2) {
-                rc = store_savepoint_release(s, err);
-                if (rc)
-                        store_savepoint_rollback(s);
-        }
-        return rc;
-}
-
 /* ---- users and people ---- */
 
 enum cxg_err store_garden_actor(struct store *s, const char *name, struct garden_actor *out,
@@ -259,7 +228,7 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
                 return cxg_error_setf(err, CXG_ERR_INVALID, "role",
                                       "user: role must be admin, analyst, account_manager or "
                                       "member");
-        if ((rc = store_garden_tx_open(s, &own, err)))
+        if ((rc = store_tx_open(s, &own, err)))
                 return rc;
         st = store_stmt(s, "SELECT id FROM users WHERE name = ?", err);
         if (!st) {
@@ -286,7 +255,7 @@ enum cxg_err store_garden_user_ensure(struct store *s, const char *name, const c
         if (created)
                 *created = 1;
 done:
-        return store_garden_tx_close(s, own, rc, err);
+        return store_tx_close(s, own, rc, err);
 }
 
 enum cxg_err store_garden_membership(struct store *s, const struct garden_actor *who,

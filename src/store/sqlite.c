@@ -800,6 +800,37 @@ void store_savepoint_rollback(struct store *s)
         }
 }
 
+/* ---- transactions: one per operation, or a savepoint inside the caller's ---- */
+
+enum cxg_err store_tx_open(struct store *s, int *own, struct cxg_error *err)
+{
+        if (s->in_tx) {
+                *own = 2;
+                return store_savepoint(s, err);
+        }
+        *own = 1;
+        return store_begin(s, err);
+}
+
+enum cxg_err store_tx_close(struct store *s, int own, enum cxg_err rc, struct cxg_error *err)
+{
+        if (rc) {
+                if (own == 1)
+                        store_rollback(s);
+                else if (own == 2)
+                        store_savepoint_rollback(s);
+                return rc;
+        }
+        if (own == 1)
+                return store_commit(s, err);
+        if (own == 2) {
+                rc = store_savepoint_release(s, err);
+                if (rc)
+                        store_savepoint_rollback(s);
+        }
+        return rc;
+}
+
 /* ---- counts and meta ---- */
 
 enum cxg_err store_counts(struct store *s, struct store_counts *out, struct cxg_error *err)

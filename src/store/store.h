@@ -67,6 +67,15 @@ void store_rollback(struct store *s);
 enum cxg_err store_savepoint(struct store *s, struct cxg_error *err) CXG_WUR;
 enum cxg_err store_savepoint_release(struct store *s, struct cxg_error *err) CXG_WUR;
 void store_savepoint_rollback(struct store *s);
+/*
+ * One operation's transaction: a transaction, or a savepoint when the caller has one open
+ * (demo seeding, a batch, tests). *own says which; pass it and the operation's result to
+ * store_tx_close, which commits (or releases) on CXG_OK and undoes otherwise, and returns the
+ * first failure.
+ */
+enum cxg_err store_tx_open(struct store *s, int *own, struct cxg_error *err) CXG_WUR;
+enum cxg_err store_tx_close(struct store *s, int own, enum cxg_err rc,
+                            struct cxg_error *err) CXG_WUR;
 
 /*
  * Upserts by external id: an existing row is updated (fields that are absent in the input

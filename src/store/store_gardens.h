@@ -6,7 +6,7 @@
  * Plain data access: the functions read and write rows and keep the data consistent (unique
  * keys, known ids), nothing more. Who may do what, which points an action earns and the audit
  * record are decided by the use-case layer (src/app/gardens*.c), which wraps its writes in
- * store_garden_tx_open/close so a refused or failed operation leaves nothing behind.
+ * store_tx_open/close (store.h) so a refused or failed operation leaves nothing behind.
  *
  * One header for the four sources (gardens.c: users, gardens, members; ideas.c: ideas, votes,
  * comments, approvals, transitions; experiments.c: experiments and rollouts; ledger.c) because
@@ -24,16 +24,6 @@
 #include "core/err.h"
 #include "model/garden.h"
 #include "store/store.h"
-
-/*
- * Transactions of the use-case layer: a transaction, or a savepoint when the caller has one
- * open (demo seeding, tests). *own says which; pass it and the operation's result to
- * store_garden_tx_close, which commits (or releases) on CXG_OK and undoes otherwise, and
- * returns the first failure.
- */
-enum cxg_err store_garden_tx_open(struct store *s, int *own, struct cxg_error *err) CXG_WUR;
-enum cxg_err store_garden_tx_close(struct store *s, int own, enum cxg_err rc,
-                                   struct cxg_error *err) CXG_WUR;
 
 /*
  * Load the acting user `name` from the users table into *out (role, internal person id for

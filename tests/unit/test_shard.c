@@ -17,7 +17,8 @@ static void test_key_is_fnv1a_32(void **state)
         assert_int_equal(cxg_shard_key("a"), 0xe40c292cu);
         assert_int_equal(cxg_shard_key("foobar"), 0xbf9cf968u);
         /* bytes, not characters: "é" is 0xc3 0xa9 */
-        assert_int_equal(cxg_shard_key("\xc3\xa9"), ((0x811c9dc5u ^ 0xc3u) * 16777619u ^ 0xa9u) * 16777619u);
+        assert_int_equal(cxg_shard_key("\xc3\xa9"),
+                         ((0x811c9dc5u ^ 0xc3u) * 16777619u ^ 0xa9u) * 16777619u);
         assert_int_equal(cxg_shard_of("foobar", 64), 0xbf9cf968u % 64);
         assert_int_equal(cxg_shard_of("foobar", 1), 0);
 }
